@@ -1,0 +1,41 @@
+# Two commands matter: `make run` and `make test`. Everything else is what they call.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app kiosk
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test setup-db lint clean-venv
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Policy Kiosk needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# The stamp files re-run pip only when the pinned requirements change.
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.runtime $@
+
+setup-db: $(VENV)/.runtime
+	$(FLASK) migrate
+	$(FLASK) seed-policy
+
+run: setup-db
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.dev
+	@sh scripts/ensure-test-tools.sh
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+
+clean-venv:
+	rm -rf $(VENV)

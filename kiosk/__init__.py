@@ -1,0 +1,76 @@
+"""Policy Kiosk: visitors read and accept the school's policy; staff log breaches."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import cli, config, display, errors, public, security
+from .models import db, open_database
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+csrf = CSRFProtect()
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: defaults, then the environment, then the test mapping (if any)."""
+    overrides = dict(test_config or {})
+    instance_path = (overrides.pop("KIOSK_INSTANCE_PATH", None)
+                     or os.environ.get("KIOSK_INSTANCE_PATH")
+                     or str(PROJECT_ROOT / "instance"))
+    app = Flask(
+        __name__,
+        instance_path=str(Path(instance_path).resolve()),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    try:
+        settings = config.from_environment(os.environ, app.instance_path)
+        settings.update(overrides)
+        config.finish(settings, app.instance_path)
+    except config.ConfigError as e:
+        # A clear sentence, not a traceback: the person starting the server needs only this.
+        raise SystemExit(f"Policy Kiosk cannot start: {e}") from None
+    app.config.update(settings)
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_NAME="kiosk_session",
+        # A form token lives as long as the browser session: a visitor may read for a while.
+        WTF_CSRF_TIME_LIMIT=None,
+        MAX_FORM_MEMORY_SIZE=app.config["MAX_CONTENT_LENGTH"],
+    )
+
+    if app.config["KIOSK_PROXY_COUNT"]:
+        n = app.config["KIOSK_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)
+
+    db.initialize(open_database(app.config["DATABASE_URL"]))
+    app.before_request(_connect_db)
+    app.teardown_appcontext(_close_db)
+
+    csrf.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    display.init_app(app)
+    cli.init_app(app)
+    app.register_blueprint(public.bp)
+    return app
+
+
+def _connect_db() -> None:
+    db.connect(reuse_if_open=True)
+
+
+def _close_db(exc: BaseException | None) -> None:
+    if not db.is_closed():
+        db.close()

@@ -1,0 +1,190 @@
+"""Settings, read once from the environment (prefix ``KIOSK_``) and parsed strictly.
+
+Every setting is listed in ``SETTINGS`` with its default and a one-line description; the README's
+table is checked against this list by a test, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+PREFIX = "KIOSK_"
+
+# Secret keys we refuse in production: well-known placeholders and anything short.
+WEAK_SECRET_KEYS = {"dev", "secret", "changeme", "change-me", "development", "test", "password"}
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class ConfigError(Exception):
+    """A setting has a value we cannot use; start-up stops with this message."""
+
+
+def parse_bool(name: str, raw: str) -> bool:
+    """Turn a yes/no style value into a bool, refusing anything else."""
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name} must be true or false, not {raw!r}")
+
+
+def parse_int(name: str, raw: str, *, minimum: int, maximum: int) -> int:
+    """Parse a whole number within bounds."""
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+    if not minimum <= value <= maximum:
+        raise ConfigError(f"{name} must be between {minimum} and {maximum}, not {value}")
+    return value
+
+
+def parse_public_url(name: str, raw: str) -> str:
+    """An absolute http(s) URL with no query or fragment, kept without a trailing slash."""
+    value = raw.strip()
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigError(f"{name} must be an absolute http(s) address such as "
+                          f"https://kiosk.westacre.sch.uk, not {raw!r}")
+    return value.rstrip("/")
+
+
+def parse_database_url(name: str, raw: str) -> str:
+    """A sqlite:/// or postgresql:// URL."""
+    value = raw.strip()
+    scheme = urlsplit(value).scheme
+    if scheme not in {"sqlite", "postgres", "postgresql", "postgresext"}:
+        raise ConfigError(f"{name} must start with sqlite:/// or postgresql://, not {raw!r}")
+    return value
+
+
+def parse_env(name: str, raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in {"production", "development"}:
+        raise ConfigError(f"{name} must be production or development, not {raw!r}")
+    return value
+
+
+def parse_timezone(name: str, raw: str) -> str:
+    value = raw.strip()
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{name} must be a time zone such as Europe/London, not {raw!r}") from None
+    return value
+
+
+def parse_text(name: str, raw: str) -> str:
+    value = raw.strip()
+    if not value:
+        raise ConfigError(f"{name} must not be empty")
+    return value
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str  # without the prefix
+    config_key: str
+    parse: Callable[[str, str], Any]
+    default: Any
+    doc: str
+
+
+def _int(minimum: int, maximum: int) -> Callable[[str, str], int]:
+    return lambda name, raw: parse_int(name, raw, minimum=minimum, maximum=maximum)
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("INSTANCE_PATH", "KIOSK_INSTANCE_PATH", parse_text, None,
+            "The folder for the SQLite database and the generated secret key. Unset: `instance/` "
+            "beside the code."),
+    Setting("ENV", "KIOSK_ENV", parse_env, "development",
+            "`production` refuses a weak `KIOSK_SECRET_KEY` and sends cookies only over HTTPS."),
+    Setting("SECRET_KEY", "SECRET_KEY", parse_text, None,
+            "Signs sessions and form tokens. Unset: a random key is generated into "
+            "`instance/secret_key` on first run and reused."),
+    Setting("DATABASE_URL", "DATABASE_URL", parse_database_url, None,
+            "`postgresql://user:pass@host/db` for PostgreSQL. Unset: SQLite at "
+            "`instance/kiosk.sqlite3`. `DATABASE_URL` without the prefix is read too."),
+    Setting("PUBLIC_URL", "KIOSK_PUBLIC_URL", parse_public_url, None,
+            "The address phones should open, e.g. `https://kiosk.westacre.sch.uk`; printed QR "
+            "codes point here. Unset: the address the page was requested on."),
+    Setting("SCHOOL_NAME", "KIOSK_SCHOOL_NAME", parse_text, None,
+            "The school's name on every page. Unset: the `school` of the current policy."),
+    Setting("TIMEZONE", "KIOSK_TIMEZONE", parse_timezone, "Europe/London",
+            "The school's time zone, for times shown on screen and what counts as today."),
+    Setting("THANKS_SECONDS", "KIOSK_THANKS_SECONDS", _int(5, 300), 20,
+            "How long the kiosk's thank-you screen stays before it returns home."),
+    Setting("IDLE_SECONDS", "KIOSK_IDLE_SECONDS", _int(30, 3600), 120,
+            "How long a half-filled kiosk screen waits untouched before it returns home."),
+    Setting("MAX_REQUEST_BYTES", "MAX_CONTENT_LENGTH", _int(1024, 10 * 1024 * 1024), 64 * 1024,
+            "The largest request body accepted; anything bigger is refused with 413."),
+    Setting("SECURE_COOKIES", "SESSION_COOKIE_SECURE", lambda n, r: parse_bool(n, r), None,
+            "Send cookies only over HTTPS. Unset: on when `KIOSK_ENV=production` or "
+            "`KIOSK_PUBLIC_URL` is https."),
+    Setting("PROXY_COUNT", "KIOSK_PROXY_COUNT", _int(0, 5), 0,
+            "How many reverse proxies sit in front of the app (trusts their X-Forwarded-* headers)."),
+)
+
+
+def _database_default(instance_path: str) -> str:
+    return f"sqlite:///{Path(instance_path) / 'kiosk.sqlite3'}"
+
+
+def load_secret_key(instance_path: str) -> str:
+    """Read the instance's secret key, generating it on first run (owner-only permissions)."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # O_EXCL: when two processes start at once, only one writes; the other reads its key.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(48))
+    key = path.read_text().strip()
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigError(f"{path} holds a key that is too short; delete it to make a new one")
+    return key
+
+
+def from_environment(environ: Mapping[str, str], instance_path: str) -> dict[str, Any]:
+    """Build the Flask config mapping from the environment; raise ConfigError on a bad value."""
+    config: dict[str, Any] = {}
+    for setting in SETTINGS:
+        env_name = PREFIX + setting.name
+        raw = environ.get(env_name)
+        if raw is None and setting.name == "DATABASE_URL":
+            env_name, raw = "DATABASE_URL", environ.get("DATABASE_URL")
+        config[setting.config_key] = (
+            setting.parse(env_name, raw) if raw is not None else setting.default
+        )
+    return config
+
+
+def finish(config: dict[str, Any], instance_path: str) -> None:
+    """Fill in the defaults that depend on other settings, and refuse unsafe combinations."""
+    production = config["KIOSK_ENV"] == "production"
+    if config.get("SECRET_KEY") is None:
+        config["SECRET_KEY"] = load_secret_key(instance_path)
+    elif production:
+        key = str(config["SECRET_KEY"])
+        if len(key) < MIN_SECRET_KEY_LENGTH or key.lower() in WEAK_SECRET_KEYS:
+            raise ConfigError(
+                f"KIOSK_SECRET_KEY is too weak for production: use at least "
+                f"{MIN_SECRET_KEY_LENGTH} random characters, or unset it to have one generated")
+    if config.get("DATABASE_URL") is None:
+        config["DATABASE_URL"] = _database_default(instance_path)
+    if config.get("SESSION_COOKIE_SECURE") is None:
+        public = config.get("KIOSK_PUBLIC_URL") or ""
+        config["SESSION_COOKIE_SECURE"] = production or public.startswith("https://")

@@ -1,0 +1,48 @@
+"""Error pages: a plain sentence and the right status, never a stack trace."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+MESSAGES = {
+    400: ("Something was wrong with that request", "Please go back and try again."),
+    403: ("You cannot do that", "You do not have permission to see this page."),
+    404: ("Page not found", "Check the address, or go back to the start."),
+    405: ("That did not work", "Please go back to the start and try again."),
+    413: ("That was too much to send", "Please shorten what you typed and try again."),
+    429: ("Too many attempts", "Please wait a minute and try again."),
+    503: ("Not ready yet", "The policy has not been set up yet. Please ask at the office."),
+    500: ("Something went wrong on our side", "Nothing was saved. Please try again, or tell the office."),
+}
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(CSRFError, csrf_failed)
+    app.register_error_handler(HTTPException, http_error)
+    app.register_error_handler(Exception, unexpected_error)
+
+
+def render_error(status: int, heading: str | None = None, message: str | None = None):
+    default_heading, default_message = MESSAGES.get(status, MESSAGES[400])
+    return render_template("error.html", status=status, heading=heading or default_heading,
+                           message=message or default_message), status
+
+
+def csrf_failed(error: CSRFError):
+    """The form's token was missing or stale: nothing was saved; say so plainly."""
+    return render_error(400, "This page had expired",
+                        "Nothing was saved. Please go back to the start and fill the form in again.")
+
+
+def http_error(error: HTTPException):
+    return render_error(error.code or 500)
+
+
+def unexpected_error(error: Exception):
+    # Logged with its traceback for the server's owner; the person sees only a plain sentence.
+    from flask import current_app
+
+    current_app.logger.exception("Unhandled error", exc_info=error)
+    return render_error(InternalServerError.code)

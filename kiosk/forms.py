@@ -1,0 +1,98 @@
+"""Forms: each turns raw input into domain values, with a plain-English message per field."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import uuid
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, RadioField, StringField
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
+
+from .acceptances import CHANNELS, ROLES
+from .models import PolicyVersion
+
+# Bidirectional overrides can make a name display as something other than what was typed.
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_text(value: str | None) -> str:
+    """Normalise to NFC and fold runs of spaces, so 'Ann  Smith' and 'Ann Smith' are one name."""
+    if value is None:
+        return ""
+    return " ".join(unicodedata.normalize("NFC", value).split(" ")).strip()
+
+
+def refuse_control_characters(form, field) -> None:
+    """Refuse control characters (tabs, new lines, NUL, direction overrides) in one-line text."""
+    value = field.data or ""
+    if any(unicodedata.category(ch) == "Cc" for ch in value) or _BIDI_CONTROLS.search(value):
+        raise ValidationError("Please use letters, numbers and punctuation only.")
+
+
+class AcceptForm(FlaskForm):
+    """The visitor's acceptance: who they are and that they accept the version they read."""
+
+    full_name = StringField(
+        "Full name",
+        filters=[clean_text],
+        validators=[
+            InputRequired("Please enter your full name."),
+            Length(min=2, max=100, message="Your name must be between 2 and 100 characters."),
+            refuse_control_characters,
+        ],
+    )
+    role = RadioField(
+        "I am a",
+        choices=list(ROLES.items()),
+        validators=[InputRequired("Please choose what best describes you.")],
+        validate_choice=False,  # our own check below gives a plainer message
+    )
+    organisation = StringField(
+        "Organisation or company (optional)",
+        filters=[clean_text],
+        validators=[Optional(), Length(max=100, message="Please keep this under 100 characters."),
+                    refuse_control_characters],
+    )
+    reason = StringField(
+        "Reason for your visit (optional)",
+        filters=[clean_text],
+        validators=[Optional(), Length(max=200, message="Please keep this under 200 characters."),
+                    refuse_control_characters],
+    )
+    accept = BooleanField(
+        "I have read and accept the policy",
+        validators=[InputRequired("Please tick to show you have read and accept the policy.")],
+    )
+    client_uuid = HiddenField()
+    policy_version = HiddenField()
+    channel = HiddenField()
+
+    version: PolicyVersion | None = None  # set from policy_version once validated
+
+    def validate_accept(self, field) -> None:
+        if not field.data:
+            raise ValidationError("Please tick to show you have read and accept the policy.")
+
+    def validate_role(self, field) -> None:
+        if field.data not in ROLES:
+            raise ValidationError("Please choose one of the listed options.")
+
+    def validate_client_uuid(self, field) -> None:
+        try:
+            field.data = uuid.UUID(str(field.data))
+        except ValueError:
+            raise ValidationError("This form was damaged; please start again.") from None
+
+    def validate_policy_version(self, field) -> None:
+        version = None
+        if str(field.data or "").isdigit():
+            version = PolicyVersion.get_or_none(PolicyVersion.number == int(field.data))
+        if version is None:
+            raise ValidationError("This form was damaged; please start again.")
+        self.version = version
+
+    def validate_channel(self, field) -> None:
+        if field.data not in CHANNELS:
+            raise ValidationError("This form was damaged; please start again.")

@@ -1,0 +1,103 @@
+"""Policy texts: reading a Markdown file with front matter, rendering it safely, seeding version 1."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import nh3
+import yaml
+from markdown_it import MarkdownIt
+
+from .models import PolicyVersion, db
+
+DEFAULT_POLICY = Path(__file__).parent / "content" / "westacre-social-media-and-mobile-phone-policy.md"
+
+FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
+
+# The HTML a policy may contain once rendered: text structure only, no images, forms or styles.
+ALLOWED_TAGS = {
+    "h1", "h2", "h3", "h4", "h5", "h6", "p", "br", "hr", "ul", "ol", "li", "strong", "em", "b",
+    "i", "a", "blockquote", "code", "pre", "table", "thead", "tbody", "tr", "th", "td",
+}
+ALLOWED_ATTRIBUTES = {"a": {"href"}, "ol": {"start"}, "th": {"scope"}}
+
+_markdown = MarkdownIt("commonmark").enable("table")
+
+
+class PolicyFileError(ValueError):
+    """The policy file cannot be used as it is."""
+
+
+@dataclass(frozen=True)
+class PolicyText:
+    title: str
+    school: str
+    body: str
+    review_due: dt.date | None
+
+    @property
+    def content_hash(self) -> str:
+        return content_hash(self.title, self.body)
+
+
+def content_hash(title: str, body: str) -> str:
+    """A fingerprint of what a reader sees, so an unchanged text is recognised."""
+    return hashlib.sha256(f"{title}\n\n{body}".encode()).hexdigest()
+
+
+def parse_review_due(value: object) -> dt.date | None:
+    """Accept a date, 'YYYY-MM-DD' or 'YYYY-MM' (meaning the last day of that month)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}", text):
+            year, month = map(int, text.split("-"))
+            return dt.date(year, month, calendar.monthrange(year, month)[1])
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise PolicyFileError(f"review_due {text!r} is not a date like 2025-09 or 2025-09-30") from None
+
+
+def parse_policy(source: str) -> PolicyText:
+    """Split front matter (title, school, review_due) from the Markdown body."""
+    match = FRONT_MATTER.match(source)
+    if not match:
+        raise PolicyFileError("the policy file must begin with front matter between --- lines")
+    meta = yaml.safe_load(match.group(1)) or {}
+    if not isinstance(meta, dict):
+        raise PolicyFileError("the front matter must be a list of 'key: value' lines")
+    title, school = str(meta.get("title") or "").strip(), str(meta.get("school") or "").strip()
+    if not title or not school:
+        raise PolicyFileError("the front matter must give a title and a school")
+    body = source[match.end():].strip() + "\n"
+    return PolicyText(title=title, school=school, body=body,
+                      review_due=parse_review_due(meta.get("review_due")))
+
+
+@lru_cache(maxsize=16)
+def render_markdown(body: str) -> str:
+    """Markdown to HTML, then sanitised: a policy can never carry script or styling."""
+    html = _markdown.render(body)
+    return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
+                     url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer")
+
+
+def seed_default_policy(path: Path = DEFAULT_POLICY) -> PolicyVersion | None:
+    """Publish the file as version 1 when no version exists yet; return it, or None if one did."""
+    text = parse_policy(path.read_text(encoding="utf-8"))
+    with db.atomic():
+        if PolicyVersion.select().exists():
+            return None
+        return PolicyVersion.create(
+            number=1, title=text.title, school=text.school, body=text.body,
+            content_hash=text.content_hash, review_due=text.review_due,
+        )

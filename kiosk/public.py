@@ -1,0 +1,130 @@
+"""Pages anyone can open without signing in: the kiosk, the policy, accepting it, the QR poster."""
+
+from __future__ import annotations
+
+import uuid
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, \
+    session, url_for
+
+from peewee import DatabaseError
+
+from .acceptances import CHANNELS, AcceptanceDetails, DuplicateConflict, record_acceptance
+from .forms import AcceptForm
+from .models import Acceptance, PolicyVersion, utcnow
+from .policies import render_markdown
+from .qr import qr_svg
+
+bp = Blueprint("public", __name__)
+
+
+def current_policy() -> PolicyVersion:
+    version = PolicyVersion.current()
+    if version is None:
+        abort(503, "No policy has been published yet.")
+    return version
+
+
+def requested_channel() -> str:
+    """Kiosk pages carry ?channel=kiosk; anything else is someone's own phone."""
+    channel = request.values.get("channel", "phone")
+    return channel if channel in CHANNELS else "phone"
+
+
+def phone_start_url() -> str:
+    """The address printed in QR codes: the configured public URL, else this server's."""
+    base = current_app.config["KIOSK_PUBLIC_URL"] or request.host_url.rstrip("/")
+    return base + url_for("public.phone")
+
+
+@bp.get("/")
+def home():
+    """The entrance tablet's home screen."""
+    return render_template("home.html", policy=current_policy(), qr_url=phone_start_url())
+
+
+@bp.get("/phone")
+def phone():
+    """Where the QR code points: the policy, on the visitor's own phone."""
+    return redirect(url_for("public.policy", channel="phone"))
+
+
+@bp.get("/policy")
+def policy():
+    """The current policy, rendered from Markdown and sanitised."""
+    version = current_policy()
+    return render_template("policy.html", policy=version, body=render_markdown(version.body),
+                           channel=requested_channel())
+
+
+@bp.route("/accept", methods=["GET", "POST"])
+def accept():
+    """Name, role and the tick; records the exact version the person was shown."""
+    form = AcceptForm()
+    if form.validate_on_submit():
+        details = AcceptanceDetails(
+            client_uuid=form.client_uuid.data,
+            policy_version=form.version,
+            full_name=form.full_name.data,
+            role=form.role.data,
+            organisation=form.organisation.data,
+            reason=form.reason.data,
+            channel=form.channel.data,
+            accepted_at=utcnow(),
+        )
+        try:
+            acceptance, _created = record_acceptance(details)
+        except DuplicateConflict:
+            form.form_errors.append("This form was already sent with other details. "
+                                    "Please start again.")
+        else:
+            session["thanks"] = str(acceptance.client_uuid)
+            return redirect(url_for("public.thanks", channel=acceptance.channel), code=303)
+    elif request.method == "GET":
+        form.client_uuid.data = str(uuid.uuid4())
+        form.policy_version.data = str(current_policy().number)
+        form.channel.data = requested_channel()
+    status = 200 if request.method == "GET" else 422
+    channel = form.channel.data if form.channel.data in CHANNELS else requested_channel()
+    return render_template("accept.html", form=form, policy=form.version or current_policy(),
+                           channel=channel), status
+
+
+@bp.get("/thanks")
+def thanks():
+    """Shown once: the details are taken out of the session as they are displayed."""
+    client_uuid = session.pop("thanks", None)
+    acceptance = None
+    if client_uuid:
+        acceptance = Acceptance.get_or_none(Acceptance.client_uuid == uuid.UUID(client_uuid))
+    return render_template("thanks.html", acceptance=acceptance, channel=requested_channel())
+
+
+@bp.get("/qr.svg")
+def qr_code():
+    """The QR code that opens the policy on a phone."""
+    return Response(qr_svg(phone_start_url()), mimetype="image/svg+xml",
+                    headers={"Cache-Control": "no-cache"})
+
+
+@bp.get("/poster")
+def poster():
+    """A printable A4 poster with the QR code and short instructions."""
+    return render_template("poster.html", policy=current_policy(), qr_url=phone_start_url())
+
+
+@bp.app_context_processor
+def school_name():
+    """The school's name for every page: the setting, else the current policy's."""
+    def name() -> str:
+        configured = current_app.config.get("KIOSK_SCHOOL_NAME")
+        if configured:
+            return configured
+        try:
+            version = PolicyVersion.current()
+        except DatabaseError:
+            # Error pages must still render when the database is what failed.
+            return "Policy Kiosk"
+        return version.school if version else "Policy Kiosk"
+    return {"school_name": name, "urlencode": urlencode}

@@ -1,0 +1,60 @@
+// The entrance tablet: go back to the start when a screen is left alone, and never let the
+// Back button bring back the previous person's page from the browser's memory.
+
+const body = document.body;
+const homeUrl = body.dataset.homeUrl || "/";
+
+function goHome() {
+  // replace(): the page being left does not stay in the history for the next person.
+  window.location.replace(homeUrl);
+}
+
+// A page restored from the back/forward cache may still hold someone's typing: load it afresh.
+window.addEventListener("pageshow", (event) => {
+  if (event.persisted) {
+    window.location.reload();
+  }
+});
+
+// Half-filled screens return home after a while without a touch or a key press.
+const idleSeconds = Number(body.dataset.idleSeconds);
+if (idleSeconds > 0) {
+  let timer = window.setTimeout(goHome, idleSeconds * 1000);
+  const restart = () => {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(goHome, idleSeconds * 1000);
+  };
+  for (const type of ["pointerdown", "keydown", "input", "scroll", "touchstart"]) {
+    window.addEventListener(type, restart, { passive: true });
+  }
+}
+
+// The thank-you screen counts down, then clears itself.
+const returnSeconds = Number(body.dataset.returnSeconds);
+if (returnSeconds > 0) {
+  const countdown = document.querySelector("[data-countdown]");
+  let left = returnSeconds;
+  const tick = () => {
+    left -= 1;
+    if (left <= 0) {
+      goHome();
+      return;
+    }
+    if (countdown) {
+      countdown.textContent = `This screen goes back to the start in ${left} second${left === 1 ? "" : "s"}.`;
+    }
+    window.setTimeout(tick, 1000);
+  };
+  window.setTimeout(tick, 1000);
+}
+
+// One tap sends the form once: a second tap while it is sending does nothing.
+for (const form of document.querySelectorAll("form.accept-form")) {
+  form.addEventListener("submit", (event) => {
+    if (form.dataset.sending === "yes") {
+      event.preventDefault();
+      return;
+    }
+    form.dataset.sending = "yes";
+  });
+}

@@ -1,0 +1,71 @@
+"""A throwaway PostgreSQL server for the tests that need a real one.
+
+Started once per test session from Debian's PostgreSQL binaries into a temporary folder on a
+spare port, and stopped at the end. pg_ctl refuses to run as root, so as root it runs as the
+`postgres` user through runuser.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import uuid
+
+import psycopg2
+import pytest
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _bin(name: str) -> str:
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    if not found:
+        raise RuntimeError(f"PostgreSQL's {name} is not installed: run `make test`, which installs it")
+    return found[-1]
+
+
+def _as_owner(args: list[str]) -> list[str]:
+    return ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else args
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """The base URL (no database name) of a running throwaway PostgreSQL server."""
+    folder = tempfile.mkdtemp(prefix="kiosk-pg-")
+    if os.geteuid() == 0:
+        shutil.chown(folder, "postgres", "postgres")
+    data = os.path.join(folder, "data")
+    port = free_port()
+    subprocess.run(_as_owner([_bin("initdb"), "-D", data, "-U", "kiosk", "-A", "trust",
+                              "--no-sync", "-E", "UTF8"]),
+                   check=True, capture_output=True)
+    subprocess.run(_as_owner([_bin("pg_ctl"), "-D", data, "-l", os.path.join(folder, "log"), "-w",
+                              "-o", f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off",
+                              "start"]),
+                   check=True, capture_output=True)
+    try:
+        yield f"postgresql://kiosk@127.0.0.1:{port}"
+    finally:
+        subprocess.run(_as_owner([_bin("pg_ctl"), "-D", data, "-m", "immediate", "stop"]),
+                       capture_output=True)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_url(postgres_server):
+    """A new, empty database on the throwaway server, for one test."""
+    name = "kiosk_" + uuid.uuid4().hex[:12]
+    conn = psycopg2.connect(postgres_server + "/postgres")
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+    conn.close()
+    return f"{postgres_server}/{name}"

@@ -1,0 +1,94 @@
+"""The schema comes only from migrations/, and a database migrated from zero matches the models."""
+
+from __future__ import annotations
+
+import pytest
+from peewee import SqliteDatabase
+
+from kiosk.migrate import migrate_database
+from kiosk.models import MODELS, Acceptance, db, open_database
+from kiosk.policies import seed_default_policy
+
+from .helpers import make_acceptance
+
+MIGRATION_TABLE = "migratehistory"
+
+
+def describe_schema(database) -> dict:
+    """Tables, columns (name, type, null, primary key), indexes and foreign keys, comparable."""
+    schema = {}
+    for table in sorted(set(database.get_tables()) - {MIGRATION_TABLE}):
+        columns = sorted((c.name, c.data_type.lower(), c.null, c.primary_key)
+                         for c in database.get_columns(table))
+        indexes = sorted((tuple(i.columns), i.unique) for i in database.get_indexes(table))
+        foreign_keys = sorted((f.column, f.dest_table, f.dest_column)
+                              for f in database.get_foreign_keys(table))
+        schema[table] = {"columns": columns, "indexes": indexes, "foreign_keys": foreign_keys}
+    return schema
+
+
+def schema_from(url: str, *, migrate: bool) -> dict:
+    db.initialize(open_database(url))
+    try:
+        if migrate:
+            migrate_database()
+        else:
+            db.create_tables(MODELS)
+        return describe_schema(db.obj)
+    finally:
+        db.close()
+
+
+def test_a_sqlite_database_migrated_from_zero_matches_the_models(tmp_path):
+    migrated = schema_from(f"sqlite:///{tmp_path / 'migrated.sqlite3'}", migrate=True)
+    created = schema_from(f"sqlite:///{tmp_path / 'created.sqlite3'}", migrate=False)
+    assert migrated == created
+    assert set(migrated) == {m._meta.table_name for m in MODELS}
+
+
+def test_a_postgresql_database_migrated_from_zero_matches_the_models(postgres_server, postgres_url):
+    migrated = schema_from(postgres_url, migrate=True)
+    db.initialize(open_database(postgres_url))
+    try:
+        db.drop_tables(MODELS)  # the same database, emptied, rebuilt straight from the models
+        db.execute_sql(f"DROP TABLE {MIGRATION_TABLE}")
+    finally:
+        db.close()
+    created = schema_from(postgres_url, migrate=False)
+    assert migrated == created
+    assert set(migrated) == {m._meta.table_name for m in MODELS}
+
+
+def test_migrating_again_changes_nothing_and_keeps_every_row(app, ctx):
+    make_acceptance(full_name="Kept Visitor")
+    assert migrate_database() == []
+    assert Acceptance.select().where(Acceptance.full_name == "Kept Visitor").count() == 1
+
+
+@pytest.mark.parametrize(("pragma", "expected"), [
+    ("journal_mode", "wal"), ("foreign_keys", 1), ("busy_timeout", 10000), ("synchronous", 2),
+])
+def test_sqlite_runs_with_wal_foreign_keys_a_busy_timeout_and_durable_commits(tmp_path, pragma,
+                                                                             expected):
+    database = open_database(f"sqlite:///{tmp_path / 'k.sqlite3'}")
+    assert isinstance(database, SqliteDatabase)
+    database.connect()
+    assert database.execute_sql(f"PRAGMA {pragma}").fetchone()[0] == expected
+    database.close()
+
+
+def test_the_app_works_on_postgresql(postgres_url, tmp_path):
+    from kiosk import create_app
+
+    app = create_app({"KIOSK_INSTANCE_PATH": str(tmp_path), "DATABASE_URL": postgres_url,
+                      "TESTING": True})
+    with app.app_context():
+        migrate_database()
+        version = seed_default_policy()
+        make_acceptance(full_name="Postgres Visitor", policy_version=version)
+    response = app.test_client().get("/policy")
+    assert response.status_code == 200
+    assert "Social Media and Mobile Phone Policy" in response.get_data(as_text=True)
+    with app.app_context():
+        assert Acceptance.get(Acceptance.full_name == "Postgres Visitor").policy_version.number == 1
+    db.close()
