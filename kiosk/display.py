@@ -10,7 +10,7 @@ from flask import Flask, current_app
 
 def to_local(value: dt.datetime) -> dt.datetime:
     """A stored naive-UTC time in the school's time zone."""
-    return value.replace(tzinfo=dt.timezone.utc).astimezone(ZoneInfo(current_app.config["KIOSK_TIMEZONE"]))
+    return value.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(current_app.config["KIOSK_TIMEZONE"]))
 
 
 def long_date(value: dt.date) -> str:

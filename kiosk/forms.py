@@ -8,7 +8,8 @@ import uuid
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, StringField
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from .acceptances import CHANNELS, ROLES
 from .models import PolicyVersion
@@ -38,14 +39,14 @@ class AcceptForm(FlaskForm):
         "Full name",
         filters=[clean_text],
         validators=[
-            InputRequired("Please enter your full name."),
+            DataRequired("Please enter your full name."),
             Length(min=2, max=100, message="Your name must be between 2 and 100 characters."),
             refuse_control_characters,
         ],
     )
     role = RadioField(
         "I am a",
-        choices=list(ROLES.items()),
+        choices=[SelectChoice(value, label) for value, label in ROLES.items()],
         validators=[InputRequired("Please choose what best describes you.")],
         validate_choice=False,  # our own check below gives a plainer message
     )

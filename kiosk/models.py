@@ -33,7 +33,7 @@ SQLITE_PRAGMAS = {
 
 def utcnow() -> dt.datetime:
     """The current time in UTC, without tzinfo (as stored)."""
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def open_database(url: str):

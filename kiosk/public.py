@@ -5,9 +5,17 @@ from __future__ import annotations
 import uuid
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, \
-    session, url_for
-
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from peewee import DatabaseError
 
 from .acceptances import CHANNELS, AcceptanceDetails, DuplicateConflict, record_acceptance
