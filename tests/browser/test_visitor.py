@@ -1,0 +1,148 @@
+"""A visitor reads the policy and accepts it, on a phone and on the entrance tablet."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+import zxingcpp
+from PIL import Image
+from playwright.sync_api import expect
+
+from kiosk.models import Acceptance
+
+from .conftest import PHONE, TABLET
+
+
+def fill_and_accept(page, name="Ann Visitor", role="Contractor"):
+    page.get_by_label("Full name").fill(name)
+    page.get_by_label(role, exact=True).check()
+    page.get_by_label("Organisation or company (optional)").fill("Acme Plumbing")
+    page.get_by_label("I have read and accept the policy").check()
+    page.get_by_role("button", name="Accept").click()
+
+
+def test_a_visitor_on_a_phone_reads_accepts_and_is_thanked(live_server, new_context,
+                                                          assert_accessible):
+    page = new_context(**PHONE).new_page()
+    page.goto(live_server.url + "/phone")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Social Media and Mobile Phone Policy")
+    expect(page.get_by_role("heading", name="Terms of use", level=2)).to_be_visible()
+    expect(page.get_by_text("Review due 30 September 2019")).to_be_visible()
+    # Nothing overflows sideways on a small phone.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert_accessible(page)
+
+    page.get_by_role("link", name="I have read it: continue").click()
+    expect(page.get_by_role("heading", name="Accept the policy")).to_be_visible()
+    assert_accessible(page)
+    fill_and_accept(page)
+
+    expect(page.get_by_role("heading", name="Thank you, Ann Visitor")).to_be_visible()
+    expect(page.get_by_text("version 1")).to_be_visible()
+    assert_accessible(page)
+    with live_server.database():
+        [row] = Acceptance.select()
+        assert (row.full_name, row.role, row.channel) == ("Ann Visitor", "contractor", "phone")
+
+
+def test_the_kiosk_thanks_then_returns_home_and_back_cannot_show_the_name(live_server,
+                                                                          new_context,
+                                                                          assert_accessible):
+    page = new_context(**TABLET).new_page()
+    page.goto(live_server.url + "/")
+    expect(page.get_by_role("heading", name="Welcome to Westacre Infant School")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="Read and accept the policy").click()
+    assert_accessible(page)
+    page.get_by_role("link", name="I have read it: continue").click()
+    fill_and_accept(page, name="Kiosk Visitor", role="Visitor")
+    expect(page.get_by_role("heading", name="Thank you, Kiosk Visitor")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"goes back to the start in \d seconds"))).to_be_visible()
+    assert_accessible(page)
+
+    # The live server's thank-you lasts 5 seconds.
+    expect(page.get_by_role("heading", name="Welcome to Westacre Infant School")).to_be_visible(
+        timeout=10_000)
+    page.go_back()
+    page.wait_for_load_state()
+    assert "Kiosk Visitor" not in page.content()
+    expect(page.get_by_label("Full name")).to_have_value("")
+    with live_server.database():
+        [row] = Acceptance.select()
+        assert (row.full_name, row.channel) == ("Kiosk Visitor", "kiosk")
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
+def test_mistakes_are_shown_beside_the_fields(live_server, new_context, assert_accessible,
+                                              javascript):
+    page = new_context(**PHONE, java_script_enabled=javascript).new_page()
+    page.goto(live_server.url + "/accept?channel=phone")
+    page.get_by_label("Full name").fill("A")
+    page.get_by_role("button", name="Accept").click()
+    expect(page.get_by_role("heading", name="There is a problem")).to_be_visible()
+    name = page.get_by_label("Full name")
+    expect(name).to_have_accessible_description(re.compile("between 2 and 100 characters"))
+    expect(page.get_by_label("I have read and accept the policy")).to_have_accessible_description(
+        re.compile("Please tick to show you have read and accept the policy"))
+    if javascript:  # axe runs as a script in the page
+        assert_accessible(page)
+
+    name.fill("Form Visitor")
+    page.get_by_label("Governor", exact=True).check()
+    page.get_by_label("I have read and accept the policy").check()
+    page.get_by_role("button", name="Accept").click()
+    expect(page.get_by_role("heading", name="Thank you, Form Visitor")).to_be_visible()
+    with live_server.database():
+        assert Acceptance.select().count() == 1
+
+
+def test_the_kiosk_can_be_used_with_the_keyboard_alone(live_server, new_context):
+    page = new_context(**TABLET).new_page()
+    page.goto(live_server.url + "/accept?channel=kiosk")
+    page.get_by_label("Full name").focus()
+    page.keyboard.type("Keyboard Visitor")
+    page.keyboard.press("Tab")  # into the role radios
+    page.keyboard.press("Space")
+    for _ in range(3):  # organisation, reason, the tick
+        page.keyboard.press("Tab")
+    page.keyboard.press("Space")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Accept")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Thank you, Keyboard Visitor")).to_be_visible()
+
+
+@pytest.mark.parametrize("size", [PHONE, TABLET], ids=["phone", "tablet"])
+def test_every_tap_target_is_at_least_48_pixels(live_server, new_context, size):
+    page = new_context(**size).new_page()
+    page.goto(live_server.url + "/accept?channel=kiosk")
+    # Buttons, button-like links, the tiles (a radio's or tick's whole label) and text boxes;
+    # links inside sentences are exempt (WCAG 2.5.8).
+    targets = page.evaluate("""() => [...document.querySelectorAll(
+            'main button, main .button, main .tile label, main input[type=text]')]
+        .map(el => [el.textContent.trim() || el.id, el.getBoundingClientRect().height,
+                    el.getBoundingClientRect().width])""")
+    assert len(targets) >= 12
+    assert [t for t in targets if t[1] < 48 or t[2] < 48] == []
+
+
+def test_the_poster_qr_code_opens_the_configured_public_address(tmp_path, new_context,
+                                                                assert_accessible):
+    from .conftest import LiveServer
+
+    server = LiveServer(tmp_path / "instance", {"KIOSK_PUBLIC_URL": "https://kiosk.westacre.sch.uk"})
+    server.start()
+    try:
+        page = new_context(viewport={"width": 794, "height": 1123}).new_page()
+        page.goto(server.url + "/poster")
+        expect(page.get_by_text("https://kiosk.westacre.sch.uk/phone")).to_be_visible()
+        assert_accessible(page)
+        png = page.get_by_role("img", name=re.compile("QR code")).screenshot()
+        [code] = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
+        assert code.text == "https://kiosk.westacre.sch.uk/phone"
+        page.emulate_media(media="print")
+        expect(page.get_by_role("link", name="Back to the start")).to_be_hidden()
+    finally:
+        server.stop()
