@@ -11,7 +11,7 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import cli, config, display, errors, public, security
+from . import access, admin, auth, cli, config, display, errors, public, security, staff
 from .models import db, open_database
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -59,11 +59,15 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.teardown_appcontext(_close_db)
 
     csrf.init_app(app)
+    auth.limiter.init_app(app)
+    access.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     display.init_app(app)
     cli.init_app(app)
-    app.register_blueprint(public.bp)
+    for blueprint in (public.bp, auth.bp, staff.bp, admin.bp):
+        app.register_blueprint(blueprint)
+    auth.announce_setup(app)
     return app
 
 

@@ -5,13 +5,18 @@ from __future__ import annotations
 import click
 from flask import Flask
 
+from . import accounts
+from .audit import verify_chain
 from .migrate import migrate_database
+from .models import StaffUser
 from .policies import seed_default_policy
 
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(migrate_command)
     app.cli.add_command(seed_policy_command)
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(audit_verify_command)
 
 
 @click.command("migrate")
@@ -32,3 +37,28 @@ def seed_policy_command() -> None:
         click.echo(f"Published '{version.title}' as version {version.number}.")
     else:
         click.echo("A policy version already exists; nothing to do.")
+
+
+@click.command("create-user")
+@click.option("--role", type=click.Choice(StaffUser.ROLES), required=True)
+@click.option("--email", prompt="Email address")
+@click.option("--name", "display_name", prompt="Name")
+@click.password_option("--password", prompt="Password (at least 8 characters)")
+def create_user_command(role: str, email: str, display_name: str, password: str) -> None:
+    """Add a staff account, e.g. the first headteacher: --role head."""
+    try:
+        user = accounts.create_user(email, display_name, role, password)
+    except accounts.AccountError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Created {user.role} account for {user.email}.")
+
+
+@click.command("audit-verify")
+def audit_verify_command() -> None:
+    """Check the audit log's hash chain from the first event to the last."""
+    checked, problem = verify_chain()
+    if problem:
+        raise click.ClickException(
+            f"The audit log has been tampered with: event {problem.event_id} fails because "
+            f"{problem.reason}. {checked} events before it are intact.")
+    click.echo(f"The audit log is intact: {checked} events checked.")

@@ -18,13 +18,18 @@ def long_date(value: dt.date) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
+def short_time(value: dt.datetime) -> str:
+    """2:05pm, in the school's time zone."""
+    local = to_local(value)
+    return f"{local.hour % 12 or 12}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
+
+
 def local_time(value: dt.datetime) -> str:
     """2:05pm on 24 November 2026, in the school's time zone."""
-    local = to_local(value)
-    hour = local.hour % 12 or 12
-    return f"{hour}:{local:%M}{'am' if local.hour < 12 else 'pm'} on {long_date(local.date())}"
+    return f"{short_time(value)} on {long_date(to_local(value).date())}"
 
 
 def init_app(app: Flask) -> None:
     app.add_template_filter(long_date)
     app.add_template_filter(local_time)
+    app.add_template_filter(short_time)

@@ -7,11 +7,20 @@ import unicodedata
 import uuid
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, RadioField, StringField
+from wtforms import BooleanField, HiddenField, PasswordField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    InputRequired,
+    Length,
+    Optional,
+    ValidationError,
+)
 
 from .acceptances import CHANNELS, ROLES
+from .accounts import password_problem
 from .models import PolicyVersion
 
 # Bidirectional overrides can make a name display as something other than what was typed.
@@ -97,3 +106,44 @@ class AcceptForm(FlaskForm):
     def validate_channel(self, field) -> None:
         if field.data not in CHANNELS:
             raise ValidationError("This form was damaged; please start again.")
+
+
+class SignInForm(FlaskForm):
+    """Email and password. No 'remember me': the iPads are shared."""
+
+    email = StringField("Email address", filters=[lambda v: (v or "").strip()],
+                        validators=[DataRequired("Please enter your email address."),
+                                    Length(max=254, message="That email address is too long.")])
+    password = PasswordField("Password", validators=[
+        DataRequired("Please enter your password."),
+        Length(max=256, message="That password is too long.")])
+
+
+def _new_password_rules(form, field) -> None:
+    problem = password_problem(field.data or "")
+    if problem:
+        raise ValidationError(problem)
+
+
+class NewPasswordForm(FlaskForm):
+    """Choose a password: at least 8 characters, not a common one; no other rules."""
+
+    password = PasswordField("New password", validators=[
+        DataRequired("Please choose a password."), _new_password_rules])
+    confirm = PasswordField("Type it again", validators=[
+        DataRequired("Please type the password again."),
+        EqualTo("password", message="The two passwords are not the same.")])
+
+
+class SetupForm(NewPasswordForm):
+    """The headteacher's first account, made once with the token from the server's console."""
+
+    token = HiddenField()
+    display_name = StringField("Your name", filters=[clean_text], validators=[
+        DataRequired("Please enter your name."),
+        Length(min=2, max=100, message="Your name must be between 2 and 100 characters."),
+        refuse_control_characters])
+    email = StringField("Email address", filters=[lambda v: (v or "").strip().lower()],
+                        validators=[DataRequired("Please enter your email address."),
+                                    Length(max=254, message="That email address is too long."),
+                                    Email("Please enter an email address like name@school.org.")])

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+from flask_login import UserMixin
 from peewee import (
+    BooleanField,
     CharField,
     DatabaseProxy,
     DateField,
@@ -22,7 +24,9 @@ db = DatabaseProxy()
 
 # SQLite settings for a single file shared by several app processes: WAL lets readers and a
 # writer work together, the busy timeout makes a second writer wait instead of failing, and
-# synchronous=FULL makes each commit survive a power cut (WAL's NORMAL does not).
+# synchronous=FULL makes each commit survive a power cut (WAL's NORMAL does not). Transactions
+# begin IMMEDIATE, taking the write lock up front, so two processes never both read the audit
+# chain's last hash and then write (a deferred transaction would fail, not wait, there).
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",
     "foreign_keys": 1,
@@ -39,7 +43,7 @@ def utcnow() -> dt.datetime:
 def open_database(url: str):
     """Make a peewee database for a URL, with our SQLite pragmas where it is SQLite."""
     if url.startswith("sqlite"):
-        return connect(url, pragmas=SQLITE_PRAGMAS, timeout=10)
+        return connect(url, pragmas=SQLITE_PRAGMAS, timeout=10, lock_type="IMMEDIATE")
     return connect(url)
 
 
@@ -93,4 +97,167 @@ class Acceptance(BaseModel):
         return cls.select().where(cls.accepted_at >= start).order_by(cls.accepted_at.desc())
 
 
-MODELS = (PolicyVersion, Acceptance)
+class StaffUser(UserMixin, BaseModel):
+    """A signed-in member of staff. Roles: staff, dsl, head, chair."""
+
+    ROLES = ("staff", "dsl", "head", "chair")
+
+    email = CharField(max_length=254, unique=True)  # stored lower-case
+    display_name = CharField(max_length=100)
+    role = CharField(max_length=10)
+    password_hash = CharField(max_length=255)
+    must_change_password = BooleanField(default=False)
+    active = BooleanField(default=True)
+    # Bumped on sign-out, deactivation and password reset: every older session stops working.
+    session_version = IntegerField(default=1)
+    created_at = DateTimeField(default=utcnow)
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @classmethod
+    def with_role(cls, *roles: str):
+        return cls.select().where(cls.role.in_(roles), cls.active == True)  # noqa: E712
+
+
+class BreachCategory(BaseModel):
+    """What kind of breach; seeded from the policy, editable by the head."""
+
+    slug = CharField(max_length=40, unique=True)
+    label = CharField(max_length=200)
+    safeguarding = BooleanField(default=False)  # routed to the DSL
+    restricted = BooleanField(default=False)  # a concern about an adult in school: head only
+    # The kind of material someone can be asked to delete for this breach ("" when none).
+    material = CharField(max_length=20, default="")
+    position = IntegerField(default=0)
+    active = BooleanField(default=True)
+
+    @classmethod
+    def in_use(cls):
+        return cls.select().where(cls.active == True).order_by(cls.position, cls.id)  # noqa: E712
+
+
+class Breach(BaseModel):
+    """A logged breach of the policy. Changes are added as RecordUpdate rows, never overwritten."""
+
+    STATUSES = ("open", "in_review", "closed")
+
+    public_id = UUIDField(unique=True, default=uuid.uuid4)  # the id in every URL
+    client_uuid = UUIDField(unique=True, default=uuid.uuid4)
+    reporter = ForeignKeyField(StaffUser, backref="breaches", on_delete="RESTRICT")
+    occurred_at = DateTimeField()
+    location = CharField(max_length=200, default="")
+    subject_kind = CharField(max_length=20)
+    subject_name = CharField(max_length=100, default="")
+    acceptance = ForeignKeyField(Acceptance, null=True, backref="breaches", on_delete="RESTRICT")
+    category = ForeignKeyField(BreachCategory, backref="breaches", on_delete="RESTRICT")
+    description = TextField(default="")
+    actions = CharField(max_length=400, default="")  # comma-separated action codes
+    safeguarding = BooleanField(default=False)
+    restricted = BooleanField(default=False)
+    concerns_head = BooleanField(default=False)  # restricted to the chair of governors
+    status = CharField(max_length=12, default="open")
+    created_at = DateTimeField(default=utcnow, index=True)
+
+    @property
+    def action_codes(self) -> list[str]:
+        return [code for code in self.actions.split(",") if code]
+
+    @classmethod
+    def visible_to(cls, user: StaffUser):
+        """What this user may open. Restricted ones exist only for the head (the chair if they
+        concern the head); staff see their own reports."""
+        if user.role == "head":
+            return cls.select().where(~(cls.restricted & cls.concerns_head))
+        if user.role == "chair":
+            return cls.select().where(cls.restricted & cls.concerns_head)
+        if user.role == "dsl":
+            return cls.select().where(~cls.restricted)
+        return cls.select().where(cls.reporter == user, ~cls.restricted)
+
+
+class DeletionRequest(BaseModel):
+    """Someone was asked to delete material; followed until it is done, refused or overdue."""
+
+    OUTCOMES = ("pending", "deleted_in_front", "confirmed_removed", "refused", "not_done")
+
+    public_id = UUIDField(unique=True, default=uuid.uuid4)
+    client_uuid = UUIDField(unique=True, default=uuid.uuid4)
+    breach = ForeignKeyField(Breach, null=True, backref="deletion_requests", on_delete="RESTRICT")
+    material = CharField(max_length=20)
+    material_location = CharField(max_length=10)  # device or online
+    link = CharField(max_length=500, default="")
+    person_name = CharField(max_length=100, default="")
+    acceptance = ForeignKeyField(Acceptance, null=True, backref="deletion_requests",
+                                 on_delete="RESTRICT")
+    asked_at = DateTimeField()
+    asked_by = ForeignKeyField(StaffUser, backref="deletion_requests", on_delete="RESTRICT")
+    due_by = DateTimeField(index=True)
+    outcome = CharField(max_length=20, default="pending")
+    outcome_note = TextField(default="")
+    checked_by = ForeignKeyField(StaffUser, null=True, backref="deletion_checks",
+                                 on_delete="RESTRICT")
+    checked_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+
+    @classmethod
+    def visible_to(cls, user: StaffUser):
+        """Those of breaches this user may see, plus standalone ones they made (staff) or any
+        standalone one (DSL and head)."""
+        linked = cls.breach.in_(Breach.visible_to(user).select(Breach.id))
+        if user.role in ("dsl", "head"):
+            return cls.select().where(linked | cls.breach.is_null())
+        if user.role == "chair":
+            return cls.select().where(linked)
+        return cls.select().where((cls.asked_by == user) & (linked | cls.breach.is_null()))
+
+
+class LadoReferral(BaseModel):
+    """A referral of a restricted concern to the Local Authority Designated Officer."""
+
+    breach = ForeignKeyField(Breach, unique=True, backref="lado_referrals", on_delete="RESTRICT")
+    referred_at = DateTimeField(null=True)
+    reference = CharField(max_length=100, default="")
+    advice = TextField(default="")
+    police_involved = BooleanField(default=False)
+    outcome = TextField(default="")
+    updated_at = DateTimeField(default=utcnow)
+
+
+class RecordUpdate(BaseModel):
+    """One change to a breach or deletion request: a note, an action, a status or outcome.
+
+    Append-only: the history of a record is its first version plus these rows in order.
+    """
+
+    breach = ForeignKeyField(Breach, null=True, backref="updates", on_delete="RESTRICT")
+    deletion_request = ForeignKeyField(DeletionRequest, null=True, backref="updates",
+                                       on_delete="RESTRICT")
+    author = ForeignKeyField(StaffUser, backref="updates", on_delete="RESTRICT")
+    at = DateTimeField(default=utcnow)
+    kind = CharField(max_length=20)  # note, action, status, outcome, lado
+    old_value = CharField(max_length=40, default="")
+    new_value = CharField(max_length=40, default="")
+    text = TextField(default="")
+
+
+class AuditEvent(BaseModel):
+    """Who did or saw what, when. Append-only and hash-chained (see kiosk/audit.py)."""
+
+    at = DateTimeField(default=utcnow)
+    actor = ForeignKeyField(StaffUser, null=True, backref="audit_events", on_delete="RESTRICT")
+    actor_label = CharField(max_length=254, default="")  # kept even if the account changes
+    action = CharField(max_length=40, index=True)
+    record_kind = CharField(max_length=30, default="")
+    record_id = CharField(max_length=40, default="", index=True)
+    detail = TextField(default="")  # JSON
+    previous_hash = CharField(max_length=64)
+    hash = CharField(max_length=64, unique=True)
+
+
+MODELS = (PolicyVersion, Acceptance, StaffUser, BreachCategory, Breach, DeletionRequest,
+          LadoReferral, RecordUpdate, AuditEvent)

@@ -11,6 +11,7 @@ from kiosk.migrate import migrate_database
 from kiosk.models import db
 from kiosk.policies import seed_default_policy
 
+from .helpers import make_user
 from .postgres import postgres_server, postgres_url  # noqa: F401  (fixtures)
 
 
@@ -34,9 +35,34 @@ def app(tmp_path):
         db.close()
 
 
+@pytest.fixture(autouse=True)
+def quick_password_hashing(monkeypatch):
+    """argon2 at its lowest cost in tests, so signing in a hundred times takes no time."""
+    from argon2 import PasswordHasher
+
+    from kiosk import accounts
+
+    monkeypatch.setattr(accounts, "hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+
+
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+def _persona(role):
+    @pytest.fixture
+    def persona(app):
+        with app.app_context():
+            return make_user(role)
+    return persona
+
+
+teacher = _persona("staff")
+other_teacher = _persona("staff")
+dsl = _persona("dsl")
+head = _persona("head")
+chair = _persona("chair")
 
 
 @pytest.fixture

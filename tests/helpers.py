@@ -50,3 +50,60 @@ def hidden_fields(html: str) -> dict[str, str]:
     parser = _InputCollector()
     parser.feed(html)
     return parser.hidden
+
+
+PASSWORD = "correct horse battery staple"
+
+
+def make_user(role: str = "staff", **kw):
+    """An active account with the test password."""
+    from kiosk.accounts import hasher
+    from kiosk.models import StaffUser
+
+    count = StaffUser.select().count() + 1
+    defaults = dict(email=f"{role}{count}@westacre.sch.uk", display_name=f"{role.title()} {count}",
+                    role=role, password_hash=hasher.hash(PASSWORD))
+    defaults.update(kw)
+    return StaffUser.create(**defaults)
+
+
+def sign_in_as(client, user) -> None:
+    """Put a signed-in session for this user into the test client's cookie, as sign-in would."""
+    from kiosk.models import utcnow
+
+    now = utcnow().timestamp()
+    with client.session_transaction() as session:
+        session.clear()
+        session["_user_id"] = user.get_id()
+        session["_fresh"] = True
+        session["signed_in_at"] = now
+        session["last_seen"] = now
+
+
+def make_breach(reporter, category: str = "photographing", **kw):
+    from kiosk.breaches import BreachDetails, log_breach
+    from kiosk.models import BreachCategory
+
+    details = dict(client_uuid=uuid.uuid4(), subject_kind="visitor",
+                   category=BreachCategory.get(BreachCategory.slug == category), occurred_at=utcnow(),
+                   subject_name="Pat Visitor")
+    details.update(kw)
+    breach, _ = log_breach(reporter, BreachDetails(**details))
+    return breach
+
+
+def make_deletion_request(asked_by, **kw):
+    from kiosk.deletions import DeletionDetails, request_deletion
+
+    details = dict(client_uuid=uuid.uuid4(), material="photo", material_location="device",
+                   asked_at=utcnow(), person_name="Pat Visitor")
+    details.update(kw)
+    request, _ = request_deletion(asked_by, DeletionDetails(**details))
+    return request
+
+
+def form_page(client, url: str) -> dict[str, str]:
+    """GET a page with a form and return its hidden fields (CSRF token, UUID...)."""
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return hidden_fields(response.get_data(as_text=True))

@@ -1,0 +1,114 @@
+"""Who is signed in, for how long, and what their role lets them open. Deny by default."""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Callable
+
+from flask import Flask, current_app, flash, jsonify, redirect, request, session, url_for
+from flask_login import LoginManager, current_user, logout_user
+
+from . import audit
+from .models import StaffUser, utcnow
+
+login_manager = LoginManager()
+login_manager.login_view = "auth.sign_in"
+login_manager.login_message = "Please sign in to continue."
+login_manager.session_protection = None  # we renew the session at sign-in and check versions
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    app.before_request(enforce_session_limits)
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> StaffUser | None:
+    """Only a session of the account's current version, for an active account, is signed in."""
+    try:
+        pk, version = (int(part) for part in user_id.split(":"))
+    except ValueError:
+        return None
+    user = StaffUser.get_or_none(StaffUser.id == pk)
+    if user is None or not user.active or user.session_version != version:
+        return None
+    return user
+
+
+@login_manager.unauthorized_handler
+def unauthorized():
+    if wants_json():
+        return jsonify(error="sign_in_required", message="Please sign in again."), 401
+    flash(login_manager.login_message)
+    return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def enforce_session_limits():
+    """Sign out after the idle time-out or the absolute one, whichever comes first."""
+    if request.endpoint == "static" or not current_user.is_authenticated:
+        return None
+    now = utcnow().timestamp()
+    idle = current_app.config["KIOSK_STAFF_IDLE_MINUTES"] * 60
+    absolute = current_app.config["KIOSK_STAFF_SESSION_HOURS"] * 3600
+    started, last_seen = session.get("signed_in_at", 0), session.get("last_seen", 0)
+    if now - last_seen > idle or now - started > absolute:
+        logout_user()
+        session.clear()
+        if wants_json():
+            return jsonify(error="sign_in_required", message="Your session has ended. "
+                                                             "Please sign in again."), 401
+        flash("You were signed out because the session ended. Please sign in again.")
+        return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
+    session["last_seen"] = now
+    return None
+
+
+def start_session(user: StaffUser) -> None:
+    """A new session at sign-in: nothing from before survives (no fixation)."""
+    session.clear()
+    now = utcnow().timestamp()
+    session["signed_in_at"] = now
+    session["last_seen"] = now
+
+
+def role_required(*roles: str) -> Callable:
+    """Allow the view only to signed-in users with one of these roles; others get 403 (audited)."""
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if current_user.must_change_password and request.endpoint != "auth.change_password":
+                return redirect(url_for("auth.change_password"))
+            if current_user.role not in roles:
+                audit.record("access.refused", kind="page", record_id=request.path[:40],
+                             role=current_user.role)
+                if wants_json():
+                    return jsonify(error="forbidden", message="You cannot do that."), 403
+                from .errors import render_error
+                return render_error(403)
+            return view(*args, **kwargs)
+        return wrapped
+    return decorator
+
+
+def find_visible(model, user: StaffUser, public_id: str):
+    """The record with this public id if this user may see it, else None (so it looks missing).
+    A refusal of a record that does exist is audited."""
+    try:
+        key = uuid.UUID(public_id)
+    except ValueError:
+        return None
+    record = model.visible_to(user).where(model.public_id == key).first()
+    if record is None and model.select().where(model.public_id == key).exists():
+        audit.record("access.refused", kind=model._meta.table_name, record_id=key)
+    return record
+
+
+ALL_STAFF = ("staff", "dsl", "head")
+LEADS = ("dsl", "head")

@@ -1,0 +1,124 @@
+"""Staff accounts: argon2id password hashes, the password rules, creating and changing accounts."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+from . import audit
+from .models import StaffUser, db
+
+ROLE_LABELS = {
+    "staff": "Staff (teacher, teaching assistant, office)",
+    "dsl": "Designated Safeguarding Lead",
+    "head": "Headteacher",
+    "chair": "Chair of governors",
+}
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 256
+
+# argon2-cffi's defaults are argon2id with the RFC 9106 low-memory profile; when a future version
+# raises them, check_needs_rehash notices at the next sign-in.
+hasher = PasswordHasher()
+_COMMON_PASSWORDS = frozenset(FREQUENCY_LISTS["passwords"])
+# Verifying against this when the email is unknown takes as long as a real check, so the time
+# taken does not tell an attacker which addresses have accounts.
+_DUMMY_HASH = hasher.hash(secrets.token_urlsafe(16))
+
+
+class AccountError(ValueError):
+    """A request about an account that cannot be carried out; the message says why."""
+
+
+def password_problem(password: str) -> str | None:
+    """The reason a new password is refused, or None. Length only, and not a common password."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"Use at least {MIN_PASSWORD_LENGTH} characters."
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return f"Use at most {MAX_PASSWORD_LENGTH} characters."
+    if password.lower() in _COMMON_PASSWORDS:
+        return "That password is too common and easy to guess. Please choose another."
+    return None
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def create_user(email: str, display_name: str, role: str, password: str, *,
+                must_change_password: bool = False) -> StaffUser:
+    """Add an account; refuses a used email, an unknown role and a weak password."""
+    if role not in StaffUser.ROLES:
+        raise AccountError(f"The role must be one of: {', '.join(StaffUser.ROLES)}.")
+    problem = password_problem(password)
+    if problem:
+        raise AccountError(problem)
+    email = normalise_email(email)
+    with db.atomic():
+        if StaffUser.select().where(StaffUser.email == email).exists():
+            raise AccountError("There is already an account with that email address.")
+        user = StaffUser.create(email=email, display_name=display_name.strip(), role=role,
+                                password_hash=hasher.hash(password),
+                                must_change_password=must_change_password)
+        audit.record("account.created", kind="staff_user", record_id=user.id, email=email, role=role)
+    return user
+
+
+def authenticate(email: str, password: str) -> StaffUser | None:
+    """The active account with this email and password, or None. Rehashes outdated hashes."""
+    user = StaffUser.get_or_none(StaffUser.email == normalise_email(email))
+    try:
+        hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None or not user.active:
+        return None
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
+        user.save(only=[StaffUser.password_hash])
+    return user
+
+
+def set_password(user: StaffUser, password: str, *, must_change: bool = False) -> None:
+    """Change a password; every other session of this account ends."""
+    problem = password_problem(password)
+    if problem:
+        raise AccountError(problem)
+    with db.atomic():
+        StaffUser.update(password_hash=hasher.hash(password), must_change_password=must_change,
+                         session_version=StaffUser.session_version + 1
+                         ).where(StaffUser.id == user.id).execute()
+        audit.record("account.password_changed", kind="staff_user", record_id=user.id,
+                     by_reset=must_change)
+    user.session_version = StaffUser.get_by_id(user.id).session_version
+
+
+def end_sessions(user: StaffUser) -> None:
+    """Sign the account out on every device at once."""
+    StaffUser.update(session_version=StaffUser.session_version + 1).where(
+        StaffUser.id == user.id).execute()
+
+
+def set_active(user: StaffUser, active: bool) -> None:
+    """Deactivate (signed out everywhere at once) or reactivate an account."""
+    with db.atomic():
+        StaffUser.update(active=active, session_version=StaffUser.session_version + 1).where(
+            StaffUser.id == user.id).execute()
+        audit.record("account.activated" if active else "account.deactivated",
+                     kind="staff_user", record_id=user.id)
+
+
+def temporary_password() -> str:
+    """A password for the head to pass on; the person must change it when they sign in."""
+    return "-".join(secrets.token_hex(3) for _ in range(3))
+
+
+def setup_token(secret_key: str) -> str:
+    """The token for /setup: the same in every process of this install, unknowable without the key."""
+    return hmac.new(secret_key.encode(), b"policy-kiosk first head account",
+                    hashlib.sha256).hexdigest()[:24]

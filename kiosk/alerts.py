@@ -1,0 +1,60 @@
+"""Email alerts for new concerns. They name no child, no subject and no detail: only that
+something was logged, by whom and when, and where to sign in to read it."""
+
+from __future__ import annotations
+
+import smtplib
+from email.message import EmailMessage
+
+from flask import current_app, url_for
+
+from . import audit
+from .display import local_time
+from .models import Breach, StaffUser
+
+
+def recipients_for(breach: Breach) -> list[StaffUser]:
+    """Restricted: the head (the chair when it concerns the head). Safeguarding: the DSLs."""
+    if breach.restricted:
+        role = "chair" if breach.concerns_head else "head"
+    elif breach.safeguarding:
+        role = "dsl"
+    else:
+        return []
+    return list(StaffUser.with_role(role))
+
+
+def alert_new_concern(breach: Breach) -> int:
+    """Email the people who must know; return how many were sent. A mail failure is logged and
+    audited, never raised: the record is already safe and counted on their home screen."""
+    people = recipients_for(breach)
+    config = current_app.config
+    if not people or not config.get("KIOSK_SMTP_HOST"):
+        return 0
+    message = EmailMessage()
+    message["Subject"] = "A new concern was logged in Policy Kiosk"
+    message["From"] = config["KIOSK_MAIL_FROM"]
+    message["To"] = ", ".join(person.email for person in people)
+    message.set_content(
+        f"A new concern was logged by {breach.reporter.display_name} at "
+        f"{local_time(breach.created_at)}.\n\n"
+        f"Sign in to read it: {_sign_in_url()}\n")
+    try:
+        with smtplib.SMTP(config["KIOSK_SMTP_HOST"], config["KIOSK_SMTP_PORT"], timeout=10) as smtp:
+            if config["KIOSK_SMTP_STARTTLS"]:
+                smtp.starttls()
+            if config.get("KIOSK_SMTP_USERNAME"):
+                smtp.login(config["KIOSK_SMTP_USERNAME"], config.get("KIOSK_SMTP_PASSWORD") or "")
+            smtp.send_message(message)
+    except (OSError, smtplib.SMTPException) as error:
+        current_app.logger.error("Could not send the concern alert: %s", error)
+        audit.record("alert.failed", kind="breach", record_id=breach.public_id, error=str(error)[:200])
+        return 0
+    audit.record("alert.sent", kind="breach", record_id=breach.public_id, recipients=len(people))
+    return len(people)
+
+
+def _sign_in_url() -> str:
+    base = current_app.config.get("KIOSK_PUBLIC_URL")
+    path = url_for("auth.sign_in")
+    return base + path if base else url_for("auth.sign_in", _external=True)

@@ -1,0 +1,140 @@
+"""Signing in and out, the one-time set-up of the first headteacher account, changing password."""
+
+from __future__ import annotations
+
+import hmac
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import current_user, login_required, login_user, logout_user
+
+from . import accounts, audit
+from .access import start_session
+from .forms import NewPasswordForm, SetupForm, SignInForm
+from .models import StaffUser
+
+bp = Blueprint("auth", __name__)
+limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+
+SIGN_IN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
+# Everyone in a school shares one public address, so the per-address limit is generous.
+SIGN_IN_LIMIT_PER_ADDRESS = "60 per 15 minutes"
+
+
+def _account_key() -> str:
+    return "account:" + accounts.normalise_email(request.form.get("email", ""))
+
+
+def _sign_in_failed(response) -> bool:
+    """Only failed attempts count against the limits."""
+    return response.status_code != 303
+
+
+def home_for(user: StaffUser) -> str:
+    return url_for("admin.chair_home" if user.role == "chair" else "staff.home")
+
+
+@bp.route("/signin", methods=["GET", "POST"])
+@limiter.limit(SIGN_IN_LIMIT_PER_ACCOUNT, key_func=_account_key, methods=["POST"],
+               deduct_when=_sign_in_failed)
+@limiter.limit(SIGN_IN_LIMIT_PER_ADDRESS, methods=["POST"], deduct_when=_sign_in_failed)
+def sign_in():
+    """Email and password; a new session each time; failures are counted and audited."""
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(home_for(current_user))
+    form = SignInForm()
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.email.data, form.password.data)
+        if user is None:
+            audit.record("signin.failed", kind="staff_user", actor_label="",
+                         email=accounts.normalise_email(form.email.data)[:254])
+            form.form_errors.append("That email address and password do not match an active account.")
+        else:
+            start_session(user)
+            login_user(user, remember=False)
+            audit.record("signin", kind="staff_user", record_id=user.id, actor=user)
+            if user.must_change_password:
+                return redirect(url_for("auth.change_password"), code=303)
+            return redirect(_safe_next() or home_for(user), code=303)
+    status = 200 if request.method == "GET" else 422
+    return render_template("auth/sign_in.html", form=form), status
+
+
+def _safe_next() -> str | None:
+    """Only a path on this site: never an open redirect."""
+    target = request.args.get("next", "")
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+@bp.post("/signout")
+@login_required
+def sign_out():
+    """Sign out: this account's sessions end on every device at once."""
+    user = current_user._get_current_object()
+    accounts.end_sessions(user)
+    audit.record("signout", kind="staff_user", record_id=user.id)
+    logout_user()
+    flash("You have signed out.")
+    return redirect(url_for("auth.sign_in"), code=303)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Choose a new password (required after a reset by the head)."""
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        accounts.set_password(user, form.password.data)
+        start_session(user)
+        login_user(user, remember=False)  # the new session version
+        flash("Your password has been changed.")
+        return redirect(home_for(user), code=303)
+    status = 200 if request.method == "GET" else 422
+    return render_template("auth/change_password.html", form=form), status
+
+
+@bp.route("/setup", methods=["GET", "POST"])
+def setup():
+    """Create the first headteacher account; only while there is no account, and with the token."""
+    if StaffUser.select().exists():
+        abort(404)
+    expected = accounts.setup_token(current_app.config["SECRET_KEY"])
+    form = SetupForm()
+    if request.method == "GET":
+        form.token.data = request.args.get("token", "")
+    if not hmac.compare_digest(str(form.token.data or ""), expected):
+        return render_template("auth/setup_token.html"), 403
+    if form.validate_on_submit():
+        try:
+            user = accounts.create_user(form.email.data, form.display_name.data, "head",
+                                        form.password.data)
+        except accounts.AccountError as error:
+            form.form_errors.append(str(error))
+        else:
+            start_session(user)
+            login_user(user, remember=False)
+            flash("Your account is ready. You can now add your staff.")
+            return redirect(url_for("staff.home"), code=303)
+    status = 200 if request.method == "GET" else 422
+    return render_template("auth/setup.html", form=form), status
+
+
+def announce_setup(app) -> None:
+    """While no account exists, print the set-up address to the server's console."""
+    from peewee import DatabaseError
+
+    try:
+        with app.app_context():
+            if StaffUser.select().exists():
+                return
+    except DatabaseError:  # not migrated yet (e.g. during `flask migrate` itself)
+        return
+    token = accounts.setup_token(app.config["SECRET_KEY"])
+    base = app.config["KIOSK_PUBLIC_URL"] or "http://127.0.0.1:5000"
+    print(f"\n  No staff account exists yet. To create the headteacher's account, open\n"
+          f"  {base}/setup?token={token}\n"
+          f"  or run: flask --app kiosk create-user --role head\n", flush=True)

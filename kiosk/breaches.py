@@ -1,0 +1,248 @@
+"""Breaches of the policy: logging one, who may see it, triage, history and the LADO referral."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+
+from peewee import IntegrityError
+
+from . import audit
+from .deletions import DeletionDetails, request_deletion
+from .models import (
+    Acceptance,
+    Breach,
+    BreachCategory,
+    DeletionRequest,
+    LadoReferral,
+    RecordUpdate,
+    StaffUser,
+    db,
+    utcnow,
+)
+
+SUBJECT_KINDS: dict[str, str] = {
+    "visitor": "Visitor",
+    "parent": "Parent or carer",
+    "pta_volunteer": "PTA member or volunteer",
+    "contractor": "Contractor",
+    "staff": "Member of staff",
+    "pupil": "Pupil",
+    "governor": "Governor",
+    "unknown": "Not known",
+}
+
+# An acceptance's role, as the kind of person a breach is about.
+SUBJECT_FOR_ROLE = {"visitor": "visitor", "parent": "parent", "pta": "pta_volunteer",
+                    "volunteer": "pta_volunteer", "governor": "governor",
+                    "contractor": "contractor", "staff": "staff", "other": "unknown"}
+
+ACTIONS: dict[str, str] = {
+    "asked_to_stop": "Asked them to stop",
+    "asked_to_delete": "Asked them to delete material",
+    "saw_deleted": "Saw it deleted",
+    "asked_to_leave": "Asked them to leave the premises",
+    "told_head": "Told the headteacher",
+    "told_dsl": "Told the DSL",
+}
+
+STATUSES: dict[str, str] = {"open": "Open", "in_review": "In review", "closed": "Closed"}
+
+
+class Conflict(Exception):
+    """The client UUID was already used for a record with other details."""
+
+
+@dataclass(frozen=True)
+class BreachDetails:
+    client_uuid: uuid.UUID
+    subject_kind: str
+    category: BreachCategory
+    occurred_at: dt.datetime
+    subject_name: str = ""
+    acceptance: Acceptance | None = None
+    location: str = ""
+    description: str = ""
+    actions: tuple[str, ...] = field(default_factory=tuple)
+    flag_safeguarding: bool = False
+    concerns_head: bool = False
+
+    @property
+    def restricted(self) -> bool:
+        """A concern about a member of staff goes to the head only (the chair if it is the head)."""
+        return self.category.restricted or self.subject_kind == "staff" or self.concerns_head
+
+    @property
+    def safeguarding(self) -> bool:
+        return self.category.safeguarding or self.flag_safeguarding
+
+    def matches(self, breach: Breach, reporter: StaffUser) -> bool:
+        return (breach.reporter_id == reporter.id and breach.category_id == self.category.id
+                and breach.subject_kind == self.subject_kind
+                and breach.subject_name == self.subject_name
+                and breach.description == self.description
+                and breach.action_codes == list(self.actions))
+
+
+def log_breach(reporter: StaffUser, details: BreachDetails) -> tuple[Breach, bool]:
+    """Store a breach once per client UUID; return (breach, created).
+
+    When the person was asked to delete material the category names, a deletion request is
+    opened too, so the request is followed to the end.
+    """
+    existing = Breach.get_or_none(Breach.client_uuid == details.client_uuid)
+    if existing is None:
+        try:
+            with db.atomic():
+                breach = _create(reporter, details)
+            return breach, True
+        except IntegrityError:
+            existing = Breach.get(Breach.client_uuid == details.client_uuid)
+    if not details.matches(existing, reporter):
+        raise Conflict(str(details.client_uuid))
+    return existing, False
+
+
+def _create(reporter: StaffUser, details: BreachDetails) -> Breach:
+    breach = Breach.create(
+        client_uuid=details.client_uuid, reporter=reporter, occurred_at=details.occurred_at,
+        location=details.location, subject_kind=details.subject_kind,
+        subject_name=details.subject_name or (details.acceptance.full_name if details.acceptance
+                                              else ""),
+        acceptance=details.acceptance, category=details.category,
+        description=details.description, actions=",".join(details.actions),
+        safeguarding=details.safeguarding, restricted=details.restricted,
+        concerns_head=details.concerns_head, created_at=utcnow(),
+    )
+    audit.record("breach.created", kind="breach", record_id=breach.public_id, actor=reporter,
+                 safeguarding=breach.safeguarding, restricted=breach.restricted)
+    if "asked_to_delete" in details.actions and details.category.material:
+        request_deletion(reporter, DeletionDetails(
+            client_uuid=uuid.uuid5(details.client_uuid, "deletion"),
+            material=details.category.material,
+            material_location="device" if details.category.material == "photo" else "online",
+            person_name=breach.subject_name, acceptance=details.acceptance,
+            asked_at=details.occurred_at, breach=breach,
+        ))
+    return breach
+
+
+# Who may see what -------------------------------------------------------------------------------
+
+def own_reports(user: StaffUser):
+    """Everything this user reported, newest first (restricted ones shown only as received)."""
+    return Breach.select().where(Breach.reporter == user).order_by(Breach.created_at.desc())
+
+
+def new_concerns_count(user: StaffUser) -> int:
+    """Open concerns waiting for this lead: safeguarding for the DSL, restricted for head/chair."""
+    query = Breach.visible_to(user).where(Breach.status == "open")
+    if user.role == "dsl":
+        return query.where(Breach.safeguarding).count()
+    if user.role in ("head", "chair"):
+        return query.where(Breach.safeguarding | Breach.restricted).count()
+    return 0
+
+
+# Triage -----------------------------------------------------------------------------------------
+
+class TriageError(ValueError):
+    """The change cannot be made; the message says why."""
+
+
+def change_status(breach: Breach, user: StaffUser, status: str, note: str) -> None:
+    """Move a breach between open, in review and closed; closing needs an outcome note."""
+    if status not in STATUSES:
+        raise TriageError("Please choose open, in review or closed.")
+    if status == "closed" and not note.strip():
+        raise TriageError("Please write the outcome before closing.")
+    if status == breach.status:
+        raise TriageError(f"It is already {STATUSES[status].lower()}.")
+    with db.atomic():
+        RecordUpdate.create(breach=breach, author=user, kind="status", old_value=breach.status,
+                            new_value=status, text=note.strip())
+        Breach.update(status=status).where(Breach.id == breach.id).execute()
+        audit.record("breach.status_changed", kind="breach", record_id=breach.public_id,
+                     old=breach.status, new=status)
+    breach.status = status
+
+
+def add_note(breach: Breach, user: StaffUser, kind: str, text: str) -> RecordUpdate:
+    """Add a note or an action taken; nothing earlier is changed."""
+    if kind not in ("note", "action"):
+        raise TriageError("Please choose a note or an action.")
+    with db.atomic():
+        update = RecordUpdate.create(breach=breach, author=user, kind=kind, text=text.strip())
+        audit.record(f"breach.{kind}_added", kind="breach", record_id=breach.public_id)
+    return update
+
+
+def history(breach: Breach):
+    return (RecordUpdate.select(RecordUpdate, StaffUser).join(StaffUser)
+            .where(RecordUpdate.breach == breach).order_by(RecordUpdate.at, RecordUpdate.id))
+
+
+# The LADO ---------------------------------------------------------------------------------------
+
+def next_working_day(moment: dt.datetime) -> dt.datetime:
+    """The same time one working day (Monday to Friday) later."""
+    day = moment + dt.timedelta(days=1)
+    while day.weekday() >= 5:
+        day += dt.timedelta(days=1)
+    return day
+
+
+def lado_overdue(breach: Breach, referral: LadoReferral | None, now: dt.datetime | None = None) -> bool:
+    """True when a restricted concern was not referred within one working day of being logged."""
+    if not breach.restricted:
+        return False
+    deadline = next_working_day(breach.created_at)
+    if referral is not None and referral.referred_at is not None:
+        return referral.referred_at > deadline
+    return breach.status != "closed" and (now or utcnow()) > deadline
+
+
+@dataclass(frozen=True)
+class LadoDetails:
+    referred_at: dt.datetime | None
+    reference: str
+    advice: str
+    police_involved: bool
+    outcome: str
+
+
+def record_lado(breach: Breach, user: StaffUser, details: LadoDetails) -> LadoReferral:
+    """Create or update the breach's LADO referral; each change is kept in the history."""
+    if not breach.restricted:
+        raise TriageError("Only a concern about a member of staff is referred to the LADO.")
+    with db.atomic():
+        referral = LadoReferral.get_or_none(LadoReferral.breach == breach) or LadoReferral(breach=breach)
+        referral.referred_at = details.referred_at
+        referral.reference = details.reference
+        referral.advice = details.advice
+        referral.police_involved = details.police_involved
+        referral.outcome = details.outcome
+        referral.updated_at = utcnow()
+        referral.save()
+        RecordUpdate.create(breach=breach, author=user, kind="lado", text=_lado_summary(details))
+        audit.record("lado.recorded", kind="breach", record_id=breach.public_id)
+    return referral
+
+
+def _lado_summary(details: LadoDetails) -> str:
+    parts = [f"Referred {details.referred_at:%d/%m/%Y %H:%M} UTC" if details.referred_at
+             else "Not referred yet"]
+    if details.reference:
+        parts.append(f"reference {details.reference}")
+    if details.police_involved:
+        parts.append("police involved")
+    if details.advice:
+        parts.append(f"advice: {details.advice}")
+    if details.outcome:
+        parts.append(f"outcome: {details.outcome}")
+    return "; ".join(parts)
+
+
+def deletion_requests_for(breach: Breach):
+    return DeletionRequest.select().where(DeletionRequest.breach == breach).order_by(DeletionRequest.asked_at)

@@ -1,0 +1,126 @@
+"""Deletion requests: someone was asked to delete material; followed until done, refused or overdue."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from peewee import IntegrityError
+
+from . import audit
+from .models import Acceptance, Breach, DeletionRequest, RecordUpdate, StaffUser, db, utcnow
+
+MATERIALS: dict[str, str] = {
+    "photo": "Photo",
+    "video": "Video",
+    "post": "Post",
+    "message": "Message",
+    "other": "Other",
+}
+LOCATIONS: dict[str, str] = {"device": "On their device", "online": "Online (with a link)"}
+OUTCOMES: dict[str, str] = {
+    "pending": "Waiting",
+    "deleted_in_front": "Deleted in front of staff",
+    "confirmed_removed": "Confirmed removed online",
+    "refused": "Refused",
+    "not_done": "Not done by the deadline",
+}
+# What the policy says happens next when material is not deleted.
+NEXT_STEPS = ("Ask them to leave the school premises.", "Refer the matter to the headteacher.")
+ONLINE_GRACE = dt.timedelta(hours=24)
+
+
+class Conflict(Exception):
+    """The client UUID was already used for a request with other details."""
+
+
+class OutcomeError(ValueError):
+    """The outcome cannot be recorded as given; the message says why."""
+
+
+@dataclass(frozen=True)
+class DeletionDetails:
+    client_uuid: uuid.UUID
+    material: str
+    material_location: str
+    asked_at: dt.datetime
+    person_name: str = ""
+    acceptance: Acceptance | None = None
+    link: str = ""
+    due_by: dt.datetime | None = None
+    breach: Breach | None = None
+
+    def default_due_by(self) -> dt.datetime:
+        """At once for a device; 24 hours for something online."""
+        return self.asked_at + (ONLINE_GRACE if self.material_location == "online" else dt.timedelta())
+
+    def matches(self, request: DeletionRequest, asked_by: StaffUser) -> bool:
+        return (request.asked_by_id == asked_by.id and request.material == self.material
+                and request.material_location == self.material_location
+                and request.person_name == (self.person_name or request.person_name)
+                and request.link == self.link)
+
+
+def request_deletion(asked_by: StaffUser, details: DeletionDetails) -> tuple[DeletionRequest, bool]:
+    """Record a deletion request once per client UUID; return (request, created)."""
+    existing = DeletionRequest.get_or_none(DeletionRequest.client_uuid == details.client_uuid)
+    if existing is None:
+        try:
+            with db.atomic():
+                request = DeletionRequest.create(
+                    client_uuid=details.client_uuid, breach=details.breach,
+                    material=details.material, material_location=details.material_location,
+                    link=details.link,
+                    person_name=details.person_name or (details.acceptance.full_name
+                                                        if details.acceptance else ""),
+                    acceptance=details.acceptance, asked_at=details.asked_at, asked_by=asked_by,
+                    due_by=details.due_by or details.default_due_by(), created_at=utcnow(),
+                )
+                audit.record("deletion_request.created", kind="deletion_request",
+                             record_id=request.public_id, actor=asked_by)
+            return request, True
+        except IntegrityError:
+            existing = DeletionRequest.get(DeletionRequest.client_uuid == details.client_uuid)
+    if not details.matches(existing, asked_by):
+        raise Conflict(str(details.client_uuid))
+    return existing, False
+
+
+def record_outcome(request: DeletionRequest, user: StaffUser, outcome: str, note: str,
+                   checked_at: dt.datetime | None = None) -> None:
+    """Record what happened; the earlier outcome stays in the history."""
+    if outcome not in OUTCOMES or outcome == "pending":
+        raise OutcomeError("Please choose what happened.")
+    if outcome == "confirmed_removed" and request.material_location != "online":
+        raise OutcomeError("Only material online can be confirmed removed; "
+                           "choose 'Deleted in front of staff' for a device.")
+    if outcome == request.outcome:
+        raise OutcomeError(f"It is already recorded as '{OUTCOMES[outcome].lower()}'.")
+    checked_at = checked_at or utcnow()
+    with db.atomic():
+        RecordUpdate.create(deletion_request=request, author=user, kind="outcome",
+                            old_value=request.outcome, new_value=outcome, text=note.strip())
+        DeletionRequest.update(outcome=outcome, outcome_note=note.strip(), checked_by=user,
+                               checked_at=checked_at).where(DeletionRequest.id == request.id).execute()
+        audit.record("deletion_request.outcome", kind="deletion_request",
+                     record_id=request.public_id, old=request.outcome, new=outcome)
+    request.outcome, request.outcome_note = outcome, note.strip()
+    request.checked_by, request.checked_at = user, checked_at
+
+
+def is_overdue(request: DeletionRequest, now: dt.datetime | None = None) -> bool:
+    """Still waiting after its deadline (a device request is due at once: give it an hour)."""
+    due = request.due_by + (dt.timedelta(hours=1) if request.material_location == "device"
+                            else dt.timedelta())
+    return request.outcome == "pending" and (now or utcnow()) > due
+
+
+def needs_attention(request: DeletionRequest, now: dt.datetime | None = None) -> bool:
+    """Refused, not done, or overdue: the DSL and head see these first, with the next steps."""
+    return request.outcome in ("refused", "not_done") or is_overdue(request, now)
+
+
+def history(request: DeletionRequest):
+    return (RecordUpdate.select(RecordUpdate, StaffUser).join(StaffUser)
+            .where(RecordUpdate.deletion_request == request).order_by(RecordUpdate.at, RecordUpdate.id))

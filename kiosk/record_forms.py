@@ -1,0 +1,291 @@
+"""Forms for staff and leads: logging a breach, deletion requests, triage, LADO, accounts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    HiddenField,
+    RadioField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    URLField,
+    widgets,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
+
+from .accounts import ROLE_LABELS
+from .breaches import ACTIONS, STATUSES, SUBJECT_KINDS
+from .deletions import LOCATIONS, MATERIALS, OUTCOMES
+from .forms import clean_text, refuse_control_characters
+from .models import Acceptance, BreachCategory, utcnow
+
+DAMAGED = "This form was damaged; please start again."
+
+
+def choices(mapping: dict[str, str]) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in mapping.items()]
+
+
+def clean_block(value: str | None) -> str:
+    """Multi-line text: keep the lines, drop trailing spaces and NULs and other controls."""
+    if value is None:
+        return ""
+    lines = (line.rstrip() for line in value.replace("\r\n", "\n").split("\n"))
+    return "\n".join(lines).strip()
+
+
+def refuse_controls_in_block(form, field) -> None:
+    if any(ord(ch) < 32 and ch not in "\n\t" for ch in field.data or ""):
+        raise ValidationError("Please use letters, numbers and punctuation only.")
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class LocalDateTimeField(DateTimeLocalField):
+    """A date and time typed in the school's time zone, stored in UTC; not in the future."""
+
+    def __init__(self, label: str, **kwargs):
+        super().__init__(label, format="%Y-%m-%dT%H:%M", **kwargs)
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None:
+            zone = ZoneInfo(current_app.config["KIOSK_TIMEZONE"])
+            self.data = (self.data.replace(tzinfo=zone).astimezone(dt.UTC)
+                         .replace(tzinfo=None))
+
+    def _value(self):
+        if self.raw_data:
+            return " ".join(self.raw_data)
+        if self.data is None:
+            return ""
+        zone = ZoneInfo(current_app.config["KIOSK_TIMEZONE"])
+        return self.data.replace(tzinfo=dt.UTC).astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+
+
+def not_in_the_future(form, field) -> None:
+    if field.data and field.data > utcnow() + dt.timedelta(minutes=5):
+        raise ValidationError("That time is in the future.")
+
+
+class UUIDForm(FlaskForm):
+    """A form carrying the UUID made when it was opened, so sending it twice records it once."""
+
+    client_uuid = HiddenField()
+
+    def validate_client_uuid(self, field) -> None:
+        try:
+            field.data = uuid.UUID(str(field.data))
+        except ValueError:
+            raise ValidationError(DAMAGED) from None
+
+
+class BreachForm(UUIDForm):
+    """The details step of logging a breach; who and what come from the earlier taps."""
+
+    subject_kind = HiddenField()
+    category = HiddenField()
+    acceptance = HiddenField()
+    subject_name = StringField("Their name, if known (optional)", filters=[clean_text], validators=[
+        Optional(), Length(max=100, message="Please keep the name under 100 characters."),
+        refuse_control_characters])
+    location = StringField("Where (optional)", filters=[clean_text], validators=[
+        Optional(), Length(max=200, message="Please keep this under 200 characters."),
+        refuse_control_characters])
+    occurred_at = LocalDateTimeField("When", validators=[
+        InputRequired("Please give the date and time."), not_in_the_future])
+    description = TextAreaField("What happened (optional)", filters=[clean_block], validators=[
+        Optional(), Length(max=5000, message="Please keep this under 5,000 characters."),
+        refuse_controls_in_block])
+    actions = MultiCheckboxField("Actions already taken (optional)", choices=choices(ACTIONS),
+                                 validate_choice=False)
+    safeguarding = BooleanField("This is a safeguarding matter: tell the DSL")
+    concerns_head = BooleanField("This concern is about the headteacher (only the chair of "
+                                 "governors will see it)")
+
+    category_row: BreachCategory | None = None
+    acceptance_row: Acceptance | None = None
+
+    def validate_subject_kind(self, field) -> None:
+        if field.data not in SUBJECT_KINDS:
+            raise ValidationError(DAMAGED)
+
+    def validate_category(self, field) -> None:
+        self.category_row = BreachCategory.in_use().where(BreachCategory.slug == field.data).first()
+        if self.category_row is None:
+            raise ValidationError(DAMAGED)
+
+    def validate_acceptance(self, field) -> None:
+        if not field.data:
+            return
+        try:
+            key = uuid.UUID(field.data)
+        except ValueError:
+            raise ValidationError(DAMAGED) from None
+        self.acceptance_row = Acceptance.get_or_none(Acceptance.client_uuid == key)
+        if self.acceptance_row is None:
+            raise ValidationError(DAMAGED)
+
+    def validate_actions(self, field) -> None:
+        if any(code not in ACTIONS for code in field.data or []):
+            raise ValidationError("Please choose from the listed actions.")
+
+
+class DeletionRequestForm(UUIDForm):
+    """Someone was asked to delete material."""
+
+    breach = HiddenField()
+    material = RadioField("What material", choices=choices(MATERIALS), validate_choice=False,
+                          validators=[InputRequired("Please choose what material.")])
+    material_location = RadioField("Where is it", choices=choices(LOCATIONS), validate_choice=False,
+                                   validators=[InputRequired("Please choose where it is.")])
+    link = URLField("Link to it online", filters=[lambda v: (v or "").strip()], validators=[
+        Optional(), Length(max=500, message="Please keep the link under 500 characters.")])
+    person_name = StringField("Who was asked", filters=[clean_text], validators=[
+        Optional(), Length(max=100, message="Please keep the name under 100 characters."),
+        refuse_control_characters])
+    acceptance = HiddenField()
+    asked_at = LocalDateTimeField("When were they asked", validators=[
+        InputRequired("Please give the date and time."), not_in_the_future])
+    due_by = LocalDateTimeField("Deleted by (optional: at once for a device, 24 hours online)",
+                                validators=[Optional()])
+
+    acceptance_row: Acceptance | None = None
+
+    def validate_material(self, field) -> None:
+        if field.data not in MATERIALS:
+            raise ValidationError("Please choose what material.")
+
+    def validate_material_location(self, field) -> None:
+        if field.data not in LOCATIONS:
+            raise ValidationError("Please choose where it is.")
+
+    def validate_link(self, field) -> None:
+        if self.material_location.data == "online" and not field.data:
+            raise ValidationError("Please give the link, so someone can check it has gone.")
+        if field.data and not field.data.startswith(("https://", "http://")):
+            raise ValidationError("Please give a link starting https://")
+
+    def validate_person_name(self, field) -> None:
+        if not field.data and not self.acceptance.data:
+            raise ValidationError("Please give the name of the person asked.")
+
+    def validate_acceptance(self, field) -> None:
+        if not field.data:
+            return
+        try:
+            key = uuid.UUID(field.data)
+        except ValueError:
+            raise ValidationError(DAMAGED) from None
+        self.acceptance_row = Acceptance.get_or_none(Acceptance.client_uuid == key)
+        if self.acceptance_row is None:
+            raise ValidationError(DAMAGED)
+
+    def validate_due_by(self, field) -> None:
+        if field.data and self.asked_at.data and field.data < self.asked_at.data:
+            raise ValidationError("The deadline must be after the time they were asked.")
+
+
+class OutcomeForm(FlaskForm):
+    outcome = RadioField("What happened", validate_choice=False,
+                         choices=[SelectChoice(k, v) for k, v in OUTCOMES.items() if k != "pending"],
+                         validators=[InputRequired("Please choose what happened.")])
+    note = TextAreaField("Notes (optional)", filters=[clean_block], validators=[
+        Optional(), Length(max=2000, message="Please keep this under 2,000 characters."),
+        refuse_controls_in_block])
+
+    def validate_outcome(self, field) -> None:
+        if field.data not in OUTCOMES or field.data == "pending":
+            raise ValidationError("Please choose what happened.")
+
+
+class StatusForm(FlaskForm):
+    status = RadioField("Status", choices=choices(STATUSES), validate_choice=False,
+                        validators=[InputRequired("Please choose a status.")])
+    note = TextAreaField("Outcome or reason (needed to close)", filters=[clean_block], validators=[
+        Optional(), Length(max=5000, message="Please keep this under 5,000 characters."),
+        refuse_controls_in_block])
+
+    def validate_status(self, field) -> None:
+        if field.data not in STATUSES:
+            raise ValidationError("Please choose a status.")
+
+    def validate_note(self, field) -> None:
+        if self.status.data == "closed" and not field.data:
+            raise ValidationError("Please write the outcome before closing.")
+
+
+class NoteForm(FlaskForm):
+    kind = RadioField("This is", choices=choices({"note": "A note", "action": "An action taken"}),
+                      default="note", validate_choice=False,
+                      validators=[InputRequired("Please choose a note or an action.")])
+    text = TextAreaField("Text", filters=[clean_block], validators=[
+        DataRequired("Please write the note."),
+        Length(max=5000, message="Please keep this under 5,000 characters."),
+        refuse_controls_in_block])
+
+    def validate_kind(self, field) -> None:
+        if field.data not in ("note", "action"):
+            raise ValidationError("Please choose a note or an action.")
+
+
+class LadoForm(FlaskForm):
+    referred_at = LocalDateTimeField("Referred to the LADO on (leave empty if not yet)",
+                                     validators=[Optional(), not_in_the_future])
+    reference = StringField("LADO reference (optional)", filters=[clean_text], validators=[
+        Optional(), Length(max=100, message="Please keep this under 100 characters."),
+        refuse_control_characters])
+    advice = TextAreaField("Advice given (optional)", filters=[clean_block], validators=[
+        Optional(), Length(max=5000, message="Please keep this under 5,000 characters."),
+        refuse_controls_in_block])
+    police_involved = BooleanField("The police are involved")
+    outcome = TextAreaField("Outcome (optional)", filters=[clean_block], validators=[
+        Optional(), Length(max=5000, message="Please keep this under 5,000 characters."),
+        refuse_controls_in_block])
+
+
+class StaffAccountForm(FlaskForm):
+    display_name = StringField("Name", filters=[clean_text], validators=[
+        DataRequired("Please enter their name."),
+        Length(min=2, max=100, message="The name must be between 2 and 100 characters."),
+        refuse_control_characters])
+    email = StringField("Email address", filters=[lambda v: (v or "").strip().lower()], validators=[
+        DataRequired("Please enter their email address."),
+        Length(max=254, message="That email address is too long."),
+        Email("Please enter an email address like name@school.org.")])
+    role = RadioField("Role", choices=choices(ROLE_LABELS), default="staff", validate_choice=False,
+                      validators=[InputRequired("Please choose a role.")])
+
+    def validate_role(self, field) -> None:
+        if field.data not in ROLE_LABELS:
+            raise ValidationError("Please choose a role.")
+
+
+class CategoryForm(FlaskForm):
+    label = StringField("Name", filters=[clean_text], validators=[
+        DataRequired("Please enter a name."),
+        Length(min=3, max=200, message="The name must be between 3 and 200 characters."),
+        refuse_control_characters])
+    safeguarding = BooleanField("A safeguarding matter: tell the DSL")
+    restricted = BooleanField("A concern about a member of staff: headteacher only")
+    material = RadioField("Material they may be asked to delete",
+                          choices=[SelectChoice("", "None"), *choices(MATERIALS)], default="",
+                          validate_choice=False)
+    active = BooleanField("In use", default=True)
+
+    def validate_material(self, field) -> None:
+        if field.data and field.data not in MATERIALS:
+            raise ValidationError("Please choose from the list.")
+

@@ -1,0 +1,241 @@
+"""Signed-in staff on the classroom iPad: quick actions, logging a breach, deletion requests."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from . import alerts, audit, breaches, deletions
+from .acceptances import ROLES as ACCEPTANCE_ROLES
+from .access import ALL_STAFF, LEADS, find_visible, role_required
+from .models import Acceptance, Breach, BreachCategory, DeletionRequest, LadoReferral, utcnow
+from .record_forms import (
+    BreachForm,
+    DeletionRequestForm,
+    LadoForm,
+    NoteForm,
+    OutcomeForm,
+    StatusForm,
+)
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+
+@bp.get("/")
+@role_required(*ALL_STAFF)
+def home():
+    """Large tiles for the common jobs; the leads also see what is waiting for them."""
+    user = current_user
+    waiting = breaches.new_concerns_count(user) if user.role in LEADS else 0
+    attention = ([r for r in DeletionRequest.visible_to(user) if deletions.needs_attention(r)]
+                 if user.role in LEADS else [])
+    return render_template("staff/home.html", waiting=waiting, attention=len(attention))
+
+
+@bp.get("/visitors")
+@role_required(*ALL_STAFF)
+def visitors():
+    """Names and roles of today's acceptances."""
+    return render_template("staff/visitors.html", acceptances=Acceptance.today(),
+                           roles=ACCEPTANCE_ROLES)
+
+
+# Logging a breach: who, then what, then details ---------------------------------------------------
+
+@bp.get("/breaches/new")
+@role_required(*ALL_STAFF)
+def new_breach():
+    """Step 1, who; step 2, what; step 3, the details form. Each step is one tap."""
+    who = request.args.get("who", "")
+    category_slug = request.args.get("category", "")
+    acceptance = _acceptance_from(request.args.get("acceptance", ""))
+    if acceptance is not None and who not in breaches.SUBJECT_KINDS:
+        who = breaches.SUBJECT_FOR_ROLE.get(acceptance.role, "unknown")
+    if who not in breaches.SUBJECT_KINDS:
+        return render_template("staff/breach_who.html", kinds=breaches.SUBJECT_KINDS,
+                               today=Acceptance.today(), roles=ACCEPTANCE_ROLES)
+    category = BreachCategory.in_use().where(BreachCategory.slug == category_slug).first()
+    if category is None:
+        return render_template("staff/breach_what.html", who=who, acceptance=acceptance,
+                               categories=BreachCategory.in_use(), kinds=breaches.SUBJECT_KINDS)
+    form = BreachForm(formdata=None)
+    form.client_uuid.data = str(uuid.uuid4())
+    form.subject_kind.data = who
+    form.category.data = category.slug
+    form.acceptance.data = str(acceptance.client_uuid) if acceptance else ""
+    form.subject_name.data = acceptance.full_name if acceptance else ""
+    form.occurred_at.data = utcnow()
+    form.safeguarding.data = category.safeguarding
+    return _breach_details(form, category, acceptance, 200)
+
+
+def _acceptance_from(value: str) -> Acceptance | None:
+    try:
+        return Acceptance.get_or_none(Acceptance.client_uuid == uuid.UUID(value)) if value else None
+    except ValueError:
+        return None
+
+
+def _breach_details(form, category, acceptance, status):
+    return render_template("staff/breach_details.html", form=form, category=category,
+                           acceptance=acceptance, kinds=breaches.SUBJECT_KINDS), status
+
+
+@bp.post("/breaches")
+@role_required(*ALL_STAFF)
+def create_breach():
+    """Save the breach (once, however often it is sent) and alert whoever must know."""
+    form = BreachForm()
+    if form.validate_on_submit():
+        actions = list(form.actions.data or [])
+        if request.form.get("asked_to_delete") == "yes" and "asked_to_delete" not in actions:
+            actions.append("asked_to_delete")
+        details = breaches.BreachDetails(
+            client_uuid=form.client_uuid.data, subject_kind=form.subject_kind.data,
+            category=form.category_row, occurred_at=form.occurred_at.data,
+            subject_name=form.subject_name.data, acceptance=form.acceptance_row,
+            location=form.location.data, description=form.description.data,
+            actions=tuple(code for code in breaches.ACTIONS if code in actions),
+            flag_safeguarding=form.safeguarding.data, concerns_head=form.concerns_head.data)
+        try:
+            breach, created = breaches.log_breach(current_user, details)
+        except breaches.Conflict:
+            form.form_errors.append("This form was already sent with other details. "
+                                    "Please start again.")
+        else:
+            if created:
+                alerts.alert_new_concern(breach)
+            flash("Saved. Thank you." if not breach.restricted else
+                  "Saved. Your report was received and passed on.")
+            return redirect(url_for("staff.reports"), code=303)
+    return _breach_details(form, form.category_row, form.acceptance_row, 422)
+
+
+@bp.get("/reports")
+@role_required(*ALL_STAFF)
+def reports():
+    """What I reported. A restricted one shows only that it was received."""
+    mine = list(breaches.own_reports(current_user))
+    audit.record("breach.list_viewed", kind="breach", list="own",
+                 shown=[str(b.public_id) for b in mine if not b.restricted][:50])
+    return render_template("staff/reports.html", breaches=mine,
+                           deletions=DeletionRequest.visible_to(current_user)
+                           .where(DeletionRequest.asked_by == current_user)
+                           .order_by(DeletionRequest.asked_at.desc()))
+
+
+@bp.get("/breaches/<public_id>")
+@role_required(*ALL_STAFF, "chair")
+def breach(public_id: str):
+    """One breach with its history; leads can triage it here."""
+    record = find_visible(Breach, current_user, public_id)
+    if record is None:
+        abort(404)
+    audit.record("breach.viewed", kind="breach", record_id=record.public_id)
+    return render_breach(record)
+
+
+def render_breach(record: Breach, status_form=None, note_form=None, lado_form=None, code=200):
+    referral = LadoReferral.get_or_none(LadoReferral.breach == record)
+    if lado_form is None and referral is not None:
+        lado_form = LadoForm(obj=referral, formdata=None)
+    return render_template(
+        "staff/breach.html", breach=record, history=breaches.history(record),
+        requests=breaches.deletion_requests_for(record), referral=referral,
+        lado_overdue=breaches.lado_overdue(record, referral),
+        status_form=status_form or StatusForm(formdata=None, status=record.status),
+        note_form=note_form or NoteForm(formdata=None), lado_form=lado_form or LadoForm(formdata=None),
+        can_triage=current_user.role in ("dsl", "head", "chair"),
+        kinds=breaches.SUBJECT_KINDS, actions=breaches.ACTIONS, statuses=breaches.STATUSES,
+        outcomes=deletions.OUTCOMES), code
+
+
+# Deletion requests -------------------------------------------------------------------------------
+
+@bp.route("/deletions/new", methods=["GET", "POST"])
+@role_required(*ALL_STAFF)
+def new_deletion():
+    """Record that someone was asked to delete material (from a breach, or on its own)."""
+    form = DeletionRequestForm()
+    linked = find_visible(Breach, current_user, request.values.get("breach", "")) \
+        if request.values.get("breach") else None
+    if request.values.get("breach") and linked is None:
+        abort(404)
+    if request.method == "GET":
+        form.client_uuid.data = str(uuid.uuid4())
+        form.asked_at.data = utcnow()
+        form.breach.data = str(linked.public_id) if linked else ""
+        if linked is not None:
+            form.person_name.data = linked.subject_name
+            form.acceptance.data = str(linked.acceptance.client_uuid) if linked.acceptance else ""
+            form.material.data = linked.category.material or None
+    elif form.validate_on_submit():
+        details = deletions.DeletionDetails(
+            client_uuid=form.client_uuid.data, material=form.material.data,
+            material_location=form.material_location.data, asked_at=form.asked_at.data,
+            person_name=form.person_name.data, acceptance=form.acceptance_row,
+            link=form.link.data, due_by=form.due_by.data, breach=linked)
+        try:
+            created, _ = deletions.request_deletion(current_user, details)
+        except deletions.Conflict:
+            form.form_errors.append("This form was already sent with other details. "
+                                    "Please start again.")
+        else:
+            flash("Saved. Record what happened when you know.")
+            return redirect(url_for("staff.deletion", public_id=created.public_id), code=303)
+    return render_template("staff/deletion_new.html", form=form, breach=linked,
+                           today=Acceptance.today()), 200 if request.method == "GET" else 422
+
+
+@bp.get("/deletions")
+@role_required(*ALL_STAFF)
+def deletions_list():
+    """Deletion requests this user may see; refused and overdue ones first, with next steps."""
+    rows = list(DeletionRequest.visible_to(current_user).order_by(DeletionRequest.due_by.desc()))
+    attention = [r for r in rows if deletions.needs_attention(r)]
+    others = [r for r in rows if not deletions.needs_attention(r)]
+    audit.record("deletion_request.list_viewed", kind="deletion_request",
+                 shown=[str(r.public_id) for r in rows][:50])
+    return render_template("staff/deletions.html", attention=attention, others=others,
+                           outcomes=deletions.OUTCOMES, materials=deletions.MATERIALS,
+                           next_steps=deletions.NEXT_STEPS, is_overdue=deletions.is_overdue)
+
+
+@bp.get("/deletions/<public_id>")
+@role_required(*ALL_STAFF, "chair")
+def deletion(public_id: str):
+    """One deletion request, its history and the outcome form."""
+    record = find_visible(DeletionRequest, current_user, public_id)
+    if record is None:
+        abort(404)
+    audit.record("deletion_request.viewed", kind="deletion_request", record_id=record.public_id)
+    return render_deletion(record, OutcomeForm(formdata=None))
+
+
+def render_deletion(record, form, code=200):
+    return render_template(
+        "staff/deletion.html", request_row=record, form=form, history=deletions.history(record),
+        outcomes=deletions.OUTCOMES, materials=deletions.MATERIALS, locations=deletions.LOCATIONS,
+        overdue=deletions.is_overdue(record), attention=deletions.needs_attention(record),
+        next_steps=deletions.NEXT_STEPS), code
+
+
+@bp.post("/deletions/<public_id>/outcome")
+@role_required(*ALL_STAFF, "chair")
+def deletion_outcome(public_id: str):
+    """Record what happened to the material."""
+    record = find_visible(DeletionRequest, current_user, public_id)
+    if record is None:
+        abort(404)
+    form = OutcomeForm()
+    if form.validate_on_submit():
+        try:
+            deletions.record_outcome(record, current_user, form.outcome.data, form.note.data)
+        except deletions.OutcomeError as error:
+            form.outcome.errors.append(str(error))
+        else:
+            flash("Outcome saved.")
+            return redirect(url_for("staff.deletion", public_id=record.public_id), code=303)
+    return render_deletion(record, form, 422)
