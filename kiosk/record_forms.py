@@ -151,10 +151,11 @@ class DeletionRequestForm(UUIDForm):
                           validators=[InputRequired("Please choose what material.")])
     material_location = RadioField("Where is it", choices=choices(LOCATIONS), validate_choice=False,
                                    validators=[InputRequired("Please choose where it is.")])
+    # No Optional() on these two: their checks below depend on the other fields.
     link = URLField("Link to it online", filters=[lambda v: (v or "").strip()], validators=[
-        Optional(), Length(max=500, message="Please keep the link under 500 characters.")])
+        Length(max=500, message="Please keep the link under 500 characters.")])
     person_name = StringField("Who was asked", filters=[clean_text], validators=[
-        Optional(), Length(max=100, message="Please keep the name under 100 characters."),
+        Length(max=100, message="Please keep the name under 100 characters."),
         refuse_control_characters])
     acceptance = HiddenField()
     asked_at = LocalDateTimeField("When were they asked", validators=[

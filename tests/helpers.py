@@ -35,14 +35,25 @@ def make_acceptance(**kw) -> Acceptance:
 
 
 class _InputCollector(HTMLParser):
+    """What a browser would send of a page's inputs: hidden ones, filled-in ones, ticked ones."""
+
     def __init__(self) -> None:
         super().__init__()
         self.hidden: dict[str, str] = {}
+        self.values: dict[str, str] = {}
 
     def handle_starttag(self, tag, attrs):
         attributes = dict(attrs)
-        if tag == "input" and attributes.get("type") == "hidden" and attributes.get("name"):
-            self.hidden[attributes["name"]] = attributes.get("value") or ""
+        name, kind = attributes.get("name"), attributes.get("type", "text")
+        if tag != "input" or not name:
+            return
+        if kind == "hidden":
+            self.hidden[name] = attributes.get("value") or ""
+        if kind in ("radio", "checkbox"):
+            if "checked" in attributes:
+                self.values[name] = attributes.get("value") or "y"
+        elif attributes.get("value"):
+            self.values[name] = attributes["value"]
 
 
 def hidden_fields(html: str) -> dict[str, str]:
@@ -103,7 +114,9 @@ def make_deletion_request(asked_by, **kw):
 
 
 def form_page(client, url: str) -> dict[str, str]:
-    """GET a page with a form and return its hidden fields (CSRF token, UUID...)."""
+    """GET a page with a form and return what a browser would send if nothing more were typed."""
     response = client.get(url)
     assert response.status_code == 200, (url, response.status_code)
-    return hidden_fields(response.get_data(as_text=True))
+    parser = _InputCollector()
+    parser.feed(response.get_data(as_text=True))
+    return parser.values

@@ -1,0 +1,108 @@
+"""Staff on the classroom iPad: sign in, log the common breach in four taps, follow it up."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from kiosk.models import Breach, DeletionRequest
+
+from ..helpers import PASSWORD, make_breach, make_user
+from .conftest import PHONE, TABLET
+
+
+def sign_in(page, server, email):
+    page.goto(server.url + "/signin")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("link", name="Log a breach")).to_be_visible()
+
+
+def test_a_visitor_photographing_pupils_and_asked_to_delete_takes_four_taps(live_server, new_context,
+                                                                            assert_accessible):
+    with live_server.database():
+        teacher = make_user("staff", email="teacher@westacre.sch.uk")
+    page = new_context(**TABLET).new_page()
+    sign_in(page, live_server, teacher.email)
+    assert_accessible(page)
+
+    taps = 0
+
+    def tap(locator):
+        nonlocal taps
+        locator.click()
+        taps += 1
+
+    tap(page.get_by_role("link", name="Log a breach"))
+    expect(page.get_by_role("heading", name="Who was it?")).to_be_visible()
+    assert_accessible(page)
+    tap(page.get_by_role("link", name="Visitor", exact=True))
+    expect(page.get_by_role("heading", name="What happened?")).to_be_visible()
+    assert_accessible(page)
+    tap(page.get_by_role("link", name="Photographing or recording pupils or staff on a phone"))
+    assert_accessible(page)
+    tap(page.get_by_role("button", name="Yes, they were asked to delete it: save"))
+
+    expect(page.get_by_text("Saved. Thank you.")).to_be_visible()
+    assert taps == 4
+    assert_accessible(page)
+    with live_server.database():
+        [breach] = Breach.select()
+        assert breach.category.slug == "photographing" and breach.subject_kind == "visitor"
+        assert breach.action_codes == ["asked_to_delete"]
+        assert DeletionRequest.get().breach_id == breach.id
+
+
+def test_the_dsl_triages_and_records_the_deletion_outcome(live_server, new_context,
+                                                          assert_accessible):
+    with live_server.database():
+        teacher = make_user("staff")
+        dsl = make_user("dsl", email="dsl@westacre.sch.uk")
+        make_breach(teacher, actions=("asked_to_delete",))
+    page = new_context(**PHONE).new_page()
+    sign_in(page, live_server, dsl.email)
+    expect(page.get_by_role("link", name=re.compile("1 new concern waiting for you"))).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name=re.compile("new concern")).click()
+    assert_accessible(page)
+    page.get_by_role("link", name="Photographing or recording pupils or staff on a phone").click()
+    assert_accessible(page)
+
+    page.get_by_role("link", name=re.compile(r"Photo \(on their device\)")).click()
+    assert_accessible(page)
+    page.get_by_label("Deleted in front of staff").check()
+    page.get_by_role("button", name="Save outcome").click()
+    expect(page.get_by_text("Outcome saved.")).to_be_visible()
+    page.get_by_role("link", name="Photographing or recording pupils or staff on a phone").click()
+
+    page.get_by_label("Closed").check()
+    page.get_by_role("button", name="Save status").click()
+    expect(page.get_by_text("Please write the outcome before closing.").first).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("Outcome or reason (needed to close)").fill("Photo deleted in front of me.")
+    page.get_by_role("button", name="Save status").click()
+    expect(page.get_by_text("Status saved.")).to_be_visible()
+    with live_server.database():
+        assert Breach.get().status == "closed"
+        assert DeletionRequest.get().outcome == "deleted_in_front"
+
+
+def test_the_heads_pages_pass_axe(live_server, new_context, assert_accessible):
+    with live_server.database():
+        head = make_user("head", email="head@westacre.sch.uk")
+        teacher = make_user("staff")
+        make_breach(teacher, subject_kind="staff", category="pupil_contact")
+    page = new_context(**TABLET).new_page()
+    sign_in(page, live_server, head.email)
+    for link in ["Concerns to triage", "Deletion requests", "A person's chronology", "Staff accounts",
+                 "Breach categories", "Audit log", "Today's visitors", "My reports",
+                 "Someone was asked to delete material"]:
+        page.get_by_role("link", name="Home", exact=True).click()
+        page.get_by_role("link", name=link).click()
+        assert_accessible(page)
+    page.goto(live_server.url + "/admin/concerns")
+    page.get_by_role("link", name=re.compile("Member of staff in contact")).click()
+    expect(page.get_by_role("heading", name="LADO referral")).to_be_visible()
+    assert_accessible(page)

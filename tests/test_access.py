@@ -1,0 +1,121 @@
+"""Every role against every page: who may open what. New routes must be added here."""
+
+from __future__ import annotations
+
+import pytest
+
+from kiosk.models import StaffUser
+
+from .helpers import hidden_fields, make_breach, make_deletion_request, make_user, sign_in_as
+
+ROLES = ("anonymous", "staff", "dsl", "head", "chair")
+SIGN_IN = 302  # sent to the sign-in page
+STAFF_PAGE = {"anonymous": SIGN_IN, "staff": 200, "dsl": 200, "head": 200, "chair": 403}
+LEADS_PAGE = {"anonymous": SIGN_IN, "staff": 403, "dsl": 200, "head": 200, "chair": 403}
+HEAD_PAGE = {"anonymous": SIGN_IN, "staff": 403, "dsl": 403, "head": 200, "chair": 403}
+PUBLIC = dict.fromkeys(ROLES, 200)
+
+
+def everyone(status):
+    return dict.fromkeys(ROLES, status)
+
+
+# (endpoint, method, path template, expected status per role). {breach}: a breach another teacher
+# logged (not restricted); {restricted}: a concern about a member of staff; {deletion}: a
+# deletion request another teacher made; {user}: another teacher's account.
+MATRIX = [
+    ("public.home", "GET", "/", PUBLIC),
+    ("public.phone", "GET", "/phone", everyone(302)),
+    ("public.policy", "GET", "/policy", PUBLIC),
+    ("public.accept", "GET", "/accept", PUBLIC),
+    ("public.accept", "POST", "/accept", everyone(422)),
+    ("public.thanks", "GET", "/thanks", PUBLIC),
+    ("public.qr_code", "GET", "/qr.svg", PUBLIC),
+    ("public.poster", "GET", "/poster", PUBLIC),
+    ("auth.sign_in", "GET", "/signin", {**everyone(302), "anonymous": 200}),
+    ("auth.sign_in", "POST", "/signin", everyone(422)),
+    ("auth.sign_out", "POST", "/signout", {**everyone(303), "anonymous": SIGN_IN}),
+    ("auth.change_password", "GET", "/account/password", {**everyone(200), "anonymous": SIGN_IN}),
+    ("auth.change_password", "POST", "/account/password", {**everyone(422), "anonymous": SIGN_IN}),
+    ("auth.setup", "GET", "/setup", everyone(404)),
+    ("auth.setup", "POST", "/setup", everyone(404)),
+    ("staff.home", "GET", "/staff/", STAFF_PAGE),
+    ("staff.visitors", "GET", "/staff/visitors", STAFF_PAGE),
+    ("staff.new_breach", "GET", "/staff/breaches/new", STAFF_PAGE),
+    ("staff.create_breach", "POST", "/staff/breaches", {**STAFF_PAGE, "staff": 422, "dsl": 422,
+                                                        "head": 422}),
+    ("staff.reports", "GET", "/staff/reports", STAFF_PAGE),
+    ("staff.breach", "GET", "/staff/breaches/{breach}",
+     {"anonymous": SIGN_IN, "staff": 404, "dsl": 200, "head": 200, "chair": 404}),
+    ("staff.breach", "GET", "/staff/breaches/{restricted}",
+     {"anonymous": SIGN_IN, "staff": 404, "dsl": 404, "head": 200, "chair": 404}),
+    ("staff.new_deletion", "GET", "/staff/deletions/new", STAFF_PAGE),
+    ("staff.new_deletion", "POST", "/staff/deletions/new", {**STAFF_PAGE, "staff": 422, "dsl": 422,
+                                                            "head": 422}),
+    ("staff.deletions_list", "GET", "/staff/deletions", STAFF_PAGE),
+    ("staff.deletion", "GET", "/staff/deletions/{deletion}",
+     {"anonymous": SIGN_IN, "staff": 404, "dsl": 200, "head": 200, "chair": 404}),
+    ("staff.deletion_outcome", "POST", "/staff/deletions/{deletion}/outcome",
+     {"anonymous": SIGN_IN, "staff": 404, "dsl": 422, "head": 422, "chair": 404}),
+    ("admin.concerns", "GET", "/admin/concerns",
+     {"anonymous": SIGN_IN, "staff": 403, "dsl": 200, "head": 200, "chair": 200}),
+    ("admin.chair_home", "GET", "/admin/chair", {**HEAD_PAGE, "head": 403, "chair": 302}),
+    ("admin.breach_status", "POST", "/admin/breaches/{breach}/status",
+     {"anonymous": SIGN_IN, "staff": 403, "dsl": 422, "head": 422, "chair": 404}),
+    ("admin.breach_note", "POST", "/admin/breaches/{breach}/notes",
+     {"anonymous": SIGN_IN, "staff": 403, "dsl": 422, "head": 422, "chair": 404}),
+    ("admin.breach_lado", "POST", "/admin/breaches/{restricted}/lado",
+     {"anonymous": SIGN_IN, "staff": 403, "dsl": 403, "head": 303, "chair": 404}),
+    ("admin.chronology", "GET", "/admin/chronology?name=Pat+Visitor", LEADS_PAGE),
+    ("admin.staff_accounts", "GET", "/admin/staff", HEAD_PAGE),
+    ("admin.staff_accounts", "POST", "/admin/staff", {**HEAD_PAGE, "head": 422}),
+    ("admin.staff_active", "POST", "/admin/staff/{user}/active", {**HEAD_PAGE, "head": 303}),
+    ("admin.staff_reset", "POST", "/admin/staff/{user}/reset", HEAD_PAGE),
+    ("admin.categories", "GET", "/admin/categories", HEAD_PAGE),
+    ("admin.category", "GET", "/admin/categories/1", HEAD_PAGE),
+    ("admin.category", "GET", "/admin/categories/new", HEAD_PAGE),
+    ("admin.category", "POST", "/admin/categories/new", {**HEAD_PAGE, "head": 422}),
+    ("admin.audit_log", "GET", "/admin/audit", HEAD_PAGE),
+]
+
+
+@pytest.fixture
+def world(app):
+    """One user of each role, and records that belong to none of them."""
+    with app.app_context():
+        users = {role: make_user(role) for role in ROLES if role != "anonymous"}
+        author = make_user("staff")
+        return {
+            "users": users,
+            "breach": make_breach(author).public_id,
+            "restricted": make_breach(author, subject_kind="staff", category="pupil_contact").public_id,
+            "deletion": make_deletion_request(author).public_id,
+            "user": author.id,
+        }
+
+
+def test_every_route_is_in_the_matrix(app):
+    routed = {(rule.endpoint, method) for rule in app.url_map.iter_rules()
+              if rule.endpoint != "static" for method in rule.methods - {"HEAD", "OPTIONS"}}
+    covered = {(endpoint, method) for endpoint, method, _, _ in MATRIX}
+    assert routed == covered
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_gets_what_it_may_and_nothing_else(app, world, role):
+    failures = []
+    for endpoint, method, template, expected in MATRIX:
+        client = app.test_client()
+        if role != "anonymous":
+            with app.app_context():  # fresh: signing out in an earlier row ends old sessions
+                sign_in_as(client, StaffUser.get_by_id(world["users"][role].id))
+        token = hidden_fields(client.get("/accept").get_data(as_text=True))["csrf_token"]
+        path = template.format(**{k: v for k, v in world.items() if k != "users"})
+        if method == "GET":
+            response = client.get(path)
+        else:
+            response = client.post(path, data={"csrf_token": token})
+        if response.status_code != expected[role]:
+            failures.append(f"{method} {path} ({endpoint}): {response.status_code}, "
+                            f"expected {expected[role]}")
+    assert failures == []

@@ -1,0 +1,89 @@
+"""The DSL (or the head, or the chair) is emailed about a new concern, with no details in it."""
+
+from __future__ import annotations
+
+import pytest
+
+from kiosk.models import AuditEvent, Breach
+
+from .helpers import form_page, make_user, sign_in_as
+from .postgres import free_port
+
+
+@pytest.fixture
+def mail_app(app, smtp_server):
+    controller, inbox = smtp_server
+    app.config.update(KIOSK_SMTP_HOST="127.0.0.1", KIOSK_SMTP_PORT=controller.port,
+                      KIOSK_SMTP_STARTTLS=False, KIOSK_MAIL_FROM="kiosk@westacre.sch.uk",
+                      KIOSK_PUBLIC_URL="https://kiosk.westacre.sch.uk")
+    return app, inbox
+
+
+def log(client, who="visitor", category="photographing", **extra):
+    fields = form_page(client, f"/staff/breaches/new?who={who}&category={category}")
+    fields.update(subject_name="Pupil Name Here", description="Very private detail", **extra)
+    return client.post("/staff/breaches", data=fields)
+
+
+def test_the_dsl_is_emailed_about_a_safeguarding_concern_with_no_details(mail_app, client,
+                                                                          teacher, dsl):
+    app, inbox = mail_app
+    with app.app_context():
+        other_dsl = make_user("dsl")
+        make_user("dsl", active=False)
+    sign_in_as(client, teacher)
+    assert log(client).status_code == 303
+    [message] = inbox.messages
+    assert sorted(message["X-Envelope-To"].split(", ")) == sorted([dsl.email, other_dsl.email])
+    assert message["From"] == "kiosk@westacre.sch.uk"
+    body = message.get_payload()
+    assert f"A new concern was logged by {teacher.display_name} at " in body
+    assert "https://kiosk.westacre.sch.uk/signin" in body
+    text = message.as_string()
+    for secret in ("Pupil Name Here", "Very private detail", "Photographing", "Visitor"):
+        assert secret not in text
+    with app.app_context():
+        assert AuditEvent.get(AuditEvent.action == "alert.sent").record_id == str(
+            Breach.get().public_id)
+
+
+def test_a_concern_about_staff_goes_to_the_head_not_the_dsl(mail_app, client, teacher, dsl, head):
+    _app, inbox = mail_app
+    sign_in_as(client, teacher)
+    log(client, who="staff", category="pupil_contact")
+    [message] = inbox.messages
+    assert message["X-Envelope-To"] == head.email
+
+
+def test_a_concern_about_the_head_goes_to_the_chair(mail_app, client, teacher, head, chair):
+    _app, inbox = mail_app
+    sign_in_as(client, teacher)
+    log(client, who="staff", category="pupil_contact", concerns_head="y")
+    [message] = inbox.messages
+    assert message["X-Envelope-To"] == chair.email
+
+
+def test_no_email_for_a_breach_that_is_not_a_safeguarding_matter(mail_app, client, teacher, dsl):
+    _app, inbox = mail_app
+    sign_in_as(client, teacher)
+    log(client, category="commercial")
+    assert inbox.messages == []
+
+
+def test_a_replayed_form_sends_no_second_email(mail_app, client, teacher, dsl):
+    _app, inbox = mail_app
+    sign_in_as(client, teacher)
+    fields = form_page(client, "/staff/breaches/new?who=visitor&category=photographing")
+    client.post("/staff/breaches", data=fields)
+    client.post("/staff/breaches", data=fields)
+    assert len(inbox.messages) == 1
+
+
+def test_a_mail_failure_still_saves_the_concern_and_is_audited(app, client, teacher, dsl):
+    app.config.update(KIOSK_SMTP_HOST="127.0.0.1", KIOSK_SMTP_PORT=free_port(),
+                      KIOSK_SMTP_STARTTLS=False)
+    sign_in_as(client, teacher)
+    assert log(client).status_code == 303
+    with app.app_context():
+        assert Breach.select().count() == 1
+        assert AuditEvent.select().where(AuditEvent.action == "alert.failed").count() == 1

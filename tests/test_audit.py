@@ -1,0 +1,116 @@
+"""The audit log: every sign-in, change, view and refusal; append-only and hash-chained."""
+
+from __future__ import annotations
+
+import multiprocessing
+
+import pytest
+from peewee import DatabaseError
+
+from kiosk import audit, create_app
+from kiosk.migrate import migrate_database
+from kiosk.models import AuditEvent, db
+
+from .helpers import make_breach, sign_in_as
+
+
+def test_events_chain_each_to_the_one_before(ctx):
+    first = audit.record("test.one", kind="thing", record_id=1)
+    second = audit.record("test.two", kind="thing", record_id=2, note="détail")
+    assert first.previous_hash == audit.GENESIS
+    assert second.previous_hash == first.hash
+    assert audit.verify_chain() == (2, None)
+
+
+def test_the_database_refuses_to_change_or_delete_an_event(ctx):
+    event = audit.record("test.one")
+    with pytest.raises(DatabaseError, match="append-only"), db.atomic():
+        AuditEvent.update(action="test.changed").where(AuditEvent.id == event.id).execute()
+    with pytest.raises(DatabaseError, match="append-only"), db.atomic():
+        AuditEvent.delete().where(AuditEvent.id == event.id).execute()
+    assert AuditEvent.get_by_id(event.id).action == "test.one"
+
+
+def test_the_postgresql_database_refuses_too(postgres_url, tmp_path):
+    app = create_app({"KIOSK_INSTANCE_PATH": str(tmp_path), "DATABASE_URL": postgres_url})
+    with app.app_context():
+        migrate_database()
+        event = audit.record("test.one")
+        with pytest.raises(DatabaseError, match="append-only"), db.atomic():
+            AuditEvent.update(action="x").where(AuditEvent.id == event.id).execute()
+        with pytest.raises(DatabaseError, match="append-only"), db.atomic():
+            AuditEvent.delete().execute()
+        assert audit.verify_chain() == (1, None)
+    db.close()
+
+
+def _tamper(sql: str) -> None:
+    """What someone with the database file could do: drop the guard, then edit."""
+    db.execute_sql("DROP TRIGGER audit_event_no_update")
+    db.execute_sql("DROP TRIGGER audit_event_no_delete")
+    db.execute_sql(sql)
+
+
+@pytest.mark.parametrize(("sql", "reason"), [
+    ("UPDATE audit_event SET actor_label = 'someone else' WHERE id = 2", "contents were changed"),
+    ("DELETE FROM audit_event WHERE id = 2", "an event was removed or reordered"),
+])
+def test_audit_verify_detects_an_altered_row(app, runner, sql, reason):
+    with app.app_context():
+        for n in range(3):
+            audit.record("test.event", record_id=n)
+    assert "The audit log is intact: 3 events checked." in runner.invoke(args=["audit-verify"]).output
+    with app.app_context():
+        _tamper(sql)
+    result = runner.invoke(args=["audit-verify"])
+    assert result.exit_code == 1
+    assert "event 2 fails" in result.output or "event 3 fails" in result.output
+    assert reason in result.output
+
+
+def test_changes_views_and_refusals_are_all_audited(app, client, teacher, dsl):
+    with app.app_context():
+        breach = make_breach(teacher)
+    sign_in_as(client, teacher)
+    client.get("/admin/audit")  # refused: not the head
+    sign_in_as(client, dsl)
+    client.get(f"/staff/breaches/{breach.public_id}")
+    with app.app_context():
+        events = [(e.action, e.actor_id) for e in AuditEvent.select().order_by(AuditEvent.id)]
+    assert events == [("breach.created", teacher.id), ("access.refused", teacher.id),
+                      ("breach.viewed", dsl.id)]
+
+
+def test_the_head_reads_the_audit_log_and_sees_it_is_intact(app, client, head):
+    with app.app_context():
+        audit.record("test.shown", kind="thing", record_id="abc")
+    sign_in_as(client, head)
+    html = client.get("/admin/audit").get_data(as_text=True)
+    assert "test.shown" in html and "The log is intact" in html
+
+
+def _append_many(instance: str, count: int) -> None:
+    app = create_app({"KIOSK_INSTANCE_PATH": instance})
+    with app.app_context():
+        for n in range(count):
+            audit.record("race.event", record_id=n)
+    db.close()
+
+
+def test_two_processes_appending_at_once_keep_one_unbroken_chain(tmp_path):
+    instance = str(tmp_path)
+    app = create_app({"KIOSK_INSTANCE_PATH": instance})
+    with app.app_context():
+        migrate_database()
+    db.close()
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_append_many, args=(instance, 40)) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+        assert worker.exitcode == 0
+    app = create_app({"KIOSK_INSTANCE_PATH": instance})
+    with app.app_context():
+        assert audit.verify_chain() == (80, None)
+    db.close()

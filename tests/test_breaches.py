@@ -1,0 +1,335 @@
+"""Logging a breach, the DSL's triage, restricted concerns and the LADO referral."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import pytest
+
+from kiosk.breaches import lado_overdue, next_working_day
+from kiosk.models import AuditEvent, Breach, BreachCategory, DeletionRequest, LadoReferral, RecordUpdate
+
+from .helpers import form_page, make_acceptance, make_breach, sign_in_as
+
+
+def details_form(client, who="visitor", category="photographing", **query):
+    url = f"/staff/breaches/new?who={who}&category={category}"
+    for key, value in query.items():
+        url += f"&{key}={value}"
+    return form_page(client, url)
+
+
+def breaches(app):
+    with app.app_context():
+        return list(Breach.select())
+
+
+def test_the_who_step_offers_every_kind_and_todays_visitors(app, client, teacher):
+    with app.app_context():
+        make_acceptance(full_name="Today Visitor")
+    sign_in_as(client, teacher)
+    html = client.get("/staff/breaches/new").get_data(as_text=True)
+    for label in ["Visitor", "Parent or carer", "PTA member or volunteer", "Contractor",
+                  "Member of staff", "Pupil", "Governor", "Not known", "Today Visitor"]:
+        assert label in html
+
+
+def test_the_what_step_offers_the_seeded_categories(client, teacher):
+    sign_in_as(client, teacher)
+    html = client.get("/staff/breaches/new?who=visitor").get_data(as_text=True)
+    assert "Photographing or recording pupils or staff on a phone" in html
+    assert "Member of staff in contact with a pupil, or an ex-pupil under 18" in html
+    assert "Social networking during the working day" in html
+
+
+def test_a_teacher_logs_a_visitor_photographing_pupils_who_was_asked_to_delete_it(app, client,
+                                                                                 teacher):
+    sign_in_as(client, teacher)
+    fields = details_form(client)
+    response = client.post("/staff/breaches", data={**fields, "asked_to_delete": "yes"})
+    assert response.status_code == 303
+    [breach] = breaches(app)
+    assert breach.category.slug == "photographing" and breach.subject_kind == "visitor"
+    assert breach.action_codes == ["asked_to_delete"]
+    assert breach.safeguarding and not breach.restricted and breach.status == "open"
+    with app.app_context():
+        [request] = DeletionRequest.select()
+        assert request.breach_id == breach.id and request.material == "photo"
+        assert request.material_location == "device" and request.due_by == request.asked_at
+        assert AuditEvent.select().where(AuditEvent.action == "breach.created").count() == 1
+
+
+def test_the_same_form_sent_twice_makes_one_breach(app, client, teacher):
+    sign_in_as(client, teacher)
+    fields = {**details_form(client), "asked_to_delete": "yes"}
+    client.post("/staff/breaches", data=fields)
+    client.post("/staff/breaches", data=fields)
+    assert len(breaches(app)) == 1
+    with app.app_context():
+        assert DeletionRequest.select().count() == 1
+
+
+def test_details_are_optional_but_checked(app, client, teacher):
+    sign_in_as(client, teacher)
+    fields = details_form(client)
+    fields.update(occurred_at="2099-01-01T10:00", description="A\x00B", actions=["asked_to_fly"])
+    response = client.post("/staff/breaches", data=fields)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "That time is in the future." in html
+    assert "Please use letters, numbers and punctuation only." in html
+    assert "Please choose from the listed actions." in html
+    assert breaches(app) == []
+
+
+def test_a_tampered_category_is_refused(app, client, teacher):
+    sign_in_as(client, teacher)
+    fields = details_form(client)
+    fields["category"] = "made-up"
+    assert client.post("/staff/breaches", data=fields).status_code == 422
+    assert breaches(app) == []
+
+
+def test_the_time_typed_is_school_time_stored_as_utc(app, client, teacher):
+    sign_in_as(client, teacher)
+    fields = details_form(client)
+    fields["occurred_at"] = "2026-07-01T09:30"  # British Summer Time
+    client.post("/staff/breaches", data=fields)
+    assert breaches(app)[0].occurred_at == dt.datetime(2026, 7, 1, 8, 30)
+
+
+def test_picking_a_visitor_from_today_links_the_breach_to_their_acceptance(app, client, teacher):
+    with app.app_context():
+        acceptance = make_acceptance(full_name="Linked Visitor", role="contractor")
+    sign_in_as(client, teacher)
+    html = client.get(f"/staff/breaches/new?acceptance={acceptance.client_uuid}").get_data(as_text=True)
+    assert "Linked Visitor" in html and "step 2 of 3" in html
+    fields = details_form(client, who="contractor", acceptance=acceptance.client_uuid)
+    client.post("/staff/breaches", data=fields)
+    [breach] = breaches(app)
+    assert breach.acceptance_id == acceptance.id and breach.subject_name == "Linked Visitor"
+
+
+def test_staff_can_flag_any_category_for_the_dsl(app, client, teacher):
+    sign_in_as(client, teacher)
+    fields = details_form(client, category="commercial")
+    client.post("/staff/breaches", data={**fields, "safeguarding": "y"})
+    assert breaches(app)[0].safeguarding
+
+
+def test_a_concern_about_a_member_of_staff_is_restricted(app, client, teacher):
+    sign_in_as(client, teacher)
+    client.post("/staff/breaches", data=details_form(client, who="staff", category="commercial"))
+    assert breaches(app)[0].restricted
+
+
+def test_a_disclosure_about_an_adult_is_restricted_and_safeguarding(app, client, teacher):
+    sign_in_as(client, teacher)
+    client.post("/staff/breaches", data=details_form(client, who="unknown",
+                                                     category="disclosure_adult"))
+    [breach] = breaches(app)
+    assert breach.restricted and breach.safeguarding
+
+
+def test_the_reporter_sees_only_that_a_restricted_report_was_received(app, client, teacher):
+    with app.app_context():
+        breach = make_breach(teacher, subject_kind="staff", category="pupil_contact",
+                             description="Secret detail")
+    sign_in_as(client, teacher)
+    html = client.get("/staff/reports").get_data(as_text=True)
+    assert "Received and passed to the headteacher" in html
+    assert "Secret detail" not in html and str(breach.public_id) not in html
+    assert client.get(f"/staff/breaches/{breach.public_id}").status_code == 404
+
+
+def test_staff_see_only_their_own_reports(app, client, teacher, other_teacher):
+    with app.app_context():
+        mine = make_breach(teacher)
+        theirs = make_breach(other_teacher, category="commercial")
+    sign_in_as(client, teacher)
+    html = client.get("/staff/reports").get_data(as_text=True)
+    assert str(mine.public_id) in html and str(theirs.public_id) not in html
+    assert client.get(f"/staff/breaches/{mine.public_id}").status_code == 200
+    assert client.get(f"/staff/breaches/{theirs.public_id}").status_code == 404
+    with app.app_context():
+        refused = AuditEvent.get(AuditEvent.action == "access.refused")
+        assert refused.record_id == str(theirs.public_id) and refused.actor_id == teacher.id
+
+
+def test_viewing_a_breach_is_audited(app, client, dsl, teacher):
+    with app.app_context():
+        breach = make_breach(teacher)
+    sign_in_as(client, dsl)
+    client.get(f"/staff/breaches/{breach.public_id}")
+    with app.app_context():
+        event = AuditEvent.get(AuditEvent.action == "breach.viewed")
+        assert (event.actor_id, event.record_id) == (dsl.id, str(breach.public_id))
+
+
+def test_the_dsl_sees_every_unrestricted_record_and_a_count_of_new_ones(app, client, dsl, teacher):
+    with app.app_context():
+        flagged = make_breach(teacher)
+        plain = make_breach(teacher, category="commercial")
+        restricted = make_breach(teacher, subject_kind="staff", category="pupil_contact")
+    sign_in_as(client, dsl)
+    assert "<strong>1</strong> new concern waiting for you" in client.get("/staff/").get_data(as_text=True)
+    html = client.get("/admin/concerns").get_data(as_text=True)
+    assert str(flagged.public_id) in html and str(plain.public_id) in html
+    assert str(restricted.public_id) not in html
+    assert client.get(f"/staff/breaches/{restricted.public_id}").status_code == 404
+
+
+def test_the_head_sees_restricted_records_but_not_those_about_the_head(app, client, head, teacher):
+    with app.app_context():
+        restricted = make_breach(teacher, subject_kind="staff", category="pupil_contact")
+        about_head = make_breach(teacher, subject_kind="staff", category="pupil_contact",
+                                 concerns_head=True)
+    sign_in_as(client, head)
+    html = client.get("/admin/concerns").get_data(as_text=True)
+    assert str(restricted.public_id) in html and str(about_head.public_id) not in html
+    assert client.get(f"/staff/breaches/{about_head.public_id}").status_code == 404
+
+
+def test_the_chair_sees_only_concerns_about_the_head(app, client, chair, teacher):
+    with app.app_context():
+        restricted = make_breach(teacher, subject_kind="staff", category="pupil_contact")
+        about_head = make_breach(teacher, subject_kind="staff", category="pupil_contact",
+                                 concerns_head=True)
+        plain = make_breach(teacher)
+    sign_in_as(client, chair)
+    html = client.get("/admin/concerns?status=all").get_data(as_text=True)
+    assert str(about_head.public_id) in html
+    assert str(restricted.public_id) not in html and str(plain.public_id) not in html
+    assert client.get(f"/staff/breaches/{about_head.public_id}").status_code == 200
+
+
+def test_closing_needs_an_outcome_note_and_every_change_is_kept(app, client, dsl, teacher):
+    with app.app_context():
+        breach = make_breach(teacher)
+    sign_in_as(client, dsl)
+    url = f"/staff/breaches/{breach.public_id}"
+    fields = form_page(client, url)
+    response = client.post(f"/admin/breaches/{breach.public_id}/status",
+                           data={**fields, "status": "closed", "note": ""})
+    assert response.status_code == 422
+    assert "Please write the outcome before closing." in response.get_data(as_text=True)
+    client.post(f"/admin/breaches/{breach.public_id}/status", data={**fields, "status": "in_review"})
+    client.post(f"/admin/breaches/{breach.public_id}/notes",
+                data={**fields, "kind": "action", "text": "Spoke to the visitor."})
+    client.post(f"/admin/breaches/{breach.public_id}/status",
+                data={**fields, "status": "closed", "note": "Photo deleted; no further action."})
+    with app.app_context():
+        history = [(u.kind, u.old_value, u.new_value, u.text) for u in
+                   RecordUpdate.select().where(RecordUpdate.breach == breach.id).order_by(RecordUpdate.id)]
+        assert history == [("status", "open", "in_review", ""),
+                           ("action", "", "", "Spoke to the visitor."),
+                           ("status", "in_review", "closed", "Photo deleted; no further action.")]
+        assert Breach.get_by_id(breach.id).status == "closed"
+        assert AuditEvent.select().where(AuditEvent.action == "breach.status_changed").count() == 2
+    html = client.get(url).get_data(as_text=True)
+    assert "Spoke to the visitor." in html and "Photo deleted; no further action." in html
+
+
+def test_staff_cannot_triage(app, client, teacher):
+    with app.app_context():
+        breach = make_breach(teacher)
+    sign_in_as(client, teacher)
+    fields = form_page(client, f"/staff/breaches/{breach.public_id}")
+    response = client.post(f"/admin/breaches/{breach.public_id}/status",
+                           data={**fields, "status": "closed", "note": "Done"})
+    assert response.status_code == 403
+    assert breaches(app)[0].status == "open"
+
+
+def test_the_head_records_a_lado_referral(app, client, head, teacher):
+    with app.app_context():
+        breach = make_breach(teacher, subject_kind="staff", category="pupil_contact")
+    sign_in_as(client, head)
+    fields = form_page(client, f"/staff/breaches/{breach.public_id}")
+    response = client.post(f"/admin/breaches/{breach.public_id}/lado", data={
+        **fields, "referred_at": "2026-01-05T10:00", "reference": "LADO-123",
+        "advice": "Suspend pending investigation", "police_involved": "y", "outcome": ""})
+    assert response.status_code == 303
+    with app.app_context():
+        referral = LadoReferral.get(LadoReferral.breach == breach.id)
+        assert referral.reference == "LADO-123" and referral.police_involved
+        assert RecordUpdate.get(RecordUpdate.kind == "lado").text.startswith("Referred")
+
+
+def test_the_dsl_cannot_reach_the_lado_form(app, client, dsl, teacher):
+    with app.app_context():
+        breach = make_breach(teacher, subject_kind="staff", category="pupil_contact")
+    sign_in_as(client, dsl)
+    fields = form_page(client, "/staff/")
+    response = client.post(f"/admin/breaches/{breach.public_id}/lado",
+                           data={**fields, "reference": "X"})
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize(("logged", "deadline"), [
+    (dt.datetime(2026, 11, 23, 10), dt.datetime(2026, 11, 24, 10)),  # Monday -> Tuesday
+    (dt.datetime(2026, 11, 27, 10), dt.datetime(2026, 11, 30, 10)),  # Friday -> Monday
+    (dt.datetime(2026, 11, 28, 10), dt.datetime(2026, 11, 30, 10)),  # Saturday -> Monday
+])
+def test_one_working_day_skips_the_weekend(logged, deadline):
+    assert next_working_day(logged) == deadline
+
+
+def test_a_referral_later_than_one_working_day_is_flagged(app, client, head, teacher):
+    with app.app_context():
+        breach = make_breach(teacher, subject_kind="staff", category="pupil_contact")
+        Breach.update(created_at=dt.datetime(2026, 11, 23, 10)).where(Breach.id == breach.id).execute()
+        breach = Breach.get_by_id(breach.id)
+        assert lado_overdue(breach, None, now=dt.datetime(2026, 11, 24, 9))is False
+        assert lado_overdue(breach, None, now=dt.datetime(2026, 11, 24, 11)) is True
+        late = LadoReferral(breach=breach, referred_at=dt.datetime(2026, 11, 25, 9))
+        assert lado_overdue(breach, late) is True
+        on_time = LadoReferral(breach=breach, referred_at=dt.datetime(2026, 11, 24, 9))
+        assert lado_overdue(breach, on_time) is False
+    sign_in_as(client, head)
+    assert "Not referred to the LADO within one working day" in client.get(
+        "/admin/concerns").get_data(as_text=True)
+
+
+def test_a_persons_chronology_lists_their_records_in_date_order(app, client, dsl, teacher):
+    from .helpers import make_deletion_request
+
+    with app.app_context():
+        make_acceptance(full_name="Chris Parent", accepted_at=dt.datetime(2026, 1, 1, 9))
+        make_breach(teacher, subject_name="Chris Parent", occurred_at=dt.datetime(2026, 1, 2, 9),
+                    category="commercial")
+        make_deletion_request(teacher, person_name="chris parent", asked_at=dt.datetime(2026, 1, 3, 9))
+        make_breach(teacher, subject_name="Chris Parent", subject_kind="staff",
+                    category="pupil_contact")  # restricted: not for the DSL
+    sign_in_as(client, dsl)
+    html = client.get("/admin/chronology?name=Chris+Parent").get_data(as_text=True)
+    accepted, breach, deletion = (html.index("Accepted"), html.index("Breach:"),
+                                  html.index("Asked to delete:"))
+    assert accepted < breach < deletion
+    assert html.count("Breach:") == 1
+
+
+def test_the_head_edits_a_category(app, client, head):
+    sign_in_as(client, head)
+    with app.app_context():
+        category = BreachCategory.get(BreachCategory.slug == "commercial")
+    fields = form_page(client, f"/admin/categories/{category.id}")
+    response = client.post(f"/admin/categories/{category.id}", data={
+        **fields, "label": "Selling things on the school page", "safeguarding": "y", "material": "post",
+        "active": "y"})
+    assert response.status_code == 303
+    with app.app_context():
+        saved = BreachCategory.get_by_id(category.id)
+        assert saved.label == "Selling things on the school page" and saved.safeguarding
+    fields = form_page(client, "/admin/categories/new")
+    client.post("/admin/categories/new", data={**fields, "label": "Live streaming", "material": "video",
+                                               "active": "y"})
+    with app.app_context():
+        assert BreachCategory.get(BreachCategory.label == "Live streaming").material == "video"
+
+
+def test_an_unknown_record_id_is_a_404_not_a_500(client, dsl):
+    sign_in_as(client, dsl)
+    assert client.get("/staff/breaches/not-a-uuid").status_code == 404
+    assert client.get(f"/staff/breaches/{uuid.uuid4()}").status_code == 404

@@ -1,0 +1,161 @@
+"""Deletion requests: recorded, followed to an outcome, and surfaced when refused or overdue."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from kiosk.deletions import is_overdue
+from kiosk.models import AuditEvent, DeletionRequest, RecordUpdate, utcnow
+
+from .helpers import form_page, make_acceptance, make_breach, make_deletion_request, sign_in_as
+
+
+def rows(app):
+    with app.app_context():
+        return list(DeletionRequest.select())
+
+
+def test_a_teacher_records_a_request_on_its_own(app, client, teacher):
+    sign_in_as(client, teacher)
+    fields = form_page(client, "/staff/deletions/new")
+    response = client.post("/staff/deletions/new", data={
+        **fields, "material": "post", "material_location": "online",
+        "link": "https://social.example/post/1", "person_name": "Sam Parent"})
+    assert response.status_code == 303
+    [request] = rows(app)
+    assert (request.material, request.material_location, request.person_name) == (
+        "post", "online", "Sam Parent")
+    assert request.due_by - request.asked_at == dt.timedelta(hours=24)
+    assert request.outcome == "pending" and request.asked_by_id == teacher.id
+
+
+def test_a_request_on_a_device_is_due_at_once(app, client, teacher):
+    sign_in_as(client, teacher)
+    fields = form_page(client, "/staff/deletions/new")
+    client.post("/staff/deletions/new", data={**fields, "material": "photo",
+                                              "material_location": "device", "person_name": "Sam"})
+    [request] = rows(app)
+    assert request.due_by == request.asked_at
+
+
+def test_a_request_from_a_breach_is_linked_and_prefilled(app, client, teacher):
+    with app.app_context():
+        acceptance = make_acceptance(full_name="Linked Person")
+        breach = make_breach(teacher, acceptance=acceptance, subject_name="")
+    sign_in_as(client, teacher)
+    fields = form_page(client, f"/staff/deletions/new?breach={breach.public_id}")
+    assert fields["person_name"] == "Linked Person" and fields["material"] == "photo"
+    client.post("/staff/deletions/new", data={**fields, "material_location": "device"})
+    [request] = rows(app)
+    assert request.breach_id == breach.id and request.acceptance_id == acceptance.id
+
+
+def test_bad_input_is_shown_beside_each_field(app, client, teacher):
+    sign_in_as(client, teacher)
+    fields = form_page(client, "/staff/deletions/new")
+    response = client.post("/staff/deletions/new", data={**fields, "material": "hologram",
+                                                          "material_location": "online",
+                                                          "link": "javascript:alert(1)"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="material-error"' in html and "Please choose what material." in html
+    assert "Please give a link starting https://" in html
+    assert "Please give the name of the person asked." in html
+    assert rows(app) == []
+
+
+def test_an_online_request_needs_its_link(app, client, teacher):
+    sign_in_as(client, teacher)
+    fields = form_page(client, "/staff/deletions/new")
+    response = client.post("/staff/deletions/new", data={**fields, "material": "post",
+                                                          "material_location": "online",
+                                                          "person_name": "Sam"})
+    assert "Please give the link" in response.get_data(as_text=True)
+
+
+def test_sending_the_same_form_twice_records_it_once(app, client, teacher):
+    sign_in_as(client, teacher)
+    fields = {**form_page(client, "/staff/deletions/new"), "material": "photo",
+              "material_location": "device", "person_name": "Sam"}
+    client.post("/staff/deletions/new", data=fields)
+    client.post("/staff/deletions/new", data=fields)
+    assert len(rows(app)) == 1
+
+
+def test_the_outcome_is_recorded_with_who_checked_and_kept_in_history(app, client, teacher, dsl):
+    with app.app_context():
+        request = make_deletion_request(teacher, material="post", material_location="online",
+                                        link="https://social.example/1")
+    sign_in_as(client, teacher)
+    url = f"/staff/deletions/{request.public_id}"
+    fields = form_page(client, url)
+    client.post(url + "/outcome", data={**fields, "outcome": "refused", "note": "Said no."})
+    sign_in_as(client, dsl)
+    fields = form_page(client, url)
+    response = client.post(url + "/outcome", data={**fields, "outcome": "confirmed_removed",
+                                                   "note": "Checked the page: gone."})
+    assert response.status_code == 303
+    with app.app_context():
+        saved = DeletionRequest.get_by_id(request.id)
+        assert saved.outcome == "confirmed_removed" and saved.checked_by_id == dsl.id
+        assert saved.checked_at is not None
+        history = [(u.old_value, u.new_value) for u in RecordUpdate.select().order_by(RecordUpdate.id)]
+        assert history == [("pending", "refused"), ("refused", "confirmed_removed")]
+        assert AuditEvent.select().where(AuditEvent.action == "deletion_request.outcome").count() == 2
+
+
+def test_a_device_request_cannot_be_confirmed_removed_online(app, client, teacher):
+    with app.app_context():
+        request = make_deletion_request(teacher)
+    sign_in_as(client, teacher)
+    url = f"/staff/deletions/{request.public_id}"
+    response = client.post(url + "/outcome", data={**form_page(client, url),
+                                                   "outcome": "confirmed_removed"})
+    assert response.status_code == 422
+    assert "Only material online can be confirmed removed" in response.get_data(as_text=True)
+
+
+def test_refused_and_overdue_requests_surface_to_the_dsl_with_next_steps(app, client, teacher, dsl):
+    with app.app_context():
+        refused = make_deletion_request(teacher, person_name="Refusing Person")
+        DeletionRequest.update(outcome="refused").where(DeletionRequest.id == refused.id).execute()
+        overdue = make_deletion_request(teacher, person_name="Slow Person", material="post",
+                                        material_location="online", link="https://x.example/1",
+                                        asked_at=utcnow() - dt.timedelta(hours=30))
+        make_deletion_request(teacher, person_name="Fine Person")
+        assert is_overdue(DeletionRequest.get_by_id(overdue.id))
+    sign_in_as(client, dsl)
+    assert "<strong>2</strong> deletion requests refused or overdue" in client.get(
+        "/staff/").get_data(as_text=True)
+    html = client.get("/staff/deletions").get_data(as_text=True)
+    attention = html[html.index("Refused or overdue"):html.index("All others")]
+    assert "Refusing Person" in attention and "Slow Person" in attention
+    assert "Fine Person" not in attention
+    assert "Ask them to leave the school premises." in attention
+    assert "Refer the matter to the headteacher." in attention
+
+
+def test_staff_see_only_their_own_requests(app, client, teacher, other_teacher):
+    with app.app_context():
+        theirs = make_deletion_request(other_teacher, person_name="Not Mine")
+    sign_in_as(client, teacher)
+    assert "Not Mine" not in client.get("/staff/deletions").get_data(as_text=True)
+    assert client.get(f"/staff/deletions/{theirs.public_id}").status_code == 404
+
+
+def test_a_request_on_a_restricted_breach_is_as_restricted_as_the_breach(app, client, dsl, teacher):
+    with app.app_context():
+        breach = make_breach(teacher, subject_kind="staff", category="pupil_contact")
+        request = make_deletion_request(teacher, breach=breach)
+    sign_in_as(client, dsl)
+    assert client.get(f"/staff/deletions/{request.public_id}").status_code == 404
+
+
+def test_viewing_a_request_is_audited(app, client, teacher):
+    with app.app_context():
+        request = make_deletion_request(teacher)
+    sign_in_as(client, teacher)
+    client.get(f"/staff/deletions/{request.public_id}")
+    with app.app_context():
+        assert AuditEvent.get(AuditEvent.action == "deletion_request.viewed").record_id == str(
+            request.public_id)
