@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from peewee import IntegrityError
 
+from . import audit
 from .models import Acceptance, PolicyVersion, db, utcnow
 
 ROLES: dict[str, str] = {
@@ -73,6 +74,10 @@ def record_acceptance(details: AcceptanceDetails) -> tuple[Acceptance, bool]:
                     accepted_at=details.accepted_at,
                     received_at=utcnow(),
                 )
+                # No name in the audit detail: the record itself holds it, and is purged with it.
+                audit.record("acceptance.created", kind="acceptance", record_id=row.client_uuid,
+                             actor_label="", channel=row.channel,
+                             policy_version=details.policy_version.number)
             return row, True
         except IntegrityError:
             # Another process inserted the same UUID between our read and our write.

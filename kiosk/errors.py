@@ -12,7 +12,8 @@ MESSAGES = {
     404: ("Page not found", "Check the address, or go back to the start."),
     405: ("That did not work", "Please go back to the start and try again."),
     413: ("That was too much to send", "Please shorten what you typed and try again."),
-    429: ("Too many attempts", "Please wait a minute and try again."),
+    429: ("Too many attempts", "For safety, please wait 15 minutes and try again, or ask the "
+                               "headteacher to reset your password."),
     503: ("Not ready yet", "The policy has not been set up yet. Please ask at the office."),
     500: ("Something went wrong on our side", "Nothing was saved. Please try again, or tell the office."),
 }

@@ -14,6 +14,7 @@ import nh3
 import yaml
 from markdown_it import MarkdownIt
 
+from . import audit
 from .models import PolicyVersion, db
 
 DEFAULT_POLICY = Path(__file__).parent / "content" / "westacre-social-media-and-mobile-phone-policy.md"
@@ -97,7 +98,10 @@ def seed_default_policy(path: Path = DEFAULT_POLICY) -> PolicyVersion | None:
     with db.atomic():
         if PolicyVersion.select().exists():
             return None
-        return PolicyVersion.create(
+        version = PolicyVersion.create(
             number=1, title=text.title, school=text.school, body=text.body,
             content_hash=text.content_hash, review_due=text.review_due,
         )
+        audit.record("policy.published", kind="policy_version", record_id=version.number,
+                     actor_label="seed", content_hash=version.content_hash)
+        return version

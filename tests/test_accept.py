@@ -212,3 +212,14 @@ def test_an_unexpected_error_is_a_plain_500_page(app):
 def test_pages_carry_a_strict_content_security_policy(client):
     csp = client.get("/").headers["Content-Security-Policy"]
     assert "script-src 'self'" in csp and "default-src 'self'" in csp and "unsafe" not in csp
+
+
+def test_an_acceptance_is_audited_without_the_name(app, client):
+    from kiosk.models import AuditEvent
+
+    form = open_form(client)
+    client.post("/accept", data=form)
+    with app.app_context():
+        event = AuditEvent.get(AuditEvent.action == "acceptance.created")
+        assert event.record_id == form["client_uuid"]
+        assert "Ann Visitor" not in event.detail

@@ -159,3 +159,16 @@ def test_viewing_a_request_is_audited(app, client, teacher):
     with app.app_context():
         assert AuditEvent.get(AuditEvent.action == "deletion_request.viewed").record_id == str(
             request.public_id)
+
+
+def test_the_person_asked_can_be_picked_from_todays_acceptances(app, client, teacher):
+    with app.app_context():
+        acceptance = make_acceptance(full_name="Picked Visitor")
+    sign_in_as(client, teacher)
+    fields = form_page(client, "/staff/deletions/new")
+    assert "Picked Visitor" in client.get("/staff/deletions/new").get_data(as_text=True)
+    client.post("/staff/deletions/new", data={**fields, "material": "photo", "person_name": "",
+                                              "material_location": "device",
+                                              "acceptance": str(acceptance.client_uuid)})
+    [request] = rows(app)
+    assert request.acceptance_id == acceptance.id and request.person_name == "Picked Visitor"
