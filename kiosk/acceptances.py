@@ -6,10 +6,9 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from peewee import IntegrityError
-
 from . import audit
-from .models import Acceptance, PolicyVersion, db, utcnow
+from .idempotency import create_once
+from .models import Acceptance, PolicyVersion, utcnow
 
 ROLES: dict[str, str] = {
     "visitor": "Visitor",
@@ -25,10 +24,6 @@ ROLES: dict[str, str] = {
 CHANNELS: dict[str, str] = {"kiosk": "Entrance tablet", "phone": "Own phone"}
 
 
-class DuplicateConflict(Exception):
-    """The client UUID was used before for an acceptance with different details."""
-
-
 @dataclass(frozen=True)
 class AcceptanceDetails:
     client_uuid: uuid.UUID
@@ -40,48 +35,24 @@ class AcceptanceDetails:
     channel: str
     accepted_at: dt.datetime
 
-    def matches(self, existing: Acceptance) -> bool:
-        """True when an existing row records exactly these details (a replay, not a clash)."""
-        return (
-            existing.policy_version_id == self.policy_version.id
-            and existing.full_name == self.full_name
-            and existing.role == self.role
-            and existing.organisation == self.organisation
-            and existing.reason == self.reason
-            and existing.channel == self.channel
-        )
 
-
-def record_acceptance(details: AcceptanceDetails) -> tuple[Acceptance, bool]:
+def record_acceptance(details: AcceptanceDetails, request_hash: str) -> tuple[Acceptance, bool]:
     """Store an acceptance once per client UUID; return (row, created).
 
-    A second submission with the same UUID and details returns the first row (a double tap or
-    a replay); with other details it raises DuplicateConflict. The unique index on the UUID
-    decides races between processes.
+    The same UUID with the same content returns the first row (a double tap or a replay); with
+    other content it raises idempotency.Conflict.
     """
-    existing = Acceptance.get_or_none(Acceptance.client_uuid == details.client_uuid)
-    if existing is None:
-        try:
-            with db.atomic():
-                row = Acceptance.create(
-                    client_uuid=details.client_uuid,
-                    policy_version=details.policy_version,
-                    full_name=details.full_name,
-                    role=details.role,
-                    organisation=details.organisation,
-                    reason=details.reason,
-                    channel=details.channel,
-                    accepted_at=details.accepted_at,
-                    received_at=utcnow(),
-                )
-                # No name in the audit detail: the record itself holds it, and is purged with it.
-                audit.record("acceptance.created", kind="acceptance", record_id=row.client_uuid,
-                             actor_label="", channel=row.channel,
-                             policy_version=details.policy_version.number)
-            return row, True
-        except IntegrityError:
-            # Another process inserted the same UUID between our read and our write.
-            existing = Acceptance.get(Acceptance.client_uuid == details.client_uuid)
-    if not details.matches(existing):
-        raise DuplicateConflict(str(details.client_uuid))
-    return existing, False
+    def create() -> Acceptance:
+        row = Acceptance.create(
+            client_uuid=details.client_uuid, request_hash=request_hash,
+            policy_version=details.policy_version, full_name=details.full_name,
+            role=details.role, organisation=details.organisation, reason=details.reason,
+            channel=details.channel, accepted_at=details.accepted_at, received_at=utcnow(),
+        )
+        # No name in the audit detail: the record itself holds it, and is purged with it.
+        audit.record("acceptance.created", kind="acceptance", record_id=row.client_uuid,
+                     actor_label="", channel=row.channel,
+                     policy_version=details.policy_version.number)
+        return row
+
+    return create_once(Acceptance, details.client_uuid, request_hash, create)

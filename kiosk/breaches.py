@@ -6,10 +6,9 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 
-from peewee import IntegrityError
-
 from . import audit
 from .deletions import DeletionDetails, request_deletion
+from .idempotency import create_once
 from .models import (
     Acceptance,
     Breach,
@@ -50,10 +49,6 @@ ACTIONS: dict[str, str] = {
 STATUSES: dict[str, str] = {"open": "Open", "in_review": "In review", "closed": "Closed"}
 
 
-class Conflict(Exception):
-    """The client UUID was already used for a record with other details."""
-
-
 @dataclass(frozen=True)
 class BreachDetails:
     client_uuid: uuid.UUID
@@ -77,36 +72,21 @@ class BreachDetails:
     def safeguarding(self) -> bool:
         return self.category.safeguarding or self.flag_safeguarding
 
-    def matches(self, breach: Breach, reporter: StaffUser) -> bool:
-        return (breach.reporter_id == reporter.id and breach.category_id == self.category.id
-                and breach.subject_kind == self.subject_kind
-                and breach.subject_name == self.subject_name
-                and breach.description == self.description
-                and breach.action_codes == list(self.actions))
 
-
-def log_breach(reporter: StaffUser, details: BreachDetails) -> tuple[Breach, bool]:
+def log_breach(reporter: StaffUser, details: BreachDetails, request_hash: str) -> tuple[Breach, bool]:
     """Store a breach once per client UUID; return (breach, created).
 
     When the person was asked to delete material the category names, a deletion request is
     opened too, so the request is followed to the end.
     """
-    existing = Breach.get_or_none(Breach.client_uuid == details.client_uuid)
-    if existing is None:
-        try:
-            with db.atomic():
-                breach = _create(reporter, details)
-            return breach, True
-        except IntegrityError:
-            existing = Breach.get(Breach.client_uuid == details.client_uuid)
-    if not details.matches(existing, reporter):
-        raise Conflict(str(details.client_uuid))
-    return existing, False
+    return create_once(Breach, details.client_uuid, request_hash,
+                       lambda: _create(reporter, details, request_hash))
 
 
-def _create(reporter: StaffUser, details: BreachDetails) -> Breach:
+def _create(reporter: StaffUser, details: BreachDetails, request_hash: str) -> Breach:
     breach = Breach.create(
-        client_uuid=details.client_uuid, reporter=reporter, occurred_at=details.occurred_at,
+        client_uuid=details.client_uuid, request_hash=request_hash, reporter=reporter,
+        occurred_at=details.occurred_at,
         location=details.location, subject_kind=details.subject_kind,
         subject_name=details.subject_name or (details.acceptance.full_name if details.acceptance
                                               else ""),
@@ -124,7 +104,7 @@ def _create(reporter: StaffUser, details: BreachDetails) -> Breach:
             material_location="device" if details.category.material == "photo" else "online",
             person_name=breach.subject_name, acceptance=details.acceptance,
             asked_at=details.occurred_at, breach=breach,
-        ))
+        ), request_hash)
     return breach
 
 

@@ -6,9 +6,8 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from peewee import IntegrityError
-
 from . import audit
+from .idempotency import create_once
 from .models import Acceptance, Breach, DeletionRequest, RecordUpdate, StaffUser, db, utcnow
 
 MATERIALS: dict[str, str] = {
@@ -31,10 +30,6 @@ NEXT_STEPS = ("Ask them to leave the school premises.", "Refer the matter to the
 ONLINE_GRACE = dt.timedelta(hours=24)
 
 
-class Conflict(Exception):
-    """The client UUID was already used for a request with other details."""
-
-
 class OutcomeError(ValueError):
     """The outcome cannot be recorded as given; the message says why."""
 
@@ -55,36 +50,25 @@ class DeletionDetails:
         """At once for a device; 24 hours for something online."""
         return self.asked_at + (ONLINE_GRACE if self.material_location == "online" else dt.timedelta())
 
-    def matches(self, request: DeletionRequest, asked_by: StaffUser) -> bool:
-        return (request.asked_by_id == asked_by.id and request.material == self.material
-                and request.material_location == self.material_location
-                and request.person_name == (self.person_name or request.person_name)
-                and request.link == self.link)
 
-
-def request_deletion(asked_by: StaffUser, details: DeletionDetails) -> tuple[DeletionRequest, bool]:
+def request_deletion(asked_by: StaffUser, details: DeletionDetails,
+                     request_hash: str) -> tuple[DeletionRequest, bool]:
     """Record a deletion request once per client UUID; return (request, created)."""
-    existing = DeletionRequest.get_or_none(DeletionRequest.client_uuid == details.client_uuid)
-    if existing is None:
-        try:
-            with db.atomic():
-                request = DeletionRequest.create(
-                    client_uuid=details.client_uuid, breach=details.breach,
-                    material=details.material, material_location=details.material_location,
-                    link=details.link,
-                    person_name=details.person_name or (details.acceptance.full_name
-                                                        if details.acceptance else ""),
-                    acceptance=details.acceptance, asked_at=details.asked_at, asked_by=asked_by,
-                    due_by=details.due_by or details.default_due_by(), created_at=utcnow(),
-                )
-                audit.record("deletion_request.created", kind="deletion_request",
-                             record_id=request.public_id, actor=asked_by)
-            return request, True
-        except IntegrityError:
-            existing = DeletionRequest.get(DeletionRequest.client_uuid == details.client_uuid)
-    if not details.matches(existing, asked_by):
-        raise Conflict(str(details.client_uuid))
-    return existing, False
+    def create() -> DeletionRequest:
+        request = DeletionRequest.create(
+            client_uuid=details.client_uuid, request_hash=request_hash, breach=details.breach,
+            material=details.material, material_location=details.material_location,
+            link=details.link,
+            person_name=details.person_name or (details.acceptance.full_name
+                                                if details.acceptance else ""),
+            acceptance=details.acceptance, asked_at=details.asked_at, asked_by=asked_by,
+            due_by=details.due_by or details.default_due_by(), created_at=utcnow(),
+        )
+        audit.record("deletion_request.created", kind="deletion_request",
+                     record_id=request.public_id, actor=asked_by)
+        return request
+
+    return create_once(DeletionRequest, details.client_uuid, request_hash, create)
 
 
 def record_outcome(request: DeletionRequest, user: StaffUser, outcome: str, note: str,

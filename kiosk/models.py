@@ -80,6 +80,7 @@ class Acceptance(BaseModel):
     CHANNELS = ("kiosk", "phone")
 
     client_uuid = UUIDField(unique=True, default=uuid.uuid4)
+    request_hash = CharField(max_length=64, default="")  # see kiosk/idempotency.py
     policy_version = ForeignKeyField(PolicyVersion, backref="acceptances", on_delete="RESTRICT")
     full_name = CharField(max_length=100)
     role = CharField(max_length=20)
@@ -148,6 +149,7 @@ class Breach(BaseModel):
 
     public_id = UUIDField(unique=True, default=uuid.uuid4)  # the id in every URL
     client_uuid = UUIDField(unique=True, default=uuid.uuid4)
+    request_hash = CharField(max_length=64, default="")
     reporter = ForeignKeyField(StaffUser, backref="breaches", on_delete="RESTRICT")
     occurred_at = DateTimeField()
     location = CharField(max_length=200, default="")
@@ -187,6 +189,7 @@ class DeletionRequest(BaseModel):
 
     public_id = UUIDField(unique=True, default=uuid.uuid4)
     client_uuid = UUIDField(unique=True, default=uuid.uuid4)
+    request_hash = CharField(max_length=64, default="")
     breach = ForeignKeyField(Breach, null=True, backref="deletion_requests", on_delete="RESTRICT")
     material = CharField(max_length=20)
     material_location = CharField(max_length=10)  # device or online

@@ -18,8 +18,9 @@ from flask import (
 )
 from peewee import DatabaseError
 
-from .acceptances import CHANNELS, AcceptanceDetails, DuplicateConflict, record_acceptance
+from .acceptances import CHANNELS, AcceptanceDetails, record_acceptance
 from .forms import AcceptForm
+from .idempotency import Conflict, form_fingerprint
 from .models import Acceptance, PolicyVersion, utcnow
 from .policies import render_markdown
 from .qr import qr_svg
@@ -82,8 +83,8 @@ def accept():
             accepted_at=utcnow(),
         )
         try:
-            acceptance, _created = record_acceptance(details)
-        except DuplicateConflict:
+            acceptance, _created = record_acceptance(details, form_fingerprint(request.form))
+        except Conflict:
             form.form_errors.append("This form was already sent with other details. "
                                     "Please start again.")
         else:

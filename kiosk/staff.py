@@ -10,6 +10,7 @@ from flask_login import current_user
 from . import alerts, audit, breaches, deletions
 from .acceptances import ROLES as ACCEPTANCE_ROLES
 from .access import ALL_STAFF, LEADS, find_visible, role_required
+from .idempotency import Conflict, form_fingerprint
 from .models import Acceptance, Breach, BreachCategory, DeletionRequest, LadoReferral, utcnow
 from .record_forms import (
     BreachForm,
@@ -100,8 +101,9 @@ def create_breach():
             actions=tuple(code for code in breaches.ACTIONS if code in actions),
             flag_safeguarding=form.safeguarding.data, concerns_head=form.concerns_head.data)
         try:
-            breach, created = breaches.log_breach(current_user, details)
-        except breaches.Conflict:
+            breach, created = breaches.log_breach(current_user, details,
+                                                  form_fingerprint(request.form))
+        except Conflict:
             form.form_errors.append("This form was already sent with other details. "
                                     "Please start again.")
         else:
@@ -178,8 +180,9 @@ def new_deletion():
             person_name=form.person_name.data, acceptance=form.acceptance_row,
             link=form.link.data, due_by=form.due_by.data, breach=linked)
         try:
-            created, _ = deletions.request_deletion(current_user, details)
-        except deletions.Conflict:
+            created, _ = deletions.request_deletion(current_user, details,
+                                                    form_fingerprint(request.form))
+        except Conflict:
             form.form_errors.append("This form was already sent with other details. "
                                     "Please start again.")
         else:

@@ -99,7 +99,7 @@ def make_breach(reporter, category: str = "photographing", **kw):
                    category=BreachCategory.get(BreachCategory.slug == category), occurred_at=utcnow(),
                    subject_name="Pat Visitor")
     details.update(kw)
-    breach, _ = log_breach(reporter, BreachDetails(**details))
+    breach, _ = log_breach(reporter, BreachDetails(**details), "test")
     return breach
 
 
@@ -109,7 +109,7 @@ def make_deletion_request(asked_by, **kw):
     details = dict(client_uuid=uuid.uuid4(), material="photo", material_location="device",
                    asked_at=utcnow(), person_name="Pat Visitor")
     details.update(kw)
-    request, _ = request_deletion(asked_by, DeletionDetails(**details))
+    request, _ = request_deletion(asked_by, DeletionDetails(**details), "test")
     return request
 
 
