@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -19,6 +19,11 @@ MESSAGES = {
 }
 
 
+ERROR_CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+               413: "too_large", 415: "not_json", 429: "too_many", 500: "server_error",
+               503: "not_ready"}
+
+
 def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, csrf_failed)
     app.register_error_handler(HTTPException, http_error)
@@ -27,6 +32,9 @@ def init_app(app: Flask) -> None:
 
 def render_error(status: int, heading: str | None = None, message: str | None = None):
     default_heading, default_message = MESSAGES.get(status, MESSAGES[400])
+    if request.path.startswith("/api/"):
+        return jsonify(error=ERROR_CODES.get(status, "error"),
+                       message=message or f"{heading or default_heading}. {default_message}"), status
     return render_template("error.html", status=status, heading=heading or default_heading,
                            message=message or default_message), status
 

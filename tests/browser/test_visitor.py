@@ -130,7 +130,7 @@ def test_every_tap_target_is_at_least_48_pixels(live_server, new_context, size):
 
 def test_the_poster_qr_code_opens_the_configured_public_address(tmp_path, new_context,
                                                                 assert_accessible):
-    from .conftest import LiveServer
+    from tests.live import LiveServer
 
     server = LiveServer(tmp_path / "instance", {"KIOSK_PUBLIC_URL": "https://kiosk.westacre.sch.uk"})
     server.start()

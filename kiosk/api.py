@@ -1,0 +1,223 @@
+"""JSON endpoints the offline outbox replays into: /api/v1/...
+
+Each POST carries an `Idempotency-Key` header with the UUID the device made when the record
+was written. The same key and body again returns the first answer and creates nothing; the same
+key with another body is a 422; no key is a 400. There is no CSRF token (a replay may come a
+day later); instead a request must be same-origin JSON with our custom header, which a form or
+script on another site cannot send without a CORS preflight we never grant.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, jsonify, request
+from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+
+from . import alerts, breaches, deletions
+from .acceptances import AcceptanceDetails, record_acceptance
+from .access import ALL_STAFF, find_visible, role_required
+from .forms import AcceptForm
+from .idempotency import Conflict, fingerprint
+from .models import Breach, utcnow
+from .record_forms import BreachForm, DeletionRequestForm
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+CLIENT_HEADER = "X-Kiosk-Client"
+# A device clock a little ahead of ours is normal; further ahead, we keep our own time.
+CLOCK_TOLERANCE = dt.timedelta(minutes=5)
+
+
+def error(status: int, code: str, message: str, **extra: Any):
+    return jsonify(error=code, message=message, **extra), status
+
+
+@bp.before_request
+def refuse_cross_site_and_malformed():
+    """Same-origin JSON with our header and a UUID Idempotency-Key, or a clear 4xx."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None and site not in ("same-origin", "none"):
+        return error(403, "cross_site", "Requests from other sites are refused.")
+    origin = request.headers.get("Origin")
+    if origin is not None and _origin(origin) != _origin(request.host_url):
+        return error(403, "cross_site", "Requests from other sites are refused.")
+    if request.headers.get(CLIENT_HEADER) != "outbox":
+        return error(400, "missing_client_header", f"Send the {CLIENT_HEADER}: outbox header.")
+    if not request.is_json:
+        return error(415, "not_json", "Send the record as JSON (Content-Type: application/json).")
+    key = request.headers.get("Idempotency-Key")
+    if not key:
+        return error(400, "missing_idempotency_key", "Send an Idempotency-Key header with the "
+                                                     "record's UUID.")
+    try:
+        uuid.UUID(key)
+    except ValueError:
+        return error(400, "bad_idempotency_key", "The Idempotency-Key must be a UUID.")
+    return None
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme, parts.netloc
+
+
+def idempotency_key() -> uuid.UUID:
+    return uuid.UUID(request.headers["Idempotency-Key"])
+
+
+def json_fields() -> MultiDict | None:
+    """The JSON object as form data: strings, lists of strings, booleans as ticked or not."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return None
+    fields = MultiDict()
+    for key, value in body.items():
+        values = value if isinstance(value, list) else [value]
+        for item in values:
+            if item is None or item is False:
+                continue
+            fields.add(str(key), "y" if item is True else str(item))
+    return fields
+
+
+def invalid(form) -> tuple:
+    fields = {name: messages[0] for name, messages in form.errors.items() if name and messages}
+    if form.form_errors:
+        fields["form"] = form.form_errors[0]
+    return error(422, "invalid", "Please correct the details and send again.", fields=fields)
+
+
+def answer(body: dict, created: bool):
+    """201 with the record; a replay gets the same answer, marked as a replay."""
+    response = jsonify(body)
+    response.status_code = 201
+    if not created:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+def conflict():
+    return error(422, "idempotency_key_reused",
+                 "This key was already used for a record with other details.")
+
+
+# Acceptances (public) ----------------------------------------------------------------------------
+
+@bp.post("/acceptances")
+def create_acceptance():
+    """An acceptance made on the kiosk or a phone, perhaps while offline."""
+    fields = json_fields()
+    if fields is None:
+        return error(400, "not_an_object", "Send a JSON object.")
+    fields["client_uuid"] = str(idempotency_key())
+    form = AcceptForm(formdata=fields, meta={"csrf": False})
+    if not form.validate():
+        return invalid(form)
+    accepted_at = _device_time(fields.get("accepted_at"))
+    if accepted_at is None:
+        return error(422, "invalid", "Please correct the details and send again.",
+                     fields={"accepted_at": "Give the time of acceptance as an ISO 8601 date "
+                                            "and time."})
+    details = AcceptanceDetails(
+        client_uuid=form.client_uuid.data, policy_version=form.version,
+        full_name=form.full_name.data, role=form.role.data, organisation=form.organisation.data,
+        reason=form.reason.data, channel=form.channel.data, accepted_at=accepted_at)
+    try:
+        row, created = record_acceptance(details, fingerprint(fields.to_dict(flat=False)))
+    except Conflict:
+        return conflict()
+    return answer({"id": str(row.client_uuid), "policy_version": row.policy_version.number,
+                   "accepted_at": row.accepted_at.isoformat() + "Z",
+                   "received_at": row.received_at.isoformat() + "Z"}, created)
+
+
+def _device_time(value: str | None) -> dt.datetime | None:
+    """The device's clock reading in UTC (naive), or None if it is not a date and time."""
+    try:
+        moment = dt.datetime.fromisoformat(value or "")
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return None
+    moment = moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    now = utcnow()
+    return now if moment > now + CLOCK_TOLERANCE else moment
+
+
+# Staff records -----------------------------------------------------------------------------------
+
+def _staff_fields() -> tuple[MultiDict | None, tuple | None]:
+    """The body, if it was written by the member of staff signed in now."""
+    fields = json_fields()
+    if fields is None:
+        return None, error(400, "not_an_object", "Send a JSON object.")
+    if fields.get("staff_id") != str(current_user.id):
+        return None, error(409, "other_user", "This was written by another member of staff; it "
+                                              "will be sent when they sign in.")
+    fields["client_uuid"] = str(idempotency_key())
+    return fields, None
+
+
+@bp.post("/breaches")
+@role_required(*ALL_STAFF)
+def create_breach():
+    """A breach logged on a classroom iPad, perhaps while offline."""
+    fields, refusal = _staff_fields()
+    if refusal:
+        return refusal
+    form = BreachForm(formdata=fields, meta={"csrf": False})
+    if not form.validate():
+        return invalid(form)
+    actions = form.actions.data or []
+    details = breaches.BreachDetails(
+        client_uuid=form.client_uuid.data, subject_kind=form.subject_kind.data,
+        category=form.category_row, occurred_at=form.occurred_at.data,
+        subject_name=form.subject_name.data, acceptance=form.acceptance_row,
+        location=form.location.data, description=form.description.data,
+        actions=tuple(code for code in breaches.ACTIONS if code in actions),
+        flag_safeguarding=form.safeguarding.data, concerns_head=form.concerns_head.data)
+    try:
+        breach, created = breaches.log_breach(current_user, details,
+                                              fingerprint(fields.to_dict(flat=False)))
+    except Conflict:
+        return conflict()
+    if created:
+        alerts.alert_new_concern(breach)
+    body = {"id": str(breach.public_id), "restricted": breach.restricted}
+    if not breach.restricted:
+        body["url"] = f"/staff/breaches/{breach.public_id}"
+    return answer(body, created)
+
+
+@bp.post("/deletion-requests")
+@role_required(*ALL_STAFF)
+def create_deletion_request():
+    """Someone was asked to delete material, recorded perhaps while offline."""
+    fields, refusal = _staff_fields()
+    if refusal:
+        return refusal
+    form = DeletionRequestForm(formdata=fields, meta={"csrf": False})
+    if not form.validate():
+        return invalid(form)
+    linked = None
+    if form.breach.data:
+        linked = find_visible(Breach, current_user, form.breach.data)
+        if linked is None:
+            return error(422, "invalid", "Please correct the details and send again.",
+                         fields={"breach": "That breach was not found."})
+    details = deletions.DeletionDetails(
+        client_uuid=form.client_uuid.data, material=form.material.data,
+        material_location=form.material_location.data, asked_at=form.asked_at.data,
+        person_name=form.person_name.data, acceptance=form.acceptance_row, link=form.link.data,
+        due_by=form.due_by.data, breach=linked)
+    try:
+        row, created = deletions.request_deletion(current_user, details,
+                                                  fingerprint(fields.to_dict(flat=False)))
+    except Conflict:
+        return conflict()
+    return answer({"id": str(row.public_id), "url": f"/staff/deletions/{row.public_id}"}, created)

@@ -1,0 +1,202 @@
+"""The JSON API the outbox replays into: idempotent, validated, same-origin only."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import pytest
+
+from kiosk.models import Acceptance, AuditEvent, Breach, DeletionRequest, PolicyVersion
+
+from .helpers import make_breach, make_policy, sign_in_as
+
+HEADERS = {"X-Kiosk-Client": "outbox"}
+
+
+def acceptance_body(**changes):
+    body = {"full_name": "Offline Visitor", "role": "volunteer", "organisation": "", "reason": "",
+            "accept": True, "policy_version": 1, "channel": "kiosk",
+            "accepted_at": "2026-11-24T09:15:00.000Z"}
+    body.update(changes)
+    return body
+
+
+def post(client, path, body, key=None, **headers):
+    return client.post(path, json=body, headers={
+        **HEADERS, "Idempotency-Key": str(key or uuid.uuid4()), **headers})
+
+
+def count(app, model):
+    with app.app_context():
+        return model.select().count()
+
+
+def test_an_acceptance_is_created_with_the_device_time_and_the_version_read(app, client):
+    key = uuid.uuid4()
+    with app.app_context():
+        make_policy(2)  # published after the person read version 1
+    response = post(client, "/api/v1/acceptances", acceptance_body(), key)
+    assert response.status_code == 201
+    assert response.json["id"] == str(key) and response.json["policy_version"] == 1
+    with app.app_context():
+        row = Acceptance.get(Acceptance.client_uuid == key)
+        assert row.accepted_at == dt.datetime(2026, 11, 24, 9, 15)
+        assert row.received_at > row.accepted_at
+        assert row.policy_version.number == 1 and row.role == "volunteer"
+
+
+def test_the_same_key_and_body_again_returns_the_first_answer_and_creates_nothing(app, client):
+    key = uuid.uuid4()
+    first = post(client, "/api/v1/acceptances", acceptance_body(), key)
+    again = post(client, "/api/v1/acceptances", acceptance_body(), key)
+    assert again.status_code == 201 and again.json == first.json
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert count(app, Acceptance) == 1
+
+
+def test_the_same_key_with_another_body_is_a_422(app, client):
+    key = uuid.uuid4()
+    post(client, "/api/v1/acceptances", acceptance_body(), key)
+    response = post(client, "/api/v1/acceptances", acceptance_body(full_name="Someone Else"), key)
+    assert response.status_code == 422 and response.json["error"] == "idempotency_key_reused"
+    with app.app_context():
+        assert [a.full_name for a in Acceptance.select()] == ["Offline Visitor"]
+
+
+@pytest.mark.parametrize(("headers", "status", "code"), [
+    ({"Idempotency-Key": ""}, 400, "missing_idempotency_key"),
+    ({"Idempotency-Key": "not-a-uuid"}, 400, "bad_idempotency_key"),
+    ({"X-Kiosk-Client": ""}, 400, "missing_client_header"),
+    ({"Sec-Fetch-Site": "cross-site"}, 403, "cross_site"),
+    ({"Origin": "https://evil.example"}, 403, "cross_site"),
+])
+def test_malformed_or_cross_site_requests_are_refused(app, client, headers, status, code):
+    response = client.post("/api/v1/acceptances", json=acceptance_body(),
+                           headers={**HEADERS, "Idempotency-Key": str(uuid.uuid4()), **headers})
+    assert response.status_code == status and response.json["error"] == code
+    assert count(app, Acceptance) == 0
+
+
+def test_a_same_origin_request_is_accepted(client):
+    response = post(client, "/api/v1/acceptances", acceptance_body(),
+                    Origin="http://localhost", **{"Sec-Fetch-Site": "same-origin"})
+    assert response.status_code == 201
+
+
+def test_a_form_post_from_another_site_is_refused(app, client):
+    response = client.post("/api/v1/acceptances", data=acceptance_body(),
+                           headers={**HEADERS, "Idempotency-Key": str(uuid.uuid4())})
+    assert response.status_code == 415 and response.json["error"] == "not_json"
+    assert count(app, Acceptance) == 0
+
+
+def test_no_csrf_token_is_needed_so_a_replay_a_day_later_succeeds(app):
+    fresh_browser = app.test_client()  # no session, no token: as after a day offline
+    response = post(fresh_browser, "/api/v1/acceptances", acceptance_body())
+    assert response.status_code == 201
+
+
+@pytest.mark.parametrize(("changes", "field"), [
+    ({"full_name": "A"}, "full_name"),
+    ({"role": "wizard"}, "role"),
+    ({"accept": False}, "accept"),
+    ({"policy_version": 99}, "policy_version"),
+    ({"channel": "fax"}, "channel"),
+    ({"accepted_at": "yesterday"}, "accepted_at"),
+    ({"accepted_at": "2026-11-24T09:15:00"}, "accepted_at"),  # no time zone
+])
+def test_validation_errors_name_the_field(app, client, changes, field):
+    response = post(client, "/api/v1/acceptances", acceptance_body(**changes))
+    assert response.status_code == 422
+    assert response.json["error"] == "invalid" and field in response.json["fields"]
+    assert count(app, Acceptance) == 0
+
+
+def test_a_body_that_is_not_an_object_is_a_400(client):
+    assert post(client, "/api/v1/acceptances", ["a list"]).status_code == 400
+
+
+def test_an_oversized_body_is_a_json_413(client):
+    response = post(client, "/api/v1/acceptances", acceptance_body(reason="x" * 70_000))
+    assert response.status_code == 413 and response.json["error"] == "too_large"
+
+
+def test_a_device_clock_far_ahead_is_replaced_by_the_server_time(app, client):
+    key = uuid.uuid4()
+    post(client, "/api/v1/acceptances", acceptance_body(accepted_at="2099-01-01T00:00:00Z"), key)
+    with app.app_context():
+        row = Acceptance.get(Acceptance.client_uuid == key)
+        assert row.accepted_at.year < 2099
+
+
+def test_an_unknown_api_address_is_a_json_404(client):
+    response = client.get("/api/v1/nothing")
+    assert response.status_code == 404 and response.json["error"] == "not_found"
+
+
+# Staff records -------------------------------------------------------------------------------
+
+def breach_body(staff, **changes):
+    body = {"staff_id": staff.id, "subject_kind": "visitor", "category": "photographing",
+            "occurred_at": "2026-11-24T10:00", "actions": ["asked_to_delete"], "description": ""}
+    body.update(changes)
+    return body
+
+
+def test_a_breach_needs_a_signed_in_member_of_staff(app, client, teacher):
+    response = post(client, "/api/v1/breaches", breach_body(teacher))
+    assert response.status_code == 401 and response.json["error"] == "sign_in_required"
+    assert count(app, Breach) == 0
+
+
+def test_a_breach_stays_bound_to_the_member_of_staff_who_wrote_it(app, client, teacher,
+                                                                  other_teacher):
+    sign_in_as(client, other_teacher)
+    response = post(client, "/api/v1/breaches", breach_body(teacher))
+    assert response.status_code == 409 and response.json["error"] == "other_user"
+    assert count(app, Breach) == 0
+
+
+def test_a_breach_is_created_once_with_its_deletion_request(app, client, teacher):
+    sign_in_as(client, teacher)
+    key = uuid.uuid4()
+    first = post(client, "/api/v1/breaches", breach_body(teacher), key)
+    again = post(client, "/api/v1/breaches", breach_body(teacher), key)
+    assert first.status_code == again.status_code == 201 and first.json == again.json
+    with app.app_context():
+        [breach] = Breach.select()
+        assert breach.client_uuid == key and breach.reporter_id == teacher.id
+        assert breach.occurred_at == dt.datetime(2026, 11, 24, 10)  # 10:00 GMT in November
+        assert DeletionRequest.select().count() == 1
+        assert AuditEvent.select().where(AuditEvent.action == "breach.created").count() == 1
+
+
+def test_a_breach_with_bad_details_is_a_422_naming_the_fields(app, client, teacher):
+    sign_in_as(client, teacher)
+    response = post(client, "/api/v1/breaches", breach_body(teacher, category="nope",
+                                                            actions=["fly"]))
+    assert response.status_code == 422
+    assert set(response.json["fields"]) >= {"category", "actions"}
+
+
+def test_a_deletion_request_is_created_and_can_link_a_visible_breach(app, client, teacher,
+                                                                     other_teacher):
+    with app.app_context():
+        mine = make_breach(teacher)
+        theirs = make_breach(other_teacher)
+    sign_in_as(client, teacher)
+    body = {"staff_id": teacher.id, "material": "post", "material_location": "online",
+            "link": "https://social.example/p/1", "person_name": "Sam", "asked_at": "2026-11-24T10:00"}
+    assert post(client, "/api/v1/deletion-requests", {**body, "breach": str(mine.public_id)}
+                ).status_code == 201
+    refused = post(client, "/api/v1/deletion-requests", {**body, "breach": str(theirs.public_id)})
+    assert refused.status_code == 422 and "breach" in refused.json["fields"]
+
+
+def test_the_version_read_is_kept_even_when_it_is_no_longer_current(app, client):
+    with app.app_context():
+        make_policy(2)
+        assert PolicyVersion.current().number == 2
+    response = post(client, "/api/v1/acceptances", acceptance_body(policy_version=1))
+    assert response.json["policy_version"] == 1
