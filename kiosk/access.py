@@ -38,6 +38,7 @@ def load_user(user_id: str) -> StaffUser | None:
 
 @login_manager.unauthorized_handler
 def unauthorized():
+    audit.record("access.refused", kind="page", record_id=request.path[:40], actor_label="")
     if wants_json():
         return jsonify(error="sign_in_required", message="Please sign in again."), 401
     flash(login_manager.login_message)

@@ -19,6 +19,7 @@ ROLE_LABELS = {
     "head": "Headteacher",
     "chair": "Chair of governors",
 }
+HEAD_MANAGED_ROLES = {role: label for role, label in ROLE_LABELS.items() if role != "chair"}
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 256
 

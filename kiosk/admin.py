@@ -39,7 +39,7 @@ def concerns():
     referrals = {r.breach_id: r for r in LadoReferral.select().where(
         LadoReferral.breach.in_([b.id for b in rows]))} if rows else {}
     audit.record("breach.list_viewed", kind="breach", list=f"concerns:{status}",
-                 shown=[str(b.public_id) for b in rows][:50])
+                 shown=[str(b.public_id) for b in rows])
     return render_template("admin/concerns.html", breaches=rows, status=status,
                            statuses=breaches.STATUSES, kinds=breaches.SUBJECT_KINDS,
                            lado_overdue={b.id: breaches.lado_overdue(b, referrals.get(b.id))
@@ -125,7 +125,7 @@ def chronology():
             events.append((row.asked_at, "deletion", row))
         events.sort(key=lambda e: e[0])
         audit.record("chronology.viewed", kind="person", records=len(events),
-                     shown=[str(getattr(e[2], "public_id", e[2].client_uuid)) for e in events][:50])
+                     shown=[str(getattr(e[2], "public_id", e[2].client_uuid)) for e in events])
     return render_template("admin/chronology.html", name=name, events=events,
                            kinds=breaches.SUBJECT_KINDS, outcomes=deletions.OUTCOMES,
                            materials=deletions.MATERIALS)
@@ -151,17 +151,22 @@ def staff_accounts():
             return render_template("admin/password_shown.html", user=user, password=new_password)
     users = StaffUser.select().order_by(StaffUser.active.desc(), StaffUser.display_name)
     code = 422 if request.method == "POST" else 200
-    return render_template("admin/staff.html", form=form, users=users, roles=ROLE_LABELS), code
+    return render_template("admin/staff.html", form=form, users=users, roles=ROLE_LABELS,
+                           chair_active=StaffUser.with_role("chair").exists()), code
 
 
 def _account(user_id: int) -> StaffUser:
+    """An account the head manages: not the chair's, which guards concerns about the head."""
     user = StaffUser.get_or_none(StaffUser.id == user_id)
     if user is None:
         abort(404)
+    if user.role == "chair":
+        audit.record("access.refused", kind="staff_user", record_id=user.id)
+        abort(403)
     return user
 
 
-@bp.post("/staff/<int:user_id>/active")
+@bp.post("/staff/<int(max=2147483647):user_id>/active")
 @role_required("head")
 def staff_active(user_id: int):
     """Deactivate (signed out everywhere at once) or reactivate an account."""
@@ -175,7 +180,7 @@ def staff_active(user_id: int):
     return redirect(url_for("admin.staff_accounts"), code=303)
 
 
-@bp.post("/staff/<int:user_id>/reset")
+@bp.post("/staff/<int(max=2147483647):user_id>/reset")
 @role_required("head")
 def staff_reset(user_id: int):
     """A new temporary password, shown once; the old one and every session stop working."""
@@ -195,7 +200,7 @@ def categories():
     return render_template("admin/categories.html", categories=rows, form=CategoryForm(formdata=None))
 
 
-@bp.route("/categories/<int:category_id>", methods=["GET", "POST"])
+@bp.route("/categories/<int(max=2147483647):category_id>", methods=["GET", "POST"])
 @bp.route("/categories/new", methods=["GET", "POST"], defaults={"category_id": None})
 @role_required("head")
 def category(category_id: int | None):
@@ -227,8 +232,8 @@ def category(category_id: int | None):
 @role_required("head")
 def audit_log():
     """The newest events first, 100 a page, with the chain checked."""
-    page = max(request.args.get("page", 1, type=int), 1)
-    events = (AuditEvent.select().order_by(AuditEvent.id.desc()).paginate(page, 100))
+    page = min(max(request.args.get("page", 1, type=int), 1), 100_000)
+    events = audit.visible_events(current_user).order_by(AuditEvent.id.desc()).paginate(page, 100)
     checked, problem = verify_chain()
     audit.record("audit.viewed", kind="audit_event", page=page)
     return render_template("admin/audit.html", events=events, page=page, checked=checked,

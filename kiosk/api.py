@@ -144,7 +144,7 @@ def _device_time(value: str | None) -> dt.datetime | None:
         return None
     if moment.tzinfo is None:
         return None
-    moment = moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
     now = utcnow()
     return now if moment > now + CLOCK_TOLERANCE else moment
 

@@ -16,7 +16,7 @@ from typing import Any
 from flask_login import current_user
 from peewee import PostgresqlDatabase
 
-from .models import AuditEvent, StaffUser, db, utcnow
+from .models import AuditEvent, Breach, DeletionRequest, StaffUser, db, utcnow
 
 GENESIS = "0" * 64
 # Any number will do; it only has to be the same in every process (PostgreSQL advisory lock).
@@ -97,3 +97,21 @@ def _in_order(batch: int) -> Iterator[AuditEvent]:
             return
         yield from rows
         last_id = rows[-1].id
+
+
+def visible_events(user: StaffUser):
+    """The audit log as the head may read it: everything except what would reveal a concern
+    about the head (events about those records, and anything the chair did)."""
+    about_head = Breach.select(Breach.public_id).where(Breach.restricted & Breach.concerns_head)
+    hidden_breaches = [str(b.public_id) for b in about_head]
+    hidden_requests = [str(r.public_id) for r in DeletionRequest.select(DeletionRequest.public_id)
+                       .join(Breach).where(Breach.restricted & Breach.concerns_head)]
+    chairs = StaffUser.select(StaffUser.id).where(StaffUser.role == "chair")
+    query = AuditEvent.select().where(AuditEvent.actor.is_null() | AuditEvent.actor.not_in(chairs))
+    if hidden_breaches:
+        query = query.where(~((AuditEvent.record_kind == "breach")
+                              & AuditEvent.record_id.in_(hidden_breaches)))
+    if hidden_requests:
+        query = query.where(~((AuditEvent.record_kind == "deletion_request")
+                              & AuditEvent.record_id.in_(hidden_requests)))
+    return query

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_limiter import Limiter
@@ -11,11 +12,16 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from . import accounts, audit
 from .access import start_session
-from .forms import NewPasswordForm, SetupForm, SignInForm
+from .forms import ChangePasswordForm, NewPasswordForm, SetupForm, SignInForm
 from .models import StaffUser
 
 bp = Blueprint("auth", __name__)
-limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+def _audit_rate_limited(limit) -> None:
+    audit.record("signin.rate_limited", kind="staff_user", actor_label="", limit=str(limit.limit))
+
+
+limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True,
+                  on_breach=_audit_rate_limited)
 
 SIGN_IN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
 # Everyone in a school shares one public address, so the per-address limit is generous.
@@ -62,9 +68,14 @@ def sign_in():
 
 
 def _safe_next() -> str | None:
-    """Only a path on this site: never an open redirect."""
+    """Only a path on this site: never an open redirect. Browsers drop tabs and new lines from
+    addresses, so anything with a control character or space is refused outright."""
     target = request.args.get("next", "")
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in target) or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if target.startswith("/") and not target.startswith("//") and not parts.scheme \
+            and not parts.netloc:
         return target
     return None
 
@@ -85,9 +96,13 @@ def sign_out():
 @login_required
 def change_password():
     """Choose a new password (required after a reset by the head)."""
-    form = NewPasswordForm()
+    user = current_user._get_current_object()
+    form = NewPasswordForm() if user.must_change_password else ChangePasswordForm()
     if form.validate_on_submit():
-        user = current_user._get_current_object()
+        if not user.must_change_password and accounts.authenticate(
+                user.email, form.current_password.data) is None:
+            form.current_password.errors.append("That is not your current password.")
+            return render_template("auth/change_password.html", form=form), 422
         accounts.set_password(user, form.password.data)
         start_session(user)
         login_user(user, remember=False)  # the new session version

@@ -66,7 +66,13 @@ class BreachDetails:
     @property
     def restricted(self) -> bool:
         """A concern about a member of staff goes to the head only (the chair if it is the head)."""
-        return self.category.restricted or self.subject_kind == "staff" or self.concerns_head
+        return self.category.restricted or self.subject_kind == "staff"
+
+    @property
+    def about_the_head(self) -> bool:
+        """Only a concern about staff can be about the head; anything else ticking it is ignored,
+        so nobody can hide an ordinary concern from the DSL."""
+        return self.concerns_head and self.restricted
 
     @property
     def safeguarding(self) -> bool:
@@ -93,7 +99,7 @@ def _create(reporter: StaffUser, details: BreachDetails, request_hash: str) -> B
         acceptance=details.acceptance, category=details.category,
         description=details.description, actions=",".join(details.actions),
         safeguarding=details.safeguarding, restricted=details.restricted,
-        concerns_head=details.concerns_head, created_at=utcnow(),
+        concerns_head=details.about_the_head, created_at=utcnow(),
     )
     audit.record("breach.created", kind="breach", record_id=breach.public_id, actor=reporter,
                  safeguarding=breach.safeguarding, restricted=breach.restricted)

@@ -97,7 +97,7 @@ class AcceptForm(FlaskForm):
 
     def validate_policy_version(self, field) -> None:
         version = None
-        if str(field.data or "").isdigit():
+        if re.fullmatch(r"[0-9]{1,9}", str(field.data or "")):
             version = PolicyVersion.get_or_none(PolicyVersion.number == int(field.data))
         if version is None:
             raise ValidationError("This form was damaged; please start again.")
@@ -133,6 +133,14 @@ class NewPasswordForm(FlaskForm):
     confirm = PasswordField("Type it again", validators=[
         DataRequired("Please type the password again."),
         EqualTo("password", message="The two passwords are not the same.")])
+
+
+class ChangePasswordForm(NewPasswordForm):
+    """A signed-in person changing their own password must know the current one."""
+
+    current_password = PasswordField("Current password", validators=[
+        DataRequired("Please enter your current password."),
+        Length(max=256, message="That password is too long.")])
 
 
 class SetupForm(NewPasswordForm):

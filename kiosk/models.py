@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from zoneinfo import ZoneInfo
 
 from flask_login import UserMixin
 from peewee import (
@@ -92,9 +93,11 @@ class Acceptance(BaseModel):
     received_at = DateTimeField(default=utcnow)  # the server's clock, in UTC
 
     @classmethod
-    def today(cls):
-        """Today's acceptances (by the server's UTC date), newest first."""
-        start = dt.datetime.combine(utcnow().date(), dt.time())
+    def today(cls, timezone: str):
+        """Acceptances since midnight in the school's time zone, newest first."""
+        zone = ZoneInfo(timezone)
+        midnight = dt.datetime.now(zone).replace(hour=0, minute=0, second=0, microsecond=0)
+        start = midnight.astimezone(dt.UTC).replace(tzinfo=None)
         return cls.select().where(cls.accepted_at >= start).order_by(cls.accepted_at.desc())
 
 

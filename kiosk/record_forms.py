@@ -22,13 +22,15 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
-from .accounts import ROLE_LABELS
+from .accounts import HEAD_MANAGED_ROLES
 from .breaches import ACTIONS, STATUSES, SUBJECT_KINDS
 from .deletions import LOCATIONS, MATERIALS, OUTCOMES
 from .forms import clean_text, refuse_control_characters
 from .models import Acceptance, BreachCategory, utcnow
 
 DAMAGED = "This form was damaged; please start again."
+EARLIEST, LATEST = dt.datetime(2000, 1, 1), dt.datetime(2100, 1, 1)
+LONGEST_DEADLINE = dt.timedelta(days=30)
 
 
 def choices(mapping: dict[str, str]) -> list[SelectChoice]:
@@ -61,6 +63,9 @@ class LocalDateTimeField(DateTimeLocalField):
 
     def process_formdata(self, valuelist):
         super().process_formdata(valuelist)
+        if self.data is not None and not EARLIEST <= self.data <= LATEST:
+            self.data = None
+            raise ValueError("Please give a date between 2000 and 2100.")
         if self.data is not None:
             zone = ZoneInfo(current_app.config["KIOSK_TIMEZONE"])
             self.data = (self.data.replace(tzinfo=zone).astimezone(dt.UTC)
@@ -197,6 +202,8 @@ class DeletionRequestForm(UUIDForm):
     def validate_due_by(self, field) -> None:
         if field.data and self.asked_at.data and field.data < self.asked_at.data:
             raise ValidationError("The deadline must be after the time they were asked.")
+        if field.data and self.asked_at.data and field.data > self.asked_at.data + LONGEST_DEADLINE:
+            raise ValidationError("The deadline must be within 30 days of asking.")
 
 
 class OutcomeForm(FlaskForm):
@@ -266,11 +273,13 @@ class StaffAccountForm(FlaskForm):
         DataRequired("Please enter their email address."),
         Length(max=254, message="That email address is too long."),
         Email("Please enter an email address like name@school.org.")])
-    role = RadioField("Role", choices=choices(ROLE_LABELS), default="staff", validate_choice=False,
-                      validators=[InputRequired("Please choose a role.")])
+    # The chair's account is made on the server (create-user): it guards concerns about the
+    # head, so the head cannot create, reset or deactivate it here.
+    role = RadioField("Role", choices=choices(HEAD_MANAGED_ROLES), default="staff",
+                      validate_choice=False, validators=[InputRequired("Please choose a role.")])
 
     def validate_role(self, field) -> None:
-        if field.data not in ROLE_LABELS:
+        if field.data not in HEAD_MANAGED_ROLES:
             raise ValidationError("Please choose a role.")
 
 

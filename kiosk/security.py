@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+import json
+
+from flask import Flask, Response, abort, request
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -17,7 +19,20 @@ CONTENT_SECURITY_POLICY = "; ".join([
 
 
 def init_app(app: Flask) -> None:
+    app.before_request(refuse_nul_characters)
     app.after_request(add_security_headers)
+
+
+def refuse_nul_characters():
+    """A NUL character is never meaningful input, and PostgreSQL cannot store one: refuse it
+    everywhere with a 400 before any view sees it."""
+    values = [*request.args.values(), *request.form.values()]
+    if request.is_json:
+        body = request.get_json(silent=True)
+        values.append(json.dumps(body) if body is not None else "")
+    if any("\x00" in value or "\\u0000" in value for value in values):
+        abort(400)
+    return None
 
 
 def add_security_headers(response: Response) -> Response:

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from . import alerts, audit, breaches, deletions
 from .acceptances import ROLES as ACCEPTANCE_ROLES
 from .access import ALL_STAFF, LEADS, find_visible, role_required
 from .idempotency import Conflict, form_fingerprint
-from .models import Acceptance, Breach, BreachCategory, DeletionRequest, LadoReferral, utcnow
+from .models import (
+    Acceptance,
+    Breach,
+    BreachCategory,
+    DeletionRequest,
+    LadoReferral,
+    RecordUpdate,
+    utcnow,
+)
 from .record_forms import (
     BreachForm,
     DeletionRequestForm,
@@ -22,6 +30,10 @@ from .record_forms import (
 )
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+
+def todays_acceptances():
+    return Acceptance.today(current_app.config["KIOSK_TIMEZONE"])
 
 
 @bp.get("/")
@@ -39,7 +51,7 @@ def home():
 @role_required(*ALL_STAFF)
 def visitors():
     """Names and roles of today's acceptances."""
-    return render_template("staff/visitors.html", acceptances=Acceptance.today(),
+    return render_template("staff/visitors.html", acceptances=todays_acceptances(),
                            roles=ACCEPTANCE_ROLES)
 
 
@@ -56,7 +68,7 @@ def new_breach():
         who = breaches.SUBJECT_FOR_ROLE.get(acceptance.role, "unknown")
     if who not in breaches.SUBJECT_KINDS:
         return render_template("staff/breach_who.html", kinds=breaches.SUBJECT_KINDS,
-                               today=Acceptance.today(), roles=ACCEPTANCE_ROLES)
+                               today=todays_acceptances(), roles=ACCEPTANCE_ROLES)
     category = BreachCategory.in_use().where(BreachCategory.slug == category_slug).first()
     if category is None:
         return render_template("staff/breach_what.html", who=who, acceptance=acceptance,
@@ -121,7 +133,7 @@ def reports():
     """What I reported. A restricted one shows only that it was received."""
     mine = list(breaches.own_reports(current_user))
     audit.record("breach.list_viewed", kind="breach", list="own",
-                 shown=[str(b.public_id) for b in mine if not b.restricted][:50])
+                 shown=[str(b.public_id) for b in mine if not b.restricted])
     return render_template("staff/reports.html", breaches=mine,
                            deletions=DeletionRequest.visible_to(current_user)
                            .where(DeletionRequest.asked_by == current_user)
@@ -143,9 +155,15 @@ def render_breach(record: Breach, status_form=None, note_form=None, lado_form=No
     referral = LadoReferral.get_or_none(LadoReferral.breach == record)
     if lado_form is None and referral is not None:
         lado_form = LadoForm(obj=referral, formdata=None)
+    history = breaches.history(record)
+    requests = breaches.deletion_requests_for(record)
+    if current_user.role == "staff":
+        # The reporter follows the status; the leads' notes and others' requests are theirs.
+        history = history.where((RecordUpdate.kind == "status") | (RecordUpdate.author == current_user))
+        requests = requests.where(DeletionRequest.id.in_(
+            DeletionRequest.visible_to(current_user).select(DeletionRequest.id)))
     return render_template(
-        "staff/breach.html", breach=record, history=breaches.history(record),
-        requests=breaches.deletion_requests_for(record), referral=referral,
+        "staff/breach.html", breach=record, history=history, requests=requests, referral=referral,
         lado_overdue=breaches.lado_overdue(record, referral),
         status_form=status_form or StatusForm(formdata=None, status=record.status),
         note_form=note_form or NoteForm(formdata=None), lado_form=lado_form or LadoForm(formdata=None),
@@ -165,6 +183,9 @@ def new_deletion():
         if request.values.get("breach") else None
     if request.values.get("breach") and linked is None:
         abort(404)
+    if linked is not None and request.method == "GET":
+        audit.record("breach.viewed", kind="breach", record_id=linked.public_id,
+                     page="deletion form")
     if request.method == "GET":
         form.client_uuid.data = str(uuid.uuid4())
         form.asked_at.data = utcnow()
@@ -189,7 +210,7 @@ def new_deletion():
             flash("Saved. Record what happened when you know.")
             return redirect(url_for("staff.deletion", public_id=created.public_id), code=303)
     return render_template("staff/deletion_new.html", form=form, breach=linked,
-                           today=Acceptance.today()), 200 if request.method == "GET" else 422
+                           today=todays_acceptances()), 200 if request.method == "GET" else 422
 
 
 @bp.get("/deletions")
@@ -200,7 +221,7 @@ def deletions_list():
     attention = [r for r in rows if deletions.needs_attention(r)]
     others = [r for r in rows if not deletions.needs_attention(r)]
     audit.record("deletion_request.list_viewed", kind="deletion_request",
-                 shown=[str(r.public_id) for r in rows][:50])
+                 shown=[str(r.public_id) for r in rows])
     return render_template("staff/deletions.html", attention=attention, others=others,
                            outcomes=deletions.OUTCOMES, materials=deletions.MATERIALS,
                            next_steps=deletions.NEXT_STEPS, is_overdue=deletions.is_overdue)

@@ -82,7 +82,7 @@ def test_the_name_field_has_no_autocomplete(client):
     ({"full_name": "   "}, "full_name", "Please enter your full name."),
     ({"full_name": "A"}, "full_name", "Your name must be between 2 and 100 characters."),
     ({"full_name": "A" * 101}, "full_name", "Your name must be between 2 and 100 characters."),
-    ({"full_name": "Ann\x00Visitor"}, "full_name", "Please use letters, numbers and punctuation only."),
+    ({"full_name": "Ann\x01Visitor"}, "full_name", "Please use letters, numbers and punctuation only."),
     ({"full_name": "Ann\u202eVisitor"}, "full_name", "Please use letters, numbers and punctuation only."),
     ({"organisation": "Acme\nLtd"}, "organisation", "Please use letters, numbers and punctuation only."),
     ({"reason": "x" * 201}, "reason", "Please keep this under 200 characters."),

@@ -10,11 +10,15 @@ from kiosk.models import StaffUser
 
 from .helpers import hidden_fields, make_breach, make_deletion_request, make_user, sign_in_as
 
-ROLES = ("anonymous", "staff", "dsl", "head", "chair")
+# "reporter" is the member of staff who logged the records below; "staff" is another one.
+ROLES = ("anonymous", "reporter", "staff", "dsl", "head", "chair")
 SIGN_IN = 302  # sent to the sign-in page
-STAFF_PAGE = {"anonymous": SIGN_IN, "staff": 200, "dsl": 200, "head": 200, "chair": 403}
-LEADS_PAGE = {"anonymous": SIGN_IN, "staff": 403, "dsl": 200, "head": 200, "chair": 403}
-HEAD_PAGE = {"anonymous": SIGN_IN, "staff": 403, "dsl": 403, "head": 200, "chair": 403}
+STAFF_PAGE = {"anonymous": SIGN_IN, "reporter": 200, "staff": 200, "dsl": 200, "head": 200,
+              "chair": 403}
+LEADS_PAGE = {"anonymous": SIGN_IN, "reporter": 403, "staff": 403, "dsl": 200, "head": 200,
+              "chair": 403}
+HEAD_PAGE = {"anonymous": SIGN_IN, "reporter": 403, "staff": 403, "dsl": 403, "head": 200,
+             "chair": 403}
 PUBLIC = dict.fromkeys(ROLES, 200)
 
 
@@ -22,9 +26,10 @@ def everyone(status):
     return dict.fromkeys(ROLES, status)
 
 
-# (endpoint, method, path template, expected status per role). {breach}: a breach another teacher
-# logged (not restricted); {restricted}: a concern about a member of staff; {deletion}: a
-# deletion request another teacher made; {user}: another teacher's account.
+# (endpoint, method, path template, expected status per role). The reporter logged: {breach}, not
+# restricted; {restricted}, a concern about a member of staff; {about_head}, a concern about the
+# head; {deletion}, a deletion request on its own; {restricted_deletion}, one on {restricted};
+# {user} is another teacher's account.
 MATRIX = [
     ("public.home", "GET", "/", PUBLIC),
     ("public.phone", "GET", "/phone", everyone(302)),
@@ -44,30 +49,44 @@ MATRIX = [
     ("staff.home", "GET", "/staff/", STAFF_PAGE),
     ("staff.visitors", "GET", "/staff/visitors", STAFF_PAGE),
     ("staff.new_breach", "GET", "/staff/breaches/new", STAFF_PAGE),
-    ("staff.create_breach", "POST", "/staff/breaches", {**STAFF_PAGE, "staff": 422, "dsl": 422,
-                                                        "head": 422}),
+    ("staff.create_breach", "POST", "/staff/breaches", {**STAFF_PAGE, "reporter": 422, "staff": 422,
+                                                        "dsl": 422, "head": 422}),
     ("staff.reports", "GET", "/staff/reports", STAFF_PAGE),
     ("staff.breach", "GET", "/staff/breaches/{breach}",
-     {"anonymous": SIGN_IN, "staff": 404, "dsl": 200, "head": 200, "chair": 404}),
+     {"anonymous": SIGN_IN, "reporter": 200, "staff": 404, "dsl": 200, "head": 200, "chair": 404}),
     ("staff.breach", "GET", "/staff/breaches/{restricted}",
-     {"anonymous": SIGN_IN, "staff": 404, "dsl": 404, "head": 200, "chair": 404}),
+     {"anonymous": SIGN_IN, "reporter": 404, "staff": 404, "dsl": 404, "head": 200, "chair": 404}),
+    ("staff.breach", "GET", "/staff/breaches/{about_head}",
+     {"anonymous": SIGN_IN, "reporter": 404, "staff": 404, "dsl": 404, "head": 404, "chair": 200}),
     ("staff.new_deletion", "GET", "/staff/deletions/new", STAFF_PAGE),
-    ("staff.new_deletion", "POST", "/staff/deletions/new", {**STAFF_PAGE, "staff": 422, "dsl": 422,
-                                                            "head": 422}),
+    ("staff.new_deletion", "GET", "/staff/deletions/new?breach={restricted}",
+     {"anonymous": SIGN_IN, "reporter": 404, "staff": 404, "dsl": 404, "head": 200, "chair": 403}),
+    ("staff.new_deletion", "POST", "/staff/deletions/new", {**STAFF_PAGE, "reporter": 422,
+                                                            "staff": 422, "dsl": 422, "head": 422}),
     ("staff.deletions_list", "GET", "/staff/deletions", STAFF_PAGE),
     ("staff.deletion", "GET", "/staff/deletions/{deletion}",
-     {"anonymous": SIGN_IN, "staff": 404, "dsl": 200, "head": 200, "chair": 404}),
+     {"anonymous": SIGN_IN, "reporter": 200, "staff": 404, "dsl": 200, "head": 200, "chair": 404}),
+    ("staff.deletion", "GET", "/staff/deletions/{restricted_deletion}",
+     {"anonymous": SIGN_IN, "reporter": 404, "staff": 404, "dsl": 404, "head": 200, "chair": 404}),
     ("staff.deletion_outcome", "POST", "/staff/deletions/{deletion}/outcome",
-     {"anonymous": SIGN_IN, "staff": 404, "dsl": 422, "head": 422, "chair": 404}),
+     {"anonymous": SIGN_IN, "reporter": 422, "staff": 404, "dsl": 422, "head": 422, "chair": 404}),
+    ("staff.deletion_outcome", "POST", "/staff/deletions/{restricted_deletion}/outcome",
+     {"anonymous": SIGN_IN, "reporter": 404, "staff": 404, "dsl": 404, "head": 422, "chair": 404}),
     ("admin.concerns", "GET", "/admin/concerns",
-     {"anonymous": SIGN_IN, "staff": 403, "dsl": 200, "head": 200, "chair": 200}),
+     {"anonymous": SIGN_IN, "reporter": 403, "staff": 403, "dsl": 200, "head": 200, "chair": 200}),
     ("admin.chair_home", "GET", "/admin/chair", {**HEAD_PAGE, "head": 403, "chair": 302}),
     ("admin.breach_status", "POST", "/admin/breaches/{breach}/status",
-     {"anonymous": SIGN_IN, "staff": 403, "dsl": 422, "head": 422, "chair": 404}),
+     {"anonymous": SIGN_IN, "reporter": 403, "staff": 403, "dsl": 422, "head": 422, "chair": 404}),
+    ("admin.breach_status", "POST", "/admin/breaches/{about_head}/status",
+     {"anonymous": SIGN_IN, "reporter": 403, "staff": 403, "dsl": 404, "head": 404, "chair": 422}),
     ("admin.breach_note", "POST", "/admin/breaches/{breach}/notes",
-     {"anonymous": SIGN_IN, "staff": 403, "dsl": 422, "head": 422, "chair": 404}),
+     {"anonymous": SIGN_IN, "reporter": 403, "staff": 403, "dsl": 422, "head": 422, "chair": 404}),
+    ("admin.breach_note", "POST", "/admin/breaches/{about_head}/notes",
+     {"anonymous": SIGN_IN, "reporter": 403, "staff": 403, "dsl": 404, "head": 404, "chair": 422}),
     ("admin.breach_lado", "POST", "/admin/breaches/{restricted}/lado",
-     {"anonymous": SIGN_IN, "staff": 403, "dsl": 403, "head": 303, "chair": 404}),
+     {"anonymous": SIGN_IN, "reporter": 403, "staff": 403, "dsl": 403, "head": 303, "chair": 404}),
+    ("admin.breach_lado", "POST", "/admin/breaches/{about_head}/lado",
+     {"anonymous": SIGN_IN, "reporter": 403, "staff": 403, "dsl": 403, "head": 404, "chair": 303}),
     ("admin.chronology", "GET", "/admin/chronology?name=Pat+Visitor", LEADS_PAGE),
     ("admin.staff_accounts", "GET", "/admin/staff", HEAD_PAGE),
     ("admin.staff_accounts", "POST", "/admin/staff", {**HEAD_PAGE, "head": 422}),
@@ -82,9 +101,9 @@ MATRIX = [
     # is let in gets 422 for the missing fields.
     ("api.create_acceptance", "POST", "/api/v1/acceptances", everyone(422)),
     ("api.create_breach", "POST", "/api/v1/breaches",
-     {"anonymous": 401, "staff": 422, "dsl": 422, "head": 422, "chair": 403}),
+     {"anonymous": 401, "reporter": 422, "staff": 422, "dsl": 422, "head": 422, "chair": 403}),
     ("api.create_deletion_request", "POST", "/api/v1/deletion-requests",
-     {"anonymous": 401, "staff": 422, "dsl": 422, "head": 422, "chair": 403}),
+     {"anonymous": 401, "reporter": 422, "staff": 422, "dsl": 422, "head": 422, "chair": 403}),
 ]
 
 
@@ -92,14 +111,19 @@ MATRIX = [
 def world(app):
     """One user of each role, and records that belong to none of them."""
     with app.app_context():
-        users = {role: make_user(role) for role in ROLES if role != "anonymous"}
-        author = make_user("staff")
+        users = {role: make_user("staff" if role == "reporter" else role)
+                 for role in ROLES if role != "anonymous"}
+        author = users["reporter"]
+        restricted = make_breach(author, subject_kind="staff", category="pupil_contact")
         return {
             "users": users,
             "breach": make_breach(author).public_id,
-            "restricted": make_breach(author, subject_kind="staff", category="pupil_contact").public_id,
+            "restricted": restricted.public_id,
+            "about_head": make_breach(author, subject_kind="staff", category="pupil_contact",
+                                      concerns_head=True).public_id,
             "deletion": make_deletion_request(author).public_id,
-            "user": author.id,
+            "restricted_deletion": make_deletion_request(author, breach=restricted).public_id,
+            "user": make_user("staff").id,
         }
 
 

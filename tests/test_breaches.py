@@ -73,7 +73,7 @@ def test_the_same_form_sent_twice_makes_one_breach(app, client, teacher):
 def test_details_are_optional_but_checked(app, client, teacher):
     sign_in_as(client, teacher)
     fields = details_form(client)
-    fields.update(occurred_at="2099-01-01T10:00", description="A\x00B", actions=["asked_to_fly"])
+    fields.update(occurred_at="2099-01-01T10:00", description="A\x01B", actions=["asked_to_fly"])
     response = client.post("/staff/breaches", data=fields)
     html = response.get_data(as_text=True)
     assert response.status_code == 422
