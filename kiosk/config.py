@@ -125,6 +125,9 @@ SETTINGS: tuple[Setting, ...] = (
             "How long the kiosk's thank-you screen stays before it returns home."),
     Setting("IDLE_SECONDS", "KIOSK_IDLE_SECONDS", _int(30, 3600), 120,
             "How long a half-filled kiosk screen waits untouched before it returns home."),
+    Setting("UPDATE_CHECK_SECONDS", "KIOSK_UPDATE_CHECK_SECONDS", _int(5, 24 * 3600), 60,
+            "How often a screen idle on its home page checks for a new version of the app or "
+            "the policy."),
     Setting("STAFF_IDLE_MINUTES", "KIOSK_STAFF_IDLE_MINUTES", _int(1, 24 * 60), 30,
             "A signed-in member of staff is signed out after this long without using the app."),
     Setting("STAFF_SESSION_HOURS", "KIOSK_STAFF_SESSION_HOURS", _int(1, 24 * 7), 12,

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import nh3
 import yaml
+from flask import current_app
 from markdown_it import MarkdownIt
+from peewee import DatabaseError
 
 from . import audit
 from .models import PolicyVersion, db
@@ -90,6 +92,19 @@ def render_markdown(body: str) -> str:
     html = _markdown.render(body)
     return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
                      url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer")
+
+
+def school_name() -> str:
+    """The school's name for pages and the manifest: the setting, else the current policy's."""
+    configured = current_app.config.get("KIOSK_SCHOOL_NAME")
+    if configured:
+        return configured
+    try:
+        version = PolicyVersion.current()
+    except DatabaseError:
+        # Error pages must still render when the database is what failed.
+        return "Policy Kiosk"
+    return version.school if version else "Policy Kiosk"
 
 
 def seed_default_policy(path: Path = DEFAULT_POLICY) -> PolicyVersion | None:

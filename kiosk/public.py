@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from urllib.parse import urlencode
 
 from flask import (
     Blueprint,
@@ -16,8 +15,8 @@ from flask import (
     session,
     url_for,
 )
-from peewee import DatabaseError
 
+from . import policies
 from .acceptances import CHANNELS, AcceptanceDetails, record_acceptance
 from .forms import AcceptForm
 from .idempotency import Conflict, form_fingerprint
@@ -125,15 +124,5 @@ def poster():
 
 @bp.app_context_processor
 def school_name():
-    """The school's name for every page: the setting, else the current policy's."""
-    def name() -> str:
-        configured = current_app.config.get("KIOSK_SCHOOL_NAME")
-        if configured:
-            return configured
-        try:
-            version = PolicyVersion.current()
-        except DatabaseError:
-            # Error pages must still render when the database is what failed.
-            return "Policy Kiosk"
-        return version.school if version else "Policy Kiosk"
-    return {"school_name": name, "urlencode": urlencode}
+    """The school's name for every page."""
+    return {"school_name": policies.school_name}

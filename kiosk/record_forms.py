@@ -130,7 +130,8 @@ class BreachForm(UUIDForm):
     def validate_category(self, field) -> None:
         self.category_row = BreachCategory.in_use().where(BreachCategory.slug == field.data).first()
         if self.category_row is None:
-            raise ValidationError(DAMAGED)
+            raise ValidationError("That kind of breach is not in use any more; please log it "
+                                  "again and choose another.")
 
     def validate_acceptance(self, field) -> None:
         if not field.data:

@@ -131,6 +131,8 @@ def create_breach():
 @role_required(*ALL_STAFF)
 def reports():
     """What I reported. A restricted one shows only that it was received."""
+    if request.args.get("saved"):
+        flash("Saved. Thank you.")
     mine = list(breaches.own_reports(current_user))
     audit.record("breach.list_viewed", kind="breach", list="own",
                  shown=[str(b.public_id) for b in mine if not b.restricted])
@@ -217,6 +219,8 @@ def new_deletion():
 @role_required(*ALL_STAFF)
 def deletions_list():
     """Deletion requests this user may see; refused and overdue ones first, with next steps."""
+    if request.args.get("saved"):
+        flash("Saved. Record what happened when you know.")
     rows = list(DeletionRequest.visible_to(current_user).order_by(DeletionRequest.due_by.desc()))
     attention = [r for r in rows if deletions.needs_attention(r)]
     others = [r for r in rows if not deletions.needs_attention(r)]

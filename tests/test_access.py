@@ -39,6 +39,11 @@ MATRIX = [
     ("public.thanks", "GET", "/thanks", PUBLIC),
     ("public.qr_code", "GET", "/qr.svg", PUBLIC),
     ("public.poster", "GET", "/poster", PUBLIC),
+    ("pwa.service_worker", "GET", "/sw.js", PUBLIC),
+    ("pwa.manifest", "GET", "/manifest.webmanifest", PUBLIC),
+    ("pwa.favicon", "GET", "/favicon.ico", PUBLIC),
+    ("pwa.offline", "GET", "/offline", PUBLIC),
+    ("pwa.staff_shell", "GET", "/staff/offline", PUBLIC),
     ("auth.sign_in", "GET", "/signin", {**everyone(302), "anonymous": 200}),
     ("auth.sign_in", "POST", "/signin", everyone(422)),
     ("auth.sign_out", "POST", "/signout", {**everyone(303), "anonymous": SIGN_IN}),
@@ -152,6 +157,7 @@ def test_each_role_gets_what_it_may_and_nothing_else(app, world, role):
                 "X-Kiosk-Client": "outbox", "Idempotency-Key": str(uuid.uuid4())})
         else:
             response = client.post(path, data={"csrf_token": token})
+        response.close()
         if response.status_code != expected[role]:
             failures.append(f"{method} {path} ({endpoint}): {response.status_code}, "
                             f"expected {expected[role]}")

@@ -30,10 +30,9 @@ if (idleSeconds > 0) {
 }
 
 // The thank-you screen counts down, then clears itself.
-const returnSeconds = Number(body.dataset.returnSeconds);
-if (returnSeconds > 0) {
-  const countdown = document.querySelector("[data-countdown]");
-  let left = returnSeconds;
+export function startReturnCountdown(seconds) {
+  const countdown = document.querySelector("[data-countdown]:not([hidden]), [data-thanks]:not([hidden]) [data-countdown]");
+  let left = seconds;
   const tick = () => {
     left -= 1;
     if (left <= 0) {
@@ -48,13 +47,7 @@ if (returnSeconds > 0) {
   window.setTimeout(tick, 1000);
 }
 
-// One tap sends the form once: a second tap while it is sending does nothing.
-for (const form of document.querySelectorAll("form.accept-form")) {
-  form.addEventListener("submit", (event) => {
-    if (form.dataset.sending === "yes") {
-      event.preventDefault();
-      return;
-    }
-    form.dataset.sending = "yes";
-  });
+const returnSeconds = Number(body.dataset.returnSeconds);
+if (returnSeconds > 0) {
+  startReturnCountdown(returnSeconds);
 }

@@ -40,7 +40,7 @@ def test_a_visitor_on_a_phone_reads_accepts_and_is_thanked(live_server, new_cont
     fill_and_accept(page)
 
     expect(page.get_by_role("heading", name="Thank you, Ann Visitor")).to_be_visible()
-    expect(page.get_by_text("version 1")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"You accepted the .*, version 1, at"))).to_be_visible()
     assert_accessible(page)
     with live_server.database():
         [row] = Acceptance.select()
@@ -65,10 +65,13 @@ def test_the_kiosk_thanks_then_returns_home_and_back_cannot_show_the_name(live_s
     # The live server's thank-you lasts 5 seconds.
     expect(page.get_by_role("heading", name="Welcome to Westacre Infant School")).to_be_visible(
         timeout=10_000)
-    page.go_back()
-    page.wait_for_load_state()
-    assert "Kiosk Visitor" not in page.content()
-    expect(page.get_by_label("Full name")).to_have_value("")
+    # Back, as far as the history goes: the previous person's name is nowhere.
+    for _ in range(3):
+        page.go_back()
+        page.wait_for_load_state()
+        assert "Kiosk Visitor" not in page.content()
+        if page.get_by_label("Full name").count():
+            expect(page.get_by_label("Full name")).to_have_value("")
     with live_server.database():
         [row] = Acceptance.select()
         assert (row.full_name, row.channel) == ("Kiosk Visitor", "kiosk")
@@ -122,6 +125,7 @@ def test_every_tap_target_is_at_least_48_pixels(live_server, new_context, size):
     # links inside sentences are exempt (WCAG 2.5.8).
     targets = page.evaluate("""() => [...document.querySelectorAll(
             'main button, main .button, main .tile label, main input[type=text]')]
+        .filter(el => el.getClientRects().length)  // leave out what is hidden
         .map(el => [el.textContent.trim() || el.id, el.getBoundingClientRect().height,
                     el.getBoundingClientRect().width])""")
     assert len(targets) >= 12

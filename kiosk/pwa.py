@@ -1,0 +1,110 @@
+"""What makes the app installable and work offline: the manifest, the service worker, the shells.
+
+The service worker's cache is named after a version that changes whenever any shipped file
+(static assets, templates) or the current policy changes, so a device picks up a new policy or a
+new release by itself, and only then.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, jsonify, render_template, send_from_directory, url_for
+
+from .breaches import ACTIONS, SUBJECT_KINDS
+from .deletions import LOCATIONS, MATERIALS
+from .models import BreachCategory, PolicyVersion
+from .policies import school_name
+
+bp = Blueprint("pwa", __name__)
+
+# The public pages a kiosk or phone needs offline. Signed-in pages are never cached; the staff
+# get the empty shell below instead.
+PUBLIC_PAGES = ("/", "/policy?channel=kiosk", "/policy?channel=phone", "/accept?channel=kiosk",
+                "/accept?channel=phone", "/offline", "/staff/offline", "/qr.svg",
+                "/manifest.webmanifest")
+
+
+@lru_cache(maxsize=4)
+def shipped_files_hash(*folders: str) -> str:
+    """A fingerprint of every shipped file; computed once per process."""
+    digest = hashlib.sha256()
+    for folder in folders:
+        for path in sorted(Path(folder).rglob("*")):
+            if path.is_file():
+                digest.update(str(path.relative_to(folder)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def static_files() -> list[str]:
+    folder = Path(current_app.static_folder)
+    return sorted(url_for("static", filename=str(p.relative_to(folder)))
+                  for p in folder.rglob("*") if p.is_file())
+
+
+def cache_version() -> str:
+    """Changes when any shipped file or the current policy version changes."""
+    policy = PolicyVersion.current()
+    policy_part = f"{policy.number}:{policy.content_hash}" if policy else "none"
+    files = shipped_files_hash(current_app.static_folder, current_app.template_folder)
+    return hashlib.sha256(f"{files}|{policy_part}".encode()).hexdigest()[:16]
+
+
+@bp.get("/sw.js")
+def service_worker():
+    """The service worker, at the root so its scope is the whole site."""
+    body = render_template("sw.js", version=cache_version(),
+                           precache=[*PUBLIC_PAGES, *static_files()])
+    return Response(body, mimetype="text/javascript", headers={
+        "Cache-Control": "no-cache", "Service-Worker-Allowed": "/"})
+
+
+@bp.get("/manifest.webmanifest")
+def manifest():
+    """Name, colours and icons, so 'Add to Home Screen' and 'Install' work."""
+    name = school_name()
+    response = jsonify({
+        "name": f"{name} – Policy Kiosk",
+        "short_name": "Policy Kiosk",
+        "description": "Read and accept the school's Social Media and Mobile Phone Policy.",
+        "start_url": "/",
+        "scope": "/",
+        "display": "standalone",
+        "orientation": "any",
+        "background_color": "#ffffff",
+        "theme_color": "#1d4f91",
+        "icons": [
+            {"src": url_for("static", filename="icons/icon-192.png"), "sizes": "192x192",
+             "type": "image/png", "purpose": "any"},
+            {"src": url_for("static", filename="icons/icon-512.png"), "sizes": "512x512",
+             "type": "image/png", "purpose": "any"},
+            {"src": url_for("static", filename="icons/icon-maskable-512.png"), "sizes": "512x512",
+             "type": "image/png", "purpose": "maskable"},
+        ],
+    })
+    response.mimetype = "application/manifest+json"
+    return response
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    return send_from_directory(Path(current_app.static_folder) / "icons", "favicon.ico",
+                               mimetype="image/vnd.microsoft.icon")
+
+
+@bp.get("/offline")
+def offline():
+    """Shown when a page is not available without a connection."""
+    return render_template("offline.html")
+
+
+@bp.get("/staff/offline")
+def staff_shell():
+    """The staff screens without a connection: an empty shell, the same for everyone (no one's
+    data; the member of staff is known from this device's outbox). Never signed in."""
+    return render_template("staff/offline.html", kinds=SUBJECT_KINDS,
+                           categories=BreachCategory.in_use(), actions=ACTIONS,
+                           materials=MATERIALS, locations=LOCATIONS)

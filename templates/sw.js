@@ -1,0 +1,96 @@
+// Policy Kiosk service worker. Served from /sw.js (root scope) with the cache version below, which
+// changes when any shipped file or the current policy changes.
+/* global KioskOutbox */
+"use strict";
+
+const VERSION = {{ version | tojson }};
+const PREFIX = "policy-kiosk-";
+const CACHE = PREFIX + VERSION;
+const PRECACHE = {{ precache | tojson }};
+const NETWORK_TIMEOUT_MS = 3000;
+
+importScripts({{ url_for('static', filename='js/outbox.js') | tojson }});
+
+// Install: fetch the public shell afresh (not from the HTTP cache) and keep it under this version.
+// Without cookies: what is cached must be what anyone would see, never a signed-in page.
+self.addEventListener("install", (event) => {
+  event.waitUntil((async () => {
+    const cache = await caches.open(CACHE);
+    await cache.addAll(PRECACHE.map((url) => new Request(url, { cache: "reload", credentials: "omit" })));
+  })());
+  // No skipWaiting here: a new version takes over only when a page says the screen is idle.
+});
+
+// Activate: delete the caches of older versions, and look after pages already open.
+self.addEventListener("activate", (event) => {
+  event.waitUntil((async () => {
+    const names = await caches.keys();
+    await Promise.all(names.filter((name) => name.startsWith(PREFIX) && name !== CACHE)
+      .map((name) => caches.delete(name)));
+    await self.clients.claim();
+  })());
+});
+
+self.addEventListener("message", (event) => {
+  if (event.data && event.data.type === "SKIP_WAITING") {
+    self.skipWaiting();
+  } else if (event.data && event.data.type === "CLAIM") {
+    // A page that opened while we were activating asks to be looked after too.
+    event.waitUntil(self.clients.claim());
+  }
+});
+
+// Browsers with Background Sync wake us when the connection returns.
+self.addEventListener("sync", (event) => {
+  if (event.tag === "outbox") {
+    event.waitUntil(KioskOutbox.flush());
+  }
+});
+
+function withTimeout(promise, ms) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("timeout")), ms);
+    promise.then((value) => { clearTimeout(timer); resolve(value); },
+                 (error) => { clearTimeout(timer); reject(error); });
+  });
+}
+
+async function fromCache(url) {
+  const cache = await caches.open(CACHE);
+  return cache.match(url);
+}
+
+// Pages: the network first (never stored: it may be signed in), then the cached public shell.
+async function navigate(request) {
+  try {
+    return await withTimeout(fetch(request), NETWORK_TIMEOUT_MS);
+  } catch (error) {
+    const url = new URL(request.url);
+    const exact = await fromCache(url.pathname + url.search);
+    if (exact) return exact;
+    if (url.pathname === "/policy" || url.pathname === "/accept") {
+      const channel = url.searchParams.get("channel") === "kiosk" ? "kiosk" : "phone";
+      return fromCache(`${url.pathname}?channel=${channel}`);
+    }
+    if (url.pathname === "/phone") return fromCache("/policy?channel=phone");
+    if (url.pathname.startsWith("/staff")) return fromCache("/staff/offline");
+    return fromCache("/offline");
+  }
+}
+
+// Files we shipped: the cache first, the network for anything else.
+async function cacheFirst(request) {
+  const cached = await fromCache(request.url);
+  return cached || fetch(request);
+}
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (request.method !== "GET" || url.origin !== self.location.origin) return;
+  if (request.mode === "navigate") {
+    event.respondWith(navigate(request));
+  } else if (url.pathname.startsWith("/static/") || PRECACHE.includes(url.pathname)) {
+    event.respondWith(cacheFirst(request));
+  }
+});

@@ -1,0 +1,292 @@
+"""Offline in real Chromium: the kiosk and the staff iPad keep working, and everything they saved
+reaches the server once, when the connection returns."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+
+import pytest
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import expect
+
+from kiosk.models import Acceptance, Breach, BreachCategory, utcnow
+from tests.live import LiveServer
+
+from ..helpers import PASSWORD, make_policy, make_user
+from .conftest import TABLET
+
+ENV = {"KIOSK_THANKS_SECONDS": "5", "KIOSK_UPDATE_CHECK_SECONDS": "5"}
+
+
+@pytest.fixture
+def server(tmp_path):
+    live = LiveServer(tmp_path / "instance", ENV)
+    live.start()
+    yield live
+    live.stop()
+
+
+def wait_until(page, script: str, timeout: float = 15) -> None:
+    """Poll a script in the page until it is true (wait_for_function would need eval, which the
+    app's Content-Security-Policy rightly forbids)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if page.evaluate(script):
+                return
+        except PlaywrightError:  # the page navigated while we asked; ask the new one
+            pass
+        time.sleep(0.1)
+    state = page.evaluate("""() => navigator.serviceWorker.getRegistration().then(r => r ? {
+        installing: !!r.installing, waiting: !!r.waiting, active: r.active && r.active.state,
+        controller: !!navigator.serviceWorker.controller, url: location.href} : 'none')""")
+    raise AssertionError(f"still false after {timeout} s: {script}; service worker: {state}")
+
+
+def controlled(page) -> None:
+    """Wait until the service worker has precached everything and controls the page."""
+    wait_until(page, "() => !!(navigator.serviceWorker && navigator.serviceWorker.controller)")
+
+
+def outbox_count(page) -> int:
+    return page.evaluate("KioskOutbox.all().then(entries => entries.length)")
+
+
+def rows(server, model, *where):
+    with server.database():
+        return list(model.select().where(*where) if where else model.select())
+
+
+def wait_for_rows(server, model, count, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if len(rows(server, model)) >= count:
+            return rows(server, model)
+        time.sleep(0.1)
+    return rows(server, model)
+
+
+def accept(page, name, role="Visitor"):
+    page.get_by_label("Full name").fill(name)
+    page.get_by_label(role, exact=True).check()
+    page.get_by_label("I have read and accept the policy").check()
+    page.get_by_role("button", name="Accept").click()
+
+
+def test_the_kiosk_accepts_offline_and_sends_exactly_once_when_back_online(server, new_context,
+                                                                           assert_accessible):
+    context = new_context(**TABLET)
+    page = context.new_page()
+    page.goto(server.url + "/")
+    controlled(page)
+
+    context.set_offline(True)
+    page.reload()
+    expect(page.get_by_role("heading", name="Welcome to Westacre Infant School")).to_be_visible()
+    page.get_by_role("link", name="Read and accept the policy").click()
+    expect(page.get_by_role("heading", name="Terms of use")).to_be_visible()
+    page.get_by_role("link", name="I have read it: continue").click()
+    before = utcnow()
+    accept(page, "Offline Visitor")
+    after = utcnow()
+    expect(page.get_by_role("heading", name="Thank you, Offline Visitor")).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text="1 record waiting to send")).to_be_visible()
+    assert_accessible(page)
+    assert rows(server, Acceptance) == []
+    # The kiosk goes home by itself, still offline, and still shows what is waiting.
+    expect(page.get_by_role("heading", name="Welcome to Westacre Infant School")).to_be_visible(
+        timeout=10_000)
+    expect(page.get_by_text("1 record waiting to send")).to_be_visible()
+
+    time.sleep(1.2)  # so the server's clock is clearly later than the device's
+    context.set_offline(False)
+    expect(page.get_by_text("All sent")).to_be_visible(timeout=10_000)
+    [row] = wait_for_rows(server, Acceptance, 1)
+    assert row.full_name == "Offline Visitor" and row.channel == "kiosk"
+    assert before - dt.timedelta(seconds=1) <= row.accepted_at <= after + dt.timedelta(seconds=1)
+    assert row.received_at > row.accepted_at + dt.timedelta(seconds=1)
+    page.reload()
+    expect(page.get_by_text("All sent")).to_be_visible()
+    assert len(rows(server, Acceptance)) == 1
+
+
+def test_a_replayed_entry_and_a_double_tap_make_one_record_each(server, new_context):
+    context = new_context(**TABLET)
+    page = context.new_page()
+    page.goto(server.url + "/accept?channel=kiosk")
+    controlled(page)
+    # A double tap on Accept.
+    page.get_by_label("Full name").fill("Double Tapper")
+    page.get_by_label("Visitor", exact=True).check()
+    page.get_by_label("I have read and accept the policy").check()
+    page.get_by_role("button", name="Accept").dblclick()
+    expect(page.get_by_role("heading", name="Thank you, Double Tapper")).to_be_visible()
+    # The same entry replayed twice, at once, as a flaky connection might.
+    page.evaluate("""async () => {
+        const entry = await KioskOutbox.add({id: crypto.randomUUID(), kind: 'acceptance',
+            url: '/api/v1/acceptances', body: {full_name: 'Replayed Visitor', role: 'visitor',
+            accept: true, policy_version: '1', channel: 'kiosk',
+            accepted_at: new Date().toISOString()}});
+        await Promise.all([KioskOutbox.send(entry), KioskOutbox.send(entry)]);
+        await KioskOutbox.send(entry);
+    }""")
+    names = sorted(a.full_name for a in wait_for_rows(server, Acceptance, 2))
+    time.sleep(0.5)
+    assert sorted(a.full_name for a in rows(server, Acceptance)) == names == [
+        "Double Tapper", "Replayed Visitor"]
+    assert outbox_count(page) == 0
+
+
+def test_two_hundred_acceptances_queued_offline_all_arrive_within_ten_seconds(server, new_context):
+    context = new_context(**TABLET)
+    page = context.new_page()
+    page.goto(server.url + "/")
+    controlled(page)
+    context.set_offline(True)
+    page.evaluate("""async () => {
+        for (let n = 0; n < 200; n++) {
+            await KioskOutbox.add({id: crypto.randomUUID(), kind: 'acceptance',
+                url: '/api/v1/acceptances', body: {full_name: `Queued Visitor ${n}`,
+                role: 'visitor', accept: true, policy_version: '1', channel: 'kiosk',
+                accepted_at: new Date().toISOString()}});
+        }
+    }""")
+    assert outbox_count(page) == 200
+    started = time.monotonic()
+    context.set_offline(False)
+    arrived = wait_for_rows(server, Acceptance, 200, timeout=10)
+    elapsed = time.monotonic() - started
+    assert len(arrived) == 200 and elapsed < 10
+    assert len({a.full_name for a in arrived}) == 200
+    expect(page.get_by_text("All sent")).to_be_visible(timeout=5_000)
+
+
+def sign_in(page, server, email):
+    page.goto(server.url + "/signin")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("link", name="Log a breach")).to_be_visible()
+
+
+def log_breach_offline(page):
+    page.get_by_role("link", name="Log a breach").click()
+    expect(page.get_by_role("heading", name="Working offline")).to_be_visible()
+    expect(page.get_by_text("Working offline as Teacher")).to_be_visible()
+    page.get_by_label("Visitor", exact=True).check()
+    page.get_by_label("Photographing or recording pupils or staff on a phone").check()
+    page.get_by_label("Asked them to delete material").check()
+    page.get_by_role("button", name="Save on this iPad").click()
+    expect(page.get_by_text("Saved on this iPad. It will be sent when the connection is back.")
+           ).to_be_visible()
+    expect(page.get_by_text("1 record waiting to send")).to_be_visible()
+
+
+@pytest.mark.parametrize("session_expires", [False, True], ids=["signed-in", "session-expired"])
+def test_a_teacher_logs_a_breach_offline_and_it_arrives_later(server, new_context,
+                                                              assert_accessible, session_expires):
+    with server.database():
+        teacher = make_user("staff", email="teacher@westacre.sch.uk", display_name="Teacher One")
+    context = new_context(**TABLET)
+    page = context.new_page()
+    sign_in(page, server, teacher.email)
+    controlled(page)
+    context.set_offline(True)
+    log_breach_offline(page)
+    assert_accessible(page)
+    assert rows(server, Breach) == []
+    if session_expires:
+        context.clear_cookies()
+    context.set_offline(False)
+    if session_expires:
+        status = page.get_by_role("status").filter(has_text="waiting to send")
+        expect(status.get_by_role("link", name="Sign in to send")).to_be_visible(timeout=10_000)
+        assert rows(server, Breach) == []
+        status.get_by_role("link", name="Sign in to send").click()
+        page.get_by_label("Email address").fill(teacher.email)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_text("All sent")).to_be_visible(timeout=10_000)
+    [breach] = wait_for_rows(server, Breach, 1)
+    assert breach.reporter_id == teacher.id and breach.category.slug == "photographing"
+    assert breach.action_codes == ["asked_to_delete"]
+
+
+def test_signing_out_with_records_waiting_warns_first(server, new_context):
+    with server.database():
+        teacher = make_user("staff", email="teacher@westacre.sch.uk", display_name="Teacher One")
+    context = new_context(**TABLET)
+    page = context.new_page()
+    sign_in(page, server, teacher.email)
+    controlled(page)
+    page.evaluate(f"""KioskOutbox.add({{id: crypto.randomUUID(), kind: 'breach', staffId: '{teacher.id}',
+        url: '/api/v1/breaches', body: {{}}, state: 'waiting'}})""")
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Records still waiting to send")).to_be_visible()
+    expect(page.get_by_text("1 record is still waiting to send")).to_be_visible()
+    page.get_by_role("button", name="Stay signed in").click()
+    expect(page.get_by_role("link", name="Log a breach")).to_be_visible()
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out anyway").click()
+    expect(page.get_by_role("heading", name="Staff sign in")).to_be_visible()
+
+
+def test_an_entry_the_server_refuses_stays_visible_as_needing_attention(server, new_context):
+    with server.database():
+        teacher = make_user("staff", email="teacher@westacre.sch.uk", display_name="Teacher One")
+    context = new_context(**TABLET)
+    page = context.new_page()
+    sign_in(page, server, teacher.email)
+    controlled(page)
+    context.set_offline(True)
+    log_breach_offline(page)
+    with server.database():  # meanwhile the head retires that category
+        BreachCategory.update(active=False).where(BreachCategory.slug == "photographing").execute()
+    context.set_offline(False)
+    status = page.get_by_role("status").filter(has_text="needs attention")
+    expect(status).to_be_visible(timeout=10_000)
+    expect(status).to_contain_text("not in use any more")
+    page.goto(server.url + "/staff/")
+    expect(page.get_by_role("status").filter(has_text="1 needs attention")).to_be_visible()
+    assert outbox_count(page) == 1 and rows(server, Breach) == []
+
+
+def test_a_new_policy_is_shown_once_the_kiosk_is_idle_and_an_earlier_offline_acceptance_keeps_its_version(
+        server, new_context):
+    context = new_context(**TABLET)
+    page = context.new_page()
+    page.goto(server.url + "/")
+    controlled(page)
+    expect(page.get_by_text("Version 1", exact=True)).to_be_visible()
+    context.set_offline(True)
+    page.get_by_role("link", name="Read and accept the policy").click()
+    page.get_by_role("link", name="I have read it: continue").click()
+    accept(page, "Version One Reader")
+    expect(page.get_by_role("heading", name="Thank you, Version One Reader")).to_be_visible()
+
+    with server.database():
+        make_policy(2, body="## Changed\n\nThe second version of the text.\n")
+    # Someone starts filling the form while the new version is published: not interrupted.
+    page.goto(server.url + "/accept?channel=kiosk")
+    page.get_by_label("Full name").fill("Half Way Through")
+    context.set_offline(False)
+    page.evaluate("navigator.serviceWorker.getRegistration().then(r => r.update())")
+    wait_until(page, "() => navigator.serviceWorker.getRegistration().then(r => !!r.waiting)")
+    time.sleep(2)
+    expect(page.get_by_label("Full name")).to_have_value("Half Way Through")
+    [row] = wait_for_rows(server, Acceptance, 1)
+    assert row.full_name == "Version One Reader" and row.policy_version.number == 1
+
+    # Back on the home screen and left alone, the kiosk takes the new version...
+    page.goto(server.url + "/")
+    wait_until(page, "() => navigator.serviceWorker.getRegistration().then(r => !r.waiting)",
+               timeout=30)
+    wait_until(page, "() => caches.keys().then(names => names.length === 1)")
+    expect(page.get_by_text("Version 2", exact=True)).to_be_visible(timeout=15_000)
+    # ...and shows it offline too.
+    context.set_offline(True)
+    page.get_by_role("link", name="Read and accept the policy").click()
+    expect(page.get_by_text("The second version of the text.")).to_be_visible()
+    expect(page.get_by_text(re.compile("Version 2"))).to_be_visible()
