@@ -290,3 +290,63 @@ def test_a_new_policy_is_shown_once_the_kiosk_is_idle_and_an_earlier_offline_acc
     page.get_by_role("link", name="Read and accept the policy").click()
     expect(page.get_by_text("The second version of the text.")).to_be_visible()
     expect(page.get_by_text(re.compile("Version 2"))).to_be_visible()
+
+
+def test_nothing_signed_in_is_ever_cached(server, new_context):
+    with server.database():
+        teacher = make_user("staff", email="cached@westacre.sch.uk", display_name="Secret Teacher")
+    context = new_context(**TABLET)
+    page = context.new_page()
+    sign_in(page, server, teacher.email)
+    controlled(page)
+    page.get_by_role("link", name="My reports").click()
+    cached = page.evaluate("""async () => {
+        const texts = [];
+        for (const name of await caches.keys()) {
+            const cache = await caches.open(name);
+            for (const request of await cache.keys()) {
+                const response = await cache.match(request);
+                texts.push(request.url + '\\n' + await response.clone().text());
+            }
+        }
+        return texts;
+    }""")
+    assert len(cached) > 10
+    assert not [text for text in cached if "Secret Teacher" in text or "cached@" in text]
+    assert not [text for text in cached if "/staff/reports" in text.split("\n")[0]]
+
+
+def test_the_outbox_asks_for_lasting_storage_and_notices_when_it_was_wiped(server, new_context):
+    context = new_context(**TABLET)
+    context.add_init_script("""
+        window.__persistAsked = false;
+        if (navigator.storage) {
+            navigator.storage.persist = () => { window.__persistAsked = true; return Promise.resolve(true); };
+        }""")
+    page = context.new_page()
+    page.goto(server.url + "/")
+    expect(page.get_by_text("All sent")).to_be_visible()
+    assert page.evaluate("() => window.__persistAsked") is True
+    expect(page.get_by_text("saved records were cleared")).to_have_count(0)
+    # The browser evicts the site's database (as iPadOS does), but the page remembers the device.
+    page.evaluate("""() => new Promise(resolve => {
+        const request = indexedDB.deleteDatabase('policy-kiosk');
+        request.onsuccess = request.onerror = request.onblocked = () => resolve();
+    })""")
+    page.reload()
+    expect(page.get_by_text("This device's saved records were cleared by the browser")).to_be_visible()
+
+
+def test_records_waiting_are_sent_when_the_screen_becomes_visible_again(server, new_context):
+    context = new_context(**TABLET)
+    page = context.new_page()
+    page.goto(server.url + "/")
+    expect(page.get_by_text("All sent")).to_be_visible()
+    page.evaluate("""() => KioskOutbox.add({id: crypto.randomUUID(), kind: 'acceptance',
+        url: '/api/v1/acceptances', body: {full_name: 'Woken Visitor', role: 'visitor',
+        accept: true, policy_version: '1', channel: 'kiosk', accepted_at: new Date().toISOString()}})""")
+    assert rows(server, Acceptance) == []
+    page.evaluate("() => document.dispatchEvent(new Event('visibilitychange'))")
+    [row] = wait_for_rows(server, Acceptance, 1, timeout=5)
+    assert row.full_name == "Woken Visitor"
+    expect(page.get_by_text("All sent")).to_be_visible()

@@ -1,0 +1,122 @@
+"""The manifest, the service worker script, the icons and the offline shells."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+
+from PIL import Image
+
+from kiosk.models import BreachCategory
+
+from .helpers import make_policy, make_user, sign_in_as
+
+
+def fetch_bytes(client, url: str) -> bytes:
+    with client.get(url) as response:
+        assert response.status_code == 200
+        return response.data
+
+
+def sw_script(client) -> str:
+    response = client.get("/sw.js")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def version_of(script: str) -> str:
+    return re.search(r'const VERSION = "([0-9a-f]+)";', script).group(1)
+
+
+def precache_of(script: str) -> list[str]:
+    return json.loads(re.search(r"const PRECACHE = (\[.*?\]);", script).group(1))
+
+
+def test_the_service_worker_is_served_from_the_root_and_never_cached_by_http(client):
+    response = client.get("/sw.js")
+    assert response.mimetype == "text/javascript"
+    assert response.headers["Cache-Control"] == "no-cache"
+    assert response.headers["Service-Worker-Allowed"] == "/"
+
+
+def test_its_version_changes_when_the_policy_changes_and_only_then(app, client):
+    first = version_of(sw_script(client))
+    assert version_of(sw_script(client)) == first
+    with app.app_context():
+        make_policy(2)
+    assert version_of(sw_script(client)) != first
+
+
+def test_its_version_changes_when_a_shipped_file_changes(app, client, monkeypatch):
+    from kiosk import pwa
+
+    first = version_of(sw_script(client))
+    monkeypatch.setattr(pwa, "shipped_files_hash", lambda *folders: "a different release")
+    assert version_of(sw_script(client)) != first
+
+
+def test_it_precaches_the_public_shell_and_no_signed_in_page(client):
+    precache = precache_of(sw_script(client))
+    for url in ["/", "/policy?channel=kiosk", "/accept?channel=kiosk", "/accept?channel=phone",
+                "/offline", "/staff/offline", "/qr.svg", "/static/css/kiosk.css",
+                "/static/js/outbox.js", "/static/js/offline.js", "/static/icons/icon-192.png"]:
+        assert url in precache
+    staff_pages = [u for u in precache if u.startswith(("/staff", "/admin", "/signin", "/api"))]
+    assert staff_pages == ["/staff/offline"]
+    assert "credentials: \"omit\"" in sw_script(client)
+
+
+def test_the_manifest_makes_the_app_installable(client):
+    response = client.get("/manifest.webmanifest")
+    assert response.mimetype == "application/manifest+json"
+    manifest = response.get_json()
+    assert manifest["name"] == "Westacre Infant School – Policy Kiosk"
+    assert manifest["short_name"] == "Policy Kiosk"
+    assert (manifest["start_url"], manifest["display"]) == ("/", "standalone")
+    assert manifest["theme_color"] and manifest["background_color"]
+    sizes = {(icon["sizes"], icon["purpose"]) for icon in manifest["icons"]}
+    assert sizes == {("192x192", "any"), ("512x512", "any"), ("512x512", "maskable")}
+    for icon in manifest["icons"]:
+        image = Image.open(io.BytesIO(fetch_bytes(client, icon["src"])))
+        assert f"{image.width}x{image.height}" == icon["sizes"]
+
+
+def test_every_page_links_the_manifest_icons_and_apple_tags(client):
+    html = client.get("/").get_data(as_text=True)
+    assert '<link rel="manifest" href="/manifest.webmanifest">' in html
+    assert '<link rel="apple-touch-icon" href="/static/icons/apple-touch-icon.png">' in html
+    assert '<meta name="apple-mobile-web-app-capable" content="yes">' in html
+    assert '<meta name="theme-color"' in html
+    favicon = client.get("/favicon.ico")
+    assert favicon.status_code == 200 and favicon.mimetype == "image/vnd.microsoft.icon"
+    favicon.close()
+    icon = Image.open(io.BytesIO(fetch_bytes(client, "/static/icons/apple-touch-icon.png")))
+    assert icon.size == (180, 180)
+
+
+def test_the_staff_shell_is_the_same_for_everyone_and_names_no_one(app, client, teacher):
+    anonymous = client.get("/staff/offline").get_data(as_text=True)
+    sign_in_as(client, teacher)
+    signed_in = client.get("/staff/offline").get_data(as_text=True)
+    assert teacher.display_name not in signed_in and teacher.email not in signed_in
+    assert "Working offline" in anonymous
+    with app.app_context():
+        for category in BreachCategory.in_use():
+            assert f'value="{category.slug}"' in anonymous
+
+
+def test_staff_pages_tell_the_outbox_who_is_signed_in_and_public_pages_do_not(app, client):
+    with app.app_context():
+        teacher = make_user("staff")
+    sign_in_as(client, teacher)
+    assert f'data-staff-id="{teacher.id}"' in client.get("/staff/").get_data(as_text=True)
+    assert "data-staff-id" not in client.get("/").get_data(as_text=True)
+
+
+def test_forms_with_javascript_go_through_the_outbox(client, teacher):
+    assert 'data-outbox="acceptance"' in client.get("/accept").get_data(as_text=True)
+    sign_in_as(client, teacher)
+    assert 'data-outbox="breach"' in client.get(
+        "/staff/breaches/new?who=visitor&category=photographing").get_data(as_text=True)
+    assert 'data-outbox="deletion"' in client.get("/staff/deletions/new").get_data(as_text=True)
