@@ -75,14 +75,30 @@ class PolicyVersion(BaseModel):
         return f"Version {self.number}"
 
 
+class RosterPerson(BaseModel):
+    """Someone in scope who is not a one-off visitor (PTA, volunteer, governor, staff): they must
+    accept each new version, through their own link."""
+
+    ROLES = ("pta", "volunteer", "governor", "staff")
+
+    full_name = CharField(max_length=100)
+    email = CharField(max_length=254, unique=True)  # lower-case; a re-import matches on it
+    role = CharField(max_length=20)
+    token = CharField(max_length=64, unique=True)  # the secret in their personal link
+    active = BooleanField(default=True)
+    created_at = DateTimeField(default=utcnow)
+
+
 class Acceptance(BaseModel):
     """A person's acceptance of one policy version. No IP address or user agent is kept."""
 
-    CHANNELS = ("kiosk", "phone")
+    CHANNELS = ("kiosk", "phone", "link")
 
     client_uuid = UUIDField(unique=True, default=uuid.uuid4)
     request_hash = CharField(max_length=64, default="")  # see kiosk/idempotency.py
     policy_version = ForeignKeyField(PolicyVersion, backref="acceptances", on_delete="RESTRICT")
+    roster_person = ForeignKeyField(RosterPerson, null=True, backref="acceptances",
+                                    on_delete="RESTRICT")
     full_name = CharField(max_length=100)
     role = CharField(max_length=20)
     organisation = CharField(max_length=100, default="")
@@ -167,6 +183,9 @@ class Breach(BaseModel):
     concerns_head = BooleanField(default=False)  # restricted to the chair of governors
     status = CharField(max_length=12, default="open")
     created_at = DateTimeField(default=utcnow, index=True)
+    # Safeguarding and restricted breaches are never purged automatically; the head reviews them
+    # when their retention runs out and may keep them until this date.
+    keep_until = DateTimeField(null=True)
 
     @property
     def action_codes(self) -> list[str]:
@@ -265,5 +284,31 @@ class AuditEvent(BaseModel):
     hash = CharField(max_length=64, unique=True)
 
 
-MODELS = (PolicyVersion, Acceptance, StaffUser, BreachCategory, Breach, DeletionRequest,
-          LadoReferral, RecordUpdate, AuditEvent)
+class Reminder(BaseModel):
+    """A reminder emailed to a roster person to accept the current version."""
+
+    person = ForeignKeyField(RosterPerson, backref="reminders", on_delete="CASCADE")
+    policy_version = ForeignKeyField(PolicyVersion, backref="reminders", on_delete="RESTRICT")
+    sent_at = DateTimeField(default=utcnow)
+    sent_by = ForeignKeyField(StaffUser, null=True, backref="reminders_sent", on_delete="RESTRICT")
+
+
+class RetentionSetting(BaseModel):
+    """How long one kind of personal data is kept, in days; the head can change it."""
+
+    kind = CharField(max_length=40, unique=True)
+    days = IntegerField()
+    updated_at = DateTimeField(default=utcnow)
+
+
+class PolicyDraft(BaseModel):
+    """The head's next version, being written. At most one; publishing turns it into a version."""
+
+    title = CharField(max_length=200)
+    body = TextField()
+    review_due = DateField(null=True)
+    updated_at = DateTimeField(default=utcnow)
+
+
+MODELS = (PolicyVersion, RosterPerson, Acceptance, StaffUser, BreachCategory, Breach, DeletionRequest,
+          LadoReferral, RecordUpdate, AuditEvent, Reminder, RetentionSetting, PolicyDraft)
