@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from . import audit
 from .idempotency import create_once
-from .models import Acceptance, PolicyVersion, utcnow
+from .models import Acceptance, PolicyVersion, RosterPerson, utcnow
 
 ROLES: dict[str, str] = {
     "visitor": "Visitor",
@@ -21,7 +21,8 @@ ROLES: dict[str, str] = {
     "other": "Other",
 }
 
-CHANNELS: dict[str, str] = {"kiosk": "Entrance tablet", "phone": "Own phone"}
+CHANNELS: dict[str, str] = {"kiosk": "Entrance tablet", "phone": "Own phone",
+                            "link": "Personal link"}
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class AcceptanceDetails:
     reason: str
     channel: str
     accepted_at: dt.datetime
+    roster_person: RosterPerson | None = None
 
 
 def record_acceptance(details: AcceptanceDetails, request_hash: str) -> tuple[Acceptance, bool]:
@@ -48,6 +50,7 @@ def record_acceptance(details: AcceptanceDetails, request_hash: str) -> tuple[Ac
             policy_version=details.policy_version, full_name=details.full_name,
             role=details.role, organisation=details.organisation, reason=details.reason,
             channel=details.channel, accepted_at=details.accepted_at, received_at=utcnow(),
+            roster_person=details.roster_person,
         )
         # No name in the audit detail: the record itself holds it, and is purged with it.
         audit.record("acceptance.created", kind="acceptance", record_id=row.client_uuid,

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from peewee import fn
 
-from . import accounts, audit, breaches, deletions
+from . import accounts, audit, breaches, deletions, policies, retention, roster
 from .access import LEADS, find_visible, role_required
 from .accounts import ROLE_LABELS
 from .audit import verify_chain
@@ -17,10 +28,23 @@ from .models import (
     BreachCategory,
     DeletionRequest,
     LadoReferral,
+    PolicyVersion,
+    RosterPerson,
     StaffUser,
     db,
 )
-from .record_forms import CategoryForm, LadoForm, NoteForm, StaffAccountForm, StatusForm
+from .qr import qr_svg
+from .record_forms import (
+    CategoryForm,
+    LadoForm,
+    NoteForm,
+    PolicyDraftForm,
+    RetentionForm,
+    RosterImportForm,
+    RosterPersonForm,
+    StaffAccountForm,
+    StatusForm,
+)
 from .staff import render_breach
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -208,7 +232,7 @@ def category(category_id: int | None):
     row = BreachCategory.get_or_none(BreachCategory.id == category_id) if category_id else None
     if category_id and row is None:
         abort(404)
-    form = CategoryForm(obj=row)
+    form = CategoryForm(obj=row) if request.method == "GET" else CategoryForm()
     if form.validate_on_submit():
         with db.atomic():
             if row is None:
@@ -238,3 +262,204 @@ def audit_log():
     audit.record("audit.viewed", kind="audit_event", page=page)
     return render_template("admin/audit.html", events=events, page=page, checked=checked,
                            problem=problem)
+
+
+# Policy versions (head) --------------------------------------------------------------------------
+
+LARGE_FORM_BYTES = 2 * 1024 * 1024  # a whole policy, or a roster spreadsheet
+
+
+def allow_large_form() -> None:
+    """The head's policy text and roster files may be larger than a visitor's form."""
+    request.max_content_length = LARGE_FORM_BYTES
+    request.max_form_memory_size = LARGE_FORM_BYTES
+
+
+@bp.route("/policy", methods=["GET", "POST"])
+@role_required("head")
+def policy():
+    """Draft the next version with a preview and the changes against the current one; publish."""
+    allow_large_form()
+    # Stored values fill the form only when it is opened: a post must carry every field itself.
+    form = PolicyDraftForm(obj=policies.current_draft()) if request.method == "GET" else PolicyDraftForm()
+    current = PolicyVersion.current()
+    if form.validate_on_submit():
+        draft = policies.save_draft(form.title.data, form.body.data, form.review_due.data)
+        if request.form.get("action") == "publish":
+            try:
+                version = policies.publish(draft)
+            except policies.PublishError as error:
+                form.form_errors.append(str(error))
+            else:
+                flash(f"Published as version {version.number}. Everyone on the roster who has not "
+                      "accepted it is now listed as needing to accept again.")
+                return redirect(url_for("admin.policy"), code=303)
+        else:
+            flash("Draft saved.")
+            return redirect(url_for("admin.policy"), code=303)
+    body = form.body.data or ""
+    return render_template(
+        "admin/policy.html", form=form, current=current, preview=policies.render_markdown(body),
+        changes=policies.diff(current.body if current else "", body),
+        versions=PolicyVersion.select().order_by(PolicyVersion.number.desc())), (
+        422 if request.method == "POST" else 200)
+
+
+@bp.post("/policy/preview")
+@role_required("head")
+def policy_preview():
+    """The live preview: sanitised HTML and the changes, for the draft as typed so far."""
+    allow_large_form()
+    body = policies.clean_draft_body(request.form.get("body", ""))
+    current = PolicyVersion.current()
+    changes = policies.diff(current.body if current else "", body)
+    return jsonify(html=policies.render_markdown(body),
+                   changes=[{"kind": line.kind, "text": line.text} for line in changes])
+
+
+# The roster (head) -------------------------------------------------------------------------------
+
+@bp.route("/roster", methods=["GET", "POST"])
+@role_required("head")
+def roster_people():
+    """Everyone in scope who must accept each version; add one by hand."""
+    form = RosterPersonForm()
+    if form.validate_on_submit():
+        try:
+            person = roster.add_person(form.full_name.data, form.email.data, form.role.data)
+        except roster.RosterError as error:
+            form.email.errors.append(str(error))
+        else:
+            flash(f"{person.full_name} was added.")
+            return redirect(url_for("admin.roster_people"), code=303)
+    people = RosterPerson.select().order_by(RosterPerson.active.desc(), RosterPerson.full_name)
+    return render_template("admin/roster.html", form=form, people=people, roles=roster.ROLES), (
+        422 if request.method == "POST" else 200)
+
+
+@bp.route("/roster/import", methods=["GET", "POST"])
+@role_required("head")
+def roster_import():
+    """Upload a CSV, see every row's outcome or problem, then confirm."""
+    allow_large_form()
+    form = RosterImportForm()
+    rows, problem = None, None
+    if form.validate_on_submit():
+        text = form.csv_content()
+        if text is not None:
+            try:
+                rows = roster.parse_import(text)
+                if request.form.get("action") == "confirm":
+                    counts = roster.apply_import(rows)
+                    flash(f"Imported: {counts['add']} added, {counts['update']} updated, "
+                          f"{counts['unchanged']} unchanged.")
+                    return redirect(url_for("admin.roster_people"), code=303)
+                form.csv_text.data = text
+            except roster.RosterError as error:
+                problem = str(error)
+    code = 200 if request.method == "GET" or (rows is not None and not problem) else 422
+    return render_template("admin/roster_import.html", form=form, rows=rows, problem=problem,
+                           roles=roster.ROLES), code
+
+
+def _roster_person(person_id: int) -> RosterPerson:
+    person = RosterPerson.get_or_none(RosterPerson.id == person_id)
+    if person is None:
+        abort(404)
+    return person
+
+
+@bp.get("/roster/<int(max=2147483647):person_id>")
+@role_required("head")
+def roster_person(person_id: int):
+    """One person's personal link and QR code, to print or send."""
+    person = _roster_person(person_id)
+    latest, current = roster.status_for(person)
+    return render_template("admin/roster_person.html", person=person, latest=latest,
+                           current=current, link=roster.personal_link(person), roles=roster.ROLES)
+
+
+@bp.get("/roster/<int(max=2147483647):person_id>/qr.svg")
+@role_required("head")
+def roster_qr(person_id: int):
+    """The QR code of one person's personal link."""
+    person = _roster_person(person_id)
+    return Response(qr_svg(roster.personal_link(person)), mimetype="image/svg+xml")
+
+
+@bp.post("/roster/<int(max=2147483647):person_id>/active")
+@role_required("head")
+def roster_active(person_id: int):
+    """Take someone off the roster (their records stay), or put them back."""
+    person = _roster_person(person_id)
+    active = request.form.get("active") == "yes"
+    with db.atomic():
+        RosterPerson.update(active=active).where(RosterPerson.id == person.id).execute()
+        audit.record("roster.activated" if active else "roster.deactivated",
+                     kind="roster_person", record_id=person.id)
+    flash(f"{person.full_name} is {'back on' if active else 'off'} the roster.")
+    return redirect(url_for("admin.roster_people"), code=303)
+
+
+@bp.get("/roster/outstanding")
+@role_required("head")
+def roster_outstanding():
+    """Who has not accepted the current version, filterable by role."""
+    role = request.args.get("role", "")
+    entries = roster.outstanding(role or None)
+    return render_template("admin/outstanding.html", entries=entries, role=role,
+                           roles=roster.ROLES, current=PolicyVersion.current(),
+                           can_remind=roster.can_remind,
+                           min_days=current_app.config["KIOSK_REMINDER_MIN_DAYS"])
+
+
+@bp.post("/roster/remind")
+@role_required("head")
+def roster_remind():
+    """Email a reminder with their personal link to everyone outstanding who may be reminded."""
+    role = request.form.get("role", "")
+    try:
+        sent, skipped, failed = roster.send_reminders(current_user, role or None)
+    except roster.RosterError as error:
+        flash(str(error))
+    else:
+        flash(f"Reminders sent: {sent}. Not sent because reminded recently: {skipped}."
+              + (f" Could not be sent: {failed}." if failed else ""))
+    return redirect(url_for("admin.roster_outstanding", role=role or None), code=303)
+
+
+# Retention (head) --------------------------------------------------------------------------------
+
+@bp.route("/retention", methods=["GET", "POST"])
+@role_required("head")
+def retention_settings():
+    """How long each kind of record is kept, and the safeguarding records due for review."""
+    form = RetentionForm(data=retention.all_settings()) if request.method == "GET" else RetentionForm()
+    if form.validate_on_submit():
+        for kind in retention.KINDS:
+            if form[kind].data != retention.days_for(kind):
+                retention.set_days(kind, form[kind].data)
+        flash("Retention settings saved.")
+        return redirect(url_for("admin.retention_settings"), code=303)
+    return render_template("admin/retention.html", form=form, kinds=retention.KINDS,
+                           review=retention.due_for_review(), kinds_of_person=breaches.SUBJECT_KINDS), (
+        422 if request.method == "POST" else 200)
+
+
+@bp.post("/retention/<public_id>")
+@role_required("head")
+def retention_decision(public_id: str):
+    """Keep a safeguarding record for longer, or delete it."""
+    record = find_visible(Breach, current_user, public_id)
+    if record is None or record not in retention.due_for_review():
+        abort(404)
+    decision = request.form.get("decision")
+    if decision == "delete":
+        retention.delete_reviewed(record)
+        flash("The record was deleted.")
+    elif decision in ("1", "3", "6"):
+        retention.keep(record, int(decision))
+        flash(f"The record will be kept for {decision} more year{'s' if decision != '1' else ''}.")
+    else:
+        abort(400)
+    return redirect(url_for("admin.retention_settings"), code=303)

@@ -4,11 +4,10 @@ something was logged, by whom and when, and where to sign in to read it."""
 from __future__ import annotations
 
 import smtplib
-from email.message import EmailMessage
 
 from flask import current_app, url_for
 
-from . import audit
+from . import audit, mail
 from .display import local_time
 from .models import Breach, StaffUser
 
@@ -28,23 +27,14 @@ def alert_new_concern(breach: Breach) -> int:
     """Email the people who must know; return how many were sent. A mail failure is logged and
     audited, never raised: the record is already safe and counted on their home screen."""
     people = recipients_for(breach)
-    config = current_app.config
-    if not people or not config.get("KIOSK_SMTP_HOST"):
+    if not people or not mail.configured():
         return 0
-    message = EmailMessage()
-    message["Subject"] = "A new concern was logged in Policy Kiosk"
-    message["From"] = config["KIOSK_MAIL_FROM"]
-    message["To"] = ", ".join(person.email for person in people)
-    message.set_content(
+    message = mail.new_message(
+        "A new concern was logged in Policy Kiosk", [person.email for person in people],
         f"A new concern was logged by {breach.reporter.display_name} at "
-        f"{local_time(breach.created_at)}.\n\n"
-        f"Sign in to read it: {_sign_in_url()}\n")
+        f"{local_time(breach.created_at)}.\n\nSign in to read it: {_sign_in_url()}\n")
     try:
-        with smtplib.SMTP(config["KIOSK_SMTP_HOST"], config["KIOSK_SMTP_PORT"], timeout=10) as smtp:
-            if config["KIOSK_SMTP_STARTTLS"]:
-                smtp.starttls()
-            if config.get("KIOSK_SMTP_USERNAME"):
-                smtp.login(config["KIOSK_SMTP_USERNAME"], config.get("KIOSK_SMTP_PASSWORD") or "")
+        with mail.connection() as smtp:
             smtp.send_message(message)
     except (OSError, smtplib.SMTPException) as error:
         current_app.logger.error("Could not send the concern alert: %s", error)

@@ -126,7 +126,8 @@ def create_acceptance():
     details = AcceptanceDetails(
         client_uuid=form.client_uuid.data, policy_version=form.version,
         full_name=form.full_name.data, role=form.role.data, organisation=form.organisation.data,
-        reason=form.reason.data, channel=form.channel.data, accepted_at=accepted_at)
+        reason=form.reason.data, channel=form.channel.data, accepted_at=accepted_at,
+        roster_person=form.roster_person)
     try:
         row, created = record_acceptance(details, fingerprint(fields.to_dict(flat=False)))
     except Conflict:

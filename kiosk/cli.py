@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import Flask
 
-from . import accounts
+from . import accounts, retention
 from .audit import verify_chain
 from .migrate import migrate_database
 from .models import StaffUser
@@ -17,6 +19,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_policy_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(audit_verify_command)
+    app.cli.add_command(purge_command)
+    app.cli.add_command(backup_command)
 
 
 @click.command("migrate")
@@ -62,3 +66,34 @@ def audit_verify_command() -> None:
             f"The audit log has been tampered with: event {problem.event_id} fails because "
             f"{problem.reason}. {checked} events before it are intact.")
     click.echo(f"The audit log is intact: {checked} events checked.")
+
+
+@click.command("purge")
+@click.option("--dry-run", is_flag=True, help="Show what would be removed; remove nothing.")
+def purge_command(dry_run: bool) -> None:
+    """Remove personal data past its retention period (run daily; see the README)."""
+    if dry_run:
+        plan = retention.plan_purge()
+        for kind, count in plan.counts().items():
+            click.echo(f"{retention.KINDS[kind][0]}: {count} would be removed")
+        for breach in plan.breaches:
+            click.echo(f"  breach {breach.public_id} logged {breach.created_at:%Y-%m-%d}")
+        review = retention.due_for_review()
+        if review:
+            click.echo(f"{len(review)} safeguarding or restricted record(s) are due for the head's "
+                       "review (never removed automatically).")
+        return
+    counts = retention.purge()
+    click.echo("Removed: " + ", ".join(f"{count} {kind.replace('_', ' ')}"
+                                       for kind, count in counts.items()) + ".")
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(path: Path) -> None:
+    """Copy the live SQLite database to PATH, consistently, while the app keeps running."""
+    try:
+        pages = retention.backup_sqlite(path)
+    except retention.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Backed up {pages} pages to {path}.")

@@ -143,6 +143,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SMTP_PASSWORD", "KIOSK_SMTP_PASSWORD", parse_text, None, "...and its password."),
     Setting("MAIL_FROM", "KIOSK_MAIL_FROM", parse_text, "policy-kiosk@localhost",
             "The From address of alert emails."),
+    Setting("REMINDER_MIN_DAYS", "KIOSK_REMINDER_MIN_DAYS", _int(1, 365), 7,
+            "A roster person is reminded to accept a new version at most once in this many days."),
     Setting("RATELIMIT_STORAGE", "RATELIMIT_STORAGE_URI", parse_text, "memory://",
             "Where sign-in attempt counts are kept; `memory://` is per process, "
             "`redis://host:6379` shares them between processes."),

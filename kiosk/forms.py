@@ -21,7 +21,7 @@ from wtforms.validators import (
 
 from .acceptances import CHANNELS, ROLES
 from .accounts import password_problem
-from .models import PolicyVersion
+from .models import PolicyVersion, RosterPerson
 
 # Bidirectional overrides can make a name display as something other than what was typed.
 _BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
@@ -78,8 +78,21 @@ class AcceptForm(FlaskForm):
     client_uuid = HiddenField()
     policy_version = HiddenField()
     channel = HiddenField()
+    roster_token = HiddenField()  # from a personal link
 
     version: PolicyVersion | None = None  # set from policy_version once validated
+    roster_person: RosterPerson | None = None  # set from roster_token once validated
+
+    def validate_roster_token(self, field) -> None:
+        if not field.data:
+            if self.channel.data == "link":
+                raise ValidationError("This form was damaged; please start again.")
+            return
+        self.roster_person = RosterPerson.get_or_none(RosterPerson.token == str(field.data)[:64],
+                                                      RosterPerson.active == True)  # noqa: E712
+        if self.roster_person is None:
+            raise ValidationError("This personal link is no longer in use. Please ask the school "
+                                  "for a new one, or use the kiosk.")
 
     def validate_accept(self, field) -> None:
         if not field.data:

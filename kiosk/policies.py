@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import difflib
 import hashlib
 import re
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from markdown_it import MarkdownIt
 from peewee import DatabaseError
 
 from . import audit
-from .models import PolicyVersion, db
+from .models import PolicyDraft, PolicyVersion, db, utcnow
 
 DEFAULT_POLICY = Path(__file__).parent / "content" / "westacre-social-media-and-mobile-phone-policy.md"
 
@@ -120,3 +121,84 @@ def seed_default_policy(path: Path = DEFAULT_POLICY) -> PolicyVersion | None:
         audit.record("policy.published", kind="policy_version", record_id=version.number,
                      actor_label="seed", content_hash=version.content_hash)
         return version
+
+
+# Drafting and publishing a new version (the head) -------------------------------------------------
+
+def current_draft() -> PolicyDraft:
+    """The draft being written, or a new one starting from the current version's text."""
+    draft = PolicyDraft.select().order_by(PolicyDraft.id.desc()).first()
+    if draft is not None:
+        return draft
+    current = PolicyVersion.current()
+    return PolicyDraft(title=current.title if current else "", body=current.body if current else "",
+                       review_due=current.review_due if current else None)
+
+
+def clean_draft_body(body: str) -> str:
+    """The draft's text as the form would keep it (lines' trailing spaces dropped)."""
+    return "\n".join(line.rstrip() for line in body.replace("\r\n", "\n").split("\n")).strip()
+
+
+def save_draft(title: str, body: str, review_due: dt.date | None) -> PolicyDraft:
+    """Keep the draft (there is only ever one)."""
+    with db.atomic():
+        draft = PolicyDraft.select().order_by(PolicyDraft.id.desc()).first() or PolicyDraft()
+        draft.title, draft.body, draft.review_due = title, body.strip() + "\n", review_due
+        draft.updated_at = utcnow()
+        draft.save()
+    return draft
+
+
+@dataclass(frozen=True)
+class DiffLine:
+    kind: str  # same, added, removed
+    text: str
+
+
+def diff(old: str, new: str) -> list[DiffLine]:
+    """What changed, paragraph by paragraph (a Markdown paragraph is a line or a block)."""
+    old_parts = [part.strip() for part in old.split("\n\n") if part.strip()]
+    new_parts = [part.strip() for part in new.split("\n\n") if part.strip()]
+    lines = []
+    for entry in difflib.ndiff(old_parts, new_parts):
+        code, text = entry[:2], entry[2:]
+        if code == "  ":
+            lines.append(DiffLine("same", text))
+        elif code == "- ":
+            lines.append(DiffLine("removed", text))
+        elif code == "+ ":
+            lines.append(DiffLine("added", text))
+    return lines
+
+
+class PublishError(ValueError):
+    """The draft cannot be published as it is; the message says why."""
+
+
+def publish(draft: PolicyDraft) -> PolicyVersion:
+    """Publish the draft as the next version; acceptances of older versions stay as they were."""
+    current = PolicyVersion.current()
+    if not draft.title.strip() or not draft.body.strip():
+        raise PublishError("The new version needs a title and some text.")
+    new_hash = content_hash(draft.title, draft.body)
+    if current is not None and current.content_hash == new_hash:
+        raise PublishError("The text is the same as the current version: nothing to publish.")
+    with db.atomic():
+        version = PolicyVersion.create(
+            number=(current.number + 1) if current else 1, title=draft.title,
+            school=current.school if current else school_name(), body=draft.body,
+            content_hash=new_hash, review_due=draft.review_due)
+        if draft.id is not None:
+            PolicyDraft.delete().where(PolicyDraft.id == draft.id).execute()
+        audit.record("policy.published", kind="policy_version", record_id=version.number,
+                     content_hash=new_hash, review_due=version.review_due)
+    return version
+
+
+def review_overdue(today: dt.date | None = None) -> PolicyVersion | None:
+    """The current version, if its review date has passed."""
+    current = PolicyVersion.current()
+    if current is None or current.review_due is None:
+        return None
+    return current if current.review_due < (today or utcnow().date()) else None

@@ -20,7 +20,7 @@ from . import policies
 from .acceptances import CHANNELS, AcceptanceDetails, record_acceptance
 from .forms import AcceptForm
 from .idempotency import Conflict, form_fingerprint
-from .models import Acceptance, PolicyVersion, utcnow
+from .models import Acceptance, PolicyVersion, RosterPerson, utcnow
 from .policies import render_markdown
 from .qr import qr_svg
 
@@ -34,10 +34,14 @@ def current_policy() -> PolicyVersion:
     return version
 
 
+# A roster role as the role an acceptance records.
+ROSTER_TO_ROLE = {"pta": "pta", "volunteer": "volunteer", "governor": "governor", "staff": "staff"}
+
+
 def requested_channel() -> str:
     """Kiosk pages carry ?channel=kiosk; anything else is someone's own phone."""
     channel = request.values.get("channel", "phone")
-    return channel if channel in CHANNELS else "phone"
+    return channel if channel in ("kiosk", "phone") else "phone"
 
 
 def phone_start_url() -> str:
@@ -66,6 +70,20 @@ def policy():
                            channel=requested_channel())
 
 
+@bp.get("/p/<token>")
+def personal(token: str):
+    """A roster person's own link: their status, the policy, and an accept form tied to them."""
+    person = RosterPerson.get_or_none(RosterPerson.token == token[:64],
+                                      RosterPerson.active == True)  # noqa: E712
+    if person is None:
+        abort(404)
+    version = current_policy()
+    latest = (Acceptance.select().where(Acceptance.roster_person == person)
+              .order_by(Acceptance.accepted_at.desc()).first())
+    return render_template("personal.html", person=person, latest=latest, policy=version,
+                           body=render_markdown(version.body))
+
+
 @bp.route("/accept", methods=["GET", "POST"])
 def accept():
     """Name, role and the tick; records the exact version the person was shown."""
@@ -80,6 +98,7 @@ def accept():
             reason=form.reason.data,
             channel=form.channel.data,
             accepted_at=utcnow(),
+            roster_person=form.roster_person,
         )
         try:
             acceptance, _created = record_acceptance(details, form_fingerprint(request.form))
@@ -93,6 +112,11 @@ def accept():
         form.client_uuid.data = str(uuid.uuid4())
         form.policy_version.data = str(current_policy().number)
         form.channel.data = requested_channel()
+        person = RosterPerson.get_or_none(RosterPerson.token == request.args.get("token", "")[:64],
+                                          RosterPerson.active == True)  # noqa: E712
+        if person is not None:
+            form.channel.data, form.roster_token.data = "link", person.token
+            form.full_name.data, form.role.data = person.full_name, ROSTER_TO_ROLE[person.role]
     status = 200 if request.method == "GET" else 422
     channel = form.channel.data if form.channel.data in CHANNELS else requested_channel()
     return render_template("accept.html", form=form, policy=form.version or current_policy(),
@@ -125,4 +149,4 @@ def poster():
 @bp.app_context_processor
 def school_name():
     """The school's name for every page."""
-    return {"school_name": policies.school_name}
+    return {"school_name": policies.school_name, "review_overdue": policies.review_overdue}

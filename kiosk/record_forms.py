@@ -8,10 +8,13 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
+    DateField,
     DateTimeLocalField,
     HiddenField,
+    IntegerField,
     RadioField,
     SelectMultipleField,
     StringField,
@@ -27,8 +30,11 @@ from .breaches import ACTIONS, STATUSES, SUBJECT_KINDS
 from .deletions import LOCATIONS, MATERIALS, OUTCOMES
 from .forms import clean_text, refuse_control_characters
 from .models import Acceptance, BreachCategory, utcnow
+from .retention import MAX_DAYS, MIN_DAYS
+from .roster import ROLES as ROSTER_ROLES
 
 DAMAGED = "This form was damaged; please start again."
+MAX_CSV_BYTES = 1024 * 1024
 EARLIEST, LATEST = dt.datetime(2000, 1, 1), dt.datetime(2100, 1, 1)
 LONGEST_DEADLINE = dt.timedelta(days=30)
 
@@ -300,3 +306,79 @@ class CategoryForm(FlaskForm):
         if field.data and field.data not in MATERIALS:
             raise ValidationError("Please choose from the list.")
 
+
+
+class PolicyDraftForm(FlaskForm):
+    """The head's next version of the policy."""
+
+    title = StringField("Title", filters=[clean_text], validators=[
+        DataRequired("Please give the policy a title."),
+        Length(max=200, message="Please keep the title under 200 characters."),
+        refuse_control_characters])
+    body = TextAreaField("Text (Markdown: ## for a heading, a blank line between paragraphs)",
+                         filters=[clean_block], validators=[
+                             DataRequired("Please write the policy."),
+                             Length(max=100_000, message="Please keep the policy under 100,000 "
+                                                         "characters."),
+                             refuse_controls_in_block])
+    review_due = DateField("Review due", validators=[Optional()])
+
+    def validate_review_due(self, field) -> None:
+        if field.data and not dt.date(2000, 1, 1) <= field.data <= dt.date(2100, 1, 1):
+            raise ValidationError("Please give a date between 2000 and 2100.")
+
+
+class RosterPersonForm(FlaskForm):
+    full_name = StringField("Full name", filters=[clean_text], validators=[
+        DataRequired("Please enter their name."),
+        Length(min=2, max=100, message="The name must be between 2 and 100 characters."),
+        refuse_control_characters])
+    email = StringField("Email address", filters=[lambda v: (v or "").strip()], validators=[
+        DataRequired("Please enter their email address."),
+        Length(max=254, message="That email address is too long."),
+        Email("Please enter an email address like name@example.org.")])
+    role = RadioField("Role", choices=choices(ROSTER_ROLES), validate_choice=False,
+                      validators=[InputRequired("Please choose a role.")])
+
+    def validate_role(self, field) -> None:
+        if field.data not in ROSTER_ROLES:
+            raise ValidationError("Please choose a role.")
+
+
+class RosterImportForm(FlaskForm):
+    """A CSV file with the columns name, email, role; shown as a preview before it is applied."""
+
+    file = FileField("CSV file (columns: name, email, role)")
+    csv_text = HiddenField()  # carried from the preview to the confirmation
+
+    def csv_content(self) -> str | None:
+        """The uploaded file's text, or the text carried from the preview."""
+        upload = self.file.data
+        if upload and getattr(upload, "filename", ""):
+            raw = upload.read(MAX_CSV_BYTES + 1)
+            if len(raw) > MAX_CSV_BYTES:
+                self.file.errors.append("The file is too large (at most 1 MB).")
+                return None
+            try:
+                return raw.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                self.file.errors.append("Please save the file as CSV UTF-8.")
+                return None
+        if self.csv_text.data:
+            return self.csv_text.data
+        self.file.errors.append("Please choose a CSV file.")
+        return None
+
+
+def _retention_days(form, field) -> None:
+    if field.data is None or not MIN_DAYS <= field.data <= MAX_DAYS:
+        raise ValidationError(f"Please give a number of days between {MIN_DAYS} and {MAX_DAYS}.")
+
+
+class RetentionForm(FlaskForm):
+    """Days to keep each kind of personal data."""
+
+    visitor_acceptances = IntegerField(validators=[_retention_days])
+    roster_acceptances = IntegerField(validators=[_retention_days])
+    breaches = IntegerField(validators=[_retention_days])
+    deletion_requests = IntegerField(validators=[_retention_days])

@@ -7,6 +7,7 @@ import uuid
 import pytest
 
 from kiosk.models import StaffUser
+from kiosk.roster import add_person
 
 from .helpers import hidden_fields, make_breach, make_deletion_request, make_user, sign_in_as
 
@@ -39,6 +40,7 @@ MATRIX = [
     ("public.thanks", "GET", "/thanks", PUBLIC),
     ("public.qr_code", "GET", "/qr.svg", PUBLIC),
     ("public.poster", "GET", "/poster", PUBLIC),
+    ("public.personal", "GET", "/p/{token}", PUBLIC),
     ("pwa.service_worker", "GET", "/sw.js", PUBLIC),
     ("pwa.manifest", "GET", "/manifest.webmanifest", PUBLIC),
     ("pwa.favicon", "GET", "/favicon.ico", PUBLIC),
@@ -102,6 +104,21 @@ MATRIX = [
     ("admin.category", "GET", "/admin/categories/new", HEAD_PAGE),
     ("admin.category", "POST", "/admin/categories/new", {**HEAD_PAGE, "head": 422}),
     ("admin.audit_log", "GET", "/admin/audit", HEAD_PAGE),
+    ("admin.policy", "GET", "/admin/policy", HEAD_PAGE),
+    ("admin.policy", "POST", "/admin/policy", {**HEAD_PAGE, "head": 422}),
+    ("admin.policy_preview", "POST", "/admin/policy/preview", HEAD_PAGE),
+    ("admin.roster_people", "GET", "/admin/roster", HEAD_PAGE),
+    ("admin.roster_people", "POST", "/admin/roster", {**HEAD_PAGE, "head": 422}),
+    ("admin.roster_import", "GET", "/admin/roster/import", HEAD_PAGE),
+    ("admin.roster_import", "POST", "/admin/roster/import", {**HEAD_PAGE, "head": 422}),
+    ("admin.roster_person", "GET", "/admin/roster/{person}", HEAD_PAGE),
+    ("admin.roster_qr", "GET", "/admin/roster/{person}/qr.svg", HEAD_PAGE),
+    ("admin.roster_active", "POST", "/admin/roster/{person}/active", {**HEAD_PAGE, "head": 303}),
+    ("admin.roster_outstanding", "GET", "/admin/roster/outstanding", HEAD_PAGE),
+    ("admin.roster_remind", "POST", "/admin/roster/remind", {**HEAD_PAGE, "head": 303}),
+    ("admin.retention_settings", "GET", "/admin/retention", HEAD_PAGE),
+    ("admin.retention_settings", "POST", "/admin/retention", {**HEAD_PAGE, "head": 422}),
+    ("admin.retention_decision", "POST", "/admin/retention/{restricted}", {**HEAD_PAGE, "head": 404}),
     # The API: JSON with our header and a fresh Idempotency-Key; the body is empty, so whoever
     # is let in gets 422 for the missing fields.
     ("api.create_acceptance", "POST", "/api/v1/acceptances", everyone(422)),
@@ -120,6 +137,7 @@ def world(app):
                  for role in ROLES if role != "anonymous"}
         author = users["reporter"]
         restricted = make_breach(author, subject_kind="staff", category="pupil_contact")
+        person = add_person("Rita Roster", "rita@example.org", "volunteer")
         return {
             "users": users,
             "breach": make_breach(author).public_id,
@@ -129,6 +147,8 @@ def world(app):
             "deletion": make_deletion_request(author).public_id,
             "restricted_deletion": make_deletion_request(author, breach=restricted).public_id,
             "user": make_user("staff").id,
+            "person": person.id,
+            "token": person.token,
         }
 
 

@@ -176,7 +176,8 @@ const builders = {
       body: {
         full_name: fields.full_name || "", role: fields.role || "", organisation: fields.organisation || "",
         reason: fields.reason || "", accept: Boolean(fields.accept), policy_version: fields.policy_version,
-        channel: fields.channel, accepted_at: new Date().toISOString(),
+        channel: fields.channel, roster_token: fields.roster_token || "",
+        accepted_at: new Date().toISOString(),
       },
     };
   },

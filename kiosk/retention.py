@@ -1,0 +1,189 @@
+"""How long personal data is kept, purging what is past it, and consistent backups.
+
+Safeguarding and restricted breaches are never purged automatically: when their time is up they
+are listed for the head, who keeps them for longer or deletes them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from peewee import SqliteDatabase
+
+from . import audit
+from .models import (
+    Acceptance,
+    Breach,
+    DeletionRequest,
+    LadoReferral,
+    RecordUpdate,
+    RetentionSetting,
+    db,
+    utcnow,
+)
+
+# kind: (label, default days)
+KINDS: dict[str, tuple[str, int]] = {
+    "visitor_acceptances": ("Acceptances by one-off visitors", 365),
+    "roster_acceptances": ("Acceptances by people on the roster", 6 * 365),
+    "breaches": ("Breaches that are not a safeguarding matter", 6 * 365),
+    "deletion_requests": ("Deletion requests not part of a breach", 2 * 365),
+}
+MIN_DAYS, MAX_DAYS = 30, 50 * 365
+
+
+def days_for(kind: str) -> int:
+    setting = RetentionSetting.get_or_none(RetentionSetting.kind == kind)
+    return setting.days if setting else KINDS[kind][1]
+
+
+def all_settings() -> dict[str, int]:
+    return {kind: days_for(kind) for kind in KINDS}
+
+
+def set_days(kind: str, days: int) -> None:
+    """Change one retention period (audited)."""
+    if kind not in KINDS:
+        raise ValueError(kind)
+    if not MIN_DAYS <= days <= MAX_DAYS:
+        raise ValueError(f"between {MIN_DAYS} and {MAX_DAYS} days")
+    with db.atomic():
+        old = days_for(kind)
+        (RetentionSetting.insert(kind=kind, days=days, updated_at=utcnow())
+         .on_conflict(conflict_target=[RetentionSetting.kind],
+                      update={RetentionSetting.days: days, RetentionSetting.updated_at: utcnow()})
+         .execute())
+        audit.record("retention.changed", kind="retention_setting", record_id=kind, old=old, new=days)
+
+
+def _cutoff(kind: str, now: dt.datetime) -> dt.datetime:
+    return now - dt.timedelta(days=days_for(kind))
+
+
+@dataclass
+class PurgePlan:
+    deletion_requests: list[DeletionRequest] = field(default_factory=list)
+    breaches: list[Breach] = field(default_factory=list)
+    visitor_acceptances: list[Acceptance] = field(default_factory=list)
+    roster_acceptances: list[Acceptance] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {"deletion_requests": len(self.deletion_requests), "breaches": len(self.breaches),
+                "visitor_acceptances": len(self.visitor_acceptances),
+                "roster_acceptances": len(self.roster_acceptances)}
+
+
+def plan_purge(now: dt.datetime | None = None) -> PurgePlan:
+    """What is past its retention period (nothing is deleted here)."""
+    now = now or utcnow()
+    plan = PurgePlan()
+    plan.breaches = list(Breach.select().where(
+        ~Breach.safeguarding, ~Breach.restricted, Breach.created_at < _cutoff("breaches", now)))
+    going_breaches = {b.id for b in plan.breaches}
+    plan.deletion_requests = list(DeletionRequest.select().where(
+        DeletionRequest.asked_at < _cutoff("deletion_requests", now), DeletionRequest.breach.is_null()))
+    if going_breaches:  # a breach's deletion requests go with it
+        plan.deletion_requests += list(DeletionRequest.select().where(
+            DeletionRequest.breach.in_(list(going_breaches))))
+    going_requests = {r.id for r in plan.deletion_requests}
+    # An acceptance still pointed at by a record that stays is kept until that record goes.
+    held = {b.acceptance_id for b in Breach.select(Breach.acceptance, Breach.id)
+            if b.acceptance_id and b.id not in going_breaches}
+    held |= {r.acceptance_id for r in DeletionRequest.select(DeletionRequest.acceptance, DeletionRequest.id)
+             if r.acceptance_id and r.id not in going_requests}
+    for kind, is_roster in (("visitor_acceptances", False), ("roster_acceptances", True)):
+        query = Acceptance.select().where(
+            Acceptance.accepted_at < _cutoff(kind, now),
+            Acceptance.roster_person.is_null(not is_roster))
+        setattr(plan, kind, [a for a in query if a.id not in held])
+    return plan
+
+
+def purge(now: dt.datetime | None = None) -> dict[str, int]:
+    """Delete what is past its retention; one audit event with the counts (never names)."""
+    with db.atomic():
+        plan = plan_purge(now)
+        request_ids = [r.id for r in plan.deletion_requests]
+        breach_ids = [b.id for b in plan.breaches]
+        acceptance_ids = [a.id for a in plan.visitor_acceptances + plan.roster_acceptances]
+        if request_ids:
+            RecordUpdate.delete().where(RecordUpdate.deletion_request.in_(request_ids)).execute()
+            DeletionRequest.delete().where(DeletionRequest.id.in_(request_ids)).execute()
+        if breach_ids:
+            RecordUpdate.delete().where(RecordUpdate.breach.in_(breach_ids)).execute()
+            Breach.delete().where(Breach.id.in_(breach_ids)).execute()
+        if acceptance_ids:
+            Acceptance.delete().where(Acceptance.id.in_(acceptance_ids)).execute()
+        counts = plan.counts()
+        audit.record("retention.purged", kind="purge", actor_label="purge", **counts)
+    return counts
+
+
+# Safeguarding and restricted records: the head decides ---------------------------------------------
+
+def due_for_review(now: dt.datetime | None = None) -> list[Breach]:
+    """Safeguarding or restricted breaches past the breach retention period and not kept on."""
+    now = now or utcnow()
+    return list(Breach.select().where(
+        Breach.safeguarding | Breach.restricted,
+        Breach.created_at < _cutoff("breaches", now),
+        Breach.keep_until.is_null() | (Breach.keep_until < now),
+    ).order_by(Breach.created_at))
+
+
+def keep(breach: Breach, years: int) -> None:
+    """Keep a record under review for more years (audited)."""
+    until = utcnow() + dt.timedelta(days=365 * years)
+    with db.atomic():
+        Breach.update(keep_until=until).where(Breach.id == breach.id).execute()
+        audit.record("retention.kept", kind="breach", record_id=breach.public_id, years=years)
+
+
+def delete_reviewed(breach: Breach) -> None:
+    """The head decided this record may go: it, its history, its deletion requests, its LADO
+    referral."""
+    with db.atomic():
+        requests = [r.id for r in DeletionRequest.select().where(DeletionRequest.breach == breach)]
+        RecordUpdate.delete().where(RecordUpdate.breach == breach).execute()
+        if requests:
+            RecordUpdate.delete().where(RecordUpdate.deletion_request.in_(requests)).execute()
+            DeletionRequest.delete().where(DeletionRequest.id.in_(requests)).execute()
+        LadoReferral.delete().where(LadoReferral.breach == breach).execute()
+        Breach.delete().where(Breach.id == breach.id).execute()
+        audit.record("retention.deleted_after_review", kind="breach", record_id=breach.public_id,
+                     deletion_requests=len(requests))
+
+
+# Backups ----------------------------------------------------------------------------------------
+
+class BackupError(Exception):
+    """The backup cannot be made; the message says why."""
+
+
+def backup_sqlite(target: Path) -> int:
+    """Copy the live SQLite database with SQLite's online backup API (consistent even while the
+    app writes); return the number of pages copied."""
+    database = db.obj
+    if not isinstance(database, SqliteDatabase):
+        raise BackupError("This command backs up SQLite. For PostgreSQL use pg_dump "
+                          "(see the README).")
+    if target.exists():
+        raise BackupError(f"{target} already exists; choose a new file name.")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    copy = sqlite3.connect(target)
+    pages = 0
+
+    def progress(status, remaining, total):
+        nonlocal pages
+        pages = total
+
+    try:
+        with copy:
+            db.connection().backup(copy, progress=progress)
+    finally:
+        copy.close()
+    audit.record("backup.made", kind="backup", actor_label="backup", pages=pages)
+    return pages

@@ -1,0 +1,239 @@
+"""The roster: people in scope who are not one-off visitors, their personal links, who still has
+to accept the current version, and reminders."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import secrets
+import smtplib
+from dataclasses import dataclass, field
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app, url_for
+from peewee import JOIN, fn
+
+from . import audit, mail
+from .models import Acceptance, PolicyVersion, Reminder, RosterPerson, StaffUser, db, utcnow
+
+ROLES: dict[str, str] = {
+    "pta": "PTA member",
+    "volunteer": "Volunteer",
+    "governor": "Governor",
+    "staff": "Member of staff",
+}
+# Words a school might put in a spreadsheet's role column, and the role they mean.
+ROLE_WORDS = {"pta": "pta", "pta member": "pta", "volunteer": "volunteer", "governor": "governor",
+              "staff": "staff", "member of staff": "staff", "employee": "staff"}
+MAX_IMPORT_ROWS = 2000
+
+
+class RosterError(ValueError):
+    """The change cannot be made; the message says why."""
+
+
+def new_token() -> str:
+    """The secret part of a personal link: unguessable, and safe in a URL."""
+    return secrets.token_urlsafe(24)
+
+
+def personal_link(person: RosterPerson) -> str:
+    """The address that ties an acceptance to this person (for emails and printed QR codes)."""
+    base = current_app.config.get("KIOSK_PUBLIC_URL")
+    path = url_for("public.personal", token=person.token)
+    return base + path if base else url_for("public.personal", token=person.token, _external=True)
+
+
+def clean_email(raw: str) -> str:
+    """A normalised, lower-case address, or RosterError with the reason."""
+    try:
+        return validate_email(raw.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        raise RosterError("That is not an email address.") from None
+
+
+def add_person(full_name: str, email: str, role: str) -> RosterPerson:
+    """Add one person by hand; the email must not be on the roster already."""
+    if role not in ROLES:
+        raise RosterError("Please choose a role.")
+    email = clean_email(email)
+    with db.atomic():
+        if RosterPerson.select().where(RosterPerson.email == email).exists():
+            raise RosterError("Someone with that email address is already on the roster.")
+        person = RosterPerson.create(full_name=full_name, email=email, role=role, token=new_token())
+        audit.record("roster.added", kind="roster_person", record_id=person.id, role=role)
+    return person
+
+
+# Importing a CSV ---------------------------------------------------------------------------------
+
+@dataclass
+class ImportRow:
+    line: int
+    full_name: str
+    email: str
+    role: str
+    errors: list[str] = field(default_factory=list)
+    existing: RosterPerson | None = None
+
+    @property
+    def action(self) -> str:
+        if self.errors:
+            return "error"
+        if self.existing is None:
+            return "add"
+        changed = (self.existing.full_name, self.existing.role, self.existing.active) != (
+            self.full_name, self.role, True)
+        return "update" if changed else "unchanged"
+
+
+def parse_import(text: str) -> list[ImportRow]:
+    """Read a CSV with columns name, email, role (a header row is expected); check every row."""
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    rows = list(reader)
+    if not rows:
+        raise RosterError("The file is empty.")
+    header = [cell.strip().lower() for cell in rows[0]]
+    try:
+        columns = {name: header.index(name) for name in ("name", "email", "role")}
+    except ValueError:
+        raise RosterError("The first row must name the columns: name, email, role.") from None
+    if len(rows) - 1 > MAX_IMPORT_ROWS:
+        raise RosterError(f"Please import at most {MAX_IMPORT_ROWS} people at a time.")
+    parsed: list[ImportRow] = []
+    seen: dict[str, int] = {}
+    for line, cells in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in cells):
+            continue
+        value = {name: cells[index].strip() if index < len(cells) else ""
+                 for name, index in columns.items()}
+        row = ImportRow(line=line, full_name=" ".join(value["name"].split()), email=value["email"],
+                        role=ROLE_WORDS.get(value["role"].lower(), ""))
+        if not 2 <= len(row.full_name) <= 100:
+            row.errors.append("The name must be between 2 and 100 characters.")
+        if any(ord(ch) < 32 for ch in row.full_name):
+            row.errors.append("The name has characters that cannot be used.")
+        try:
+            row.email = clean_email(row.email)
+        except RosterError as error:
+            row.errors.append(str(error))
+        if not row.role:
+            row.errors.append(f"The role '{value['role']}' is not one of: PTA member, volunteer, "
+                              "governor, staff.")
+        if row.email in seen:
+            row.errors.append(f"The same email is on line {seen[row.email]}.")
+        seen.setdefault(row.email, line)
+        if not row.errors:
+            row.existing = RosterPerson.get_or_none(RosterPerson.email == row.email)
+        parsed.append(row)
+    return parsed
+
+
+def apply_import(rows: list[ImportRow]) -> dict[str, int]:
+    """Add new people and update existing ones (matched by email): never a duplicate. All or
+    nothing; refuses if any row has an error."""
+    if any(row.errors for row in rows):
+        raise RosterError("Please correct the rows with problems first.")
+    counts = {"add": 0, "update": 0, "unchanged": 0}
+    with db.atomic():
+        for row in rows:
+            counts[row.action] += 1
+            if row.action == "add":
+                RosterPerson.create(full_name=row.full_name, email=row.email, role=row.role,
+                                    token=new_token())
+            elif row.action == "update":
+                RosterPerson.update(full_name=row.full_name, role=row.role, active=True).where(
+                    RosterPerson.id == row.existing.id).execute()
+        audit.record("roster.imported", kind="roster_person", **counts)
+    return counts
+
+
+# Who has not accepted ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Outstanding:
+    person: RosterPerson
+    last_accepted_at: dt.datetime | None
+    last_version: int | None
+    last_reminded_at: dt.datetime | None
+
+
+def outstanding(role: str | None = None) -> list[Outstanding]:
+    """Active roster people who have not accepted the current version, with when they last
+    accepted any version and when they were last reminded."""
+    current = PolicyVersion.current()
+    if current is None:
+        return []
+    accepted_current = (Acceptance.select(Acceptance.roster_person)
+                        .where(Acceptance.policy_version == current,
+                               Acceptance.roster_person.is_null(False)))
+    query = (RosterPerson.select(RosterPerson,
+                                 fn.MAX(Acceptance.accepted_at).alias("last_accepted_at"),
+                                 fn.MAX(PolicyVersion.number).alias("last_version"))
+             .join(Acceptance, JOIN.LEFT_OUTER)
+             .join(PolicyVersion, JOIN.LEFT_OUTER)
+             .where(RosterPerson.active == True,  # noqa: E712
+                    RosterPerson.id.not_in(accepted_current))
+             .group_by(RosterPerson.id)
+             .order_by(RosterPerson.full_name))
+    if role in ROLES:
+        query = query.where(RosterPerson.role == role)
+    reminded = dict(Reminder.select(Reminder.person, fn.MAX(Reminder.sent_at))
+                    .group_by(Reminder.person).tuples())
+    return [Outstanding(person=p, last_accepted_at=p.last_accepted_at, last_version=p.last_version,
+                        last_reminded_at=reminded.get(p.id)) for p in query]
+
+
+def status_for(person: RosterPerson) -> tuple[Acceptance | None, PolicyVersion | None]:
+    """Their latest acceptance and the current version: for the personal link's greeting."""
+    latest = (Acceptance.select().where(Acceptance.roster_person == person)
+              .order_by(Acceptance.accepted_at.desc()).first())
+    return latest, PolicyVersion.current()
+
+
+# Reminders ---------------------------------------------------------------------------------------
+
+def can_remind(entry: Outstanding, now: dt.datetime | None = None) -> bool:
+    """Never more often than KIOSK_REMINDER_MIN_DAYS."""
+    if entry.last_reminded_at is None:
+        return True
+    gap = dt.timedelta(days=current_app.config["KIOSK_REMINDER_MIN_DAYS"])
+    return (now or utcnow()) - entry.last_reminded_at >= gap
+
+
+def send_reminders(sender: StaffUser, role: str | None = None) -> tuple[int, int, int]:
+    """Email everyone outstanding who may be reminded now; return (sent, skipped, failed)."""
+    if not mail.configured():
+        raise RosterError("No mail server is set up (KIOSK_SMTP_HOST), so reminders cannot be sent.")
+    current = PolicyVersion.current()
+    entries = outstanding(role)
+    due = [entry for entry in entries if can_remind(entry)]
+    sent = failed = 0
+    try:
+        with mail.connection() as smtp:
+            for entry in due:
+                try:
+                    smtp.send_message(_reminder_message(entry.person, current))
+                except smtplib.SMTPException as error:
+                    current_app.logger.error("Reminder to %s failed: %s", entry.person.id, error)
+                    failed += 1
+                    continue
+                Reminder.create(person=entry.person, policy_version=current, sent_by=sender)
+                sent += 1
+    except (OSError, smtplib.SMTPException) as error:
+        current_app.logger.error("Could not reach the mail server: %s", error)
+        failed = len(due) - sent
+    audit.record("roster.reminded", kind="roster_person", sent=sent,
+                 skipped=len(entries) - len(due), failed=failed)
+    return sent, len(entries) - len(due), failed
+
+
+def _reminder_message(person: RosterPerson, version: PolicyVersion):
+    role = ROLES.get(person.role, "member of our school community").lower()
+    return mail.new_message(
+        f"Please read and accept {version.school}'s {version.title}", person.email,
+        f"Dear {person.full_name},\n\n"
+        f"{version.school} has published version {version.number} of its {version.title}. As a "
+        f"{role}, please read it and accept it here (this link is yours; please do not share "
+        f"it):\n\n{personal_link(person)}\n\nThank you.\n")
