@@ -1,0 +1,367 @@
+"""The headteacher's desk: policy versions, the roster, reminders, retention, backups."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import sqlite3
+
+import pytest
+
+from kiosk import create_app, retention, roster
+from kiosk.models import (
+    Acceptance,
+    AuditEvent,
+    Breach,
+    DeletionRequest,
+    PolicyVersion,
+    Reminder,
+    RosterPerson,
+    db,
+    utcnow,
+)
+
+from .helpers import (
+    form_page,
+    hidden_fields,
+    make_acceptance,
+    make_breach,
+    make_deletion_request,
+    make_policy,
+    sign_in_as,
+)
+
+# Policy versions -----------------------------------------------------------------------------------
+
+
+def test_the_head_drafts_previews_and_publishes_a_new_version(app, client, head):
+    sign_in_as(client, head)
+    fields = form_page(client, "/admin/policy")
+    with app.app_context():
+        body = PolicyVersion.current().body.replace("## Purpose", "## Purpose\n\nA new first line.")
+    response = client.post("/admin/policy", data={**fields, "title": "Social Media Policy",
+                                                  "body": body, "review_due": "2027-09-30",
+                                                  "action": "save"})
+    assert response.status_code == 303
+    html = client.get("/admin/policy").get_data(as_text=True)
+    assert "<strong>Added:</strong> <span class=\"pre-line\">A new first line.</span>" in html
+    assert "A new first line." in html.split('data-preview')[1]  # in the preview too
+    client.post("/admin/policy", data={**fields, "title": "Social Media Policy", "body": body,
+                                       "review_due": "2027-09-30", "action": "publish"})
+    with app.app_context():
+        current = PolicyVersion.current()
+        assert (current.number, current.title, current.review_due) == (
+            2, "Social Media Policy", dt.date(2027, 9, 30))
+        assert AuditEvent.select().where(AuditEvent.action == "policy.published").count() == 2
+    assert "Version 2" in client.get("/policy").get_data(as_text=True)
+
+
+def test_the_live_preview_returns_sanitised_html_and_the_changes(client, head):
+    sign_in_as(client, head)
+    token = hidden_fields(client.get("/admin/policy").get_data(as_text=True))["csrf_token"]
+    response = client.post("/admin/policy/preview", data={"body": "## New\n\n<script>x()</script>Hi"},
+                           headers={"X-CSRFToken": token})
+    assert response.status_code == 200
+    assert "<h2>New</h2>" in response.json["html"] and "<script" not in response.json["html"]
+    kinds = {change["kind"] for change in response.json["changes"]}
+    assert kinds >= {"added", "removed"}
+
+
+def test_publishing_the_same_text_again_is_refused(app, client, head):
+    sign_in_as(client, head)
+    fields = form_page(client, "/admin/policy")
+    with app.app_context():
+        current = PolicyVersion.current()
+    response = client.post("/admin/policy", data={**fields, "title": current.title,
+                                                  "body": current.body, "action": "publish"})
+    assert response.status_code == 422
+    assert "The text is the same as the current version" in response.get_data(as_text=True)
+    with app.app_context():
+        assert PolicyVersion.select().count() == 1
+
+
+def test_a_draft_needs_a_title_and_text(client, head):
+    sign_in_as(client, head)
+    fields = form_page(client, "/admin/policy")
+    response = client.post("/admin/policy", data={**fields, "title": "", "body": "",
+                                                  "review_due": "1066-10-14", "action": "save"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Please give the policy a title." in html and "Please write the policy." in html
+    assert "Please give a date between 2000 and 2100." in html
+
+
+def test_a_past_review_date_shows_a_banner_to_the_head_and_the_dsl_only(client, head, dsl, teacher):
+    for user, shown in ((head, True), (dsl, True), (teacher, False)):
+        sign_in_as(client, user)
+        html = client.get("/staff/").get_data(as_text=True)
+        assert ("was due for review on 30 September 2019" in html) is shown
+    assert "due for review" not in client.get("/").get_data(as_text=True)
+
+
+# The roster and personal links ------------------------------------------------------------------------
+
+def test_the_head_adds_someone_and_a_duplicate_email_is_refused(app, client, head):
+    sign_in_as(client, head)
+    fields = form_page(client, "/admin/roster")
+    person = {"full_name": "Pat Volunteer", "email": "Pat@Example.org", "role": "volunteer"}
+    assert client.post("/admin/roster", data={**fields, **person}).status_code == 303
+    again = client.post("/admin/roster", data={**fields, **person})
+    assert again.status_code == 422 and "already on the roster" in again.get_data(as_text=True)
+    with app.app_context():
+        [row] = RosterPerson.select()
+        assert row.email == "pat@example.org" and len(row.token) >= 32
+
+
+CSV = ("name,email,role\n"
+       "Ann PTA,ann@example.org,PTA member\n"
+       "Bob Governor,bob@example.org,governor\n")
+
+
+def upload(client, text, action="preview", extra=None):
+    fields = form_page(client, "/admin/roster/import")
+    data = {**fields, "action": action, **(extra or {})}
+    if text is not None:
+        data["file"] = (io.BytesIO(text.encode()), "roster.csv")
+    return client.post("/admin/roster/import", data=data, content_type="multipart/form-data")
+
+
+def test_a_csv_import_is_previewed_then_applied(app, client, head):
+    sign_in_as(client, head)
+    preview = upload(client, CSV)
+    html = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and html.count("Will be added") == 2
+    with app.app_context():
+        assert RosterPerson.select().count() == 0
+    carried = hidden_fields(html)["csv_text"]
+    assert upload(client, None, "confirm", {"csv_text": carried}).status_code == 303
+    with app.app_context():
+        assert sorted(p.role for p in RosterPerson.select()) == ["governor", "pta"]
+
+
+def test_re_importing_updates_rather_than_duplicates(app, client, head):
+    sign_in_as(client, head)
+    with app.app_context():
+        roster.apply_import(roster.parse_import(CSV))
+    changed = CSV.replace("Bob Governor,bob@example.org,governor", "Robert Governor,BOB@example.org,governor")
+    html = upload(client, changed).get_data(as_text=True)
+    assert "Will be updated" in html and "No change" in html
+    upload(client, None, "confirm", {"csv_text": hidden_fields(html)["csv_text"]})
+    with app.app_context():
+        assert RosterPerson.select().count() == 2
+        assert RosterPerson.get(RosterPerson.email == "bob@example.org").full_name == "Robert Governor"
+
+
+def test_each_bad_row_is_named_and_nothing_is_imported(app, client, head):
+    sign_in_as(client, head)
+    bad = ("name,email,role\nA,not-an-email,wizard\nGood Person,good@example.org,volunteer\n"
+           "Twice,good@example.org,volunteer\n")
+    response = upload(client, bad)
+    html = response.get_data(as_text=True)
+    assert "The name must be between 2 and 100 characters." in html
+    assert "That is not an email address." in html
+    assert "The role &#39;wizard&#39; is not one of" in html
+    assert "The same email is on line 3." in html
+    assert "2 rows have a problem" in html and 'value="confirm"' not in html
+    forced = upload(client, None, "confirm", {"csv_text": bad})
+    assert forced.status_code == 422
+    with app.app_context():
+        assert RosterPerson.select().count() == 0
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("", "The file is empty."),
+    ("who,what\nx,y\n", "The first row must name the columns: name, email, role."),
+])
+def test_a_file_that_is_not_a_roster_is_refused_with_a_reason(client, head, text, message):
+    sign_in_as(client, head)
+    response = upload(client, text)
+    assert response.status_code == 422 and message in response.get_data(as_text=True)
+
+
+def test_a_personal_link_ties_the_acceptance_to_the_person(app, client):
+    with app.app_context():
+        person = roster.add_person("Gina Governor", "gina@example.org", "governor")
+    html = client.get(f"/p/{person.token}").get_data(as_text=True)
+    assert "Hello, Gina Governor" in html and "Please read" in html
+    fields = form_page(client, f"/accept?token={person.token}")
+    assert fields["channel"] == "link" and fields["full_name"] == "Gina Governor"
+    fields["accept"] = "y"
+    assert client.post("/accept", data=fields).status_code == 303
+    with app.app_context():
+        row = Acceptance.get()
+        assert row.roster_person_id == person.id and row.channel == "link" and row.role == "governor"
+    assert "there is nothing more to do" in client.get(f"/p/{person.token}").get_data(as_text=True)
+
+
+def test_an_unknown_or_retired_personal_link_is_a_404(app, client):
+    with app.app_context():
+        person = roster.add_person("Old Volunteer", "old@example.org", "volunteer")
+        RosterPerson.update(active=False).where(RosterPerson.id == person.id).execute()
+    assert client.get(f"/p/{person.token}").status_code == 404
+    assert client.get("/p/guessed-token").status_code == 404
+
+
+def test_after_a_new_version_people_who_accepted_an_older_one_need_to_accept_again(app, client,
+                                                                                    head):
+    with app.app_context():
+        ann = roster.add_person("Ann Again", "ann@example.org", "pta")
+        bob = roster.add_person("Bob Current", "bob@example.org", "volunteer")
+        roster.add_person("Cat Never", "cat@example.org", "governor")
+        make_acceptance(full_name="Ann Again", roster_person=ann, channel="link",
+                        accepted_at=dt.datetime(2026, 1, 5, 10))
+        make_policy(2)
+        make_acceptance(full_name="Bob Current", roster_person=bob, channel="link")
+    html = client.get(f"/p/{ann.token}").get_data(as_text=True)
+    assert "The policy has changed since you accepted version 1" in html
+    sign_in_as(client, head)
+    page = client.get("/admin/roster/outstanding").get_data(as_text=True)
+    assert "Ann Again" in page and "Cat Never" in page and "Bob Current" not in page
+    assert "Version 1, 10:00am on 5 January 2026 <strong>(needs to accept again)</strong>" in page
+    only_governors = client.get("/admin/roster/outstanding?role=governor").get_data(as_text=True)
+    assert "Cat Never" in only_governors and "Ann Again" not in only_governors
+
+
+def test_reminders_are_emailed_with_the_personal_link_and_not_too_often(app, client, head,
+                                                                        smtp_server):
+    controller, inbox = smtp_server
+    app.config.update(KIOSK_SMTP_HOST="127.0.0.1", KIOSK_SMTP_PORT=controller.port,
+                      KIOSK_SMTP_STARTTLS=False, KIOSK_PUBLIC_URL="https://kiosk.westacre.sch.uk")
+    with app.app_context():
+        person = roster.add_person("Rem Inder", "rem@example.org", "volunteer")
+    sign_in_as(client, head)
+    fields = {"csrf_token": hidden_fields(client.get("/admin/roster").get_data(as_text=True))["csrf_token"]}
+    client.post("/admin/roster/remind", data=fields)
+    [message] = inbox.messages
+    assert message["To"] == "rem@example.org"
+    assert f"https://kiosk.westacre.sch.uk/p/{person.token}" in message.get_payload()
+    client.post("/admin/roster/remind", data=fields)  # too soon: nothing more is sent
+    assert len(inbox.messages) == 1
+    with app.app_context():
+        assert Reminder.select().count() == 1
+        Reminder.update(sent_at=utcnow() - dt.timedelta(days=8)).execute()
+    client.post("/admin/roster/remind", data=fields)
+    assert len(inbox.messages) == 2
+    page = client.get("/admin/roster/outstanding").get_data(as_text=True)
+    row = re.search(r"Rem Inder</a></td>.*?</td>\s*<td>(?P<accepted>[^<]*)</td>"
+                    r"\s*<td>(?P<reminded>[^<]*)</td>", page, re.S)
+    assert row["accepted"] == "Never" and re.fullmatch(r"\d{1,2}:\d\d[ap]m on .+", row["reminded"])
+
+
+def test_reminders_without_a_mail_server_say_so(client, head):
+    sign_in_as(client, head)
+    fields = {"csrf_token": hidden_fields(client.get("/admin/roster").get_data(as_text=True))["csrf_token"]}
+    response = client.post("/admin/roster/remind", data=fields, follow_redirects=True)
+    assert "No mail server is set up" in response.get_data(as_text=True)
+
+
+# Retention -----------------------------------------------------------------------------------------
+
+def old(days: int) -> dt.datetime:
+    return utcnow() - dt.timedelta(days=days)
+
+
+def test_the_head_changes_retention_periods(app, client, head):
+    sign_in_as(client, head)
+    fields = form_page(client, "/admin/retention")
+    assert fields["visitor_acceptances"] == "365"
+    response = client.post("/admin/retention", data={**fields, "visitor_acceptances": "90"})
+    assert response.status_code == 303
+    with app.app_context():
+        assert retention.days_for("visitor_acceptances") == 90
+        assert AuditEvent.get(AuditEvent.action == "retention.changed").record_id == "visitor_acceptances"
+    bad = client.post("/admin/retention", data={**fields, "breaches": "3"})
+    assert bad.status_code == 422 and "between 30 and 18250" in bad.get_data(as_text=True)
+
+
+@pytest.fixture
+def aged(app, teacher):
+    """Records either side of their retention periods."""
+    with app.app_context():
+        person = roster.add_person("Ros Ter", "ros@example.org", "pta")
+        records = {
+            "old_visitor": make_acceptance(full_name="Old Visitor", accepted_at=old(400)),
+            "new_visitor": make_acceptance(full_name="New Visitor", accepted_at=old(10)),
+            "old_roster": make_acceptance(full_name="Ros Ter", roster_person=person, accepted_at=old(400)),
+            "held_visitor": make_acceptance(full_name="Held Visitor", accepted_at=old(400)),
+            "old_breach": make_breach(teacher, category="commercial", subject_name="Old Subject"),
+            "safeguarding": make_breach(teacher, category="photographing"),
+            "standalone": make_deletion_request(teacher, asked_at=old(800)),
+        }
+        records["held_by"] = make_breach(teacher, category="commercial",
+                                         acceptance=records["held_visitor"])
+        Breach.update(created_at=old(2500)).where(Breach.id.in_(
+            [records["old_breach"].id, records["safeguarding"].id])).execute()
+        make_deletion_request(teacher, breach=records["old_breach"])
+        return records
+
+
+def test_purge_dry_run_shows_what_would_go_and_removes_nothing(app, runner, aged):
+    result = runner.invoke(args=["purge", "--dry-run"])
+    assert result.exit_code == 0
+    assert "Acceptances by one-off visitors: 1 would be removed" in result.output
+    assert "Breaches that are not a safeguarding matter: 1 would be removed" in result.output
+    assert "Deletion requests not part of a breach: 2 would be removed" in result.output
+    assert "1 safeguarding or restricted record(s) are due for the head's review" in result.output
+    with app.app_context():
+        assert Acceptance.select().count() == 4 and Breach.select().count() == 3
+
+
+def test_purge_removes_what_is_past_retention_and_audits_the_counts_only(app, runner, aged):
+    result = runner.invoke(args=["purge"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        names = {a.full_name for a in Acceptance.select()}
+        assert names == {"New Visitor", "Ros Ter", "Held Visitor"}
+        assert {b.id for b in Breach.select()} == {aged["safeguarding"].id, aged["held_by"].id}
+        assert DeletionRequest.select().count() == 0
+        event = AuditEvent.get(AuditEvent.action == "retention.purged")
+        assert '"visitor_acceptances": 1' in event.detail and "Old Visitor" not in event.detail
+
+
+def test_safeguarding_records_are_listed_for_the_head_who_keeps_or_deletes_them(app, client, head,
+                                                                               aged):
+    sign_in_as(client, head)
+    html = client.get("/admin/retention").get_data(as_text=True)
+    public_id = str(aged["safeguarding"].public_id)
+    assert public_id in html
+    fields = form_page(client, "/admin/retention")
+    client.post(f"/admin/retention/{public_id}", data={**fields, "decision": "1"})
+    assert public_id not in client.get("/admin/retention").get_data(as_text=True)
+    with app.app_context():
+        Breach.update(keep_until=old(1)).where(Breach.public_id == public_id).execute()
+    client.post(f"/admin/retention/{public_id}", data={**fields, "decision": "delete"})
+    with app.app_context():
+        assert not Breach.select().where(Breach.public_id == public_id).exists()
+        assert AuditEvent.get(AuditEvent.action == "retention.deleted_after_review")
+
+
+# Backups -------------------------------------------------------------------------------------------
+
+def test_a_backup_is_a_consistent_copy_that_restores_every_record(app, runner, aged, tmp_path):
+    target = tmp_path / "backups" / "kiosk-2026-11-24.sqlite3"
+    with app.app_context():
+        expected = {model: sorted(row.id for row in model.select())
+                    for model in (Acceptance, Breach, DeletionRequest, RosterPerson, AuditEvent)}
+    db.close()
+    result = runner.invoke(args=["backup", str(target)])
+    assert result.exit_code == 0 and "Backed up" in result.output
+    copy = sqlite3.connect(target)
+    assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    copy.close()
+    restored = create_app({"KIOSK_INSTANCE_PATH": str(tmp_path / "restored"),
+                           "DATABASE_URL": f"sqlite:///{target}"})
+    with restored.app_context():
+        for model, ids in expected.items():
+            assert sorted(row.id for row in model.select()) == ids
+    db.close()
+    again = runner.invoke(args=["backup", str(target)])
+    assert again.exit_code != 0 and "already exists" in again.output
+
+
+def test_backup_on_postgresql_points_to_pg_dump(postgres_url, tmp_path):
+    app = create_app({"KIOSK_INSTANCE_PATH": str(tmp_path), "DATABASE_URL": postgres_url})
+    result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "x.sqlite3")])
+    assert result.exit_code != 0 and "pg_dump" in result.output
+    db.close()
