@@ -11,7 +11,21 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import access, admin, api, auth, cli, config, display, errors, public, pwa, security, staff
+from . import (
+    access,
+    admin,
+    api,
+    auth,
+    cli,
+    config,
+    display,
+    errors,
+    public,
+    pwa,
+    report_views,
+    security,
+    staff,
+)
 from .models import db, open_database
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -65,7 +79,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     display.init_app(app)
     cli.init_app(app)
-    for blueprint in (public.bp, pwa.bp, auth.bp, staff.bp, admin.bp, api.bp):
+    for blueprint in (public.bp, pwa.bp, auth.bp, staff.bp, admin.bp, api.bp, report_views.bp):
         app.register_blueprint(blueprint)
     # The API has its own cross-site defence (see kiosk/api.py): a replay may come a day later.
     csrf.exempt(api.bp)

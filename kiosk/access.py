@@ -85,6 +85,9 @@ def role_required(*roles: str) -> Callable:
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
             if current_user.must_change_password and request.endpoint != "auth.change_password":
+                if wants_json():  # the outbox keeps the record until the password is changed
+                    return jsonify(error="password_change_required",
+                                   message="Choose a new password, then this will be sent."), 401
                 return redirect(url_for("auth.change_password"))
             if current_user.role not in roles:
                 audit.record("access.refused", kind="page", record_id=request.path[:40],

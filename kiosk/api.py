@@ -23,7 +23,7 @@ from .acceptances import AcceptanceDetails, record_acceptance
 from .access import ALL_STAFF, find_visible, role_required
 from .forms import AcceptForm
 from .idempotency import Conflict, fingerprint
-from .models import Breach, utcnow
+from .models import Acceptance, Breach, DeletionRequest, utcnow
 from .record_forms import BreachForm, DeletionRequestForm
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -101,6 +101,17 @@ def answer(body: dict, created: bool):
     return response
 
 
+def earlier_answer(model, request_hash: str, describe):
+    """A key we have seen: the first answer again, or a conflict. Checked before validation, so
+    a replay is answered the same way even if what it refers to has changed since."""
+    existing = model.get_or_none(model.client_uuid == idempotency_key())
+    if existing is None:
+        return None
+    if existing.request_hash != request_hash:
+        return conflict()
+    return answer(describe(existing), created=False)
+
+
 def conflict():
     return error(422, "idempotency_key_reused",
                  "This key was already used for a record with other details.")
@@ -115,6 +126,10 @@ def create_acceptance():
     if fields is None:
         return error(400, "not_an_object", "Send a JSON object.")
     fields["client_uuid"] = str(idempotency_key())
+    request_hash = fingerprint(fields.to_dict(flat=False))
+    replay = earlier_answer(Acceptance, request_hash, acceptance_answer)
+    if replay is not None:
+        return replay
     form = AcceptForm(formdata=fields, meta={"csrf": False})
     if not form.validate():
         return invalid(form)
@@ -129,12 +144,16 @@ def create_acceptance():
         reason=form.reason.data, channel=form.channel.data, accepted_at=accepted_at,
         roster_person=form.roster_person)
     try:
-        row, created = record_acceptance(details, fingerprint(fields.to_dict(flat=False)))
+        row, created = record_acceptance(details, request_hash)
     except Conflict:
         return conflict()
-    return answer({"id": str(row.client_uuid), "policy_version": row.policy_version.number,
-                   "accepted_at": row.accepted_at.isoformat() + "Z",
-                   "received_at": row.received_at.isoformat() + "Z"}, created)
+    return answer(acceptance_answer(row), created)
+
+
+def acceptance_answer(row: Acceptance) -> dict:
+    return {"id": str(row.client_uuid), "policy_version": row.policy_version.number,
+            "accepted_at": row.accepted_at.isoformat() + "Z",
+            "received_at": row.received_at.isoformat() + "Z"}
 
 
 def _device_time(value: str | None) -> dt.datetime | None:
@@ -171,6 +190,10 @@ def create_breach():
     fields, refusal = _staff_fields()
     if refusal:
         return refusal
+    request_hash = fingerprint(fields.to_dict(flat=False))
+    replay = earlier_answer(Breach, request_hash, breach_answer)
+    if replay is not None:
+        return replay
     form = BreachForm(formdata=fields, meta={"csrf": False})
     if not form.validate():
         return invalid(form)
@@ -183,16 +206,19 @@ def create_breach():
         actions=tuple(code for code in breaches.ACTIONS if code in actions),
         flag_safeguarding=form.safeguarding.data, concerns_head=form.concerns_head.data)
     try:
-        breach, created = breaches.log_breach(current_user, details,
-                                              fingerprint(fields.to_dict(flat=False)))
+        breach, created = breaches.log_breach(current_user, details, request_hash)
     except Conflict:
         return conflict()
     if created:
         alerts.alert_new_concern(breach)
+    return answer(breach_answer(breach), created)
+
+
+def breach_answer(breach: Breach) -> dict:
     body = {"id": str(breach.public_id), "restricted": breach.restricted}
     if not breach.restricted:
         body["url"] = f"/staff/breaches/{breach.public_id}"
-    return answer(body, created)
+    return body
 
 
 @bp.post("/deletion-requests")
@@ -202,6 +228,10 @@ def create_deletion_request():
     fields, refusal = _staff_fields()
     if refusal:
         return refusal
+    request_hash = fingerprint(fields.to_dict(flat=False))
+    replay = earlier_answer(DeletionRequest, request_hash, deletion_answer)
+    if replay is not None:
+        return replay
     form = DeletionRequestForm(formdata=fields, meta={"csrf": False})
     if not form.validate():
         return invalid(form)
@@ -217,8 +247,11 @@ def create_deletion_request():
         person_name=form.person_name.data, acceptance=form.acceptance_row, link=form.link.data,
         due_by=form.due_by.data, breach=linked)
     try:
-        row, created = deletions.request_deletion(current_user, details,
-                                                  fingerprint(fields.to_dict(flat=False)))
+        row, created = deletions.request_deletion(current_user, details, request_hash)
     except Conflict:
         return conflict()
-    return answer({"id": str(row.public_id), "url": f"/staff/deletions/{row.public_id}"}, created)
+    return answer(deletion_answer(row), created)
+
+
+def deletion_answer(row: DeletionRequest) -> dict:
+    return {"id": str(row.public_id), "url": f"/staff/deletions/{row.public_id}"}

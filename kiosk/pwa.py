@@ -39,18 +39,36 @@ def shipped_files_hash(*folders: str) -> str:
     return digest.hexdigest()
 
 
+@lru_cache(maxsize=512)
+def _file_version(path: str) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:10]
+
+
+def asset(filename: str) -> str:
+    """A static file's URL with its content's hash, so a new release is never mixed with files
+    cached from the last one."""
+    return url_for("static", filename=filename,
+                   v=_file_version(str(Path(current_app.static_folder) / filename)))
+
+
+@bp.app_context_processor
+def asset_helper():
+    return {"asset": asset}
+
+
 def static_files() -> list[str]:
     folder = Path(current_app.static_folder)
-    return sorted(url_for("static", filename=str(p.relative_to(folder)))
-                  for p in folder.rglob("*") if p.is_file())
+    return sorted(asset(str(p.relative_to(folder))) for p in folder.rglob("*") if p.is_file())
 
 
 def cache_version() -> str:
-    """Changes when any shipped file or the current policy version changes."""
+    """Changes when any shipped file, the current policy version, or the breach categories the
+    offline staff screen offers change."""
     policy = PolicyVersion.current()
     policy_part = f"{policy.number}:{policy.content_hash}" if policy else "none"
+    categories = "|".join(f"{c.slug}:{c.label}" for c in BreachCategory.in_use())
     files = shipped_files_hash(current_app.static_folder, current_app.template_folder)
-    return hashlib.sha256(f"{files}|{policy_part}".encode()).hexdigest()[:16]
+    return hashlib.sha256(f"{files}|{policy_part}|{categories}".encode()).hexdigest()[:16]
 
 
 @bp.get("/sw.js")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import secrets
 
-from flask import Flask, Response, abort, request
+from flask import Flask, Response, abort, current_app, request
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -18,9 +19,26 @@ CONTENT_SECURITY_POLICY = "; ".join([
 ])
 
 
+DEVICE_COOKIE = "kiosk_device"
+DEVICE_COOKIE_DAYS = 400  # the longest browsers keep a cookie
+
+
 def init_app(app: Flask) -> None:
     app.before_request(refuse_nul_characters)
     app.after_request(add_security_headers)
+    app.after_request(remember_device)
+    app.context_processor(lambda: {"device_known": lambda: DEVICE_COOKIE in request.cookies})
+
+
+def remember_device(response: Response) -> Response:
+    """A long-lived, meaningless cookie: a device that has it but whose offline database is
+    empty had that database wiped by the browser, and the outbox says so."""
+    if DEVICE_COOKIE not in request.cookies and request.endpoint != "static" \
+            and response.mimetype == "text/html":
+        response.set_cookie(DEVICE_COOKIE, secrets.token_urlsafe(12), max_age=DEVICE_COOKIE_DAYS * 86400,
+                            httponly=True, samesite="Lax",
+                            secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
 
 
 def refuse_nul_characters():

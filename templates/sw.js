@@ -9,7 +9,7 @@ const CACHE = PREFIX + VERSION;
 const PRECACHE = {{ precache | tojson }};
 const NETWORK_TIMEOUT_MS = 3000;
 
-importScripts({{ url_for('static', filename='js/outbox.js') | tojson }});
+importScripts({{ asset('js/outbox.js') | tojson }});
 
 // Install: fetch the public shell afresh (not from the HTTP cache) and keep it under this version.
 // Without cookies: what is cached must be what anyone would see, never a signed-in page.
@@ -63,7 +63,10 @@ async function fromCache(url) {
 // Pages: the network first (never stored: it may be signed in), then the cached public shell.
 async function navigate(request) {
   try {
-    return await withTimeout(fetch(request), NETWORK_TIMEOUT_MS);
+    const response = await withTimeout(fetch(request), NETWORK_TIMEOUT_MS);
+    // A proxy's 502 or 503 while the app restarts: the cached page is more use.
+    if (response.status >= 500) throw new Error(`server error ${response.status}`);
+    return response;
   } catch (error) {
     const url = new URL(request.url);
     const exact = await fromCache(url.pathname + url.search);
@@ -78,9 +81,13 @@ async function navigate(request) {
   }
 }
 
-// Files we shipped: the cache first, the network for anything else.
+// Files we shipped: the cache first, the network for anything else. A URL carrying a version
+// (?v=) must match exactly, so a newer page never gets an older file; one without (the icons a
+// manifest names, say) may take this release's copy.
 async function cacheFirst(request) {
-  const cached = await fromCache(request.url);
+  const cache = await caches.open(CACHE);
+  const versioned = new URL(request.url).searchParams.has("v");
+  const cached = await cache.match(request.url, { ignoreSearch: !versioned });
   return cached || fetch(request);
 }
 
@@ -90,7 +97,7 @@ self.addEventListener("fetch", (event) => {
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
   if (request.mode === "navigate") {
     event.respondWith(navigate(request));
-  } else if (url.pathname.startsWith("/static/") || PRECACHE.includes(url.pathname)) {
+  } else if (url.pathname.startsWith("/static/") || PRECACHE.includes(url.pathname + url.search)) {
     event.respondWith(cacheFirst(request));
   }
 });

@@ -59,9 +59,11 @@ def test_its_version_changes_when_a_shipped_file_changes(app, client, monkeypatc
 def test_it_precaches_the_public_shell_and_no_signed_in_page(client):
     precache = precache_of(sw_script(client))
     for url in ["/", "/policy?channel=kiosk", "/accept?channel=kiosk", "/accept?channel=phone",
-                "/offline", "/staff/offline", "/qr.svg", "/static/css/kiosk.css",
-                "/static/js/outbox.js", "/static/js/offline.js", "/static/icons/icon-192.png"]:
+                "/offline", "/staff/offline", "/qr.svg"]:
         assert url in precache
+    for path in ["/static/css/kiosk.css", "/static/js/outbox.js", "/static/js/offline.js",
+                 "/static/js/kiosk.js", "/static/icons/icon-192.png"]:
+        assert any(re.fullmatch(re.escape(path) + r"\?v=[0-9a-f]{10}", url) for url in precache)
     staff_pages = [u for u in precache if u.startswith(("/staff", "/admin", "/signin", "/api"))]
     assert staff_pages == ["/staff/offline"]
     assert "credentials: \"omit\"" in sw_script(client)
@@ -85,7 +87,7 @@ def test_the_manifest_makes_the_app_installable(client):
 def test_every_page_links_the_manifest_icons_and_apple_tags(client):
     html = client.get("/").get_data(as_text=True)
     assert '<link rel="manifest" href="/manifest.webmanifest">' in html
-    assert '<link rel="apple-touch-icon" href="/static/icons/apple-touch-icon.png">' in html
+    assert re.search(r'<link rel="apple-touch-icon" href="/static/icons/apple-touch-icon.png\?v=\w+">', html)
     assert '<meta name="apple-mobile-web-app-capable" content="yes">' in html
     assert '<meta name="theme-color"' in html
     favicon = client.get("/favicon.ico")
@@ -120,3 +122,16 @@ def test_forms_with_javascript_go_through_the_outbox(client, teacher):
     assert 'data-outbox="breach"' in client.get(
         "/staff/breaches/new?who=visitor&category=photographing").get_data(as_text=True)
     assert 'data-outbox="deletion"' in client.get("/staff/deletions/new").get_data(as_text=True)
+
+
+def test_static_files_are_linked_with_their_content_hash(client):
+    html = client.get("/").get_data(as_text=True)
+    css = re.search(r'href="(/static/css/kiosk.css\?v=[0-9a-f]{10})"', html).group(1)
+    assert css in precache_of(sw_script(client))
+
+
+def test_its_version_changes_when_the_breach_categories_change(app, client):
+    first = version_of(sw_script(client))
+    with app.app_context():
+        BreachCategory.update(active=False).where(BreachCategory.slug == "commercial").execute()
+    assert version_of(sw_script(client)) != first

@@ -30,7 +30,7 @@ if (idleSeconds > 0) {
 }
 
 // The thank-you screen counts down, then clears itself.
-export function startReturnCountdown(seconds) {
+function startReturnCountdown(seconds) {
   const countdown = document.querySelector("[data-countdown]:not([hidden]), [data-thanks]:not([hidden]) [data-countdown]");
   let left = seconds;
   const tick = () => {
@@ -51,3 +51,6 @@ const returnSeconds = Number(body.dataset.returnSeconds);
 if (returnSeconds > 0) {
   startReturnCountdown(returnSeconds);
 }
+
+// The outbox script shows an in-page thank-you and starts the same countdown.
+window.KioskScreen = { startReturnCountdown };

@@ -1,7 +1,6 @@
 // Offline support for every page: the service worker, the outbox and its "N waiting to send",
 // sending forms through the outbox, and taking a new version only when the screen is idle.
 /* global KioskOutbox */
-import { startReturnCountdown } from "./kiosk.js";
 
 const body = document.body;
 const Outbox = window.KioskOutbox;
@@ -66,8 +65,10 @@ async function checkStorage() {
   }
   const remembered = window.localStorage.getItem("policy-kiosk-device");
   const stored = await Outbox.getMeta("device");
-  if (remembered && !stored) {
-    // The browser emptied this site's database (iPadOS does so for sites not on the Home Screen).
+  // The server's long-lived device cookie outlives what a browser may clear (iPadOS empties a
+  // site's database and local storage together): if it knew this device but the database is
+  // empty, the browser wiped it.
+  if (!stored && (remembered || body.dataset.deviceKnown === "yes")) {
     storageWiped = true;
   }
   const device = stored || remembered || crypto.randomUUID();
@@ -84,11 +85,19 @@ function plural(n, one, many) {
   return `${n} ${n === 1 ? one : many}`;
 }
 
+let shownStatus = "";
+
 async function showStatus(lastResult) {
   if (!statusBox) return;
   const entries = await Outbox.all();
   const waiting = entries.filter((entry) => entry.state === "waiting");
   const attention = entries.filter((entry) => entry.state === "attention");
+  // Redraw only when something changed, so a screen reader is not told the same thing again
+  // and a focused button is not taken away.
+  const signature = JSON.stringify([entries.map((e) => [e.id, e.state, e.message]), storageWiped,
+    Boolean(lastResult && lastResult.signIn)]);
+  if (signature === shownStatus) return;
+  shownStatus = signature;
   statusBox.replaceChildren();
   statusBox.hidden = false;
   const line = document.createElement("span");
@@ -126,6 +135,19 @@ async function showStatus(lastResult) {
       flush();
     });
     statusBox.append(list, retry);
+    if (isStaffPage) {
+      // A member of staff may decide a refused record is not needed; never on a public screen.
+      const discard = document.createElement("button");
+      discard.type = "button";
+      discard.className = "link-button";
+      discard.textContent = "Remove from this iPad";
+      discard.addEventListener("click", async () => {
+        if (!window.confirm("Remove the records that need attention from this iPad? They were never saved on the server.")) return;
+        for (const entry of attention) await Outbox.remove(entry.id);
+        showStatus();
+      });
+      statusBox.append(" ", discard);
+    }
   }
   if (storageWiped) {
     const warning = document.createElement("strong");
@@ -151,7 +173,9 @@ async function queue(entry) {
 // --- Forms go through the outbox -----------------------------------------------------------
 
 function formBody(form, submitter) {
-  const data = new FormData(form, submitter);
+  const data = new FormData(form);
+  // The button pressed counts too (Safari before 16.4 ignores FormData's submitter argument).
+  if (submitter && submitter.name) data.append(submitter.name, submitter.value);
   const fields = {};
   for (const [key, value] of data.entries()) {
     if (key === "csrf_token" || key === "client_uuid") continue;
@@ -161,10 +185,48 @@ function formBody(form, submitter) {
   return fields;
 }
 
-function sendNatively(form, submitter) {
-  // Let the server show its messages beside the fields, exactly as without JavaScript.
-  form.dataset.native = "yes";
-  form.requestSubmit(submitter || undefined);
+// The server's reasons, beside the fields, as the page would show them without JavaScript.
+function showFieldErrors(form, fields) {
+  for (const old of form.querySelectorAll("[data-js-error]")) old.remove();
+  for (const old of document.querySelectorAll("[data-js-summary]")) old.remove();
+  const summary = document.createElement("div");
+  summary.className = "error-summary";
+  summary.setAttribute("role", "alert");
+  summary.tabIndex = -1;
+  summary.dataset.jsSummary = "";
+  const heading = document.createElement("h2");
+  heading.textContent = "There is a problem";
+  const list = document.createElement("ul");
+  summary.append(heading, list);
+  for (const [name, message] of Object.entries(fields)) {
+    const item = document.createElement("li");
+    item.textContent = message;
+    list.append(item);
+    const control = form.elements[name];
+    const first = control && (control.length !== undefined && !control.tagName ? control[0] : control);
+    if (!first || first.type === "hidden") continue;
+    const container = first.closest(".field") || first.parentElement;
+    const error = document.createElement("p");
+    error.className = "error-message";
+    error.id = `${name}-error`;
+    error.dataset.jsError = "";
+    const hidden = document.createElement("span");
+    hidden.className = "visually-hidden";
+    hidden.textContent = "Error:";
+    error.append(hidden, ` ${message}`);
+    container.classList.add("field--error");
+    const fieldset = first.closest("fieldset");
+    if (first.type === "radio" && fieldset) {
+      fieldset.querySelector("legend").after(error);
+      fieldset.setAttribute("aria-describedby", error.id);
+    } else {
+      first.before(error);
+      first.setAttribute("aria-describedby", error.id);
+      first.setAttribute("aria-invalid", "true");
+    }
+  }
+  form.before(summary);
+  summary.focus();
 }
 
 const builders = {
@@ -219,19 +281,36 @@ async function submitThroughOutbox(event) {
     return;
   }
   form.dataset.sending = "yes";
-  const entry = await queue(Object.assign({ id: crypto.randomUUID(), kind, staffId }, builders[kind](form, submitter)));
+  let entry;
+  try {
+    entry = await queue(Object.assign({ id: crypto.randomUUID(), kind, staffId }, builders[kind](form, submitter)));
+  } catch (error) {
+    // No outbox here (no IndexedDB, or it failed): the form still works as an ordinary post.
+    form.dataset.sending = "";
+    if (form.getAttribute("action")) sendNatively(form, submitter);
+    else showNote(form, "This iPad could not save the record. Please try again.");
+    return;
+  }
   const outcome = await Outbox.send(entry);
+  form.dataset.sending = "";
   if (outcome === "attention") {
     const refused = await Outbox.get(entry.id);
-    if (refused && refused.fields && Object.keys(refused.fields).length && form.method === "post" && form.getAttribute("action")) {
-      await Outbox.remove(entry.id); // the person is here to correct it; the page will show why
-      sendNatively(form, submitter);
+    if (refused && refused.fields && Object.keys(refused.fields).length) {
+      // The person is here to put it right: show why beside the fields, and let them send it
+      // again as a new record.
+      await Outbox.remove(entry.id);
+      showFieldErrors(form, refused.fields);
+      await showStatus();
       return;
     }
   }
-  form.dataset.sending = "";
   await showStatus();
   done(form, kind, entry, outcome);
+}
+
+function sendNatively(form, submitter) {
+  form.dataset.native = "yes";
+  form.requestSubmit(submitter || undefined);
 }
 
 function showNote(form, text) {
@@ -248,6 +327,10 @@ function showNote(form, text) {
 }
 
 function done(form, kind, entry, outcome) {
+  if (outcome === "attention" && kind !== "acceptance") {
+    showNote(form, "The server refused this record; the reason is shown at the top of the screen.");
+    return;
+  }
   if (kind === "acceptance") {
     showThanks(entry);
     return;
@@ -283,7 +366,7 @@ function showThanks(entry) {
   document.title = `Thank you – ${document.title.split("–").pop().trim()}`;
   thanks.querySelector("h1").focus();
   if (body.dataset.channel === "kiosk") {
-    startReturnCountdown(Number(thanks.dataset.returnSeconds) || 20);
+    window.KioskScreen.startReturnCountdown(Number(thanks.dataset.returnSeconds) || 20);
   }
 }
 
@@ -296,36 +379,39 @@ document.addEventListener("submit", async (event) => {
   if (!form.matches("form[data-sign-out]") || form.dataset.confirmed === "yes") return;
   event.preventDefault();
   const mine = (await Outbox.all()).filter((entry) => entry.staffId === body.dataset.staffId);
-  if (!mine.length) {
+  const signOut = async () => {
+    // The next person on this iPad must not work offline under this name.
+    await Outbox.setMeta("staff", null);
     form.dataset.confirmed = "yes";
     form.requestSubmit();
+  };
+  if (!mine.length) {
+    await signOut();
     return;
   }
   const warning = document.querySelector("[data-sign-out-warning]");
   warning.querySelector("[data-sign-out-count]").textContent = plural(mine.length, "record is", "records are");
   warning.hidden = false;
   warning.querySelector("h2").focus();
-  warning.querySelector("[data-sign-out-anyway]").onclick = () => {
-    form.dataset.confirmed = "yes";
-    form.requestSubmit();
-  };
+  warning.querySelector("[data-sign-out-anyway]").onclick = signOut;
   warning.querySelector("[data-stay]").onclick = () => { warning.hidden = true; };
 });
 
 // --- The offline staff shell: who is working, and the time now ---------------------------------
 
 async function prepareShell() {
-  const shell = document.querySelector("form[data-offline-shell]");
-  if (!shell) return;
+  const shells = document.querySelectorAll("form[data-offline-shell]");
+  if (!shells.length) return;
   const staff = await Outbox.getMeta("staff");
   const note = document.createElement("p");
+  note.className = "callout";
   if (staff && staff.id) {
-    shell.dataset.staffId = staff.id;
+    for (const shell of shells) shell.dataset.staffId = staff.id;
     note.textContent = `Working offline as ${staff.name}.`;
   } else {
     note.textContent = "Sign in when the connection is back: this iPad does not know who you are yet.";
   }
-  shell.before(note);
+  document.querySelector("h1").after(note);
 }
 
 function fillNow() {

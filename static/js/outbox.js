@@ -11,6 +11,7 @@
   const STORE = "outbox";
   const META = "meta";
   const PARALLEL = 4;
+  const SEND_TIMEOUT_MS = 10000;
 
   function open() {
     return new Promise((resolve, reject) => {
@@ -73,10 +74,15 @@
     // Send one entry. Resolves to "sent", "attention", "sign-in", "other-user" or "offline".
     async send(entry) {
       let response;
+      const abort = new AbortController();
+      const timer = setTimeout(() => abort.abort(), SEND_TIMEOUT_MS);
       try {
         response = await fetch(entry.url, {
           method: "POST",
           credentials: "same-origin",
+          // Never follow a redirect: a sign-in page answering 200 is not the record being kept.
+          redirect: "error",
+          signal: abort.signal,
           headers: {
             "Content-Type": "application/json",
             "Idempotency-Key": entry.id,
@@ -85,7 +91,9 @@
           body: JSON.stringify(entry.body),
         });
       } catch (error) {
-        return "offline";
+        return "offline"; // no network, a time-out, or a redirect: try again later
+      } finally {
+        clearTimeout(timer);
       }
       if (response.ok) {
         await Outbox.remove(entry.id);

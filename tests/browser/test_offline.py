@@ -178,7 +178,7 @@ def log_breach_offline(page):
     page.get_by_label("Visitor", exact=True).check()
     page.get_by_label("Photographing or recording pupils or staff on a phone").check()
     page.get_by_label("Asked them to delete material").check()
-    page.get_by_role("button", name="Save on this iPad").click()
+    page.get_by_role("button", name="Save the breach on this iPad").click()
     expect(page.get_by_text("Saved on this iPad. It will be sent when the connection is back.")
            ).to_be_visible()
     expect(page.get_by_text("1 record waiting to send")).to_be_visible()
@@ -274,8 +274,9 @@ def test_a_new_policy_is_shown_once_the_kiosk_is_idle_and_an_earlier_offline_acc
     context.set_offline(False)
     page.evaluate("navigator.serviceWorker.getRegistration().then(r => r.update())")
     wait_until(page, "() => navigator.serviceWorker.getRegistration().then(r => !!r.waiting)")
-    time.sleep(2)
+    time.sleep(12)  # longer than the idle time a home screen waits before it takes an update
     expect(page.get_by_label("Full name")).to_have_value("Half Way Through")
+    assert page.evaluate("() => navigator.serviceWorker.getRegistration().then(r => !!r.waiting)")
     [row] = wait_for_rows(server, Acceptance, 1)
     assert row.full_name == "Version One Reader" and row.policy_version.number == 1
 
@@ -328,8 +329,10 @@ def test_the_outbox_asks_for_lasting_storage_and_notices_when_it_was_wiped(serve
     expect(page.get_by_text("All sent")).to_be_visible()
     assert page.evaluate("() => window.__persistAsked") is True
     expect(page.get_by_text("saved records were cleared")).to_have_count(0)
-    # The browser evicts the site's database (as iPadOS does), but the page remembers the device.
+    # The browser evicts the site's database and local storage together (as iPadOS does); the
+    # server's device cookie remembers the device.
     page.evaluate("""() => new Promise(resolve => {
+        localStorage.clear();
         const request = indexedDB.deleteDatabase('policy-kiosk');
         request.onsuccess = request.onerror = request.onblocked = () => resolve();
     })""")
@@ -350,3 +353,90 @@ def test_records_waiting_are_sent_when_the_screen_becomes_visible_again(server, 
     [row] = wait_for_rows(server, Acceptance, 1, timeout=5)
     assert row.full_name == "Woken Visitor"
     expect(page.get_by_text("All sent")).to_be_visible()
+
+
+def test_a_record_waits_while_its_author_must_change_password_and_is_kept_for_them(server,
+                                                                                    new_context):
+    with server.database():
+        teacher = make_user("staff", email="teacher@westacre.sch.uk", display_name="Teacher One",
+                            must_change_password=True)
+    context = new_context(**TABLET)
+    page = context.new_page()
+    page.goto(server.url + "/signin")
+    page.get_by_label("Email address").fill(teacher.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Choose a new password")).to_be_visible()
+    page.evaluate(f"""() => KioskOutbox.add({{id: crypto.randomUUID(), kind: 'breach',
+        staffId: '{teacher.id}', url: '/api/v1/breaches', body: {{staff_id: '{teacher.id}',
+        subject_kind: 'visitor', category: 'photographing', occurred_at: '2026-11-24T10:00'}}}})
+        .then(() => KioskOutbox.flush())""")
+    assert outbox_count(page) == 1 and rows(server, Breach) == []
+    page.get_by_label("New password").fill("plum jam on toast")
+    page.get_by_label("Type it again").fill("plum jam on toast")
+    page.get_by_role("button", name="Save password").click()
+    expect(page.get_by_text("All sent")).to_be_visible(timeout=10_000)
+    [breach] = wait_for_rows(server, Breach, 1)
+    assert breach.reporter_id == teacher.id
+
+
+def test_another_teachers_record_waits_for_them_and_the_shell_forgets_who_signed_out(
+        server, new_context):
+    with server.database():
+        first = make_user("staff", email="first@westacre.sch.uk", display_name="First Teacher")
+        second = make_user("staff", email="second@westacre.sch.uk", display_name="Second Teacher")
+    context = new_context(**TABLET)
+    page = context.new_page()
+    sign_in(page, server, first.email)
+    controlled(page)
+    context.set_offline(True)
+    page.get_by_role("link", name="Log a breach").click()
+    expect(page.get_by_text("Working offline as First Teacher")).to_be_visible()
+    page.get_by_label("Visitor", exact=True).check()
+    page.get_by_label("Photographing or recording pupils or staff on a phone").check()
+    page.get_by_role("button", name="Save the breach on this iPad").click()
+    context.set_offline(False)
+    page.goto(server.url + "/staff/")
+    expect(page.get_by_text("All sent")).to_be_visible(timeout=10_000)
+    # First signs out (records all sent), second signs in; offline, the iPad no longer knows first.
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Staff sign in")).to_be_visible()
+    context.set_offline(True)
+    page.goto(server.url + "/staff/breaches/new")
+    expect(page.get_by_text("this iPad does not know who you are yet")).to_be_visible()
+    context.set_offline(False)
+    sign_in(page, server, second.email)
+    page.evaluate(f"""() => KioskOutbox.add({{id: crypto.randomUUID(), kind: 'breach',
+        staffId: '{first.id}', url: '/api/v1/breaches', body: {{staff_id: '{first.id}',
+        subject_kind: 'visitor', category: 'commercial', occurred_at: '2026-11-24T10:00'}}}})
+        .then(() => document.dispatchEvent(new Event('visibilitychange')))""")
+    time.sleep(1)
+    assert outbox_count(page) == 1 and len(rows(server, Breach)) == 1
+    expect(page.get_by_text("1 record waiting to send")).to_be_visible()
+    page.get_by_role("button", name="Sign out").click()  # second has nothing waiting: no warning
+    expect(page.get_by_role("heading", name="Staff sign in")).to_be_visible()
+    sign_in(page, server, first.email)
+    expect(page.get_by_text("All sent")).to_be_visible(timeout=10_000)
+    assert [b.reporter_id for b in rows(server, Breach)] == [first.id, first.id]
+
+
+def test_a_deletion_request_can_be_recorded_offline(server, new_context):
+    with server.database():
+        teacher = make_user("staff", email="teacher@westacre.sch.uk", display_name="Teacher One")
+    context = new_context(**TABLET)
+    page = context.new_page()
+    sign_in(page, server, teacher.email)
+    controlled(page)
+    context.set_offline(True)
+    page.get_by_role("link", name="Someone was asked to delete material").click()
+    form = page.locator("#deletion")
+    form.get_by_label("Photo", exact=True).check()
+    form.get_by_label("On their device").check()
+    form.get_by_label("Who was asked").fill("Pat Parent")
+    form.get_by_role("button", name="Save the request on this iPad").click()
+    expect(page.get_by_text("1 record waiting to send")).to_be_visible()
+    context.set_offline(False)
+    expect(page.get_by_text("All sent")).to_be_visible(timeout=10_000)
+    from kiosk.models import DeletionRequest
+    [request] = wait_for_rows(server, DeletionRequest, 1)
+    assert request.person_name == "Pat Parent" and request.asked_by_id == teacher.id

@@ -1,0 +1,115 @@
+"""Reports and evidence for the head and the DSL: the dashboard, CSV exports, one person's evidence
+of acceptance, and the head's subject access download."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from . import audit, deletions, reports
+from .access import LEADS, role_required
+from .models import RosterPerson, utcnow
+from .policies import school_name
+
+bp = Blueprint("reports", __name__, url_prefix="/admin/reports")
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["KIOSK_TIMEZONE"])
+
+
+def _download(download: reports.Download) -> Response:
+    response = Response(download.body, mimetype=download.mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{download.filename}"'
+    return response
+
+
+def _roster_person() -> RosterPerson | None:
+    """The roster entry named by ?person=, if any; a number that matches nobody is a 404."""
+    if "person" not in request.args:
+        return None
+    person = RosterPerson.get_or_none(RosterPerson.id == request.args.get("person", 0, type=int))
+    if person is None:
+        abort(404)
+    return person
+
+
+@bp.get("/")
+@role_required(*LEADS)
+def dashboard():
+    """Acceptances and breaches over time, what is waiting, and the policy's review date."""
+    board = reports.dashboard(current_user, _zone())
+    audit.record("reports.dashboard_viewed", kind="report", shown=board.shown)
+    return render_template("reports/dashboard.html", board=board, materials=deletions.MATERIALS)
+
+
+@bp.get("/acceptances.csv")
+@role_required(*LEADS)
+def export_acceptances():
+    """Every acceptance, as a spreadsheet."""
+    return _download(reports.export_acceptances(_zone()))
+
+
+@bp.get("/breaches.csv")
+@role_required(*LEADS)
+def export_breaches():
+    """The breaches this lead may see, as a spreadsheet."""
+    return _download(reports.export_breaches(current_user, _zone()))
+
+
+@bp.get("/evidence")
+@role_required(*LEADS)
+def evidence():
+    """A printable record of what one person accepted, when and how."""
+    person = _roster_person()
+    name = reports.clean_name(request.args.get("name", ""))
+    found = reports.evidence_for(name, person) if person or len(name) >= 2 else None
+    if found is not None:
+        audit.record("evidence.viewed", kind="roster_person" if person else "person",
+                     record_id=person.id if person else "", records=len(found.acceptances),
+                     shown=[str(a.client_uuid) for a in found.acceptances])
+    return render_template("reports/evidence.html", name=name, evidence=found, produced_at=utcnow(),
+                           channels=reports.CHANNEL_LABELS, roster_roles=reports.ROSTER_ROLES)
+
+
+def _subject() -> reports.SubjectRecords | None:
+    person = _roster_person()
+    name = reports.clean_name(request.args.get("name", "")) or (person.full_name if person else "")
+    return reports.subject_records(name, current_user, person) if len(name) >= 2 else None
+
+
+@bp.get("/subject-access")
+@role_required("head")
+def subject_access():
+    """Find every record about one adult and see how many there are before downloading them."""
+    records = _subject()
+    if records is not None:
+        audit.record("subject_access.previewed", kind="subject_access", **records.counts)
+    return render_template("reports/subject_access.html", records=records,
+                           name=reports.clean_name(request.args.get("name", "")),
+                           person=request.args.get("person", type=int),
+                           roster_roles=reports.ROSTER_ROLES)
+
+
+def _subject_download(build) -> Response:
+    records = _subject()
+    if records is None:
+        flash("Please enter the person's full name.")
+        return redirect(url_for("reports.subject_access"))
+    return _download(build(records))
+
+
+@bp.get("/subject-access.json")
+@role_required("head")
+def subject_access_json():
+    """Every record about one adult, as JSON."""
+    return _subject_download(lambda records: reports.subject_access_json(records, school_name(), _zone()))
+
+
+@bp.get("/subject-access.csv")
+@role_required("head")
+def subject_access_csv():
+    """Every record about one adult, as CSV."""
+    return _subject_download(lambda records: reports.subject_access_csv(records, _zone()))

@@ -1,0 +1,505 @@
+"""Reports and evidence: the leads' dashboard, CSV exports, one person's evidence, subject access."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+import uuid
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from kiosk import reports
+from kiosk.breaches import LadoDetails, record_lado
+from kiosk.deletions import record_outcome
+from kiosk.models import AuditEvent, Breach, LadoReferral, PolicyVersion, Reminder, RosterPerson, utcnow
+
+from .helpers import make_acceptance, make_breach, make_deletion_request, make_policy, make_user, sign_in_as
+
+LONDON = ZoneInfo("Europe/London")
+STAFF_ONLY = "Member of staff in contact with a pupil, or an ex-pupil under 18, on social media"
+
+
+def local_today() -> dt.date:
+    return utcnow().replace(tzinfo=dt.UTC).astimezone(LONDON).date()
+
+
+def stored(day: dt.date, hour: int = 12) -> dt.datetime:
+    """Noon (or another hour) on a school day, as the database stores it."""
+    return dt.datetime.combine(day, dt.time(hour), LONDON).astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def audit_details(app, action: str) -> list[dict]:
+    with app.app_context():
+        return [json.loads(e.detail or "{}") for e in AuditEvent.select()
+                .where(AuditEvent.action == action).order_by(AuditEvent.id)]
+
+
+def audit_rows(app, action: str) -> list[AuditEvent]:
+    with app.app_context():
+        return list(AuditEvent.select().where(AuditEvent.action == action).order_by(AuditEvent.id))
+
+
+def get(client, url: str):
+    """GET and read the whole body, closing the response (downloads are streamed)."""
+    with client.get(url) as response:
+        response.body = response.get_data(as_text=True)
+    return response
+
+
+def csv_rows(response) -> list[list[str]]:
+    assert response.body.startswith("\ufeff")  # so that Excel reads the names as UTF-8
+    return list(csv.reader(io.StringIO(response.body.removeprefix("\ufeff"))))
+
+
+def roster_person(**kw) -> RosterPerson:
+    defaults = dict(full_name="Val Unteer", email=f"{uuid.uuid4().hex[:8]}@example.org", role="volunteer",
+                    token=uuid.uuid4().hex)
+    defaults.update(kw)
+    return RosterPerson.create(**defaults)
+
+
+# Who may open what ----------------------------------------------------------------------------------
+
+LEADS_ONLY = {"anonymous": 302, "staff": 403, "chair": 403, "dsl": 200, "head": 200}
+HEAD_ONLY = {**LEADS_ONLY, "dsl": 403}
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    ("/admin/reports/", LEADS_ONLY),
+    ("/admin/reports/acceptances.csv", LEADS_ONLY),
+    ("/admin/reports/breaches.csv", LEADS_ONLY),
+    ("/admin/reports/evidence?name=Pat+Visitor", LEADS_ONLY),
+    ("/admin/reports/subject-access?name=Pat+Visitor", HEAD_ONLY),
+    ("/admin/reports/subject-access.json?name=Pat+Visitor", HEAD_ONLY),
+    ("/admin/reports/subject-access.csv?name=Pat+Visitor", HEAD_ONLY),
+])
+def test_each_report_is_open_only_to_the_roles_it_is_for(app, url, expected):
+    with app.app_context():
+        users = {role: make_user(role) for role in expected if role != "anonymous"}
+    for role, status in expected.items():
+        client = app.test_client()
+        if role != "anonymous":
+            sign_in_as(client, users[role])
+        assert get(client, url).status_code == status, role
+    # Every refusal is audited.
+    assert len(audit_rows(app, "access.refused")) == sum(s != 200 for s in expected.values())
+
+
+# The dashboard ------------------------------------------------------------------------------------
+
+def test_acceptances_are_counted_per_week_by_role_for_the_last_twelve_weeks(app, client, head):
+    monday = local_today() - dt.timedelta(days=local_today().weekday())
+    with app.app_context():
+        make_acceptance(role="visitor", accepted_at=stored(monday))
+        # Midnight in school time: the day before in UTC during British Summer Time.
+        make_acceptance(role="visitor", accepted_at=stored(monday, hour=0))
+        make_acceptance(role="parent", accepted_at=stored(monday + dt.timedelta(days=2)))
+        make_acceptance(role="governor", accepted_at=stored(monday - dt.timedelta(weeks=3)))
+        make_acceptance(role="governor", accepted_at=stored(monday - dt.timedelta(days=1)))  # last Sunday
+        make_acceptance(role="visitor", accepted_at=stored(monday - dt.timedelta(weeks=12)))  # too old
+        chart = reports.acceptances_chart(LONDON, local_today())
+
+    assert [p.start for p in chart.periods] == [monday - dt.timedelta(weeks=n) for n in range(11, -1, -1)]
+    counts = {s.key: s.counts for s in chart.series}
+    assert list(counts) == ["visitor", "parent", "governor"]
+    assert counts["visitor"][-1] == 2 and sum(counts["visitor"]) == 2
+    assert counts["parent"][-1] == 1
+    assert counts["governor"][-4] == 1 and counts["governor"][-2] == 1
+    assert chart.totals[-1] == 3 and chart.total == 5
+
+    sign_in_as(client, head)
+    html = get(client, "/admin/reports/").body
+    assert '<svg class="chart"' in html and 'role="img"' in html
+    assert '<title id="acceptances-chart-title">Acceptances per week, by role</title>' in html
+    assert 'aria-labelledby="acceptances-chart-title"' in html
+    this_week = f"Week beginning {monday.day} {monday:%B %Y}"
+    assert re.search(rf"<tr><th scope=\"row\">{this_week}</th><td>2</td><td>1</td><td>0</td><td>3</td></tr>",
+                     html)
+
+
+def test_breaches_per_month_count_only_what_the_lead_may_see(app, client, teacher, dsl, head):
+    with app.app_context():
+        make_breach(teacher)
+        make_breach(teacher)
+        make_breach(teacher, subject_kind="staff", category="pupil_contact")
+        make_breach(teacher, subject_kind="staff", category="pupil_contact", concerns_head=True)
+        make_breach(teacher, occurred_at=utcnow() - dt.timedelta(days=400))  # too old
+        for_dsl = reports.breaches_chart(dsl, LONDON, local_today())
+        for_head = reports.breaches_chart(head, LONDON, local_today())
+
+    assert [(s.key, s.counts[-1]) for s in for_dsl.series] == [("photographing", 2)]
+    assert [(s.key, s.counts[-1]) for s in for_head.series] == [("photographing", 2), ("pupil_contact", 1)]
+    assert for_head.total == 3 and len(for_head.periods) == 12
+    assert for_head.periods[-1].start == local_today().replace(day=1)
+
+    sign_in_as(client, dsl)
+    html = get(client, "/admin/reports/").body
+    assert "Breaches per month, by category" in html and STAFF_ONLY not in html
+    sign_in_as(client, head)
+    assert STAFF_ONLY in get(client, "/admin/reports/").body
+
+
+def test_open_and_overdue_deletion_requests_are_counted_and_the_troubled_ones_listed(app, client, teacher,
+                                                                                   dsl):
+    with app.app_context():
+        overdue = make_deletion_request(teacher, asked_at=utcnow() - dt.timedelta(days=2),
+                                        person_name="Olly Overdue")
+        make_deletion_request(teacher, material="post", material_location="online", link="https://x.example",
+                              person_name="Wendy Waiting")
+        refused = make_deletion_request(teacher, person_name="Rory Refused")
+        record_outcome(refused, dsl, "refused", "Would not.")
+        done = make_deletion_request(teacher, person_name="Dina Done")
+        record_outcome(done, dsl, "deleted_in_front", "")
+        restricted = make_breach(teacher, subject_kind="staff", category="pupil_contact")
+        make_deletion_request(teacher, breach=restricted, asked_at=utcnow() - dt.timedelta(days=2),
+                              person_name="Sid Staff")
+        board = reports.dashboard(dsl, LONDON)
+
+    assert (board.open_deletions, board.overdue_deletions) == (2, 1)
+    assert {r.person_name for r in board.deletions_needing_attention} == {"Olly Overdue", "Rory Refused"}
+
+    sign_in_as(client, dsl)
+    html = get(client, "/admin/reports/").body
+    assert "<strong>2</strong> open" in html
+    assert '<strong class="warning-text">1</strong> overdue' in html
+    assert "Olly Overdue" in html and "Rory Refused" in html
+    assert "Wendy Waiting" not in html and "Dina Done" not in html and "Sid Staff" not in html
+    [viewed] = audit_details(app, "reports.dashboard_viewed")
+    assert set(viewed["shown"]) == {str(overdue.public_id), str(refused.public_id)}
+
+
+def test_only_the_head_sees_overdue_lado_referrals(app, client, teacher, dsl, head):
+    with app.app_context():
+        late = make_breach(teacher, subject_kind="staff", category="pupil_contact")
+        referred = make_breach(teacher, subject_kind="staff", category="family_link")
+        in_time = make_breach(teacher, subject_kind="staff", category="representative")
+        closed = make_breach(teacher, subject_kind="staff", category="representative")
+        week_ago = utcnow() - dt.timedelta(days=7)
+        Breach.update(created_at=week_ago).where(Breach.id.in_([late.id, referred.id, closed.id])).execute()
+        for breach, delay in ((referred, dt.timedelta(hours=2)), (closed, dt.timedelta(days=5))):
+            record_lado(Breach.get_by_id(breach.id), head, LadoDetails(
+                referred_at=week_ago + delay, reference="L1", advice="", police_involved=False, outcome=""))
+        # Referred late but closed: flagged on its own page, nothing left to do here.
+        Breach.update(status="closed").where(Breach.id == closed.id).execute()
+        board = reports.dashboard(head, LONDON)
+        assert LadoReferral.select().count() == 2
+
+    assert [b.id for b, _ in board.lado_overdue] == [late.id]
+    sign_in_as(client, head)
+    html = get(client, "/admin/reports/").body
+    assert "LADO referrals overdue" in html and f"/staff/breaches/{late.public_id}" in html
+    assert f"/staff/breaches/{in_time.public_id}" not in html
+    sign_in_as(client, dsl)
+    html = get(client, "/admin/reports/").body
+    assert "LADO" not in html and f"/staff/breaches/{late.public_id}" not in html
+
+
+def test_a_review_date_in_the_past_is_flagged(app, client, dsl):
+    sign_in_as(client, dsl)
+    html = get(client, "/admin/reports/").body  # the seeded policy was due for review in 2019
+    assert "The policy's review date, 30 September 2019, has passed." in html
+    assert "(overdue)" in html
+    with app.app_context():
+        make_policy(2, review_due=local_today() + dt.timedelta(days=30))
+    html = get(client, "/admin/reports/").body
+    assert "has passed" not in html and "(overdue)" not in html
+    assert "version 2" in html
+
+
+def test_the_dashboard_draws_with_attributes_not_inline_styles(app, client, head, teacher):
+    with app.app_context():
+        make_acceptance(full_name='<script>alert("x")</script>', role="other")
+        make_breach(teacher)
+    sign_in_as(client, head)
+    response = get(client, "/admin/reports/")
+    assert "style-src 'self'" in response.headers["Content-Security-Policy"]
+    assert " style=" not in response.body and "<style" not in response.body
+    assert "<script>alert" not in response.body
+    assert response.body.count('role="img"') == 2 and response.body.count("<caption") == 2
+    assert 'fill="#1d70b8"' in response.body
+
+
+def test_viewing_the_dashboard_is_audited(app, client, head):
+    sign_in_as(client, head)
+    get(client, "/admin/reports/")
+    [event] = audit_rows(app, "reports.dashboard_viewed")
+    assert event.actor_id == head.id and event.record_kind == "report"
+
+
+def test_a_chart_with_nothing_in_it_still_draws():
+    periods = reports.last_months(dt.date(2025, 1, 15))
+    assert periods[0].start == dt.date(2024, 2, 1) and periods[-1].start == dt.date(2025, 1, 1)
+    assert periods[-1].end == dt.date(2025, 2, 1)
+    assert reports.last_months(dt.date(2025, 12, 31))[-1].end == dt.date(2026, 1, 1)
+    weeks = reports.last_weeks(dt.date(2025, 1, 1))  # a Wednesday
+    assert (weeks[-1].start, weeks[-1].end, weeks[0].start) == (
+        dt.date(2024, 12, 30), dt.date(2025, 1, 6), dt.date(2024, 10, 14))
+    svg = reports.chart_svg(reports.Chart("empty", "Nothing", "the last 12 months", periods, []))
+    assert svg.startswith("<svg") and "None recorded." in svg and "None in the last 12 months." in svg
+
+
+# CSV exports --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("lead", ["dsl", "head"])
+def test_the_leads_export_every_acceptance_as_csv_and_it_is_audited(app, client, request, lead):
+    user = request.getfixturevalue(lead)
+    with app.app_context():
+        make_acceptance(full_name="Ann Visitor", organisation="Acme Ltd", reason="Fixing the boiler",
+                        role="contractor", accepted_at=stored(dt.date(2025, 7, 1), hour=9))
+        make_acceptance(full_name="Zoë Parent", role="parent", channel="phone",
+                        accepted_at=stored(dt.date(2025, 7, 2), hour=15))
+    sign_in_as(client, user)
+    response = get(client, "/admin/reports/acceptances.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"] == (
+        f'attachment; filename="acceptances-{local_today():%Y-%m-%d}.csv"')
+    header, *rows = csv_rows(response)
+    assert header[:4] == ["Accepted (school time)", "Full name", "Role", "Organisation"]
+    assert rows[0][:8] == ["2025-07-01 09:00", "Ann Visitor", "Contractor", "Acme Ltd", "Fixing the boiler",
+                           "Entrance tablet", "1", "Social Media and Mobile Phone Policy"]
+    assert rows[1][:3] == ["2025-07-02 15:00", "Zoë Parent", "Parent or carer"] and rows[1][5] == "Own phone"
+    [event] = audit_rows(app, "export.acceptances")
+    assert event.record_kind == "export" and event.actor_id == user.id
+    assert json.loads(event.detail) == {"rows": 2}
+    assert "Ann" not in event.detail
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_escaped(app, client, head):
+    dangerous = ["=HYPERLINK(\"http://evil\")", "+44 7700 900000", "-2+3", "@SUM(A1)", "\tTabbed",
+                 "\rReturn"]
+    with app.app_context():
+        for name in dangerous:
+            make_acceptance(full_name=name, organisation="=1+1")
+        make_acceptance(full_name="Plain Name", organisation="A-Team")
+    sign_in_as(client, head)
+    _, *rows = csv_rows(get(client, "/admin/reports/acceptances.csv"))
+    assert [row[1] for row in rows] == ["'" + name for name in dangerous] + ["Plain Name"]
+    assert {row[3] for row in rows} == {"'=1+1", "A-Team"}
+    assert reports.safe_cell(3) == 3 and reports.safe_cell("") == ""
+
+
+def test_the_breach_export_holds_restricted_records_only_for_the_head(app, client, teacher, dsl, head):
+    with app.app_context():
+        ordinary = make_breach(teacher, description="=cmd|' /C calc'!A0", location="Gate",
+                               actions=("asked_to_stop", "told_dsl"))
+        restricted = make_breach(teacher, subject_kind="staff", category="pupil_contact")
+        about_head = make_breach(teacher, subject_kind="staff", category="pupil_contact", concerns_head=True)
+
+    sign_in_as(client, dsl)
+    response = get(client, "/admin/reports/breaches.csv")
+    assert response.headers["Content-Disposition"] == (
+        f'attachment; filename="breaches-{local_today():%Y-%m-%d}.csv"')
+    header, *rows = csv_rows(response)
+    assert [row[-1] for row in rows] == [str(ordinary.public_id)]
+    row = dict(zip(header, rows[0], strict=True))
+    assert row["Category"] == "Photographing or recording pupils or staff on a phone"
+    assert row["What happened"] == "'=cmd|' /C calc'!A0" and row["Location"] == "Gate"
+    assert row["Actions taken"] == "Asked them to stop; Told the DSL"
+    assert (row["Safeguarding"], row["Restricted"], row["Status"]) == ("Yes", "No", "Open")
+    assert row["Reported by"] == teacher.display_name
+
+    sign_in_as(client, head)
+    _, *rows = csv_rows(get(client, "/admin/reports/breaches.csv"))
+    references = [row[-1] for row in rows]
+    assert str(restricted.public_id) in references and str(about_head.public_id) not in references
+    assert len(references) == 2
+    assert [json.loads(e.detail) for e in audit_rows(app, "export.breaches")] == [{"rows": 1}, {"rows": 2}]
+
+
+def test_staff_cannot_export(app, client, teacher):
+    with app.app_context():
+        make_breach(teacher)
+    sign_in_as(client, teacher)
+    assert get(client, "/admin/reports/breaches.csv").status_code == 403
+    assert get(client, "/admin/reports/acceptances.csv").status_code == 403
+    assert audit_rows(app, "export.breaches") == [] and audit_rows(app, "export.acceptances") == []
+
+
+# Evidence for one person --------------------------------------------------------------------------
+
+def test_evidence_lists_what_a_person_accepted_which_version_when_and_how(app, client, dsl):
+    with app.app_context():
+        first = make_acceptance(full_name="Ann Visitor", channel="kiosk",
+                                accepted_at=stored(dt.date(2025, 3, 3), hour=9))
+        make_policy(2, title="Social Media Policy (revised)")
+        make_acceptance(full_name="ann visitor", channel="phone", accepted_at=stored(dt.date(2025, 9, 8), 14))
+        make_acceptance(full_name="ANN VISITOR", channel="link", accepted_at=stored(dt.date(2025, 10, 1), 8))
+        make_acceptance(full_name="Ann Visitors", accepted_at=stored(dt.date(2025, 10, 2)))
+        v1 = PolicyVersion.get(PolicyVersion.number == 1)
+    sign_in_as(client, dsl)
+    response = get(client, "/admin/reports/evidence?name=ann++VISITOR")
+    html = response.body
+    assert response.status_code == 200
+    assert "<h1>Evidence of acceptance: ann VISITOR</h1>" in html
+    assert html.count("Accepted as ") == 3 and "Ann Visitors" not in html
+    assert "9:00am on 3 March 2025" in html and "2:00pm on 8 September 2025" in html
+    assert "8:00am on 1 October 2025" in html
+    assert "Social Media and Mobile Phone Policy" in html and "Social Media Policy (revised)" in html
+    assert "Entrance tablet" in html and "Own phone" in html and "Personal link" in html
+    assert v1.content_hash in html
+    assert html.index("3 March 2025") < html.index("8 September 2025") < html.index("1 October 2025")
+    [event] = audit_rows(app, "evidence.viewed")
+    detail = json.loads(event.detail)
+    assert detail["records"] == 3 and str(first.client_uuid) in detail["shown"]
+    assert "visitor" not in event.detail.lower()
+
+
+def test_evidence_for_a_roster_person_shows_what_their_link_recorded(app, client, head):
+    with app.app_context():
+        person = roster_person(full_name="Val Unteer", email="val@example.org")
+        linked = make_acceptance(full_name="Valerie Unteer", roster_person=person, channel="link")
+        make_acceptance(full_name="Val Unteer")  # a walk-in of the same name: maybe someone else
+    sign_in_as(client, head)
+    html = get(client, "/admin/reports/evidence?name=Val+Unteer").body
+    assert f"/admin/reports/evidence?person={person.id}" in html  # offered, not assumed
+
+    html = get(client, f"/admin/reports/evidence?person={person.id}").body
+    assert "Evidence of acceptance: Val Unteer" in html and "val@example.org" in html
+    assert html.count("Accepted as ") == 1 and "Accepted as Valerie Unteer" in html
+    event = audit_rows(app, "evidence.viewed")[-1]
+    assert (event.record_kind, event.record_id) == ("roster_person", str(person.id))
+    assert json.loads(event.detail)["shown"] == [str(linked.client_uuid)]
+    assert get(client, "/admin/reports/evidence?person=999999").status_code == 404
+
+
+def test_the_evidence_page_is_laid_out_for_a4_printing(app, client, dsl):
+    with app.app_context():
+        make_acceptance(full_name="Ann Visitor")
+    sign_in_as(client, dsl)
+    html = get(client, "/admin/reports/evidence?name=Ann+Visitor").body
+    assert 'class="reports evidence"' in html
+    with client.get("/static/css/kiosk.css") as response:
+        css = response.get_data(as_text=True)
+    reports_css = css[css.index("/* Reports */"):]
+    assert "@media print" in reports_css and "size: A4" in reports_css
+    assert ".reports .staff-nav" in reports_css and ".reports .button" in reports_css
+
+
+def test_opening_the_evidence_page_without_a_name_looks_nothing_up(app, client, dsl):
+    sign_in_as(client, dsl)
+    html = get(client, "/admin/reports/evidence").body
+    assert '<label for="name">Full name</label>' in html and "<table" not in html
+    assert audit_rows(app, "evidence.viewed") == []
+
+
+# Subject access -----------------------------------------------------------------------------------
+
+@pytest.fixture
+def subject(app, teacher, head):
+    """Ann Visitor, on the roster, with records under her name and linked to her acceptances, and
+    records about other people that must stay out."""
+    with app.app_context():
+        person = roster_person(full_name="Ann Visitor", email="ann@example.org", token="secret-token-123")
+        by_name = make_acceptance(full_name="ann visitor", accepted_at=stored(dt.date(2025, 5, 1)))
+        by_link = make_acceptance(full_name="Ann V.", roster_person=person, channel="link")
+        Reminder.create(person=person, policy_version=PolicyVersion.current(), sent_by=head)
+        records = {
+            "person": person, "by_name": by_name, "by_link": by_link,
+            "breach_by_name": make_breach(teacher, subject_name="Ann Visitor", location="=1+2"),
+            "breach_by_link": make_breach(teacher, acceptance=by_link, subject_name=""),
+            "restricted": make_breach(teacher, subject_kind="staff", category="pupil_contact",
+                                      subject_name="ANN VISITOR"),
+            "about_head": make_breach(teacher, subject_kind="staff", category="pupil_contact",
+                                      subject_name="Ann Visitor", concerns_head=True),
+            "request_by_name": make_deletion_request(teacher, person_name="Ann visitor"),
+            "request_by_link": make_deletion_request(teacher, acceptance=by_name, person_name="A. V."),
+        }
+        make_acceptance(full_name="Bob Other")
+        make_breach(teacher, subject_name="Bob Other")
+        make_deletion_request(teacher, person_name="Bob Other")
+        roster_person(full_name="Bob Other", email="bob@example.org")
+    return records
+
+
+def test_the_subject_access_json_holds_every_record_about_the_person(app, client, head, subject):
+    sign_in_as(client, head)
+    response = get(client, "/admin/reports/subject-access.json?name=Ann+Visitor")
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    assert response.headers["Content-Disposition"] == (
+        f'attachment; filename="subject-access-{local_today():%Y-%m-%d}.json"')
+    document = json.loads(response.body)
+    assert document["subject"] == "Ann Visitor"
+    assert {a["reference"] for a in document["acceptances"]} == {
+        str(subject["by_name"].client_uuid), str(subject["by_link"].client_uuid)}
+    assert {b["reference"] for b in document["breaches"]} == {
+        str(subject[k].public_id) for k in ("breach_by_name", "breach_by_link", "restricted")}
+    assert {r["reference"] for r in document["deletion_requests"]} == {
+        str(subject[k].public_id) for k in ("request_by_name", "request_by_link")}
+    [entry] = document["roster_entries"]
+    assert entry["email"] == "ann@example.org" and entry["role"] == "Volunteer"
+    [reminder] = document["reminders"]
+    assert reminder["policy_version"] == 1 and reminder["roster_entry"] == str(subject["person"].id)
+    assert "secret-token-123" not in response.body and "Bob Other" not in response.body
+    assert document["acceptances"][0]["accepted_at"] == "2025-05-01T12:00+01:00"
+
+    [event] = audit_rows(app, "subject_access.downloaded")
+    assert event.record_kind == "subject_access" and event.actor_id == head.id
+    assert json.loads(event.detail) == {"format": "json", "acceptances": 2, "breaches": 3,
+                                        "deletion_requests": 2, "roster": 1, "reminders": 1}
+    assert "ann" not in event.detail.lower()
+
+
+def test_the_subject_access_csv_has_the_same_records_with_formulas_escaped(app, client, head, subject):
+    sign_in_as(client, head)
+    response = get(client, "/admin/reports/subject-access.csv?name=ann+visitor")
+    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"] == (
+        f'attachment; filename="subject-access-{local_today():%Y-%m-%d}.csv"')
+    header, *rows = csv_rows(response)
+    assert header == ["Record", "Reference", "Field", "Value"]
+    kinds = {(row[0], row[1]) for row in rows}
+    assert sum(kind == "breach" for kind, _ in kinds) == 3
+    assert sum(kind == "acceptance" for kind, _ in kinds) == 2
+    assert {k[0] for k in kinds} == {"acceptance", "breach", "deletion_request", "roster_entry", "reminder"}
+    assert ["breach", str(subject["breach_by_name"].public_id), "location", "'=1+2"] in rows
+    assert ["breach", str(subject["restricted"].public_id), "restricted", "Yes"] in rows
+    assert str(subject["about_head"].public_id) not in response.body
+    assert "secret-token-123" not in response.body and "Bob Other" not in response.body
+    [event] = audit_rows(app, "subject_access.downloaded")
+    assert json.loads(event.detail)["format"] == "csv" and json.loads(event.detail)["breaches"] == 3
+
+
+def test_choosing_one_roster_entry_leaves_a_namesake_out(app, client, head, subject):
+    with app.app_context():
+        namesake = roster_person(full_name="Ann Visitor", email="other.ann@example.org")
+        theirs = make_acceptance(full_name="A. Visitor", roster_person=namesake, channel="link")
+    sign_in_as(client, head)
+    html = get(client, "/admin/reports/subject-access?name=Ann+Visitor").body
+    assert "More than one person on the roster has this name" in html
+    assert f"person={namesake.id}" in html and f"person={subject['person'].id}" in html
+
+    url = f"/admin/reports/subject-access.json?name=Ann+Visitor&person={subject['person'].id}"
+    document = json.loads(get(client, url).body)
+    assert [r["email"] for r in document["roster_entries"]] == ["ann@example.org"]
+    assert str(theirs.client_uuid) not in {a["reference"] for a in document["acceptances"]}
+
+
+def test_the_subject_access_page_shows_counts_before_download_and_audits_them(app, client, head, subject):
+    sign_in_as(client, head)
+    html = get(client, "/admin/reports/subject-access?name=Ann+Visitor").body
+    assert re.search(r"Breaches</th><td>3</td>", html) and re.search(r"Acceptances</th><td>2</td>", html)
+    assert "/admin/reports/subject-access.json?name=Ann+Visitor" in html
+    assert "/admin/reports/subject-access.csv?name=Ann+Visitor" in html
+    [event] = audit_rows(app, "subject_access.previewed")
+    assert event.record_kind == "subject_access" and "ann" not in event.detail.lower()
+    assert audit_rows(app, "subject_access.downloaded") == []
+
+
+def test_a_subject_access_download_needs_a_name(app, client, head):
+    sign_in_as(client, head)
+    response = get(client, "/admin/reports/subject-access.json?name=+")
+    assert response.status_code == 302 and response.location.endswith("/admin/reports/subject-access")
+    assert "Please enter the person&#39;s full name." in get(client, "/admin/reports/subject-access").body
+    assert audit_rows(app, "subject_access.downloaded") == []
+
+
+def test_the_dsl_cannot_make_a_subject_access_download(app, client, dsl, subject):
+    sign_in_as(client, dsl)
+    assert get(client, "/admin/reports/subject-access.json?name=Ann+Visitor").status_code == 403
+    assert get(client, "/admin/reports/subject-access.csv?name=Ann+Visitor").status_code == 403
+    assert "Subject access request" not in get(client, "/admin/reports/").body
+    assert audit_rows(app, "subject_access.downloaded") == []
