@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import http.cookiejar
 import json
+import re
+import secrets
+import urllib.parse
 import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -10,8 +14,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from kiosk import audit
-from kiosk.models import Acceptance
+from kiosk.models import Acceptance, Breach, DeletionRequest
 
+from .helpers import PASSWORD, make_user
 from .live import LiveServer
 
 
@@ -52,3 +57,46 @@ def test_the_same_keys_sent_to_two_processes_at_once_make_one_record_each(tmp_pa
         assert {a.client_uuid for a in Acceptance.select()} == set(keys)
         checked, problem = audit.verify_chain()
         assert problem is None and checked == 41  # the seeded policy, then one per acceptance
+
+
+def test_the_same_breach_keys_sent_to_two_processes_at_once_make_one_breach_each(tmp_path):
+    shared = {"KIOSK_SECRET_KEY": secrets.token_urlsafe(40)}  # one session valid on both
+    database_url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+    servers = [LiveServer(tmp_path / name, shared, database_url=database_url) for name in ("a", "b")]
+    for server in servers:
+        server.start()
+    try:
+        with servers[0].database():
+            teacher = make_user("staff", email="racer@westacre.sch.uk")
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        page = opener.open(servers[0].url + "/signin").read().decode()
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        opener.open(servers[0].url + "/signin", data=urllib.parse.urlencode(
+            {"csrf_token": token, "email": teacher.email, "password": PASSWORD}).encode())
+        session = next(c.value for c in jar if c.name == "kiosk_session")
+
+        def send_breach(url: str, key: uuid.UUID) -> int:
+            body = json.dumps({"staff_id": teacher.id, "subject_kind": "visitor",
+                               "category": "photographing", "occurred_at": "2026-11-24T10:00",
+                               "actions": ["asked_to_delete"]}).encode()
+            request = urllib.request.Request(url + "/api/v1/breaches", data=body, method="POST",
+                                             headers={"Content-Type": "application/json",
+                                                      "X-Kiosk-Client": "outbox",
+                                                      "Idempotency-Key": str(key),
+                                                      "Cookie": f"kiosk_session={session}"})
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status
+
+        keys = [uuid.uuid4() for _ in range(20)]
+        jobs = [(server.url, key) for key in keys for server in servers * 2]
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            statuses = list(pool.map(lambda job: send_breach(*job), jobs))
+    finally:
+        for server in servers:
+            server.stop()
+    assert set(statuses) == {201}
+    with servers[0].database():
+        assert sorted(b.client_uuid for b in Breach.select()) == sorted(keys)
+        assert DeletionRequest.select().count() == 20  # one each, not doubled
+        assert audit.verify_chain()[1] is None

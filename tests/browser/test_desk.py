@@ -1,0 +1,85 @@
+"""The head's desk in Chromium: the live preview and the changes, the roster pages, axe."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from kiosk import roster
+
+from ..helpers import PASSWORD, make_user
+from .conftest import TABLET
+
+
+def sign_in_head(page, server):
+    with server.database():
+        head = make_user("head", email="head@westacre.sch.uk")
+    page.goto(server.url + "/signin")
+    page.get_by_label("Email address").fill(head.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("link", name="Policy versions")).to_be_visible()
+
+
+def test_the_preview_and_the_changes_follow_the_text_as_it_is_typed(live_server, new_context,
+                                                                    assert_accessible):
+    page = new_context(**TABLET).new_page()
+    sign_in_head(page, live_server)
+    page.get_by_role("link", name="Policy versions").click()
+    expect(page.get_by_role("heading", name="Policy versions", level=1)).to_be_visible()
+    expect(page.get_by_text("No changes yet.")).to_be_visible()
+    assert_accessible(page)
+
+    text = page.get_by_label(re.compile("^Text"))
+    text.press("Control+End")
+    text.type("\n\n## Photographs at events\n\nParents may photograph their own child only.")
+    preview = page.locator("[data-preview]")
+    expect(preview.get_by_role("heading", name="Photographs at events", level=2)).to_be_visible()
+    changes = page.locator("[data-changes]")
+    expect(changes.get_by_text("## Photographs at events")).to_be_visible()
+    expect(changes.get_by_text("Parents may photograph their own child only.")).to_be_visible()
+    expect(changes.locator(".diff-added")).to_have_count(2)
+    # Script typed into the policy never runs in the preview.
+    text.type("\n\n<script>document.title = 'hacked'</script><img src=x onerror=alert(1)>")
+    expect(changes.locator(".diff-added")).to_have_count(3)
+    assert page.title() != "hacked" and preview.locator("script, img").count() == 0
+    assert_accessible(page)
+
+    page.get_by_label("Review due").fill("2027-09-30")
+    page.get_by_role("button", name="Publish as version 2").click()
+    expect(page.get_by_text("Published as version 2.")).to_be_visible()
+    page.goto(live_server.url + "/policy")
+    expect(page.get_by_role("heading", name="Photographs at events")).to_be_visible()
+    expect(page.get_by_text("Version 2 · Review due 30 September 2027")).to_be_visible()
+
+
+def test_the_roster_pages_and_a_personal_link_pass_axe(live_server, new_context, assert_accessible):
+    with live_server.database():
+        person = roster.add_person("Gina Governor", "gina@example.org", "governor")
+    page = new_context(**TABLET).new_page()
+    sign_in_head(page, live_server)
+    for link in ["Roster", "Who has not accepted", "Retention"]:
+        page.get_by_role("link", name="Home", exact=True).click()
+        page.get_by_role("link", name=link, exact=True).click()
+        assert_accessible(page)
+    page.get_by_role("link", name="Home", exact=True).click()
+    page.get_by_role("link", name="Roster", exact=True).click()
+    page.get_by_role("link", name="Import a CSV").click()
+    assert_accessible(page)
+    page.get_by_role("link", name="Home", exact=True).click()
+    page.get_by_role("link", name="Roster", exact=True).click()
+    page.get_by_role("link", name="Gina Governor").click()
+    expect(page.get_by_role("img", name=re.compile("QR code"))).to_be_visible()
+    assert_accessible(page)
+    visitor = new_context(viewport={"width": 390, "height": 844}).new_page()
+    visitor.goto(f"{live_server.url}/p/{person.token}")
+    expect(visitor.get_by_role("heading", name="Hello, Gina Governor")).to_be_visible()
+    assert_accessible(visitor)
+    visitor.get_by_role("link", name="I have read it: continue").click()
+    expect(visitor.get_by_label("Full name")).to_have_value("Gina Governor")
+    visitor.get_by_label("I have read and accept the policy").check()
+    visitor.get_by_role("button", name="Accept").click()
+    expect(visitor.get_by_role("heading", name="Thank you, Gina Governor")).to_be_visible()
+    visitor.goto(f"{live_server.url}/p/{person.token}")
+    expect(visitor.get_by_text("there is nothing more to do")).to_be_visible()
