@@ -197,16 +197,8 @@ def create_breach():
     form = BreachForm(formdata=fields, meta={"csrf": False})
     if not form.validate():
         return invalid(form)
-    actions = form.actions.data or []
-    details = breaches.BreachDetails(
-        client_uuid=form.client_uuid.data, subject_kind=form.subject_kind.data,
-        category=form.category_row, occurred_at=form.occurred_at.data,
-        subject_name=form.subject_name.data, acceptance=form.acceptance_row,
-        location=form.location.data, description=form.description.data,
-        actions=tuple(code for code in breaches.ACTIONS if code in actions),
-        flag_safeguarding=form.safeguarding.data, concerns_head=form.concerns_head.data)
     try:
-        breach, created = breaches.log_breach(current_user, details, request_hash)
+        breach, created = breaches.log_breach(current_user, form.details(), request_hash)
     except Conflict:
         return conflict()
     if created:
@@ -241,13 +233,8 @@ def create_deletion_request():
         if linked is None:
             return error(422, "invalid", "Please correct the details and send again.",
                          fields={"breach": "That breach was not found."})
-    details = deletions.DeletionDetails(
-        client_uuid=form.client_uuid.data, material=form.material.data,
-        material_location=form.material_location.data, asked_at=form.asked_at.data,
-        person_name=form.person_name.data, acceptance=form.acceptance_row, link=form.link.data,
-        due_by=form.due_by.data, breach=linked)
     try:
-        row, created = deletions.request_deletion(current_user, details, request_hash)
+        row, created = deletions.request_deletion(current_user, form.details(linked), request_hash)
     except Conflict:
         return conflict()
     return answer(deletion_answer(row), created)

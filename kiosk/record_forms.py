@@ -26,8 +26,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from .accounts import HEAD_MANAGED_ROLES
-from .breaches import ACTIONS, STATUSES, SUBJECT_KINDS
-from .deletions import LOCATIONS, MATERIALS, OUTCOMES
+from .breaches import ACTIONS, STATUSES, SUBJECT_KINDS, BreachDetails
+from .deletions import LOCATIONS, MATERIALS, OUTCOMES, DeletionDetails
 from .forms import clean_text, refuse_control_characters
 from .models import Acceptance, BreachCategory, utcnow
 from .retention import MAX_DAYS, MIN_DAYS
@@ -91,6 +91,20 @@ def not_in_the_future(form, field) -> None:
         raise ValidationError("That time is in the future.")
 
 
+def acceptance_from(field) -> Acceptance | None:
+    """The acceptance a hidden field names by its UUID (none if empty); a bad value is refused."""
+    if not field.data:
+        return None
+    try:
+        key = uuid.UUID(field.data)
+    except ValueError:
+        raise ValidationError(DAMAGED) from None
+    row = Acceptance.get_or_none(Acceptance.client_uuid == key)
+    if row is None:
+        raise ValidationError(DAMAGED)
+    return row
+
+
 class UUIDForm(FlaskForm):
     """A form carrying the UUID made when it was opened, so sending it twice records it once."""
 
@@ -109,6 +123,7 @@ class BreachForm(UUIDForm):
     subject_kind = HiddenField()
     category = HiddenField()
     acceptance = HiddenField()
+    asked_to_delete = HiddenField()  # the quick-save button's value
     subject_name = StringField("Their name, if known (optional)", filters=[clean_text], validators=[
         Optional(), Length(max=100, message="Please keep the name under 100 characters."),
         refuse_control_characters])
@@ -140,19 +155,25 @@ class BreachForm(UUIDForm):
                                   "again and choose another.")
 
     def validate_acceptance(self, field) -> None:
-        if not field.data:
-            return
-        try:
-            key = uuid.UUID(field.data)
-        except ValueError:
-            raise ValidationError(DAMAGED) from None
-        self.acceptance_row = Acceptance.get_or_none(Acceptance.client_uuid == key)
-        if self.acceptance_row is None:
-            raise ValidationError(DAMAGED)
+        self.acceptance_row = acceptance_from(field)
 
     def validate_actions(self, field) -> None:
         if any(code not in ACTIONS for code in field.data or []):
             raise ValidationError("Please choose from the listed actions.")
+
+    def details(self) -> BreachDetails:
+        """The validated form as the breach to log. The quick "Yes, they were asked to delete
+        it: save" button counts as that action."""
+        actions = set(self.actions.data or [])
+        if self.asked_to_delete.data == "yes":
+            actions.add("asked_to_delete")
+        return BreachDetails(
+            client_uuid=self.client_uuid.data, subject_kind=self.subject_kind.data,
+            category=self.category_row, occurred_at=self.occurred_at.data,
+            subject_name=self.subject_name.data, acceptance=self.acceptance_row,
+            location=self.location.data, description=self.description.data,
+            actions=tuple(code for code in ACTIONS if code in actions),
+            flag_safeguarding=self.safeguarding.data, concerns_head=self.concerns_head.data)
 
 
 class DeletionRequestForm(UUIDForm):
@@ -196,15 +217,15 @@ class DeletionRequestForm(UUIDForm):
             raise ValidationError("Please give the name of the person asked.")
 
     def validate_acceptance(self, field) -> None:
-        if not field.data:
-            return
-        try:
-            key = uuid.UUID(field.data)
-        except ValueError:
-            raise ValidationError(DAMAGED) from None
-        self.acceptance_row = Acceptance.get_or_none(Acceptance.client_uuid == key)
-        if self.acceptance_row is None:
-            raise ValidationError(DAMAGED)
+        self.acceptance_row = acceptance_from(field)
+
+    def details(self, breach) -> DeletionDetails:
+        """The validated form as the deletion request to record."""
+        return DeletionDetails(
+            client_uuid=self.client_uuid.data, material=self.material.data,
+            material_location=self.material_location.data, asked_at=self.asked_at.data,
+            person_name=self.person_name.data, acceptance=self.acceptance_row,
+            link=self.link.data, due_by=self.due_by.data, breach=breach)
 
     def validate_due_by(self, field) -> None:
         if field.data and self.asked_at.data and field.data < self.asked_at.data:

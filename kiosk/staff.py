@@ -102,18 +102,8 @@ def create_breach():
     """Save the breach (once, however often it is sent) and alert whoever must know."""
     form = BreachForm()
     if form.validate_on_submit():
-        actions = list(form.actions.data or [])
-        if request.form.get("asked_to_delete") == "yes" and "asked_to_delete" not in actions:
-            actions.append("asked_to_delete")
-        details = breaches.BreachDetails(
-            client_uuid=form.client_uuid.data, subject_kind=form.subject_kind.data,
-            category=form.category_row, occurred_at=form.occurred_at.data,
-            subject_name=form.subject_name.data, acceptance=form.acceptance_row,
-            location=form.location.data, description=form.description.data,
-            actions=tuple(code for code in breaches.ACTIONS if code in actions),
-            flag_safeguarding=form.safeguarding.data, concerns_head=form.concerns_head.data)
         try:
-            breach, created = breaches.log_breach(current_user, details,
+            breach, created = breaches.log_breach(current_user, form.details(),
                                                   form_fingerprint(request.form))
         except Conflict:
             form.form_errors.append("This form was already sent with other details. "
@@ -197,13 +187,8 @@ def new_deletion():
             form.acceptance.data = str(linked.acceptance.client_uuid) if linked.acceptance else ""
             form.material.data = linked.category.material or None
     elif form.validate_on_submit():
-        details = deletions.DeletionDetails(
-            client_uuid=form.client_uuid.data, material=form.material.data,
-            material_location=form.material_location.data, asked_at=form.asked_at.data,
-            person_name=form.person_name.data, acceptance=form.acceptance_row,
-            link=form.link.data, due_by=form.due_by.data, breach=linked)
         try:
-            created, _ = deletions.request_deletion(current_user, details,
+            created, _ = deletions.request_deletion(current_user, form.details(linked),
                                                     form_fingerprint(request.form))
         except Conflict:
             form.form_errors.append("This form was already sent with other details. "

@@ -6,7 +6,9 @@ import os
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
 
+from tests.helpers import PASSWORD
 from tests.live import LiveServer
 
 CHROMIUM = "/usr/bin/chromium"
@@ -62,3 +64,12 @@ def new_context(browser):
     yield make
     for context in contexts:
         context.close()
+
+
+def sign_in(page, server, email: str) -> None:
+    """Sign in through the real form and wait for the staff home."""
+    page.goto(server.url + "/signin")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("link", name="Log a breach")).to_be_visible()

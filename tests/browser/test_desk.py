@@ -8,18 +8,14 @@ from playwright.sync_api import expect
 
 from kiosk import roster
 
-from ..helpers import PASSWORD, make_user
-from .conftest import TABLET
+from ..helpers import make_user
+from .conftest import TABLET, sign_in
 
 
 def sign_in_head(page, server):
     with server.database():
         head = make_user("head", email="head@westacre.sch.uk")
-    page.goto(server.url + "/signin")
-    page.get_by_label("Email address").fill(head.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("link", name="Policy versions")).to_be_visible()
+    sign_in(page, server, head.email)
 
 
 def test_the_preview_and_the_changes_follow_the_text_as_it_is_typed(live_server, new_context,

@@ -15,7 +15,7 @@ from kiosk.models import Acceptance, Breach, BreachCategory, utcnow
 from tests.live import LiveServer
 
 from ..helpers import PASSWORD, make_policy, make_user
-from .conftest import TABLET
+from .conftest import TABLET, sign_in
 
 ENV = {"KIOSK_THANKS_SECONDS": "5", "KIOSK_UPDATE_CHECK_SECONDS": "5"}
 
@@ -161,14 +161,6 @@ def test_two_hundred_acceptances_queued_offline_all_arrive_within_ten_seconds(se
     assert len(arrived) == 200 and elapsed < 10
     assert len({a.full_name for a in arrived}) == 200
     expect(page.get_by_text("All sent")).to_be_visible(timeout=5_000)
-
-
-def sign_in(page, server, email):
-    page.goto(server.url + "/signin")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("link", name="Log a breach")).to_be_visible()
 
 
 def log_breach_offline(page):

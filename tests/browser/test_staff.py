@@ -8,16 +8,8 @@ from playwright.sync_api import expect
 
 from kiosk.models import Breach, DeletionRequest
 
-from ..helpers import PASSWORD, make_breach, make_user
-from .conftest import PHONE, TABLET
-
-
-def sign_in(page, server, email):
-    page.goto(server.url + "/signin")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("link", name="Log a breach")).to_be_visible()
+from ..helpers import make_breach, make_user
+from .conftest import PHONE, TABLET, sign_in
 
 
 def test_a_visitor_photographing_pupils_and_asked_to_delete_takes_four_taps(live_server, new_context,
