@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from markupsafe import Markup, escape
 from peewee import fn
 
-from . import audit, breaches, deletions
+from . import audit, breaches, deletions, roster
 from .acceptances import CHANNELS, ROLES
 from .models import (
     Acceptance,
@@ -34,10 +34,8 @@ from .models import (
 
 WEEKS = 12
 MONTHS = 12
-# The personal link is the third way in; the kiosk's own labels cover the other two.
-CHANNEL_LABELS: dict[str, str] = {"link": "Personal link", **CHANNELS}
-ROSTER_ROLES: dict[str, str] = {"pta": "PTA member", "volunteer": "Volunteer", "governor": "Governor",
-                                "staff": "Member of staff"}
+CHANNEL_LABELS = CHANNELS
+ROSTER_ROLES = roster.ROLES
 
 
 def clean_name(value: str) -> str:

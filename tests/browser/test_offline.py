@@ -176,15 +176,22 @@ def log_breach_offline(page):
     expect(page.get_by_text("1 record waiting to send")).to_be_visible()
 
 
-@pytest.mark.parametrize("session_expires", [False, True], ids=["signed-in", "session-expired"])
-def test_a_teacher_logs_a_breach_offline_and_it_arrives_later(server, new_context,
-                                                              assert_accessible, session_expires):
+@pytest.fixture
+def teacher_ipad(server, new_context):
+    """A teacher signed in on an iPad whose service worker is ready: (context, page, teacher)."""
     with server.database():
         teacher = make_user("staff", email="teacher@westacre.sch.uk", display_name="Teacher One")
     context = new_context(**TABLET)
     page = context.new_page()
     sign_in(page, server, teacher.email)
     controlled(page)
+    return context, page, teacher
+
+
+@pytest.mark.parametrize("session_expires", [False, True], ids=["signed-in", "session-expired"])
+def test_a_teacher_logs_a_breach_offline_and_it_arrives_later(server, teacher_ipad,
+                                                              assert_accessible, session_expires):
+    context, page, teacher = teacher_ipad
     context.set_offline(True)
     log_breach_offline(page)
     assert_accessible(page)
@@ -206,13 +213,8 @@ def test_a_teacher_logs_a_breach_offline_and_it_arrives_later(server, new_contex
     assert breach.action_codes == ["asked_to_delete"]
 
 
-def test_signing_out_with_records_waiting_warns_first(server, new_context):
-    with server.database():
-        teacher = make_user("staff", email="teacher@westacre.sch.uk", display_name="Teacher One")
-    context = new_context(**TABLET)
-    page = context.new_page()
-    sign_in(page, server, teacher.email)
-    controlled(page)
+def test_signing_out_with_records_waiting_warns_first(server, teacher_ipad):
+    _context, page, teacher = teacher_ipad
     page.evaluate(f"""KioskOutbox.add({{id: crypto.randomUUID(), kind: 'breach', staffId: '{teacher.id}',
         url: '/api/v1/breaches', body: {{}}, state: 'waiting'}})""")
     page.get_by_role("button", name="Sign out").click()
@@ -225,13 +227,8 @@ def test_signing_out_with_records_waiting_warns_first(server, new_context):
     expect(page.get_by_role("heading", name="Staff sign in")).to_be_visible()
 
 
-def test_an_entry_the_server_refuses_stays_visible_as_needing_attention(server, new_context):
-    with server.database():
-        teacher = make_user("staff", email="teacher@westacre.sch.uk", display_name="Teacher One")
-    context = new_context(**TABLET)
-    page = context.new_page()
-    sign_in(page, server, teacher.email)
-    controlled(page)
+def test_an_entry_the_server_refuses_stays_visible_as_needing_attention(server, teacher_ipad):
+    context, page, _teacher = teacher_ipad
     context.set_offline(True)
     log_breach_offline(page)
     with server.database():  # meanwhile the head retires that category
@@ -412,13 +409,8 @@ def test_another_teachers_record_waits_for_them_and_the_shell_forgets_who_signed
     assert [b.reporter_id for b in rows(server, Breach)] == [first.id, first.id]
 
 
-def test_a_deletion_request_can_be_recorded_offline(server, new_context):
-    with server.database():
-        teacher = make_user("staff", email="teacher@westacre.sch.uk", display_name="Teacher One")
-    context = new_context(**TABLET)
-    page = context.new_page()
-    sign_in(page, server, teacher.email)
-    controlled(page)
+def test_a_deletion_request_can_be_recorded_offline(server, teacher_ipad):
+    context, page, teacher = teacher_ipad
     context.set_offline(True)
     page.get_by_role("link", name="Someone was asked to delete material").click()
     form = page.locator("#deletion")
