@@ -424,3 +424,31 @@ def test_a_deletion_request_can_be_recorded_offline(server, teacher_ipad):
     from kiosk.models import DeletionRequest
     [request] = wait_for_rows(server, DeletionRequest, 1)
     assert request.person_name == "Pat Parent" and request.asked_by_id == teacher.id
+
+
+def queue_acceptance_quietly(page, name: str) -> None:
+    """Put an entry in the outbox without any of the page's own triggers firing."""
+    page.evaluate(f"""() => KioskOutbox.add({{id: crypto.randomUUID(), kind: 'acceptance',
+        url: '/api/v1/acceptances', body: {{full_name: '{name}', role: 'visitor', accept: true,
+        policy_version: '1', channel: 'kiosk', accepted_at: new Date().toISOString()}}}})""")
+
+
+def test_records_waiting_are_retried_on_a_timer(server, new_context):
+    page = new_context(**TABLET).new_page()
+    page.goto(server.url + "/")
+    expect(page.get_by_text("All sent")).to_be_visible()
+    queue_acceptance_quietly(page, "Timer Visitor")
+    time.sleep(2)
+    assert rows(server, Acceptance) == []
+    [row] = wait_for_rows(server, Acceptance, 1, timeout=25)  # the page retries every 20 s
+    assert row.full_name == "Timer Visitor"
+
+
+def test_the_service_worker_sends_on_a_background_sync(server, new_context):
+    page = new_context(**TABLET).new_page()
+    page.goto(server.url + "/")
+    controlled(page)
+    queue_acceptance_quietly(page, "Synced Visitor")
+    page.evaluate("() => navigator.serviceWorker.ready.then(r => r.sync.register('outbox'))")
+    [row] = wait_for_rows(server, Acceptance, 1, timeout=10)  # well before the page's timer
+    assert row.full_name == "Synced Visitor"
