@@ -72,6 +72,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.before_request(_connect_db)
     app.teardown_appcontext(_close_db)
 
+    app.before_request(admin.allow_large_forms)
     csrf.init_app(app)
     auth.limiter.init_app(app)
     access.init_app(app)

@@ -267,19 +267,21 @@ def audit_log():
 # Policy versions (head) --------------------------------------------------------------------------
 
 LARGE_FORM_BYTES = 2 * 1024 * 1024  # a whole policy, or a roster spreadsheet
+LARGE_FORM_ENDPOINTS = {"admin.policy", "admin.policy_preview", "admin.roster_import"}
 
 
-def allow_large_form() -> None:
-    """The head's policy text and roster files may be larger than a visitor's form."""
-    request.max_content_length = LARGE_FORM_BYTES
-    request.max_form_memory_size = LARGE_FORM_BYTES
+def allow_large_forms() -> None:
+    """The head's policy text and roster files may be larger than a visitor's form. Registered
+    before the CSRF check, which is the first to read a form."""
+    if request.endpoint in LARGE_FORM_ENDPOINTS:
+        request.max_content_length = LARGE_FORM_BYTES
+        request.max_form_memory_size = LARGE_FORM_BYTES
 
 
 @bp.route("/policy", methods=["GET", "POST"])
 @role_required("head")
 def policy():
     """Draft the next version with a preview and the changes against the current one; publish."""
-    allow_large_form()
     # Stored values fill the form only when it is opened: a post must carry every field itself.
     form = PolicyDraftForm(obj=policies.current_draft()) if request.method == "GET" else PolicyDraftForm()
     current = PolicyVersion.current()
@@ -309,7 +311,6 @@ def policy():
 @role_required("head")
 def policy_preview():
     """The live preview: sanitised HTML and the changes, for the draft as typed so far."""
-    allow_large_form()
     body = policies.clean_draft_body(request.form.get("body", ""))
     current = PolicyVersion.current()
     changes = policies.diff(current.body if current else "", body)
@@ -341,7 +342,6 @@ def roster_people():
 @role_required("head")
 def roster_import():
     """Upload a CSV, see every row's outcome or problem, then confirm."""
-    allow_large_form()
     form = RosterImportForm()
     rows, problem = None, None
     if form.validate_on_submit():
@@ -401,6 +401,15 @@ def roster_active(person_id: int):
     return redirect(url_for("admin.roster_people"), code=303)
 
 
+@bp.post("/roster/<int(max=2147483647):person_id>/new-link")
+@role_required("head")
+def roster_new_link(person_id: int):
+    """Give someone a new personal link; the old one stops working at once."""
+    person = roster.new_link(_roster_person(person_id))
+    flash(f"{person.full_name} has a new personal link. The old one no longer works.")
+    return redirect(url_for("admin.roster_person", person_id=person.id), code=303)
+
+
 @bp.get("/roster/outstanding")
 @role_required("head")
 def roster_outstanding():
@@ -431,9 +440,12 @@ def roster_remind():
 # Retention (head) --------------------------------------------------------------------------------
 
 @bp.route("/retention", methods=["GET", "POST"])
-@role_required("head")
+@role_required("head", "chair")
 def retention_settings():
-    """How long each kind of record is kept, and the safeguarding records due for review."""
+    """How long each kind of record is kept (the head), and the safeguarding records due for
+    review (the head; the chair for concerns about the head)."""
+    if request.method == "POST" and current_user.role != "head":
+        abort(403)
     form = RetentionForm(data=retention.all_settings()) if request.method == "GET" else RetentionForm()
     if form.validate_on_submit():
         for kind in retention.KINDS:
@@ -442,16 +454,17 @@ def retention_settings():
         flash("Retention settings saved.")
         return redirect(url_for("admin.retention_settings"), code=303)
     return render_template("admin/retention.html", form=form, kinds=retention.KINDS,
-                           review=retention.due_for_review(), kinds_of_person=breaches.SUBJECT_KINDS), (
+                           review=retention.due_for_review(current_user),
+                           kinds_of_person=breaches.SUBJECT_KINDS), (
         422 if request.method == "POST" else 200)
 
 
 @bp.post("/retention/<public_id>")
-@role_required("head")
+@role_required("head", "chair")
 def retention_decision(public_id: str):
     """Keep a safeguarding record for longer, or delete it."""
     record = find_visible(Breach, current_user, public_id)
-    if record is None or record not in retention.due_for_review():
+    if record is None or record not in retention.due_for_review(current_user):
         abort(404)
     decision = request.form.get("decision")
     if decision == "delete":

@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_login import current_user
-from peewee import PostgresqlDatabase
 
-from .models import AuditEvent, Breach, DeletionRequest, StaffUser, db, utcnow
+from .models import AuditEvent, Breach, DeletionRequest, StaffUser, db, serialize, utcnow
 
 GENESIS = "0" * 64
 # Any number will do; it only has to be the same in every process (PostgreSQL advisory lock).
@@ -54,8 +53,7 @@ def record(action: str, *, kind: str = "", record_id: object = "", actor: StaffU
     actor = actor or _acting_user()
     label = actor_label if actor_label is not None else (actor.email if actor else "")
     with db.atomic():
-        if isinstance(db.obj, PostgresqlDatabase):
-            db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_CHAIN_LOCK,))
+        serialize(_CHAIN_LOCK)
         last = AuditEvent.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).first()
         event = AuditEvent(
             at=utcnow(), actor=actor, actor_label=label, action=action, record_kind=kind,

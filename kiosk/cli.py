@@ -78,7 +78,7 @@ def purge_command(dry_run: bool) -> None:
             click.echo(f"{retention.KINDS[kind][0]}: {count} would be removed")
         for breach in plan.breaches:
             click.echo(f"  breach {breach.public_id} logged {breach.created_at:%Y-%m-%d}")
-        review = retention.due_for_review()
+        review = retention.due_for_review_by_anyone()
         if review:
             click.echo(f"{len(review)} safeguarding or restricted record(s) are due for the head's "
                        "review (never removed automatically).")

@@ -34,10 +34,14 @@ def clean_text(value: str | None) -> str:
     return " ".join(unicodedata.normalize("NFC", value).split(" ")).strip()
 
 
+def has_control_characters(value: str) -> bool:
+    """Control characters (tabs, new lines, NUL, DEL) or direction overrides in one-line text."""
+    return any(unicodedata.category(ch) == "Cc" for ch in value) or bool(_BIDI_CONTROLS.search(value))
+
+
 def refuse_control_characters(form, field) -> None:
-    """Refuse control characters (tabs, new lines, NUL, direction overrides) in one-line text."""
-    value = field.data or ""
-    if any(unicodedata.category(ch) == "Cc" for ch in value) or _BIDI_CONTROLS.search(value):
+    """Refuse control characters and direction overrides in one-line text."""
+    if has_control_characters(field.data or ""):
         raise ValidationError("Please use letters, numbers and punctuation only.")
 
 

@@ -16,6 +16,7 @@ from peewee import (
     ForeignKeyField,
     IntegerField,
     Model,
+    PostgresqlDatabase,
     TextField,
     UUIDField,
 )
@@ -34,6 +35,13 @@ SQLITE_PRAGMAS = {
     "busy_timeout": 10_000,
     "synchronous": "full",
 }
+
+
+def serialize(lock_id: int) -> None:
+    """Inside a transaction, wait for any other transaction holding the same lock. SQLite's
+    transactions already begin IMMEDIATE (one writer at a time); PostgreSQL needs a lock."""
+    if isinstance(db.obj, PostgresqlDatabase):
+        db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (lock_id,))
 
 
 def utcnow() -> dt.datetime:

@@ -18,7 +18,7 @@ from markdown_it import MarkdownIt
 from peewee import DatabaseError
 
 from . import audit
-from .models import PolicyDraft, PolicyVersion, db, utcnow
+from .models import PolicyDraft, PolicyVersion, db, serialize, utcnow
 
 DEFAULT_POLICY = Path(__file__).parent / "content" / "westacre-social-media-and-mobile-phone-policy.md"
 
@@ -172,19 +172,23 @@ def diff(old: str, new: str) -> list[DiffLine]:
     return lines
 
 
+_PUBLISH_LOCK = 730_503
+
+
 class PublishError(ValueError):
     """The draft cannot be published as it is; the message says why."""
 
 
 def publish(draft: PolicyDraft) -> PolicyVersion:
     """Publish the draft as the next version; acceptances of older versions stay as they were."""
-    current = PolicyVersion.current()
     if not draft.title.strip() or not draft.body.strip():
         raise PublishError("The new version needs a title and some text.")
     new_hash = content_hash(draft.title, draft.body)
-    if current is not None and current.content_hash == new_hash:
-        raise PublishError("The text is the same as the current version: nothing to publish.")
-    with db.atomic():
+    with db.atomic():  # the next number is read inside the transaction: two publishes queue
+        serialize(_PUBLISH_LOCK)
+        current = PolicyVersion.current()
+        if current is not None and current.content_hash == new_hash:
+            raise PublishError("The text is the same as the current version: nothing to publish.")
         version = PolicyVersion.create(
             number=(current.number + 1) if current else 1, title=draft.title,
             school=current.school if current else school_name(), body=draft.body,

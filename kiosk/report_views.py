@@ -3,6 +3,7 @@ of acceptance, and the head's subject access download."""
 
 from __future__ import annotations
 
+import re
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -30,7 +31,10 @@ def _roster_person() -> RosterPerson | None:
     """The roster entry named by ?person=, if any; a number that matches nobody is a 404."""
     if "person" not in request.args:
         return None
-    person = RosterPerson.get_or_none(RosterPerson.id == request.args.get("person", 0, type=int))
+    raw = request.args.get("person", "")
+    if not re.fullmatch(r"[0-9]{1,9}", raw):
+        abort(404)
+    person = RosterPerson.get_or_none(RosterPerson.id == int(raw))
     if person is None:
         abort(404)
     return person

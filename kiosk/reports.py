@@ -507,6 +507,12 @@ def subject_entries(records: SubjectRecords, zone: ZoneInfo) -> list[tuple[str, 
     return entries
 
 
+# Said in every download, so whoever answers the request knows what to review by hand.
+NOT_INCLUDED = ("Staff triage notes, the history of each record and LADO referral details are "
+                "not included: the school reviews them by hand before disclosing any of them. "
+                "Names of staff who logged or handled a record are left out as other people's data.")
+
+
 def subject_access_json(records: SubjectRecords, school: str, zone: ZoneInfo) -> Download:
     """Every record about the person as one JSON document; audited with counts, never the name."""
     groups: dict[str, list[dict[str, object]]] = {
@@ -518,6 +524,7 @@ def subject_access_json(records: SubjectRecords, school: str, zone: ZoneInfo) ->
         "acceptances": groups["acceptance"], "breaches": groups["breach"],
         "deletion_requests": groups["deletion_request"], "roster_entries": groups["roster_entry"],
         "reminders": groups["reminder"],
+        "not_included": NOT_INCLUDED,
     }
     audit.record("subject_access.downloaded", kind="subject_access", format="json", **records.counts)
     body = json.dumps(document, indent=2, ensure_ascii=False)

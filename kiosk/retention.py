@@ -7,6 +7,7 @@ are listed for the head, who keeps them for longer or deletes them.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,8 +20,10 @@ from .models import (
     Breach,
     DeletionRequest,
     LadoReferral,
+    PolicyVersion,
     RecordUpdate,
     RetentionSetting,
+    StaffUser,
     db,
     utcnow,
 )
@@ -94,6 +97,12 @@ def plan_purge(now: dt.datetime | None = None) -> PurgePlan:
             if b.acceptance_id and b.id not in going_breaches}
     held |= {r.acceptance_id for r in DeletionRequest.select(DeletionRequest.acceptance, DeletionRequest.id)
              if r.acceptance_id and r.id not in going_requests}
+    # A roster person's acceptance of the current version is their evidence: it stays however
+    # short the retention period, or they would be asked to accept again.
+    current = PolicyVersion.current()
+    if current is not None:
+        held |= {a.id for a in Acceptance.select(Acceptance.id).where(
+            Acceptance.policy_version == current, Acceptance.roster_person.is_null(False))}
     for kind, is_roster in (("visitor_acceptances", False), ("roster_acceptances", True)):
         query = Acceptance.select().where(
             Acceptance.accepted_at < _cutoff(kind, now),
@@ -124,14 +133,23 @@ def purge(now: dt.datetime | None = None) -> dict[str, int]:
 
 # Safeguarding and restricted records: the head decides ---------------------------------------------
 
-def due_for_review(now: dt.datetime | None = None) -> list[Breach]:
-    """Safeguarding or restricted breaches past the breach retention period and not kept on."""
+def due_for_review(user: StaffUser, now: dt.datetime | None = None) -> list[Breach]:
+    """Safeguarding or restricted breaches past the breach retention period and not kept on,
+    among those this user may see (the chair decides about concerns about the head)."""
     now = now or utcnow()
-    return list(Breach.select().where(
+    return list(Breach.visible_to(user).where(
         Breach.safeguarding | Breach.restricted,
         Breach.created_at < _cutoff("breaches", now),
         Breach.keep_until.is_null() | (Breach.keep_until < now),
     ).order_by(Breach.created_at))
+
+
+def due_for_review_by_anyone(now: dt.datetime | None = None) -> list[Breach]:
+    """All of them, head's and chair's, for the purge command's summary (counts only)."""
+    now = now or utcnow()
+    return list(Breach.select().where(
+        Breach.safeguarding | Breach.restricted, Breach.created_at < _cutoff("breaches", now),
+        Breach.keep_until.is_null() | (Breach.keep_until < now)))
 
 
 def keep(breach: Breach, years: int) -> None:
@@ -170,9 +188,12 @@ def backup_sqlite(target: Path) -> int:
     if not isinstance(database, SqliteDatabase):
         raise BackupError("This command backs up SQLite. For PostgreSQL use pg_dump "
                           "(see the README).")
-    if target.exists():
-        raise BackupError(f"{target} already exists; choose a new file name.")
     target.parent.mkdir(parents=True, exist_ok=True)
+    # Created here, owner-only (it is full of personal data), and never over an existing file.
+    try:
+        os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        raise BackupError(f"{target} already exists; choose a new file name.") from None
     copy = sqlite3.connect(target)
     pages = 0
 

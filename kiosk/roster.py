@@ -15,7 +15,17 @@ from flask import current_app, url_for
 from peewee import JOIN, fn
 
 from . import audit, mail
-from .models import Acceptance, PolicyVersion, Reminder, RosterPerson, StaffUser, db, utcnow
+from .forms import clean_text, has_control_characters
+from .models import (
+    Acceptance,
+    PolicyVersion,
+    Reminder,
+    RosterPerson,
+    StaffUser,
+    db,
+    serialize,
+    utcnow,
+)
 
 ROLES: dict[str, str] = {
     "pta": "PTA member",
@@ -27,6 +37,7 @@ ROLES: dict[str, str] = {
 ROLE_WORDS = {"pta": "pta", "pta member": "pta", "volunteer": "volunteer", "governor": "governor",
               "staff": "staff", "member of staff": "staff", "employee": "staff"}
 MAX_IMPORT_ROWS = 2000
+_REMINDER_LOCK = 730_502  # any number, the same in every process
 
 
 class RosterError(ValueError):
@@ -51,6 +62,14 @@ def clean_email(raw: str) -> str:
         return validate_email(raw.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError:
         raise RosterError("That is not an email address.") from None
+
+
+def new_link(person: RosterPerson) -> RosterPerson:
+    """Replace a person's personal link (one that was shared or lost stops working)."""
+    with db.atomic():
+        RosterPerson.update(token=new_token()).where(RosterPerson.id == person.id).execute()
+        audit.record("roster.new_link", kind="roster_person", record_id=person.id)
+    return RosterPerson.get_by_id(person.id)
 
 
 def add_person(full_name: str, email: str, role: str) -> RosterPerson:
@@ -90,8 +109,10 @@ class ImportRow:
 
 def parse_import(text: str) -> list[ImportRow]:
     """Read a CSV with columns name, email, role (a header row is expected); check every row."""
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
-    rows = list(reader)
+    try:
+        rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    except csv.Error:
+        raise RosterError("The file could not be read as CSV. Please save it as CSV UTF-8.") from None
     if not rows:
         raise RosterError("The file is empty.")
     header = [cell.strip().lower() for cell in rows[0]]
@@ -108,11 +129,11 @@ def parse_import(text: str) -> list[ImportRow]:
             continue
         value = {name: cells[index].strip() if index < len(cells) else ""
                  for name, index in columns.items()}
-        row = ImportRow(line=line, full_name=" ".join(value["name"].split()), email=value["email"],
+        row = ImportRow(line=line, full_name=clean_text(value["name"]), email=value["email"],
                         role=ROLE_WORDS.get(value["role"].lower(), ""))
         if not 2 <= len(row.full_name) <= 100:
             row.errors.append("The name must be between 2 and 100 characters.")
-        if any(ord(ch) < 32 for ch in row.full_name):
+        if has_control_characters(value["name"]):
             row.errors.append("The name has characters that cannot be used.")
         try:
             row.email = clean_email(row.email)
@@ -207,8 +228,14 @@ def send_reminders(sender: StaffUser, role: str | None = None) -> tuple[int, int
     if not mail.configured():
         raise RosterError("No mail server is set up (KIOSK_SMTP_HOST), so reminders cannot be sent.")
     current = PolicyVersion.current()
-    entries = outstanding(role)
-    due = [entry for entry in entries if can_remind(entry)]
+    # Claim the reminders first, in one transaction (SQLite's is IMMEDIATE): a second request at
+    # the same moment waits, then finds them claimed, so nobody gets two emails.
+    with db.atomic():
+        serialize(_REMINDER_LOCK)
+        entries = outstanding(role)
+        due = [entry for entry in entries if can_remind(entry)]
+        claims = {entry.person.id: Reminder.create(person=entry.person, policy_version=current,
+                                                   sent_by=sender) for entry in due}
     sent = failed = 0
     try:
         with mail.connection() as smtp:
@@ -217,12 +244,14 @@ def send_reminders(sender: StaffUser, role: str | None = None) -> tuple[int, int
                     smtp.send_message(_reminder_message(entry.person, current))
                 except smtplib.SMTPException as error:
                     current_app.logger.error("Reminder to %s failed: %s", entry.person.id, error)
+                    claims[entry.person.id].delete_instance()
                     failed += 1
                     continue
-                Reminder.create(person=entry.person, policy_version=current, sent_by=sender)
                 sent += 1
     except (OSError, smtplib.SMTPException) as error:
         current_app.logger.error("Could not reach the mail server: %s", error)
+        unsent = [claim.id for person_id, claim in claims.items()][sent + failed:]
+        Reminder.delete().where(Reminder.id.in_(unsent)).execute()
         failed = len(due) - sent
     audit.record("roster.reminded", kind="roster_person", sent=sent,
                  skipped=len(entries) - len(due), failed=failed)

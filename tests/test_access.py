@@ -125,9 +125,11 @@ MATRIX = [
     ("admin.roster_active", "POST", "/admin/roster/{person}/active", {**HEAD_PAGE, "head": 303}),
     ("admin.roster_outstanding", "GET", "/admin/roster/outstanding", HEAD_PAGE),
     ("admin.roster_remind", "POST", "/admin/roster/remind", {**HEAD_PAGE, "head": 303}),
-    ("admin.retention_settings", "GET", "/admin/retention", HEAD_PAGE),
+    ("admin.roster_new_link", "POST", "/admin/roster/{person}/new-link", {**HEAD_PAGE, "head": 303}),
+    ("admin.retention_settings", "GET", "/admin/retention", {**HEAD_PAGE, "chair": 200}),
     ("admin.retention_settings", "POST", "/admin/retention", {**HEAD_PAGE, "head": 422}),
-    ("admin.retention_decision", "POST", "/admin/retention/{restricted}", {**HEAD_PAGE, "head": 404}),
+    ("admin.retention_decision", "POST", "/admin/retention/{restricted}",
+     {**HEAD_PAGE, "head": 404, "chair": 404}),
     # The API: JSON with our header and a fresh Idempotency-Key; the body is empty, so whoever
     # is let in gets 422 for the missing fields.
     ("api.create_acceptance", "POST", "/api/v1/acceptances", everyone(422)),

@@ -365,3 +365,124 @@ def test_backup_on_postgresql_points_to_pg_dump(postgres_url, tmp_path):
     result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "x.sqlite3")])
     assert result.exit_code != 0 and "pg_dump" in result.output
     db.close()
+
+
+# Found in review -------------------------------------------------------------------------------
+
+def test_a_large_roster_file_and_a_long_policy_are_accepted(app, client, head):
+    sign_in_as(client, head)
+    big = "name,email,role\n" + "".join(f"Person Number{n},p{n}@example.org,volunteer\n"
+                                         for n in range(1500))
+    assert len(big) > 64 * 1024
+    response = upload(client, big)
+    assert response.status_code == 200
+    assert response.get_data(as_text=True).count("Will be added") == 1500
+    fields = form_page(client, "/admin/policy")
+    long_body = "## Long\n\n" + ("A sentence of the policy. " * 3500)  # 91 kB: over 64 KiB
+    response = client.post("/admin/policy", data={**fields, "title": "Long", "body": long_body,
+                                                  "action": "save"})
+    assert response.status_code == 303
+
+
+def test_a_file_that_is_not_csv_is_refused_not_a_500(client, head):
+    sign_in_as(client, head)
+    response = upload(client, "name,email,role\n" + "x" * 200_000 + ",a@b.org,volunteer\n")
+    assert response.status_code == 422
+    assert "could not be read as CSV" in response.get_data(as_text=True)
+
+
+def test_an_imported_name_with_a_direction_override_is_refused(client, head):
+    sign_in_as(client, head)
+    html = upload(client, "name,email,role\nAnn\u202eEvil,ann@example.org,volunteer\n").get_data(
+        as_text=True)
+    assert "The name has characters that cannot be used." in html
+
+
+def test_a_personal_link_can_be_replaced_and_the_old_one_stops_working(app, client, head):
+    with app.app_context():
+        person = roster.add_person("Lost Link", "lost@example.org", "volunteer")
+    sign_in_as(client, head)
+    fields = {"csrf_token": hidden_fields(client.get("/admin/roster").get_data(as_text=True))["csrf_token"]}
+    assert client.post(f"/admin/roster/{person.id}/new-link", data=fields).status_code == 303
+    with app.app_context():
+        fresh = RosterPerson.get_by_id(person.id)
+        assert fresh.token != person.token
+        assert AuditEvent.get(AuditEvent.action == "roster.new_link").record_id == str(person.id)
+    assert client.get(f"/p/{person.token}").status_code == 404
+    assert client.get(f"/p/{fresh.token}").status_code == 200
+
+
+def test_two_reminder_requests_at_once_send_one_email(app, head, smtp_server):
+    import threading
+
+    controller, inbox = smtp_server
+    app.config.update(KIOSK_SMTP_HOST="127.0.0.1", KIOSK_SMTP_PORT=controller.port,
+                      KIOSK_SMTP_STARTTLS=False)
+    with app.app_context():
+        roster.add_person("Only Once", "once@example.org", "volunteer")
+    clients = [app.test_client() for _ in range(2)]
+    tokens = []
+    for browser in clients:
+        sign_in_as(browser, head)
+        tokens.append(hidden_fields(browser.get("/admin/roster").get_data(as_text=True))["csrf_token"])
+    threads = [threading.Thread(target=browser.post, args=("/admin/roster/remind",),
+                                kwargs={"data": {"csrf_token": token}})
+               for browser, token in zip(clients, tokens, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(inbox.messages) == 1
+    with app.app_context():
+        assert Reminder.select().count() == 1
+
+
+def test_a_failed_reminder_is_not_counted_as_sent(app, client, head):
+    from .postgres import free_port
+
+    app.config.update(KIOSK_SMTP_HOST="127.0.0.1", KIOSK_SMTP_PORT=free_port(), KIOSK_SMTP_STARTTLS=False)
+    with app.app_context():
+        roster.add_person("Not Reached", "nr@example.org", "volunteer")
+    sign_in_as(client, head)
+    fields = {"csrf_token": hidden_fields(client.get("/admin/roster").get_data(as_text=True))["csrf_token"]}
+    html = client.post("/admin/roster/remind", data=fields, follow_redirects=True).get_data(as_text=True)
+    assert "Reminders sent: 0" in html and "Could not be sent: 1" in html
+    with app.app_context():
+        assert Reminder.select().count() == 0
+
+
+def test_concerns_about_the_head_are_reviewed_by_the_chair_not_listed_for_the_head(app, client, head,
+                                                                                  chair, teacher):
+    with app.app_context():
+        about_head = make_breach(teacher, subject_kind="staff", category="pupil_contact",
+                                 concerns_head=True)
+        Breach.update(created_at=old(2500)).where(Breach.id == about_head.id).execute()
+    sign_in_as(client, head)
+    assert str(about_head.public_id) not in client.get("/admin/retention").get_data(as_text=True)
+    sign_in_as(client, chair)
+    html = client.get("/admin/retention").get_data(as_text=True)
+    assert str(about_head.public_id) in html and "How long records are kept" in html
+    assert 'name="breaches"' not in html  # the settings are the head's
+    fields = {"csrf_token": hidden_fields(html)["csrf_token"]}
+    client.post(f"/admin/retention/{about_head.public_id}", data={**fields, "decision": "6"})
+    with app.app_context():
+        assert Breach.get_by_id(about_head.id).keep_until > utcnow()
+
+
+def test_purge_keeps_a_roster_persons_acceptance_of_the_current_version(app, runner):
+    with app.app_context():
+        person = roster.add_person("Still Current", "sc@example.org", "pta")
+        make_acceptance(full_name="Still Current", roster_person=person, accepted_at=old(100))
+        retention.set_days("roster_acceptances", 30)
+    runner.invoke(args=["purge"])
+    with app.app_context():
+        assert Acceptance.select().where(Acceptance.roster_person == person.id).count() == 1
+        assert [e.person.id for e in roster.outstanding()] == []
+
+
+def test_a_backup_file_is_readable_by_its_owner_only(app, runner, tmp_path):
+    import stat
+
+    target = tmp_path / "kiosk-backup.sqlite3"
+    assert runner.invoke(args=["backup", str(target)]).exit_code == 0
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600

@@ -503,3 +503,10 @@ def test_the_dsl_cannot_make_a_subject_access_download(app, client, dsl, subject
     assert get(client, "/admin/reports/subject-access.csv?name=Ann+Visitor").status_code == 403
     assert "Subject access request" not in get(client, "/admin/reports/").body
     assert audit_rows(app, "subject_access.downloaded") == []
+
+
+@pytest.mark.parametrize("path", ["/admin/reports/evidence", "/admin/reports/subject-access",
+                                  "/admin/reports/subject-access.json"])
+def test_a_huge_roster_number_is_a_404_not_a_500(client, head, path):
+    sign_in_as(client, head)
+    assert client.get(f"{path}?person=99999999999999999999999").status_code == 404
