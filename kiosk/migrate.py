@@ -20,7 +20,3 @@ def router() -> Router:
 def migrate_database() -> list[str]:
     """Apply every migration not yet applied, in order; return the names applied. Never drops."""
     return router().run()
-
-
-def pending_migrations() -> list[str]:
-    return list(router().diff)
