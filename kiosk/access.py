@@ -6,7 +6,7 @@ import functools
 import uuid
 from collections.abc import Callable
 
-from flask import Flask, current_app, flash, jsonify, redirect, request, session, url_for
+from flask import Flask, abort, current_app, flash, jsonify, redirect, request, session, url_for
 from flask_login import LoginManager, current_user, logout_user
 
 from . import audit
@@ -111,6 +111,14 @@ def find_visible(model, user: StaffUser, public_id: str):
     record = model.visible_to(user).where(model.public_id == key).first()
     if record is None and model.select().where(model.public_id == key).exists():
         audit.record("access.refused", kind=model._meta.table_name, record_id=key)
+    return record
+
+
+def visible_or_404(model, user: StaffUser, public_id: str):
+    """find_visible, or a 404 that looks the same whether the record is missing or not theirs."""
+    record = find_visible(model, user, public_id)
+    if record is None:
+        abort(404)
     return record
 
 

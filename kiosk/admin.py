@@ -18,7 +18,7 @@ from flask_login import current_user
 from peewee import fn
 
 from . import accounts, audit, breaches, deletions, policies, retention, roster
-from .access import LEADS, find_visible, role_required
+from .access import LEADS, find_visible, role_required, visible_or_404
 from .accounts import ROLE_LABELS
 from .audit import verify_chain
 from .models import (
@@ -77,18 +77,13 @@ def chair_home():
     return redirect(url_for("admin.concerns", status="all"))
 
 
-def _triage_target(public_id: str) -> Breach:
-    record = find_visible(Breach, current_user, public_id)
-    if record is None:
-        abort(404)
-    return record
 
 
 @bp.post("/breaches/<public_id>/status")
 @role_required(*TRIAGE_ROLES)
 def breach_status(public_id: str):
     """Open, in review or closed; closing needs an outcome note."""
-    record = _triage_target(public_id)
+    record = visible_or_404(Breach, current_user, public_id)
     form = StatusForm()
     if form.validate_on_submit():
         try:
@@ -105,7 +100,7 @@ def breach_status(public_id: str):
 @role_required(*TRIAGE_ROLES)
 def breach_note(public_id: str):
     """Add a note or an action; the history keeps everything."""
-    record = _triage_target(public_id)
+    record = visible_or_404(Breach, current_user, public_id)
     form = NoteForm()
     if form.validate_on_submit():
         breaches.add_note(record, current_user, form.kind.data, form.text.data)
@@ -118,7 +113,7 @@ def breach_note(public_id: str):
 @role_required("head", "chair")
 def breach_lado(public_id: str):
     """The LADO referral of a restricted concern."""
-    record = _triage_target(public_id)
+    record = visible_or_404(Breach, current_user, public_id)
     if not record.restricted:
         abort(404)
     form = LadoForm()

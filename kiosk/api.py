@@ -14,7 +14,7 @@ import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, abort, jsonify, make_response, request
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
@@ -171,32 +171,32 @@ def _device_time(value: str | None) -> dt.datetime | None:
 
 # Staff records -----------------------------------------------------------------------------------
 
-def _staff_fields() -> tuple[MultiDict | None, tuple | None]:
-    """The body, if it was written by the member of staff signed in now."""
+def staff_submission(model, form_class, describe):
+    """A staff record's JSON, checked in order: written by the member of staff signed in now;
+    a replay (answered as before, even if what it refers to has changed); then validated.
+    Returns (form, request_hash); anything else ends the request with its answer."""
     fields = json_fields()
     if fields is None:
-        return None, error(400, "not_an_object", "Send a JSON object.")
+        abort(make_response(error(400, "not_an_object", "Send a JSON object.")))
     if fields.get("staff_id") != str(current_user.id):
-        return None, error(409, "other_user", "This was written by another member of staff; it "
-                                              "will be sent when they sign in.")
+        abort(make_response(error(409, "other_user", "This was written by another member of "
+                                                     "staff; it will be sent when they sign in.")))
     fields["client_uuid"] = str(idempotency_key())
-    return fields, None
+    request_hash = fingerprint(fields.to_dict(flat=False))
+    replay = earlier_answer(model, request_hash, describe)
+    if replay is not None:
+        abort(replay)
+    form = form_class(formdata=fields, meta={"csrf": False})
+    if not form.validate():
+        abort(make_response(invalid(form)))
+    return form, request_hash
 
 
 @bp.post("/breaches")
 @role_required(*ALL_STAFF)
 def create_breach():
     """A breach logged on a classroom iPad, perhaps while offline."""
-    fields, refusal = _staff_fields()
-    if refusal:
-        return refusal
-    request_hash = fingerprint(fields.to_dict(flat=False))
-    replay = earlier_answer(Breach, request_hash, breach_answer)
-    if replay is not None:
-        return replay
-    form = BreachForm(formdata=fields, meta={"csrf": False})
-    if not form.validate():
-        return invalid(form)
+    form, request_hash = staff_submission(Breach, BreachForm, breach_answer)
     try:
         breach, created = breaches.log_breach(current_user, form.details(), request_hash)
     except Conflict:
@@ -217,16 +217,7 @@ def breach_answer(breach: Breach) -> dict:
 @role_required(*ALL_STAFF)
 def create_deletion_request():
     """Someone was asked to delete material, recorded perhaps while offline."""
-    fields, refusal = _staff_fields()
-    if refusal:
-        return refusal
-    request_hash = fingerprint(fields.to_dict(flat=False))
-    replay = earlier_answer(DeletionRequest, request_hash, deletion_answer)
-    if replay is not None:
-        return replay
-    form = DeletionRequestForm(formdata=fields, meta={"csrf": False})
-    if not form.validate():
-        return invalid(form)
+    form, request_hash = staff_submission(DeletionRequest, DeletionRequestForm, deletion_answer)
     linked = None
     if form.breach.data:
         linked = find_visible(Breach, current_user, form.breach.data)

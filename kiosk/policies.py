@@ -13,7 +13,7 @@ from pathlib import Path
 
 import nh3
 import yaml
-from flask import current_app
+from flask import current_app, g
 from markdown_it import MarkdownIt
 from peewee import DatabaseError
 
@@ -96,10 +96,14 @@ def render_markdown(body: str) -> str:
 
 
 def school_name() -> str:
-    """The school's name for pages and the manifest: the setting, else the current policy's."""
-    configured = current_app.config.get("KIOSK_SCHOOL_NAME")
-    if configured:
-        return configured
+    """The school's name for pages and the manifest: the setting, else the current policy's.
+    Looked up once per request: a page names the school several times."""
+    if "school_name" not in g:
+        g.school_name = current_app.config.get("KIOSK_SCHOOL_NAME") or _school_from_policy()
+    return g.school_name
+
+
+def _school_from_policy() -> str:
     try:
         version = PolicyVersion.current()
     except DatabaseError:

@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from . import alerts, audit, breaches, deletions
 from .acceptances import ROLES as ACCEPTANCE_ROLES
-from .access import ALL_STAFF, LEADS, find_visible, role_required
+from .access import ALL_STAFF, LEADS, find_visible, role_required, visible_or_404
 from .idempotency import Conflict, form_fingerprint
 from .models import (
     Acceptance,
@@ -136,9 +136,7 @@ def reports():
 @role_required(*ALL_STAFF, "chair")
 def breach(public_id: str):
     """One breach with its history; leads can triage it here."""
-    record = find_visible(Breach, current_user, public_id)
-    if record is None:
-        abort(404)
+    record = visible_or_404(Breach, current_user, public_id)
     audit.record("breach.viewed", kind="breach", record_id=record.public_id)
     return render_breach(record)
 
@@ -220,9 +218,7 @@ def deletions_list():
 @role_required(*ALL_STAFF, "chair")
 def deletion(public_id: str):
     """One deletion request, its history and the outcome form."""
-    record = find_visible(DeletionRequest, current_user, public_id)
-    if record is None:
-        abort(404)
+    record = visible_or_404(DeletionRequest, current_user, public_id)
     audit.record("deletion_request.viewed", kind="deletion_request", record_id=record.public_id)
     return render_deletion(record, OutcomeForm(formdata=None))
 
@@ -239,9 +235,7 @@ def render_deletion(record, form, code=200):
 @role_required(*ALL_STAFF, "chair")
 def deletion_outcome(public_id: str):
     """Record what happened to the material."""
-    record = find_visible(DeletionRequest, current_user, public_id)
-    if record is None:
-        abort(404)
+    record = visible_or_404(DeletionRequest, current_user, public_id)
     form = OutcomeForm()
     if form.validate_on_submit():
         try:
