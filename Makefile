@@ -26,8 +26,9 @@ setup-db: $(VENV)/.runtime
 	$(FLASK) migrate
 	$(FLASK) seed-policy
 
+# gunicorn, the server the school runs it with, also when trying it out (see kiosk/serve.py).
 run: setup-db
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	$(BIN)/gunicorn --config python:kiosk.serve --bind $(HOST):$(PORT) wsgi:app
 
 test: $(VENV)/.dev
 	@sh scripts/ensure-test-tools.sh

@@ -84,7 +84,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.register_blueprint(blueprint)
     # The API has its own cross-site defence (see kiosk/api.py): a replay may come a day later.
     csrf.exempt(api.bp)
-    auth.announce_setup(app)
     return app
 
 

@@ -17,7 +17,7 @@ from flask import (
 from flask_login import current_user
 from peewee import fn
 
-from . import accounts, audit, breaches, deletions, policies, retention, roster
+from . import accounts, audit, breaches, deletions, policies, retention, roster, school
 from .access import LEADS, find_visible, role_required, visible_or_404
 from .accounts import ROLE_LABELS
 from .audit import verify_chain
@@ -42,6 +42,7 @@ from .record_forms import (
     RetentionForm,
     RosterImportForm,
     RosterPersonForm,
+    SchoolSetupForm,
     StaffAccountForm,
     StatusForm,
 )
@@ -263,14 +264,51 @@ def audit_log():
 
 LARGE_FORM_BYTES = 2 * 1024 * 1024  # a whole policy, or a roster spreadsheet
 LARGE_FORM_ENDPOINTS = {"admin.policy", "admin.policy_preview", "admin.roster_import"}
+# Two pictures of up to 5 MB each (school.MAX_UPLOAD_BYTES), and the form around them. A larger
+# picture within this is refused beside its field; beyond it, the 413 page says what to do.
+PICTURES_FORM_BYTES = 11 * 1024 * 1024
 
 
 def allow_large_forms() -> None:
-    """The head's policy text and roster files may be larger than a visitor's form. Registered
-    before the CSRF check, which is the first to read a form."""
+    """The head's policy text, roster files and pictures may be larger than a visitor's form.
+    Registered before the CSRF check, which is the first to read a form."""
     if request.endpoint in LARGE_FORM_ENDPOINTS:
         request.max_content_length = LARGE_FORM_BYTES
         request.max_form_memory_size = LARGE_FORM_BYTES
+    elif request.endpoint == "admin.setup":
+        request.max_content_length = PICTURES_FORM_BYTES
+
+
+# The school's set-up (head) ----------------------------------------------------------------------
+
+@bp.route("/setup", methods=["GET", "POST"])
+@role_required("head")
+def setup():
+    """The school's first day, and any day after: name, logo, DSL, the public address, the
+    policy's review date, the thank-you's next step, the privacy contact."""
+    settings = school.settings()
+    current = PolicyVersion.current()
+    if request.method == "GET":
+        form = SchoolSetupForm(obj=settings, review_due=current.review_due if current else None)
+        form.school_name.data = form.school_name.data or school.school_name()
+        form.thanks_next_step.data = form.thanks_next_step.data or school.DEFAULT_NEXT_STEP
+    else:
+        form = SchoolSetupForm()
+    if form.validate_on_submit():
+        first_time = not school.setup_complete()
+        school.save_setup(school.SetupDetails(
+            school_name=form.school_name.data, dsl_name=form.dsl_name.data,
+            public_url=form.public_url.data or "", thanks_next_step=form.thanks_next_step.data,
+            privacy_contact=form.privacy_contact.data, review_due=form.review_due.data,
+            logo=form.logo_image, dsl_photo=form.dsl_photo_image,
+            remove_logo=form.remove_logo.data, remove_dsl_photo=form.remove_dsl_photo.data))
+        flash("Set-up saved. Next, add your staff and print the poster for the entrance."
+              if first_time else "Set-up saved.")
+        return redirect(url_for("admin.setup"), code=303)
+    return render_template("admin/setup.html", form=form, current=current,
+                           address_problem=school.public_url_problem(),
+                           first_time=not school.setup_complete()), (
+        422 if request.method == "POST" else 200)
 
 
 @bp.route("/policy", methods=["GET", "POST"])
@@ -281,7 +319,8 @@ def policy():
     form = PolicyDraftForm(obj=policies.current_draft()) if request.method == "GET" else PolicyDraftForm()
     current = PolicyVersion.current()
     if form.validate_on_submit():
-        draft = policies.save_draft(form.title.data, form.body.data, form.review_due.data)
+        draft = policies.save_draft(form.title.data, form.body.data, form.key_points.data,
+                                    form.review_due.data)
         if request.form.get("action") == "publish":
             try:
                 version = policies.publish(draft)

@@ -80,6 +80,15 @@ def _safe_next() -> str | None:
     return None
 
 
+@bp.get("/staff/start")
+def staff_start():
+    """The address for a classroom iPad's home-screen icon: sign-in, or the staff home when
+    already signed in."""
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    return redirect(url_for("auth.sign_in"))
+
+
 @bp.post("/signout")
 @login_required
 def sign_out():
@@ -132,24 +141,24 @@ def setup():
         else:
             start_session(user)
             login_user(user, remember=False)
-            flash("Your account is ready. You can now add your staff.")
-            return redirect(url_for("staff.home"), code=303)
+            flash("Your account is ready. Now tell the kiosk about your school.")
+            return redirect(url_for("admin.setup"), code=303)
     status = 200 if request.method == "GET" else 422
     return render_template("auth/setup.html", form=form), status
 
 
-def announce_setup(app) -> None:
-    """While no account exists, print the set-up address to the server's console."""
+def announce_setup(app, base_url: str) -> None:
+    """While no account exists, print the set-up address to the server's console. `base_url` is
+    where the server really listens (see kiosk/serve.py), so the address works when opened."""
     from peewee import DatabaseError
 
     try:
         with app.app_context():
             if StaffUser.select().exists():
                 return
-    except DatabaseError:  # not migrated yet (e.g. during `flask migrate` itself)
+    except DatabaseError:  # not migrated yet
         return
     token = accounts.setup_token(app.config["SECRET_KEY"])
-    base = app.config["KIOSK_PUBLIC_URL"] or "http://127.0.0.1:5000"
     print(f"\n  No staff account exists yet. To create the headteacher's account, open\n"
-          f"  {base}/setup?token={token}\n"
-          f"  or run: flask --app kiosk create-user --role head\n", flush=True)
+          f"  {base_url.rstrip('/')}/setup?token={token}\n"
+          f"  or run: .venv/bin/flask --app kiosk create-user --role head\n", flush=True)

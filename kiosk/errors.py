@@ -46,6 +46,9 @@ def csrf_failed(error: CSRFError):
 
 
 def http_error(error: HTTPException):
+    if error.code == 413 and request.endpoint == "admin.setup":
+        return render_error(413, "Those pictures were too large",
+                            "Nothing was saved. Please go back and choose pictures under 5 MB each.")
     return render_error(error.code or 500)
 
 

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from flask_login import UserMixin
 from peewee import (
+    BlobField,
     BooleanField,
     CharField,
     DatabaseProxy,
@@ -71,6 +72,9 @@ class PolicyVersion(BaseModel):
     body = TextField()  # Markdown, rendered and sanitised on display
     content_hash = CharField(max_length=64)  # sha256 of title and body
     review_due = DateField(null=True)
+    # "What this means for you today": a few short points, one per line, shown to visitors above
+    # the full text. Part of what a person accepts, so part of the content hash.
+    key_points = TextField(default="")
     published_at = DateTimeField(default=utcnow)
 
     @classmethod
@@ -81,6 +85,10 @@ class PolicyVersion(BaseModel):
     @property
     def label(self) -> str:
         return f"Version {self.number}"
+
+    @property
+    def key_point_list(self) -> list[str]:
+        return [line.strip() for line in self.key_points.splitlines() if line.strip()]
 
 
 class RosterPerson(BaseModel):
@@ -314,9 +322,39 @@ class PolicyDraft(BaseModel):
 
     title = CharField(max_length=200)
     body = TextField()
+    key_points = TextField(default="")
     review_due = DateField(null=True)
     updated_at = DateTimeField(default=utcnow)
 
 
+class SchoolSettings(BaseModel):
+    """What the head sets on the school's first day: one row. Empty means "not set yet"."""
+
+    school_name = CharField(max_length=200, default="")
+    dsl_name = CharField(max_length=100, default="")
+    public_url = CharField(max_length=300, default="")
+    thanks_next_step = CharField(max_length=200, default="")
+    privacy_contact = TextField(default="")
+    # The sha256 of the stored picture ("" when none): its address changes when it does.
+    logo_digest = CharField(max_length=64, default="")
+    dsl_photo_digest = CharField(max_length=64, default="")
+    completed_at = DateTimeField(null=True)  # the head saved the set-up screen at least once
+    updated_at = DateTimeField(default=utcnow)
+
+
+class SchoolImage(BaseModel):
+    """A picture the head uploaded (the logo, the DSL's photo), already resized and stripped of
+    its metadata. Kept in the database, so a backup holds it too."""
+
+    KINDS = ("logo", "dsl_photo")
+
+    kind = CharField(max_length=20, unique=True)
+    content_type = CharField(max_length=30)
+    data = BlobField()
+    digest = CharField(max_length=64)
+    updated_at = DateTimeField(default=utcnow)
+
+
 MODELS = (PolicyVersion, RosterPerson, Acceptance, StaffUser, BreachCategory, Breach, DeletionRequest,
-          LadoReferral, RecordUpdate, AuditEvent, Reminder, RetentionSetting, PolicyDraft)
+          LadoReferral, RecordUpdate, AuditEvent, Reminder, RetentionSetting, PolicyDraft,
+          SchoolSettings, SchoolImage)

@@ -13,11 +13,9 @@ from pathlib import Path
 
 import nh3
 import yaml
-from flask import current_app, g
 from markdown_it import MarkdownIt
-from peewee import DatabaseError
 
-from . import audit
+from . import audit, school
 from .models import PolicyDraft, PolicyVersion, db, serialize, utcnow
 
 DEFAULT_POLICY = Path(__file__).parent / "content" / "westacre-social-media-and-mobile-phone-policy.md"
@@ -44,15 +42,42 @@ class PolicyText:
     school: str
     body: str
     review_due: dt.date | None
+    key_points: str = ""
 
     @property
     def content_hash(self) -> str:
-        return content_hash(self.title, self.body)
+        return content_hash(self.title, self.body, self.key_points)
 
 
-def content_hash(title: str, body: str) -> str:
-    """A fingerprint of what a reader sees, so an unchanged text is recognised."""
-    return hashlib.sha256(f"{title}\n\n{body}".encode()).hexdigest()
+def content_hash(title: str, body: str, key_points: str = "") -> str:
+    """A fingerprint of what a reader sees, so an unchanged text is recognised. Key points are
+    added only when there are some, so versions published before they existed keep their hash."""
+    text = f"{title}\n\n{body}" + (f"\n\n{key_points}" if key_points else "")
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+KEY_POINTS_MIN, KEY_POINTS_MAX, KEY_POINT_LENGTH = 3, 6, 200
+
+
+def clean_key_points(text: str) -> str:
+    """One point per line: blank lines and list markers dropped, spaces folded."""
+    points = []
+    for line in text.replace("\r\n", "\n").split("\n"):
+        point = " ".join(re.sub(r"^\s*(?:[-*•]|\d+[.)])\s+", "", line).split())
+        if point:
+            points.append(point)
+    return "\n".join(points)
+
+
+def key_points_problem(text: str) -> str | None:
+    """Why these key points cannot be published, in a sentence; None when they can."""
+    points = [line for line in text.split("\n") if line]
+    if not KEY_POINTS_MIN <= len(points) <= KEY_POINTS_MAX:
+        return (f"Please write between {KEY_POINTS_MIN} and {KEY_POINTS_MAX} key points, one per "
+                f"line (there are {len(points)}).")
+    if any(len(point) > KEY_POINT_LENGTH for point in points):
+        return f"Please keep each key point under {KEY_POINT_LENGTH} characters."
+    return None
 
 
 def parse_review_due(value: object) -> dt.date | None:
@@ -83,8 +108,12 @@ def parse_policy(source: str) -> PolicyText:
     if not title or not school:
         raise PolicyFileError("the front matter must give a title and a school")
     body = source[match.end():].strip() + "\n"
+    points = meta.get("key_points") or []
+    if not isinstance(points, list):
+        raise PolicyFileError("key_points must be a list of short lines, each starting with '- '")
     return PolicyText(title=title, school=school, body=body,
-                      review_due=parse_review_due(meta.get("review_due")))
+                      review_due=parse_review_due(meta.get("review_due")),
+                      key_points=clean_key_points("\n".join(str(p) for p in points)))
 
 
 @lru_cache(maxsize=16)
@@ -95,32 +124,19 @@ def render_markdown(body: str) -> str:
                      url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer")
 
 
-def school_name() -> str:
-    """The school's name for pages and the manifest: the setting, else the current policy's.
-    Looked up once per request: a page names the school several times."""
-    if "school_name" not in g:
-        g.school_name = current_app.config.get("KIOSK_SCHOOL_NAME") or _school_from_policy()
-    return g.school_name
-
-
-def _school_from_policy() -> str:
-    try:
-        version = PolicyVersion.current()
-    except DatabaseError:
-        # Error pages must still render when the database is what failed.
-        return "Policy Kiosk"
-    return version.school if version else "Policy Kiosk"
-
-
 def seed_default_policy(path: Path = DEFAULT_POLICY) -> PolicyVersion | None:
-    """Publish the file as version 1 when no version exists yet; return it, or None if one did."""
+    """Publish the file as version 1 when no version exists yet; return it, or None if one did.
+
+    A review date already past is the original document's, not this school's plan: it is left
+    out, and the set-up screen asks the head for one."""
     text = parse_policy(path.read_text(encoding="utf-8"))
+    review_due = text.review_due if text.review_due and text.review_due >= utcnow().date() else None
     with db.atomic():
         if PolicyVersion.select().exists():
             return None
         version = PolicyVersion.create(
             number=1, title=text.title, school=text.school, body=text.body,
-            content_hash=text.content_hash, review_due=text.review_due,
+            key_points=text.key_points, content_hash=text.content_hash, review_due=review_due,
         )
         audit.record("policy.published", kind="policy_version", record_id=version.number,
                      actor_label="seed", content_hash=version.content_hash)
@@ -136,6 +152,7 @@ def current_draft() -> PolicyDraft:
         return draft
     current = PolicyVersion.current()
     return PolicyDraft(title=current.title if current else "", body=current.body if current else "",
+                       key_points=current.key_points if current else "",
                        review_due=current.review_due if current else None)
 
 
@@ -144,11 +161,12 @@ def clean_draft_body(body: str) -> str:
     return "\n".join(line.rstrip() for line in body.replace("\r\n", "\n").split("\n")).strip()
 
 
-def save_draft(title: str, body: str, review_due: dt.date | None) -> PolicyDraft:
+def save_draft(title: str, body: str, key_points: str, review_due: dt.date | None) -> PolicyDraft:
     """Keep the draft (there is only ever one)."""
     with db.atomic():
         draft = PolicyDraft.select().order_by(PolicyDraft.id.desc()).first() or PolicyDraft()
         draft.title, draft.body, draft.review_due = title, body.strip() + "\n", review_due
+        draft.key_points = clean_key_points(key_points)
         draft.updated_at = utcnow()
         draft.save()
     return draft
@@ -187,7 +205,10 @@ def publish(draft: PolicyDraft) -> PolicyVersion:
     """Publish the draft as the next version; acceptances of older versions stay as they were."""
     if not draft.title.strip() or not draft.body.strip():
         raise PublishError("The new version needs a title and some text.")
-    new_hash = content_hash(draft.title, draft.body)
+    problem = key_points_problem(draft.key_points)
+    if problem:
+        raise PublishError(problem)
+    new_hash = content_hash(draft.title, draft.body, draft.key_points)
     with db.atomic():  # the next number is read inside the transaction: two publishes queue
         serialize(_PUBLISH_LOCK)
         current = PolicyVersion.current()
@@ -195,8 +216,8 @@ def publish(draft: PolicyDraft) -> PolicyVersion:
             raise PublishError("The text is the same as the current version: nothing to publish.")
         version = PolicyVersion.create(
             number=(current.number + 1) if current else 1, title=draft.title,
-            school=current.school if current else school_name(), body=draft.body,
-            content_hash=new_hash, review_due=draft.review_due)
+            school=current.school if current else school.school_name(), body=draft.body,
+            key_points=draft.key_points, content_hash=new_hash, review_due=draft.review_due)
         if draft.id is not None:
             PolicyDraft.delete().where(PolicyDraft.id == draft.id).execute()
         audit.record("policy.published", kind="policy_version", record_id=version.number,

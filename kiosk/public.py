@@ -8,7 +8,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     redirect,
     render_template,
     request,
@@ -16,12 +15,12 @@ from flask import (
     url_for,
 )
 
-from . import policies
+from . import retention, school
 from .acceptances import CHANNELS, AcceptanceDetails, record_acceptance
 from .forms import AcceptForm
 from .idempotency import Conflict, form_fingerprint
-from .models import Acceptance, PolicyVersion, RosterPerson, utcnow
-from .policies import render_markdown
+from .models import Acceptance, PolicyVersion, RosterPerson, SchoolImage, utcnow
+from .policies import render_markdown, review_overdue
 from .qr import qr_svg
 
 bp = Blueprint("public", __name__)
@@ -44,16 +43,10 @@ def requested_channel() -> str:
     return channel if channel in ("kiosk", "phone") else "phone"
 
 
-def phone_start_url() -> str:
-    """The address printed in QR codes: the configured public URL, else this server's."""
-    base = current_app.config["KIOSK_PUBLIC_URL"] or request.host_url.rstrip("/")
-    return base + url_for("public.phone")
-
-
 @bp.get("/")
 def home():
     """The entrance tablet's home screen."""
-    return render_template("home.html", policy=current_policy(), qr_url=phone_start_url())
+    return render_template("home.html", policy=current_policy(), qr_url=school.phone_start_url())
 
 
 @bp.get("/phone")
@@ -136,17 +129,38 @@ def thanks():
 @bp.get("/qr.svg")
 def qr_code():
     """The QR code that opens the policy on a phone."""
-    return Response(qr_svg(phone_start_url()), mimetype="image/svg+xml",
+    return Response(qr_svg(school.phone_start_url()), mimetype="image/svg+xml",
                     headers={"Cache-Control": "no-cache"})
 
 
 @bp.get("/poster")
 def poster():
     """A printable A4 poster with the QR code and short instructions."""
-    return render_template("poster.html", policy=current_policy(), qr_url=phone_start_url())
+    return render_template("poster.html", policy=current_policy(), qr_url=school.phone_start_url(),
+                           address_problem=school.public_url_problem())
+
+
+@bp.get("/privacy")
+def privacy():
+    """The privacy notice (UK GDPR Article 13), with how long records are kept as set now."""
+    return render_template("privacy.html", kept=retention.all_periods_in_words(),
+                           contact=school.settings().privacy_contact, channel=requested_channel())
+
+
+@bp.get("/school/<any(logo, dsl_photo):kind>")
+def school_image(kind: str):
+    """The school's logo or the DSL's photo; the address changes with the picture."""
+    image = SchoolImage.get_or_none(SchoolImage.kind == kind)
+    if image is None:
+        abort(404)
+    versioned = request.args.get("v") == image.digest[:16]
+    return Response(bytes(image.data), mimetype=image.content_type, headers={
+        "Cache-Control": "public, max-age=31536000, immutable" if versioned else "no-cache"})
 
 
 @bp.app_context_processor
-def school_name():
-    """The school's name for every page."""
-    return {"school_name": policies.school_name, "review_overdue": policies.review_overdue}
+def school_details():
+    """The school's name, logo and DSL for every page."""
+    return {"school_name": school.school_name, "school": school.settings,
+            "school_image": school.image_url, "next_step": school.thanks_next_step,
+            "review_overdue": review_overdue}

@@ -13,18 +13,19 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, send_from_directory, url_for
 
+from . import school
 from .breaches import ACTIONS, SUBJECT_KINDS
 from .deletions import LOCATIONS, MATERIALS
 from .models import BreachCategory, PolicyVersion
-from .policies import school_name
 
 bp = Blueprint("pwa", __name__)
 
 # The public pages a kiosk or phone needs offline. Signed-in pages are never cached; the staff
 # get the empty shell below instead.
 PUBLIC_PAGES = ("/", "/policy?channel=kiosk", "/policy?channel=phone", "/accept?channel=kiosk",
-                "/accept?channel=phone", "/offline", "/staff/offline", "/qr.svg",
-                "/manifest.webmanifest")
+                "/accept?channel=phone", "/privacy?channel=kiosk", "/privacy?channel=phone",
+                "/offline", "/staff/offline", "/qr.svg", "/manifest.webmanifest",
+                "/staff.webmanifest")
 
 
 @lru_cache(maxsize=4)
@@ -62,20 +63,22 @@ def static_files() -> list[str]:
 
 
 def cache_version() -> str:
-    """Changes when any shipped file, the current policy version, or the breach categories the
-    offline staff screen offers change."""
+    """Changes when any shipped file, the current policy version, the school's set-up (its name,
+    pictures, DSL) or the breach categories the offline staff screen offers change."""
     policy = PolicyVersion.current()
     policy_part = f"{policy.number}:{policy.content_hash}" if policy else "none"
     categories = "|".join(f"{c.slug}:{c.label}" for c in BreachCategory.in_use())
     files = shipped_files_hash(current_app.static_folder, current_app.template_folder)
-    return hashlib.sha256(f"{files}|{policy_part}|{categories}".encode()).hexdigest()[:16]
+    return hashlib.sha256(f"{files}|{policy_part}|{categories}|{school.cache_part()}".encode()
+                          ).hexdigest()[:16]
 
 
 @bp.get("/sw.js")
 def service_worker():
     """The service worker, at the root so its scope is the whole site."""
+    pictures = [url for url in map(school.image_url, ("logo", "dsl_photo")) if url]
     body = render_template("sw.js", version=cache_version(),
-                           precache=[*PUBLIC_PAGES, *static_files()])
+                           precache=[*PUBLIC_PAGES, *pictures, *static_files()])
     return Response(body, mimetype="text/javascript", headers={
         "Cache-Control": "no-cache", "Service-Worker-Allowed": "/"})
 
@@ -83,12 +86,27 @@ def service_worker():
 @bp.get("/manifest.webmanifest")
 def manifest():
     """Name, colours and icons, so 'Add to Home Screen' and 'Install' work."""
-    name = school_name()
+    return _manifest(name=f"{school.school_name()} – Policy Kiosk", short_name="Policy Kiosk",
+                     description="Read and accept the school's Social Media and Mobile Phone "
+                                 "Policy.", start_url="/")
+
+
+@bp.get("/staff.webmanifest")
+def staff_manifest():
+    """The staff pages' manifest: a classroom iPad's home-screen icon opens sign-in (or the staff
+    home when still signed in), not the visitors' kiosk."""
+    return _manifest(name=f"{school.school_name()} – Staff", short_name="Staff",
+                     description="Log a breach of the policy, or a request to delete material.",
+                     start_url=url_for("auth.staff_start"))
+
+
+def _manifest(*, name: str, short_name: str, description: str, start_url: str) -> Response:
     response = jsonify({
-        "name": f"{name} – Policy Kiosk",
-        "short_name": "Policy Kiosk",
-        "description": "Read and accept the school's Social Media and Mobile Phone Policy.",
-        "start_url": "/",
+        "id": start_url,
+        "name": name,
+        "short_name": short_name,
+        "description": description,
+        "start_url": start_url,
         "scope": "/",
         "display": "standalone",
         "orientation": "any",

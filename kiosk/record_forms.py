@@ -25,8 +25,10 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
+from . import policies, school
 from .accounts import HEAD_MANAGED_ROLES
 from .breaches import ACTIONS, STATUSES, SUBJECT_KINDS, BreachDetails
+from .config import ConfigError, parse_public_url
 from .deletions import LOCATIONS, MATERIALS, OUTCOMES, DeletionDetails
 from .forms import clean_text, refuse_control_characters
 from .models import Acceptance, BreachCategory, utcnow
@@ -342,11 +344,86 @@ class PolicyDraftForm(FlaskForm):
                              Length(max=100_000, message="Please keep the policy under 100,000 "
                                                          "characters."),
                              refuse_controls_in_block])
+    key_points = TextAreaField(
+        "Key points for visitors: what this means for them today (3 to 6, one per line)",
+        filters=[clean_block], validators=[
+            DataRequired("Please write the key points visitors read first, one per line."),
+            Length(max=2000, message="Please keep the key points under 2,000 characters."),
+            refuse_controls_in_block])
     review_due = DateField("Review due", validators=[Optional()])
+
+    def validate_key_points(self, field) -> None:
+        problem = policies.key_points_problem(policies.clean_key_points(field.data or ""))
+        if problem:
+            raise ValidationError(problem)
 
     def validate_review_due(self, field) -> None:
         if field.data and not dt.date(2000, 1, 1) <= field.data <= dt.date(2100, 1, 1):
             raise ValidationError("Please give a date between 2000 and 2100.")
+
+
+class SchoolSetupForm(FlaskForm):
+    """The school's first day: what visitors see, and where phones find the kiosk."""
+
+    school_name = StringField("School name", filters=[clean_text], validators=[
+        DataRequired("Please enter the school's name."),
+        Length(max=200, message="Please keep the name under 200 characters."),
+        refuse_control_characters])
+    logo = FileField("School logo (optional: a JPEG or PNG picture under 5 MB)")
+    remove_logo = BooleanField("Remove the logo")
+    dsl_name = StringField("Designated Safeguarding Lead's name", filters=[clean_text], validators=[
+        DataRequired("Please enter the name of your Designated Safeguarding Lead."),
+        Length(max=100, message="Please keep the name under 100 characters."),
+        refuse_control_characters])
+    dsl_photo = FileField("Their photo (optional: a JPEG or PNG picture under 5 MB)")
+    remove_dsl_photo = BooleanField("Remove the photo")
+    public_url = URLField("The kiosk's public address", filters=[lambda v: (v or "").strip()],
+                          validators=[Length(max=300, message="That address is too long.")])
+    review_due = DateField("When the policy is next due for review", validators=[
+        InputRequired("Please give the date the policy is next due for review.")])
+    thanks_next_step = StringField("What visitors do next (shown after they accept)",
+                                   filters=[clean_text], validators=[
+                                       Length(max=200, message="Please keep this under 200 "
+                                                               "characters."),
+                                       refuse_control_characters])
+    privacy_contact = TextAreaField(
+        "Who to contact about personal information (shown in the privacy notice)",
+        filters=[clean_block], validators=[
+            Length(max=1000, message="Please keep this under 1,000 characters."),
+            refuse_controls_in_block])
+
+    logo_image: school.ProcessedImage | None = None  # set once the upload is checked
+    dsl_photo_image: school.ProcessedImage | None = None
+
+    def validate_public_url(self, field) -> None:
+        if not field.data:
+            return
+        try:
+            field.data = parse_public_url("address", field.data)
+        except ConfigError:
+            raise ValidationError("Please enter the full address phones open, starting https:// "
+                                  "(for example https://kiosk.westacre.sch.uk).") from None
+
+    def validate_review_due(self, field) -> None:
+        if field.data and not utcnow().date() <= field.data <= dt.date(2100, 1, 1):
+            raise ValidationError("Please give a date from today onwards: a date already past "
+                                  "shows the policy as overdue for review.")
+
+    def validate_logo(self, field) -> None:
+        self.logo_image = self._picture(field, "logo")
+
+    def validate_dsl_photo(self, field) -> None:
+        self.dsl_photo_image = self._picture(field, "dsl_photo")
+
+    @staticmethod
+    def _picture(field, kind: str) -> school.ProcessedImage | None:
+        upload = field.data
+        if upload is None or not getattr(upload, "filename", ""):
+            return None  # nothing chosen: keep the picture there is
+        try:
+            return school.process_image(upload.read(school.MAX_UPLOAD_BYTES + 1), kind)
+        except school.ImageProblem as problem:
+            raise ValidationError(str(problem)) from None
 
 
 class RosterPersonForm(FlaskForm):

@@ -12,7 +12,7 @@ from flask_login import current_user
 from . import audit, deletions, reports
 from .access import LEADS, role_required
 from .models import RosterPerson, utcnow
-from .policies import school_name
+from .school import school_name
 
 bp = Blueprint("reports", __name__, url_prefix="/admin/reports")
 

@@ -47,6 +47,25 @@ def all_settings() -> dict[str, int]:
     return {kind: days_for(kind) for kind in KINDS}
 
 
+def in_words(days: int) -> str:
+    """A retention period as a person says it: "1 year", "18 months", "6 weeks", "45 days"."""
+    def count(n: int, unit: str) -> str:
+        return f"{n} {unit}{'' if n == 1 else 's'}"
+    if days % 365 == 0:
+        return count(days // 365, "year")
+    months = round(days / 30.44)
+    if months >= 2 and abs(months * 30.44 - days) <= 3:
+        return count(months // 12, "year") if months % 12 == 0 else count(months, "month")
+    if days % 7 == 0:
+        return count(days // 7, "week")
+    return count(days, "day")
+
+
+def all_periods_in_words() -> dict[str, str]:
+    """Each kind's period in words, as set now (for the privacy notice)."""
+    return {kind: in_words(days) for kind, days in all_settings().items()}
+
+
 def set_days(kind: str, days: int) -> None:
     """Change one retention period (audited)."""
     if kind not in KINDS:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import secrets
+import re
 
 from flask import Flask, Response, abort, current_app, request
 
@@ -19,24 +19,30 @@ CONTENT_SECURITY_POLICY = "; ".join([
 ])
 
 
-DEVICE_COOKIE = "kiosk_device"
-DEVICE_COOKIE_DAYS = 400  # the longest browsers keep a cookie
+# The outbox keeps in this cookie how many records are waiting on the device (static/js/offline.js):
+# if the browser later empties the outbox's database while the cookie still counts some, they
+# were wiped, and the page says so. A first visit has no cookie, so no warning.
+WAITING_COOKIE = "kiosk_waiting"
+WAITING_COOKIE_DAYS = 400  # the longest browsers keep a cookie
+_WAITING_COUNT = re.compile(r"[1-9][0-9]{0,4}")
 
 
 def init_app(app: Flask) -> None:
     app.before_request(refuse_nul_characters)
     app.after_request(add_security_headers)
-    app.after_request(remember_device)
-    app.context_processor(lambda: {"device_known": lambda: DEVICE_COOKIE in request.cookies})
+    app.after_request(keep_waiting_count)
 
 
-def remember_device(response: Response) -> Response:
-    """A long-lived, meaningless cookie: a device that has it but whose offline database is
-    empty had that database wiped by the browser, and the outbox says so."""
-    if DEVICE_COOKIE not in request.cookies and request.endpoint != "static" \
-            and response.mimetype == "text/html":
-        response.set_cookie(DEVICE_COOKIE, secrets.token_urlsafe(12), max_age=DEVICE_COOKIE_DAYS * 86400,
-                            httponly=True, samesite="Lax",
+def keep_waiting_count(response: Response) -> Response:
+    """Send the outbox's own cookie back from the server. Safari keeps a cookie that a script
+    wrote for at most seven days, and clears a site's databases after seven days unused: set by
+    the server, the count outlives the database it stands witness for."""
+    count = request.cookies.get(WAITING_COOKIE, "")
+    if _WAITING_COUNT.fullmatch(count) and response.mimetype == "text/html" \
+            and WAITING_COOKIE not in response.headers.get("Set-Cookie", ""):
+        # Not HttpOnly: the outbox reads it and clears it once everything is sent.
+        response.set_cookie(WAITING_COOKIE, count, max_age=WAITING_COOKIE_DAYS * 86400,
+                            httponly=False, samesite="Strict",
                             secure=current_app.config["SESSION_COOKIE_SECURE"])
     return response
 

@@ -7,7 +7,7 @@ import uuid
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from . import alerts, audit, breaches, deletions
+from . import alerts, audit, breaches, deletions, school
 from .acceptances import ROLES as ACCEPTANCE_ROLES
 from .access import ALL_STAFF, LEADS, find_visible, role_required, visible_or_404
 from .idempotency import Conflict, form_fingerprint
@@ -44,7 +44,8 @@ def home():
     waiting = breaches.new_concerns_count(user) if user.role in LEADS else 0
     attention = ([r for r in DeletionRequest.visible_to(user) if deletions.needs_attention(r)]
                  if user.role in LEADS else [])
-    return render_template("staff/home.html", waiting=waiting, attention=len(attention))
+    return render_template("staff/home.html", waiting=waiting, attention=len(attention),
+                           setup_done=school.setup_complete())
 
 
 @bp.get("/visitors")

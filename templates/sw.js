@@ -71,7 +71,7 @@ async function navigate(request) {
     const url = new URL(request.url);
     const exact = await fromCache(url.pathname + url.search);
     if (exact) return exact;
-    if (url.pathname === "/policy" || url.pathname === "/accept") {
+    if (["/policy", "/accept", "/privacy"].includes(url.pathname)) {
       const channel = url.searchParams.get("channel") === "kiosk" ? "kiosk" : "phone";
       return fromCache(`${url.pathname}?channel=${channel}`);
     }

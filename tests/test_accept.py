@@ -71,10 +71,23 @@ def test_public_pages_are_never_stored_by_the_browser(client, path):
     assert client.get(path).headers["Cache-Control"] == "no-store"
 
 
-def test_the_name_field_has_no_autocomplete(client):
-    html = client.get("/accept").get_data(as_text=True)
+def _name_input(html: str) -> str:
+    return re.search(r'<input[^>]*id="full_name"[^>]*>', html).group(0)
+
+
+def test_the_kiosk_never_offers_the_last_visitors_name(client):
+    html = client.get("/accept?channel=kiosk").get_data(as_text=True)
     assert re.search(r'<form[^>]*autocomplete="off"', html)
-    assert re.search(r'<input[^>]*autocomplete="off"[^>]*id="full_name"', html)
+    name = _name_input(html)
+    assert 'autocomplete="off"' in name and 'autocapitalize="words"' in name
+
+
+@pytest.mark.parametrize("path", ["/accept?channel=phone", "/accept"])
+def test_a_phone_fills_in_its_owners_name_with_capitals(client, path):
+    html = client.get(path).get_data(as_text=True)
+    assert not re.search(r'<form[^>]*autocomplete="off"', html)
+    name = _name_input(html)
+    assert 'autocomplete="name"' in name and 'autocapitalize="words"' in name
 
 
 @pytest.mark.parametrize(("changes", "field", "message"), [

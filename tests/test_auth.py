@@ -177,21 +177,6 @@ def test_the_setup_page_refuses_a_forged_post(app, client):
         assert StaffUser.select().count() == 0
 
 
-def test_the_setup_address_is_printed_while_there_is_no_account(tmp_path, capsys):
-    from kiosk import create_app
-    from kiosk.migrate import migrate_database
-    from kiosk.models import db
-
-    app = create_app({"KIOSK_INSTANCE_PATH": str(tmp_path)})
-    with app.app_context():
-        migrate_database()
-    db.close()
-    capsys.readouterr()
-    again = create_app({"KIOSK_INSTANCE_PATH": str(tmp_path)})
-    printed = capsys.readouterr().out
-    assert f"/setup?token={setup_token(again.config['SECRET_KEY'])}" in printed
-
-
 def test_the_setup_page_shows_each_problem_beside_its_field(client, app):
     token = setup_token(app.config["SECRET_KEY"])
     fields = form_page(client, f"/setup?token={token}")

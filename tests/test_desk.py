@@ -10,11 +10,13 @@ import sqlite3
 import pytest
 
 from kiosk import create_app, retention, roster
+from kiosk.display import long_date
 from kiosk.models import (
     Acceptance,
     AuditEvent,
     Breach,
     DeletionRequest,
+    PolicyDraft,
     PolicyVersion,
     Reminder,
     RosterPerson,
@@ -34,6 +36,8 @@ from .helpers import (
 
 # Policy versions -----------------------------------------------------------------------------------
 
+KEY_POINTS = "Phones away near children.\nNo photos of pupils.\nSpeak to the DSL if worried."
+
 
 def test_the_head_drafts_previews_and_publishes_a_new_version(app, client, head):
     sign_in_as(client, head)
@@ -42,17 +46,19 @@ def test_the_head_drafts_previews_and_publishes_a_new_version(app, client, head)
         body = PolicyVersion.current().body.replace("## Purpose", "## Purpose\n\nA new first line.")
     response = client.post("/admin/policy", data={**fields, "title": "Social Media Policy",
                                                   "body": body, "review_due": "2027-09-30",
-                                                  "action": "save"})
+                                                  "key_points": KEY_POINTS, "action": "save"})
     assert response.status_code == 303
     html = client.get("/admin/policy").get_data(as_text=True)
     assert "<strong>Added:</strong> <span class=\"pre-line\">A new first line.</span>" in html
     assert "A new first line." in html.split('data-preview')[1]  # in the preview too
     client.post("/admin/policy", data={**fields, "title": "Social Media Policy", "body": body,
-                                       "review_due": "2027-09-30", "action": "publish"})
+                                       "review_due": "2027-09-30", "key_points": KEY_POINTS,
+                                       "action": "publish"})
     with app.app_context():
         current = PolicyVersion.current()
         assert (current.number, current.title, current.review_due) == (
             2, "Social Media Policy", dt.date(2027, 9, 30))
+        assert current.key_point_list == KEY_POINTS.split("\n")
         assert AuditEvent.select().where(AuditEvent.action == "policy.published").count() == 2
     assert "Version 2" in client.get("/policy").get_data(as_text=True)
 
@@ -74,11 +80,60 @@ def test_publishing_the_same_text_again_is_refused(app, client, head):
     with app.app_context():
         current = PolicyVersion.current()
     response = client.post("/admin/policy", data={**fields, "title": current.title,
-                                                  "body": current.body, "action": "publish"})
+                                                  "body": current.body,
+                                                  "key_points": current.key_points,
+                                                  "action": "publish"})
     assert response.status_code == 422
     assert "The text is the same as the current version" in response.get_data(as_text=True)
     with app.app_context():
         assert PolicyVersion.select().count() == 1
+
+
+def test_new_key_points_alone_make_a_new_version(app, client, head):
+    sign_in_as(client, head)
+    fields = form_page(client, "/admin/policy")
+    with app.app_context():
+        current = PolicyVersion.current()
+    response = client.post("/admin/policy", data={**fields, "title": current.title,
+                                                  "body": current.body, "key_points": KEY_POINTS,
+                                                  "action": "publish"})
+    assert response.status_code == 303
+    with app.app_context():
+        new = PolicyVersion.current()
+        assert (new.number, new.key_points) == (2, KEY_POINTS)
+        assert new.content_hash != current.content_hash
+    assert "No photos of pupils." in client.get("/policy").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("key_points", "message"), [
+    ("Only one.\nAnd two.", "Please write between 3 and 6 key points, one per line (there are 2)."),
+    ("\n".join(f"Point {n}." for n in range(7)), "(there are 7)"),
+    ("One.\nTwo.\n" + "x" * 201, "Please keep each key point under 200 characters."),
+    ("", "Please write the key points visitors read first, one per line."),
+])
+def test_key_points_are_refused_beside_their_field_unless_3_to_6_short_lines(
+        app, client, head, key_points, message):
+    sign_in_as(client, head)
+    fields = form_page(client, "/admin/policy")
+    with app.app_context():
+        current = PolicyVersion.current()
+    response = client.post("/admin/policy", data={**fields, "title": "New", "body": current.body,
+                                                  "key_points": key_points, "action": "publish"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert message in html.split('id="key_points-error"')[1].split("</p>")[0]
+    with app.app_context():
+        assert PolicyVersion.select().count() == 1
+
+
+def test_list_markers_and_blank_lines_are_dropped_from_key_points(app, client, head):
+    sign_in_as(client, head)
+    fields = form_page(client, "/admin/policy")
+    client.post("/admin/policy", data={**fields, "title": "T", "body": "## B\n\nText.",
+                                       "key_points": "- One.\n\n* Two.\n3. Three.",
+                                       "action": "save"})
+    with app.app_context():
+        assert PolicyDraft.get().key_points == "One.\nTwo.\nThree."
 
 
 def test_a_draft_needs_a_title_and_text(client, head):
@@ -92,12 +147,22 @@ def test_a_draft_needs_a_title_and_text(client, head):
     assert "Please give a date between 2000 and 2100." in html
 
 
-def test_a_past_review_date_shows_a_banner_to_the_head_and_the_dsl_only(client, head, dsl, teacher):
+def test_a_past_review_date_shows_a_banner_to_the_head_and_the_dsl_only(app, client, head, dsl,
+                                                                         teacher):
+    past = utcnow().date() - dt.timedelta(days=30)
+    with app.app_context():
+        PolicyVersion.update(review_due=past).execute()
     for user, shown in ((head, True), (dsl, True), (teacher, False)):
         sign_in_as(client, user)
         html = client.get("/staff/").get_data(as_text=True)
-        assert ("was due for review on 30 September 2019" in html) is shown
+        assert (f"was due for review on {long_date(past)}" in html) is shown
     assert "due for review" not in client.get("/").get_data(as_text=True)
+
+
+def test_a_fresh_install_shows_no_overdue_banner(client, head, dsl):
+    for user in (head, dsl):
+        sign_in_as(client, user)
+        assert "due for review" not in client.get("/staff/").get_data(as_text=True)
 
 
 # The roster and personal links ------------------------------------------------------------------------
@@ -380,7 +445,7 @@ def test_a_large_roster_file_and_a_long_policy_are_accepted(app, client, head):
     fields = form_page(client, "/admin/policy")
     long_body = "## Long\n\n" + ("A sentence of the policy. " * 3500)  # 91 kB: over 64 KiB
     response = client.post("/admin/policy", data={**fields, "title": "Long", "body": long_body,
-                                                  "action": "save"})
+                                                  "key_points": KEY_POINTS, "action": "save"})
     assert response.status_code == 303
 
 

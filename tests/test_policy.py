@@ -7,16 +7,46 @@ import datetime as dt
 import pytest
 
 from kiosk.models import PolicyVersion
-from kiosk.policies import PolicyFileError, parse_policy, render_markdown, seed_default_policy
+from kiosk.policies import (
+    PolicyFileError,
+    content_hash,
+    parse_policy,
+    render_markdown,
+    seed_default_policy,
+)
 
 
 def test_the_default_policy_is_seeded_as_version_1(ctx):
     version = PolicyVersion.get(PolicyVersion.number == 1)
     assert version.title == "Social Media and Mobile Phone Policy"
     assert version.school == "Westacre Infant School"
-    assert version.review_due == dt.date(2019, 9, 30)
     assert version.body.startswith("## Introduction to the Policy")
-    assert len(version.content_hash) == 64
+    assert version.content_hash == content_hash(version.title, version.body, version.key_points)
+
+
+def test_the_bundled_policy_comes_with_its_key_points(ctx):
+    points = PolicyVersion.current().key_point_list
+    assert 3 <= len(points) <= 6
+    assert any("photos" in point for point in points)
+    assert any("Designated Safeguarding Lead" in point for point in points)
+
+
+def test_a_review_date_already_past_is_not_seeded(ctx):
+    # The bundled file's "2019-09" is the original document's: the set-up screen asks for one.
+    assert PolicyVersion.current().review_due is None
+
+
+def test_a_review_date_still_ahead_is_seeded(ctx, tmp_path):
+    ahead = dt.date.today() + dt.timedelta(days=200)
+    path = tmp_path / "policy.md"
+    path.write_text(f"---\ntitle: T\nschool: S\nreview_due: {ahead.isoformat()}\n---\nbody\n")
+    PolicyVersion.delete().execute()
+    assert seed_default_policy(path).review_due == ahead
+
+
+def test_key_points_must_be_a_list(tmp_path):
+    with pytest.raises(PolicyFileError, match="key_points must be a list"):
+        parse_policy("---\ntitle: T\nschool: S\nkey_points: one line\n---\nbody\n")
 
 
 def test_seeding_again_does_nothing(ctx):
@@ -30,14 +60,22 @@ def test_the_seed_command_reports_what_it_did(runner):
     assert "already exists" in result.output
 
 
-def test_the_policy_page_shows_headings_version_and_review_date(client):
+def test_the_policy_page_shows_key_points_then_the_full_text_with_its_version(client):
     response = client.get("/policy")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "<h1>Social Media and Mobile Phone Policy</h1>" in html
-    assert "<h2>Terms of use</h2>" in html
+    assert html.index("What this means for you today") < html.index("Continue to accept") \
+        < html.index("<h2>Terms of use</h2>")
     assert "Version 1" in html
-    assert "Review due 30 September 2019" in html
+
+
+def test_visitors_are_not_shown_the_review_date(client, app):
+    with app.app_context():
+        PolicyVersion.update(review_due=dt.date(2019, 9, 30)).execute()
+    for path in ("/", "/policy", "/accept"):
+        html = client.get(path).get_data(as_text=True)
+        assert "Review due" not in html and "2019" not in html, path
 
 
 def test_rendering_removes_scripts_styles_and_dangerous_links():

@@ -59,13 +59,14 @@ def test_its_version_changes_when_a_shipped_file_changes(app, client, monkeypatc
 def test_it_precaches_the_public_shell_and_no_signed_in_page(client):
     precache = precache_of(sw_script(client))
     for url in ["/", "/policy?channel=kiosk", "/accept?channel=kiosk", "/accept?channel=phone",
-                "/offline", "/staff/offline", "/qr.svg"]:
+                "/privacy?channel=kiosk", "/privacy?channel=phone", "/offline", "/staff/offline",
+                "/qr.svg"]:
         assert url in precache
     for path in ["/static/css/kiosk.css", "/static/js/outbox.js", "/static/js/offline.js",
                  "/static/js/kiosk.js", "/static/icons/icon-192.png"]:
         assert any(re.fullmatch(re.escape(path) + r"\?v=[0-9a-f]{10}", url) for url in precache)
     staff_pages = [u for u in precache if u.startswith(("/staff", "/admin", "/signin", "/api"))]
-    assert staff_pages == ["/staff/offline"]
+    assert staff_pages == ["/staff/offline", "/staff.webmanifest"]
     assert "credentials: \"omit\"" in sw_script(client)
 
 

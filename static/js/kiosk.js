@@ -54,3 +54,21 @@ if (returnSeconds > 0) {
 
 // The outbox script shows an in-page thank-you and starts the same countdown.
 window.KioskScreen = { startReturnCountdown };
+
+// A page sent back with errors: focus moves to the summary at the top, and each of its links
+// puts the cursor in the field it names (GOV.UK's error summary pattern).
+const summary = document.querySelector("#error-summary");
+if (summary) summary.focus();
+document.addEventListener("click", (event) => {
+  const link = event.target.closest(".error-summary a[href^='#']");
+  const field = link && document.getElementById(link.getAttribute("href").slice(1));
+  if (!field) return;
+  event.preventDefault();
+  field.focus();
+  field.scrollIntoView({ block: "center" });
+});
+
+// The poster's Print button.
+for (const button of document.querySelectorAll("[data-print]")) {
+  button.addEventListener("click", () => window.print());
+}

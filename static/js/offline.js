@@ -57,23 +57,38 @@ function applyUpdateIfIdle() {
 
 // --- Storage that lasts ----------------------------------------------------------------------
 
-let storageWiped = false;
+// How many records this device had waiting, kept outside the outbox's database in a cookie
+// (which the server sends back, so Safari keeps it as long as any cookie): if the database is
+// found empty and new while the cookie still counts records, the browser wiped them.
+const WAITING_COOKIE = "kiosk_waiting";
+let wipedCount = 0;
+
+function waitingInCookie() {
+  const match = document.cookie.match(/(?:^|;\s*)kiosk_waiting=([0-9]+)/);
+  return match ? Number(match[1]) : 0;
+}
+
+function rememberWaiting(count) {
+  if (count === waitingInCookie()) return;
+  const secure = window.location.protocol === "https:" ? "; Secure" : "";
+  document.cookie = count > 0
+    ? `${WAITING_COOKIE}=${count}; Max-Age=${400 * 86400}; Path=/; SameSite=Strict${secure}`
+    : `${WAITING_COOKIE}=; Max-Age=0; Path=/; SameSite=Strict${secure}`;
+}
 
 async function checkStorage() {
   if (navigator.storage && navigator.storage.persist) {
     navigator.storage.persist().catch(() => {});
   }
-  const remembered = window.localStorage.getItem("policy-kiosk-device");
   const stored = await Outbox.getMeta("device");
-  // The server's long-lived device cookie outlives what a browser may clear (iPadOS empties a
-  // site's database and local storage together): if it knew this device but the database is
-  // empty, the browser wiped it.
-  if (!stored && (remembered || body.dataset.deviceKnown === "yes")) {
-    storageWiped = true;
+  if (!stored) {
+    // A new database. On a first visit there is no cookie and nothing to say; with records
+    // counted in the cookie, they were here and are gone. Kept until someone reads it.
+    const lost = waitingInCookie();
+    if (lost > 0) await Outbox.setMeta("wiped", lost);
+    await Outbox.setMeta("device", crypto.randomUUID());
   }
-  const device = stored || remembered || crypto.randomUUID();
-  await Outbox.setMeta("device", device);
-  window.localStorage.setItem("policy-kiosk-device", device);
+  wipedCount = Number(await Outbox.getMeta("wiped")) || 0;
   if (body.dataset.staffId) {
     await Outbox.setMeta("staff", { id: body.dataset.staffId, name: body.dataset.staffName });
   }
@@ -87,31 +102,32 @@ function plural(n, one, many) {
 
 let shownStatus = "";
 
+// Shown only when something is waiting, needs attention or was lost; nothing otherwise (a
+// visitor has no use for "all sent").
 async function showStatus(lastResult) {
   if (!statusBox) return;
   const entries = await Outbox.all();
+  rememberWaiting(entries.length);
   const waiting = entries.filter((entry) => entry.state === "waiting");
   const attention = entries.filter((entry) => entry.state === "attention");
   // Redraw only when something changed, so a screen reader is not told the same thing again
   // and a focused button is not taken away.
-  const signature = JSON.stringify([entries.map((e) => [e.id, e.state, e.message]), storageWiped,
+  const signature = JSON.stringify([entries.map((e) => [e.id, e.state, e.message]), wipedCount,
     Boolean(lastResult && lastResult.signIn)]);
   if (signature === shownStatus) return;
   shownStatus = signature;
   statusBox.replaceChildren();
-  statusBox.hidden = false;
-  const line = document.createElement("span");
-  if (!waiting.length && !attention.length) {
-    line.textContent = "All sent";
-    statusBox.dataset.state = "sent";
-  } else {
+  statusBox.hidden = !waiting.length && !attention.length && !wipedCount;
+  delete statusBox.dataset.state;
+  if (waiting.length || attention.length) {
+    const line = document.createElement("span");
     const parts = [];
     if (waiting.length) parts.push(`${plural(waiting.length, "record", "records")} waiting to send`);
     if (attention.length) parts.push(`${attention.length} need${attention.length === 1 ? "s" : ""} attention`);
     line.textContent = parts.join(", ");
     statusBox.dataset.state = attention.length ? "attention" : "waiting";
+    statusBox.append(line);
   }
-  statusBox.append(line);
   if (waiting.some((entry) => entry.message === "sign-in") || (lastResult && lastResult.signIn)) {
     const link = document.createElement("a");
     link.href = `/signin?next=${encodeURIComponent(window.location.pathname)}`;
@@ -149,9 +165,23 @@ async function showStatus(lastResult) {
       statusBox.append(" ", discard);
     }
   }
-  if (storageWiped) {
-    const warning = document.createElement("strong");
-    warning.textContent = " This device's saved records were cleared by the browser: anything not yet sent from it may be lost.";
+  if (wipedCount) {
+    const warning = document.createElement("p");
+    warning.className = "wiped-warning";
+    const them = wipedCount === 1 ? "it" : "them";
+    warning.textContent = isStaffPage
+      ? `${plural(wipedCount, "record", "records")} saved on this iPad ${wipedCount === 1 ? "was" : "were"} cleared by the browser before ${wipedCount === 1 ? "it" : "they"} could be sent. Please enter ${them} again.`
+      : `${plural(wipedCount, "record", "records")} not yet sent from this device ${wipedCount === 1 ? "was" : "were"} lost when the browser cleared its saved data. If you accepted the policy here and did not see a thank-you, please accept it again.`;
+    const understood = document.createElement("button");
+    understood.type = "button";
+    understood.className = "link-button";
+    understood.textContent = "OK, I understand";
+    understood.addEventListener("click", async () => {
+      await Outbox.setMeta("wiped", 0);
+      wipedCount = 0;
+      showStatus();
+    });
+    warning.append(" ", understood);
     statusBox.append(warning);
   }
 }
@@ -164,6 +194,8 @@ async function flush() {
 
 async function queue(entry) {
   const record = await Outbox.add(entry);
+  // Counted outside the database at once: the browser may wipe it before the next status line.
+  rememberWaiting((await Outbox.all()).length);
   if (registration && registration.sync) {
     registration.sync.register("outbox").catch(() => {});
   }
@@ -185,10 +217,12 @@ function formBody(form, submitter) {
   return fields;
 }
 
-// The server's reasons, beside the fields, as the page would show them without JavaScript.
+// The server's reasons, beside the fields, as the page would show them without JavaScript: a
+// summary at the top in the form's order, each item a link to its field, focus on the summary.
 function showFieldErrors(form, fields) {
   for (const old of form.querySelectorAll("[data-js-error]")) old.remove();
-  for (const old of document.querySelectorAll("[data-js-summary]")) old.remove();
+  for (const old of form.querySelectorAll(".field--error")) old.classList.remove("field--error");
+  for (const old of document.querySelectorAll("[data-js-summary], #error-summary")) old.remove();
   const summary = document.createElement("div");
   summary.className = "error-summary";
   summary.setAttribute("role", "alert");
@@ -198,13 +232,23 @@ function showFieldErrors(form, fields) {
   heading.textContent = "There is a problem";
   const list = document.createElement("ul");
   summary.append(heading, list);
-  for (const [name, message] of Object.entries(fields)) {
+  const order = Array.from(form.elements, (element) => element.name);
+  const position = (name) => (order.includes(name) ? order.indexOf(name) : order.length);
+  const names = Object.keys(fields).sort((a, b) => position(a) - position(b));
+  for (const name of names) {
+    const message = fields[name];
     const item = document.createElement("li");
-    item.textContent = message;
     list.append(item);
     const control = form.elements[name];
     const first = control && (control.length !== undefined && !control.tagName ? control[0] : control);
-    if (!first || first.type === "hidden") continue;
+    if (!first || first.type === "hidden") {
+      item.textContent = message;
+      continue;
+    }
+    const link = document.createElement("a");
+    link.href = `#${first.id}`;
+    link.textContent = message; // kiosk.js moves the cursor to the field when it is followed
+    item.append(link);
     const container = first.closest(".field") || first.parentElement;
     const error = document.createElement("p");
     error.className = "error-message";
@@ -219,6 +263,11 @@ function showFieldErrors(form, fields) {
     if (first.type === "radio" && fieldset) {
       fieldset.querySelector("legend").after(error);
       fieldset.setAttribute("aria-describedby", error.id);
+    } else if (first.type === "checkbox") {
+      // Above the tick's tile, not inside it.
+      (first.closest(".tile") || first).before(error);
+      first.setAttribute("aria-describedby", error.id);
+      first.setAttribute("aria-invalid", "true");
     } else {
       first.before(error);
       first.setAttribute("aria-describedby", error.id);
@@ -438,6 +487,6 @@ async function start() {
   window.setInterval(flush, RETRY_SECONDS * 1000);
 }
 
-if (Outbox && "indexedDB" in window) {
-  start();
-}
+// Resolves once the page has checked its storage, shown its status and can send (the browser
+// tests wait for it instead of guessing with a sleep).
+window.KioskOfflineReady = Outbox && "indexedDB" in window ? start() : Promise.resolve();

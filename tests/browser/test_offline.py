@@ -15,7 +15,7 @@ from kiosk.models import Acceptance, Breach, BreachCategory, utcnow
 from tests.live import LiveServer
 
 from ..helpers import PASSWORD, make_policy, make_user
-from .conftest import TABLET, sign_in
+from .conftest import PHONE, TABLET, sign_in
 
 ENV = {"KIOSK_THANKS_SECONDS": "5", "KIOSK_UPDATE_CHECK_SECONDS": "5"}
 
@@ -48,6 +48,17 @@ def wait_until(page, script: str, timeout: float = 15) -> None:
 def controlled(page) -> None:
     """Wait until the service worker has precached everything and controls the page."""
     wait_until(page, "() => !!(navigator.serviceWorker && navigator.serviceWorker.controller)")
+
+
+def ready(page) -> None:
+    """Wait until the page has checked its storage, shown its status and can send."""
+    wait_until(page, "() => window.KioskOfflineReady && window.KioskOfflineReady.then(() => true)")
+
+
+def all_sent(page, timeout: float = 10) -> None:
+    """Wait until this device's outbox is empty; then nothing about sending is on the screen."""
+    wait_until(page, "() => KioskOutbox.all().then(entries => entries.length === 0)", timeout)
+    expect(page.get_by_text("waiting to send")).to_have_count(0)
 
 
 def outbox_count(page) -> int:
@@ -86,8 +97,8 @@ def test_the_kiosk_accepts_offline_and_sends_exactly_once_when_back_online(serve
     page.reload()
     expect(page.get_by_role("heading", name="Welcome to Westacre Infant School")).to_be_visible()
     page.get_by_role("link", name="Read and accept the policy").click()
-    expect(page.get_by_role("heading", name="Terms of use")).to_be_visible()
-    page.get_by_role("link", name="I have read it: continue").click()
+    expect(page.get_by_role("heading", name="What this means for you today")).to_be_visible()
+    page.get_by_role("link", name="Continue to accept").click()
     before = utcnow()
     accept(page, "Offline Visitor")
     after = utcnow()
@@ -102,13 +113,14 @@ def test_the_kiosk_accepts_offline_and_sends_exactly_once_when_back_online(serve
 
     time.sleep(1.2)  # so the server's clock is clearly later than the device's
     context.set_offline(False)
-    expect(page.get_by_text("All sent")).to_be_visible(timeout=10_000)
+    all_sent(page)
     [row] = wait_for_rows(server, Acceptance, 1)
     assert row.full_name == "Offline Visitor" and row.channel == "kiosk"
     assert before - dt.timedelta(seconds=1) <= row.accepted_at <= after + dt.timedelta(seconds=1)
     assert row.received_at > row.accepted_at + dt.timedelta(seconds=1)
     page.reload()
-    expect(page.get_by_text("All sent")).to_be_visible()
+    ready(page)
+    all_sent(page)
     assert len(rows(server, Acceptance)) == 1
 
 
@@ -160,7 +172,7 @@ def test_two_hundred_acceptances_queued_offline_all_arrive_within_ten_seconds(se
     elapsed = time.monotonic() - started
     assert len(arrived) == 200 and elapsed < 10
     assert len({a.full_name for a in arrived}) == 200
-    expect(page.get_by_text("All sent")).to_be_visible(timeout=5_000)
+    all_sent(page, timeout=5)
 
 
 def log_breach_offline(page):
@@ -207,7 +219,7 @@ def test_a_teacher_logs_a_breach_offline_and_it_arrives_later(server, teacher_ip
         page.get_by_label("Email address").fill(teacher.email)
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_text("All sent")).to_be_visible(timeout=10_000)
+    all_sent(page)
     [breach] = wait_for_rows(server, Breach, 1)
     assert breach.reporter_id == teacher.id and breach.category.slug == "photographing"
     assert breach.action_codes == ["asked_to_delete"]
@@ -251,7 +263,7 @@ def test_a_new_policy_is_shown_once_the_kiosk_is_idle_and_an_earlier_offline_acc
     expect(page.get_by_text("Version 1", exact=True)).to_be_visible()
     context.set_offline(True)
     page.get_by_role("link", name="Read and accept the policy").click()
-    page.get_by_role("link", name="I have read it: continue").click()
+    page.get_by_role("link", name="Continue to accept").click()
     accept(page, "Version One Reader")
     expect(page.get_by_role("heading", name="Thank you, Version One Reader")).to_be_visible()
 
@@ -306,7 +318,19 @@ def test_nothing_signed_in_is_ever_cached(server, new_context):
     assert not [text for text in cached if "/staff/reports" in text.split("\n")[0]]
 
 
-def test_the_outbox_asks_for_lasting_storage_and_notices_when_it_was_wiped(server, new_context):
+WIPE = """() => new Promise(resolve => {
+    localStorage.clear();
+    const request = indexedDB.deleteDatabase('policy-kiosk');
+    request.onsuccess = request.onerror = request.onblocked = () => resolve();
+})"""
+
+
+def no_wipe_warning(page) -> None:
+    expect(page.get_by_text("cleared by the browser")).to_have_count(0)
+    expect(page.get_by_text("lost when the browser cleared")).to_have_count(0)
+
+
+def test_the_outbox_asks_for_lasting_storage(server, new_context):
     context = new_context(**TABLET)
     context.add_init_script("""
         window.__persistAsked = false;
@@ -315,25 +339,87 @@ def test_the_outbox_asks_for_lasting_storage_and_notices_when_it_was_wiped(serve
         }""")
     page = context.new_page()
     page.goto(server.url + "/")
-    expect(page.get_by_text("All sent")).to_be_visible()
+    ready(page)
     assert page.evaluate("() => window.__persistAsked") is True
-    expect(page.get_by_text("saved records were cleared")).to_have_count(0)
+
+
+def test_a_wipe_of_records_still_waiting_is_reported_until_read(server, new_context):
+    context = new_context(**TABLET)
+    page = context.new_page()
+    page.goto(server.url + "/accept?channel=kiosk")
+    controlled(page)
+    context.set_offline(True)
+    accept(page, "Wiped Visitor")
+    expect(page.get_by_text("1 record waiting to send")).to_be_visible()
     # The browser evicts the site's database and local storage together (as iPadOS does); the
-    # server's device cookie remembers the device.
-    page.evaluate("""() => new Promise(resolve => {
-        localStorage.clear();
-        const request = indexedDB.deleteDatabase('policy-kiosk');
-        request.onsuccess = request.onerror = request.onblocked = () => resolve();
-    })""")
+    # cookie counting what was waiting is not script storage, and stays.
+    page.evaluate(WIPE)
+    context.set_offline(False)
+    page.goto(server.url + "/")
+    warning = page.get_by_role("status").filter(has_text="lost when the browser cleared")
+    expect(warning).to_contain_text("1 record not yet sent from this device was lost")
+    page.goto(server.url + "/policy?channel=kiosk")  # still said on the next page
+    expect(warning).to_be_visible()
+    warning.get_by_role("button", name="OK, I understand").click()
+    expect(warning).to_have_count(0)
     page.reload()
-    expect(page.get_by_text("This device's saved records were cleared by the browser")).to_be_visible()
+    ready(page)
+    no_wipe_warning(page)
+    assert rows(server, Acceptance) == []
+
+
+def test_a_wipe_after_everything_was_sent_is_not_reported(server, new_context):
+    context = new_context(**TABLET)
+    page = context.new_page()
+    page.goto(server.url + "/accept?channel=kiosk")
+    controlled(page)
+    context.set_offline(True)
+    accept(page, "Sent Visitor")
+    expect(page.get_by_text("1 record waiting to send")).to_be_visible()
+    context.set_offline(False)
+    all_sent(page)
+    page.evaluate(WIPE)
+    page.goto(server.url + "/")
+    ready(page)
+    no_wipe_warning(page)
+    assert [a.full_name for a in rows(server, Acceptance)] == ["Sent Visitor"]
+
+
+@pytest.mark.parametrize("start", ["/phone", "/p/{token}", "/signin"])
+def test_a_first_visit_shows_no_warning_and_no_sync_status(server, new_context, start):
+    with server.database():
+        from kiosk.roster import add_person
+        token = add_person("Pat Volunteer", "pat@example.org", "volunteer").token
+    page = new_context(**PHONE).new_page()
+    page.goto(server.url + start.format(token=token))
+    ready(page)
+    no_wipe_warning(page)
+    expect(page.get_by_text("All sent")).to_have_count(0)
+    expect(page.locator("[data-outbox-status]")).to_be_hidden()
+    page.reload()  # a second page on the same new device: still nothing to say
+    ready(page)
+    no_wipe_warning(page)
+    expect(page.locator("[data-outbox-status]")).to_be_hidden()
+
+
+def test_the_waiting_count_is_on_screen_but_never_in_print(server, new_context):
+    context = new_context(**TABLET)
+    page = context.new_page()
+    page.goto(server.url + "/accept?channel=kiosk")
+    controlled(page)
+    context.set_offline(True)
+    accept(page, "Printed Visitor")
+    status = page.get_by_text("1 record waiting to send")
+    expect(status).to_be_visible()
+    page.emulate_media(media="print")
+    expect(status).to_be_hidden()
 
 
 def test_records_waiting_are_sent_when_the_screen_becomes_visible_again(server, new_context):
     context = new_context(**TABLET)
     page = context.new_page()
     page.goto(server.url + "/")
-    expect(page.get_by_text("All sent")).to_be_visible()
+    ready(page)
     page.evaluate("""() => KioskOutbox.add({id: crypto.randomUUID(), kind: 'acceptance',
         url: '/api/v1/acceptances', body: {full_name: 'Woken Visitor', role: 'visitor',
         accept: true, policy_version: '1', channel: 'kiosk', accepted_at: new Date().toISOString()}})""")
@@ -341,7 +427,7 @@ def test_records_waiting_are_sent_when_the_screen_becomes_visible_again(server, 
     page.evaluate("() => document.dispatchEvent(new Event('visibilitychange'))")
     [row] = wait_for_rows(server, Acceptance, 1, timeout=5)
     assert row.full_name == "Woken Visitor"
-    expect(page.get_by_text("All sent")).to_be_visible()
+    all_sent(page)
 
 
 def test_a_record_waits_while_its_author_must_change_password_and_is_kept_for_them(server,
@@ -364,7 +450,7 @@ def test_a_record_waits_while_its_author_must_change_password_and_is_kept_for_th
     page.get_by_label("New password").fill("plum jam on toast")
     page.get_by_label("Type it again").fill("plum jam on toast")
     page.get_by_role("button", name="Save password").click()
-    expect(page.get_by_text("All sent")).to_be_visible(timeout=10_000)
+    all_sent(page)
     [breach] = wait_for_rows(server, Breach, 1)
     assert breach.reporter_id == teacher.id
 
@@ -386,7 +472,7 @@ def test_another_teachers_record_waits_for_them_and_the_shell_forgets_who_signed
     page.get_by_role("button", name="Save the breach on this iPad").click()
     context.set_offline(False)
     page.goto(server.url + "/staff/")
-    expect(page.get_by_text("All sent")).to_be_visible(timeout=10_000)
+    all_sent(page)
     # First signs out (records all sent), second signs in; offline, the iPad no longer knows first.
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", name="Staff sign in")).to_be_visible()
@@ -405,7 +491,7 @@ def test_another_teachers_record_waits_for_them_and_the_shell_forgets_who_signed
     page.get_by_role("button", name="Sign out").click()  # second has nothing waiting: no warning
     expect(page.get_by_role("heading", name="Staff sign in")).to_be_visible()
     sign_in(page, server, first.email)
-    expect(page.get_by_text("All sent")).to_be_visible(timeout=10_000)
+    all_sent(page)
     assert [b.reporter_id for b in rows(server, Breach)] == [first.id, first.id]
 
 
@@ -420,7 +506,7 @@ def test_a_deletion_request_can_be_recorded_offline(server, teacher_ipad):
     form.get_by_role("button", name="Save the request on this iPad").click()
     expect(page.get_by_text("1 record waiting to send")).to_be_visible()
     context.set_offline(False)
-    expect(page.get_by_text("All sent")).to_be_visible(timeout=10_000)
+    all_sent(page)
     from kiosk.models import DeletionRequest
     [request] = wait_for_rows(server, DeletionRequest, 1)
     assert request.person_name == "Pat Parent" and request.asked_by_id == teacher.id
@@ -436,7 +522,7 @@ def queue_acceptance_quietly(page, name: str) -> None:
 def test_records_waiting_are_retried_on_a_timer(server, new_context):
     page = new_context(**TABLET).new_page()
     page.goto(server.url + "/")
-    expect(page.get_by_text("All sent")).to_be_visible()
+    ready(page)
     queue_acceptance_quietly(page, "Timer Visitor")
     time.sleep(2)
     assert rows(server, Acceptance) == []

@@ -1,0 +1,215 @@
+"""The school's own details, set by the head on the first day: its name and logo, the DSL's name
+and photo, the address phones use, the thank-you's next step, the privacy contact."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import ipaddress
+import warnings
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from flask import current_app, g, request, url_for
+from peewee import DatabaseError
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from . import audit
+from .models import PolicyVersion, SchoolImage, SchoolSettings, db, utcnow
+
+DEFAULT_NEXT_STEP = "Please show this screen at the office."
+
+# Pictures: what the head may upload, and what is kept (resized, no metadata).
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+MAX_UPLOAD_PIXELS = 40_000_000  # a 5 MB file can still unpack to gigabytes: refuse before that
+IMAGE_FORMATS = {"PNG", "JPEG", "GIF", "WEBP"}
+LARGEST_SIDE = {"logo": 600, "dsl_photo": 480}
+
+
+def settings() -> SchoolSettings:
+    """The one settings row (unsaved and empty before the head first saves it); once a request."""
+    if "school_settings" not in g:
+        try:
+            g.school_settings = SchoolSettings.get_or_none() or SchoolSettings()
+        except DatabaseError:
+            # Error pages must still render when the database is what failed.
+            g.school_settings = SchoolSettings()
+    return g.school_settings
+
+
+def school_name() -> str:
+    """The name on every page: the head's, else the setting's, else the current policy's."""
+    if "school_name" not in g:
+        g.school_name = (settings().school_name or current_app.config.get("KIOSK_SCHOOL_NAME")
+                         or _school_from_policy())
+    return g.school_name
+
+
+def _school_from_policy() -> str:
+    try:
+        version = PolicyVersion.current()
+    except DatabaseError:
+        return "Policy Kiosk"
+    return version.school if version else "Policy Kiosk"
+
+
+def thanks_next_step() -> str:
+    return settings().thanks_next_step or DEFAULT_NEXT_STEP
+
+
+def public_url() -> str:
+    """Where phones reach the kiosk (printed in QR codes), without a trailing slash: the head's
+    address, else the server's setting, else the address this page was asked for."""
+    return (settings().public_url or current_app.config["KIOSK_PUBLIC_URL"]
+            or request.host_url.rstrip("/"))
+
+
+def phone_start_url() -> str:
+    return public_url() + url_for("public.phone")
+
+
+def public_url_problem() -> str | None:
+    """Why phones may not reach the address in the QR code, in a sentence; None when it looks
+    right. Only a local address is certainly wrong; an unset one is a guess worth checking."""
+    address = public_url()
+    host = urlsplit(address).hostname or ""
+    if host == "localhost" or host.endswith(".localhost") or _is_loopback(host):
+        return (f"The QR code points at {address}, which only works on the server itself: "
+                "phones cannot open it. Set the kiosk's public address on the set-up screen.")
+    if not (settings().public_url or current_app.config["KIOSK_PUBLIC_URL"]):
+        return (f"No public address is set, so the QR code uses {address}, the address this page "
+                "was opened on. Check that a phone on the school's Wi-Fi or mobile data can open "
+                "it, or set the public address on the set-up screen.")
+    return None
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback or ipaddress.ip_address(host).is_unspecified
+    except ValueError:
+        return False
+
+
+# Pictures -------------------------------------------------------------------------------------
+
+class ImageProblem(ValueError):
+    """An upload that is not a picture we can use; the message says why, for the person."""
+
+
+@dataclass(frozen=True)
+class ProcessedImage:
+    data: bytes
+    content_type: str
+
+
+def process_image(raw: bytes, kind: str) -> ProcessedImage:
+    """Check an upload is a picture, turn it the right way up, shrink it, and save it afresh so
+    nothing of the original's metadata (camera, place, date) is kept."""
+    if len(raw) > MAX_UPLOAD_BYTES:
+        raise ImageProblem("That picture is too large: please choose one under 5 MB.")
+    if not raw:
+        raise ImageProblem("That file is empty: please choose a picture.")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(raw)) as opened:
+                if opened.format not in IMAGE_FORMATS:
+                    raise ImageProblem("Please choose a picture: a JPEG, PNG, GIF or WebP file.")
+                if opened.width * opened.height > MAX_UPLOAD_PIXELS:
+                    raise ImageProblem("That picture is too large: please choose a smaller one.")
+                opened.seek(0)  # the first frame of an animation
+                picture = ImageOps.exif_transpose(opened)
+                picture.load()
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning,
+            OSError, ValueError, SyntaxError) as error:
+        if isinstance(error, ImageProblem):
+            raise
+        raise ImageProblem("Please choose a picture: a JPEG, PNG, GIF or WebP file.") from None
+    side = LARGEST_SIDE[kind]
+    picture.thumbnail((side, side))
+    out = io.BytesIO()
+    # Logos often have a transparent background: keep it.
+    clean = picture.convert("RGBA" if kind == "logo" else "RGB")
+    clean.info = {}  # no colour profile, text chunks or EXIF carried over
+    if kind == "logo":
+        clean.save(out, format="PNG", optimize=True)
+        return ProcessedImage(out.getvalue(), "image/png")
+    clean.save(out, format="JPEG", quality=85)
+    return ProcessedImage(out.getvalue(), "image/jpeg")
+
+
+def image_url(kind: str) -> str | None:
+    """The picture's address, changing with its content; None when there is none."""
+    digest = getattr(settings(), f"{kind}_digest")
+    return url_for("public.school_image", kind=kind, v=digest[:16]) if digest else None
+
+
+# Saving ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SetupDetails:
+    school_name: str
+    dsl_name: str
+    public_url: str
+    thanks_next_step: str
+    privacy_contact: str
+    review_due: dt.date | None
+    logo: ProcessedImage | None = None  # a new picture
+    dsl_photo: ProcessedImage | None = None
+    remove_logo: bool = False
+    remove_dsl_photo: bool = False
+
+
+def save_setup(details: SetupDetails) -> SchoolSettings:
+    """Keep the school's details and pictures, and the current policy's review date (audited)."""
+    with db.atomic():
+        row = SchoolSettings.get_or_none() or SchoolSettings()
+        changed = [name for name in ("school_name", "dsl_name", "public_url", "thanks_next_step",
+                                     "privacy_contact")
+                   if getattr(row, name) != getattr(details, name)]
+        for name in changed:
+            setattr(row, name, getattr(details, name))
+        for kind in SchoolImage.KINDS:
+            new, remove = getattr(details, kind), getattr(details, f"remove_{kind}")
+            if new is not None:
+                digest = hashlib.sha256(new.data).hexdigest()
+                (SchoolImage.insert(kind=kind, content_type=new.content_type, data=new.data,
+                                    digest=digest, updated_at=utcnow())
+                 .on_conflict(conflict_target=[SchoolImage.kind],
+                              update={SchoolImage.content_type: new.content_type,
+                                      SchoolImage.data: new.data, SchoolImage.digest: digest,
+                                      SchoolImage.updated_at: utcnow()})
+                 .execute())
+                setattr(row, f"{kind}_digest", digest)
+                changed.append(kind)
+            elif remove and getattr(row, f"{kind}_digest"):
+                SchoolImage.delete().where(SchoolImage.kind == kind).execute()
+                setattr(row, f"{kind}_digest", "")
+                changed.append(kind)
+        row.completed_at = row.completed_at or utcnow()
+        row.updated_at = utcnow()
+        row.save()
+        current = PolicyVersion.current()
+        if current is not None and current.review_due != details.review_due:
+            # The review date is a plan about the text, not part of it: changing it is no new
+            # version, and acceptances are unaffected.
+            current.review_due = details.review_due
+            current.save()
+            changed.append("review_due")
+        audit.record("school.setup_saved", kind="school_settings", record_id=row.id,
+                     changed=changed)
+    g.pop("school_settings", None)
+    g.pop("school_name", None)
+    return row
+
+
+def setup_complete() -> bool:
+    return settings().completed_at is not None
+
+
+def cache_part() -> str:
+    """What of the set-up appears on the public pages a device keeps offline."""
+    row = settings()
+    return "|".join([row.school_name, row.dsl_name, row.thanks_next_step, row.privacy_contact,
+                     row.logo_digest, row.dsl_photo_digest, row.public_url])

@@ -1,0 +1,37 @@
+"""gunicorn's settings for `make run` (`gunicorn --config python:kiosk.serve wsgi:app`).
+
+Two worker processes with a few threads each suit a school's server; the address comes from
+`--bind`. Once gunicorn is listening, the set-up address is printed with the port it really
+listens on, so it opens as printed.
+"""
+
+from __future__ import annotations
+
+workers = 2
+worker_class = "gthread"
+threads = 4
+accesslog = "-"
+# No runtime control socket in the home folder: nothing here uses it, and two servers on one
+# machine would fight over it.
+control_socket_disable = True
+
+
+def when_ready(server) -> None:
+    """Print the one-time set-up address while no account exists (in the master process)."""
+    from kiosk import create_app
+    from kiosk.auth import announce_setup
+    from kiosk.models import db
+
+    for listener in server.LISTENERS:
+        address = str(listener)
+        if address.startswith("http"):
+            # An address that means "every interface" cannot be opened as it is: this machine's
+            # own loopback address can (a tablet uses the server's address on the network).
+            address = address.replace("//0.0.0.0:", "//127.0.0.1:").replace("//[::]:", "//[::1]:")
+            app = create_app()
+            try:
+                announce_setup(app, address)
+            finally:
+                if not db.is_closed():
+                    db.close()
+            return

@@ -1,0 +1,90 @@
+"""`make run` serves with gunicorn (kiosk/serve.py), which prints the set-up address with the port
+it really listens on."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from kiosk.accounts import setup_token
+
+from .live import ROOT, LiveServer
+
+
+def gunicorn(instance: Path, bind: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "--config", "python:kiosk.serve",
+         "--bind", bind, "--workers", "1", "wsgi:app"],
+        cwd=ROOT, env={**LiveServer(instance, {}).env, "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    process.wait(timeout=10)
+    process.stdout.close()
+
+
+def read_until(process: subprocess.Popen, pattern: str, seconds: float = 20) -> str:
+    """Lines of the server's output until one matches (or it ends, or time runs out)."""
+    seen, deadline = [], time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        seen.append(line)
+        if re.search(pattern, line):
+            return "".join(seen)
+    raise AssertionError("the server never printed " + pattern + ":\n" + "".join(seen))
+
+
+@pytest.fixture
+def instance(tmp_path):
+    server = LiveServer(tmp_path / "instance", {})
+    server.instance.mkdir(parents=True)
+    server.flask("migrate")
+    server.flask("seed-policy")
+    return server
+
+
+def test_the_setup_address_names_the_port_gunicorn_really_listens_on(instance):
+    # Port 0: the system picks a free one; only the server knows which.
+    process = gunicorn(instance.instance, "127.0.0.1:0")
+    try:
+        output = read_until(process, r"/setup\?token=")
+        listening = re.search(r"Listening at: http://127\.0\.0\.1:(\d+)", output).group(1)
+        address = re.search(r"(http://\S+/setup\?token=\S+)", output).group(1)
+        assert address.startswith(f"http://127.0.0.1:{listening}/setup?token=")
+        token = setup_token((instance.instance / "secret_key").read_text().strip())
+        assert address.endswith(f"?token={token}")
+        read_until(process, r"Booting worker")
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                with urllib.request.urlopen(address, timeout=2) as page:
+                    status, html = page.status, page.read().decode()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        assert status == 200 and "Create the headteacher" in html
+    finally:
+        stop(process)
+
+
+def test_nothing_is_printed_once_an_account_exists(instance):
+    instance.flask("create-user", "--role", "head", "--email", "head@example.org",
+                   "--name", "Hana Head", "--password", "a long pass phrase")
+    process = gunicorn(instance.instance, "127.0.0.1:0")
+    try:
+        output = read_until(process, r"Booting worker")
+        assert "setup?token" not in output
+    finally:
+        stop(process)
