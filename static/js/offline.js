@@ -76,19 +76,23 @@ function rememberWaiting(count) {
     : `${WAITING_COOKIE}=; Max-Age=0; Path=/; SameSite=Strict${secure}`;
 }
 
+// A database without this device's id is new: on a first visit there is no cookie and nothing
+// to say; with records counted in the cookie, they were here and are gone. Checked before the
+// cookie is next written, also by a page that was open while the browser wiped the database.
+async function noticeWipe() {
+  if (!(await Outbox.getMeta("device"))) {
+    const lost = waitingInCookie();
+    if (lost > 0) await Outbox.setMeta("wiped", lost); // kept until someone reads it
+    await Outbox.setMeta("device", crypto.randomUUID());
+  }
+  wipedCount = Number(await Outbox.getMeta("wiped")) || 0;
+}
+
 async function checkStorage() {
   if (navigator.storage && navigator.storage.persist) {
     navigator.storage.persist().catch(() => {});
   }
-  const stored = await Outbox.getMeta("device");
-  if (!stored) {
-    // A new database. On a first visit there is no cookie and nothing to say; with records
-    // counted in the cookie, they were here and are gone. Kept until someone reads it.
-    const lost = waitingInCookie();
-    if (lost > 0) await Outbox.setMeta("wiped", lost);
-    await Outbox.setMeta("device", crypto.randomUUID());
-  }
-  wipedCount = Number(await Outbox.getMeta("wiped")) || 0;
+  await noticeWipe();
   if (body.dataset.staffId) {
     await Outbox.setMeta("staff", { id: body.dataset.staffId, name: body.dataset.staffName });
   }
@@ -105,9 +109,10 @@ let shownStatus = "";
 // Shown only when something is waiting, needs attention or was lost; nothing otherwise (a
 // visitor has no use for "all sent").
 async function showStatus(lastResult) {
-  if (!statusBox) return;
+  await noticeWipe();
   const entries = await Outbox.all();
   rememberWaiting(entries.length);
+  if (!statusBox) return;
   const waiting = entries.filter((entry) => entry.state === "waiting");
   const attention = entries.filter((entry) => entry.state === "attention");
   // Redraw only when something changed, so a screen reader is not told the same thing again
@@ -193,6 +198,7 @@ async function flush() {
 }
 
 async function queue(entry) {
+  await noticeWipe();
   const record = await Outbox.add(entry);
   // Counted outside the database at once: the browser may wipe it before the next status line.
   rememberWaiting((await Outbox.all()).length);

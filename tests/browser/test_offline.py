@@ -58,7 +58,7 @@ def ready(page) -> None:
 def all_sent(page, timeout: float = 10) -> None:
     """Wait until this device's outbox is empty; then nothing about sending is on the screen."""
     wait_until(page, "() => KioskOutbox.all().then(entries => entries.length === 0)", timeout)
-    expect(page.get_by_text("waiting to send")).to_have_count(0)
+    expect(page.get_by_role("status").filter(has_text="waiting to send")).to_have_count(0)
 
 
 def outbox_count(page) -> int:
