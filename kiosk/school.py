@@ -121,10 +121,12 @@ def process_image(raw: bytes, kind: str) -> ProcessedImage:
                 opened.seek(0)  # the first frame of an animation
                 picture = ImageOps.exif_transpose(opened)
                 picture.load()
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning,
-            OSError, ValueError, SyntaxError) as error:
-        if isinstance(error, ImageProblem):
-            raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageProblem("That picture is too large: please choose a smaller one.") from None
+    except ImageProblem:
+        raise
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        # Not a picture, or a broken one: Pillow says which in many ways.
         raise ImageProblem("Please choose a picture: a JPEG, PNG, GIF or WebP file.") from None
     side = LARGEST_SIDE[kind]
     picture.thumbnail((side, side))

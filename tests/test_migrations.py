@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from peewee import SqliteDatabase
+from peewee import SqliteDatabase, Table
 
 from kiosk.migrate import migrate_database
 from kiosk.models import MODELS, Acceptance, db, open_database
@@ -92,3 +92,39 @@ def test_the_app_works_on_postgresql(postgres_url, tmp_path):
     with app.app_context():
         assert Acceptance.get(Acceptance.full_name == "Postgres Visitor").policy_version.number == 1
     db.close()
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_a_school_that_seeded_the_bundled_policy_gets_its_key_points(database, tmp_path, request):
+    """Migration 006: version 1 as `seed-policy` published it before key points existed gains
+    them (and a hash covering them) and loses the 2019 review date; an edited one is left be."""
+    import datetime as dt
+    import hashlib
+
+    from kiosk.migrate import router
+    from kiosk.models import PolicyVersion
+    from kiosk.policies import DEFAULT_POLICY, content_hash, parse_policy
+
+    url = (request.getfixturevalue("postgres_url") if database == "postgresql"
+           else f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    db.initialize(open_database(url))
+    try:
+        router().run("005_roster_reminders_retention")
+        text = parse_policy(DEFAULT_POLICY.read_text(encoding="utf-8"))
+        old_hash = hashlib.sha256(f"{text.title}\n\n{text.body}".encode()).hexdigest()
+        for number, body in ((1, text.body), (2, "## Our own text\n")):
+            # As the code before 006 wrote it: no key points column yet, so not through the model.
+            old_table = Table("policy_version", ("id", "number", "title", "school", "body",
+                                                 "content_hash", "review_due", "published_at"))
+            old_table.bind(db.obj).insert(
+                number=number, title=text.title, school=text.school, body=body,
+                content_hash=old_hash if number == 1 else content_hash(text.title, body),
+                review_due=dt.date(2019, 9, 30), published_at=dt.datetime(2024, 1, 1)).execute()
+        migrate_database()
+        bundled, own = PolicyVersion.get(number=1), PolicyVersion.get(number=2)
+        assert bundled.key_points == text.key_points and len(bundled.key_point_list) == 5
+        assert bundled.content_hash == content_hash(text.title, text.body, text.key_points)
+        assert bundled.review_due is None
+        assert (own.key_points, own.review_due) == ("", dt.date(2019, 9, 30))
+    finally:
+        db.close()
