@@ -277,6 +277,9 @@ def allow_large_forms() -> None:
         request.max_form_memory_size = LARGE_FORM_BYTES
     elif request.endpoint == "admin.setup":
         request.max_content_length = PICTURES_FORM_BYTES
+        # Werkzeug applies this to its read buffer too, which a picture's part can fill past a
+        # visitor-sized limit; the set-up's text fields are small and checked by the form.
+        request.max_form_memory_size = LARGE_FORM_BYTES
 
 
 # The school's set-up (head) ----------------------------------------------------------------------

@@ -415,8 +415,10 @@ function showThanks(entry) {
   thanks.hidden = false;
   thanks.querySelector("[data-thanks-name]").textContent = entry.body.full_name;
   const when = new Date(entry.body.accepted_at);
-  thanks.querySelector("[data-thanks-time]").textContent = when.toLocaleTimeString("en-GB", { hour: "numeric", minute: "2-digit" })
-    + " on " + when.toLocaleDateString("en-GB", { day: "numeric", month: "long", year: "numeric" });
+  // As the server writes it: "2:05pm on 24 November 2026".
+  const clock = `${when.getHours() % 12 || 12}:${String(when.getMinutes()).padStart(2, "0")}${when.getHours() < 12 ? "am" : "pm"}`;
+  thanks.querySelector("[data-thanks-time]").textContent = `${clock} on `
+    + when.toLocaleDateString("en-GB", { day: "numeric", month: "long", year: "numeric" });
   thanks.querySelector("[data-thanks-time]").setAttribute("datetime", when.toISOString());
   document.title = `Thank you – ${document.title.split("–").pop().trim()}`;
   thanks.querySelector("h1").focus();
