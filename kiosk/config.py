@@ -116,9 +116,11 @@ SETTINGS: tuple[Setting, ...] = (
             "`instance/kiosk.sqlite3`. `DATABASE_URL` without the prefix is read too."),
     Setting("PUBLIC_URL", "KIOSK_PUBLIC_URL", parse_public_url, None,
             "The address phones should open, e.g. `https://kiosk.westacre.sch.uk`; printed QR "
-            "codes point here. Unset: the address the page was requested on."),
+            "codes point here, until the head sets one on the set-up screen. Unset: the address "
+            "the page was requested on."),
     Setting("SCHOOL_NAME", "KIOSK_SCHOOL_NAME", parse_text, None,
-            "The school's name on every page. Unset: the `school` of the current policy."),
+            "The school's name on every page, until the head sets one on the set-up screen. "
+            "Unset: the `school` of the current policy."),
     Setting("TIMEZONE", "KIOSK_TIMEZONE", parse_timezone, "Europe/London",
             "The school's time zone, for times shown on screen and what counts as today."),
     Setting("THANKS_SECONDS", "KIOSK_THANKS_SECONDS", _int(5, 300), 20,

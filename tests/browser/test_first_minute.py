@@ -223,6 +223,15 @@ def noise_png(path, side: int) -> None:
     Image.frombytes("RGB", (side, side), os.urandom(side * side * 3)).save(path, format="PNG")
 
 
+def save_set_up(page, *, logo, photo) -> None:
+    """Fill in what the set-up screen requires, choose the two pictures and save."""
+    page.get_by_label("Designated Safeguarding Lead's name").fill("Dee Safeguard")
+    page.get_by_label("When the policy is next due for review").fill(f"{utcnow().year + 1}-09-30")
+    page.get_by_label(re.compile("School logo")).set_input_files(logo)
+    page.get_by_label(re.compile("Their photo")).set_input_files(photo)
+    page.get_by_role("button", name="Save the set-up").click()
+
+
 def test_the_head_sets_up_the_school_and_prints_the_poster(live_server, new_context,
                                                            assert_accessible, tmp_path):
     with live_server.database():
@@ -239,17 +248,13 @@ def test_the_head_sets_up_the_school_and_prints_the_poster(live_server, new_cont
     context.add_init_script("window.print = () => { window.__printed = true; };")
     page = context.new_page()
     sign_in(page, live_server, head.email)
+    assert_accessible(page)
     page.get_by_role("link", name="Finish setting up the kiosk").click()
     expect(page.get_by_role("heading", name="Set up the kiosk for your school")).to_be_visible()
     expect(page.get_by_text("phones cannot open it")).to_be_visible()  # served on 127.0.0.1
     assert_accessible(page)
 
-    page.get_by_label("Designated Safeguarding Lead's name").fill("Dee Safeguard")
-    page.get_by_label("When the policy is next due for review").fill(
-        f"{utcnow().year + 1}-09-30")
-    page.get_by_label(re.compile("School logo")).set_input_files(not_a_picture)
-    page.get_by_label(re.compile("Their photo")).set_input_files(too_big)
-    page.get_by_role("button", name="Save the set-up").click()
+    save_set_up(page, logo=not_a_picture, photo=too_big)
     summary = page.get_by_role("alert").filter(has_text="There is a problem")
     expect(summary).to_be_focused()
     expect(page.locator("#logo-error")).to_contain_text("Please choose a picture")
@@ -258,12 +263,7 @@ def test_the_head_sets_up_the_school_and_prints_the_poster(live_server, new_cont
     with live_server.database():
         assert SchoolSettings.select().count() == 0
 
-    page.get_by_label("Designated Safeguarding Lead's name").fill("Dee Safeguard")
-    page.get_by_label("When the policy is next due for review").fill(
-        f"{utcnow().year + 1}-09-30")
-    page.get_by_label(re.compile("School logo")).set_input_files(logo)
-    page.get_by_label(re.compile("Their photo")).set_input_files(photo)
-    page.get_by_role("button", name="Save the set-up").click()
+    save_set_up(page, logo=logo, photo=photo)
     expect(page.get_by_text("Set-up saved.")).to_be_visible()
     expect(page.get_by_role("img", name="The school's logo now")).to_be_visible()
     assert_accessible(page)
@@ -289,3 +289,31 @@ def test_the_head_sets_up_the_school_and_prints_the_poster(live_server, new_cont
     page.goto(live_server.url + "/poster")
     expect(page.get_by_text("https://kiosk.westacre.sch.uk/phone")).to_be_visible()
     expect(page.get_by_text("Check the address before you print")).to_have_count(0)
+
+
+@pytest.mark.parametrize("size", ["tablet", "small-phone"])
+def test_the_privacy_notice_beside_accept_follows_the_retention_settings(
+        live_server, new_context, assert_accessible, size):
+    page = new_context(**SIZES[size]).new_page()
+    channel = "kiosk" if size in TABLETS else "phone"
+    page.goto(f"{live_server.url}/accept?channel={channel}")
+    link = page.get_by_role("link", name=re.compile("How we use your information"))
+    accept_button = page.get_by_role("button", name="Accept")
+    # Beside the button: level with it on a tablet, just below it on a small phone.
+    if size in TABLETS:
+        assert abs(box(link)["y"] + box(link)["height"] / 2
+                   - box(accept_button)["y"] - box(accept_button)["height"] / 2) < 30
+    else:
+        assert 0 <= box(link)["y"] - bottom(accept_button) < 40
+    link.click()
+    expect(page.get_by_role("heading", name="How we use your information")).to_be_visible()
+    kept = page.get_by_role("listitem").filter(has_text="If you visit once")
+    expect(kept).to_contain_text("1 year after you accept")
+    assert_accessible(page)
+    with live_server.database():
+        from kiosk.models import RetentionSetting
+        RetentionSetting.create(kind="visitor_acceptances", days=548)
+    page.reload()
+    expect(kept).to_contain_text("18 months after you accept")
+    page.get_by_role("link", name="Back to accepting the policy").click()
+    expect(page.get_by_role("heading", name="Accept the policy")).to_be_visible()

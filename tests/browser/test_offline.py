@@ -17,6 +17,9 @@ from tests.live import LiveServer
 from ..helpers import PASSWORD, make_policy, make_user
 from .conftest import PHONE, TABLET, sign_in
 
+LANDSCAPE = {**TABLET, "viewport": {"width": 1366, "height": 1024}}
+SMALL_PHONE = {**PHONE, "viewport": {"width": 320, "height": 640}}
+
 ENV = {"KIOSK_THANKS_SECONDS": "5", "KIOSK_UPDATE_CHECK_SECONDS": "5"}
 
 
@@ -343,14 +346,20 @@ def test_the_outbox_asks_for_lasting_storage(server, new_context):
     assert page.evaluate("() => window.__persistAsked") is True
 
 
-def test_a_wipe_of_records_still_waiting_is_reported_until_read(server, new_context):
+def accept_offline(server, new_context, name: str):
+    """A kiosk visitor accepts while the Wi-Fi is down; the record waits on the tablet."""
     context = new_context(**TABLET)
     page = context.new_page()
     page.goto(server.url + "/accept?channel=kiosk")
     controlled(page)
     context.set_offline(True)
-    accept(page, "Wiped Visitor")
+    accept(page, name)
     expect(page.get_by_text("1 record waiting to send")).to_be_visible()
+    return context, page
+
+
+def test_a_wipe_of_records_still_waiting_is_reported_until_read(server, new_context):
+    context, page = accept_offline(server, new_context, "Wiped Visitor")
     # The browser evicts the site's database and local storage together (as iPadOS does); the
     # cookie counting what was waiting is not script storage, and stays.
     page.evaluate(WIPE)
@@ -369,13 +378,7 @@ def test_a_wipe_of_records_still_waiting_is_reported_until_read(server, new_cont
 
 
 def test_a_wipe_after_everything_was_sent_is_not_reported(server, new_context):
-    context = new_context(**TABLET)
-    page = context.new_page()
-    page.goto(server.url + "/accept?channel=kiosk")
-    controlled(page)
-    context.set_offline(True)
-    accept(page, "Sent Visitor")
-    expect(page.get_by_text("1 record waiting to send")).to_be_visible()
+    context, page = accept_offline(server, new_context, "Sent Visitor")
     context.set_offline(False)
     all_sent(page)
     page.evaluate(WIPE)
@@ -385,12 +388,15 @@ def test_a_wipe_after_everything_was_sent_is_not_reported(server, new_context):
     assert [a.full_name for a in rows(server, Acceptance)] == ["Sent Visitor"]
 
 
-@pytest.mark.parametrize("start", ["/phone", "/p/{token}", "/signin"])
-def test_a_first_visit_shows_no_warning_and_no_sync_status(server, new_context, start):
+@pytest.mark.parametrize(("start", "device"), [
+    ("/phone", PHONE), ("/phone", SMALL_PHONE), ("/p/{token}", PHONE), ("/", TABLET),
+    ("/", LANDSCAPE), ("/signin", TABLET)], ids=["qr-phone", "qr-small-phone", "personal-link",
+                                                 "kiosk-portrait", "kiosk-landscape", "staff"])
+def test_a_first_visit_shows_no_warning_and_no_sync_status(server, new_context, start, device):
     with server.database():
         from kiosk.roster import add_person
         token = add_person("Pat Volunteer", "pat@example.org", "volunteer").token
-    page = new_context(**PHONE).new_page()
+    page = new_context(**device).new_page()
     page.goto(server.url + start.format(token=token))
     ready(page)
     no_wipe_warning(page)
@@ -403,14 +409,8 @@ def test_a_first_visit_shows_no_warning_and_no_sync_status(server, new_context, 
 
 
 def test_the_waiting_count_is_on_screen_but_never_in_print(server, new_context):
-    context = new_context(**TABLET)
-    page = context.new_page()
-    page.goto(server.url + "/accept?channel=kiosk")
-    controlled(page)
-    context.set_offline(True)
-    accept(page, "Printed Visitor")
+    _, page = accept_offline(server, new_context, "Printed Visitor")
     status = page.get_by_text("1 record waiting to send")
-    expect(status).to_be_visible()
     page.emulate_media(media="print")
     expect(status).to_be_hidden()
 
