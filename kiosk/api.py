@@ -184,8 +184,8 @@ def staff_submission(model, form_class, describe):
     fields["client_uuid"] = str(idempotency_key())
     request_hash = fingerprint(fields.to_dict(flat=False))
     replay = earlier_answer(model, request_hash, describe)
-    if replay is not None:
-        abort(replay)
+    if replay is not None:  # the first answer (a response), or a 422 (a response and status)
+        abort(make_response(replay))
     form = form_class(formdata=fields, meta={"csrf": False})
     if not form.validate():
         abort(make_response(invalid(form)))

@@ -199,3 +199,33 @@ def test_each_role_gets_what_it_may_and_nothing_else(app, world, role):
             failures.append(f"{method} {path} ({endpoint}): {response.status_code}, "
                             f"expected {expected[role]}")
     assert failures == []
+
+
+# Whatever a signed-in page, export or API answer holds, the browser must not keep a copy.
+CACHEABLE = {"public.qr_code", "public.school_image", "pwa.service_worker", "pwa.manifest",
+             "pwa.staff_manifest", "pwa.favicon"}
+
+
+@pytest.mark.parametrize("role", ["head", "dsl", "reporter", "chair"])
+def test_every_staff_admin_csv_and_json_response_is_no_store(app, world, role):
+    client = app.test_client()
+    with app.app_context():
+        sign_in_as(client, StaffUser.get_by_id(world["users"][role].id))
+    checked = set()
+    for endpoint, method, template, _ in MATRIX:
+        if endpoint in CACHEABLE or endpoint == "auth.sign_out":
+            continue
+        path = template.format(**{k: v for k, v in world.items() if k != "users"})
+        if method == "GET":
+            response = client.get(path)
+        elif path.startswith("/api/"):
+            response = client.post(path, json={"staff_id": str(world["users"][role].id)}, headers={
+                "X-Kiosk-Client": "outbox", "Idempotency-Key": str(uuid.uuid4())})
+        else:
+            continue
+        response.close()
+        assert response.headers.get("Cache-Control") == "no-store", (path, response.status_code)
+        checked.add(response.mimetype)
+    assert {"text/html", "application/json"} <= checked
+    if role in ("head", "dsl"):
+        assert "text/csv" in checked

@@ -200,3 +200,33 @@ def test_the_version_read_is_kept_even_when_it_is_no_longer_current(app, client)
         assert PolicyVersion.current().number == 2
     response = post(client, "/api/v1/acceptances", acceptance_body(policy_version=1))
     assert response.json["policy_version"] == 1
+
+
+DELETION_BODY = {"material": "post", "material_location": "online",
+                 "link": "https://social.example/p/1", "person_name": "Sam Visitor",
+                 "asked_at": "2026-11-24T10:00"}
+
+
+@pytest.mark.parametrize(("path", "model", "first", "second"), [
+    ("/api/v1/breaches", Breach, {"category": "photographing"}, {"category": "commercial"}),
+    ("/api/v1/deletion-requests", DeletionRequest, {**DELETION_BODY},
+     {**DELETION_BODY, "person_name": "Someone Else"}),
+], ids=["breach", "deletion-request"])
+def test_the_same_key_with_another_body_is_a_422_for_staff_records_too(app, client, teacher, path,
+                                                                       model, first, second):
+    sign_in_as(client, teacher)
+    key = uuid.uuid4()
+    base = breach_body(teacher) if model is Breach else {"staff_id": teacher.id}
+    assert post(client, path, {**base, **first}, key).status_code == 201
+    with app.app_context():
+        before = [(row.id, row.request_hash) for row in model.select()]
+        events = AuditEvent.select().count()
+    response = post(client, path, {**base, **second}, key)
+    assert response.status_code == 422 and response.json["error"] == "idempotency_key_reused"
+    with app.app_context():
+        assert [(row.id, row.request_hash) for row in model.select()] == before
+        assert AuditEvent.select().count() == events  # nothing written, not even half
+        if model is Breach:
+            assert Breach.get().category.slug == "photographing"
+        else:
+            assert DeletionRequest.get().person_name == "Sam Visitor"

@@ -118,3 +118,46 @@ def test_two_processes_appending_at_once_keep_one_unbroken_chain(tmp_path):
     with app.app_context():
         assert audit.verify_chain() == (80, None)
     db.close()
+
+
+# Every hashed column: an edit to any of them is noticed, by the command and on the head's page.
+HASHED_EDITS = {
+    "at": "at = '2001-01-01 00:00:00.000000'",
+    "actor_id": "actor_id = {other}",
+    "actor_label": "actor_label = 'someone else'",
+    "action": "action = 'signin'",
+    "record_kind": "record_kind = 'acceptance'",
+    "record_id": "record_id = '999'",
+    "detail": "detail = '{{\"n\": 7}}'",
+    "previous_hash": "previous_hash = '" + "f" * 64 + "'",
+}
+
+
+@pytest.mark.parametrize("column", HASHED_EDITS)
+def test_an_edit_to_any_hashed_column_is_flagged(app, runner, client, head, teacher, column):
+    with app.app_context():
+        for n in range(3):
+            audit.record("test.event", record_id=n, actor=teacher, n=n)
+        second = AuditEvent.select().order_by(AuditEvent.id).offset(1).get()
+        edit = HASHED_EDITS[column].format(other=head.id)
+        _tamper(f"UPDATE audit_event SET {edit} WHERE id = {second.id}")  # noqa: S608 (test data)
+    result = runner.invoke(args=["audit-verify"])
+    assert result.exit_code == 1
+    assert f"event {second.id} fails because" in result.output
+    sign_in_as(client, head)
+    html = client.get("/admin/audit").get_data(as_text=True)
+    assert f"The log has been tampered with: event {second.id} fails" in html
+    assert "The log is intact" not in html
+
+
+def test_the_audit_page_hides_what_would_reveal_a_concern_about_the_head(app, client, head, chair,
+                                                                         teacher):
+    with app.app_context():
+        about_head = make_breach(teacher, subject_kind="staff", category="pupil_contact",
+                                 concerns_head=True)
+        other = make_breach(teacher, category="commercial")
+        audit.record("test.by_chair", kind="thing", actor=chair)
+    sign_in_as(client, head)
+    html = client.get("/admin/audit").get_data(as_text=True)
+    assert str(other.public_id) in html
+    assert str(about_head.public_id) not in html and "test.by_chair" not in html

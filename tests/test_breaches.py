@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from html.parser import HTMLParser
 
 import pytest
 
 from kiosk.breaches import lado_overdue, next_working_day
 from kiosk.models import AuditEvent, Breach, BreachCategory, DeletionRequest, LadoReferral, RecordUpdate
 
-from .helpers import form_page, make_acceptance, make_breach, sign_in_as
+from .helpers import form_page, make_acceptance, make_breach, make_deletion_request, sign_in_as
 
 
 def details_form(client, who="visitor", category="photographing", **query):
@@ -333,3 +334,43 @@ def test_an_unknown_record_id_is_a_404_not_a_500(client, dsl):
     sign_in_as(client, dsl)
     assert client.get("/staff/breaches/not-a-uuid").status_code == 404
     assert client.get(f"/staff/breaches/{uuid.uuid4()}").status_code == 404
+
+
+class _Forms(HTMLParser):
+    """Each form's autocomplete setting and the autocomplete of the typed fields inside it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[dict] = []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "form":
+            self.forms.append({"action": attributes.get("action", ""),
+                               "autocomplete": attributes.get("autocomplete"), "fields": []})
+        elif tag in ("input", "textarea") and self.forms and attributes.get("type") not in (
+                "hidden", "radio", "checkbox", "submit"):
+            self.forms[-1]["fields"].append((attributes.get("name"), attributes.get("autocomplete")))
+
+
+def test_staff_forms_never_offer_what_the_last_person_typed_on_a_shared_ipad(app, client, teacher,
+                                                                              dsl):
+    with app.app_context():
+        breach = make_breach(teacher)
+        request = make_deletion_request(teacher, breach=breach)
+    pages = ["/staff/breaches/new?who=visitor&category=photographing", "/staff/deletions/new",
+             "/staff/offline", f"/staff/breaches/{breach.public_id}",
+             f"/staff/deletions/{request.public_id}"]
+    sign_in_as(client, dsl)
+    checked = 0
+    for path in pages:
+        parser = _Forms()
+        parser.feed(client.get(path).get_data(as_text=True))
+        for form in parser.forms:
+            if form["action"] == "/signout":
+                continue
+            assert form["autocomplete"] == "off", (path, form["action"])
+            for name, autocomplete in form["fields"]:
+                assert autocomplete in (None, "off"), (path, name, autocomplete)
+                checked += 1
+    assert checked >= 12  # the names, places, links and notes typed on those screens

@@ -172,3 +172,24 @@ def test_the_person_asked_can_be_picked_from_todays_acceptances(app, client, tea
                                               "acceptance": str(acceptance.client_uuid)})
     [request] = rows(app)
     assert request.acceptance_id == acceptance.id and request.person_name == "Picked Visitor"
+
+
+def test_the_dsls_list_and_counts_leave_out_requests_on_restricted_concerns(app, client, dsl, head,
+                                                                          teacher):
+    with app.app_context():
+        about_staff = make_breach(teacher, subject_kind="staff", category="commercial",
+                                  subject_name="Sam Staff")
+        hidden = make_deletion_request(teacher, breach=about_staff, person_name="Hidden Person")
+        shown = make_deletion_request(teacher, person_name="Shown Person")
+        DeletionRequest.update(outcome="refused").where(
+            DeletionRequest.id.in_([hidden.id, shown.id])).execute()
+    sign_in_as(client, dsl)
+    assert "<strong>1</strong> deletion request refused or overdue" in client.get(
+        "/staff/").get_data(as_text=True)
+    html = client.get("/staff/deletions").get_data(as_text=True)
+    assert "Shown Person" in html and "Hidden Person" not in html
+    assert str(hidden.public_id) not in html
+    sign_in_as(client, head)  # the head, who handles the concern, sees both
+    assert "<strong>2</strong> deletion requests refused or overdue" in client.get(
+        "/staff/").get_data(as_text=True)
+    assert "Hidden Person" in client.get("/staff/deletions").get_data(as_text=True)

@@ -551,3 +551,48 @@ def test_a_backup_file_is_readable_by_its_owner_only(app, runner, tmp_path):
     target = tmp_path / "kiosk-backup.sqlite3"
     assert runner.invoke(args=["backup", str(target)]).exit_code == 0
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
+
+
+def test_reminders_skip_people_off_the_roster_and_those_who_accepted_this_version(
+        app, client, head, smtp_server):
+    controller, inbox = smtp_server
+    app.config.update(KIOSK_SMTP_HOST="127.0.0.1", KIOSK_SMTP_PORT=controller.port,
+                      KIOSK_SMTP_STARTTLS=False)
+    with app.app_context():
+        roster.add_person("Still Here", "here@example.org", "volunteer")
+        gone = roster.add_person("Left Already", "gone@example.org", "volunteer")
+        RosterPerson.update(active=False).where(RosterPerson.id == gone.id).execute()
+        done = roster.add_person("Done Already", "done@example.org", "pta")
+        make_acceptance(full_name="Done Already", roster_person=done, channel="link")
+        earlier = roster.add_person("Accepted Before", "before@example.org", "governor")
+        make_acceptance(full_name="Accepted Before", roster_person=earlier, channel="link")
+        make_policy()  # a new version: "Accepted Before" must accept again, "Done" too
+        make_acceptance(full_name="Done Already", roster_person=done, channel="link")
+    sign_in_as(client, head)
+    fields = {"csrf_token": hidden_fields(client.get("/admin/roster").get_data(as_text=True))["csrf_token"]}
+    client.post("/admin/roster/remind", data=fields)
+    assert sorted(message["To"] for message in inbox.messages) == [
+        "before@example.org", "here@example.org"]
+    with app.app_context():
+        reminded = {r.person.email for r in Reminder.select()}
+    assert reminded == {"before@example.org", "here@example.org"}
+
+
+def test_purge_never_removes_a_concern_about_staff_however_old(app, runner, teacher):
+    """Restricted concerns wait for the head's decision even when not a safeguarding matter,
+    and whether or not they went to the LADO."""
+    from kiosk.models import LadoReferral
+
+    with app.app_context():
+        plain = make_breach(teacher, subject_kind="staff", category="representative")
+        referred = make_breach(teacher, subject_kind="staff", category="commercial")
+        LadoReferral.create(breach=referred, referred_at=old(7 * 365), reference="LADO-1")
+        assert not plain.safeguarding and not referred.safeguarding
+        assert plain.restricted and referred.restricted
+        Breach.update(created_at=old(7 * 365)).execute()
+        make_deletion_request(teacher, breach=plain, asked_at=old(7 * 365))
+    result = runner.invoke(args=["purge"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert {b.id for b in Breach.select()} == {plain.id, referred.id}
+        assert DeletionRequest.select().count() == 1 and LadoReferral.select().count() == 1
