@@ -12,7 +12,7 @@ from kiosk.models import db
 from kiosk.policies import seed_default_policy
 
 from .helpers import make_user
-from .postgres import postgres_server, postgres_url  # noqa: F401  (fixtures)
+from .postgres import closed_port, postgres_server, postgres_url  # noqa: F401  (fixtures)
 from .smtp import smtp_server  # noqa: F401  (a fixture)
 
 

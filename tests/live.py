@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -12,8 +13,6 @@ from pathlib import Path
 
 from kiosk.models import db, open_database
 
-from .postgres import free_port
-
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -22,8 +21,8 @@ class LiveServer:
 
     def __init__(self, instance: Path, env: dict[str, str], database_url: str | None = None):
         self.instance = instance
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.port: int | None = None  # chosen by the system when the server starts
+        self.url = ""
         self.database_url = database_url or f"sqlite:///{instance / 'kiosk.sqlite3'}"
         if database_url:
             env = {**env, "KIOSK_DATABASE_URL": database_url}
@@ -40,20 +39,29 @@ class LiveServer:
             self.flask("migrate")
             self.flask("seed-policy")
         self.log = self.instance / "server.log"
+        # Port 0: the system picks a free port as the server binds it, so no other process can
+        # take it in between; the server says which in its first lines.
         with open(self.log, "wb") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "flask", "--app", "kiosk", "run", "--host", "127.0.0.1",
-                 "--port", str(self.port), "--with-threads"],
+                 "--port", "0", "--with-threads"],
                 cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(self.url + "/policy", timeout=1)
-                return
-            except OSError:
-                if self.process.poll() is not None:
-                    raise RuntimeError(self.log.read_text()) from None
-                time.sleep(0.05)
+            if self.process.poll() is not None:
+                raise RuntimeError(self.log.read_text())
+            if self.port is None:
+                found = re.search(r"Running on http://127\.0\.0\.1:(\d+)", self.log.read_text())
+                if found:
+                    self.port = int(found.group(1))
+                    self.url = f"http://127.0.0.1:{self.port}"
+            if self.port is not None:
+                try:
+                    with urllib.request.urlopen(self.url + "/policy", timeout=1):
+                        return
+                except OSError:
+                    pass
+            time.sleep(0.05)
         raise RuntimeError("the app did not start within 15 seconds")
 
     def stop(self) -> None:

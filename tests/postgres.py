@@ -20,9 +20,31 @@ import pytest
 
 
 def free_port() -> int:
+    """A port free a moment ago. Another process may take it before it is used: callers that
+    bind it must retry (see `start_on_a_free_port`)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def start_on_a_free_port(start, attempts: int = 5):
+    """Call start(port) with a free port, again with another if that one was taken meanwhile."""
+    for attempt in range(attempts):
+        try:
+            return start(free_port())
+        except (OSError, RuntimeError, subprocess.CalledProcessError):
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+@pytest.fixture
+def closed_port():
+    """A loopback port nothing listens on, held (bound, never listening) for the whole test so
+    nothing else can take it: connecting to it is refused."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        yield s.getsockname()[1]
 
 
 def _bin(name: str) -> str:
@@ -43,14 +65,18 @@ def postgres_server():
     if os.geteuid() == 0:
         shutil.chown(folder, "postgres", "postgres")
     data = os.path.join(folder, "data")
-    port = free_port()
     subprocess.run(_as_owner([_bin("initdb"), "-D", data, "-U", "kiosk", "-A", "trust",
                               "--no-sync", "-E", "UTF8"]),
                    check=True, capture_output=True)
-    subprocess.run(_as_owner([_bin("pg_ctl"), "-D", data, "-l", os.path.join(folder, "log"), "-w",
-                              "-o", f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off",
-                              "start"]),
-                   check=True, capture_output=True)
+
+    def start(port: int) -> int:
+        subprocess.run(_as_owner([_bin("pg_ctl"), "-D", data, "-l", os.path.join(folder, "log"),
+                                  "-w", "-o", f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 "
+                                  "-c fsync=off", "start"]),
+                       check=True, capture_output=True)
+        return port
+
+    port = start_on_a_free_port(start)
     try:
         yield f"postgresql://kiosk@127.0.0.1:{port}"
     finally:

@@ -8,7 +8,7 @@ from email.message import Message
 import pytest
 from aiosmtpd.controller import Controller
 
-from .postgres import free_port
+from .postgres import start_on_a_free_port
 
 
 class Inbox:
@@ -25,8 +25,13 @@ class Inbox:
 @pytest.fixture
 def smtp_server():
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
+
+    def start(port: int) -> Controller:
+        controller = Controller(inbox, hostname="127.0.0.1", port=port)
+        controller.start()
+        return controller
+
+    controller = start_on_a_free_port(start)
     try:
         yield controller, inbox
     finally:

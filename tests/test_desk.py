@@ -502,10 +502,9 @@ def test_two_reminder_requests_at_once_send_one_email(app, head, smtp_server):
         assert Reminder.select().count() == 1
 
 
-def test_a_failed_reminder_is_not_counted_as_sent(app, client, head):
-    from .postgres import free_port
-
-    app.config.update(KIOSK_SMTP_HOST="127.0.0.1", KIOSK_SMTP_PORT=free_port(), KIOSK_SMTP_STARTTLS=False)
+def test_a_failed_reminder_is_not_counted_as_sent(app, client, head, closed_port):
+    app.config.update(KIOSK_SMTP_HOST="127.0.0.1", KIOSK_SMTP_PORT=closed_port,
+                      KIOSK_SMTP_STARTTLS=False)
     with app.app_context():
         roster.add_person("Not Reached", "nr@example.org", "volunteer")
     sign_in_as(client, head)

@@ -154,3 +154,40 @@ def test_the_poster_qr_code_opens_the_configured_public_address(tmp_path, new_co
         expect(page.get_by_role("link", name="Back to the start")).to_be_hidden()
     finally:
         server.stop()
+
+
+def test_a_half_filled_kiosk_screen_goes_home_when_left_alone_not_while_someone_types(
+        live_server, new_context):
+    page = new_context(**TABLET).new_page()
+    page.clock.install()
+    page.goto(live_server.url + "/accept?channel=kiosk")
+    name = page.get_by_label("Full name")
+    # Someone types slowly for three minutes, longer than the two-minute idle time in all...
+    for letters in ("Ann", " Vis", "itor"):
+        page.clock.fast_forward(60_000)
+        name.press_sequentially(letters)
+    expect(page.get_by_role("heading", name="Accept the policy")).to_be_visible()
+    expect(name).to_have_value("Ann Visitor")
+    # ...then walks away: two minutes later the screen is back at the start, and empty.
+    page.clock.fast_forward(121_000)
+    expect(page.get_by_role("heading", name="Welcome to Westacre Infant School")).to_be_visible()
+    page.goto(live_server.url + "/accept?channel=kiosk")
+    expect(page.get_by_label("Full name")).to_have_value("")
+
+
+def test_a_personal_links_thank_you_never_counts_down(live_server, new_context):
+    from kiosk.roster import add_person
+
+    with live_server.database():
+        person = add_person("Gina Governor", "gina@example.org", "governor")
+    page = new_context(**PHONE).new_page()
+    page.clock.install()
+    page.goto(f"{live_server.url}/p/{person.token}")
+    page.get_by_role("link", name="Continue to accept").click()
+    page.get_by_label("I have read and accept the policy").check()
+    page.get_by_role("button", name="Accept").click()
+    thanks = page.get_by_role("heading", name="Thank you, Gina Governor")
+    expect(thanks).to_be_visible()
+    expect(page.get_by_text("goes back to the start")).to_have_count(0)
+    page.clock.fast_forward(300_000)
+    expect(thanks).to_be_visible()
