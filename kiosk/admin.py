@@ -271,7 +271,10 @@ PICTURES_FORM_BYTES = 11 * 1024 * 1024
 
 def allow_large_forms() -> None:
     """The head's policy text, roster files and pictures may be larger than a visitor's form.
-    Registered before the CSRF check, which is the first to read a form."""
+    Registered before the CSRF check, which is the first to read a form; only for the head
+    signed in, so nobody else can make the server read megabytes."""
+    if not (current_user.is_authenticated and current_user.role == "head"):
+        return
     if request.endpoint in LARGE_FORM_ENDPOINTS:
         request.max_content_length = LARGE_FORM_BYTES
         request.max_form_memory_size = LARGE_FORM_BYTES
@@ -297,6 +300,7 @@ def setup():
         form.thanks_next_step.data = form.thanks_next_step.data or school.DEFAULT_NEXT_STEP
     else:
         form = SchoolSetupForm()
+    form.saved_review_due = current.review_due if current else None
     if form.validate_on_submit():
         first_time = not school.setup_complete()
         school.save_setup(school.SetupDetails(

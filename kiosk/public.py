@@ -143,8 +143,11 @@ def poster():
 @bp.get("/privacy")
 def privacy():
     """The privacy notice (UK GDPR Article 13), with how long records are kept as set now."""
+    # A roster person's link goes back to their own form, still tied to them.
+    token = request.args.get("token", "")[:64]
     return render_template("privacy.html", kept=retention.all_periods_in_words(),
-                           contact=school.settings().privacy_contact, channel=requested_channel())
+                           contact=school.settings().privacy_contact, channel=requested_channel(),
+                           token=token if token.replace("-", "").replace("_", "").isalnum() else "")
 
 
 @bp.get("/school/<any(logo, dsl_photo):kind>")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, send_from_directory, url_for
 
-from . import school
+from . import retention, school
 from .breaches import ACTIONS, SUBJECT_KINDS
 from .deletions import LOCATIONS, MATERIALS
 from .models import BreachCategory, PolicyVersion
@@ -64,13 +64,15 @@ def static_files() -> list[str]:
 
 def cache_version() -> str:
     """Changes when any shipped file, the current policy version, the school's set-up (its name,
-    pictures, DSL) or the breach categories the offline staff screen offers change."""
+    pictures, DSL), the retention periods (in the privacy notice) or the breach categories the
+    offline staff screen offers change."""
     policy = PolicyVersion.current()
     policy_part = f"{policy.number}:{policy.content_hash}" if policy else "none"
     categories = "|".join(f"{c.slug}:{c.label}" for c in BreachCategory.in_use())
     files = shipped_files_hash(current_app.static_folder, current_app.template_folder)
-    return hashlib.sha256(f"{files}|{policy_part}|{categories}|{school.cache_part()}".encode()
-                          ).hexdigest()[:16]
+    kept = retention.all_settings()  # shown in the privacy notice
+    return hashlib.sha256(f"{files}|{policy_part}|{categories}|{school.cache_part()}|{kept}"
+                          .encode()).hexdigest()[:16]
 
 
 @bp.get("/sw.js")

@@ -369,13 +369,15 @@ class SchoolSetupForm(FlaskForm):
         DataRequired("Please enter the school's name."),
         Length(max=200, message="Please keep the name under 200 characters."),
         refuse_control_characters])
-    logo = FileField("School logo (optional: a JPEG or PNG picture under 5 MB)")
+    logo = FileField("School logo (optional: a picture under 5 MB)",
+                     render_kw={"accept": "image/jpeg,image/png,image/gif,image/webp"})
     remove_logo = BooleanField("Remove the logo")
     dsl_name = StringField("Designated Safeguarding Lead's name", filters=[clean_text], validators=[
         DataRequired("Please enter the name of your Designated Safeguarding Lead."),
         Length(max=100, message="Please keep the name under 100 characters."),
         refuse_control_characters])
-    dsl_photo = FileField("Their photo (optional: a JPEG or PNG picture under 5 MB)")
+    dsl_photo = FileField("Their photo (optional: a picture under 5 MB)",
+                          render_kw={"accept": "image/jpeg,image/png,image/gif,image/webp"})
     remove_dsl_photo = BooleanField("Remove the photo")
     public_url = URLField("The kiosk's public address", filters=[lambda v: (v or "").strip()],
                           validators=[Length(max=300, message="That address is too long.")])
@@ -404,7 +406,11 @@ class SchoolSetupForm(FlaskForm):
             raise ValidationError("Please enter the full address phones open, starting https:// "
                                   "(for example https://kiosk.westacre.sch.uk).") from None
 
+    saved_review_due: dt.date | None = None  # the date set now: saving it again is no change
+
     def validate_review_due(self, field) -> None:
+        if field.data and field.data == self.saved_review_due:
+            return  # changing the logo must not mean moving a review that is overdue
         if field.data and not utcnow().date() <= field.data <= dt.date(2100, 1, 1):
             raise ValidationError("Please give a date from today onwards: a date already past "
                                   "shows the policy as overdue for review.")

@@ -16,9 +16,10 @@ from peewee import DatabaseError
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from . import audit
-from .models import PolicyVersion, SchoolImage, SchoolSettings, db, utcnow
+from .models import PolicyVersion, SchoolImage, SchoolSettings, db, serialize, utcnow
 
 DEFAULT_NEXT_STEP = "Please show this screen at the office."
+_SETUP_LOCK = 730_507
 
 # Pictures: what the head may upload, and what is kept (resized, no metadata).
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -31,11 +32,15 @@ def settings() -> SchoolSettings:
     """The one settings row (unsaved and empty before the head first saves it); once a request."""
     if "school_settings" not in g:
         try:
-            g.school_settings = SchoolSettings.get_or_none() or SchoolSettings()
+            g.school_settings = _the_row() or SchoolSettings()
         except DatabaseError:
             # Error pages must still render when the database is what failed.
             g.school_settings = SchoolSettings()
     return g.school_settings
+
+
+def _the_row() -> SchoolSettings | None:
+    return SchoolSettings.select().order_by(SchoolSettings.id).first()
 
 
 def school_name() -> str:
@@ -119,6 +124,11 @@ def process_image(raw: bytes, kind: str) -> ProcessedImage:
                 if opened.width * opened.height > MAX_UPLOAD_PIXELS:
                     raise ImageProblem("That picture is too large: please choose a smaller one.")
                 opened.seek(0)  # the first frame of an animation
+                side = LARGEST_SIDE[kind]
+                # Shrink first (a JPEG decodes at a fraction of its size), then turn it the
+                # right way up: a 40-megapixel photo is never held in memory at full size twice.
+                opened.draft("RGB", (side * 2, side * 2))
+                opened.thumbnail((side, side))
                 picture = ImageOps.exif_transpose(opened)
                 picture.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -128,8 +138,6 @@ def process_image(raw: bytes, kind: str) -> ProcessedImage:
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
         # Not a picture, or a broken one: Pillow says which in many ways.
         raise ImageProblem("Please choose a picture: a JPEG, PNG, GIF or WebP file.") from None
-    side = LARGEST_SIDE[kind]
-    picture.thumbnail((side, side))
     out = io.BytesIO()
     # Logos often have a transparent background: keep it.
     clean = picture.convert("RGBA" if kind == "logo" else "RGB")
@@ -166,7 +174,8 @@ class SetupDetails:
 def save_setup(details: SetupDetails) -> SchoolSettings:
     """Keep the school's details and pictures, and the current policy's review date (audited)."""
     with db.atomic():
-        row = SchoolSettings.get_or_none() or SchoolSettings()
+        serialize(_SETUP_LOCK)  # two first saves at once: the second finds the first's row
+        row = _the_row() or SchoolSettings()
         changed = [name for name in ("school_name", "dsl_name", "public_url", "thanks_next_step",
                                      "privacy_contact")
                    if getattr(row, name) != getattr(details, name)]

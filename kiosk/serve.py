@@ -10,7 +10,9 @@ from __future__ import annotations
 workers = 2
 worker_class = "gthread"
 threads = 4
-accesslog = "-"
+# No access log: it would keep every visitor's address and browser, and personal links' secret
+# tokens, with nothing to delete them (the privacy notice promises neither is recorded).
+accesslog = None
 # No runtime control socket in the home folder: nothing here uses it, and two servers on one
 # machine would fight over it.
 control_socket_disable = True

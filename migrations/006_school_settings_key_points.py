@@ -21,8 +21,10 @@ BUNDLED_KEY_POINTS = "\n".join([
 
 def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
     """Add the key points and the two set-up tables; give the bundled version 1 its key points."""
-    migrator.add_fields("policy_version", key_points=pw.TextField(default=""))
-    migrator.add_fields("policy_draft", key_points=pw.TextField(default=""))
+    # Plain ALTER TABLE, not add_fields: on SQLite that rebuilds the table to make the column NOT
+    # NULL, which the foreign keys from acceptances refuse once anyone has accepted a version.
+    for table in ("policy_version", "policy_draft"):
+        migrator.sql(f"ALTER TABLE {table} ADD COLUMN key_points TEXT NOT NULL DEFAULT ''")
 
     @migrator.create_model
     class SchoolSettings(pw.Model):
@@ -57,17 +59,34 @@ def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
     # school's plan: the set-up screen asks the head for one.
     import hashlib
 
+    # A version someone has already accepted is never changed: they did not see the key points.
+    # Its key points wait in a draft instead, for the head to publish as the next version.
     def give_bundled_version_its_key_points(database=database):
+        mark = database.param
         cursor = database.execute_sql(
-            "SELECT id, title, body FROM policy_version WHERE content_hash = %s AND key_points = ''"
-            .replace("%s", database.param), (BUNDLED_HASH,))
-        for version_id, title, body in list(cursor.fetchall()):
-            new_hash = hashlib.sha256(
-                f"{title}\n\n{body}\n\n{BUNDLED_KEY_POINTS}".encode()).hexdigest()
-            database.execute_sql(
-                "UPDATE policy_version SET key_points = %s, content_hash = %s, review_due = NULL "
-                "WHERE id = %s".replace("%s", database.param),
-                (BUNDLED_KEY_POINTS, new_hash, version_id))
+            f"SELECT id, title, body, number FROM policy_version WHERE content_hash = {mark} "
+            "AND key_points = ''", (BUNDLED_HASH,))
+        for version_id, title, body, number in list(cursor.fetchall()):
+            accepted = database.execute_sql(
+                f"SELECT 1 FROM acceptance WHERE policy_version_id = {mark} LIMIT 1",
+                (version_id,)).fetchone()
+            latest = database.execute_sql("SELECT MAX(number) FROM policy_version").fetchone()[0]
+            drafted = database.execute_sql("SELECT 1 FROM policy_draft LIMIT 1").fetchone()
+            if accepted is None:
+                new_hash = hashlib.sha256(
+                    f"{title}\n\n{body}\n\n{BUNDLED_KEY_POINTS}".encode()).hexdigest()
+                database.execute_sql(
+                    f"UPDATE policy_version SET key_points = {mark}, content_hash = {mark}, "
+                    f"review_due = NULL WHERE id = {mark}",
+                    (BUNDLED_KEY_POINTS, new_hash, version_id))
+            elif number == latest and drafted is None:
+                database.execute_sql(
+                    "INSERT INTO policy_draft (title, body, key_points, review_due, updated_at) "
+                    f"VALUES ({mark}, {mark}, {mark}, NULL, CURRENT_TIMESTAMP)",
+                    (title, body, BUNDLED_KEY_POINTS))
+            if accepted is not None:
+                database.execute_sql(
+                    f"UPDATE policy_version SET review_due = NULL WHERE id = {mark}", (version_id,))
 
     migrator.run(give_bundled_version_its_key_points)
 

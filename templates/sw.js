@@ -41,9 +41,16 @@ self.addEventListener("message", (event) => {
 });
 
 // Browsers with Background Sync wake us when the connection returns.
+// Once everything is sent it also clears the count of waiting records that the pages keep in a
+// cookie (where the browser lets a worker: Chromium's Cookie Store), so that a later clear-out of
+// the browser's storage is not mistaken for records lost.
 self.addEventListener("sync", (event) => {
   if (event.tag === "outbox") {
-    event.waitUntil(KioskOutbox.flush());
+    event.waitUntil(KioskOutbox.flush().then(async () => {
+      if (self.cookieStore && (await KioskOutbox.all()).length === 0) {
+        await self.cookieStore.delete("kiosk_waiting").catch(() => {});
+      }
+    }));
   }
 });
 

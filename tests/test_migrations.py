@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from peewee import SqliteDatabase, Table
 
@@ -94,37 +96,80 @@ def test_the_app_works_on_postgresql(postgres_url, tmp_path):
     db.close()
 
 
-@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
-def test_a_school_that_seeded_the_bundled_policy_gets_its_key_points(database, tmp_path, request):
-    """Migration 006: version 1 as `seed-policy` published it before key points existed gains
-    them (and a hash covering them) and loses the 2019 review date; an edited one is left be."""
+def _database_at_005_with_the_bundled_policy(url: str, *, accepted: bool):
+    """A school's database as it was before migration 006: version 1 as `seed-policy` published
+    it then (no key points, the 2019 review date), perhaps already accepted, and version 2 of
+    the school's own."""
     import datetime as dt
     import hashlib
 
     from kiosk.migrate import router
-    from kiosk.models import PolicyVersion
     from kiosk.policies import DEFAULT_POLICY, content_hash, parse_policy
+
+    db.initialize(open_database(url))
+    router().run("005_roster_reminders_retention")
+    text = parse_policy(DEFAULT_POLICY.read_text(encoding="utf-8"))
+    old_hash = hashlib.sha256(f"{text.title}\n\n{text.body}".encode()).hexdigest()
+    # Written as the code before 006 wrote it: no key points column yet, so not via the model.
+    versions = Table("policy_version", ("id", "number", "title", "school", "body", "content_hash",
+                                        "review_due", "published_at")).bind(db.obj)
+    numbers = (1, 2) if not accepted else (1,)
+    for number in numbers:
+        body = text.body if number == 1 else "## Our own text\n"
+        versions.insert(number=number, title=text.title, school=text.school, body=body,
+                        content_hash=old_hash if number == 1 else content_hash(text.title, body),
+                        review_due=dt.date(2019, 9, 30),
+                        published_at=dt.datetime(2024, 1, 1)).execute()
+    if accepted:
+        Table("acceptance", ("id", "client_uuid", "request_hash", "policy_version_id",
+                             "full_name", "role", "organisation", "reason", "channel", "language",
+                             "accepted_at", "received_at")).bind(db.obj).insert(
+            client_uuid=str(uuid.uuid4()), request_hash="", policy_version_id=1,
+            full_name="Early Visitor", role="visitor", organisation="", reason="",
+            channel="kiosk", language="en", accepted_at=dt.datetime(2024, 2, 1),
+            received_at=dt.datetime(2024, 2, 1)).execute()
+    return text, old_hash
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_a_school_that_seeded_the_bundled_policy_gets_its_key_points(database, tmp_path, request):
+    """Migration 006: version 1 as `seed-policy` published it, not yet accepted by anyone, gains
+    the key points (and a hash covering them) and loses the 2019 review date; an edited one is
+    left be."""
+    import datetime as dt
+
+    from kiosk.models import PolicyVersion
+    from kiosk.policies import content_hash
 
     url = (request.getfixturevalue("postgres_url") if database == "postgresql"
            else f"sqlite:///{tmp_path / 'old.sqlite3'}")
-    db.initialize(open_database(url))
     try:
-        router().run("005_roster_reminders_retention")
-        text = parse_policy(DEFAULT_POLICY.read_text(encoding="utf-8"))
-        old_hash = hashlib.sha256(f"{text.title}\n\n{text.body}".encode()).hexdigest()
-        for number, body in ((1, text.body), (2, "## Our own text\n")):
-            # As the code before 006 wrote it: no key points column yet, so not through the model.
-            old_table = Table("policy_version", ("id", "number", "title", "school", "body",
-                                                 "content_hash", "review_due", "published_at"))
-            old_table.bind(db.obj).insert(
-                number=number, title=text.title, school=text.school, body=body,
-                content_hash=old_hash if number == 1 else content_hash(text.title, body),
-                review_due=dt.date(2019, 9, 30), published_at=dt.datetime(2024, 1, 1)).execute()
+        text, _ = _database_at_005_with_the_bundled_policy(url, accepted=False)
         migrate_database()
         bundled, own = PolicyVersion.get(number=1), PolicyVersion.get(number=2)
         assert bundled.key_points == text.key_points and len(bundled.key_point_list) == 5
         assert bundled.content_hash == content_hash(text.title, text.body, text.key_points)
         assert bundled.review_due is None
         assert (own.key_points, own.review_due) == ("", dt.date(2019, 9, 30))
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_a_version_already_accepted_is_never_changed_its_key_points_wait_in_a_draft(
+        database, tmp_path, request):
+    from kiosk.models import PolicyDraft, PolicyVersion
+
+    url = (request.getfixturevalue("postgres_url") if database == "postgresql"
+           else f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    try:
+        text, old_hash = _database_at_005_with_the_bundled_policy(url, accepted=True)
+        migrate_database()
+        bundled = PolicyVersion.get(number=1)
+        assert (bundled.key_points, bundled.content_hash) == ("", old_hash)
+        assert bundled.review_due is None  # a plan, not the text: still asked for at set-up
+        draft = PolicyDraft.get()
+        assert (draft.title, draft.body, draft.key_points) == (text.title, text.body,
+                                                               text.key_points)
     finally:
         db.close()

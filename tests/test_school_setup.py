@@ -325,7 +325,7 @@ def test_retention_periods_read_as_a_person_says_them(days, words):
 
 def test_the_kiosk_home_has_a_small_staff_sign_in_link(client):
     html = client.get("/").get_data(as_text=True)
-    assert '<p class="staff-link"><a href="/staff/start">Staff sign in</a></p>' in html
+    assert '<p class="staff-link"><a href="/signin?channel=kiosk">Staff sign in</a></p>' in html
 
 
 @pytest.mark.parametrize(("role", "goes_to"), [
@@ -386,3 +386,57 @@ def test_the_review_date_shows_on_the_head_s_set_up_not_to_visitors(app, client,
     post_setup(client, review_due=due.isoformat())
     assert f'value="{due.isoformat()}"' in client.get("/admin/setup").get_data(as_text=True)
     assert long_date(due) not in app.test_client().get("/policy").get_data(as_text=True)
+
+
+def test_a_personal_link_survives_a_look_at_the_privacy_notice(app, client):
+    from kiosk.roster import add_person
+
+    with app.app_context():
+        person = add_person("Gina Governor", "gina@example.org", "governor")
+    html = client.get(f"/accept?token={person.token}").get_data(as_text=True)
+    privacy_link = re.search(r'href="(/privacy\?[^"]+)"', html).group(1)
+    assert f"token={person.token}" in unescape(privacy_link)
+    privacy = client.get(unescape(privacy_link)).get_data(as_text=True)
+    back = unescape(re.search(r'href="([^"]+)">Back to accepting the policy', privacy).group(1))
+    assert back == f"/accept?token={person.token}"
+    fields = form_page(client, back)
+    client.post("/accept", data={**fields, "accept": "y"})
+    with app.app_context():
+        from kiosk.models import Acceptance
+        row = Acceptance.get()
+        assert (row.roster_person_id, row.channel) == (person.id, "link")
+
+
+def test_saving_set_up_again_keeps_an_overdue_review_date_as_it_is(app, client, head):
+    overdue = utcnow().date() - dt.timedelta(days=10)
+    with app.app_context():
+        PolicyVersion.update(review_due=overdue).execute()
+    sign_in_as(client, head)
+    assert post_setup(client, review_due=overdue.isoformat()).status_code == 303
+    with app.app_context():
+        assert PolicyVersion.current().review_due == overdue  # still flagged, not moved
+    another_past_date = overdue - dt.timedelta(days=1)
+    response = post_setup(client, review_due=another_past_date.isoformat())
+    assert response.status_code == 422
+
+
+def test_only_the_head_may_send_a_large_set_up_form(app, client, head, teacher):
+    big = {"school_name": "x" * 100_000}
+    assert client.post("/admin/setup", data=big).status_code == 413  # not even read
+    sign_in_as(client, teacher)
+    assert client.post("/admin/setup", data=big).status_code == 413
+    sign_in_as(client, head)
+    response = post_setup(client, privacy_contact="x" * 70_000)
+    assert response.status_code == 422  # read, and refused beside its field
+    assert error_beside(response.get_data(as_text=True), "privacy_contact") == (
+        "Please keep this under 1,000 characters.")
+
+
+def test_the_service_worker_version_changes_with_the_retention_periods(app, client):
+    before = re.search(r'const VERSION = "([0-9a-f]+)"', client.get("/sw.js").get_data(
+        as_text=True)).group(1)
+    with app.app_context():
+        retention.set_days("visitor_acceptances", 730)
+    after = re.search(r'const VERSION = "([0-9a-f]+)"', client.get("/sw.js").get_data(
+        as_text=True)).group(1)
+    assert before != after

@@ -176,7 +176,7 @@ async function showStatus(lastResult) {
     const them = wipedCount === 1 ? "it" : "them";
     warning.textContent = isStaffPage
       ? `${plural(wipedCount, "record", "records")} saved on this iPad ${wipedCount === 1 ? "was" : "were"} cleared by the browser before ${wipedCount === 1 ? "it" : "they"} could be sent. Please enter ${them} again.`
-      : `${plural(wipedCount, "record", "records")} not yet sent from this device ${wipedCount === 1 ? "was" : "were"} lost when the browser cleared its saved data. If you accepted the policy here and did not see a thank-you, please accept it again.`;
+      : `${plural(wipedCount, "record", "records")} not yet sent from this device ${wipedCount === 1 ? "was" : "were"} lost when the browser cleared its saved data. Please tell the office.`;
     const understood = document.createElement("button");
     understood.type = "button";
     understood.className = "link-button";
