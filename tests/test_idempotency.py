@@ -1,0 +1,96 @@
+"""One record per client UUID: the fingerprint of what was sent, and the race between processes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+
+import pytest
+from peewee import IntegrityError
+from werkzeug.datastructures import MultiDict
+
+from kiosk.idempotency import Conflict, create_once, fingerprint, form_fingerprint
+from kiosk.models import Acceptance, PolicyVersion, utcnow
+
+
+def test_a_fingerprint_does_not_depend_on_the_order_fields_arrive_in():
+    assert fingerprint({"a": "1", "b": ["x", "y"]}) == fingerprint({"b": ["x", "y"], "a": "1"})
+    assert fingerprint({"b": ["x", "y"]}) != fingerprint({"b": ["y", "x"]})  # lists keep order
+
+
+def test_a_fingerprint_is_the_same_in_every_release():
+    """Records waiting in a device's outbox were fingerprinted by the release that sent them
+    first; a replay after an upgrade must still match. So the canonical form is fixed: sorted
+    keys, no spaces, UTF-8 as written."""
+    content = {"full_name": "Zoë Ünal", "role": "visitor", "when": dt.datetime(2026, 1, 1)}
+    canonical = '{"full_name":"Zoë Ünal","role":"visitor","when":"2026-01-01 00:00:00"}'
+    assert fingerprint(content) == hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def test_a_forms_fingerprint_leaves_out_only_its_csrf_token():
+    sent = MultiDict([("full_name", "Ann"), ("role", "visitor"), ("csrf_token", "first")])
+    again = MultiDict([("role", "visitor"), ("full_name", "Ann"), ("csrf_token", "second")])
+    assert form_fingerprint(sent) == form_fingerprint(again)
+    assert form_fingerprint(sent) == fingerprint({"full_name": ["Ann"], "role": ["visitor"]})
+    assert form_fingerprint(sent) != form_fingerprint(MultiDict([("full_name", "Ann")]))
+
+
+def _acceptance(key: uuid.UUID, request_hash: str, name: str = "Ann Visitor") -> Acceptance:
+    return Acceptance.create(client_uuid=key, request_hash=request_hash, full_name=name,
+                             role="visitor", channel="kiosk", accepted_at=utcnow(),
+                             policy_version=PolicyVersion.current())
+
+
+def test_the_first_send_creates_and_a_replay_returns_it(ctx):
+    key = uuid.uuid4()
+    row, created = create_once(Acceptance, key, "hash-1", lambda: _acceptance(key, "hash-1"))
+    again, created_again = create_once(Acceptance, key, "hash-1",
+                                       lambda: pytest.fail("a replay must not create"))
+    assert (created, created_again) == (True, False) and again.id == row.id
+    with pytest.raises(Conflict):
+        create_once(Acceptance, key, "hash-2", lambda: pytest.fail("a conflict must not create"))
+    assert Acceptance.select().count() == 1
+
+
+class AnotherProcessWinsTheRace:
+    """Acceptance, except that just after our first look finds nothing, another process commits
+    a record with the same UUID (the interleaving the unique index exists for)."""
+
+    client_uuid = Acceptance.client_uuid
+
+    def __init__(self, key: uuid.UUID, their_hash: str) -> None:
+        self.key, self.their_hash, self.looked = key, their_hash, False
+
+    def get_or_none(self, *query):
+        if not self.looked:
+            self.looked = True
+            found = Acceptance.get_or_none(*query)
+            _acceptance(self.key, self.their_hash, name="The Other Process")
+            return found
+        return Acceptance.get_or_none(*query)
+
+
+def test_losing_the_race_to_another_process_returns_its_record(ctx):
+    key = uuid.uuid4()
+    row, created = create_once(AnotherProcessWinsTheRace(key, "hash-1"), key, "hash-1",
+                               lambda: _acceptance(key, "hash-1"))
+    assert created is False and row.full_name == "The Other Process"
+    assert Acceptance.select().count() == 1
+
+
+def test_losing_the_race_with_other_content_is_a_conflict(ctx):
+    key = uuid.uuid4()
+    with pytest.raises(Conflict):
+        create_once(AnotherProcessWinsTheRace(key, "their-hash"), key, "our-hash",
+                    lambda: _acceptance(key, "our-hash"))
+    assert [a.full_name for a in Acceptance.select()] == ["The Other Process"]
+
+
+def test_an_integrity_error_that_is_not_the_race_is_not_swallowed(ctx):
+    def broken():
+        raise IntegrityError("NOT NULL constraint failed")
+
+    with pytest.raises(IntegrityError):
+        create_once(Acceptance, uuid.uuid4(), "hash", broken)
+    assert Acceptance.select().count() == 0
