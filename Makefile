@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app kiosk
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test setup-db lint clean-venv
+.PHONY: run test setup-db lint clean-venv mutation
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Policy Kiosk needs Python 3.11 or newer")'
@@ -34,6 +34,15 @@ test: $(VENV)/.dev
 	@sh scripts/ensure-test-tools.sh
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# Not part of `make test`: it takes a long while. Breaks each rule on purpose and checks a test
+# notices (docs/TESTING.md): mutmut for the Python rules, scripts/mutate-js.py for the outbox.
+mutation: $(VENV)/.dev
+	@sh scripts/ensure-test-tools.sh
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children 2
+	$(BIN)/python scripts/mutation-score.py
+	$(BIN)/python scripts/mutate-js.py
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

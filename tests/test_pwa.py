@@ -67,7 +67,6 @@ def test_it_precaches_the_public_shell_and_no_signed_in_page(client):
         assert any(re.fullmatch(re.escape(path) + r"\?v=[0-9a-f]{10}", url) for url in precache)
     staff_pages = [u for u in precache if u.startswith(("/staff", "/admin", "/signin", "/api"))]
     assert staff_pages == ["/staff/offline", "/staff.webmanifest"]
-    assert "credentials: \"omit\"" in sw_script(client)
 
 
 def test_the_manifest_makes_the_app_installable(client):
@@ -113,16 +112,10 @@ def test_staff_pages_tell_the_outbox_who_is_signed_in_and_public_pages_do_not(ap
     with app.app_context():
         teacher = make_user("staff")
     sign_in_as(client, teacher)
+    # Offline records are attributed from staff pages only; a public page on the same iPad gives
+    # the outbox no one's identity to queue under.
     assert f'data-staff-id="{teacher.id}"' in client.get("/staff/").get_data(as_text=True)
     assert "data-staff-id" not in client.get("/").get_data(as_text=True)
-
-
-def test_forms_with_javascript_go_through_the_outbox(client, teacher):
-    assert 'data-outbox="acceptance"' in client.get("/accept").get_data(as_text=True)
-    sign_in_as(client, teacher)
-    assert 'data-outbox="breach"' in client.get(
-        "/staff/breaches/new?who=visitor&category=photographing").get_data(as_text=True)
-    assert 'data-outbox="deletion"' in client.get("/staff/deletions/new").get_data(as_text=True)
 
 
 def test_static_files_are_linked_with_their_content_hash(client):

@@ -1,0 +1,105 @@
+"""Hand-written mutations of the offline code (static/js/outbox.js, static/js/offline.js and the
+service worker, templates/sw.js): each is applied in turn, the browser tests that guard it run
+against it, and the file is put back. A mutation the tests do not notice "survived": a rule no
+test checks. Run by `make mutation`; prints one line a mutation and a score.
+
+mutmut does the same for the Python rules; it cannot read JavaScript.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Mutation:
+    file: str
+    old: str
+    new: str
+    what: str  # the rule it breaks
+    tests: str  # pytest -k expression for the browser tests that should notice
+
+
+MUTATIONS = [
+    Mutation("static/js/outbox.js", "if (response.ok) {", "if (response.ok || response.status >= 500) {",
+             "an entry leaves the outbox only on a 2xx (here: also on a 5xx)", "server_error"),
+    Mutation("static/js/outbox.js", 'redirect: "error",', 'redirect: "follow",',
+             "a redirect (a sign-in page answering 200) is never taken as the record kept",
+             "session-expired"),
+    Mutation("static/js/outbox.js", '"Idempotency-Key": entry.id,', '"Idempotency-Key": crypto.randomUUID(),',
+             "a replay carries the entry's own key, so it makes one record", "replayed"),
+    Mutation("static/js/outbox.js",
+             '      if (response.status === 401) {\n        await Outbox.update(entry.id, { state: "waiting", message: "sign-in" });',
+             '      if (response.status === 401) {\n        await Outbox.remove(entry.id);',
+             "a record whose author must sign in again waits for them", "session-expired"),
+    Mutation("static/js/outbox.js", 'if (response.status === 409 && answer.error === "other_user") {',
+             "if (false) {", "another teacher's record waits for them, not 'needs attention'",
+             "another_teachers_record"),
+    Mutation("static/js/outbox.js", '(entry) => entry.state === "waiting");\n          let stop',
+             '(entry) => entry.state !== "sent");\n          let stop',
+             "entries needing attention are not resent on their own", "refuses"),
+    Mutation("static/js/offline.js", "const RETRY_SECONDS = 20;", "const RETRY_SECONDS = 2000;",
+             "what is waiting is retried every 20 seconds", "retried_on_a_timer"),
+    Mutation("static/js/offline.js", 'window.addEventListener("online", flush);', "",
+             "what is waiting is sent when the connection returns",
+             "sends_exactly_once_when_back_online"),
+    Mutation("static/js/offline.js", 'if (document.visibilityState === "visible") flush();', "",
+             "what is waiting is sent when the screen is shown again", "becomes_visible_again"),
+    Mutation("static/js/offline.js", "    if (lost > 0) await Outbox.setMeta(\"wiped\", lost);",
+             "    await Outbox.setMeta(\"wiped\", 1);",
+             "a first visit is never told its records were wiped", "first_visit"),
+    Mutation("static/js/offline.js", "  rememberWaiting(entries.length);\n  if (!statusBox) return;",
+             "  if (!statusBox) return;",
+             "a wipe after everything was sent is not reported", "wipe_after_everything"),
+    Mutation("static/js/offline.js", "statusBox.hidden = !waiting.length && !attention.length && !wipedCount;",
+             "statusBox.hidden = false;", "nothing about sending is shown when nothing waits",
+             "first_visit"),
+    Mutation("static/js/offline.js", 'if (form.dataset.sending === "yes") return; // a double tap',
+             "", "a double tap makes one record", "replayed"),
+    Mutation("templates/sw.js", 'new Request(url, { cache: "reload", credentials: "omit" })',
+             'new Request(url, { cache: "reload", credentials: "include" })',
+             "the precache is fetched without cookies, so nothing signed in is cached",
+             "nothing_signed_in"),
+    Mutation("templates/sw.js", "    event.waitUntil(KioskOutbox.flush().then(", "    event.waitUntil(Promise.resolve().then(",
+             "a Background Sync sends what is waiting", "background_sync"),
+]
+
+
+def run(mutation: Mutation) -> bool:
+    """Apply, test, restore. True when the tests noticed (the mutation was killed)."""
+    path = ROOT / mutation.file
+    original = path.read_text()
+    if original.count(mutation.old) != 1:
+        raise SystemExit(f"{mutation.file}: the text to mutate for '{mutation.what}' is not there "
+                         "exactly once; update scripts/mutate-js.py")
+    path.write_text(original.replace(mutation.old, mutation.new))
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
+             "tests/browser/test_offline.py", "-k", mutation.tests],
+            cwd=ROOT, capture_output=True, text=True)
+    finally:
+        path.write_text(original)
+    if "no tests ran" in result.stdout or result.returncode == 5:
+        raise SystemExit(f"no browser test matches -k {mutation.tests!r}")
+    return result.returncode != 0
+
+
+def main() -> int:
+    killed = 0
+    for mutation in MUTATIONS:
+        caught = run(mutation)
+        killed += caught
+        print(f"{'killed  ' if caught else 'SURVIVED'}  {mutation.file}: {mutation.what}", flush=True)
+    print(f"\n{killed} of {len(MUTATIONS)} hand-written mutations of the offline code killed "
+          f"({100 * killed // len(MUTATIONS)}%).")
+    return 0 if killed == len(MUTATIONS) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
