@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -234,4 +235,16 @@ def test_an_acceptance_is_audited_without_the_name(app, client):
     with app.app_context():
         event = AuditEvent.get(AuditEvent.action == "acceptance.created")
         assert event.record_id == form["client_uuid"]
+        assert "Ann Visitor" not in event.detail
+
+
+def test_an_acceptance_is_audited_without_a_name_or_an_actor(app, client):
+    client.post("/accept", data=open_form(client, channel="phone"))
+    with app.app_context():
+        from kiosk.models import AuditEvent
+        event = AuditEvent.get(AuditEvent.action == "acceptance.created")
+        row = rows(app)[0]
+        assert (event.record_kind, event.record_id, event.actor_id, event.actor_label) == (
+            "acceptance", str(row.client_uuid), None, "")
+        assert json.loads(event.detail) == {"channel": "phone", "policy_version": 1}
         assert "Ann Visitor" not in event.detail

@@ -229,3 +229,22 @@ def test_every_staff_admin_csv_and_json_response_is_no_store(app, world, role):
     assert {"text/html", "application/json"} <= checked
     if role in ("head", "dsl"):
         assert "text/csv" in checked
+
+
+def test_opening_someone_elses_record_is_audited_and_a_missing_one_is_not(app, client, dsl,
+                                                                          teacher):
+    from kiosk.models import AuditEvent
+
+    from .helpers import make_breach
+
+    with app.app_context():
+        restricted = make_breach(teacher, subject_kind="staff", category="commercial")
+        make_breach(teacher)  # other records exist; the missing one is still just missing
+    sign_in_as(client, dsl)
+    assert client.get(f"/staff/breaches/{restricted.public_id}").status_code == 404
+    missing = uuid.uuid4()
+    assert client.get(f"/staff/breaches/{missing}").status_code == 404
+    with app.app_context():
+        refused = [(e.record_kind, e.record_id, e.actor_id) for e in AuditEvent.select().where(
+            AuditEvent.action == "access.refused")]
+    assert refused == [("breach", str(restricted.public_id), dsl.id)]

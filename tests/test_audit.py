@@ -161,3 +161,43 @@ def test_the_audit_page_hides_what_would_reveal_a_concern_about_the_head(app, cl
     html = client.get("/admin/audit").get_data(as_text=True)
     assert str(other.public_id) in html
     assert str(about_head.public_id) not in html and "test.by_chair" not in html
+
+
+def test_the_head_sees_events_about_other_staff_concerns_but_not_about_their_own(app, client,
+                                                                                  head, teacher):
+    from .helpers import make_deletion_request
+
+    with app.app_context():
+        about_head = make_breach(teacher, subject_kind="staff", category="commercial",
+                                 concerns_head=True)
+        about_staff = make_breach(teacher, subject_kind="staff", category="commercial")
+        hidden = make_deletion_request(teacher, breach=about_head)
+        shown = make_deletion_request(teacher, breach=about_staff)
+        on_its_own = make_deletion_request(teacher)
+    sign_in_as(client, head)
+    html = client.get("/admin/audit").get_data(as_text=True)
+    for record in (about_staff, shown, on_its_own):
+        assert str(record.public_id) in html
+    for record in (about_head, hidden):
+        assert str(record.public_id) not in html
+
+
+def test_the_chain_is_checked_to_the_end_in_batches(ctx):
+    for n in range(6):
+        audit.record("test.event", record_id=n)
+    total = AuditEvent.select().count()
+    assert audit.verify_chain(batch=2) == (total, None)
+
+
+@pytest.mark.parametrize(("sql", "reason"), [
+    ("UPDATE audit_event SET record_id = 'x' WHERE id = 2",
+     "its contents were changed after it was written"),
+    ("DELETE FROM audit_event WHERE id = 2",
+     "it does not follow the event before it (an event was removed or reordered)"),
+])
+def test_a_broken_chain_is_explained_in_plain_words(app, runner, sql, reason):
+    with app.app_context():
+        for n in range(3):
+            audit.record("test.event", record_id=n)
+        _tamper(sql)
+    assert f"fails because {reason}." in runner.invoke(args=["audit-verify"]).output

@@ -92,7 +92,7 @@ class Clock:
     """The server's clock, moved on by the test (the rule under test is left as it is)."""
 
     def __init__(self) -> None:
-        self.now = utcnow()
+        self.now = self.start = utcnow()
 
     def __call__(self):
         return self.now
@@ -266,3 +266,42 @@ def test_a_reset_password_stops_the_old_one_and_its_sessions(app, client, head, 
     assert teacher_device.get("/staff/").status_code == 302
     assert sign_in(app.test_client(), teacher.email, PASSWORD).status_code == 422
     assert sign_in(app.test_client(), teacher.email, temporary).status_code == 303
+
+
+def test_the_idle_limit_is_thirty_minutes_to_the_second(app, client, teacher, clock):
+    sign_in(client, teacher.email)
+    clock.forward(30 - 1 / 60)
+    assert client.get("/staff/").status_code == 200
+    clock.forward(30 + 1 / 60)
+    assert client.get("/staff/").status_code == 302
+
+
+def test_the_absolute_limit_is_twelve_hours_to_the_second(app, client, teacher, clock):
+    sign_in(client, teacher.email)
+    for _ in range(24):  # busy all day, every 29 minutes 59 seconds
+        clock.forward(30 - 1 / 60)
+        if clock.now - clock.start >= dt.timedelta(hours=12):
+            break
+        assert client.get("/staff/").status_code == 200
+    clock.now = clock.start + dt.timedelta(hours=12, seconds=-1)
+    assert client.get("/staff/").status_code == 200
+    clock.forward(2 / 60)
+    assert client.get("/staff/").status_code == 302
+
+
+def test_fetching_the_stylesheet_is_not_using_the_app(app, client, teacher, clock):
+    """A page left open keeps loading its files; that must not keep a shared iPad signed in."""
+    sign_in(client, teacher.email)
+    clock.forward(20)
+    with client.get("/static/css/kiosk.css") as response:
+        assert response.status_code == 200
+    clock.forward(11)
+    assert client.get("/staff/").status_code == 302
+
+
+@pytest.mark.parametrize("missing", ["signed_in_at", "last_seen"])
+def test_a_session_without_its_times_is_not_signed_in(app, client, teacher, missing):
+    sign_in_as(client, teacher)
+    with client.session_transaction() as session:
+        del session[missing]
+    assert client.get("/staff/").status_code == 302

@@ -48,7 +48,7 @@ def test_the_first_send_creates_and_a_replay_returns_it(ctx):
     again, created_again = create_once(Acceptance, key, "hash-1",
                                        lambda: pytest.fail("a replay must not create"))
     assert (created, created_again) == (True, False) and again.id == row.id
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict, match=str(key)):
         create_once(Acceptance, key, "hash-2", lambda: pytest.fail("a conflict must not create"))
     assert Acceptance.select().count() == 1
 
@@ -72,11 +72,12 @@ class AnotherProcessWinsTheRace:
 
 
 def test_losing_the_race_to_another_process_returns_its_record(ctx):
+    _acceptance(uuid.uuid4(), "an-earlier-one", name="Someone Earlier")
     key = uuid.uuid4()
     row, created = create_once(AnotherProcessWinsTheRace(key, "hash-1"), key, "hash-1",
                                lambda: _acceptance(key, "hash-1"))
     assert created is False and row.full_name == "The Other Process"
-    assert Acceptance.select().count() == 1
+    assert Acceptance.select().count() == 2
 
 
 def test_losing_the_race_with_other_content_is_a_conflict(ctx):
