@@ -34,7 +34,8 @@ MUTATIONS = [
     Mutation("static/js/outbox.js", '"Idempotency-Key": entry.id,', '"Idempotency-Key": crypto.randomUUID(),',
              "a replay carries the entry's own key, so it makes one record", "replayed"),
     Mutation("static/js/outbox.js",
-             '      if (response.status === 401) {\n        await Outbox.update(entry.id, { state: "waiting", message: "sign-in" });',
+             '      if (response.status === 401) {\n'
+             '        await Outbox.update(entry.id, { state: "waiting", message: "sign-in" });',
              '      if (response.status === 401) {\n        await Outbox.remove(entry.id);',
              "a record whose author must sign in again waits for them", "session-expired"),
     Mutation("static/js/outbox.js", 'if (response.status === 409 && answer.error === "other_user") {',
@@ -56,7 +57,8 @@ MUTATIONS = [
     Mutation("static/js/offline.js", "  rememberWaiting(entries.length);\n  if (!statusBox) return;",
              "  if (!statusBox) return;",
              "a wipe after everything was sent is not reported", "wipe_after_everything"),
-    Mutation("static/js/offline.js", "statusBox.hidden = !waiting.length && !attention.length && !wipedCount;",
+    Mutation("static/js/offline.js",
+             "statusBox.hidden = !waiting.length && !attention.length && !wipedCount;",
              "statusBox.hidden = false;", "nothing about sending is shown when nothing waits",
              "first_visit"),
     Mutation("static/js/offline.js", 'if (form.dataset.sending === "yes") return; // a double tap',
@@ -65,7 +67,8 @@ MUTATIONS = [
              'new Request(url, { cache: "reload", credentials: "include" })',
              "the precache is fetched without cookies, so nothing signed in is cached",
              "nothing_signed_in"),
-    Mutation("templates/sw.js", "    event.waitUntil(KioskOutbox.flush().then(", "    event.waitUntil(Promise.resolve().then(",
+    Mutation("templates/sw.js", "    event.waitUntil(KioskOutbox.flush().then(",
+             "    event.waitUntil(Promise.resolve().then(",
              "a Background Sync sends what is waiting", "background_sync"),
 ]
 
