@@ -54,6 +54,7 @@ def wait_until(page, script: str, timeout: float = 15) -> None:
 def controlled(page) -> None:
     """Wait until the service worker has precached everything and controls the page."""
     wait_until(page, "() => !!(navigator.serviceWorker && navigator.serviceWorker.controller)")
+    ready(page)
 
 
 def ready(page) -> None:
@@ -68,6 +69,7 @@ def all_sent(page, timeout: float = 10) -> None:
 
 
 def outbox_count(page) -> int:
+    ready(page)
     return page.evaluate("KioskOutbox.all().then(entries => entries.length)")
 
 
@@ -141,6 +143,7 @@ def test_a_replayed_entry_and_a_double_tap_make_one_record_each(server, new_cont
     page.get_by_label("I have read and accept the policy").check()
     page.get_by_role("button", name="Accept").dblclick()
     expect(page.get_by_role("heading", name="Thank you, Double Tapper")).to_be_visible()
+    ready(page)
     # The same entry replayed twice, at once, as a flaky connection might.
     page.evaluate("""async () => {
         const entry = await KioskOutbox.add({id: crypto.randomUUID(), kind: 'acceptance',
@@ -444,6 +447,7 @@ def test_a_record_waits_while_its_author_must_change_password_and_is_kept_for_th
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Choose a new password")).to_be_visible()
+    ready(page)
     page.evaluate(f"""() => KioskOutbox.add({{id: crypto.randomUUID(), kind: 'breach',
         staffId: '{teacher.id}', url: '/api/v1/breaches', body: {{staff_id: '{teacher.id}',
         subject_kind: 'visitor', category: 'photographing', occurred_at: '2026-11-24T10:00'}}}})
@@ -483,6 +487,7 @@ def test_another_teachers_record_waits_for_them_and_the_shell_forgets_who_signed
     expect(page.get_by_text("this iPad does not know who you are yet")).to_be_visible()
     context.set_offline(False)
     sign_in(page, server, second.email)
+    ready(page)
     page.evaluate(f"""() => KioskOutbox.add({{id: crypto.randomUUID(), kind: 'breach',
         staffId: '{first.id}', url: '/api/v1/breaches', body: {{staff_id: '{first.id}',
         subject_kind: 'visitor', category: 'commercial', occurred_at: '2026-11-24T10:00'}}}})
@@ -516,6 +521,7 @@ def test_a_deletion_request_can_be_recorded_offline(server, teacher_ipad):
 
 def queue_acceptance_quietly(page, name: str) -> None:
     """Put an entry in the outbox without any of the page's own triggers firing."""
+    ready(page)
     page.evaluate(f"""() => KioskOutbox.add({{id: crypto.randomUUID(), kind: 'acceptance',
         url: '/api/v1/acceptances', body: {{full_name: '{name}', role: 'visitor', accept: true,
         policy_version: '1', channel: 'kiosk', accepted_at: new Date().toISOString()}}}})""")
