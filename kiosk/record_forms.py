@@ -243,10 +243,8 @@ class OutcomeForm(FlaskForm):
     note = TextAreaField("Notes (optional)", filters=[clean_block], validators=[
         Optional(), Length(max=2000, message="Please keep this under 2,000 characters."),
         refuse_controls_in_block])
-
-    def validate_outcome(self, field) -> None:
-        if field.data not in OUTCOMES or field.data == "pending":
-            raise ValidationError("Please choose what happened.")
+    # Which outcomes can be recorded, and when, is deletions.record_outcome's rule; the view shows
+    # its OutcomeError beside this field.
 
 
 class StatusForm(FlaskForm):

@@ -23,6 +23,7 @@ class Mutation:
     new: str
     what: str  # the rule it breaks
     tests: str  # pytest -k expression for the browser tests that should notice
+    in_file: str = "tests/browser/test_offline.py"
 
 
 MUTATIONS = [
@@ -70,6 +71,18 @@ MUTATIONS = [
     Mutation("templates/sw.js", "    event.waitUntil(KioskOutbox.flush().then(",
              "    event.waitUntil(Promise.resolve().then(",
              "a Background Sync sends what is waiting", "background_sync"),
+    Mutation("static/js/offline.js", "&& Date.now() - lastInteraction > idleSeconds * 1000) {", ") {",
+             "a new version waits until the home screen is idle", "new_policy_is_shown"),
+    Mutation("static/js/offline.js", '  if (body.dataset.channel === "kiosk") {\n    window.KioskScreen',
+             '  if (true) {\n    window.KioskScreen',
+             "the phone's thank-you never counts down", "never_counts_down",
+             "tests/browser/test_visitor.py"),
+    Mutation("static/js/kiosk.js", '    window.addEventListener(type, restart, { passive: true });', "",
+             "the kiosk does not go home while someone is typing", "goes_home_when_left_alone",
+             "tests/browser/test_visitor.py"),
+    Mutation("static/js/kiosk.js", "let timer = window.setTimeout(goHome, idleSeconds * 1000);",
+             "let timer = null;", "a half-filled kiosk screen goes home when left alone",
+             "goes_home_when_left_alone", "tests/browser/test_visitor.py"),
 ]
 
 
@@ -84,7 +97,7 @@ def run(mutation: Mutation) -> bool:
     try:
         result = subprocess.run(
             [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
-             "tests/browser/test_offline.py", "-k", mutation.tests],
+             mutation.in_file, "-k", mutation.tests],
             cwd=ROOT, capture_output=True, text=True)
     finally:
         path.write_text(original)

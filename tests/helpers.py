@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import reprlib
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from html import unescape
 from html.parser import HTMLParser
+from zoneinfo import ZoneInfo
 
-from kiosk.models import Acceptance, PolicyVersion, utcnow
+from kiosk.models import MODELS, Acceptance, AuditEvent, PolicyVersion, utcnow
 from kiosk.policies import content_hash
 
 
@@ -19,7 +25,8 @@ def make_policy(number: int | None = None, **kw) -> PolicyVersion:
     body = kw.pop("body", f"## Introduction\n\nVersion {number} of the text.\n")
     return PolicyVersion.create(
         number=number, title=title, body=body, school=kw.pop("school", "Westacre Infant School"),
-        content_hash=content_hash(title, body), review_due=kw.pop("review_due", dt.date(2030, 9, 30)),
+        content_hash=content_hash(title, body),
+        review_due=kw.pop("review_due", utcnow().date() + dt.timedelta(days=365)),  # a year ahead
         **kw)
 
 
@@ -120,3 +127,65 @@ def form_page(client, url: str) -> dict[str, str]:
     parser = _InputCollector()
     parser.feed(response.get_data(as_text=True))
     return parser.values
+
+
+# Times from the clock ----------------------------------------------------------------------------
+
+SCHOOL_ZONE = ZoneInfo("Europe/London")  # KIOSK_TIMEZONE's default, which the tests' app keeps
+
+
+def typed(moment: dt.datetime) -> str:
+    """A stored (naive UTC) time as a person types it in a date-and-time field: school time, to
+    the minute."""
+    return moment.replace(tzinfo=dt.UTC).astimezone(SCHOOL_ZONE).strftime("%Y-%m-%dT%H:%M")
+
+
+# A refused write ---------------------------------------------------------------------------------
+
+# What a refusal itself writes to the audit log, on purpose: a refused access (kiosk/access.py,
+# the chair's account in kiosk/admin.py) and a failed or rate-limited sign-in (kiosk/auth.py).
+# They record the refusal; the write that was refused must leave no event of its own.
+ACCESS_REFUSED = ("access.refused",)
+
+
+def _every_row(app) -> tuple[dict[str, list[tuple]], int]:
+    """Every row of every table but the audit log, and the audit log's last event."""
+    with app.app_context():
+        tables = {model._meta.table_name: list(model.select().order_by(model.id).tuples())
+                  for model in MODELS if model is not AuditEvent}
+        last = AuditEvent.select(AuditEvent.id).order_by(AuditEvent.id.desc()).first()
+    return tables, last.id if last else 0
+
+
+def _short(rows: list[tuple]) -> str:
+    return reprlib.Repr(maxstring=40, maxother=40, maxlist=3, maxtuple=20).repr(rows)
+
+
+@contextmanager
+def nothing_written(app, allow: tuple[str, ...] = (), except_tables: tuple[str, ...] = ()
+                    ) -> Iterator[list[str]]:
+    """Around a request that must be refused: afterwards every table (but `except_tables`) holds
+    exactly the rows it held before, none added, changed or removed, and the audit log has no new
+    event except the refusal's own, named in `allow`. Yields a list that then holds the new
+    events' actions."""
+    before, last = _every_row(app)
+    events: list[str] = []
+    yield events
+    after, _ = _every_row(app)
+    with app.app_context():
+        events.extend(e.action for e in AuditEvent.select().where(AuditEvent.id > last)
+                      .order_by(AuditEvent.id))
+    changed = {table: f"{_short([r for r in rows if r not in after[table]])} became "
+                      f"{_short([r for r in after[table] if r not in rows])}"
+               for table, rows in before.items()
+               if after[table] != rows and table not in except_tables}
+    assert changed == {}, f"a refused request wrote to {sorted(changed)}: {changed}"
+    assert [action for action in events if action not in allow] == [], (
+        f"a refused request was audited as {events}")
+
+
+def field_error(html: str, field_id: str) -> str | None:
+    """The words of the error shown beside a field (without the hidden "Error:"), or None."""
+    found = re.search(rf'<p class="error-message" id="{re.escape(field_id)}-error">'
+                      r'<span class="visually-hidden">Error:</span> (.*?)</p>', html, re.S)
+    return unescape(found.group(1)) if found else None

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import uuid
+from contextlib import nullcontext
 
 import pytest
 
 from kiosk.models import StaffUser
 from kiosk.roster import add_person
 
-from .helpers import hidden_fields, make_breach, make_deletion_request, make_user, sign_in_as
+from .helpers import (
+    ACCESS_REFUSED,
+    hidden_fields,
+    make_breach,
+    make_deletion_request,
+    make_user,
+    nothing_written,
+    sign_in_as,
+)
 
 # "reporter" is the member of staff who logged the records below; "staff" is another one.
 ROLES = ("anonymous", "reporter", "staff", "dsl", "head", "chair")
@@ -186,15 +195,21 @@ def test_each_role_gets_what_it_may_and_nothing_else(app, world, role):
                 sign_in_as(client, StaffUser.get_by_id(world["users"][role].id))
         token = hidden_fields(client.get("/accept").get_data(as_text=True))["csrf_token"]
         path = template.format(**{k: v for k, v in world.items() if k != "users"})
-        if method == "GET":
-            response = client.get(path)
-        elif path.startswith("/api/"):
-            staff_id = str(world["users"][role].id) if role != "anonymous" else ""
-            response = client.post(path, json={"staff_id": staff_id}, headers={
-                "X-Kiosk-Client": "outbox", "Idempotency-Key": str(uuid.uuid4())})
-        else:
-            response = client.post(path, data={"csrf_token": token})
-        response.close()
+        refused = method == "POST" and (expected[role] >= 400 or expected[role] == SIGN_IN)
+        try:
+            # A refused write writes nothing; only the refusal of access may be audited.
+            with nothing_written(app, allow=ACCESS_REFUSED) if refused else nullcontext():
+                if method == "GET":
+                    response = client.get(path)
+                elif path.startswith("/api/"):
+                    staff_id = str(world["users"][role].id) if role != "anonymous" else ""
+                    response = client.post(path, json={"staff_id": staff_id}, headers={
+                        "X-Kiosk-Client": "outbox", "Idempotency-Key": str(uuid.uuid4())})
+                else:
+                    response = client.post(path, data={"csrf_token": token})
+                response.close()
+        except AssertionError as written:
+            failures.append(f"{method} {path} ({endpoint}): {written}")
         if response.status_code != expected[role]:
             failures.append(f"{method} {path} ({endpoint}): {response.status_code}, "
                             f"expected {expected[role]}")

@@ -7,17 +7,21 @@ import uuid
 
 import pytest
 
-from kiosk.models import Acceptance, AuditEvent, Breach, DeletionRequest, PolicyVersion
+from kiosk.models import Acceptance, AuditEvent, Breach, DeletionRequest, PolicyVersion, utcnow
 
-from .helpers import make_breach, make_policy, sign_in_as
+from .helpers import ACCESS_REFUSED, SCHOOL_ZONE, make_breach, make_policy, nothing_written, sign_in_as, typed
 
 HEADERS = {"X-Kiosk-Client": "outbox"}
+# Yesterday, as an outbox sends it a day later: fixed for the run, so a body sent twice is the same.
+ACCEPTED_AT = (utcnow() - dt.timedelta(days=1)).replace(hour=9, minute=15, second=0, microsecond=0)
+# Yesterday at 10:00 school time, as typed on a classroom iPad.
+OCCURRED_AT = dt.datetime.combine(ACCEPTED_AT.date(), dt.time(10), SCHOOL_ZONE)
 
 
 def acceptance_body(**changes):
     body = {"full_name": "Offline Visitor", "role": "volunteer", "organisation": "", "reason": "",
             "accept": True, "policy_version": 1, "channel": "kiosk",
-            "accepted_at": "2026-11-24T09:15:00.000Z"}
+            "accepted_at": ACCEPTED_AT.isoformat(timespec="milliseconds") + "Z"}
     body.update(changes)
     return body
 
@@ -41,7 +45,7 @@ def test_an_acceptance_is_created_with_the_device_time_and_the_version_read(app,
     assert response.json["id"] == str(key) and response.json["policy_version"] == 1
     with app.app_context():
         row = Acceptance.get(Acceptance.client_uuid == key)
-        assert row.accepted_at == dt.datetime(2026, 11, 24, 9, 15)
+        assert row.accepted_at == ACCEPTED_AT
         assert row.received_at > row.accepted_at
         assert row.policy_version.number == 1 and row.role == "volunteer"
 
@@ -58,7 +62,8 @@ def test_the_same_key_and_body_again_returns_the_first_answer_and_creates_nothin
 def test_the_same_key_with_another_body_is_a_422(app, client):
     key = uuid.uuid4()
     post(client, "/api/v1/acceptances", acceptance_body(), key)
-    response = post(client, "/api/v1/acceptances", acceptance_body(full_name="Someone Else"), key)
+    with nothing_written(app):
+        response = post(client, "/api/v1/acceptances", acceptance_body(full_name="Someone Else"), key)
     assert response.status_code == 422 and response.json["error"] == "idempotency_key_reused"
     with app.app_context():
         assert [a.full_name for a in Acceptance.select()] == ["Offline Visitor"]
@@ -72,8 +77,9 @@ def test_the_same_key_with_another_body_is_a_422(app, client):
     ({"Origin": "https://evil.example"}, 403, "cross_site"),
 ])
 def test_malformed_or_cross_site_requests_are_refused(app, client, headers, status, code):
-    response = client.post("/api/v1/acceptances", json=acceptance_body(),
-                           headers={**HEADERS, "Idempotency-Key": str(uuid.uuid4()), **headers})
+    with nothing_written(app):
+        response = client.post("/api/v1/acceptances", json=acceptance_body(),
+                               headers={**HEADERS, "Idempotency-Key": str(uuid.uuid4()), **headers})
     assert response.status_code == status and response.json["error"] == code
     assert count(app, Acceptance) == 0
 
@@ -85,8 +91,9 @@ def test_a_same_origin_request_is_accepted(client):
 
 
 def test_a_form_post_from_another_site_is_refused(app, client):
-    response = client.post("/api/v1/acceptances", data=acceptance_body(),
-                           headers={**HEADERS, "Idempotency-Key": str(uuid.uuid4())})
+    with nothing_written(app):
+        response = client.post("/api/v1/acceptances", data=acceptance_body(),
+                               headers={**HEADERS, "Idempotency-Key": str(uuid.uuid4())})
     assert response.status_code == 415 and response.json["error"] == "not_json"
     assert count(app, Acceptance) == 0
 
@@ -104,30 +111,35 @@ def test_no_csrf_token_is_needed_so_a_replay_a_day_later_succeeds(app):
     ({"policy_version": 99}, "policy_version"),
     ({"channel": "fax"}, "channel"),
     ({"accepted_at": "yesterday"}, "accepted_at"),
-    ({"accepted_at": "2026-11-24T09:15:00"}, "accepted_at"),  # no time zone
+    ({"accepted_at": ACCEPTED_AT.isoformat(timespec="seconds")}, "accepted_at"),  # no time zone
 ])
 def test_validation_errors_name_the_field(app, client, changes, field):
-    response = post(client, "/api/v1/acceptances", acceptance_body(**changes))
+    with nothing_written(app):
+        response = post(client, "/api/v1/acceptances", acceptance_body(**changes))
     assert response.status_code == 422
     assert response.json["error"] == "invalid" and field in response.json["fields"]
     assert count(app, Acceptance) == 0
 
 
-def test_a_body_that_is_not_an_object_is_a_400(client):
-    assert post(client, "/api/v1/acceptances", ["a list"]).status_code == 400
+def test_a_body_that_is_not_an_object_is_a_400(app, client):
+    with nothing_written(app):
+        assert post(client, "/api/v1/acceptances", ["a list"]).status_code == 400
 
 
-def test_an_oversized_body_is_a_json_413(client):
-    response = post(client, "/api/v1/acceptances", acceptance_body(reason="x" * 70_000))
+def test_an_oversized_body_is_a_json_413(app, client):
+    with nothing_written(app):
+        response = post(client, "/api/v1/acceptances", acceptance_body(reason="x" * 70_000))
     assert response.status_code == 413 and response.json["error"] == "too_large"
 
 
 def test_a_device_clock_far_ahead_is_replaced_by_the_server_time(app, client):
     key = uuid.uuid4()
-    post(client, "/api/v1/acceptances", acceptance_body(accepted_at="2099-01-01T00:00:00Z"), key)
+    ahead = utcnow() + dt.timedelta(days=1)  # far past the five minutes a clock may be ahead
+    sent = utcnow()
+    post(client, "/api/v1/acceptances", acceptance_body(accepted_at=ahead.isoformat() + "Z"), key)
     with app.app_context():
         row = Acceptance.get(Acceptance.client_uuid == key)
-        assert row.accepted_at.year < 2099
+        assert sent <= row.accepted_at <= row.received_at
 
 
 def test_an_unknown_api_address_is_a_json_404(client):
@@ -139,21 +151,25 @@ def test_an_unknown_api_address_is_a_json_404(client):
 
 def breach_body(staff, **changes):
     body = {"staff_id": staff.id, "subject_kind": "visitor", "category": "photographing",
-            "occurred_at": "2026-11-24T10:00", "actions": ["asked_to_delete"], "description": ""}
+            "occurred_at": OCCURRED_AT.strftime("%Y-%m-%dT%H:%M"), "actions": ["asked_to_delete"],
+            "description": ""}
     body.update(changes)
     return body
 
 
 def test_a_breach_needs_a_signed_in_member_of_staff(app, client, teacher):
-    response = post(client, "/api/v1/breaches", breach_body(teacher))
+    with nothing_written(app, allow=ACCESS_REFUSED) as events:
+        response = post(client, "/api/v1/breaches", breach_body(teacher))
     assert response.status_code == 401 and response.json["error"] == "sign_in_required"
+    assert events == ["access.refused"]
     assert count(app, Breach) == 0
 
 
 def test_a_breach_stays_bound_to_the_member_of_staff_who_wrote_it(app, client, teacher,
                                                                   other_teacher):
     sign_in_as(client, other_teacher)
-    response = post(client, "/api/v1/breaches", breach_body(teacher))
+    with nothing_written(app):
+        response = post(client, "/api/v1/breaches", breach_body(teacher))
     assert response.status_code == 409 and response.json["error"] == "other_user"
     assert count(app, Breach) == 0
 
@@ -167,15 +183,17 @@ def test_a_breach_is_created_once_with_its_deletion_request(app, client, teacher
     with app.app_context():
         [breach] = Breach.select()
         assert breach.client_uuid == key and breach.reporter_id == teacher.id
-        assert breach.occurred_at == dt.datetime(2026, 11, 24, 10)  # 10:00 GMT in November
+        # Typed in school time (GMT or BST, whichever it was yesterday), stored in UTC.
+        assert breach.occurred_at == OCCURRED_AT.astimezone(dt.UTC).replace(tzinfo=None)
         assert DeletionRequest.select().count() == 1
         assert AuditEvent.select().where(AuditEvent.action == "breach.created").count() == 1
 
 
 def test_a_breach_with_bad_details_is_a_422_naming_the_fields(app, client, teacher):
     sign_in_as(client, teacher)
-    response = post(client, "/api/v1/breaches", breach_body(teacher, category="nope",
-                                                            actions=["fly"]))
+    with nothing_written(app):
+        response = post(client, "/api/v1/breaches", breach_body(teacher, category="nope",
+                                                                actions=["fly"]))
     assert response.status_code == 422
     assert set(response.json["fields"]) >= {"category", "actions"}
 
@@ -187,11 +205,13 @@ def test_a_deletion_request_is_created_and_can_link_a_visible_breach(app, client
         theirs = make_breach(other_teacher)
     sign_in_as(client, teacher)
     body = {"staff_id": teacher.id, "material": "post", "material_location": "online",
-            "link": "https://social.example/p/1", "person_name": "Sam", "asked_at": "2026-11-24T10:00"}
+            "link": "https://social.example/p/1", "person_name": "Sam", "asked_at": typed(ACCEPTED_AT)}
     assert post(client, "/api/v1/deletion-requests", {**body, "breach": str(mine.public_id)}
                 ).status_code == 201
-    refused = post(client, "/api/v1/deletion-requests", {**body, "breach": str(theirs.public_id)})
+    with nothing_written(app, allow=ACCESS_REFUSED) as events:
+        refused = post(client, "/api/v1/deletion-requests", {**body, "breach": str(theirs.public_id)})
     assert refused.status_code == 422 and "breach" in refused.json["fields"]
+    assert events == ["access.refused"]  # someone else's breach: the look is audited, no more
 
 
 def test_the_version_read_is_kept_even_when_it_is_no_longer_current(app, client):
@@ -204,7 +224,7 @@ def test_the_version_read_is_kept_even_when_it_is_no_longer_current(app, client)
 
 DELETION_BODY = {"material": "post", "material_location": "online",
                  "link": "https://social.example/p/1", "person_name": "Sam Visitor",
-                 "asked_at": "2026-11-24T10:00"}
+                 "asked_at": typed(ACCEPTED_AT)}
 
 
 @pytest.mark.parametrize(("path", "model", "first", "second"), [
@@ -217,11 +237,17 @@ def test_the_same_key_with_another_body_is_a_422_for_staff_records_too(app, clie
     sign_in_as(client, teacher)
     key = uuid.uuid4()
     base = breach_body(teacher) if model is Breach else {"staff_id": teacher.id}
-    assert post(client, path, {**base, **first}, key).status_code == 201
+    created = post(client, path, {**base, **first}, key)
+    assert created.status_code == 201
+    # The same body again is a replay: answered exactly as the first time, no second record.
+    replayed = post(client, path, {**base, **first}, key)
+    assert (replayed.status_code, replayed.json) == (201, created.json)
+    assert count(app, model) == 1
     with app.app_context():
         before = [(row.id, row.request_hash) for row in model.select()]
         events = AuditEvent.select().count()
-    response = post(client, path, {**base, **second}, key)
+    with nothing_written(app):
+        response = post(client, path, {**base, **second}, key)
     assert response.status_code == 422 and response.json["error"] == "idempotency_key_reused"
     with app.app_context():
         assert [(row.id, row.request_hash) for row in model.select()] == before

@@ -10,20 +10,24 @@ import urllib.parse
 import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
 
 from kiosk import audit
-from kiosk.models import Acceptance, Breach, DeletionRequest
+from kiosk.models import Acceptance, Breach, DeletionRequest, utcnow
 
-from .helpers import PASSWORD, make_user
+from .helpers import PASSWORD, make_user, typed
 from .live import LiveServer
+
+# Yesterday, as an outbox sends it a day later; the same for every copy of a record sent.
+YESTERDAY = (utcnow() - timedelta(days=1)).replace(microsecond=0)
 
 
 def send(url: str, key: uuid.UUID, n: int) -> tuple[int, dict]:
     body = json.dumps({"full_name": f"Racer {n}", "role": "visitor", "accept": True,
                        "policy_version": 1, "channel": "phone",
-                       "accepted_at": "2026-11-24T09:00:00Z"}).encode()
+                       "accepted_at": YESTERDAY.isoformat() + "Z"}).encode()
     request = urllib.request.Request(url + "/api/v1/acceptances", data=body, method="POST", headers={
         "Content-Type": "application/json", "X-Kiosk-Client": "outbox",
         "Idempotency-Key": str(key)})
@@ -78,7 +82,7 @@ def test_the_same_breach_keys_sent_to_two_processes_at_once_make_one_breach_each
 
         def send_breach(url: str, key: uuid.UUID) -> int:
             body = json.dumps({"staff_id": teacher.id, "subject_kind": "visitor",
-                               "category": "photographing", "occurred_at": "2026-11-24T10:00",
+                               "category": "photographing", "occurred_at": typed(YESTERDAY),
                                "actions": ["asked_to_delete"]}).encode()
             request = urllib.request.Request(url + "/api/v1/breaches", data=body, method="POST",
                                              headers={"Content-Type": "application/json",

@@ -9,9 +9,26 @@ from html.parser import HTMLParser
 import pytest
 
 from kiosk.breaches import lado_overdue, next_working_day
-from kiosk.models import AuditEvent, Breach, BreachCategory, DeletionRequest, LadoReferral, RecordUpdate
+from kiosk.models import (
+    AuditEvent,
+    Breach,
+    BreachCategory,
+    DeletionRequest,
+    LadoReferral,
+    RecordUpdate,
+    utcnow,
+)
 
-from .helpers import form_page, make_acceptance, make_breach, make_deletion_request, sign_in_as
+from .helpers import (
+    ACCESS_REFUSED,
+    form_page,
+    make_acceptance,
+    make_breach,
+    make_deletion_request,
+    nothing_written,
+    sign_in_as,
+    typed,
+)
 
 
 def details_form(client, who="visitor", category="photographing", **query):
@@ -74,8 +91,10 @@ def test_the_same_form_sent_twice_makes_one_breach(app, client, teacher):
 def test_details_are_optional_but_checked(app, client, teacher):
     sign_in_as(client, teacher)
     fields = details_form(client)
-    fields.update(occurred_at="2099-01-01T10:00", description="A\x01B", actions=["asked_to_fly"])
-    response = client.post("/staff/breaches", data=fields)
+    tomorrow = typed(utcnow() + dt.timedelta(days=1))
+    fields.update(occurred_at=tomorrow, description="A\x01B", actions=["asked_to_fly"])
+    with nothing_written(app):
+        response = client.post("/staff/breaches", data=fields)
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "That time is in the future." in html
@@ -88,14 +107,16 @@ def test_a_tampered_category_is_refused(app, client, teacher):
     sign_in_as(client, teacher)
     fields = details_form(client)
     fields["category"] = "made-up"
-    assert client.post("/staff/breaches", data=fields).status_code == 422
+    with nothing_written(app):
+        assert client.post("/staff/breaches", data=fields).status_code == 422
     assert breaches(app) == []
 
 
 def test_the_time_typed_is_school_time_stored_as_utc(app, client, teacher):
     sign_in_as(client, teacher)
     fields = details_form(client)
-    fields["occurred_at"] = "2026-07-01T09:30"  # British Summer Time
+    # Pinned on purpose: a day in July is in British Summer Time, one hour ahead of UTC.
+    fields["occurred_at"] = "2026-07-01T09:30"
     client.post("/staff/breaches", data=fields)
     assert breaches(app)[0].occurred_at == dt.datetime(2026, 7, 1, 8, 30)
 
@@ -211,8 +232,9 @@ def test_closing_needs_an_outcome_note_and_every_change_is_kept(app, client, dsl
     sign_in_as(client, dsl)
     url = f"/staff/breaches/{breach.public_id}"
     fields = form_page(client, url)
-    response = client.post(f"/admin/breaches/{breach.public_id}/status",
-                           data={**fields, "status": "closed", "note": ""})
+    with nothing_written(app):
+        response = client.post(f"/admin/breaches/{breach.public_id}/status",
+                               data={**fields, "status": "closed", "note": ""})
     assert response.status_code == 422
     assert "Please write the outcome before closing." in response.get_data(as_text=True)
     client.post(f"/admin/breaches/{breach.public_id}/status", data={**fields, "status": "in_review"})
@@ -237,10 +259,12 @@ def test_staff_cannot_triage(app, client, teacher):
         breach = make_breach(teacher)
     sign_in_as(client, teacher)
     fields = form_page(client, f"/staff/breaches/{breach.public_id}")
-    response = client.post(f"/admin/breaches/{breach.public_id}/status",
-                           data={**fields, "status": "closed", "note": "Done"})
+    with nothing_written(app, allow=ACCESS_REFUSED) as events:
+        response = client.post(f"/admin/breaches/{breach.public_id}/status",
+                               data={**fields, "status": "closed", "note": "Done"})
     assert response.status_code == 403
     assert breaches(app)[0].status == "open"
+    assert events == ["access.refused"]
 
 
 def test_the_head_records_a_lado_referral(app, client, head, teacher):
@@ -249,7 +273,7 @@ def test_the_head_records_a_lado_referral(app, client, head, teacher):
     sign_in_as(client, head)
     fields = form_page(client, f"/staff/breaches/{breach.public_id}")
     response = client.post(f"/admin/breaches/{breach.public_id}/lado", data={
-        **fields, "referred_at": "2026-01-05T10:00", "reference": "LADO-123",
+        **fields, "referred_at": typed(utcnow()), "reference": "LADO-123",
         "advice": "Suspend pending investigation", "police_involved": "y", "outcome": ""})
     assert response.status_code == 303
     with app.app_context():
@@ -263,11 +287,15 @@ def test_the_dsl_cannot_reach_the_lado_form(app, client, dsl, teacher):
         breach = make_breach(teacher, subject_kind="staff", category="pupil_contact")
     sign_in_as(client, dsl)
     fields = form_page(client, "/staff/")
-    response = client.post(f"/admin/breaches/{breach.public_id}/lado",
-                           data={**fields, "reference": "X"})
+    with nothing_written(app, allow=ACCESS_REFUSED) as events:
+        response = client.post(f"/admin/breaches/{breach.public_id}/lado",
+                               data={**fields, "reference": "X"})
     assert response.status_code == 403
+    assert events == ["access.refused"]
 
 
+# Pinned on purpose: the days of the week are the calendar fact under test (23 November 2026 is a
+# Monday; no bank holiday that week).
 @pytest.mark.parametrize(("logged", "deadline"), [
     (dt.datetime(2026, 11, 23, 10), dt.datetime(2026, 11, 24, 10)),  # Monday -> Tuesday
     (dt.datetime(2026, 11, 27, 10), dt.datetime(2026, 11, 30, 10)),  # Friday -> Monday
@@ -280,6 +308,8 @@ def test_one_working_day_skips_the_weekend(logged, deadline):
 def test_a_referral_later_than_one_working_day_is_flagged(app, client, head, teacher):
     with app.app_context():
         breach = make_breach(teacher, subject_kind="staff", category="pupil_contact")
+        # Pinned on purpose: logged on a Monday, so one working day later is the Tuesday. It is
+        # also long past, so the page below flags the missing referral.
         Breach.update(created_at=dt.datetime(2026, 11, 23, 10)).where(Breach.id == breach.id).execute()
         breach = Breach.get_by_id(breach.id)
         assert lado_overdue(breach, None, now=dt.datetime(2026, 11, 24, 9))is False
@@ -296,11 +326,14 @@ def test_a_referral_later_than_one_working_day_is_flagged(app, client, head, tea
 def test_a_persons_chronology_lists_their_records_in_date_order(app, client, dsl, teacher):
     from .helpers import make_deletion_request
 
+    def days_ago(days: int) -> dt.datetime:
+        return utcnow() - dt.timedelta(days=days)
+
     with app.app_context():
-        make_acceptance(full_name="Chris Parent", accepted_at=dt.datetime(2026, 1, 1, 9))
-        make_breach(teacher, subject_name="Chris Parent", occurred_at=dt.datetime(2026, 1, 2, 9),
+        make_acceptance(full_name="Chris Parent", accepted_at=days_ago(3))
+        make_breach(teacher, subject_name="Chris Parent", occurred_at=days_ago(2),
                     category="commercial")
-        make_deletion_request(teacher, person_name="chris parent", asked_at=dt.datetime(2026, 1, 3, 9))
+        make_deletion_request(teacher, person_name="chris parent", asked_at=days_ago(1))
         make_breach(teacher, subject_name="Chris Parent", subject_kind="staff",
                     category="pupil_contact")  # restricted: not for the DSL
     sign_in_as(client, dsl)

@@ -7,7 +7,15 @@ import datetime as dt
 from kiosk.deletions import is_overdue
 from kiosk.models import AuditEvent, DeletionRequest, RecordUpdate, utcnow
 
-from .helpers import form_page, make_acceptance, make_breach, make_deletion_request, sign_in_as
+from .helpers import (
+    field_error,
+    form_page,
+    make_acceptance,
+    make_breach,
+    make_deletion_request,
+    nothing_written,
+    sign_in_as,
+)
 
 
 def rows(app):
@@ -53,9 +61,10 @@ def test_a_request_from_a_breach_is_linked_and_prefilled(app, client, teacher):
 def test_bad_input_is_shown_beside_each_field(app, client, teacher):
     sign_in_as(client, teacher)
     fields = form_page(client, "/staff/deletions/new")
-    response = client.post("/staff/deletions/new", data={**fields, "material": "hologram",
-                                                          "material_location": "online",
-                                                          "link": "javascript:alert(1)"})
+    with nothing_written(app):
+        response = client.post("/staff/deletions/new", data={**fields, "material": "hologram",
+                                                              "material_location": "online",
+                                                              "link": "javascript:alert(1)"})
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert 'id="material-error"' in html and "Please choose what material." in html
@@ -67,9 +76,11 @@ def test_bad_input_is_shown_beside_each_field(app, client, teacher):
 def test_an_online_request_needs_its_link(app, client, teacher):
     sign_in_as(client, teacher)
     fields = form_page(client, "/staff/deletions/new")
-    response = client.post("/staff/deletions/new", data={**fields, "material": "post",
-                                                          "material_location": "online",
-                                                          "person_name": "Sam"})
+    with nothing_written(app):
+        response = client.post("/staff/deletions/new", data={**fields, "material": "post",
+                                                              "material_location": "online",
+                                                              "person_name": "Sam"})
+    assert response.status_code == 422
     assert "Please give the link" in response.get_data(as_text=True)
 
 
@@ -109,8 +120,9 @@ def test_a_device_request_cannot_be_confirmed_removed_online(app, client, teache
         request = make_deletion_request(teacher)
     sign_in_as(client, teacher)
     url = f"/staff/deletions/{request.public_id}"
-    response = client.post(url + "/outcome", data={**form_page(client, url),
-                                                   "outcome": "confirmed_removed"})
+    fields = form_page(client, url)
+    with nothing_written(app):  # still pending, no history, no audit event
+        response = client.post(url + "/outcome", data={**fields, "outcome": "confirmed_removed"})
     assert response.status_code == 422
     assert "Only material online can be confirmed removed" in response.get_data(as_text=True)
 
@@ -193,3 +205,134 @@ def test_the_dsls_list_and_counts_leave_out_requests_on_restricted_concerns(app,
     assert "<strong>2</strong> deletion requests refused or overdue" in client.get(
         "/staff/").get_data(as_text=True)
     assert "Hidden Person" in client.get("/staff/deletions").get_data(as_text=True)
+
+
+# --- The rules themselves, each checked where a broken version would show -------------------------
+
+
+def outcome_page(client, request, **data):
+    url = f"/staff/deletions/{request.public_id}"
+    return client.post(url + "/outcome", data={**form_page(client, url), **data})
+
+
+def test_an_outcome_that_is_not_one_of_the_choices_is_refused_beside_the_field(app, client,
+                                                                              teacher):
+    with app.app_context():
+        request = make_deletion_request(teacher)
+    sign_in_as(client, teacher)
+    for outcome in ("pending", "hologram"):
+        with nothing_written(app, allow=("deletion_request.viewed",)):
+            response = outcome_page(client, request, outcome=outcome, note="Tried")
+        assert response.status_code == 422
+        assert field_error(response.get_data(as_text=True), "outcome") == "Please choose what happened."
+
+
+def test_each_refused_outcome_says_why_in_words_and_writes_nothing(app, client, teacher):
+    with app.app_context():
+        on_device = make_deletion_request(teacher)
+        online = make_deletion_request(teacher, material="post", material_location="online",
+                                       link="https://social.example/2")
+    sign_in_as(client, teacher)
+    assert outcome_page(client, online, outcome="refused").status_code == 303
+    with nothing_written(app, allow=("deletion_request.viewed",)):
+        device_answer = outcome_page(client, on_device, outcome="confirmed_removed")
+        again_answer = outcome_page(client, online, outcome="refused")
+    assert field_error(device_answer.get_data(as_text=True), "outcome") == (
+        "Only material online can be confirmed removed; choose 'Deleted in front of staff' for a "
+        "device.")
+    assert field_error(again_answer.get_data(as_text=True), "outcome") == (
+        "It is already recorded as 'refused'.")
+    assert device_answer.status_code == again_answer.status_code == 422
+
+
+def test_an_outcome_keeps_its_note_in_the_requests_own_history_and_the_audit_says_what_changed(
+        app, client, teacher):
+    with app.app_context():
+        request = make_deletion_request(teacher, material="post", material_location="online",
+                                        link="https://social.example/3")
+        other = make_deletion_request(teacher, person_name="Someone Else")
+    sign_in_as(client, teacher)
+    outcome_page(client, other, outcome="deleted_in_front", note="Other one.")
+    outcome_page(client, request, outcome="refused", note="  Said no at the gate.  ")
+    outcome_page(client, request, outcome="confirmed_removed", note="Checked: gone.")
+    with app.app_context():
+        from kiosk.deletions import history
+
+        saved = DeletionRequest.get_by_id(request.id)
+        assert saved.outcome_note == "Checked: gone."
+        assert [(u.kind, u.old_value, u.new_value, u.text, u.author.display_name)
+                for u in history(saved)] == [
+            ("outcome", "pending", "refused", "Said no at the gate.", teacher.display_name),
+            ("outcome", "refused", "confirmed_removed", "Checked: gone.", teacher.display_name)]
+        events = [(e.record_kind, e.record_id, e.detail) for e in AuditEvent.select().where(
+            AuditEvent.action == "deletion_request.outcome").order_by(AuditEvent.id)][1:]
+        assert events == [
+            ("deletion_request", str(request.public_id), '{"new": "refused", "old": "pending"}'),
+            ("deletion_request", str(request.public_id),
+             '{"new": "confirmed_removed", "old": "refused"}')]
+    html = client.get(f"/staff/deletions/{request.public_id}").get_data(as_text=True)
+    assert "Said no at the gate." in html and "Other one." not in html
+
+
+def test_history_is_in_the_order_things_happened_even_when_ids_are_not(app, teacher):
+    with app.app_context():
+        from kiosk.deletions import history
+
+        request = make_deletion_request(teacher)
+        now = utcnow()
+        later = RecordUpdate.create(deletion_request=request, author=teacher, kind="note",
+                                    text="Second", at=now)
+        RecordUpdate.create(deletion_request=request, author=teacher, kind="note", text="First",
+                            at=now - dt.timedelta(minutes=5))
+        RecordUpdate.create(deletion_request=request, author=teacher, kind="note", text="Also second",
+                            at=later.at)
+        assert [u.text for u in history(request)] == ["First", "Second", "Also second"]
+
+
+def test_a_request_records_the_link_and_the_audit_names_who_asked(app, teacher):
+    with app.app_context():
+        request = make_deletion_request(teacher, material="post", material_location="online",
+                                        link="https://social.example/4")
+        assert DeletionRequest.get_by_id(request.id).link == "https://social.example/4"
+        event = AuditEvent.get(AuditEvent.action == "deletion_request.created")
+        assert (event.actor_id, event.record_kind, event.record_id) == (
+            teacher.id, "deletion_request", str(request.public_id))
+
+
+def test_the_same_key_is_the_same_request_and_other_content_under_it_is_a_conflict(app, teacher):
+    import uuid
+
+    import pytest
+
+    from kiosk.deletions import DeletionDetails, request_deletion
+    from kiosk.idempotency import Conflict
+
+    details = DeletionDetails(client_uuid=uuid.uuid4(), material="photo", material_location="device",
+                              asked_at=utcnow(), person_name="Pat")
+    with app.app_context():
+        first, created = request_deletion(teacher, details, "hash-a")
+        again, created_again = request_deletion(teacher, details, "hash-a")
+        assert (created, created_again, again.id) == (True, False, first.id)
+        with pytest.raises(Conflict):
+            request_deletion(teacher, details, "hash-b")
+        assert DeletionRequest.select().count() == 1
+
+
+def test_overdue_starts_the_moment_after_the_deadline_with_an_hour_for_a_device(app, teacher):
+    from kiosk.deletions import needs_attention
+
+    with app.app_context():
+        asked = utcnow() - dt.timedelta(days=2)
+        device = make_deletion_request(teacher, asked_at=asked)
+        online = make_deletion_request(teacher, material="post", material_location="online",
+                                       link="https://social.example/5", asked_at=asked)
+        second = dt.timedelta(seconds=1)
+        device_due, online_due = asked + dt.timedelta(hours=1), asked + dt.timedelta(hours=24)
+        assert not is_overdue(device, device_due) and is_overdue(device, device_due + second)
+        assert not is_overdue(online, online_due) and is_overdue(online, online_due + second)
+        assert not needs_attention(online, online_due) and needs_attention(online, online_due + second)
+        for outcome in ("refused", "not_done"):
+            online.outcome = outcome
+            assert needs_attention(online, asked)
+        online.outcome = "confirmed_removed"
+        assert not needs_attention(online, online_due + second)

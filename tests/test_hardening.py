@@ -8,7 +8,16 @@ import pytest
 
 from kiosk.models import Acceptance, AuditEvent, Breach, StaffUser, utcnow
 
-from .helpers import PASSWORD, form_page, make_acceptance, make_breach, sign_in_as
+from .helpers import (
+    ACCESS_REFUSED,
+    PASSWORD,
+    form_page,
+    make_acceptance,
+    make_breach,
+    nothing_written,
+    sign_in_as,
+    typed,
+)
 
 
 @pytest.mark.parametrize("target", ["/%09/evil.example", "/%0a/evil.example", "/\\evil.example",
@@ -23,12 +32,16 @@ def test_sign_in_never_redirects_off_the_site(client, teacher, target):
 def test_the_head_cannot_create_reset_or_deactivate_a_chair(app, client, head, chair):
     sign_in_as(client, head)
     fields = form_page(client, "/admin/staff")
-    response = client.post("/admin/staff", data={**fields, "display_name": "Fake Chair",
-                                                 "email": "fake@westacre.sch.uk", "role": "chair"})
+    with nothing_written(app):
+        response = client.post("/admin/staff", data={**fields, "display_name": "Fake Chair",
+                                                     "email": "fake@westacre.sch.uk", "role": "chair"})
     assert response.status_code == 422
-    assert client.post(f"/admin/staff/{chair.id}/reset", data=fields).status_code == 403
-    assert client.post(f"/admin/staff/{chair.id}/active",
-                       data={**fields, "active": "no"}).status_code == 403
+    # The chair's password, sessions and active flag as they were; the attempts are audited.
+    with nothing_written(app, allow=ACCESS_REFUSED) as events:
+        assert client.post(f"/admin/staff/{chair.id}/reset", data=fields).status_code == 403
+        assert client.post(f"/admin/staff/{chair.id}/active",
+                           data={**fields, "active": "no"}).status_code == 403
+    assert events == ["access.refused", "access.refused"]
     with app.app_context():
         assert StaffUser.get_by_id(chair.id).active
         assert not StaffUser.select().where(StaffUser.email == "fake@westacre.sch.uk").exists()
@@ -66,18 +79,23 @@ def test_ticking_about_the_head_on_an_ordinary_breach_does_not_hide_it_from_the_
     assert client.get(f"/staff/breaches/{breach.public_id}").status_code == 200
 
 
+ASKED = utcnow() - dt.timedelta(days=1)
+
+
 @pytest.mark.parametrize(("changes", "message"), [
+    # Out of range on purpose: the years the field accepts are the rule under test.
     ({"due_by": "9999-12-31T23:30"}, "Please give a date between 2000 and 2100."),
     ({"asked_at": "0001-01-01T00:00"}, "Please give a date between 2000 and 2100."),
-    ({"asked_at": "2026-01-01T10:00", "due_by": "2026-03-01T10:00"},
+    ({"asked_at": typed(ASKED), "due_by": typed(ASKED + dt.timedelta(days=59))},
      "The deadline must be within 30 days of asking."),
 ])
 def test_deletion_deadlines_are_bounded(app, client, teacher, dsl, changes, message):
     sign_in_as(client, teacher)
     fields = form_page(client, "/staff/deletions/new")
-    response = client.post("/staff/deletions/new", data={
-        **fields, "material": "photo", "material_location": "device", "person_name": "Sam",
-        **changes})
+    with nothing_written(app):
+        response = client.post("/staff/deletions/new", data={
+            **fields, "material": "photo", "material_location": "device", "person_name": "Sam",
+            **changes})
     assert response.status_code == 422 and message in response.get_data(as_text=True)
     sign_in_as(client, dsl)
     assert client.get("/staff/").status_code == 200
@@ -87,8 +105,9 @@ def test_changing_your_password_needs_the_current_one(app, client, teacher):
     sign_in_as(client, teacher)
     fields = form_page(client, "/account/password")
     new = {"password": "plum jam on toast", "confirm": "plum jam on toast"}
-    response = client.post("/account/password", data={**fields, **new,
-                                                      "current_password": "a wrong guess"})
+    with nothing_written(app):  # the password, and every session, as they were
+        response = client.post("/account/password", data={**fields, **new,
+                                                          "current_password": "a wrong guess"})
     assert response.status_code == 422
     assert "That is not your current password." in response.get_data(as_text=True)
     response = client.post("/account/password", data={**fields, **new,
@@ -99,8 +118,9 @@ def test_changing_your_password_needs_the_current_one(app, client, teacher):
 @pytest.mark.parametrize("version", ["99999999999999999999", "²", "-1", "1.0"])
 def test_a_strange_policy_version_is_refused_not_a_500(app, client, version):
     fields = form_page(client, "/accept")
-    response = client.post("/accept", data={**fields, "full_name": "Ann", "role": "visitor",
-                                            "accept": "y", "policy_version": version})
+    with nothing_written(app):
+        response = client.post("/accept", data={**fields, "full_name": "Ann", "role": "visitor",
+                                                "accept": "y", "policy_version": version})
     assert response.status_code == 422
     with app.app_context():
         assert Acceptance.select().count() == 0
@@ -117,9 +137,10 @@ def test_huge_numbers_in_addresses_are_not_a_500(client, head):
     ("/signin", {"email": "a\x00b@example.org", "password": "x"}),
     ("/accept", {"full_name": "Ann\x00"}),
 ])
-def test_a_nul_character_is_a_400(client, path, data):
+def test_a_nul_character_is_a_400(app, client, path, data):
     fields = form_page(client, path)
-    assert client.post(path, data={**fields, **data}).status_code == 400
+    with nothing_written(app):
+        assert client.post(path, data={**fields, **data}).status_code == 400
     assert client.get("/admin/chronology?name=a%00b").status_code == 400
 
 
@@ -175,7 +196,8 @@ def test_a_staff_form_resent_with_other_details_is_refused(app, client, teacher,
     sign_in_as(client, teacher)
     fields = form_page(client, fields_url)
     assert client.post(path, data={**fields, **first}).status_code == 303
-    response = client.post(path, data={**fields, **second})
+    with nothing_written(app):  # the first record as it was sent, and nothing more
+        response = client.post(path, data={**fields, **second})
     assert response.status_code == 422
     assert "already sent with other details" in response.get_data(as_text=True)
 

@@ -13,6 +13,8 @@ from werkzeug.datastructures import MultiDict
 from kiosk.idempotency import Conflict, create_once, fingerprint, form_fingerprint
 from kiosk.models import Acceptance, PolicyVersion, utcnow
 
+from .helpers import nothing_written
+
 
 def test_a_fingerprint_does_not_depend_on_the_order_fields_arrive_in():
     assert fingerprint({"a": "1", "b": ["x", "y"]}) == fingerprint({"b": ["x", "y"], "a": "1"})
@@ -23,6 +25,7 @@ def test_a_fingerprint_is_the_same_in_every_release():
     """Records waiting in a device's outbox were fingerprinted by the release that sent them
     first; a replay after an upgrade must still match. So the canonical form is fixed: sorted
     keys, no spaces, UTF-8 as written."""
+    # A fixed date on purpose: the fingerprint of this exact content is what is pinned.
     content = {"full_name": "Zoë Ünal", "role": "visitor", "when": dt.datetime(2026, 1, 1)}
     canonical = '{"full_name":"Zoë Ünal","role":"visitor","when":"2026-01-01 00:00:00"}'
     assert fingerprint(content) == hashlib.sha256(canonical.encode()).hexdigest()
@@ -42,13 +45,13 @@ def _acceptance(key: uuid.UUID, request_hash: str, name: str = "Ann Visitor") ->
                              policy_version=PolicyVersion.current())
 
 
-def test_the_first_send_creates_and_a_replay_returns_it(ctx):
+def test_the_first_send_creates_and_a_replay_returns_it(app, ctx):
     key = uuid.uuid4()
     row, created = create_once(Acceptance, key, "hash-1", lambda: _acceptance(key, "hash-1"))
     again, created_again = create_once(Acceptance, key, "hash-1",
                                        lambda: pytest.fail("a replay must not create"))
     assert (created, created_again) == (True, False) and again.id == row.id
-    with pytest.raises(Conflict, match=str(key)):
+    with nothing_written(app), pytest.raises(Conflict, match=str(key)):
         create_once(Acceptance, key, "hash-2", lambda: pytest.fail("a conflict must not create"))
     assert Acceptance.select().count() == 1
 

@@ -113,6 +113,8 @@ def _database_at_005_with_the_bundled_policy(url: str, *, accepted: bool):
     # Written as the code before 006 wrote it: no key points column yet, so not via the model.
     versions = Table("policy_version", ("id", "number", "title", "school", "body", "content_hash",
                                         "review_due", "published_at")).bind(db.obj)
+    # Dates pinned on purpose: history, written before 006 existed. 2019-09-30 is the bundled
+    # document's own review date: 006 clears it from the bundled version, not from the school's.
     numbers = (1, 2) if not accepted else (1,)
     for number in numbers:
         body = text.body if number == 1 else "## Our own text\n"

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from kiosk.models import PolicyVersion
+from kiosk.models import PolicyVersion, utcnow
 from kiosk.policies import (
     PolicyFileError,
     content_hash,
@@ -37,7 +37,7 @@ def test_a_review_date_already_past_is_not_seeded(ctx):
 
 
 def test_a_review_date_still_ahead_is_seeded(ctx, tmp_path):
-    ahead = dt.date.today() + dt.timedelta(days=200)
+    ahead = utcnow().date() + dt.timedelta(days=200)  # the seeding compares with utcnow's date
     path = tmp_path / "policy.md"
     path.write_text(f"---\ntitle: T\nschool: S\nreview_due: {ahead.isoformat()}\n---\nbody\n")
     PolicyVersion.delete().execute()
@@ -71,7 +71,7 @@ def test_the_policy_page_shows_key_points_then_the_full_text_with_its_version(cl
 
 
 def test_visitors_are_not_shown_the_review_date(client, app):
-    with app.app_context():
+    with app.app_context():  # pinned on purpose: the bundled document's own (long past) date
         PolicyVersion.update(review_due=dt.date(2019, 9, 30)).execute()
     for path in ("/", "/policy", "/accept"):
         html = client.get(path).get_data(as_text=True)
@@ -101,5 +101,6 @@ def test_a_bad_policy_file_is_refused_with_a_reason(source, message):
 
 
 def test_a_full_review_date_is_kept_as_given():
+    # Any date will do: parsing reads the file as written; only seeding compares with today.
     text = parse_policy("---\ntitle: T\nschool: S\nreview_due: 2027-03-15\n---\nbody\n")
     assert text.review_due == dt.date(2027, 3, 15)

@@ -235,6 +235,7 @@ def test_viewing_the_dashboard_is_audited(app, client, head):
 
 
 def test_a_chart_with_nothing_in_it_still_draws():
+    # Pinned on purpose: the calendar facts under test (a year's turn, the Monday of a week).
     periods = reports.last_months(dt.date(2025, 1, 15))
     assert periods[0].start == dt.date(2024, 2, 1) and periods[-1].start == dt.date(2025, 1, 1)
     assert periods[-1].end == dt.date(2025, 2, 1)
@@ -251,11 +252,12 @@ def test_a_chart_with_nothing_in_it_still_draws():
 @pytest.mark.parametrize("lead", ["dsl", "head"])
 def test_the_leads_export_every_acceptance_as_csv_and_it_is_audited(app, client, request, lead):
     user = request.getfixturevalue(lead)
+    first, second = local_today() - dt.timedelta(days=9), local_today() - dt.timedelta(days=8)
     with app.app_context():
         make_acceptance(full_name="Ann Visitor", organisation="Acme Ltd", reason="Fixing the boiler",
-                        role="contractor", accepted_at=stored(dt.date(2025, 7, 1), hour=9))
+                        role="contractor", accepted_at=stored(first, hour=9))
         make_acceptance(full_name="Zoë Parent", role="parent", channel="phone",
-                        accepted_at=stored(dt.date(2025, 7, 2), hour=15))
+                        accepted_at=stored(second, hour=15))
     sign_in_as(client, user)
     response = get(client, "/admin/reports/acceptances.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
@@ -263,9 +265,9 @@ def test_the_leads_export_every_acceptance_as_csv_and_it_is_audited(app, client,
         f'attachment; filename="acceptances-{local_today():%Y-%m-%d}.csv"')
     header, *rows = csv_rows(response)
     assert header[:4] == ["Accepted (school time)", "Full name", "Role", "Organisation"]
-    assert rows[0][:8] == ["2025-07-01 09:00", "Ann Visitor", "Contractor", "Acme Ltd", "Fixing the boiler",
+    assert rows[0][:8] == [f"{first} 09:00", "Ann Visitor", "Contractor", "Acme Ltd", "Fixing the boiler",
                            "Entrance tablet", "1", "Social Media and Mobile Phone Policy"]
-    assert rows[1][:3] == ["2025-07-02 15:00", "Zoë Parent", "Parent or carer"] and rows[1][5] == "Own phone"
+    assert rows[1][:3] == [f"{second} 15:00", "Zoë Parent", "Parent or carer"] and rows[1][5] == "Own phone"
     [event] = audit_rows(app, "export.acceptances")
     assert event.record_kind == "export" and event.actor_id == user.id
     assert json.loads(event.detail) == {"rows": 2}
@@ -326,13 +328,14 @@ def test_staff_cannot_export(app, client, teacher):
 # Evidence for one person --------------------------------------------------------------------------
 
 def test_evidence_lists_what_a_person_accepted_which_version_when_and_how(app, client, dsl):
+    earliest, later, latest = (local_today() - dt.timedelta(days=n) for n in (200, 60, 40))
     with app.app_context():
         first = make_acceptance(full_name="Ann Visitor", channel="kiosk",
-                                accepted_at=stored(dt.date(2025, 3, 3), hour=9))
+                                accepted_at=stored(earliest, hour=9))
         make_policy(2, title="Social Media Policy (revised)")
-        make_acceptance(full_name="ann visitor", channel="phone", accepted_at=stored(dt.date(2025, 9, 8), 14))
-        make_acceptance(full_name="ANN VISITOR", channel="link", accepted_at=stored(dt.date(2025, 10, 1), 8))
-        make_acceptance(full_name="Ann Visitors", accepted_at=stored(dt.date(2025, 10, 2)))
+        make_acceptance(full_name="ann visitor", channel="phone", accepted_at=stored(later, 14))
+        make_acceptance(full_name="ANN VISITOR", channel="link", accepted_at=stored(latest, 8))
+        make_acceptance(full_name="Ann Visitors", accepted_at=stored(latest + dt.timedelta(days=1)))
         v1 = PolicyVersion.get(PolicyVersion.number == 1)
     sign_in_as(client, dsl)
     response = get(client, "/admin/reports/evidence?name=ann++VISITOR")
@@ -340,12 +343,13 @@ def test_evidence_lists_what_a_person_accepted_which_version_when_and_how(app, c
     assert response.status_code == 200
     assert "<h1>Evidence of acceptance: ann VISITOR</h1>" in html
     assert html.count("Accepted as ") == 3 and "Ann Visitors" not in html
-    assert "9:00am on 3 March 2025" in html and "2:00pm on 8 September 2025" in html
-    assert "8:00am on 1 October 2025" in html
+    assert f"9:00am on {long_date(earliest)}" in html and f"2:00pm on {long_date(later)}" in html
+    assert f"8:00am on {long_date(latest)}" in html
     assert "Social Media and Mobile Phone Policy" in html and "Social Media Policy (revised)" in html
     assert "Entrance tablet" in html and "Own phone" in html and "Personal link" in html
     assert v1.content_hash in html
-    assert html.index("3 March 2025") < html.index("8 September 2025") < html.index("1 October 2025")
+    assert html.index(f"on {long_date(earliest)}") < html.index(f"on {long_date(later)}") < html.index(
+        f"on {long_date(latest)}")
     [event] = audit_rows(app, "evidence.viewed")
     detail = json.loads(event.detail)
     assert detail["records"] == 3 and str(first.client_uuid) in detail["shown"]
@@ -398,6 +402,7 @@ def subject(app, teacher, head):
     records about other people that must stay out."""
     with app.app_context():
         person = roster_person(full_name="Ann Visitor", email="ann@example.org", token="secret-token-123")
+        # Pinned on purpose: a day in British Summer Time, so the export must write +01:00.
         by_name = make_acceptance(full_name="ann visitor", accepted_at=stored(dt.date(2025, 5, 1)))
         by_link = make_acceptance(full_name="Ann V.", roster_person=person, channel="link")
         Reminder.create(person=person, policy_version=PolicyVersion.current(), sent_by=head)

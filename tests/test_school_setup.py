@@ -17,7 +17,7 @@ from kiosk.display import long_date
 from kiosk.models import AuditEvent, PolicyVersion, SchoolImage, SchoolSettings, utcnow
 from kiosk.school import MAX_UPLOAD_BYTES
 
-from .helpers import PASSWORD, form_page, sign_in_as
+from .helpers import PASSWORD, form_page, nothing_written, sign_in_as
 
 GOOD = {"school_name": "Westacre Infant School", "dsl_name": "Dee Safeguard",
         "public_url": "https://kiosk.westacre.sch.uk", "thanks_next_step": "Please sign the book.",
@@ -26,6 +26,10 @@ GOOD = {"school_name": "Westacre Infant School", "dsl_name": "Dee Safeguard",
 
 def a_date_ahead(days: int = 200) -> str:
     return (utcnow().date() + dt.timedelta(days=days)).isoformat()
+
+
+def a_date_past(days: int = 1) -> str:
+    return (utcnow().date() - dt.timedelta(days=days)).isoformat()
 
 
 def picture(fmt: str = "PNG", size=(1200, 900), mode="RGB", **save) -> bytes:
@@ -123,7 +127,7 @@ def test_before_set_up_the_thank_you_asks_for_the_office(client):
     ({"public_url": "kiosk.westacre"}, "public_url", "Please enter the full address phones open"),
     ({"public_url": "https://kiosk.westacre.sch.uk/?x=1"}, "public_url", "Please enter the full"),
     ({"review_due": ""}, "review_due", "Please give the date the policy is next due for review."),
-    ({"review_due": "2019-09-30"}, "review_due", "Please give a date from today onwards"),
+    ({"review_due": a_date_past()}, "review_due", "Please give a date from today onwards"),
     ({"review_due": "31/02/2027"}, "review_due", "Not a valid date value."),
     ({"thanks_next_step": "x" * 201}, "thanks_next_step", "Please keep this under 200 characters."),
     ({"privacy_contact": "a\x01b"}, "privacy_contact", "Please use letters, numbers and punctuation"),
@@ -131,7 +135,8 @@ def test_before_set_up_the_thank_you_asks_for_the_office(client):
 def test_bad_set_up_is_refused_beside_its_field_and_nothing_is_saved(app, client, head, changes,
                                                                      field, message):
     sign_in_as(client, head)
-    response = post_setup(client, **changes)
+    with nothing_written(app):  # opening the form writes nothing either
+        response = post_setup(client, **changes)
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert error_beside(html, field).startswith(message)
@@ -203,7 +208,8 @@ def test_removing_the_logo_and_saving_without_a_new_one_keeps_or_drops_it(app, c
 def test_a_file_that_is_not_a_picture_is_refused_beside_its_field(app, client, head, upload,
                                                                   message, field):
     sign_in_as(client, head)
-    response = post_setup(client, **{field: (io.BytesIO(upload), "upload.png")})
+    with nothing_written(app):
+        response = post_setup(client, **{field: (io.BytesIO(upload), "upload.png")})
     assert response.status_code == 422
     assert error_beside(response.get_data(as_text=True), field).startswith(message)
     with app.app_context():
@@ -213,7 +219,8 @@ def test_a_file_that_is_not_a_picture_is_refused_beside_its_field(app, client, h
 def test_a_picture_over_5_mb_is_refused_beside_its_field(app, client, head):
     big = picture("PNG", size=(200, 200)) + b"\0" * MAX_UPLOAD_BYTES  # trailing bytes: still a PNG
     sign_in_as(client, head)
-    response = post_setup(client, logo=(io.BytesIO(big), "huge.png"))
+    with nothing_written(app):
+        response = post_setup(client, logo=(io.BytesIO(big), "huge.png"))
     assert response.status_code == 422
     assert error_beside(response.get_data(as_text=True), "logo") == (
         "That picture is too large: please choose one under 5 MB.")
@@ -224,7 +231,8 @@ def test_a_picture_over_5_mb_is_refused_beside_its_field(app, client, head):
 def test_a_picture_that_unpacks_to_gigapixels_is_refused(app, client, head):
     sign_in_as(client, head)
     bomb = picture("PNG", size=(10_000, 10_000), mode="1")  # 10 kB on disk, 100 megapixels
-    response = post_setup(client, logo=(io.BytesIO(bomb), "bomb.png"))
+    with nothing_written(app):
+        response = post_setup(client, logo=(io.BytesIO(bomb), "bomb.png"))
     assert response.status_code == 422
     assert error_beside(response.get_data(as_text=True), "logo").startswith(
         "That picture is too large")
@@ -232,7 +240,8 @@ def test_a_picture_that_unpacks_to_gigapixels_is_refused(app, client, head):
 
 def test_an_upload_far_too_large_to_read_gets_a_plain_page(app, client, head):
     sign_in_as(client, head)
-    response = post_setup(client, logo=(io.BytesIO(b"\0" * (12 * 1024 * 1024)), "huge.png"))
+    with nothing_written(app):
+        response = post_setup(client, logo=(io.BytesIO(b"\0" * (12 * 1024 * 1024)), "huge.png"))
     html = response.get_data(as_text=True)
     assert response.status_code == 413
     assert "Those pictures were too large" in html and "under 5 MB each" in html
@@ -416,17 +425,21 @@ def test_saving_set_up_again_keeps_an_overdue_review_date_as_it_is(app, client, 
     with app.app_context():
         assert PolicyVersion.current().review_due == overdue  # still flagged, not moved
     another_past_date = overdue - dt.timedelta(days=1)
-    response = post_setup(client, review_due=another_past_date.isoformat())
+    with nothing_written(app):  # the overdue date, and the rest of the set-up, as they were
+        response = post_setup(client, school_name="Another Name",
+                              review_due=another_past_date.isoformat())
     assert response.status_code == 422
 
 
 def test_only_the_head_may_send_a_large_set_up_form(app, client, head, teacher):
     big = {"school_name": "x" * 100_000}
-    assert client.post("/admin/setup", data=big).status_code == 413  # not even read
-    sign_in_as(client, teacher)
-    assert client.post("/admin/setup", data=big).status_code == 413
+    with nothing_written(app):  # refused before anyone is looked at: not even audited
+        assert client.post("/admin/setup", data=big).status_code == 413  # not even read
+        sign_in_as(client, teacher)
+        assert client.post("/admin/setup", data=big).status_code == 413
     sign_in_as(client, head)
-    response = post_setup(client, privacy_contact="x" * 70_000)
+    with nothing_written(app):
+        response = post_setup(client, privacy_contact="x" * 70_000)
     assert response.status_code == 422  # read, and refused beside its field
     assert error_beside(response.get_data(as_text=True), "privacy_contact") == (
         "Please keep this under 1,000 characters.")

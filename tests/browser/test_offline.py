@@ -17,6 +17,9 @@ from tests.live import LiveServer
 from ..helpers import PASSWORD, make_policy, make_user
 from .conftest import PHONE, TABLET, sign_in
 
+# When a breach sent by hand happened: always in the past, whatever day the tests run.
+YESTERDAY_AT_TEN = f"{utcnow().date() - dt.timedelta(days=1)}T10:00"
+
 LANDSCAPE = {**TABLET, "viewport": {"width": 1366, "height": 1024}}
 SMALL_PHONE = {**PHONE, "viewport": {"width": 320, "height": 640}}
 
@@ -119,7 +122,7 @@ def test_the_kiosk_accepts_offline_and_sends_exactly_once_when_back_online(serve
         timeout=10_000)
     expect(page.get_by_text("1 record waiting to send")).to_be_visible()
 
-    time.sleep(1.2)  # so the server's clock is clearly later than the device's
+    # The thank-you showed for 5 seconds, so the server receives it clearly after it was accepted.
     context.set_offline(False)
     all_sent(page)
     [row] = wait_for_rows(server, Acceptance, 1)
@@ -266,6 +269,7 @@ def test_a_new_policy_is_shown_once_the_kiosk_is_idle_and_an_earlier_offline_acc
         server, new_context):
     context = new_context(**TABLET)
     page = context.new_page()
+    page.clock.install()
     page.goto(server.url + "/")
     controlled(page)
     expect(page.get_by_text("Version 1", exact=True)).to_be_visible()
@@ -283,7 +287,7 @@ def test_a_new_policy_is_shown_once_the_kiosk_is_idle_and_an_earlier_offline_acc
     context.set_offline(False)
     page.evaluate("navigator.serviceWorker.getRegistration().then(r => r.update())")
     wait_until(page, "() => navigator.serviceWorker.getRegistration().then(r => !!r.waiting)")
-    time.sleep(12)  # longer than the idle time a home screen waits before it takes an update
+    page.clock.run_for(12_000)  # longer than a home screen waits idle before it takes an update
     expect(page.get_by_label("Full name")).to_have_value("Half Way Through")
     assert page.evaluate("() => navigator.serviceWorker.getRegistration().then(r => !!r.waiting)")
     [row] = wait_for_rows(server, Acceptance, 1)
@@ -291,8 +295,9 @@ def test_a_new_policy_is_shown_once_the_kiosk_is_idle_and_an_earlier_offline_acc
 
     # Back on the home screen and left alone, the kiosk takes the new version...
     page.goto(server.url + "/")
-    wait_until(page, "() => navigator.serviceWorker.getRegistration().then(r => !r.waiting)",
-               timeout=30)
+    ready(page)
+    page.clock.run_for(11_000)
+    wait_until(page, "() => navigator.serviceWorker.getRegistration().then(r => !r.waiting)")
     wait_until(page, "() => caches.keys().then(names => names.length === 1)")
     expect(page.get_by_text("Version 2", exact=True)).to_be_visible(timeout=15_000)
     # ...and shows it offline too.
@@ -450,7 +455,7 @@ def test_a_record_waits_while_its_author_must_change_password_and_is_kept_for_th
     ready(page)
     page.evaluate(f"""() => KioskOutbox.add({{id: crypto.randomUUID(), kind: 'breach',
         staffId: '{teacher.id}', url: '/api/v1/breaches', body: {{staff_id: '{teacher.id}',
-        subject_kind: 'visitor', category: 'photographing', occurred_at: '2026-11-24T10:00'}}}})
+        subject_kind: 'visitor', category: 'photographing', occurred_at: '{YESTERDAY_AT_TEN}'}}}})
         .then(() => KioskOutbox.flush())""")
     assert outbox_count(page) == 1 and rows(server, Breach) == []
     page.get_by_label("New password").fill("plum jam on toast")
@@ -490,7 +495,7 @@ def test_another_teachers_record_waits_for_them_and_the_shell_forgets_who_signed
     ready(page)
     page.evaluate(f"""() => KioskOutbox.add({{id: crypto.randomUUID(), kind: 'breach',
         staffId: '{first.id}', url: '/api/v1/breaches', body: {{staff_id: '{first.id}',
-        subject_kind: 'visitor', category: 'commercial', occurred_at: '2026-11-24T10:00'}}}})
+        subject_kind: 'visitor', category: 'commercial', occurred_at: '{YESTERDAY_AT_TEN}'}}}})
         .then(() => document.dispatchEvent(new Event('visibilitychange')))""")
     # The status line is drawn once that send has been answered: still waiting, for "first".
     expect(page.get_by_text("1 record waiting to send")).to_be_visible()
