@@ -54,7 +54,7 @@ def record_acceptance(details: AcceptanceDetails, request_hash: str) -> tuple[Ac
         )
         # No name in the audit detail: the record itself holds it, and is purged with it.
         audit.record("acceptance.created", kind="acceptance", record_id=row.client_uuid,
-                     actor_label="", channel=row.channel,
+                     visitor=True, channel=row.channel,
                      policy_version=details.policy_version.number)
         return row
 

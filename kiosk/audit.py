@@ -48,9 +48,11 @@ def _acting_user() -> StaffUser | None:
 
 
 def record(action: str, *, kind: str = "", record_id: object = "", actor: StaffUser | None = None,
-           actor_label: str | None = None, **detail: Any) -> AuditEvent:
-    """Append one event. Pass `actor` to name someone other than the signed-in user."""
-    actor = actor or _acting_user()
+           actor_label: str | None = None, visitor: bool = False, **detail: Any) -> AuditEvent:
+    """Append one event. Pass `actor` to name someone other than the signed-in user, or
+    `visitor=True` for something a visitor did (no member of staff is named, even one signed in
+    on the same iPad)."""
+    actor = None if visitor else actor or _acting_user()
     label = actor_label if actor_label is not None else (actor.email if actor else "")
     with db.atomic():
         serialize(_CHAIN_LOCK)

@@ -9,7 +9,7 @@ import pytest
 
 from kiosk.models import Acceptance, PolicyVersion
 
-from .helpers import hidden_fields, make_policy, nothing_written
+from .helpers import hidden_fields, make_policy, nothing_written, sign_in_as
 
 
 def open_form(client, channel="kiosk") -> dict[str, str]:
@@ -248,7 +248,11 @@ def test_an_acceptance_is_audited_without_the_name(app, client):
         assert "Ann Visitor" not in event.detail
 
 
-def test_an_acceptance_is_audited_without_a_name_or_an_actor(app, client):
+@pytest.mark.parametrize("teacher_signed_in", [False, True], ids=["no-one", "teacher-on-the-ipad"])
+def test_an_acceptance_is_audited_without_a_name_or_an_actor(app, client, teacher,
+                                                             teacher_signed_in):
+    if teacher_signed_in:  # a visitor's acceptance is never put down to the teacher whose iPad it is
+        sign_in_as(client, teacher)
     client.post("/accept", data=open_form(client, channel="phone"))
     with app.app_context():
         from kiosk.models import AuditEvent
