@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 
 import pytest
 from argon2 import PasswordHasher
@@ -291,7 +292,9 @@ def test_the_idle_limit_is_thirty_minutes_to_the_second(app, client, teacher, cl
     sign_in(client, teacher.email)
     clock.forward(30 - 1 / 60)
     assert client.get("/staff/").status_code == 200
-    clock.forward(30 + 1 / 60)
+    clock.now += dt.timedelta(minutes=30)  # exactly thirty minutes untouched: still signed in
+    assert client.get("/staff/").status_code == 200
+    clock.now += dt.timedelta(minutes=30, seconds=1)
     assert client.get("/staff/").status_code == 302
 
 
@@ -304,7 +307,9 @@ def test_the_absolute_limit_is_twelve_hours_to_the_second(app, client, teacher, 
         assert client.get("/staff/").status_code == 200
     clock.now = clock.start + dt.timedelta(hours=12, seconds=-1)
     assert client.get("/staff/").status_code == 200
-    clock.forward(2 / 60)
+    clock.now = clock.start + dt.timedelta(hours=12)  # twelve hours exactly: still signed in
+    assert client.get("/staff/").status_code == 200
+    clock.now += dt.timedelta(seconds=1)
     assert client.get("/staff/").status_code == 302
 
 
@@ -324,3 +329,15 @@ def test_a_session_without_its_times_is_not_signed_in(app, client, teacher, miss
     with client.session_transaction() as session:
         del session[missing]
     assert client.get("/staff/").status_code == 302
+
+
+def test_the_outbox_is_told_in_json_that_the_session_ended(app, client, teacher, clock):
+    """The offline outbox keeps a record waiting on exactly this answer (static/js/outbox.js)."""
+    sign_in(client, teacher.email)
+    clock.forward(31)
+    with nothing_written(app):
+        response = client.post("/api/v1/breaches", json={"staff_id": str(teacher.id)}, headers={
+            "X-Kiosk-Client": "outbox", "Idempotency-Key": str(uuid.uuid4())})
+    assert response.status_code == 401
+    assert response.get_json() == {"error": "sign_in_required",
+                                   "message": "Your session has ended. Please sign in again."}

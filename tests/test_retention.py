@@ -1,0 +1,367 @@
+"""Retention: periods, the purge and what it keeps, the head's review of kept records, backups."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+
+import pytest
+
+from kiosk import create_app, retention, roster
+from kiosk.models import (
+    Acceptance,
+    AuditEvent,
+    Breach,
+    DeletionRequest,
+    LadoReferral,
+    PolicyVersion,
+    RecordUpdate,
+    RetentionSetting,
+    db,
+    utcnow,
+)
+
+from .helpers import (
+    form_page,
+    make_acceptance,
+    make_breach,
+    make_deletion_request,
+    make_policy,
+    nothing_written,
+    sign_in_as,
+)
+
+SECOND = dt.timedelta(seconds=1)
+
+
+def old(days: int) -> dt.datetime:
+    return utcnow() - dt.timedelta(days=days)
+
+
+def last_event(action: str) -> AuditEvent:
+    events = list(AuditEvent.select().where(AuditEvent.action == action))
+    assert len(events) == 1, [e.action for e in events]
+    return events[0]
+
+
+def note(author, **record) -> RecordUpdate:
+    return RecordUpdate.create(author=author, kind="note", text="A note.", **record)
+
+
+# Periods in words --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("days", "words"), [
+    (4015, "11 years"),     # a whole number of years the months do not come near (11 x 365)
+    (18250, "50 years"),    # the longest period allowed
+    (4026, "4026 days"),    # 11 x 366 is not a number of years
+    (366, "1 year"),        # twelve months, said as a year
+    (61, "2 months"),       # two months is the shortest said in months
+    (60, "2 months"),
+    (758, "25 months"),     # exactly 3 days from 25 months still counts as 25 months
+    (764, "25 months"),
+    (64, "64 days"),        # 3.1 days from 2 months is not 2 months, nor whole weeks
+    (395, "13 months"),
+])
+def test_retention_periods_in_words_at_the_edges(days, words):
+    assert retention.in_words(days) == words
+
+
+def test_the_privacy_notice_says_a_long_period_in_years(app, client):
+    with app.app_context():
+        retention.set_days("breaches", 4015)
+    html = client.get("/privacy").get_data(as_text=True)
+    assert "A record that the policy was broken: <strong>11 years</strong>" in html
+
+
+# Setting the periods -----------------------------------------------------------------------------
+
+def test_changing_a_period_is_audited_with_the_old_and_new_days(app, client, head):
+    sign_in_as(client, head)
+    fields = form_page(client, "/admin/retention")
+    response = client.post("/admin/retention", data={**fields, "deletion_requests": "90"})
+    assert response.status_code == 303
+    with app.app_context():
+        event = last_event("retention.changed")
+        assert (event.record_kind, event.record_id, event.actor_label) == (
+            "retention_setting", "deletion_requests", head.email)
+        assert json.loads(event.detail) == {"old": 730, "new": 90}
+        setting = RetentionSetting.get(RetentionSetting.kind == "deletion_requests")
+        assert setting.days == 90 and setting.updated_at is not None
+    # Changed again: the old days are now the 90 just set.
+    client.post("/admin/retention", data={**fields, "deletion_requests": "120"})
+    with app.app_context():
+        events = AuditEvent.select().where(AuditEvent.action == "retention.changed").order_by(AuditEvent.id)
+        assert [json.loads(e.detail) for e in events] == [{"old": 730, "new": 90}, {"old": 90, "new": 120}]
+        assert RetentionSetting.select().where(RetentionSetting.kind == "deletion_requests").count() == 1
+
+
+def test_the_longest_period_is_allowed_and_one_day_more_is_refused(app, client, head):
+    sign_in_as(client, head)
+    fields = form_page(client, "/admin/retention")
+    response = client.post("/admin/retention", data={**fields, "breaches": str(retention.MAX_DAYS)})
+    assert response.status_code == 303
+    with app.app_context():
+        assert retention.days_for("breaches") == 18250
+    with nothing_written(app):
+        refused = client.post("/admin/retention", data={**fields, "breaches": "18251"})
+    assert refused.status_code == 422
+
+
+def test_set_days_refuses_an_unknown_kind_and_a_period_out_of_range_writing_nothing(app, ctx):
+    with nothing_written(app):
+        with pytest.raises(ValueError) as unknown:
+            retention.set_days("nonsense", 90)
+        with pytest.raises(ValueError) as too_short:
+            retention.set_days("breaches", 29)
+        with pytest.raises(ValueError) as too_long:
+            retention.set_days("breaches", 18251)
+    assert str(unknown.value) == "nonsense"
+    assert str(too_short.value) == str(too_long.value) == "between 30 and 18250 days"
+
+
+# What the purge plans: boundaries to the second ---------------------------------------------------
+
+@pytest.fixture
+def now():
+    return utcnow().replace(microsecond=0)
+
+
+def test_a_record_goes_one_second_after_its_period_not_at_it(app, ctx, teacher, now):
+    visitor_days, breach_days, request_days = 365, 6 * 365, 2 * 365
+    at_visitor = make_acceptance(full_name="At Edge", accepted_at=now - dt.timedelta(days=visitor_days))
+    past_visitor = make_acceptance(full_name="Past Edge",
+                                   accepted_at=now - dt.timedelta(days=visitor_days) - SECOND)
+    at_breach = make_breach(teacher, category="commercial")
+    past_breach = make_breach(teacher, category="commercial")
+    Breach.update(created_at=now - dt.timedelta(days=breach_days)).where(Breach.id == at_breach.id).execute()
+    Breach.update(created_at=now - dt.timedelta(days=breach_days) - SECOND).where(
+        Breach.id == past_breach.id).execute()
+    at_request = make_deletion_request(teacher, asked_at=now - dt.timedelta(days=request_days))
+    past_request = make_deletion_request(teacher, asked_at=now - dt.timedelta(days=request_days) - SECOND)
+
+    plan = retention.plan_purge(now)
+    assert [a.id for a in plan.visitor_acceptances] == [past_visitor.id]
+    assert [b.id for b in plan.breaches] == [past_breach.id]
+    assert [r.id for r in plan.deletion_requests] == [past_request.id]
+    assert at_visitor.id not in {a.id for a in plan.visitor_acceptances}  # at the edge: still kept
+    assert at_breach.id not in {b.id for b in plan.breaches}
+    assert at_request.id not in {r.id for r in plan.deletion_requests}
+
+
+def test_a_roster_acceptance_goes_one_second_after_its_period(app, ctx, now):
+    version_1 = PolicyVersion.current()
+    make_policy()  # version 2 is current: acceptances of version 1 are not anyone's evidence
+    person = roster.add_person("Ros Ter", "ros@example.org", "pta")
+    cutoff = now - dt.timedelta(days=6 * 365)
+    at_edge = make_acceptance(full_name="Ros Ter", roster_person=person, policy_version=version_1,
+                              accepted_at=cutoff)
+    past = make_acceptance(full_name="Ros Ter", roster_person=person, policy_version=version_1,
+                           accepted_at=cutoff - SECOND)
+    plan = retention.plan_purge(now)
+    assert [a.id for a in plan.roster_acceptances] == [past.id]
+    assert at_edge.id not in [a.id for a in plan.roster_acceptances + plan.visitor_acceptances]
+
+
+def test_purge_goes_by_the_time_it_is_given(app, ctx):
+    fresh = make_acceptance(full_name="Fresh Visitor")
+    counts = retention.purge(utcnow() + dt.timedelta(days=366))
+    assert counts["visitor_acceptances"] == 1
+    assert not Acceptance.select().where(Acceptance.id == fresh.id).exists()
+
+
+# What the purge removes with what, and what it keeps ---------------------------------------------
+
+def test_purge_removes_a_breach_with_its_history_requests_and_acceptance_and_keeps_the_rest(
+        app, runner, teacher):
+    with app.app_context():
+        going_acceptance = make_acceptance(full_name="Going With Breach", accepted_at=old(400))
+        going = make_breach(teacher, category="commercial", acceptance=going_acceptance)
+        Breach.update(created_at=old(2500)).where(Breach.id == going.id).execute()
+        note(teacher, breach=going)
+        its_request = make_deletion_request(teacher, breach=going)
+        note(teacher, deletion_request=its_request)
+
+        staying = make_breach(teacher, category="commercial")
+        note(teacher, breach=staying)
+        staying_request = make_deletion_request(teacher, breach=staying)
+        note(teacher, deletion_request=staying_request)
+
+        old_request_acceptance = make_acceptance(full_name="Going With Request", accepted_at=old(400))
+        old_request = make_deletion_request(teacher, asked_at=old(800), acceptance=old_request_acceptance)
+        note(teacher, deletion_request=old_request)
+
+        held = make_acceptance(full_name="Held By Request", accepted_at=old(400))
+        new_request = make_deletion_request(teacher, asked_at=old(10), acceptance=held)
+        note(teacher, deletion_request=new_request)
+        kept_notes = {u.id for u in RecordUpdate.select().where(
+            (RecordUpdate.breach == staying) | RecordUpdate.deletion_request.in_([staying_request.id,
+                                                                                 new_request.id]))}
+
+    result = runner.invoke(args=["purge"])
+    assert result.exit_code == 0, result.output
+    assert result.output == ("Removed: 2 deletion requests, 1 breaches, 2 visitor acceptances, "
+                             "0 roster acceptances.\n")
+    with app.app_context():
+        assert {b.id for b in Breach.select()} == {staying.id}
+        assert {r.id for r in DeletionRequest.select()} == {staying_request.id, new_request.id}
+        assert {u.id for u in RecordUpdate.select()} == kept_notes
+        assert {a.full_name for a in Acceptance.select()} == {"Held By Request"}
+        event = last_event("retention.purged")
+        assert (event.record_kind, event.record_id, event.actor_label, event.actor_id) == (
+            "purge", "", "purge", None)
+        assert json.loads(event.detail) == {"deletion_requests": 2, "breaches": 1,
+                                            "visitor_acceptances": 2, "roster_acceptances": 0}
+
+
+def test_purge_keeps_roster_acceptances_for_the_roster_period_and_only_the_current_one_for_good(
+        app, runner):
+    with app.app_context():
+        stays = roster.add_person("Still Within", "within@example.org", "pta")
+        long_ago = roster.add_person("Long Ago", "long@example.org", "volunteer")
+        within = make_acceptance(full_name="Still Within", roster_person=stays, accepted_at=old(400))
+        too_old = make_acceptance(full_name="Long Ago", roster_person=long_ago, accepted_at=old(2200))
+        make_policy()  # version 2: the two above are of an earlier version
+        current = make_acceptance(full_name="Long Ago", roster_person=long_ago, accepted_at=old(2195))
+        make_acceptance(full_name="Old Visitor", accepted_at=old(400))
+    result = runner.invoke(args=["purge"])
+    assert result.exit_code == 0, result.output
+    assert result.output == ("Removed: 0 deletion requests, 0 breaches, 1 visitor acceptances, "
+                             "1 roster acceptances.\n")
+    with app.app_context():
+        assert {a.id for a in Acceptance.select()} == {within.id, current.id}
+        assert too_old.id not in {a.id for a in Acceptance.select()}
+
+
+# The head's review of safeguarding and restricted records ----------------------------------------
+
+def test_due_for_review_one_second_after_the_period_and_after_keep_until(app, ctx, teacher, head, now):
+    cutoff = now - dt.timedelta(days=6 * 365)
+    at_edge = make_breach(teacher, category="photographing")
+    past = make_breach(teacher, category="photographing")
+    kept_to_now = make_breach(teacher, category="photographing")
+    kept_before_now = make_breach(teacher, category="photographing")
+    plain = make_breach(teacher, category="commercial")
+    recent = make_breach(teacher, category="photographing")
+    Breach.update(created_at=cutoff).where(Breach.id == at_edge.id).execute()
+    Breach.update(created_at=cutoff - SECOND).where(
+        Breach.id.in_([past.id, kept_to_now.id, kept_before_now.id, plain.id])).execute()
+    Breach.update(keep_until=now).where(Breach.id == kept_to_now.id).execute()
+    Breach.update(keep_until=now - SECOND).where(Breach.id == kept_before_now.id).execute()
+
+    due = {past.id, kept_before_now.id}
+    assert {b.id for b in retention.due_for_review(head, now)} == due
+    assert {b.id for b in retention.due_for_review_by_anyone(now)} == due
+    assert recent.id not in due
+
+
+def test_the_review_list_shows_the_oldest_first_and_not_plain_breaches(app, client, teacher, head):
+    with app.app_context():
+        newer = make_breach(teacher, category="photographing")
+        older = make_breach(teacher, category="photographing")
+        plain = make_breach(teacher, category="commercial")
+        Breach.update(created_at=old(2300)).where(Breach.id == newer.id).execute()
+        Breach.update(created_at=old(2500)).where(Breach.id.in_([older.id, plain.id])).execute()
+        assert [b.id for b in retention.due_for_review(head)] == [older.id, newer.id]
+    sign_in_as(client, head)
+    html = client.get("/admin/retention").get_data(as_text=True)
+    assert html.index(str(older.public_id)) < html.index(str(newer.public_id))
+    assert str(plain.public_id) not in html
+
+
+def test_the_dry_run_counts_only_records_due_for_review(app, runner, teacher):
+    with app.app_context():
+        due = make_breach(teacher, category="photographing")
+        kept = make_breach(teacher, category="photographing")
+        make_breach(teacher, category="photographing")  # not old enough
+        Breach.update(created_at=old(2500)).where(Breach.id.in_([due.id, kept.id])).execute()
+        Breach.update(keep_until=utcnow() + dt.timedelta(days=30)).where(Breach.id == kept.id).execute()
+    result = runner.invoke(args=["purge", "--dry-run"])
+    assert "\n1 safeguarding or restricted record(s) are due for the head's review" in result.output
+
+
+def test_keeping_a_record_sets_keep_until_years_ahead_for_it_alone_and_audits_it(app, client, teacher,
+                                                                                head):
+    with app.app_context():
+        chosen = make_breach(teacher, category="photographing")
+        other = make_breach(teacher, category="photographing")
+        Breach.update(created_at=old(2500)).execute()
+    sign_in_as(client, head)
+    fields = form_page(client, "/admin/retention")
+    before = utcnow()
+    response = client.post(f"/admin/retention/{chosen.public_id}", data={**fields, "decision": "6"})
+    after = utcnow()
+    assert response.status_code == 303
+    with app.app_context():
+        until = Breach.get_by_id(chosen.id).keep_until
+        assert before + dt.timedelta(days=6 * 365) <= until <= after + dt.timedelta(days=6 * 365)
+        assert Breach.get_by_id(other.id).keep_until is None
+        assert [b.id for b in retention.due_for_review(head)] == [other.id]
+        event = last_event("retention.kept")
+        assert (event.record_kind, event.record_id, event.actor_label) == (
+            "breach", str(chosen.public_id), head.email)
+        assert json.loads(event.detail) == {"years": 6}
+
+
+def test_deleting_a_reviewed_record_takes_its_history_requests_and_lado_referral_only(app, client,
+                                                                                      teacher, head):
+    with app.app_context():
+        chosen = make_breach(teacher, subject_kind="staff", category="representative")
+        other = make_breach(teacher, subject_kind="staff", category="representative")
+        Breach.update(created_at=old(2500)).execute()
+        for breach in (chosen, other):
+            note(teacher, breach=breach)
+            request = make_deletion_request(teacher, breach=breach)
+            note(teacher, deletion_request=request)
+            LadoReferral.create(breach=breach, referred_at=old(2400), reference=f"LADO-{breach.id}")
+        standalone = make_deletion_request(teacher)
+        note(teacher, deletion_request=standalone)
+        staying_requests = {r.id for r in DeletionRequest.select().where(
+            DeletionRequest.breach.is_null() | (DeletionRequest.breach == other))}
+        staying_notes = {u.id for u in RecordUpdate.select().where(
+            (RecordUpdate.breach == other) | RecordUpdate.deletion_request.in_(list(staying_requests)))}
+        assert len(staying_notes) == 3 and len(staying_requests) == 2
+    sign_in_as(client, head)
+    fields = form_page(client, "/admin/retention")
+    response = client.post(f"/admin/retention/{chosen.public_id}", data={**fields, "decision": "delete"})
+    assert response.status_code == 303
+    with app.app_context():
+        assert {b.id for b in Breach.select()} == {other.id}
+        assert {r.id for r in DeletionRequest.select()} == staying_requests
+        assert {u.id for u in RecordUpdate.select()} == staying_notes
+        assert [lado.breach_id for lado in LadoReferral.select()] == [other.id]
+        event = last_event("retention.deleted_after_review")
+        assert (event.record_kind, event.record_id, event.actor_label) == (
+            "breach", str(chosen.public_id), head.email)
+        assert json.loads(event.detail) == {"deletion_requests": 1}
+
+
+# Backups -------------------------------------------------------------------------------------------
+
+def test_a_backup_into_new_folders_reports_its_pages_and_is_audited(app, runner, tmp_path):
+    target = tmp_path / "backups" / "2026" / "kiosk.sqlite3"
+    db.close()
+    result = runner.invoke(args=["backup", str(target)])
+    assert result.exit_code == 0, result.output
+    copy = sqlite3.connect(target)
+    pages = copy.execute("PRAGMA page_count").fetchone()[0]
+    copy.close()
+    assert pages > 1
+    assert result.output == f"Backed up {pages} pages to {target}.\n"
+    with app.app_context():
+        event = last_event("backup.made")
+        assert (event.record_kind, event.record_id, event.actor_label, event.actor_id) == (
+            "backup", "", "backup", None)
+        assert json.loads(event.detail) == {"pages": pages}
+
+
+def test_a_backup_of_a_server_database_points_to_pg_dump_and_touches_nothing(tmp_path):
+    """PostgreSQL at a port where nothing listens: the command refuses before connecting."""
+    app = create_app({"KIOSK_INSTANCE_PATH": str(tmp_path / "instance"),
+                      "DATABASE_URL": "postgresql://kiosk@127.0.0.1:9/kiosk"})
+    target = tmp_path / "x.sqlite3"
+    result = app.test_cli_runner().invoke(args=["backup", str(target)])
+    assert result.exit_code == 1
+    assert result.output == ("Error: This command backs up SQLite. For PostgreSQL use pg_dump "
+                             "(see the README).\n")
+    assert not target.exists()
