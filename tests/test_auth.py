@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from argon2 import PasswordHasher
@@ -341,3 +342,21 @@ def test_the_outbox_is_told_in_json_that_the_session_ended(app, client, teacher,
     assert response.status_code == 401
     assert response.get_json() == {"error": "sign_in_required",
                                    "message": "Your session has ended. Please sign in again."}
+
+
+@pytest.mark.parametrize(("path", "then"), [("/staff/deletions", "/staff/deletions"),
+                                            ("/staff/deletions?mine=1", "/staff/deletions?mine=1")])
+def test_an_ended_session_says_so_and_returns_to_the_page_after_signing_in(app, client, teacher,
+                                                                           clock, path, then):
+    sign_in(client, teacher.email)
+    clock.forward(31)
+    response = client.get(path)
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert location.startswith("/signin?") and parse_qs(urlsplit(location).query) == {"next": [then]}
+    page = client.get(location).get_data(as_text=True)
+    assert ('<div class="flash" role="status">\n      <p>You were signed out because the session '
+            'ended. Please sign in again.</p>') in page
+    response = client.post(location, data={**form_page(client, location), "email": teacher.email,
+                                           "password": PASSWORD})
+    assert response.status_code == 303 and response.headers["Location"] == then
