@@ -104,9 +104,13 @@ def breach_note(public_id: str):
     record = visible_or_404(Breach, current_user, public_id)
     form = NoteForm()
     if form.validate_on_submit():
-        breaches.add_note(record, current_user, form.kind.data, form.text.data)
-        flash("Added.")
-        return redirect(url_for("staff.breach", public_id=record.public_id), code=303)
+        try:
+            breaches.add_note(record, current_user, form.kind.data, form.text.data)
+        except breaches.TriageError as error:
+            form.kind.errors.append(str(error))
+        else:
+            flash("Added.")
+            return redirect(url_for("staff.breach", public_id=record.public_id), code=303)
     return render_breach(record, note_form=form, code=422)
 
 

@@ -271,10 +271,7 @@ class NoteForm(FlaskForm):
         DataRequired("Please write the note."),
         Length(max=5000, message="Please keep this under 5,000 characters."),
         refuse_controls_in_block])
-
-    def validate_kind(self, field) -> None:
-        if field.data not in ("note", "action"):
-            raise ValidationError("Please choose a note or an action.")
+    # Which kinds there are is breaches.add_note's rule; the view shows its TriageError here.
 
 
 class LadoForm(FlaskForm):

@@ -21,6 +21,7 @@ from kiosk.models import (
 
 from .helpers import (
     ACCESS_REFUSED,
+    field_error,
     form_page,
     make_acceptance,
     make_breach,
@@ -407,3 +408,16 @@ def test_staff_forms_never_offer_what_the_last_person_typed_on_a_shared_ipad(app
                 assert autocomplete in (None, "off"), (path, name, autocomplete)
                 checked += 1
     assert checked >= 12  # the names, places, links and notes typed on those screens
+
+
+@pytest.mark.parametrize("kind", ["status", "", "note<script>"])
+def test_a_note_of_an_unknown_kind_is_refused_beside_the_field(app, client, dsl, teacher, kind):
+    with app.app_context():
+        breach = make_breach(teacher)
+    sign_in_as(client, dsl)
+    fields = form_page(client, f"/staff/breaches/{breach.public_id}")
+    with nothing_written(app):
+        response = client.post(f"/admin/breaches/{breach.public_id}/notes",
+                               data={**fields, "kind": kind, "text": "Spoke to the visitor."})
+    assert response.status_code == 422
+    assert field_error(response.get_data(as_text=True), "kind") == "Please choose a note or an action."
