@@ -47,7 +47,7 @@ def _acting_user() -> StaffUser | None:
         return None
 
 
-def record(action: str, *, kind: str = "", record_id: object = "", actor: StaffUser | None = None,
+def record(action: str, *, kind: str, record_id: object = "", actor: StaffUser | None = None,
            actor_label: str | None = None, visitor: bool = False, **detail: Any) -> AuditEvent:
     """Append one event. Pass `actor` to name someone other than the signed-in user, or
     `visitor=True` for something a visitor did (no member of staff is named, even one signed in

@@ -25,7 +25,7 @@ def test_events_chain_each_to_the_one_before(ctx):
 
 
 def test_the_database_refuses_to_change_or_delete_an_event(ctx):
-    event = audit.record("test.one")
+    event = audit.record("test.one", kind="test")
     with pytest.raises(DatabaseError, match="append-only"), db.atomic():
         AuditEvent.update(action="test.changed").where(AuditEvent.id == event.id).execute()
     with pytest.raises(DatabaseError, match="append-only"), db.atomic():
@@ -37,7 +37,7 @@ def test_the_postgresql_database_refuses_too(postgres_url, tmp_path):
     app = create_app({"KIOSK_INSTANCE_PATH": str(tmp_path), "DATABASE_URL": postgres_url})
     with app.app_context():
         migrate_database()
-        event = audit.record("test.one")
+        event = audit.record("test.one", kind="test")
         with pytest.raises(DatabaseError, match="append-only"), db.atomic():
             AuditEvent.update(action="x").where(AuditEvent.id == event.id).execute()
         with pytest.raises(DatabaseError, match="append-only"), db.atomic():
@@ -60,7 +60,7 @@ def _tamper(sql: str) -> None:
 def test_audit_verify_detects_an_altered_row(app, runner, sql, failing, reason):
     with app.app_context():
         for n in range(3):
-            audit.record("test.event", record_id=n)
+            audit.record("test.event", kind="test", record_id=n)
     assert "The audit log is intact: 4 events checked." in runner.invoke(args=["audit-verify"]).output
     with app.app_context():
         _tamper(sql)
@@ -97,7 +97,7 @@ def _append_many(instance: str, count: int) -> None:
     app = create_app({"KIOSK_INSTANCE_PATH": instance})
     with app.app_context():
         for n in range(count):
-            audit.record("race.event", record_id=n)
+            audit.record("race.event", kind="test", record_id=n)
     db.close()
 
 
@@ -137,7 +137,7 @@ HASHED_EDITS = {
 def test_an_edit_to_any_hashed_column_is_flagged(app, runner, client, head, teacher, column):
     with app.app_context():
         for n in range(3):
-            audit.record("test.event", record_id=n, actor=teacher, n=n)
+            audit.record("test.event", kind="test", record_id=n, actor=teacher, n=n)
         second = AuditEvent.select().order_by(AuditEvent.id).offset(1).get()
         edit = HASHED_EDITS[column].format(other=head.id)
         _tamper(f"UPDATE audit_event SET {edit} WHERE id = {second.id}")  # noqa: S608 (test data)
@@ -184,7 +184,7 @@ def test_the_head_sees_events_about_other_staff_concerns_but_not_about_their_own
 
 def test_the_chain_is_checked_to_the_end_in_batches(ctx):
     for n in range(6):
-        audit.record("test.event", record_id=n)
+        audit.record("test.event", kind="test", record_id=n)
     total = AuditEvent.select().count()
     assert audit.verify_chain(batch=2) == (total, None)
 
@@ -198,6 +198,40 @@ def test_the_chain_is_checked_to_the_end_in_batches(ctx):
 def test_a_broken_chain_is_explained_in_plain_words(app, runner, sql, reason):
     with app.app_context():
         for n in range(3):
-            audit.record("test.event", record_id=n)
+            audit.record("test.event", kind="test", record_id=n)
         _tamper(sql)
     assert f"fails because {reason}." in runner.invoke(args=["audit-verify"]).output
+
+
+@pytest.mark.parametrize(("actor_id", "label", "actor_text"), [(7, "renée@westacre.sch.uk", "7"),
+                                                               (None, "", "")])
+def test_the_hashed_form_of_an_event_never_changes_so_old_chains_still_verify(ctx, actor_id, label,
+                                                                              actor_text):
+    """Events written by an earlier version must verify after an upgrade: the exact bytes hashed
+    are fixed (compact JSON, UTF-8 as is, no actor as empty text), written out here by hand."""
+    import datetime as dt
+    import hashlib
+
+    event = AuditEvent(previous_hash="0" * 64, at=dt.datetime(2026, 3, 1, 9, 30, 15, 120000),
+                       actor_id=actor_id, actor_label=label, action="breach.created",
+                       record_kind="breach", record_id="0b6f2c1e-7a4d-4c57-9d2a-5f0d7e6b1a11",
+                       detail='{"restricted": false}')
+    stored_form = ('["' + "0" * 64 + '","2026-03-01T09:30:15.120000","' + actor_text + '","' + label
+                   + '","breach.created","breach","0b6f2c1e-7a4d-4c57-9d2a-5f0d7e6b1a11",'
+                   '"{\\"restricted\\": false}"]')
+    assert audit.compute_hash(event) == hashlib.sha256(stored_form.encode("utf-8")).hexdigest()
+
+
+def test_an_event_stores_only_what_it_was_given(ctx):
+    """No made-up record or details: an event without them shows nothing for them."""
+    import datetime as dt
+
+    plain = audit.record("retention.purged", kind="purge")  # outside a request: no one acting
+    described = audit.record("breach.status_changed", kind="breach", record_id="b-1", old="open",
+                             new="closed", on=dt.date(2026, 11, 2))
+    stored = {e.id: (e.actor_id, e.actor_label, e.record_id, e.detail)
+              for e in AuditEvent.select().where(AuditEvent.id.in_([plain.id, described.id]))}
+    assert stored == {plain.id: (None, "", "", ""),
+                      described.id: (None, "", "b-1",
+                                     '{"new": "closed", "old": "open", "on": "2026-11-02"}')}
+    assert audit.verify_chain(batch=1) == (AuditEvent.select().count(), None)

@@ -345,7 +345,8 @@ def test_the_outbox_is_told_in_json_that_the_session_ended(app, client, teacher,
 
 
 @pytest.mark.parametrize(("path", "then"), [("/staff/deletions", "/staff/deletions"),
-                                            ("/staff/deletions?mine=1", "/staff/deletions?mine=1")])
+                                            ("/staff/deletions?mine=1", "/staff/deletions?mine=1"),
+                                            ("/staff/deletions?name=MAX", "/staff/deletions?name=MAX")])
 def test_an_ended_session_says_so_and_returns_to_the_page_after_signing_in(app, client, teacher,
                                                                            clock, path, then):
     sign_in(client, teacher.email)
