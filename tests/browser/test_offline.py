@@ -263,6 +263,34 @@ def test_an_entry_the_server_refuses_stays_visible_as_needing_attention(server, 
     page.goto(server.url + "/staff/")
     expect(page.get_by_role("status").filter(has_text="1 needs attention")).to_be_visible()
     assert outbox_count(page) == 1 and rows(server, Breach) == []
+    # Sending what is waiting does not send it again on its own: only its Retry button does.
+    sent = []
+    context.on("request", lambda request: sent.append(request.url)
+               if "/api/v1/breaches" in request.url else None)
+    page.evaluate("() => KioskOutbox.flush()")
+    assert sent == [] and outbox_count(page) == 1
+
+
+def test_a_redirect_to_the_sign_in_page_is_never_taken_as_the_record_kept(server, teacher_ipad):
+    """A proxy or an expired session answering with the sign-in page (200 after a redirect) must
+    not make the outbox forget the record."""
+    context, page, _teacher = teacher_ipad
+    context.set_offline(True)
+    log_breach_offline(page)
+    redirected = []
+
+    def to_sign_in(route):
+        redirected.append(route.request.url)
+        route.fulfill(status=302, headers={"Location": "/signin"})
+
+    context.route("**/api/v1/breaches", to_sign_in)
+    context.set_offline(False)
+    page.evaluate("() => KioskOutbox.flush()")
+    assert len(redirected) >= 1 and outbox_count(page) == 1
+    context.unroute("**/api/v1/breaches")
+    page.evaluate("() => KioskOutbox.flush()")
+    [breach] = wait_for_rows(server, Breach, 1)
+    assert breach.category.slug == "photographing"
 
 
 def test_a_new_policy_is_shown_once_the_kiosk_is_idle_and_an_earlier_offline_acceptance_keeps_its_version(
@@ -296,6 +324,10 @@ def test_a_new_policy_is_shown_once_the_kiosk_is_idle_and_an_earlier_offline_acc
     # Back on the home screen and left alone, the kiosk takes the new version...
     page.goto(server.url + "/")
     ready(page)
+    for _ in range(4):  # someone is using the screen: a key every 5 seconds for 20 seconds
+        page.clock.run_for(5_000)
+        page.keyboard.press("Shift")
+    assert page.evaluate("() => navigator.serviceWorker.getRegistration().then(r => !!r.waiting)")
     page.clock.run_for(11_000)
     wait_until(page, "() => navigator.serviceWorker.getRegistration().then(r => !r.waiting)")
     wait_until(page, "() => caches.keys().then(names => names.length === 1)")
@@ -315,6 +347,12 @@ def test_nothing_signed_in_is_ever_cached(server, new_context):
     sign_in(page, server, teacher.email)
     controlled(page)
     page.get_by_role("link", name="My reports").click()
+    # A new policy is published while the teacher is signed in: the new worker precaches the
+    # public pages now, and must fetch them as a stranger would.
+    with server.database():
+        make_policy(2, body="## Changed\n\nThe second version of the text.\n")
+    page.evaluate("navigator.serviceWorker.getRegistration().then(r => r.update())")
+    wait_until(page, "() => navigator.serviceWorker.getRegistration().then(r => !!r.waiting)")
     cached = page.evaluate("""async () => {
         const texts = [];
         for (const name of await caches.keys()) {
@@ -356,9 +394,11 @@ def test_the_outbox_asks_for_lasting_storage(server, new_context):
     assert page.evaluate("() => window.__persistAsked") is True
 
 
-def accept_offline(server, new_context, name: str):
+def accept_offline(server, new_context, name: str, init_script: str | None = None):
     """A kiosk visitor accepts while the Wi-Fi is down; the record waits on the tablet."""
     context = new_context(**TABLET)
+    if init_script:
+        context.add_init_script(init_script)
     page = context.new_page()
     page.goto(server.url + "/accept?channel=kiosk")
     controlled(page)
@@ -387,8 +427,11 @@ def test_a_wipe_of_records_still_waiting_is_reported_until_read(server, new_cont
     assert rows(server, Acceptance) == []
 
 
-def test_a_wipe_after_everything_was_sent_is_not_reported(server, new_context):
-    context, page = accept_offline(server, new_context, "Sent Visitor")
+@pytest.mark.parametrize("background_sync", [True, False], ids=["chromium", "no-background-sync"])
+def test_a_wipe_after_everything_was_sent_is_not_reported(server, new_context, background_sync):
+    """Safari has no Background Sync: the page itself sends, and must forget the count too."""
+    init = None if background_sync else "delete ServiceWorkerRegistration.prototype.sync;"
+    context, page = accept_offline(server, new_context, "Sent Visitor", init)
     context.set_offline(False)
     all_sent(page)
     page.evaluate(WIPE)
