@@ -1,13 +1,15 @@
-"""Hand-written mutations of the offline code (static/js/outbox.js, static/js/offline.js and the
-service worker, templates/sw.js): each is applied in turn, the browser tests that guard it run
-against it, and the file is put back. A mutation the tests do not notice "survived": a rule no
-test checks. Run by `make mutation`; prints one line a mutation and a score.
+"""Hand-written mutations of the offline code (static/js/outbox.js, static/js/offline.js,
+static/js/kiosk.js and the service worker, templates/sw.js): each is applied in turn, the
+browser tests that guard it run against it (after passing once without it), and the file is put
+back. A mutation the tests do not notice "survived": a rule no test checks. Run by
+`make mutation`; prints one line a mutation and a score.
 
 mutmut does the same for the Python rules; it cannot read JavaScript.
 """
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -62,6 +64,10 @@ MUTATIONS = [
              "statusBox.hidden = !waiting.length && !attention.length && !wipedCount;",
              "statusBox.hidden = !attention.length && !wipedCount;",
              "records waiting to send are shown", "sends_exactly_once_when_back_online"),
+    Mutation("static/js/offline.js",
+             "statusBox.hidden = !waiting.length && !attention.length && !wipedCount;",
+             "statusBox.hidden = false;", "nothing about sending is shown when nothing waits",
+             "first_visit"),
     Mutation("static/js/offline.js", 'if (form.dataset.sending === "yes") return; // a double tap',
              "", "a double tap makes one record", "replayed"),
     Mutation("templates/sw.js", 'new Request(url, { cache: "reload", credentials: "omit" })',
@@ -86,8 +92,29 @@ MUTATIONS = [
 ]
 
 
-def run(mutation: Mutation) -> bool:
+def pytest(in_file: str, tests: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", in_file, "-k", tests],
+        cwd=ROOT, capture_output=True, text=True)
+
+
+def outcome(result: subprocess.CompletedProcess, what: str) -> bool:
+    """True when the tests failed (pytest's exit code 1); anything else is not a verdict."""
+    if result.returncode == 5:
+        raise SystemExit(f"no browser test matches {what}")
+    if result.returncode not in (0, 1):
+        raise SystemExit(f"pytest could not run {what} (exit {result.returncode}):\n"
+                         f"{result.stdout[-2000:]}{result.stderr[-2000:]}")
+    return result.returncode == 1
+
+
+def run(mutation: Mutation, baseline: dict[tuple[str, str], bool]) -> bool:
     """Apply, test, restore. True when the tests noticed (the mutation was killed)."""
+    selection = (mutation.in_file, mutation.tests)
+    if selection not in baseline:  # the same tests must pass on the real code first
+        baseline[selection] = not outcome(pytest(*selection), f"-k {mutation.tests!r}")
+        if not baseline[selection]:
+            raise SystemExit(f"{mutation.in_file} -k {mutation.tests!r} fails without any mutation")
     path = ROOT / mutation.file
     original = path.read_text()
     if original.count(mutation.old) != 1:
@@ -95,23 +122,33 @@ def run(mutation: Mutation) -> bool:
                          "exactly once; update scripts/mutate-js.py")
     path.write_text(original.replace(mutation.old, mutation.new))
     try:
-        result = subprocess.run(
-            [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
-             mutation.in_file, "-k", mutation.tests],
-            cwd=ROOT, capture_output=True, text=True)
+        result = pytest(*selection)
     finally:
         path.write_text(original)
-    if "no tests ran" in result.stdout or result.returncode == 5:
-        raise SystemExit(f"no browser test matches -k {mutation.tests!r}")
-    return result.returncode != 0
+    return outcome(result, f"-k {mutation.tests!r}")
+
+
+def stop_on_terminate(signum, frame) -> None:
+    """A CI cancel or `timeout` sends SIGTERM: stop like Ctrl-C, so the file is put back."""
+    raise KeyboardInterrupt
 
 
 def main() -> int:
     """All mutations, or only those whose description holds one of the words given."""
     chosen = [m for m in MUTATIONS if not sys.argv[1:] or any(w in m.what for w in sys.argv[1:])]
+    if not chosen:
+        print("No mutation's description holds any of: " + ", ".join(sys.argv[1:]))
+        return 2
+    changed = subprocess.run(["git", "status", "--porcelain", "--", *{m.file for m in chosen}],
+                             cwd=ROOT, capture_output=True, text=True).stdout
+    if changed.strip():  # a mutation left behind by a killed run would be mistaken for the code
+        print(f"Commit or restore these first:\n{changed}")
+        return 2
+    signal.signal(signal.SIGTERM, stop_on_terminate)
+    baseline: dict[tuple[str, str], bool] = {}
     killed = 0
     for mutation in chosen:
-        caught = run(mutation)
+        caught = run(mutation, baseline)
         killed += caught
         print(f"{'killed  ' if caught else 'SURVIVED'}  {mutation.file}: {mutation.what}", flush=True)
     print(f"\n{killed} of {len(chosen)} hand-written mutations of the offline code killed "

@@ -454,11 +454,18 @@ def test_a_first_visit_shows_no_warning_and_no_sync_status(server, new_context, 
     ready(page)
     no_wipe_warning(page)
     expect(page.get_by_text("All sent")).to_have_count(0)
-    expect(page.locator("[data-outbox-status]")).to_be_hidden()
+    status_line_takes_no_room(page)
     page.reload()  # a second page on the same new device: still nothing to say
     ready(page)
     no_wipe_warning(page)
-    expect(page.locator("[data-outbox-status]")).to_be_hidden()
+    status_line_takes_no_room(page)
+
+
+def status_line_takes_no_room(page) -> None:
+    """Not even an empty line (the header would gain a gap) nor an empty live region."""
+    status = page.locator("[data-outbox-status]")
+    expect(status).to_be_hidden()
+    assert status.evaluate("e => getComputedStyle(e).display") == "none"
 
 
 def test_the_waiting_count_is_on_screen_but_never_in_print(server, new_context):
