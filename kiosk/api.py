@@ -18,7 +18,7 @@ from flask import Blueprint, abort, jsonify, make_response, request
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from . import alerts, breaches, deletions
+from . import breaches, deletions
 from .acceptances import AcceptanceDetails, record_acceptance
 from .access import ALL_STAFF, find_visible, role_required
 from .forms import AcceptForm
@@ -201,8 +201,6 @@ def create_breach():
         breach, created = breaches.log_breach(current_user, form.details(), request_hash)
     except Conflict:
         return conflict()
-    if created:
-        alerts.alert_new_concern(breach)
     return answer(breach_answer(breach), created)
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 
-from . import audit
+from . import alerts, audit
 from .deletions import DeletionDetails, request_deletion
 from .idempotency import create_once
 from .models import (
@@ -83,10 +83,14 @@ def log_breach(reporter: StaffUser, details: BreachDetails, request_hash: str) -
     """Store a breach once per client UUID; return (breach, created).
 
     When the person was asked to delete material the category names, a deletion request is
-    opened too, so the request is followed to the end.
+    opened too, so the request is followed to the end. A new breach alerts whoever must know
+    (once it is safely stored; a replay alerts no one again).
     """
-    return create_once(Breach, details.client_uuid, request_hash,
-                       lambda: _create(reporter, details, request_hash))
+    breach, created = create_once(Breach, details.client_uuid, request_hash,
+                                  lambda: _create(reporter, details, request_hash))
+    if created:
+        alerts.alert_new_concern(breach)
+    return breach, created
 
 
 def _create(reporter: StaffUser, details: BreachDetails, request_hash: str) -> Breach:

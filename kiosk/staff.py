@@ -7,7 +7,7 @@ import uuid
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from . import alerts, audit, breaches, deletions, school
+from . import audit, breaches, deletions, school
 from .acceptances import ROLES as ACCEPTANCE_ROLES
 from .access import ALL_STAFF, LEADS, find_visible, role_required, visible_or_404
 from .idempotency import Conflict, form_fingerprint
@@ -100,18 +100,16 @@ def _breach_details(form, category, acceptance, status):
 @bp.post("/breaches")
 @role_required(*ALL_STAFF)
 def create_breach():
-    """Save the breach (once, however often it is sent) and alert whoever must know."""
+    """Save the breach (once, however often it is sent; logging it alerts whoever must know)."""
     form = BreachForm()
     if form.validate_on_submit():
         try:
-            breach, created = breaches.log_breach(current_user, form.details(),
+            breach, _created = breaches.log_breach(current_user, form.details(),
                                                   form_fingerprint(request.form))
         except Conflict:
             form.form_errors.append("This form was already sent with other details. "
                                     "Please start again.")
         else:
-            if created:
-                alerts.alert_new_concern(breach)
             flash("Saved. Thank you." if not breach.restricted else
                   "Saved. Your report was received and passed on.")
             return redirect(url_for("staff.reports"), code=303)

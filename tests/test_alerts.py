@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
+
 import pytest
 
-from kiosk.models import AuditEvent, Breach
+from kiosk.models import AuditEvent, Breach, utcnow
 
-from .helpers import form_page, make_user, sign_in_as
+from .helpers import form_page, make_user, sign_in_as, typed
 
 
 @pytest.fixture
@@ -90,6 +93,19 @@ def test_a_replayed_form_sends_no_second_email(mail_app, client, teacher, dsl):
     client.post("/staff/breaches", data=fields)
     client.post("/staff/breaches", data=fields)
     assert len(inbox.messages) == 1
+
+
+def test_a_breach_sent_by_the_outbox_alerts_once_however_often_it_is_replayed(mail_app, client,
+                                                                                teacher, dsl):
+    """Logging a breach is what alerts, whichever way it arrives: the page or the outbox."""
+    _app, inbox = mail_app
+    sign_in_as(client, teacher)
+    body = {"staff_id": teacher.id, "subject_kind": "visitor", "category": "photographing",
+            "occurred_at": typed(utcnow() - dt.timedelta(hours=1))}
+    headers = {"X-Kiosk-Client": "outbox", "Idempotency-Key": str(uuid.uuid4())}
+    for _ in range(3):
+        assert client.post("/api/v1/breaches", json=body, headers=headers).status_code == 201
+    assert len(inbox.messages) == 1 and inbox.messages[0]["To"] == dsl.email
 
 
 def test_a_mail_failure_still_saves_the_concern_and_is_audited(app, client, teacher, dsl,
