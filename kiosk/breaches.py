@@ -168,9 +168,14 @@ def add_note(breach: Breach, user: StaffUser, kind: str, text: str) -> RecordUpd
     return update
 
 
-def history(breach: Breach):
-    return (RecordUpdate.select(RecordUpdate, StaffUser).join(StaffUser)
-            .where(RecordUpdate.breach == breach).order_by(RecordUpdate.at, RecordUpdate.id))
+def history(breach: Breach, seen_by: StaffUser | None = None):
+    """Everything that happened to a breach, in order. A member of staff who reported it follows
+    its status; the leads' notes are the leads' (their own notes they see)."""
+    updates = (RecordUpdate.select(RecordUpdate, StaffUser).join(StaffUser)
+               .where(RecordUpdate.breach == breach).order_by(RecordUpdate.at, RecordUpdate.id))
+    if seen_by is not None and seen_by.role == "staff":
+        updates = updates.where((RecordUpdate.kind == "status") | (RecordUpdate.author == seen_by))
+    return updates
 
 
 # The LADO ---------------------------------------------------------------------------------------
@@ -234,5 +239,12 @@ def _lado_summary(details: LadoDetails) -> str:
     return "; ".join(parts)
 
 
-def deletion_requests_for(breach: Breach):
-    return DeletionRequest.select().where(DeletionRequest.breach == breach).order_by(DeletionRequest.asked_at)
+def deletion_requests_for(breach: Breach, seen_by: StaffUser | None = None):
+    """The deletion requests opened about a breach, earliest first; with `seen_by`, only those
+    that person may open."""
+    requests = (DeletionRequest.select().where(DeletionRequest.breach == breach)
+                .order_by(DeletionRequest.asked_at))
+    if seen_by is not None:
+        requests = requests.where(DeletionRequest.id.in_(
+            DeletionRequest.visible_to(seen_by).select(DeletionRequest.id)))
+    return requests

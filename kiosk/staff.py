@@ -17,7 +17,6 @@ from .models import (
     BreachCategory,
     DeletionRequest,
     LadoReferral,
-    RecordUpdate,
     utcnow,
 )
 from .record_forms import (
@@ -144,15 +143,9 @@ def render_breach(record: Breach, status_form=None, note_form=None, lado_form=No
     referral = LadoReferral.get_or_none(LadoReferral.breach == record)
     if lado_form is None and referral is not None:
         lado_form = LadoForm(obj=referral, formdata=None)
-    history = breaches.history(record)
-    requests = breaches.deletion_requests_for(record)
-    if current_user.role == "staff":
-        # The reporter follows the status; the leads' notes and others' requests are theirs.
-        history = history.where((RecordUpdate.kind == "status") | (RecordUpdate.author == current_user))
-        requests = requests.where(DeletionRequest.id.in_(
-            DeletionRequest.visible_to(current_user).select(DeletionRequest.id)))
     return render_template(
-        "staff/breach.html", breach=record, history=history, requests=requests, referral=referral,
+        "staff/breach.html", breach=record, history=breaches.history(record, seen_by=current_user),
+        requests=breaches.deletion_requests_for(record, seen_by=current_user), referral=referral,
         lado_overdue=breaches.lado_overdue(record, referral),
         status_form=status_form or StatusForm(formdata=None, status=record.status),
         note_form=note_form or NoteForm(formdata=None), lado_form=lado_form or LadoForm(formdata=None),

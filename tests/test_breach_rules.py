@@ -427,3 +427,26 @@ def test_a_breachs_history_is_in_time_order_even_if_the_clock_stepped_back(app, 
     RecordUpdate.create(breach=breach, author=teacher, kind="note", text="First",
                         at=now - dt.timedelta(minutes=5))
     assert [u.text for u in history(breach) if u.kind == "note"] == ["First", "Second"]
+
+
+def test_the_reporter_follows_the_status_but_not_the_leads_notes_or_their_requests(
+        app, client, teacher, dsl):
+    with app.app_context():
+        breach = make_breach(teacher)
+        change_status(breach, dsl, "in_review", "Spoke to the head privately")
+        add_note(breach, dsl, "note", "Private note from the DSL")
+        mine = make_deletion_request(teacher, breach=breach)
+        theirs = make_deletion_request(dsl, breach=breach)
+    url = f"/staff/breaches/{breach.public_id}"
+    sign_in_as(client, teacher)
+    html = client.get(url).get_data(as_text=True)
+    history_list = html[html.index('<ol class="history">'):]
+    history_items = re.findall(r"<li>", history_list[:history_list.index("</ol>")])
+    assert len(history_items) == 2  # "Logged by" and the status change: no sign of the note
+    assert "status open → in review" in html and str(mine.public_id) in html
+    assert "Private note from the DSL" not in html and "Spoke to the head privately" not in html
+    assert str(theirs.public_id) not in html
+    sign_in_as(client, dsl)  # the DSL sees all of it
+    html = client.get(url).get_data(as_text=True)
+    assert "Private note from the DSL" in html
+    assert str(mine.public_id) in html and str(theirs.public_id) in html
