@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
+    AnyOf,
     DataRequired,
     Email,
     EqualTo,
@@ -60,8 +61,9 @@ class AcceptForm(FlaskForm):
     role = RadioField(
         "I am a",
         choices=[SelectChoice(value, label) for value, label in ROLES.items()],
-        validators=[InputRequired("Please choose what best describes you.")],
-        validate_choice=False,  # our own check below gives a plainer message
+        validators=[InputRequired("Please choose what best describes you."),
+                    AnyOf(ROLES, message="Please choose one of the listed options.")],
+        validate_choice=False,  # AnyOf's message is plainer than wtforms' own
     )
     organisation = StringField(
         "Organisation or company (optional)",
@@ -81,7 +83,8 @@ class AcceptForm(FlaskForm):
     )
     client_uuid = HiddenField()
     policy_version = HiddenField()
-    channel = HiddenField()
+    channel = HiddenField(validators=[AnyOf(CHANNELS, message="This form was damaged; please start "
+                                                               "again.")])
     roster_token = HiddenField()  # from a personal link
 
     version: PolicyVersion | None = None  # set from policy_version once validated
@@ -102,10 +105,6 @@ class AcceptForm(FlaskForm):
         if not field.data:
             raise ValidationError("Please tick to show you have read and accept the policy.")
 
-    def validate_role(self, field) -> None:
-        if field.data not in ROLES:
-            raise ValidationError("Please choose one of the listed options.")
-
     def validate_client_uuid(self, field) -> None:
         try:
             field.data = uuid.UUID(str(field.data))
@@ -119,11 +118,6 @@ class AcceptForm(FlaskForm):
         if version is None:
             raise ValidationError("This form was damaged; please start again.")
         self.version = version
-
-    def validate_channel(self, field) -> None:
-        if field.data not in CHANNELS:
-            raise ValidationError("This form was damaged; please start again.")
-
 
 class SignInForm(FlaskForm):
     """Email and password. No 'remember me': the iPads are shared."""

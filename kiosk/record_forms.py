@@ -23,7 +23,15 @@ from wtforms import (
     widgets,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import (
+    AnyOf,
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    Optional,
+    ValidationError,
+)
 
 from . import policies, school
 from .accounts import HEAD_MANAGED_ROLES
@@ -122,7 +130,7 @@ class UUIDForm(FlaskForm):
 class BreachForm(UUIDForm):
     """The details step of logging a breach; who and what come from the earlier taps."""
 
-    subject_kind = HiddenField()
+    subject_kind = HiddenField(validators=[AnyOf(SUBJECT_KINDS, message=DAMAGED)])
     category = HiddenField()
     acceptance = HiddenField()
     asked_to_delete = HiddenField()  # the quick-save button's value
@@ -145,10 +153,6 @@ class BreachForm(UUIDForm):
 
     category_row: BreachCategory | None = None
     acceptance_row: Acceptance | None = None
-
-    def validate_subject_kind(self, field) -> None:
-        if field.data not in SUBJECT_KINDS:
-            raise ValidationError(DAMAGED)
 
     def validate_category(self, field) -> None:
         self.category_row = BreachCategory.in_use().where(BreachCategory.slug == field.data).first()
@@ -183,9 +187,11 @@ class DeletionRequestForm(UUIDForm):
 
     breach = HiddenField()
     material = RadioField("What material", choices=choices(MATERIALS), validate_choice=False,
-                          validators=[InputRequired("Please choose what material.")])
+                          validators=[InputRequired("Please choose what material."),
+                                      AnyOf(MATERIALS, message="Please choose what material.")])
     material_location = RadioField("Where is it", choices=choices(LOCATIONS), validate_choice=False,
-                                   validators=[InputRequired("Please choose where it is.")])
+                                   validators=[InputRequired("Please choose where it is."),
+                                               AnyOf(LOCATIONS, message="Please choose where it is.")])
     # No Optional() on these two: their checks below depend on the other fields.
     link = URLField("Link to it online", filters=[lambda v: (v or "").strip()], validators=[
         Length(max=500, message="Please keep the link under 500 characters.")])
@@ -199,14 +205,6 @@ class DeletionRequestForm(UUIDForm):
                                 validators=[Optional()])
 
     acceptance_row: Acceptance | None = None
-
-    def validate_material(self, field) -> None:
-        if field.data not in MATERIALS:
-            raise ValidationError("Please choose what material.")
-
-    def validate_material_location(self, field) -> None:
-        if field.data not in LOCATIONS:
-            raise ValidationError("Please choose where it is.")
 
     def validate_link(self, field) -> None:
         if self.material_location.data == "online" and not field.data:
@@ -249,14 +247,11 @@ class OutcomeForm(FlaskForm):
 
 class StatusForm(FlaskForm):
     status = RadioField("Status", choices=choices(STATUSES), validate_choice=False,
-                        validators=[InputRequired("Please choose a status.")])
+                        validators=[InputRequired("Please choose a status."),
+                                    AnyOf(STATUSES, message="Please choose a status.")])
     note = TextAreaField("Outcome or reason (needed to close)", filters=[clean_block], validators=[
         Optional(), Length(max=5000, message="Please keep this under 5,000 characters."),
         refuse_controls_in_block])
-
-    def validate_status(self, field) -> None:
-        if field.data not in STATUSES:
-            raise ValidationError("Please choose a status.")
 
     def validate_note(self, field) -> None:
         if self.status.data == "closed" and not field.data:
@@ -301,11 +296,9 @@ class StaffAccountForm(FlaskForm):
     # The chair's account is made on the server (create-user): it guards concerns about the
     # head, so the head cannot create, reset or deactivate it here.
     role = RadioField("Role", choices=choices(HEAD_MANAGED_ROLES), default="staff",
-                      validate_choice=False, validators=[InputRequired("Please choose a role.")])
-
-    def validate_role(self, field) -> None:
-        if field.data not in HEAD_MANAGED_ROLES:
-            raise ValidationError("Please choose a role.")
+                      validate_choice=False, validators=[
+                          InputRequired("Please choose a role."),
+                          AnyOf(HEAD_MANAGED_ROLES, message="Please choose a role.")])
 
 
 class CategoryForm(FlaskForm):
@@ -317,12 +310,10 @@ class CategoryForm(FlaskForm):
     restricted = BooleanField("A concern about a member of staff: headteacher only")
     material = RadioField("Material they may be asked to delete",
                           choices=[SelectChoice("", "None"), *choices(MATERIALS)], default="",
-                          validate_choice=False)
+                          validate_choice=False,
+                          validators=[AnyOf(["", *MATERIALS], message="Please choose from the list.")])
     active = BooleanField("In use", default=True)
 
-    def validate_material(self, field) -> None:
-        if field.data and field.data not in MATERIALS:
-            raise ValidationError("Please choose from the list.")
 
 
 
@@ -437,11 +428,8 @@ class RosterPersonForm(FlaskForm):
         Length(max=254, message="That email address is too long."),
         Email("Please enter an email address like name@example.org.")])
     role = RadioField("Role", choices=choices(ROSTER_ROLES), validate_choice=False,
-                      validators=[InputRequired("Please choose a role.")])
-
-    def validate_role(self, field) -> None:
-        if field.data not in ROSTER_ROLES:
-            raise ValidationError("Please choose a role.")
+                      validators=[InputRequired("Please choose a role."),
+                                  AnyOf(ROSTER_ROLES, message="Please choose a role.")])
 
 
 class RosterImportForm(FlaskForm):
