@@ -54,8 +54,8 @@ def normalise_email(email: str) -> str:
 def create_user(email: str, display_name: str, role: str, password: str, *,
                 must_change_password: bool = False) -> StaffUser:
     """Add an account; refuses a used email, an unknown role and a weak password."""
-    if role not in StaffUser.ROLES:
-        raise AccountError(f"The role must be one of: {', '.join(StaffUser.ROLES)}.")
+    if role not in ROLE_LABELS:
+        raise AccountError(f"The role must be one of: {', '.join(ROLE_LABELS)}.")
     problem = password_problem(password)
     if problem:
         raise AccountError(problem)

@@ -10,7 +10,6 @@ from flask import Flask
 from . import accounts, retention
 from .audit import verify_chain
 from .migrate import migrate_database
-from .models import StaffUser
 from .policies import seed_default_policy
 
 
@@ -44,7 +43,7 @@ def seed_policy_command() -> None:
 
 
 @click.command("create-user")
-@click.option("--role", type=click.Choice(StaffUser.ROLES), required=True)
+@click.option("--role", type=click.Choice(list(accounts.ROLE_LABELS)), required=True)
 @click.option("--email", prompt="Email address")
 @click.option("--name", "display_name", prompt="Name")
 @click.password_option("--password", prompt="Password (at least 8 characters)")

@@ -95,8 +95,6 @@ class RosterPerson(BaseModel):
     """Someone in scope who is not a one-off visitor (PTA, volunteer, governor, staff): they must
     accept each new version, through their own link."""
 
-    ROLES = ("pta", "volunteer", "governor", "staff")
-
     full_name = CharField(max_length=100)
     email = CharField(max_length=254, unique=True)  # lower-case; a re-import matches on it
     role = CharField(max_length=20)
@@ -107,8 +105,6 @@ class RosterPerson(BaseModel):
 
 class Acceptance(BaseModel):
     """A person's acceptance of one policy version. No IP address or user agent is kept."""
-
-    CHANNELS = ("kiosk", "phone", "link")
 
     client_uuid = UUIDField(unique=True, default=uuid.uuid4)
     request_hash = CharField(max_length=64, default="")  # see kiosk/idempotency.py
@@ -135,8 +131,6 @@ class Acceptance(BaseModel):
 
 class StaffUser(UserMixin, BaseModel):
     """A signed-in member of staff. Roles: staff, dsl, head, chair."""
-
-    ROLES = ("staff", "dsl", "head", "chair")
 
     email = CharField(max_length=254, unique=True)  # stored lower-case
     display_name = CharField(max_length=100)
@@ -180,8 +174,6 @@ class BreachCategory(BaseModel):
 class Breach(BaseModel):
     """A logged breach of the policy. Changes are added as RecordUpdate rows, never overwritten."""
 
-    STATUSES = ("open", "in_review", "closed")
-
     public_id = UUIDField(unique=True, default=uuid.uuid4)  # the id in every URL
     client_uuid = UUIDField(unique=True, default=uuid.uuid4)
     request_hash = CharField(max_length=64, default="")
@@ -222,8 +214,6 @@ class Breach(BaseModel):
 
 class DeletionRequest(BaseModel):
     """Someone was asked to delete material; followed until it is done, refused or overdue."""
-
-    OUTCOMES = ("pending", "deleted_in_front", "confirmed_removed", "refused", "not_done")
 
     public_id = UUIDField(unique=True, default=uuid.uuid4)
     client_uuid = UUIDField(unique=True, default=uuid.uuid4)

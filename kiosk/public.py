@@ -34,7 +34,6 @@ def current_policy() -> PolicyVersion:
 
 
 # A roster role as the role an acceptance records.
-ROSTER_TO_ROLE = {"pta": "pta", "volunteer": "volunteer", "governor": "governor", "staff": "staff"}
 
 
 def requested_channel() -> str:
@@ -109,7 +108,7 @@ def accept():
                                           RosterPerson.active == True)  # noqa: E712
         if person is not None:
             form.channel.data, form.roster_token.data = "link", person.token
-            form.full_name.data, form.role.data = person.full_name, ROSTER_TO_ROLE[person.role]
+            form.full_name.data, form.role.data = person.full_name, person.role
     status = 200 if request.method == "GET" else 422
     channel = form.channel.data if form.channel.data in CHANNELS else requested_channel()
     return render_template("accept.html", form=form, policy=form.version or current_policy(),

@@ -27,6 +27,7 @@ from .models import (
     utcnow,
 )
 
+# Each is also an acceptance role (acceptances.ROLES): a personal link's acceptance records it.
 ROLES: dict[str, str] = {
     "pta": "PTA member",
     "volunteer": "Volunteer",

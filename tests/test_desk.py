@@ -258,9 +258,11 @@ def test_a_file_that_is_not_a_roster_is_refused_with_a_reason(app, client, head,
     assert response.status_code == 422 and message in response.get_data(as_text=True)
 
 
-def test_a_personal_link_ties_the_acceptance_to_the_person(app, client):
+@pytest.mark.parametrize("role", list(roster.ROLES))
+def test_a_personal_link_ties_the_acceptance_to_the_person(app, client, role):
+    """Every roster role is recorded as the same role on the acceptance."""
     with app.app_context():
-        person = roster.add_person("Gina Governor", "gina@example.org", "governor")
+        person = roster.add_person("Gina Governor", "gina@example.org", role)
     html = client.get(f"/p/{person.token}").get_data(as_text=True)
     assert "Hello, Gina Governor" in html and "Please read" in html
     fields = form_page(client, f"/accept?token={person.token}")
@@ -269,7 +271,7 @@ def test_a_personal_link_ties_the_acceptance_to_the_person(app, client):
     assert client.post("/accept", data=fields).status_code == 303
     with app.app_context():
         row = Acceptance.get()
-        assert row.roster_person_id == person.id and row.channel == "link" and row.role == "governor"
+        assert row.roster_person_id == person.id and row.channel == "link" and row.role == role
     assert "there is nothing more to do" in client.get(f"/p/{person.token}").get_data(as_text=True)
 
 
