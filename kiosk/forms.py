@@ -46,6 +46,20 @@ def refuse_control_characters(form, field) -> None:
         raise ValidationError("Please use letters, numbers and punctuation only.")
 
 
+DAMAGED = "This form was damaged; please start again."
+
+
+class ClientUUIDField(HiddenField):
+    """The UUID made when a form was opened (or on the device, for the outbox): sending the form
+    twice records it once. Anything that is not a UUID means the form was tampered with."""
+
+    def pre_validate(self, form) -> None:
+        try:
+            self.data = uuid.UUID(str(self.data))
+        except ValueError:
+            raise ValidationError(DAMAGED) from None
+
+
 class AcceptForm(FlaskForm):
     """The visitor's acceptance: who they are and that they accept the version they read."""
 
@@ -81,10 +95,9 @@ class AcceptForm(FlaskForm):
         "I have read and accept the policy",
         validators=[InputRequired("Please tick to show you have read and accept the policy.")],
     )
-    client_uuid = HiddenField()
+    client_uuid = ClientUUIDField()
     policy_version = HiddenField()
-    channel = HiddenField(validators=[AnyOf(CHANNELS, message="This form was damaged; please start "
-                                                               "again.")])
+    channel = HiddenField(validators=[AnyOf(CHANNELS, message=DAMAGED)])
     roster_token = HiddenField()  # from a personal link
 
     version: PolicyVersion | None = None  # set from policy_version once validated
@@ -93,7 +106,7 @@ class AcceptForm(FlaskForm):
     def validate_roster_token(self, field) -> None:
         if not field.data:
             if self.channel.data == "link":
-                raise ValidationError("This form was damaged; please start again.")
+                raise ValidationError(DAMAGED)
             return
         self.roster_person = RosterPerson.get_or_none(RosterPerson.token == str(field.data)[:64],
                                                       RosterPerson.active == True)  # noqa: E712
@@ -105,18 +118,12 @@ class AcceptForm(FlaskForm):
         if not field.data:
             raise ValidationError("Please tick to show you have read and accept the policy.")
 
-    def validate_client_uuid(self, field) -> None:
-        try:
-            field.data = uuid.UUID(str(field.data))
-        except ValueError:
-            raise ValidationError("This form was damaged; please start again.") from None
-
     def validate_policy_version(self, field) -> None:
         version = None
         if re.fullmatch(r"[0-9]{1,9}", str(field.data or "")):
             version = PolicyVersion.get_or_none(PolicyVersion.number == int(field.data))
         if version is None:
-            raise ValidationError("This form was damaged; please start again.")
+            raise ValidationError(DAMAGED)
         self.version = version
 
 class SignInForm(FlaskForm):

@@ -38,12 +38,11 @@ from .accounts import HEAD_MANAGED_ROLES
 from .breaches import ACTIONS, STATUSES, SUBJECT_KINDS, BreachDetails
 from .config import ConfigError, parse_public_url
 from .deletions import LOCATIONS, MATERIALS, OUTCOMES, DeletionDetails
-from .forms import clean_text, refuse_control_characters
+from .forms import DAMAGED, ClientUUIDField, clean_text, refuse_control_characters
 from .models import Acceptance, BreachCategory, utcnow
 from .retention import MAX_DAYS, MIN_DAYS
 from .roster import ROLES as ROSTER_ROLES
 
-DAMAGED = "This form was damaged; please start again."
 MAX_CSV_BYTES = 1024 * 1024
 EARLIEST, LATEST = dt.datetime(2000, 1, 1), dt.datetime(2100, 1, 1)
 LONGEST_DEADLINE = dt.timedelta(days=30)
@@ -118,13 +117,7 @@ def acceptance_from(field) -> Acceptance | None:
 class UUIDForm(FlaskForm):
     """A form carrying the UUID made when it was opened, so sending it twice records it once."""
 
-    client_uuid = HiddenField()
-
-    def validate_client_uuid(self, field) -> None:
-        try:
-            field.data = uuid.UUID(str(field.data))
-        except ValueError:
-            raise ValidationError(DAMAGED) from None
+    client_uuid = ClientUUIDField()
 
 
 class BreachForm(UUIDForm):

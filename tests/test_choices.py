@@ -30,3 +30,17 @@ def test_a_value_that_is_not_offered_is_refused_beside_its_field(app, client, he
         response = client.post(url, data=fields)
     assert response.status_code == 422
     assert field_error(response.get_data(as_text=True), field) == message
+
+
+@pytest.mark.parametrize(("form_url", "post_url"), [
+    ("/staff/breaches/new?who=visitor&category=photographing", "/staff/breaches"),
+    ("/staff/deletions/new", "/staff/deletions/new")], ids=["breach", "deletion-request"])
+def test_a_staff_form_whose_uuid_was_tampered_with_is_refused(app, client, teacher, form_url,
+                                                             post_url):
+    sign_in_as(client, teacher)
+    fields = {**form_page(client, form_url), **GOOD_DELETION, "material_location": "device",
+              "client_uuid": "not-a-uuid"}
+    with nothing_written(app):
+        response = client.post(post_url, data=fields)
+    assert response.status_code == 422
+    assert "This form was damaged; please start again." in response.get_data(as_text=True)
