@@ -21,7 +21,7 @@ from wtforms.validators import (
 )
 
 from .acceptances import CHANNELS, ROLES
-from .accounts import password_problem
+from .accounts import normalise_email, password_problem
 from .models import PolicyVersion, RosterPerson
 
 # Bidirectional overrides can make a name display as something other than what was typed.
@@ -47,6 +47,11 @@ def refuse_control_characters(form, field) -> None:
 
 
 DAMAGED = "This form was damaged; please start again."
+
+
+def staff_email(value: str | None) -> str:
+    """A staff account's email as accounts stores and looks it up."""
+    return normalise_email(value or "")
 
 
 class ClientUUIDField(HiddenField):
@@ -169,7 +174,7 @@ class SetupForm(NewPasswordForm):
         DataRequired("Please enter your name."),
         Length(min=2, max=100, message="Your name must be between 2 and 100 characters."),
         refuse_control_characters])
-    email = StringField("Email address", filters=[lambda v: (v or "").strip().lower()],
+    email = StringField("Email address", filters=[staff_email],
                         validators=[DataRequired("Please enter your email address."),
                                     Length(max=254, message="That email address is too long."),
                                     Email("Please enter an email address like name@school.org.")])

@@ -38,7 +38,7 @@ from .accounts import HEAD_MANAGED_ROLES
 from .breaches import ACTIONS, STATUSES, SUBJECT_KINDS, BreachDetails
 from .config import ConfigError, parse_public_url
 from .deletions import LOCATIONS, MATERIALS, OUTCOMES, DeletionDetails
-from .forms import DAMAGED, ClientUUIDField, clean_text, refuse_control_characters
+from .forms import DAMAGED, ClientUUIDField, clean_text, refuse_control_characters, staff_email
 from .models import Acceptance, BreachCategory, utcnow
 from .retention import MAX_DAYS, MIN_DAYS
 from .roster import ROLES as ROSTER_ROLES
@@ -282,7 +282,7 @@ class StaffAccountForm(FlaskForm):
         DataRequired("Please enter their name."),
         Length(min=2, max=100, message="The name must be between 2 and 100 characters."),
         refuse_control_characters])
-    email = StringField("Email address", filters=[lambda v: (v or "").strip().lower()], validators=[
+    email = StringField("Email address", filters=[staff_email], validators=[
         DataRequired("Please enter their email address."),
         Length(max=254, message="That email address is too long."),
         Email("Please enter an email address like name@school.org.")])
