@@ -27,7 +27,6 @@ from .models import (
     Breach,
     BreachCategory,
     DeletionRequest,
-    LadoReferral,
     PolicyVersion,
     RosterPerson,
     StaffUser,
@@ -57,12 +56,8 @@ TRIAGE_ROLES = (*LEADS, "chair")
 def concerns():
     """Every breach this lead may see, filtered by status; overdue LADO referrals flagged."""
     status = request.args.get("status", "open")
-    query = Breach.visible_to(current_user).order_by(Breach.created_at.desc())
-    if status in breaches.STATUSES:
-        query = query.where(Breach.status == status)
-    rows = list(query.limit(500))
-    referrals = {r.breach_id: r for r in LadoReferral.select().where(
-        LadoReferral.breach.in_([b.id for b in rows]))} if rows else {}
+    rows = breaches.concerns_for(current_user, status)
+    referrals = breaches.lado_referrals_for(rows)
     audit.record("breach.list_viewed", kind="breach", list=f"concerns:{status}",
                  shown=[str(b.public_id) for b in rows])
     return render_template("admin/concerns.html", breaches=rows, status=status,

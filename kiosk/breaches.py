@@ -188,6 +188,22 @@ def next_working_day(moment: dt.datetime) -> dt.datetime:
     return day
 
 
+def lado_referrals_for(rows: list[Breach]) -> dict[int, LadoReferral]:
+    """Each of these breaches' LADO referral (by breach id), in one query."""
+    if not rows:
+        return {}
+    return {r.breach_id: r for r in
+            LadoReferral.select().where(LadoReferral.breach.in_([b.id for b in rows]))}
+
+
+def concerns_for(user: StaffUser, status: str, limit: int = 500) -> list[Breach]:
+    """The breaches a lead may see, newest first; only those with `status` when it is one."""
+    query = Breach.visible_to(user).order_by(Breach.created_at.desc())
+    if status in STATUSES:
+        query = query.where(Breach.status == status)
+    return list(query.limit(limit))
+
+
 def lado_overdue(breach: Breach, referral: LadoReferral | None, now: dt.datetime | None = None) -> bool:
     """True when a restricted concern was not referred within one working day of being logged."""
     if not breach.restricted:

@@ -284,8 +284,7 @@ def overdue_lado_referrals(user: StaffUser, now: dt.datetime | None = None
     noise, since nothing more can be done about it."""
     rows = list(Breach.visible_to(user).where(Breach.restricted, Breach.status != "closed")
                 .order_by(Breach.created_at))
-    referrals = ({r.breach_id: r for r in LadoReferral.select().where(
-        LadoReferral.breach.in_([b.id for b in rows]))} if rows else {})
+    referrals = breaches.lado_referrals_for(rows)
     return [(b, referrals.get(b.id)) for b in rows if breaches.lado_overdue(b, referrals.get(b.id), now)]
 
 
