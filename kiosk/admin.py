@@ -433,10 +433,7 @@ def roster_active(person_id: int):
     """Take someone off the roster (their records stay), or put them back."""
     person = _roster_person(person_id)
     active = request.form.get("active") == "yes"
-    with db.atomic():
-        RosterPerson.update(active=active).where(RosterPerson.id == person.id).execute()
-        audit.record("roster.activated" if active else "roster.deactivated",
-                     kind="roster_person", record_id=person.id)
+    roster.set_active(person, active)
     flash(f"{person.full_name} is {'back on' if active else 'off'} the roster.")
     return redirect(url_for("admin.roster_people"), code=303)
 

@@ -108,6 +108,16 @@ class ImportRow:
         return "update" if changed else "unchanged"
 
 
+def set_active(person: RosterPerson, active: bool) -> None:
+    """Take someone off the roster (their records stay; their link stops working), or put them
+    back."""
+    with db.atomic():
+        RosterPerson.update(active=active).where(RosterPerson.id == person.id).execute()
+        audit.record("roster.activated" if active else "roster.deactivated",
+                     kind="roster_person", record_id=person.id)
+    person.active = active
+
+
 def parse_import(text: str) -> list[ImportRow]:
     """Read a CSV with columns name, email, role (a header row is expected); check every row."""
     try:

@@ -624,3 +624,27 @@ def test_purge_never_removes_a_concern_about_staff_however_old(app, runner, teac
     with app.app_context():
         assert {b.id for b in Breach.select()} == {plain.id, referred.id}
         assert DeletionRequest.select().count() == 1 and LadoReferral.select().count() == 1
+
+
+def test_taking_someone_off_the_roster_stops_their_link_and_putting_them_back_restores_it(
+        app, client, head):
+    with app.app_context():
+        person = roster.add_person("Vera Volunteer", "vera@example.org", "volunteer")
+    sign_in_as(client, head)
+    fields = form_page(client, "/admin/roster")
+    response = client.post(f"/admin/roster/{person.id}/active", data={**fields, "active": "no"})
+    assert response.status_code == 303
+    visitor = app.test_client()
+    assert "Hello, Vera Volunteer" not in visitor.get(f"/p/{person.token}").get_data(as_text=True)
+    form = form_page(visitor, "/accept?channel=kiosk")
+    refused = visitor.post("/accept", data={**form, "channel": "link", "roster_token": person.token,
+                                            "full_name": "Vera Volunteer", "role": "volunteer",
+                                            "accept": "y"})
+    assert refused.status_code == 422 and "no longer in use" in refused.get_data(as_text=True)
+    client.post(f"/admin/roster/{person.id}/active", data={**fields, "active": "yes"})
+    assert "Hello, Vera Volunteer" in visitor.get(f"/p/{person.token}").get_data(as_text=True)
+    with app.app_context():
+        assert [(e.action, e.record_id) for e in AuditEvent.select().where(
+            AuditEvent.action.startswith("roster.") & AuditEvent.action.endswith("activated"))
+            .order_by(AuditEvent.id)] == [("roster.deactivated", str(person.id)),
+                                          ("roster.activated", str(person.id))]
