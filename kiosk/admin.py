@@ -30,7 +30,6 @@ from .models import (
     PolicyVersion,
     RosterPerson,
     StaffUser,
-    db,
 )
 from .qr import qr_svg
 from .record_forms import (
@@ -229,16 +228,7 @@ def category(category_id: int | None):
         abort(404)
     form = CategoryForm(obj=row) if request.method == "GET" else CategoryForm()
     if form.validate_on_submit():
-        with db.atomic():
-            if row is None:
-                last = BreachCategory.select(fn.MAX(BreachCategory.position)).scalar() or 0
-                row = BreachCategory(slug=f"custom-{BreachCategory.select().count() + 1}",
-                                     position=last + 1)
-            form.populate_obj(row)
-            row.save()
-            audit.record("category.saved", kind="breach_category", record_id=row.id,
-                         label=row.label, safeguarding=row.safeguarding, restricted=row.restricted,
-                         active=row.active)
+        breaches.save_category(row, form.populate_obj)
         flash("Category saved.")
         return redirect(url_for("admin.categories"), code=303)
     return render_template("admin/category.html", form=form, category=row), (

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from peewee import fn
 
 from . import alerts, audit
 from .deletions import DeletionDetails, request_deletion
@@ -116,6 +119,25 @@ def _create(reporter: StaffUser, details: BreachDetails, request_hash: str) -> B
             asked_at=details.occurred_at, breach=breach,
         ), request_hash)
     return breach
+
+
+# Categories -------------------------------------------------------------------------------------
+
+def save_category(category: BreachCategory | None, fill: Callable[[BreachCategory], None]
+                  ) -> BreachCategory:
+    """Save a category the head edited (`fill` puts the form's values on it), or add a new one
+    at the end of the list; audited with what it now says."""
+    with db.atomic():
+        if category is None:
+            last = BreachCategory.select(fn.MAX(BreachCategory.position)).scalar() or 0
+            category = BreachCategory(slug=f"custom-{BreachCategory.select().count() + 1}",
+                                      position=last + 1)
+        fill(category)
+        category.save()
+        audit.record("category.saved", kind="breach_category", record_id=category.id,
+                     label=category.label, safeguarding=category.safeguarding,
+                     restricted=category.restricted, active=category.active)
+    return category
 
 
 # Who may see what -------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from html.parser import HTMLParser
 
@@ -361,7 +362,12 @@ def test_the_head_edits_a_category(app, client, head):
     client.post("/admin/categories/new", data={**fields, "label": "Live streaming", "material": "video",
                                                "active": "y"})
     with app.app_context():
-        assert BreachCategory.get(BreachCategory.label == "Live streaming").material == "video"
+        added = BreachCategory.get(BreachCategory.label == "Live streaming")
+        assert added.material == "video"
+        assert added.position == max(c.position for c in BreachCategory.select()) > category.position
+        assert [json.loads(e.detail)["label"] for e in AuditEvent.select().where(
+            AuditEvent.action == "category.saved").order_by(AuditEvent.id)] == [
+            "Selling things on the school page", "Live streaming"]
 
 
 def test_an_unknown_record_id_is_a_404_not_a_500(client, dsl):
