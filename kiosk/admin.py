@@ -15,18 +15,15 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from peewee import fn
 
-from . import accounts, audit, breaches, deletions, policies, retention, roster, school
+from . import accounts, audit, breaches, deletions, policies, reports, retention, roster, school
 from .access import LEADS, find_visible, role_required, visible_or_404
 from .accounts import ROLE_LABELS
 from .audit import verify_chain
 from .models import (
-    Acceptance,
     AuditEvent,
     Breach,
     BreachCategory,
-    DeletionRequest,
     PolicyVersion,
     RosterPerson,
     StaffUser,
@@ -130,18 +127,10 @@ def breach_lado(public_id: str):
 @role_required(*LEADS)
 def chronology():
     """One adult's acceptances, breaches and deletion requests, in date order."""
-    name = " ".join(request.args.get("name", "").split())[:100]
+    name = reports.clean_name(request.args.get("name", ""))
     events = []
     if len(name) >= 2:
-        lowered = name.lower()
-        for row in Acceptance.select().where(fn.LOWER(Acceptance.full_name) == lowered):
-            events.append((row.accepted_at, "acceptance", row))
-        for row in Breach.visible_to(current_user).where(fn.LOWER(Breach.subject_name) == lowered):
-            events.append((row.occurred_at, "breach", row))
-        for row in DeletionRequest.visible_to(current_user).where(
-                fn.LOWER(DeletionRequest.person_name) == lowered):
-            events.append((row.asked_at, "deletion", row))
-        events.sort(key=lambda e: e[0])
+        events = reports.chronology(name, current_user)
         audit.record("chronology.viewed", kind="person", records=len(events),
                      shown=[str(getattr(e[2], "public_id", e[2].client_uuid)) for e in events])
     return render_template("admin/chronology.html", name=name, events=events,

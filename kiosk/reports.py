@@ -420,6 +420,22 @@ class SubjectRecords:
                 "reminders": len(self.reminders)}
 
 
+def chronology(name: str, viewer: StaffUser) -> list[tuple[dt.datetime, str, object]]:
+    """One adult's acceptances, breaches and deletion requests by their name (any case), in date
+    order, as (when, kind, row); breaches and requests only as the viewer may see them."""
+    lowered = name.lower()
+    events: list[tuple[dt.datetime, str, object]] = []
+    for row in Acceptance.select().where(fn.LOWER(Acceptance.full_name) == lowered):
+        events.append((row.accepted_at, "acceptance", row))
+    for row in Breach.visible_to(viewer).where(fn.LOWER(Breach.subject_name) == lowered):
+        events.append((row.occurred_at, "breach", row))
+    for row in DeletionRequest.visible_to(viewer).where(
+            fn.LOWER(DeletionRequest.person_name) == lowered):
+        events.append((row.asked_at, "deletion", row))
+    events.sort(key=lambda e: e[0])
+    return events
+
+
 def subject_records(name: str, viewer: StaffUser, person: RosterPerson | None = None) -> SubjectRecords:
     """Records about the person of this name (any case), and about their roster entry: the one
     given, or every entry of that name. Breaches and deletion requests only as the viewer may see
