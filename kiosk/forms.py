@@ -113,8 +113,7 @@ class AcceptForm(FlaskForm):
             if self.channel.data == "link":
                 raise ValidationError(DAMAGED)
             return
-        self.roster_person = RosterPerson.get_or_none(RosterPerson.token == str(field.data)[:64],
-                                                      RosterPerson.active == True)  # noqa: E712
+        self.roster_person = RosterPerson.with_link(field.data)
         if self.roster_person is None:
             raise ValidationError("This personal link is no longer in use. Please ask the school "
                                   "for a new one, or use the kiosk.")

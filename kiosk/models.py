@@ -102,6 +102,16 @@ class RosterPerson(BaseModel):
     active = BooleanField(default=True)
     created_at = DateTimeField(default=utcnow)
 
+    @classmethod
+    def with_link(cls, token: object) -> RosterPerson | None:
+        """The person on the roster whose personal link carries this token; no one once they
+        are taken off it."""
+        return cls.get_or_none(cls.token == str(token or "")[:64], cls.active == True)  # noqa: E712
+
+    def latest_acceptance(self) -> Acceptance | None:
+        return (Acceptance.select().where(Acceptance.roster_person == self)
+                .order_by(Acceptance.accepted_at.desc()).first())
+
 
 class Acceptance(BaseModel):
     """A person's acceptance of one policy version. No IP address or user agent is kept."""

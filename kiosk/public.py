@@ -65,15 +65,12 @@ def policy():
 @bp.get("/p/<token>")
 def personal(token: str):
     """A roster person's own link: their status, the policy, and an accept form tied to them."""
-    person = RosterPerson.get_or_none(RosterPerson.token == token[:64],
-                                      RosterPerson.active == True)  # noqa: E712
+    person = RosterPerson.with_link(token)
     if person is None:
         abort(404)
     version = current_policy()
-    latest = (Acceptance.select().where(Acceptance.roster_person == person)
-              .order_by(Acceptance.accepted_at.desc()).first())
-    return render_template("personal.html", person=person, latest=latest, policy=version,
-                           body=render_markdown(version.body))
+    return render_template("personal.html", person=person, latest=person.latest_acceptance(),
+                           policy=version, body=render_markdown(version.body))
 
 
 @bp.route("/accept", methods=["GET", "POST"])
@@ -104,8 +101,7 @@ def accept():
         form.client_uuid.data = str(uuid.uuid4())
         form.policy_version.data = str(current_policy().number)
         form.channel.data = requested_channel()
-        person = RosterPerson.get_or_none(RosterPerson.token == request.args.get("token", "")[:64],
-                                          RosterPerson.active == True)  # noqa: E712
+        person = RosterPerson.with_link(request.args.get("token"))
         if person is not None:
             form.channel.data, form.roster_token.data = "link", person.token
             form.full_name.data, form.role.data = person.full_name, person.role

@@ -219,9 +219,7 @@ def outstanding(role: str | None = None) -> list[Outstanding]:
 
 def status_for(person: RosterPerson) -> tuple[Acceptance | None, PolicyVersion | None]:
     """Their latest acceptance and the current version: for the personal link's greeting."""
-    latest = (Acceptance.select().where(Acceptance.roster_person == person)
-              .order_by(Acceptance.accepted_at.desc()).first())
-    return latest, PolicyVersion.current()
+    return person.latest_acceptance(), PolicyVersion.current()
 
 
 # Reminders ---------------------------------------------------------------------------------------
