@@ -11,6 +11,7 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
+from kiosk import create_app
 from kiosk.models import db, open_database
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,6 +29,7 @@ class LiveServer:
             env = {**env, "KIOSK_DATABASE_URL": database_url}
         self.env = {**os.environ, "KIOSK_INSTANCE_PATH": str(instance), **env}
         self.process: subprocess.Popen | None = None
+        self._app = None  # made on first use of database()
 
     def flask(self, *args: str) -> None:
         subprocess.run([sys.executable, "-m", "flask", "--app", "kiosk", *args], cwd=ROOT,
@@ -71,10 +73,15 @@ class LiveServer:
 
     @contextmanager
     def database(self):
-        """The server's database, bound for reading and writing rows from the test."""
+        """The server's database, bound for reading and writing rows from the test, inside an
+        app of its own on that database (domain functions read the app's settings). It has no
+        mail server, so records the test makes directly send no alerts."""
+        if self._app is None:
+            self._app = create_app({"KIOSK_INSTANCE_PATH": str(self.instance),
+                                    "DATABASE_URL": self.database_url})
         db.initialize(open_database(self.database_url))
         try:
-            with db.connection_context():
+            with self._app.app_context(), db.connection_context():
                 yield
         finally:
             if not db.is_closed():
