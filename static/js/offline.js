@@ -88,6 +88,14 @@ async function noticeWipe() {
   wipedCount = Number(await Outbox.getMeta("wiped")) || 0;
 }
 
+// Keeps the cookie's count, but only from a database that still holds this device's id: one the
+// browser has just wiped says nothing, and the cookie keeps counting what it lost for noticeWipe.
+async function countWaiting() {
+  const { device, entries } = await Outbox.snapshot();
+  if (device) rememberWaiting(entries.length);
+  return entries;
+}
+
 async function checkStorage() {
   if (navigator.storage && navigator.storage.persist) {
     navigator.storage.persist().catch(() => {});
@@ -109,9 +117,8 @@ let shownStatus = "";
 // Shown only when something is waiting, needs attention or was lost; nothing otherwise (a
 // visitor has no use for "all sent").
 async function showStatus(lastResult) {
+  const entries = await countWaiting();
   await noticeWipe();
-  const entries = await Outbox.all();
-  rememberWaiting(entries.length);
   if (!statusBox) return;
   const waiting = entries.filter((entry) => entry.state === "waiting");
   const attention = entries.filter((entry) => entry.state === "attention");
@@ -201,7 +208,7 @@ async function queue(entry) {
   await noticeWipe();
   const record = await Outbox.add(entry);
   // Counted outside the database at once: the browser may wipe it before the next status line.
-  rememberWaiting((await Outbox.all()).length);
+  await countWaiting();
   if (registration && registration.sync) {
     registration.sync.register("outbox").catch(() => {});
   }

@@ -64,6 +64,24 @@
         };
       });
     },
+    // Everything in the outbox and this device's id, read in one transaction: a browser wiping
+    // the database cannot fall between the two, so an empty list from a wiped database is never
+    // taken for "nothing waiting".
+    async snapshot() {
+      const db = await open();
+      try {
+        return await new Promise((resolve, reject) => {
+          const tx = db.transaction([STORE, META], "readonly");
+          const entries = tx.objectStore(STORE).getAll();
+          const device = tx.objectStore(META).get("device");
+          tx.oncomplete = () => resolve({ entries: entries.result, device: device.result });
+          tx.onerror = () => reject(tx.error);
+          tx.onabort = () => reject(tx.error);
+        });
+      } finally {
+        db.close();
+      }
+    },
     getMeta(key) {
       return run(META, "readonly", (store) => store.get(key));
     },

@@ -427,6 +427,37 @@ def test_a_wipe_of_records_still_waiting_is_reported_until_read(server, new_cont
     assert rows(server, Acceptance) == []
 
 
+# Wipes the database the moment the page has read this device's id, before it reads anything
+# else: the browser evicting the site's data in the middle of the page updating its status.
+WIPE_AFTER_DEVICE_READ = """
+    const originalGet = IDBObjectStore.prototype.get;
+    IDBObjectStore.prototype.get = function (key) {
+        const request = originalGet.call(this, key);
+        if (key === "device" && window.__wipeOnNextDeviceRead) {
+            window.__wipeOnNextDeviceRead = false;
+            request.addEventListener("success", () => {
+                localStorage.clear();
+                const wipe = indexedDB.deleteDatabase("policy-kiosk");
+                wipe.onsuccess = () => { window.__wiped = true; };
+            });
+        }
+        return request;
+    };"""
+
+
+def test_a_wipe_in_the_middle_of_a_status_update_is_still_reported(server, new_context):
+    context, page = accept_offline(server, new_context, "Wiped Visitor", WIPE_AFTER_DEVICE_READ)
+    ready(page)
+    page.evaluate("() => { window.__wipeOnNextDeviceRead = true; }")
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")  # a retry: the status is redrawn
+    wait_until(page, "() => window.__wiped === true")
+    context.set_offline(False)
+    page.goto(server.url + "/")
+    warning = page.get_by_role("status").filter(has_text="lost when the browser cleared")
+    expect(warning).to_contain_text("1 record not yet sent from this device was lost")
+    assert rows(server, Acceptance) == []
+
+
 @pytest.mark.parametrize("background_sync", [True, False], ids=["chromium", "no-background-sync"])
 def test_a_wipe_after_everything_was_sent_is_not_reported(server, new_context, background_sync):
     """Safari has no Background Sync: the page itself sends, and must forget the count too."""
