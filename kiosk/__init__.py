@@ -22,6 +22,7 @@ from . import (
     errors,
     public,
     pwa,
+    records,
     report_views,
     security,
     staff,
@@ -80,7 +81,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     display.init_app(app)
     cli.init_app(app)
-    for blueprint in (public.bp, pwa.bp, auth.bp, staff.bp, admin.bp, api.bp, report_views.bp):
+    for blueprint in (public.bp, pwa.bp, auth.bp, staff.bp, records.bp, admin.bp, api.bp,
+                      report_views.bp):
         app.register_blueprint(blueprint)
     # The API has its own cross-site defence (see kiosk/api.py): a replay may come a day later.
     csrf.exempt(api.bp)

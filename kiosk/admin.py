@@ -41,86 +41,18 @@ from .record_forms import (
     StaffAccountForm,
     StatusForm,
 )
-from .staff import render_breach
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 TRIAGE_ROLES = (*LEADS, "chair")
-
-
-@bp.get("/concerns")
-@role_required(*TRIAGE_ROLES)
-def concerns():
-    """Every breach this lead may see, filtered by status; overdue LADO referrals flagged."""
-    status = request.args.get("status", "open")
-    rows = breaches.concerns_for(current_user, status)
-    referrals = breaches.lado_referrals_for(rows)
-    audit.record("breach.list_viewed", kind="breach", list=f"concerns:{status}",
-                 shown=[str(b.public_id) for b in rows])
-    return render_template("admin/concerns.html", breaches=rows, status=status,
-                           statuses=breaches.STATUSES, kinds=breaches.SUBJECT_KINDS,
-                           lado_overdue={b.id: breaches.lado_overdue(b, referrals.get(b.id))
-                                         for b in rows})
 
 
 @bp.get("/chair")
 @role_required("chair")
 def chair_home():
     """The chair of governors sees only concerns about the headteacher."""
-    return redirect(url_for("admin.concerns", status="all"))
+    return redirect(url_for("records.concerns", status="all"))
 
 
-
-
-@bp.post("/breaches/<public_id>/status")
-@role_required(*TRIAGE_ROLES)
-def breach_status(public_id: str):
-    """Open, in review or closed; closing needs an outcome note."""
-    record = visible_or_404(Breach, current_user, public_id)
-    form = StatusForm()
-    if form.validate_on_submit():
-        try:
-            breaches.change_status(record, current_user, form.status.data, form.note.data)
-        except breaches.TriageError as error:
-            form.status.errors.append(str(error))
-        else:
-            flash("Status saved.")
-            return redirect(url_for("staff.breach", public_id=record.public_id), code=303)
-    return render_breach(record, status_form=form, code=422)
-
-
-@bp.post("/breaches/<public_id>/notes")
-@role_required(*TRIAGE_ROLES)
-def breach_note(public_id: str):
-    """Add a note or an action; the history keeps everything."""
-    record = visible_or_404(Breach, current_user, public_id)
-    form = NoteForm()
-    if form.validate_on_submit():
-        try:
-            breaches.add_note(record, current_user, form.kind.data, form.text.data)
-        except breaches.TriageError as error:
-            form.kind.errors.append(str(error))
-        else:
-            flash("Added.")
-            return redirect(url_for("staff.breach", public_id=record.public_id), code=303)
-    return render_breach(record, note_form=form, code=422)
-
-
-@bp.post("/breaches/<public_id>/lado")
-@role_required("head", "chair")
-def breach_lado(public_id: str):
-    """The LADO referral of a restricted concern."""
-    record = visible_or_404(Breach, current_user, public_id)
-    if not record.restricted:
-        abort(404)
-    form = LadoForm()
-    if form.validate_on_submit():
-        breaches.record_lado(record, current_user, breaches.LadoDetails(
-            referred_at=form.referred_at.data, reference=form.reference.data,
-            advice=form.advice.data, police_involved=form.police_involved.data,
-            outcome=form.outcome.data))
-        flash("LADO referral saved.")
-        return redirect(url_for("staff.breach", public_id=record.public_id), code=303)
-    return render_breach(record, lado_form=form, code=422)
 
 
 @bp.get("/chronology")

@@ -207,7 +207,7 @@ def create_breach():
 def breach_answer(breach: Breach) -> dict:
     body = {"id": str(breach.public_id), "restricted": breach.restricted}
     if not breach.restricted:
-        body["url"] = f"/staff/breaches/{breach.public_id}"
+        body["url"] = f"/records/breaches/{breach.public_id}"
     return body
 
 
@@ -230,4 +230,4 @@ def create_deletion_request():
 
 
 def deletion_answer(row: DeletionRequest) -> dict:
-    return {"id": str(row.public_id), "url": f"/staff/deletions/{row.public_id}"}
+    return {"id": str(row.public_id), "url": f"/records/deletions/{row.public_id}"}

@@ -35,7 +35,7 @@ from wtforms.validators import (
 
 from . import policies, school
 from .accounts import HEAD_MANAGED_ROLES
-from .breaches import ACTIONS, STATUSES, SUBJECT_KINDS, BreachDetails
+from .breaches import ACTIONS, STATUSES, SUBJECT_KINDS, BreachDetails, LadoDetails
 from .config import ConfigError, parse_public_url
 from .deletions import LOCATIONS, MATERIALS, OUTCOMES, DeletionDetails
 from .forms import DAMAGED, ClientUUIDField, clean_text, refuse_control_characters, staff_email
@@ -275,6 +275,11 @@ class LadoForm(FlaskForm):
     outcome = TextAreaField("Outcome (optional)", filters=[clean_block], validators=[
         Optional(), Length(max=5000, message="Please keep this under 5,000 characters."),
         refuse_controls_in_block])
+
+    def details(self) -> LadoDetails:
+        return LadoDetails(referred_at=self.referred_at.data, reference=self.reference.data,
+                           advice=self.advice.data, police_involved=self.police_involved.data,
+                           outcome=self.outcome.data)
 
 
 class StaffAccountForm(FlaskForm):

@@ -111,47 +111,23 @@ def create_breach():
         else:
             flash("Saved. Thank you." if not breach.restricted else
                   "Saved. Your report was received and passed on.")
-            return redirect(url_for("staff.reports"), code=303)
+            return redirect(url_for("staff.my_reports"), code=303)
     return _breach_details(form, form.category_row, form.acceptance_row, 422)
 
 
-@bp.get("/reports")
+@bp.get("/my-reports")
 @role_required(*ALL_STAFF)
-def reports():
+def my_reports():
     """What I reported. A restricted one shows only that it was received."""
     if request.args.get("saved"):
         flash("Saved. Thank you.")
     mine = list(breaches.own_reports(current_user))
     audit.record("breach.list_viewed", kind="breach", list="own",
                  shown=[str(b.public_id) for b in mine if not b.restricted])
-    return render_template("staff/reports.html", breaches=mine,
+    return render_template("staff/my_reports.html", breaches=mine,
                            deletions=DeletionRequest.visible_to(current_user)
                            .where(DeletionRequest.asked_by == current_user)
                            .order_by(DeletionRequest.asked_at.desc()))
-
-
-@bp.get("/breaches/<public_id>")
-@role_required(*ALL_STAFF, "chair")
-def breach(public_id: str):
-    """One breach with its history; leads can triage it here."""
-    record = visible_or_404(Breach, current_user, public_id)
-    audit.record("breach.viewed", kind="breach", record_id=record.public_id)
-    return render_breach(record)
-
-
-def render_breach(record: Breach, status_form=None, note_form=None, lado_form=None, code=200):
-    referral = LadoReferral.get_or_none(LadoReferral.breach == record)
-    if lado_form is None and referral is not None:
-        lado_form = LadoForm(obj=referral, formdata=None)
-    return render_template(
-        "staff/breach.html", breach=record, history=breaches.history(record, seen_by=current_user),
-        requests=breaches.deletion_requests_for(record, seen_by=current_user), referral=referral,
-        lado_overdue=breaches.lado_overdue(record, referral),
-        status_form=status_form or StatusForm(formdata=None, status=record.status),
-        note_form=note_form or NoteForm(formdata=None), lado_form=lado_form or LadoForm(formdata=None),
-        can_triage=current_user.role in ("dsl", "head", "chair"),
-        kinds=breaches.SUBJECT_KINDS, actions=breaches.ACTIONS, statuses=breaches.STATUSES,
-        outcomes=deletions.OUTCOMES), code
 
 
 # Deletion requests -------------------------------------------------------------------------------
@@ -185,56 +161,6 @@ def new_deletion():
                                     "Please start again.")
         else:
             flash("Saved. Record what happened when you know.")
-            return redirect(url_for("staff.deletion", public_id=created.public_id), code=303)
+            return redirect(url_for("records.deletion", public_id=created.public_id), code=303)
     return render_template("staff/deletion_new.html", form=form, breach=linked,
                            today=todays_acceptances()), 200 if request.method == "GET" else 422
-
-
-@bp.get("/deletions")
-@role_required(*ALL_STAFF)
-def deletions_list():
-    """Deletion requests this user may see; refused and overdue ones first, with next steps."""
-    if request.args.get("saved"):
-        flash("Saved. Record what happened when you know.")
-    rows = list(DeletionRequest.visible_to(current_user).order_by(DeletionRequest.due_by.desc()))
-    attention = [r for r in rows if deletions.needs_attention(r)]
-    others = [r for r in rows if not deletions.needs_attention(r)]
-    audit.record("deletion_request.list_viewed", kind="deletion_request",
-                 shown=[str(r.public_id) for r in rows])
-    return render_template("staff/deletions.html", attention=attention, others=others,
-                           outcomes=deletions.OUTCOMES, materials=deletions.MATERIALS,
-                           next_steps=deletions.NEXT_STEPS, is_overdue=deletions.is_overdue)
-
-
-@bp.get("/deletions/<public_id>")
-@role_required(*ALL_STAFF, "chair")
-def deletion(public_id: str):
-    """One deletion request, its history and the outcome form."""
-    record = visible_or_404(DeletionRequest, current_user, public_id)
-    audit.record("deletion_request.viewed", kind="deletion_request", record_id=record.public_id)
-    return render_deletion(record, OutcomeForm(formdata=None))
-
-
-def render_deletion(record, form, code=200):
-    return render_template(
-        "staff/deletion.html", request_row=record, form=form, history=deletions.history(record),
-        outcomes=deletions.OUTCOMES, materials=deletions.MATERIALS, locations=deletions.LOCATIONS,
-        overdue=deletions.is_overdue(record), attention=deletions.needs_attention(record),
-        next_steps=deletions.NEXT_STEPS), code
-
-
-@bp.post("/deletions/<public_id>/outcome")
-@role_required(*ALL_STAFF, "chair")
-def deletion_outcome(public_id: str):
-    """Record what happened to the material."""
-    record = visible_or_404(DeletionRequest, current_user, public_id)
-    form = OutcomeForm()
-    if form.validate_on_submit():
-        try:
-            deletions.record_outcome(record, current_user, form.outcome.data, form.note.data)
-        except deletions.OutcomeError as error:
-            form.outcome.errors.append(str(error))
-        else:
-            flash("Outcome saved.")
-            return redirect(url_for("staff.deletion", public_id=record.public_id), code=303)
-    return render_deletion(record, form, 422)

@@ -83,7 +83,8 @@ async function navigate(request) {
       return fromCache(`${url.pathname}?channel=${channel}`);
     }
     if (url.pathname === "/phone") return fromCache("/policy?channel=phone");
-    if (url.pathname.startsWith("/staff")) return fromCache("/staff/offline");
+    // A member of staff's page (the iPad's actions, or a record): the offline staff screen.
+    if (/^\/(staff|records)(\/|$)/.test(url.pathname)) return fromCache("/staff/offline");
     return fromCache("/offline");
   }
 }

@@ -77,7 +77,7 @@ def test_changes_views_and_refusals_are_all_audited(app, client, teacher, dsl):
     sign_in_as(client, teacher)
     client.get("/admin/audit")  # refused: not the head
     sign_in_as(client, dsl)
-    client.get(f"/staff/breaches/{breach.public_id}")
+    client.get(f"/records/breaches/{breach.public_id}")
     with app.app_context():
         events = [(e.action, e.actor_id) for e in AuditEvent.select().order_by(AuditEvent.id)
                   if e.action != "policy.published"]

@@ -65,8 +65,8 @@ def test_next_only_goes_to_a_path_on_this_site(client, teacher):
     assert sign_in(client, teacher.email, next_url="?next=//evil.example/").headers[
         "Location"] == "/staff/"
     client2 = client.application.test_client()
-    assert sign_in(client2, teacher.email, next_url="?next=/staff/reports").headers[
-        "Location"] == "/staff/reports"
+    assert sign_in(client2, teacher.email, next_url="?next=/staff/my-reports").headers[
+        "Location"] == "/staff/my-reports"
 
 
 def test_signing_out_ends_the_session_on_every_device(app, client, teacher):
@@ -344,9 +344,9 @@ def test_the_outbox_is_told_in_json_that_the_session_ended(app, client, teacher,
                                    "message": "Your session has ended. Please sign in again."}
 
 
-@pytest.mark.parametrize(("path", "then"), [("/staff/deletions", "/staff/deletions"),
-                                            ("/staff/deletions?mine=1", "/staff/deletions?mine=1"),
-                                            ("/staff/deletions?name=MAX", "/staff/deletions?name=MAX")])
+@pytest.mark.parametrize(("path", "then"), [("/records/deletions", "/records/deletions"),
+                                            ("/records/deletions?mine=1", "/records/deletions?mine=1"),
+                                            ("/records/deletions?name=MAX", "/records/deletions?name=MAX")])
 def test_an_ended_session_says_so_and_returns_to_the_page_after_signing_in(app, client, teacher,
                                                                            clock, path, then):
     sign_in(client, teacher.email)

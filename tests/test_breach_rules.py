@@ -87,7 +87,7 @@ def test_the_same_form_sent_again_is_answered_as_saved_not_as_a_conflict(app, cl
     first = client.post("/staff/breaches", data=fields)
     again = client.post("/staff/breaches", data=fields)
     assert (first.status_code, again.status_code) == (303, 303)
-    assert again.headers["Location"].endswith("/staff/reports")
+    assert again.headers["Location"].endswith("/staff/my-reports")
     with app.app_context():
         assert Breach.select().count() == 1 and DeletionRequest.select().count() == 1
 
@@ -99,7 +99,7 @@ def test_a_breach_about_someone_unnamed_stores_no_name(app, client, dsl, teacher
         [breach] = Breach.select()
     assert breach.subject_name == ""
     sign_in_as(client, dsl)
-    html = client.get(f"/staff/breaches/{breach.public_id}").get_data(as_text=True)
+    html = client.get(f"/records/breaches/{breach.public_id}").get_data(as_text=True)
     assert "<dd>Name not given (Not known)</dd>" in html
 
 
@@ -158,7 +158,7 @@ def test_a_post_asked_to_be_deleted_is_followed_online_with_a_days_grace(app, cl
     assert (request.material, request.material_location) == ("post", "online")
     assert request.due_by == request.asked_at + dt.timedelta(hours=24)
     sign_in_as(client, dsl)
-    assert "Post (online)" in client.get(f"/staff/breaches/{breach.public_id}").get_data(as_text=True)
+    assert "Post (online)" in client.get(f"/records/breaches/{breach.public_id}").get_data(as_text=True)
 
 
 # Who sees what ---------------------------------------------------------------------------------
@@ -169,7 +169,7 @@ def test_my_reports_are_listed_newest_first(app, client, teacher):
         logged_at(older, utcnow() - dt.timedelta(hours=1))
         newer = make_breach(teacher)
     sign_in_as(client, teacher)
-    html = client.get("/staff/reports").get_data(as_text=True)
+    html = client.get("/staff/my-reports").get_data(as_text=True)
     assert html.index(str(newer.public_id)) < html.index(str(older.public_id))
 
 
@@ -205,8 +205,8 @@ def test_moving_to_the_status_it_already_has_is_refused_beside_the_field(app, cl
     with app.app_context():
         breach = make_breach(teacher)
     sign_in_as(client, dsl)
-    url = f"/admin/breaches/{breach.public_id}/status"
-    fields = form_page(client, f"/staff/breaches/{breach.public_id}")
+    url = f"/records/breaches/{breach.public_id}/status"
+    fields = form_page(client, f"/records/breaches/{breach.public_id}")
     client.post(url, data={**fields, "status": "in_review"})
     with nothing_written(app):
         response = client.post(url, data={**fields, "status": "in_review", "note": "Again"})
@@ -218,8 +218,8 @@ def test_a_status_change_is_audited_with_the_old_and_new_status(app, client, dsl
     with app.app_context():
         breach = make_breach(teacher)
     sign_in_as(client, dsl)
-    fields = form_page(client, f"/staff/breaches/{breach.public_id}")
-    client.post(f"/admin/breaches/{breach.public_id}/status", data={**fields, "status": "in_review"})
+    fields = form_page(client, f"/records/breaches/{breach.public_id}")
+    client.post(f"/records/breaches/{breach.public_id}/status", data={**fields, "status": "in_review"})
     changed = event(app, "breach.status_changed")
     assert (changed.record_kind, changed.record_id, changed.actor_id) == (
         "breach", str(breach.public_id), dsl.id)
@@ -231,8 +231,8 @@ def test_a_status_change_moves_only_that_breach(app, client, dsl, teacher):
         breach = make_breach(teacher)
         other = make_breach(teacher, category="commercial")
     sign_in_as(client, dsl)
-    fields = form_page(client, f"/staff/breaches/{breach.public_id}")
-    client.post(f"/admin/breaches/{breach.public_id}/status",
+    fields = form_page(client, f"/records/breaches/{breach.public_id}")
+    client.post(f"/records/breaches/{breach.public_id}/status",
                 data={**fields, "status": "closed", "note": "Photo deleted."})
     with app.app_context():
         assert Breach.get_by_id(breach.id).status == "closed"
@@ -276,8 +276,8 @@ def test_a_note_or_action_is_kept_and_audited_against_the_breach(app, client, ds
     with app.app_context():
         breach = make_breach(teacher)
     sign_in_as(client, dsl)
-    fields = form_page(client, f"/staff/breaches/{breach.public_id}")
-    response = client.post(f"/admin/breaches/{breach.public_id}/notes",
+    fields = form_page(client, f"/records/breaches/{breach.public_id}")
+    response = client.post(f"/records/breaches/{breach.public_id}/notes",
                            data={**fields, "kind": kind, "text": "  Rang the parent.  "})
     assert response.status_code == 303
     with app.app_context():
@@ -306,7 +306,7 @@ def test_a_breachs_page_shows_only_its_own_history(app, client, dsl, teacher):
         add_note(breach, dsl, "note", "About this one.")
         add_note(other, dsl, "note", "About the other one.")
     sign_in_as(client, dsl)
-    html = client.get(f"/staff/breaches/{breach.public_id}").get_data(as_text=True)
+    html = client.get(f"/records/breaches/{breach.public_id}").get_data(as_text=True)
     assert "About this one." in html and "About the other one." not in html
 
 
@@ -320,7 +320,7 @@ def test_a_breachs_page_lists_its_own_deletion_requests_earliest_first(app, clie
         elsewhere = make_deletion_request(teacher, breach=other, material="post")
         standalone = make_deletion_request(teacher, material="message")
     sign_in_as(client, dsl)
-    html = client.get(f"/staff/breaches/{breach.public_id}").get_data(as_text=True)
+    html = client.get(f"/records/breaches/{breach.public_id}").get_data(as_text=True)
     assert html.index(str(earlier.public_id)) < html.index(str(later.public_id))
     assert str(elsewhere.public_id) not in html and str(standalone.public_id) not in html
 
@@ -332,8 +332,8 @@ def test_the_lado_referral_is_summed_up_in_the_history_and_audited(app, client, 
         breach = restricted_breach(teacher)
     referred = (utcnow() - dt.timedelta(days=1)).replace(hour=10, minute=15, second=0, microsecond=0)
     sign_in_as(client, head)
-    url = f"/staff/breaches/{breach.public_id}"
-    response = client.post(f"/admin/breaches/{breach.public_id}/lado", data={
+    url = f"/records/breaches/{breach.public_id}"
+    response = client.post(f"/records/breaches/{breach.public_id}/lado", data={
         **form_page(client, url), "referred_at": typed(referred), "reference": "LADO-42",
         "advice": "Suspend pending investigation", "police_involved": "y",
         "outcome": "Allegation unfounded"})
@@ -354,8 +354,8 @@ def test_a_lado_record_without_a_referral_says_so(app, client, head, teacher):
     with app.app_context():
         breach = restricted_breach(teacher)
     sign_in_as(client, head)
-    url = f"/staff/breaches/{breach.public_id}"
-    client.post(f"/admin/breaches/{breach.public_id}/lado", data={
+    url = f"/records/breaches/{breach.public_id}"
+    client.post(f"/records/breaches/{breach.public_id}/lado", data={
         **form_page(client, url), "referred_at": "", "advice": "Gather more information first"})
     with app.app_context():
         assert RecordUpdate.get(RecordUpdate.breach == breach.id).text == (
@@ -383,11 +383,11 @@ def test_a_referral_made_exactly_at_the_deadline_is_on_time(app, client, head, t
         late = logged_at(restricted_breach(teacher), logged)
     sign_in_as(client, head)
     for breach, referred in [(on_time, deadline), (late, deadline + dt.timedelta(minutes=1))]:
-        url = f"/staff/breaches/{breach.public_id}"
-        assert client.post(f"/admin/breaches/{breach.public_id}/lado", data={
+        url = f"/records/breaches/{breach.public_id}"
+        assert client.post(f"/records/breaches/{breach.public_id}/lado", data={
             **form_page(client, url), "referred_at": typed(referred)}).status_code == 303
-    assert LATE_WARNING not in client.get(f"/staff/breaches/{on_time.public_id}").get_data(as_text=True)
-    assert LATE_WARNING in client.get(f"/staff/breaches/{late.public_id}").get_data(as_text=True)
+    assert LATE_WARNING not in client.get(f"/records/breaches/{on_time.public_id}").get_data(as_text=True)
+    assert LATE_WARNING in client.get(f"/records/breaches/{late.public_id}").get_data(as_text=True)
 
 
 def test_the_lado_deadline_to_the_second(app, ctx, teacher):
@@ -411,11 +411,11 @@ def test_only_open_restricted_concerns_are_flagged_for_a_missing_referral(app, c
         Breach.update(status="closed").where(Breach.id == closed.id).execute()
         ordinary = logged_at(make_breach(teacher), logged)
     sign_in_as(client, head)
-    html = client.get("/admin/concerns?status=all").get_data(as_text=True)
+    html = client.get("/records/concerns?status=all").get_data(as_text=True)
     assert LATE_IN_LIST in row_of(html, waiting.public_id)
     assert LATE_IN_LIST not in row_of(html, closed.public_id)
     assert LATE_IN_LIST not in row_of(html, ordinary.public_id)
-    assert LATE_WARNING not in client.get(f"/staff/breaches/{closed.public_id}").get_data(as_text=True)
+    assert LATE_WARNING not in client.get(f"/records/breaches/{closed.public_id}").get_data(as_text=True)
 
 
 def test_a_breachs_history_is_in_time_order_even_if_the_clock_stepped_back(app, ctx, teacher):
@@ -437,7 +437,7 @@ def test_the_reporter_follows_the_status_but_not_the_leads_notes_or_their_reques
         add_note(breach, dsl, "note", "Private note from the DSL")
         mine = make_deletion_request(teacher, breach=breach)
         theirs = make_deletion_request(dsl, breach=breach)
-    url = f"/staff/breaches/{breach.public_id}"
+    url = f"/records/breaches/{breach.public_id}"
     sign_in_as(client, teacher)
     html = client.get(url).get_data(as_text=True)
     history_list = html[html.index('<ol class="history">'):]

@@ -161,10 +161,10 @@ def test_the_reporter_sees_only_that_a_restricted_report_was_received(app, clien
         breach = make_breach(teacher, subject_kind="staff", category="pupil_contact",
                              description="Secret detail")
     sign_in_as(client, teacher)
-    html = client.get("/staff/reports").get_data(as_text=True)
+    html = client.get("/staff/my-reports").get_data(as_text=True)
     assert "Received and passed to the headteacher" in html
     assert "Secret detail" not in html and str(breach.public_id) not in html
-    assert client.get(f"/staff/breaches/{breach.public_id}").status_code == 404
+    assert client.get(f"/records/breaches/{breach.public_id}").status_code == 404
 
 
 def test_staff_see_only_their_own_reports(app, client, teacher, other_teacher):
@@ -172,10 +172,10 @@ def test_staff_see_only_their_own_reports(app, client, teacher, other_teacher):
         mine = make_breach(teacher)
         theirs = make_breach(other_teacher, category="commercial")
     sign_in_as(client, teacher)
-    html = client.get("/staff/reports").get_data(as_text=True)
+    html = client.get("/staff/my-reports").get_data(as_text=True)
     assert str(mine.public_id) in html and str(theirs.public_id) not in html
-    assert client.get(f"/staff/breaches/{mine.public_id}").status_code == 200
-    assert client.get(f"/staff/breaches/{theirs.public_id}").status_code == 404
+    assert client.get(f"/records/breaches/{mine.public_id}").status_code == 200
+    assert client.get(f"/records/breaches/{theirs.public_id}").status_code == 404
     with app.app_context():
         refused = AuditEvent.get(AuditEvent.action == "access.refused")
         assert refused.record_id == str(theirs.public_id) and refused.actor_id == teacher.id
@@ -185,7 +185,7 @@ def test_viewing_a_breach_is_audited(app, client, dsl, teacher):
     with app.app_context():
         breach = make_breach(teacher)
     sign_in_as(client, dsl)
-    client.get(f"/staff/breaches/{breach.public_id}")
+    client.get(f"/records/breaches/{breach.public_id}")
     with app.app_context():
         event = AuditEvent.get(AuditEvent.action == "breach.viewed")
         assert (event.actor_id, event.record_id) == (dsl.id, str(breach.public_id))
@@ -198,10 +198,10 @@ def test_the_dsl_sees_every_unrestricted_record_and_a_count_of_new_ones(app, cli
         restricted = make_breach(teacher, subject_kind="staff", category="pupil_contact")
     sign_in_as(client, dsl)
     assert "<strong>1</strong> new concern waiting for you" in client.get("/staff/").get_data(as_text=True)
-    html = client.get("/admin/concerns").get_data(as_text=True)
+    html = client.get("/records/concerns").get_data(as_text=True)
     assert str(flagged.public_id) in html and str(plain.public_id) in html
     assert str(restricted.public_id) not in html
-    assert client.get(f"/staff/breaches/{restricted.public_id}").status_code == 404
+    assert client.get(f"/records/breaches/{restricted.public_id}").status_code == 404
 
 
 def test_the_head_sees_restricted_records_but_not_those_about_the_head(app, client, head, teacher):
@@ -210,9 +210,9 @@ def test_the_head_sees_restricted_records_but_not_those_about_the_head(app, clie
         about_head = make_breach(teacher, subject_kind="staff", category="pupil_contact",
                                  concerns_head=True)
     sign_in_as(client, head)
-    html = client.get("/admin/concerns").get_data(as_text=True)
+    html = client.get("/records/concerns").get_data(as_text=True)
     assert str(restricted.public_id) in html and str(about_head.public_id) not in html
-    assert client.get(f"/staff/breaches/{about_head.public_id}").status_code == 404
+    assert client.get(f"/records/breaches/{about_head.public_id}").status_code == 404
 
 
 def test_the_chair_sees_only_concerns_about_the_head(app, client, chair, teacher):
@@ -222,27 +222,27 @@ def test_the_chair_sees_only_concerns_about_the_head(app, client, chair, teacher
                                  concerns_head=True)
         plain = make_breach(teacher)
     sign_in_as(client, chair)
-    html = client.get("/admin/concerns?status=all").get_data(as_text=True)
+    html = client.get("/records/concerns?status=all").get_data(as_text=True)
     assert str(about_head.public_id) in html
     assert str(restricted.public_id) not in html and str(plain.public_id) not in html
-    assert client.get(f"/staff/breaches/{about_head.public_id}").status_code == 200
+    assert client.get(f"/records/breaches/{about_head.public_id}").status_code == 200
 
 
 def test_closing_needs_an_outcome_note_and_every_change_is_kept(app, client, dsl, teacher):
     with app.app_context():
         breach = make_breach(teacher)
     sign_in_as(client, dsl)
-    url = f"/staff/breaches/{breach.public_id}"
+    url = f"/records/breaches/{breach.public_id}"
     fields = form_page(client, url)
     with nothing_written(app):
-        response = client.post(f"/admin/breaches/{breach.public_id}/status",
+        response = client.post(f"/records/breaches/{breach.public_id}/status",
                                data={**fields, "status": "closed", "note": ""})
     assert response.status_code == 422
     assert "Please write the outcome before closing." in response.get_data(as_text=True)
-    client.post(f"/admin/breaches/{breach.public_id}/status", data={**fields, "status": "in_review"})
-    client.post(f"/admin/breaches/{breach.public_id}/notes",
+    client.post(f"/records/breaches/{breach.public_id}/status", data={**fields, "status": "in_review"})
+    client.post(f"/records/breaches/{breach.public_id}/notes",
                 data={**fields, "kind": "action", "text": "Spoke to the visitor."})
-    client.post(f"/admin/breaches/{breach.public_id}/status",
+    client.post(f"/records/breaches/{breach.public_id}/status",
                 data={**fields, "status": "closed", "note": "Photo deleted; no further action."})
     with app.app_context():
         history = [(u.kind, u.old_value, u.new_value, u.text) for u in
@@ -260,9 +260,9 @@ def test_staff_cannot_triage(app, client, teacher):
     with app.app_context():
         breach = make_breach(teacher)
     sign_in_as(client, teacher)
-    fields = form_page(client, f"/staff/breaches/{breach.public_id}")
+    fields = form_page(client, f"/records/breaches/{breach.public_id}")
     with nothing_written(app, allow=ACCESS_REFUSED) as events:
-        response = client.post(f"/admin/breaches/{breach.public_id}/status",
+        response = client.post(f"/records/breaches/{breach.public_id}/status",
                                data={**fields, "status": "closed", "note": "Done"})
     assert response.status_code == 403
     assert breaches(app)[0].status == "open"
@@ -273,8 +273,8 @@ def test_the_head_records_a_lado_referral(app, client, head, teacher):
     with app.app_context():
         breach = make_breach(teacher, subject_kind="staff", category="pupil_contact")
     sign_in_as(client, head)
-    fields = form_page(client, f"/staff/breaches/{breach.public_id}")
-    response = client.post(f"/admin/breaches/{breach.public_id}/lado", data={
+    fields = form_page(client, f"/records/breaches/{breach.public_id}")
+    response = client.post(f"/records/breaches/{breach.public_id}/lado", data={
         **fields, "referred_at": typed(utcnow()), "reference": "LADO-123",
         "advice": "Suspend pending investigation", "police_involved": "y", "outcome": ""})
     assert response.status_code == 303
@@ -290,7 +290,7 @@ def test_the_dsl_cannot_reach_the_lado_form(app, client, dsl, teacher):
     sign_in_as(client, dsl)
     fields = form_page(client, "/staff/")
     with nothing_written(app, allow=ACCESS_REFUSED) as events:
-        response = client.post(f"/admin/breaches/{breach.public_id}/lado",
+        response = client.post(f"/records/breaches/{breach.public_id}/lado",
                                data={**fields, "reference": "X"})
     assert response.status_code == 403
     assert events == ["access.refused"]
@@ -322,7 +322,7 @@ def test_a_referral_later_than_one_working_day_is_flagged(app, client, head, tea
         assert lado_overdue(breach, on_time) is False
     sign_in_as(client, head)
     assert "Not referred to the LADO within one working day" in client.get(
-        "/admin/concerns").get_data(as_text=True)
+        "/records/concerns").get_data(as_text=True)
 
 
 def test_a_persons_chronology_lists_their_records_in_date_order(app, client, dsl, teacher):
@@ -372,8 +372,8 @@ def test_the_head_edits_a_category(app, client, head):
 
 def test_an_unknown_record_id_is_a_404_not_a_500(client, dsl):
     sign_in_as(client, dsl)
-    assert client.get("/staff/breaches/not-a-uuid").status_code == 404
-    assert client.get(f"/staff/breaches/{uuid.uuid4()}").status_code == 404
+    assert client.get("/records/breaches/not-a-uuid").status_code == 404
+    assert client.get(f"/records/breaches/{uuid.uuid4()}").status_code == 404
 
 
 class _Forms(HTMLParser):
@@ -399,8 +399,8 @@ def test_staff_forms_never_offer_what_the_last_person_typed_on_a_shared_ipad(app
         breach = make_breach(teacher)
         request = make_deletion_request(teacher, breach=breach)
     pages = ["/staff/breaches/new?who=visitor&category=photographing", "/staff/deletions/new",
-             "/staff/offline", f"/staff/breaches/{breach.public_id}",
-             f"/staff/deletions/{request.public_id}"]
+             "/staff/offline", f"/records/breaches/{breach.public_id}",
+             f"/records/deletions/{request.public_id}"]
     sign_in_as(client, dsl)
     checked = 0
     for path in pages:
@@ -421,9 +421,9 @@ def test_a_note_of_an_unknown_kind_is_refused_beside_the_field(app, client, dsl,
     with app.app_context():
         breach = make_breach(teacher)
     sign_in_as(client, dsl)
-    fields = form_page(client, f"/staff/breaches/{breach.public_id}")
+    fields = form_page(client, f"/records/breaches/{breach.public_id}")
     with nothing_written(app):
-        response = client.post(f"/admin/breaches/{breach.public_id}/notes",
+        response = client.post(f"/records/breaches/{breach.public_id}/notes",
                                data={**fields, "kind": kind, "text": "Spoke to the visitor."})
     assert response.status_code == 422
     assert field_error(response.get_data(as_text=True), "kind") == "Please choose a note or an action."

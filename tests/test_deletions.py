@@ -98,7 +98,7 @@ def test_the_outcome_is_recorded_with_who_checked_and_kept_in_history(app, clien
         request = make_deletion_request(teacher, material="post", material_location="online",
                                         link="https://social.example/1")
     sign_in_as(client, teacher)
-    url = f"/staff/deletions/{request.public_id}"
+    url = f"/records/deletions/{request.public_id}"
     fields = form_page(client, url)
     client.post(url + "/outcome", data={**fields, "outcome": "refused", "note": "Said no."})
     sign_in_as(client, dsl)
@@ -119,7 +119,7 @@ def test_a_device_request_cannot_be_confirmed_removed_online(app, client, teache
     with app.app_context():
         request = make_deletion_request(teacher)
     sign_in_as(client, teacher)
-    url = f"/staff/deletions/{request.public_id}"
+    url = f"/records/deletions/{request.public_id}"
     fields = form_page(client, url)
     with nothing_written(app):  # still pending, no history, no audit event
         response = client.post(url + "/outcome", data={**fields, "outcome": "confirmed_removed"})
@@ -139,7 +139,7 @@ def test_refused_and_overdue_requests_surface_to_the_dsl_with_next_steps(app, cl
     sign_in_as(client, dsl)
     assert "<strong>2</strong> deletion requests refused or overdue" in client.get(
         "/staff/").get_data(as_text=True)
-    html = client.get("/staff/deletions").get_data(as_text=True)
+    html = client.get("/records/deletions").get_data(as_text=True)
     attention = html[html.index("Refused or overdue"):html.index("All others")]
     assert "Refusing Person" in attention and "Slow Person" in attention
     assert "Fine Person" not in attention
@@ -151,8 +151,8 @@ def test_staff_see_only_their_own_requests(app, client, teacher, other_teacher):
     with app.app_context():
         theirs = make_deletion_request(other_teacher, person_name="Not Mine")
     sign_in_as(client, teacher)
-    assert "Not Mine" not in client.get("/staff/deletions").get_data(as_text=True)
-    assert client.get(f"/staff/deletions/{theirs.public_id}").status_code == 404
+    assert "Not Mine" not in client.get("/records/deletions").get_data(as_text=True)
+    assert client.get(f"/records/deletions/{theirs.public_id}").status_code == 404
 
 
 def test_a_request_on_a_restricted_breach_is_as_restricted_as_the_breach(app, client, dsl, teacher):
@@ -160,14 +160,14 @@ def test_a_request_on_a_restricted_breach_is_as_restricted_as_the_breach(app, cl
         breach = make_breach(teacher, subject_kind="staff", category="pupil_contact")
         request = make_deletion_request(teacher, breach=breach)
     sign_in_as(client, dsl)
-    assert client.get(f"/staff/deletions/{request.public_id}").status_code == 404
+    assert client.get(f"/records/deletions/{request.public_id}").status_code == 404
 
 
 def test_viewing_a_request_is_audited(app, client, teacher):
     with app.app_context():
         request = make_deletion_request(teacher)
     sign_in_as(client, teacher)
-    client.get(f"/staff/deletions/{request.public_id}")
+    client.get(f"/records/deletions/{request.public_id}")
     with app.app_context():
         assert AuditEvent.get(AuditEvent.action == "deletion_request.viewed").record_id == str(
             request.public_id)
@@ -198,20 +198,20 @@ def test_the_dsls_list_and_counts_leave_out_requests_on_restricted_concerns(app,
     sign_in_as(client, dsl)
     assert "<strong>1</strong> deletion request refused or overdue" in client.get(
         "/staff/").get_data(as_text=True)
-    html = client.get("/staff/deletions").get_data(as_text=True)
+    html = client.get("/records/deletions").get_data(as_text=True)
     assert "Shown Person" in html and "Hidden Person" not in html
     assert str(hidden.public_id) not in html
     sign_in_as(client, head)  # the head, who handles the concern, sees both
     assert "<strong>2</strong> deletion requests refused or overdue" in client.get(
         "/staff/").get_data(as_text=True)
-    assert "Hidden Person" in client.get("/staff/deletions").get_data(as_text=True)
+    assert "Hidden Person" in client.get("/records/deletions").get_data(as_text=True)
 
 
 # --- The rules themselves, each checked where a broken version would show -------------------------
 
 
 def outcome_page(client, request, **data):
-    url = f"/staff/deletions/{request.public_id}"
+    url = f"/records/deletions/{request.public_id}"
     return client.post(url + "/outcome", data={**form_page(client, url), **data})
 
 
@@ -270,7 +270,7 @@ def test_an_outcome_keeps_its_note_in_the_requests_own_history_and_the_audit_say
             ("deletion_request", str(request.public_id), '{"new": "refused", "old": "pending"}'),
             ("deletion_request", str(request.public_id),
              '{"new": "confirmed_removed", "old": "refused"}')]
-    html = client.get(f"/staff/deletions/{request.public_id}").get_data(as_text=True)
+    html = client.get(f"/records/deletions/{request.public_id}").get_data(as_text=True)
     assert "Said no at the gate." in html and "Other one." not in html
 
 

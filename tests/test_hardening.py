@@ -60,7 +60,7 @@ def test_the_heads_audit_log_does_not_reveal_a_concern_about_the_head(app, clien
                                  concerns_head=True)
         ordinary = make_breach(teacher)
     sign_in_as(client, chair)
-    client.get(f"/staff/breaches/{about_head.public_id}")
+    client.get(f"/records/breaches/{about_head.public_id}")
     sign_in_as(client, head)
     html = client.get("/admin/audit").get_data(as_text=True)
     assert str(about_head.public_id) not in html and chair.email not in html
@@ -76,7 +76,7 @@ def test_ticking_about_the_head_on_an_ordinary_breach_does_not_hide_it_from_the_
         breach = Breach.get()
         assert not breach.restricted and not breach.concerns_head
     sign_in_as(client, dsl)
-    assert client.get(f"/staff/breaches/{breach.public_id}").status_code == 200
+    assert client.get(f"/records/breaches/{breach.public_id}").status_code == 200
 
 
 ASKED = utcnow() - dt.timedelta(days=1)
@@ -148,13 +148,13 @@ def test_the_reporter_does_not_see_the_leads_notes(app, client, teacher, dsl):
     with app.app_context():
         breach = make_breach(teacher)
     sign_in_as(client, dsl)
-    fields = form_page(client, f"/staff/breaches/{breach.public_id}")
-    client.post(f"/admin/breaches/{breach.public_id}/notes",
+    fields = form_page(client, f"/records/breaches/{breach.public_id}")
+    client.post(f"/records/breaches/{breach.public_id}/notes",
                 data={**fields, "kind": "note", "text": "Known to children's services."})
-    client.post(f"/admin/breaches/{breach.public_id}/status",
+    client.post(f"/records/breaches/{breach.public_id}/status",
                 data={**fields, "status": "closed", "note": "Referred to early help."})
     sign_in_as(client, teacher)
-    html = client.get(f"/staff/breaches/{breach.public_id}").get_data(as_text=True)
+    html = client.get(f"/records/breaches/{breach.public_id}").get_data(as_text=True)
     assert "status open → closed" in html
     assert "children's services" not in html and "early help" not in html
 
@@ -163,11 +163,11 @@ def test_rate_limited_sign_ins_and_anonymous_refusals_are_audited(app, client, t
     for _ in range(11):
         fields = form_page(client, "/signin")
         client.post("/signin", data={**fields, "email": teacher.email, "password": "wrong one!"})
-    client.get("/staff/reports")
+    client.get("/staff/my-reports")
     with app.app_context():
         assert AuditEvent.select().where(AuditEvent.action == "signin.rate_limited").count() == 1
         refused = AuditEvent.get(AuditEvent.action == "access.refused")
-        assert refused.record_id == "/staff/reports" and refused.actor_id is None
+        assert refused.record_id == "/staff/my-reports" and refused.actor_id is None
 
 
 def test_todays_visitors_are_counted_from_midnight_in_the_schools_time_zone(app, client, teacher):

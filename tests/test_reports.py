@@ -192,11 +192,11 @@ def test_only_the_head_sees_overdue_lado_referrals(app, client, teacher, dsl, he
     assert [b.id for b, _ in board.lado_overdue] == [late.id]
     sign_in_as(client, head)
     html = get(client, "/admin/reports/").body
-    assert "LADO referrals overdue" in html and f"/staff/breaches/{late.public_id}" in html
-    assert f"/staff/breaches/{in_time.public_id}" not in html
+    assert "LADO referrals overdue" in html and f"/records/breaches/{late.public_id}" in html
+    assert f"/records/breaches/{in_time.public_id}" not in html
     sign_in_as(client, dsl)
     html = get(client, "/admin/reports/").body
-    assert "LADO" not in html and f"/staff/breaches/{late.public_id}" not in html
+    assert "LADO" not in html and f"/records/breaches/{late.public_id}" not in html
 
 
 def test_a_review_date_in_the_past_is_flagged(app, client, dsl):

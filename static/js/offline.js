@@ -398,7 +398,7 @@ function done(form, kind, entry, outcome) {
     return;
   }
   if (outcome === "sent") {
-    window.location.assign(kind === "breach" ? "/staff/reports?saved=1" : "/staff/deletions?saved=1");
+    window.location.assign(form.dataset.sentUrl); // the list it now appears in
     return;
   }
   const saved = document.querySelector("[data-saved-offline]");

@@ -366,7 +366,7 @@ def test_nothing_signed_in_is_ever_cached(server, new_context):
     }""")
     assert len(cached) > 10
     assert not [text for text in cached if "Secret Teacher" in text or "cached@" in text]
-    assert not [text for text in cached if "/staff/reports" in text.split("\n")[0]]
+    assert not [text for text in cached if "/staff/my-reports" in text.split("\n")[0]]
 
 
 WIPE = """() => new Promise(resolve => {

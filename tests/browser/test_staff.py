@@ -94,7 +94,7 @@ def test_the_heads_pages_pass_axe(live_server, new_context, assert_accessible):
         page.get_by_role("link", name="Home", exact=True).click()
         page.get_by_role("link", name=link).click()
         assert_accessible(page)
-    page.goto(live_server.url + "/admin/concerns")
+    page.goto(live_server.url + "/records/concerns")
     page.get_by_role("link", name=re.compile("Member of staff in contact")).click()
     expect(page.get_by_role("heading", name="LADO referral")).to_be_visible()
     assert_accessible(page)

@@ -1,0 +1,164 @@
+"""The breach and deletion-request pages, and their triage, for every role that may see them.
+
+Logging a breach and recording a deletion request are the iPad's quick actions (`staff`); here
+is what happens to the records after that: reading one, the leads' list of concerns, triage,
+the LADO referral and a deletion request's outcome. Who may see which record is
+`access.visible_or_404`; what they may do with it is the domain module's.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from . import audit, breaches, deletions
+from .access import ALL_STAFF, LEADS, role_required, visible_or_404
+from .models import Breach, DeletionRequest, LadoReferral
+from .record_forms import LadoForm, NoteForm, OutcomeForm, StatusForm
+
+bp = Blueprint("records", __name__, url_prefix="/records")
+TRIAGE_ROLES = (*LEADS, "chair")
+
+
+# Breaches ----------------------------------------------------------------------------------------
+
+@bp.get("/concerns")
+@role_required(*TRIAGE_ROLES)
+def concerns():
+    """Every breach this lead may see, filtered by status; overdue LADO referrals flagged."""
+    status = request.args.get("status", "open")
+    rows = breaches.concerns_for(current_user, status)
+    referrals = breaches.lado_referrals_for(rows)
+    audit.record("breach.list_viewed", kind="breach", list=f"concerns:{status}",
+                 shown=[str(b.public_id) for b in rows])
+    return render_template("records/concerns.html", breaches=rows, status=status,
+                           statuses=breaches.STATUSES, kinds=breaches.SUBJECT_KINDS,
+                           lado_overdue={b.id: breaches.lado_overdue(b, referrals.get(b.id))
+                                         for b in rows})
+
+
+@bp.get("/breaches/<public_id>")
+@role_required(*ALL_STAFF, "chair")
+def breach(public_id: str):
+    """One breach with its history; leads can triage it here."""
+    record = visible_or_404(Breach, current_user, public_id)
+    audit.record("breach.viewed", kind="breach", record_id=record.public_id)
+    return _render_breach(record)
+
+
+def _render_breach(record: Breach, status_form=None, note_form=None, lado_form=None, code=200):
+    referral = LadoReferral.get_or_none(LadoReferral.breach == record)
+    if lado_form is None and referral is not None:
+        lado_form = LadoForm(obj=referral, formdata=None)
+    return render_template(
+        "records/breach.html", breach=record, history=breaches.history(record, seen_by=current_user),
+        requests=breaches.deletion_requests_for(record, seen_by=current_user), referral=referral,
+        lado_overdue=breaches.lado_overdue(record, referral),
+        status_form=status_form or StatusForm(formdata=None, status=record.status),
+        note_form=note_form or NoteForm(formdata=None), lado_form=lado_form or LadoForm(formdata=None),
+        can_triage=current_user.role in TRIAGE_ROLES,
+        kinds=breaches.SUBJECT_KINDS, actions=breaches.ACTIONS, statuses=breaches.STATUSES,
+        outcomes=deletions.OUTCOMES), code
+
+
+def _saved(message: str, record: Breach):
+    flash(message)
+    return redirect(url_for("records.breach", public_id=record.public_id), code=303)
+
+
+@bp.post("/breaches/<public_id>/status")
+@role_required(*TRIAGE_ROLES)
+def breach_status(public_id: str):
+    """Open, in review or closed; closing needs an outcome note."""
+    record = visible_or_404(Breach, current_user, public_id)
+    form = StatusForm()
+    if form.validate_on_submit():
+        try:
+            breaches.change_status(record, current_user, form.status.data, form.note.data)
+        except breaches.TriageError as error:
+            form.status.errors.append(str(error))
+        else:
+            return _saved("Status saved.", record)
+    return _render_breach(record, status_form=form, code=422)
+
+
+@bp.post("/breaches/<public_id>/notes")
+@role_required(*TRIAGE_ROLES)
+def breach_note(public_id: str):
+    """Add a note or an action; the history keeps everything."""
+    record = visible_or_404(Breach, current_user, public_id)
+    form = NoteForm()
+    if form.validate_on_submit():
+        try:
+            breaches.add_note(record, current_user, form.kind.data, form.text.data)
+        except breaches.TriageError as error:
+            form.kind.errors.append(str(error))
+        else:
+            return _saved("Added.", record)
+    return _render_breach(record, note_form=form, code=422)
+
+
+@bp.post("/breaches/<public_id>/lado")
+@role_required("head", "chair")
+def breach_lado(public_id: str):
+    """The LADO referral of a restricted concern."""
+    record = visible_or_404(Breach, current_user, public_id)
+    if not record.restricted:
+        abort(404)
+    form = LadoForm()
+    if form.validate_on_submit():
+        breaches.record_lado(record, current_user, form.details())
+        return _saved("LADO referral saved.", record)
+    return _render_breach(record, lado_form=form, code=422)
+
+
+# Deletion requests -------------------------------------------------------------------------------
+
+@bp.get("/deletions")
+@role_required(*ALL_STAFF)
+def deletions_list():
+    """Deletion requests this user may see; refused and overdue ones first, with next steps."""
+    if request.args.get("saved"):
+        flash("Saved. Record what happened when you know.")
+    rows = list(DeletionRequest.visible_to(current_user).order_by(DeletionRequest.due_by.desc()))
+    attention = [r for r in rows if deletions.needs_attention(r)]
+    others = [r for r in rows if not deletions.needs_attention(r)]
+    audit.record("deletion_request.list_viewed", kind="deletion_request",
+                 shown=[str(r.public_id) for r in rows])
+    return render_template("records/deletions.html", attention=attention, others=others,
+                           outcomes=deletions.OUTCOMES, materials=deletions.MATERIALS,
+                           next_steps=deletions.NEXT_STEPS, is_overdue=deletions.is_overdue)
+
+
+@bp.get("/deletions/<public_id>")
+@role_required(*ALL_STAFF, "chair")
+def deletion(public_id: str):
+    """One deletion request, its history and the outcome form."""
+    record = visible_or_404(DeletionRequest, current_user, public_id)
+    audit.record("deletion_request.viewed", kind="deletion_request", record_id=record.public_id)
+    return _render_deletion(record, OutcomeForm(formdata=None))
+
+
+def _render_deletion(record, form, code=200):
+    return render_template(
+        "records/deletion.html", request_row=record, form=form, history=deletions.history(record),
+        outcomes=deletions.OUTCOMES, materials=deletions.MATERIALS, locations=deletions.LOCATIONS,
+        overdue=deletions.is_overdue(record), attention=deletions.needs_attention(record),
+        next_steps=deletions.NEXT_STEPS), code
+
+
+@bp.post("/deletions/<public_id>/outcome")
+@role_required(*ALL_STAFF, "chair")
+def deletion_outcome(public_id: str):
+    """Record what happened to the material."""
+    record = visible_or_404(DeletionRequest, current_user, public_id)
+    form = OutcomeForm()
+    if form.validate_on_submit():
+        try:
+            deletions.record_outcome(record, current_user, form.outcome.data, form.note.data)
+        except deletions.OutcomeError as error:
+            form.outcome.errors.append(str(error))
+        else:
+            flash("Outcome saved.")
+            return redirect(url_for("records.deletion", public_id=record.public_id), code=303)
+    return _render_deletion(record, form, 422)
