@@ -236,6 +236,18 @@ def test_a_teacher_logs_a_breach_offline_and_it_arrives_later(server, teacher_ip
     assert breach.action_codes == ["asked_to_delete"]
 
 
+@pytest.mark.parametrize("path, shell", [
+    ("/staff/my-reports", "Working offline"),
+    ("/records/deletions", "Working offline"),  # a record's page: still a member of staff's
+    ("/admin/roster", "No connection"),  # the head's desk has no offline screen
+])
+def test_a_staff_page_opened_offline_shows_the_offline_staff_screen(server, teacher_ipad, path, shell):
+    context, page, _teacher = teacher_ipad
+    context.set_offline(True)
+    page.goto(server.url + path)
+    expect(page.get_by_role("heading", level=1)).to_have_text(shell)
+
+
 def test_signing_out_with_records_waiting_warns_first(server, teacher_ipad):
     _context, page, teacher = teacher_ipad
     page.evaluate(f"""KioskOutbox.add({{id: crypto.randomUUID(), kind: 'breach', staffId: '{teacher.id}',
