@@ -18,7 +18,6 @@ from . import (
     auth,
     cli,
     config,
-    display,
     errors,
     public,
     pwa,
@@ -26,6 +25,7 @@ from . import (
     report_views,
     security,
     staff,
+    templating,
 )
 from .models import db, open_database
 
@@ -79,7 +79,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     access.init_app(app)
     security.init_app(app)
     errors.init_app(app)
-    display.init_app(app)
+    templating.init_app(app)
     cli.init_app(app)
     for blueprint in (public.bp, pwa.bp, auth.bp, staff.bp, records.bp, admin.bp, api.bp,
                       report_views.bp):

@@ -10,20 +10,6 @@ from . import audit
 from .idempotency import create_once
 from .models import Acceptance, PolicyVersion, RosterPerson, utcnow
 
-ROLES: dict[str, str] = {
-    "visitor": "Visitor",
-    "parent": "Parent or carer",
-    "pta": "PTA member",
-    "volunteer": "Volunteer",
-    "governor": "Governor",
-    "contractor": "Contractor",
-    "staff": "Member of staff",
-    "other": "Other",
-}
-
-CHANNELS: dict[str, str] = {"kiosk": "Entrance tablet", "phone": "Own phone",
-                            "link": "Personal link"}
-
 
 @dataclass(frozen=True)
 class AcceptanceDetails:

@@ -12,14 +12,9 @@ from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from . import audit
 from .models import StaffUser, db
+from .vocabulary import STAFF_ROLES
 
-ROLE_LABELS = {
-    "staff": "Staff (teacher, teaching assistant, office)",
-    "dsl": "Designated Safeguarding Lead",
-    "head": "Headteacher",
-    "chair": "Chair of governors",
-}
-HEAD_MANAGED_ROLES = {role: label for role, label in ROLE_LABELS.items() if role != "chair"}
+HEAD_MANAGED_ROLES = {role: label for role, label in STAFF_ROLES.items() if role != "chair"}
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 256
 
@@ -54,8 +49,8 @@ def normalise_email(email: str) -> str:
 def create_user(email: str, display_name: str, role: str, password: str, *,
                 must_change_password: bool = False) -> StaffUser:
     """Add an account; refuses a used email, an unknown role and a weak password."""
-    if role not in ROLE_LABELS:
-        raise AccountError(f"The role must be one of: {', '.join(ROLE_LABELS)}.")
+    if role not in STAFF_ROLES:
+        raise AccountError(f"The role must be one of: {', '.join(STAFF_ROLES)}.")
     problem = password_problem(password)
     if problem:
         raise AccountError(problem)

@@ -16,9 +16,8 @@ from flask import (
 )
 from flask_login import current_user
 
-from . import accounts, audit, breaches, deletions, policies, reports, retention, roster, school
-from .access import LEADS, find_visible, role_required, visible_or_404
-from .accounts import ROLE_LABELS
+from . import accounts, audit, breaches, policies, reports, retention, roster, school
+from .access import LEADS, find_visible, role_required
 from .audit import verify_chain
 from .models import (
     AuditEvent,
@@ -31,18 +30,17 @@ from .models import (
 from .qr import qr_svg
 from .record_forms import (
     CategoryForm,
-    LadoForm,
-    NoteForm,
     PolicyDraftForm,
     RetentionForm,
     RosterImportForm,
     RosterPersonForm,
     SchoolSetupForm,
     StaffAccountForm,
-    StatusForm,
 )
+from .templating import serves
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+serves(bp, "staff")
 TRIAGE_ROLES = (*LEADS, "chair")
 
 
@@ -65,9 +63,7 @@ def chronology():
         events = reports.chronology(name, current_user)
         audit.record("chronology.viewed", kind="person", records=len(events),
                      shown=[str(getattr(e[2], "public_id", e[2].client_uuid)) for e in events])
-    return render_template("admin/chronology.html", name=name, events=events,
-                           kinds=breaches.SUBJECT_KINDS, outcomes=deletions.OUTCOMES,
-                           materials=deletions.MATERIALS)
+    return render_template("admin/chronology.html", name=name, events=events)
 
 
 # Staff accounts (head) ---------------------------------------------------------------------------
@@ -90,7 +86,7 @@ def staff_accounts():
             return render_template("admin/password_shown.html", user=user, password=new_password)
     users = StaffUser.select().order_by(StaffUser.active.desc(), StaffUser.display_name)
     code = 422 if request.method == "POST" else 200
-    return render_template("admin/staff.html", form=form, users=users, roles=ROLE_LABELS,
+    return render_template("admin/staff.html", form=form, users=users,
                            chair_active=StaffUser.with_role("chair").exists()), code
 
 
@@ -285,7 +281,7 @@ def roster_people():
             flash(f"{person.full_name} was added.")
             return redirect(url_for("admin.roster_people"), code=303)
     people = RosterPerson.select().order_by(RosterPerson.active.desc(), RosterPerson.full_name)
-    return render_template("admin/roster.html", form=form, people=people, roles=roster.ROLES), (
+    return render_template("admin/roster.html", form=form, people=people), (
         422 if request.method == "POST" else 200)
 
 
@@ -309,8 +305,7 @@ def roster_import():
             except roster.RosterError as error:
                 problem = str(error)
     code = 200 if request.method == "GET" or (rows is not None and not problem) else 422
-    return render_template("admin/roster_import.html", form=form, rows=rows, problem=problem,
-                           roles=roster.ROLES), code
+    return render_template("admin/roster_import.html", form=form, rows=rows, problem=problem), code
 
 
 def _roster_person(person_id: int) -> RosterPerson:
@@ -327,7 +322,7 @@ def roster_person(person_id: int):
     person = _roster_person(person_id)
     latest, current = roster.status_for(person)
     return render_template("admin/roster_person.html", person=person, latest=latest,
-                           current=current, link=roster.personal_link(person), roles=roster.ROLES)
+                           current=current, link=roster.personal_link(person))
 
 
 @bp.get("/roster/<int(max=2147483647):person_id>/qr.svg")
@@ -365,7 +360,7 @@ def roster_outstanding():
     role = request.args.get("role", "")
     entries = roster.outstanding(role or None)
     return render_template("admin/outstanding.html", entries=entries, role=role,
-                           roles=roster.ROLES, current=PolicyVersion.current(),
+                           current=PolicyVersion.current(),
                            can_remind=roster.can_remind,
                            min_days=current_app.config["KIOSK_REMINDER_MIN_DAYS"])
 
@@ -402,8 +397,7 @@ def retention_settings():
         flash("Retention settings saved.")
         return redirect(url_for("admin.retention_settings"), code=303)
     return render_template("admin/retention.html", form=form, kinds=retention.KINDS,
-                           review=retention.due_for_review(current_user),
-                           kinds_of_person=breaches.SUBJECT_KINDS), (
+                           review=retention.due_for_review(current_user)), (
         422 if request.method == "POST" else 200)
 
 

@@ -14,8 +14,10 @@ from . import accounts, audit
 from .access import start_session
 from .forms import ChangePasswordForm, NewPasswordForm, SetupForm, SignInForm
 from .models import StaffUser
+from .templating import serves
 
 bp = Blueprint("auth", __name__)
+serves(bp, "sign-in")
 def _audit_rate_limited(limit) -> None:
     audit.record("signin.rate_limited", kind="staff_user", actor_label="", limit=str(limit.limit))
 

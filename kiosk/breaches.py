@@ -23,34 +23,12 @@ from .models import (
     db,
     utcnow,
 )
-
-SUBJECT_KINDS: dict[str, str] = {
-    "visitor": "Visitor",
-    "parent": "Parent or carer",
-    "pta_volunteer": "PTA member or volunteer",
-    "contractor": "Contractor",
-    "staff": "Member of staff",
-    "pupil": "Pupil",
-    "governor": "Governor",
-    "unknown": "Not known",
-}
+from .vocabulary import BREACH_STATUSES
 
 # An acceptance's role, as the kind of person a breach is about.
 SUBJECT_FOR_ROLE = {"visitor": "visitor", "parent": "parent", "pta": "pta_volunteer",
                     "volunteer": "pta_volunteer", "governor": "governor",
                     "contractor": "contractor", "staff": "staff", "other": "unknown"}
-
-ACTIONS: dict[str, str] = {
-    "asked_to_stop": "Asked them to stop",
-    "asked_to_delete": "Asked them to delete material",
-    "saw_deleted": "Saw it deleted",
-    "asked_to_leave": "Asked them to leave the premises",
-    "told_head": "Told the headteacher",
-    "told_dsl": "Told the DSL",
-}
-
-STATUSES: dict[str, str] = {"open": "Open", "in_review": "In review", "closed": "Closed"}
-
 
 @dataclass(frozen=True)
 class BreachDetails:
@@ -165,12 +143,12 @@ class TriageError(ValueError):
 
 def change_status(breach: Breach, user: StaffUser, status: str, note: str) -> None:
     """Move a breach between open, in review and closed; closing needs an outcome note."""
-    if status not in STATUSES:
+    if status not in BREACH_STATUSES:
         raise TriageError("Please choose open, in review or closed.")
     if status == "closed" and not note.strip():
         raise TriageError("Please write the outcome before closing.")
     if status == breach.status:
-        raise TriageError(f"It is already {STATUSES[status].lower()}.")
+        raise TriageError(f"It is already {BREACH_STATUSES[status].lower()}.")
     with db.atomic():
         RecordUpdate.create(breach=breach, author=user, kind="status", old_value=breach.status,
                             new_value=status, text=note.strip())
@@ -221,7 +199,7 @@ def lado_referrals_for(rows: list[Breach]) -> dict[int, LadoReferral]:
 def concerns_for(user: StaffUser, status: str, limit: int = 500) -> list[Breach]:
     """The breaches a lead may see, newest first; only those with `status` when it is one."""
     query = Breach.visible_to(user).order_by(Breach.created_at.desc())
-    if status in STATUSES:
+    if status in BREACH_STATUSES:
         query = query.where(Breach.status == status)
     return list(query.limit(limit))
 

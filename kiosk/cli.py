@@ -11,6 +11,7 @@ from . import accounts, retention
 from .audit import verify_chain
 from .migrate import migrate_database
 from .policies import seed_default_policy
+from .vocabulary import STAFF_ROLES
 
 
 def init_app(app: Flask) -> None:
@@ -43,7 +44,7 @@ def seed_policy_command() -> None:
 
 
 @click.command("create-user")
-@click.option("--role", type=click.Choice(list(accounts.ROLE_LABELS)), required=True)
+@click.option("--role", type=click.Choice(list(STAFF_ROLES)), required=True)
 @click.option("--email", prompt="Email address")
 @click.option("--name", "display_name", prompt="Name")
 @click.password_option("--password", prompt="Password (at least 8 characters)")

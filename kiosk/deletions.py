@@ -9,22 +9,8 @@ from dataclasses import dataclass
 from . import audit
 from .idempotency import create_once
 from .models import Acceptance, Breach, DeletionRequest, RecordUpdate, StaffUser, db, utcnow
+from .vocabulary import OUTCOMES
 
-MATERIALS: dict[str, str] = {
-    "photo": "Photo",
-    "video": "Video",
-    "post": "Post",
-    "message": "Message",
-    "other": "Other",
-}
-LOCATIONS: dict[str, str] = {"device": "On their device", "online": "Online (with a link)"}
-OUTCOMES: dict[str, str] = {
-    "pending": "Waiting",
-    "deleted_in_front": "Deleted in front of staff",
-    "confirmed_removed": "Confirmed removed online",
-    "refused": "Refused",
-    "not_done": "Not done by the deadline",
-}
 # What the policy says happens next when material is not deleted.
 NEXT_STEPS = ("Ask them to leave the school premises.", "Refer the matter to the headteacher.")
 ONLINE_GRACE = dt.timedelta(hours=24)

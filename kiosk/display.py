@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app
+from flask import current_app
 
 
 def to_local(value: dt.datetime) -> dt.datetime:
@@ -27,9 +27,3 @@ def short_time(value: dt.datetime) -> str:
 def local_time(value: dt.datetime) -> str:
     """2:05pm on 24 November 2026, in the school's time zone."""
     return f"{short_time(value)} on {long_date(to_local(value).date())}"
-
-
-def init_app(app: Flask) -> None:
-    app.add_template_filter(long_date)
-    app.add_template_filter(local_time)
-    app.add_template_filter(short_time)

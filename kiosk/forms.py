@@ -20,9 +20,9 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from .acceptances import CHANNELS, ROLES
 from .accounts import normalise_email, password_problem
 from .models import PolicyVersion, RosterPerson
+from .vocabulary import CHANNELS, VISITOR_ROLES
 
 # Bidirectional overrides can make a name display as something other than what was typed.
 _BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
@@ -79,9 +79,9 @@ class AcceptForm(FlaskForm):
     )
     role = RadioField(
         "I am a",
-        choices=[SelectChoice(value, label) for value, label in ROLES.items()],
+        choices=[SelectChoice(value, label) for value, label in VISITOR_ROLES.items()],
         validators=[InputRequired("Please choose what best describes you."),
-                    AnyOf(ROLES, message="Please choose one of the listed options.")],
+                    AnyOf(VISITOR_ROLES, message="Please choose one of the listed options.")],
         validate_choice=False,  # AnyOf's message is plainer than wtforms' own
     )
     organisation = StringField(

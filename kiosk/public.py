@@ -16,14 +16,17 @@ from flask import (
 )
 
 from . import retention, school
-from .acceptances import CHANNELS, AcceptanceDetails, record_acceptance
+from .acceptances import AcceptanceDetails, record_acceptance
 from .forms import AcceptForm
 from .idempotency import Conflict, form_fingerprint
 from .models import Acceptance, PolicyVersion, RosterPerson, SchoolImage, utcnow
-from .policies import render_markdown, review_overdue
+from .policies import render_markdown
 from .qr import qr_svg
+from .templating import serves
+from .vocabulary import CHANNELS
 
 bp = Blueprint("public", __name__)
+serves(bp, "public")
 
 
 def current_policy() -> PolicyVersion:
@@ -154,11 +157,3 @@ def school_image(kind: str):
     versioned = request.args.get("v") == image.digest[:16]
     return Response(bytes(image.data), mimetype=image.content_type, headers={
         "Cache-Control": "public, max-age=31536000, immutable" if versioned else "no-cache"})
-
-
-@bp.app_context_processor
-def school_details():
-    """The school's name, logo and DSL for every page."""
-    return {"school_name": school.school_name, "school": school.settings,
-            "school_image": school.image_url, "next_step": school.thanks_next_step,
-            "review_overdue": review_overdue}

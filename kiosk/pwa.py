@@ -14,11 +14,11 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, jsonify, render_template, send_from_directory, url_for
 
 from . import retention, school
-from .breaches import ACTIONS, SUBJECT_KINDS
-from .deletions import LOCATIONS, MATERIALS
 from .models import BreachCategory, PolicyVersion
+from .templating import asset, serves
 
 bp = Blueprint("pwa", __name__)
+serves(bp, "public")
 
 # The public pages a kiosk or phone needs offline. Signed-in pages are never cached; the staff
 # get the empty shell below instead.
@@ -38,23 +38,6 @@ def shipped_files_hash(*folders: str) -> str:
                 digest.update(str(path.relative_to(folder)).encode())
                 digest.update(path.read_bytes())
     return digest.hexdigest()
-
-
-@lru_cache(maxsize=512)
-def _file_version(path: str) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:10]
-
-
-def asset(filename: str) -> str:
-    """A static file's URL with its content's hash, so a new release is never mixed with files
-    cached from the last one."""
-    return url_for("static", filename=filename,
-                   v=_file_version(str(Path(current_app.static_folder) / filename)))
-
-
-@bp.app_context_processor
-def asset_helper():
-    return {"asset": asset}
 
 
 def static_files() -> list[str]:
@@ -143,6 +126,5 @@ def offline():
 def staff_shell():
     """The staff screens without a connection: an empty shell, the same for everyone (no one's
     data; the member of staff is known from this device's outbox). Never signed in."""
-    return render_template("staff/offline.html", kinds=SUBJECT_KINDS,
-                           categories=BreachCategory.in_use(), actions=ACTIONS,
-                           materials=MATERIALS, locations=LOCATIONS)
+    return render_template("staff/offline.html", audience="staff",
+                           categories=BreachCategory.in_use())

@@ -35,13 +35,21 @@ from wtforms.validators import (
 
 from . import policies, school
 from .accounts import HEAD_MANAGED_ROLES
-from .breaches import ACTIONS, STATUSES, SUBJECT_KINDS, BreachDetails, LadoDetails
+from .breaches import BreachDetails, LadoDetails
 from .config import ConfigError, parse_public_url
-from .deletions import LOCATIONS, MATERIALS, OUTCOMES, DeletionDetails
+from .deletions import DeletionDetails
 from .forms import DAMAGED, ClientUUIDField, clean_text, refuse_control_characters, staff_email
 from .models import Acceptance, BreachCategory, utcnow
 from .retention import MAX_DAYS, MIN_DAYS
-from .roster import ROLES as ROSTER_ROLES
+from .vocabulary import (
+    BREACH_ACTIONS,
+    BREACH_STATUSES,
+    LOCATIONS,
+    MATERIALS,
+    OUTCOMES,
+    ROSTER_ROLES,
+    SUBJECT_KINDS,
+)
 
 MAX_CSV_BYTES = 1024 * 1024
 EARLIEST, LATEST = dt.datetime(2000, 1, 1), dt.datetime(2100, 1, 1)
@@ -138,7 +146,7 @@ class BreachForm(UUIDForm):
     description = TextAreaField("What happened (optional)", filters=[clean_block], validators=[
         Optional(), Length(max=5000, message="Please keep this under 5,000 characters."),
         refuse_controls_in_block])
-    actions = MultiCheckboxField("Actions already taken (optional)", choices=choices(ACTIONS),
+    actions = MultiCheckboxField("Actions already taken (optional)", choices=choices(BREACH_ACTIONS),
                                  validate_choice=False)
     safeguarding = BooleanField("This is a safeguarding matter: tell the DSL")
     concerns_head = BooleanField("This concern is about the headteacher (only the chair of "
@@ -157,7 +165,7 @@ class BreachForm(UUIDForm):
         self.acceptance_row = acceptance_from(field)
 
     def validate_actions(self, field) -> None:
-        if any(code not in ACTIONS for code in field.data or []):
+        if any(code not in BREACH_ACTIONS for code in field.data or []):
             raise ValidationError("Please choose from the listed actions.")
 
     def details(self) -> BreachDetails:
@@ -171,7 +179,7 @@ class BreachForm(UUIDForm):
             category=self.category_row, occurred_at=self.occurred_at.data,
             subject_name=self.subject_name.data, acceptance=self.acceptance_row,
             location=self.location.data, description=self.description.data,
-            actions=tuple(code for code in ACTIONS if code in actions),
+            actions=tuple(code for code in BREACH_ACTIONS if code in actions),
             flag_safeguarding=self.safeguarding.data, concerns_head=self.concerns_head.data)
 
 
@@ -239,9 +247,9 @@ class OutcomeForm(FlaskForm):
 
 
 class StatusForm(FlaskForm):
-    status = RadioField("Status", choices=choices(STATUSES), validate_choice=False,
+    status = RadioField("Status", choices=choices(BREACH_STATUSES), validate_choice=False,
                         validators=[InputRequired("Please choose a status."),
-                                    AnyOf(STATUSES, message="Please choose a status.")])
+                                    AnyOf(BREACH_STATUSES, message="Please choose a status.")])
     note = TextAreaField("Outcome or reason (needed to close)", filters=[clean_block], validators=[
         Optional(), Length(max=5000, message="Please keep this under 5,000 characters."),
         refuse_controls_in_block])

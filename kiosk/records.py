@@ -15,8 +15,10 @@ from . import audit, breaches, deletions
 from .access import ALL_STAFF, LEADS, role_required, visible_or_404
 from .models import Breach, DeletionRequest, LadoReferral
 from .record_forms import LadoForm, NoteForm, OutcomeForm, StatusForm
+from .templating import serves
 
 bp = Blueprint("records", __name__, url_prefix="/records")
+serves(bp, "staff")
 TRIAGE_ROLES = (*LEADS, "chair")
 
 
@@ -32,7 +34,6 @@ def concerns():
     audit.record("breach.list_viewed", kind="breach", list=f"concerns:{status}",
                  shown=[str(b.public_id) for b in rows])
     return render_template("records/concerns.html", breaches=rows, status=status,
-                           statuses=breaches.STATUSES, kinds=breaches.SUBJECT_KINDS,
                            lado_overdue={b.id: breaches.lado_overdue(b, referrals.get(b.id))
                                          for b in rows})
 
@@ -56,9 +57,7 @@ def _render_breach(record: Breach, status_form=None, note_form=None, lado_form=N
         lado_overdue=breaches.lado_overdue(record, referral),
         status_form=status_form or StatusForm(formdata=None, status=record.status),
         note_form=note_form or NoteForm(formdata=None), lado_form=lado_form or LadoForm(formdata=None),
-        can_triage=current_user.role in TRIAGE_ROLES,
-        kinds=breaches.SUBJECT_KINDS, actions=breaches.ACTIONS, statuses=breaches.STATUSES,
-        outcomes=deletions.OUTCOMES), code
+        can_triage=current_user.role in TRIAGE_ROLES), code
 
 
 def _saved(message: str, record: Breach):
@@ -126,7 +125,6 @@ def deletions_list():
     audit.record("deletion_request.list_viewed", kind="deletion_request",
                  shown=[str(r.public_id) for r in rows])
     return render_template("records/deletions.html", attention=attention, others=others,
-                           outcomes=deletions.OUTCOMES, materials=deletions.MATERIALS,
                            next_steps=deletions.NEXT_STEPS, is_overdue=deletions.is_overdue)
 
 
@@ -142,7 +140,6 @@ def deletion(public_id: str):
 def _render_deletion(record, form, code=200):
     return render_template(
         "records/deletion.html", request_row=record, form=form, history=deletions.history(record),
-        outcomes=deletions.OUTCOMES, materials=deletions.MATERIALS, locations=deletions.LOCATIONS,
         overdue=deletions.is_overdue(record), attention=deletions.needs_attention(record),
         next_steps=deletions.NEXT_STEPS), code
 

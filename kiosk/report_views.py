@@ -9,12 +9,14 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from . import audit, deletions, reports
+from . import audit, reports
 from .access import LEADS, role_required
 from .models import RosterPerson, utcnow
 from .school import school_name
+from .templating import serves
 
 bp = Blueprint("reports", __name__, url_prefix="/admin/reports")
+serves(bp, "staff")
 
 
 def _zone() -> ZoneInfo:
@@ -46,7 +48,7 @@ def dashboard():
     """Acceptances and breaches over time, what is waiting, and the policy's review date."""
     board = reports.dashboard(current_user, _zone())
     audit.record("reports.dashboard_viewed", kind="report", shown=board.shown)
-    return render_template("reports/dashboard.html", board=board, materials=deletions.MATERIALS)
+    return render_template("reports/dashboard.html", board=board)
 
 
 @bp.get("/acceptances.csv")
@@ -74,8 +76,7 @@ def evidence():
         audit.record("evidence.viewed", kind="roster_person" if person else "person",
                      record_id=person.id if person else "", records=len(found.acceptances),
                      shown=[str(a.client_uuid) for a in found.acceptances])
-    return render_template("reports/evidence.html", name=name, evidence=found, produced_at=utcnow(),
-                           channels=reports.CHANNEL_LABELS, roster_roles=reports.ROSTER_ROLES)
+    return render_template("reports/evidence.html", name=name, evidence=found, produced_at=utcnow())
 
 
 def _subject() -> reports.SubjectRecords | None:
@@ -93,8 +94,7 @@ def subject_access():
         audit.record("subject_access.previewed", kind="subject_access", **records.counts)
     return render_template("reports/subject_access.html", records=records,
                            name=reports.clean_name(request.args.get("name", "")),
-                           person=request.args.get("person", type=int),
-                           roster_roles=reports.ROSTER_ROLES)
+                           person=request.args.get("person", type=int))
 
 
 def _subject_download(build) -> Response:

@@ -17,8 +17,7 @@ from zoneinfo import ZoneInfo
 from markupsafe import Markup, escape
 from peewee import fn
 
-from . import audit, breaches, deletions, roster
-from .acceptances import CHANNELS, ROLES
+from . import audit, breaches, deletions
 from .models import (
     Acceptance,
     Breach,
@@ -31,11 +30,10 @@ from .models import (
     StaffUser,
     utcnow,
 )
+from .vocabulary import VISITOR_ROLES, label
 
 WEEKS = 12
 MONTHS = 12
-CHANNEL_LABELS = CHANNELS
-ROSTER_ROLES = roster.ROLES
 
 
 def clean_name(value: str) -> str:
@@ -147,9 +145,10 @@ def acceptances_chart(zone: ZoneInfo, today: dt.date) -> Chart:
             .where(Acceptance.accepted_at >= _utc(periods[0].start, zone)).tuples())
     counts = count_by_period(rows, periods, zone)
     # Known roles in the form's order, then anything older or unexpected.
-    keys = [k for k in ROLES if k in counts] + sorted(str(k) for k in counts if k not in ROLES)
+    keys = ([k for k in VISITOR_ROLES if k in counts]
+            + sorted(str(k) for k in counts if k not in VISITOR_ROLES))
     return Chart("acceptances", "Acceptances per week, by role", f"the last {WEEKS} weeks", periods,
-                 [Series(k, ROLES.get(k, k), tuple(counts[k])) for k in keys])
+                 [Series(k, label(k, "visitor_role"), tuple(counts[k])) for k in keys])
 
 
 def breaches_chart(user: StaffUser, zone: ZoneInfo, today: dt.date) -> Chart:
@@ -345,8 +344,8 @@ def export_acceptances(zone: ZoneInfo) -> Download:
     query = (Acceptance.select(Acceptance, PolicyVersion).join(PolicyVersion)
              .order_by(Acceptance.accepted_at, Acceptance.id))
     body, count = write_csv(ACCEPTANCE_COLUMNS, (
-        (_sheet_time(a.accepted_at, zone), a.full_name, ROLES.get(a.role, a.role), a.organisation,
-         a.reason, CHANNEL_LABELS.get(a.channel, a.channel), a.policy_version.number,
+        (_sheet_time(a.accepted_at, zone), a.full_name, label(a.role, "visitor_role"), a.organisation,
+         a.reason, label(a.channel, "channel"), a.policy_version.number,
          a.policy_version.title, str(a.client_uuid))
         for a in query.iterator()))
     audit.record("export.acceptances", kind="export", rows=count)
@@ -366,9 +365,9 @@ def export_breaches(user: StaffUser, zone: ZoneInfo) -> Download:
              .order_by(Breach.occurred_at, Breach.id))
     body, count = write_csv(BREACH_COLUMNS, (
         (_sheet_time(b.occurred_at, zone), _sheet_time(b.created_at, zone), b.category.label,
-         breaches.SUBJECT_KINDS.get(b.subject_kind, b.subject_kind), b.subject_name, b.location,
-         b.description, "; ".join(breaches.ACTIONS.get(c, c) for c in b.action_codes),
-         _yes(b.safeguarding), _yes(b.restricted), breaches.STATUSES.get(b.status, b.status),
+         label(b.subject_kind, "subject_kind"), b.subject_name, b.location,
+         b.description, "; ".join(label(c, "breach_action") for c in b.action_codes),
+         _yes(b.safeguarding), _yes(b.restricted), label(b.status, "breach_status"),
          b.reporter.display_name, str(b.public_id))
         for b in query.iterator()))
     audit.record("export.breaches", kind="export", rows=count)
@@ -481,8 +480,8 @@ def subject_entries(records: SubjectRecords, zone: ZoneInfo) -> list[tuple[str, 
     for a in records.acceptances:
         entries.append(("acceptance", str(a.client_uuid), {
             "accepted_at": _iso(a.accepted_at, zone), "received_at": _iso(a.received_at, zone),
-            "full_name": a.full_name, "role": ROLES.get(a.role, a.role), "organisation": a.organisation,
-            "reason": a.reason, "channel": CHANNEL_LABELS.get(a.channel, a.channel),
+            "full_name": a.full_name, "role": label(a.role, "visitor_role"), "organisation": a.organisation,
+            "reason": a.reason, "channel": label(a.channel, "channel"),
             "language": a.language, "policy_version": a.policy_version.number,
             "policy_title": a.policy_version.title,
             "roster_entry": str(a.roster_person_id) if a.roster_person_id else "",
@@ -491,27 +490,27 @@ def subject_entries(records: SubjectRecords, zone: ZoneInfo) -> list[tuple[str, 
         entries.append(("breach", str(b.public_id), {
             "occurred_at": _iso(b.occurred_at, zone), "logged_at": _iso(b.created_at, zone),
             "category": b.category.label,
-            "about": breaches.SUBJECT_KINDS.get(b.subject_kind, b.subject_kind),
+            "about": label(b.subject_kind, "subject_kind"),
             "name": b.subject_name, "location": b.location, "description": b.description,
-            "actions": [breaches.ACTIONS.get(c, c) for c in b.action_codes],
+            "actions": [label(c, "breach_action") for c in b.action_codes],
             "safeguarding": b.safeguarding, "restricted": b.restricted,
-            "status": breaches.STATUSES.get(b.status, b.status),
+            "status": label(b.status, "breach_status"),
             "acceptance": str(b.acceptance.client_uuid) if b.acceptance_id else "",
         }))
     for r in records.deletion_requests:
         entries.append(("deletion_request", str(r.public_id), {
             "asked_at": _iso(r.asked_at, zone), "due_by": _iso(r.due_by, zone),
-            "material": deletions.MATERIALS.get(r.material, r.material),
-            "where": deletions.LOCATIONS.get(r.material_location, r.material_location),
+            "material": label(r.material, "material"),
+            "where": label(r.material_location, "location"),
             "link": r.link, "name": r.person_name,
-            "outcome": deletions.OUTCOMES.get(r.outcome, r.outcome), "outcome_note": r.outcome_note,
+            "outcome": label(r.outcome, "outcome"), "outcome_note": r.outcome_note,
             "checked_at": _iso(r.checked_at, zone),
             "breach": str(r.breach.public_id) if r.breach_id else "",
             "acceptance": str(r.acceptance.client_uuid) if r.acceptance_id else "",
         }))
     for p in records.roster:
         entries.append(("roster_entry", str(p.id), {
-            "full_name": p.full_name, "email": p.email, "role": ROSTER_ROLES.get(p.role, p.role),
+            "full_name": p.full_name, "email": p.email, "role": label(p.role, "roster_role"),
             "active": p.active, "added_at": _iso(p.created_at, zone),
         }))
     for m in records.reminders:

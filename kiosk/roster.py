@@ -26,14 +26,8 @@ from .models import (
     serialize,
     utcnow,
 )
+from .vocabulary import ROSTER_ROLES
 
-# Each is also an acceptance role (acceptances.ROLES): a personal link's acceptance records it.
-ROLES: dict[str, str] = {
-    "pta": "PTA member",
-    "volunteer": "Volunteer",
-    "governor": "Governor",
-    "staff": "Member of staff",
-}
 # Words a school might put in a spreadsheet's role column, and the role they mean.
 ROLE_WORDS = {"pta": "pta", "pta member": "pta", "volunteer": "volunteer", "governor": "governor",
               "staff": "staff", "member of staff": "staff", "employee": "staff"}
@@ -75,7 +69,7 @@ def new_link(person: RosterPerson) -> RosterPerson:
 
 def add_person(full_name: str, email: str, role: str) -> RosterPerson:
     """Add one person by hand; the email must not be on the roster already."""
-    if role not in ROLES:
+    if role not in ROSTER_ROLES:
         raise RosterError("Please choose a role.")
     email = clean_email(email)
     with db.atomic():
@@ -209,7 +203,7 @@ def outstanding(role: str | None = None) -> list[Outstanding]:
                     RosterPerson.id.not_in(accepted_current))
              .group_by(RosterPerson.id)
              .order_by(RosterPerson.full_name))
-    if role in ROLES:
+    if role in ROSTER_ROLES:
         query = query.where(RosterPerson.role == role)
     reminded = dict(Reminder.select(Reminder.person, fn.MAX(Reminder.sent_at))
                     .group_by(Reminder.person).tuples())
@@ -268,7 +262,7 @@ def send_reminders(sender: StaffUser, role: str | None = None) -> tuple[int, int
 
 
 def _reminder_message(person: RosterPerson, version: PolicyVersion):
-    role = ROLES.get(person.role, "member of our school community").lower()
+    role = ROSTER_ROLES.get(person.role, "member of our school community").lower()
     return mail.new_message(
         f"Please read and accept {version.school}'s {version.title}", person.email,
         f"Dear {person.full_name},\n\n"

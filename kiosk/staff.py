@@ -8,27 +8,21 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from . import audit, breaches, deletions, school
-from .acceptances import ROLES as ACCEPTANCE_ROLES
-from .access import ALL_STAFF, LEADS, find_visible, role_required, visible_or_404
+from .access import ALL_STAFF, LEADS, find_visible, role_required
 from .idempotency import Conflict, form_fingerprint
 from .models import (
     Acceptance,
     Breach,
     BreachCategory,
     DeletionRequest,
-    LadoReferral,
     utcnow,
 )
-from .record_forms import (
-    BreachForm,
-    DeletionRequestForm,
-    LadoForm,
-    NoteForm,
-    OutcomeForm,
-    StatusForm,
-)
+from .record_forms import BreachForm, DeletionRequestForm
+from .templating import serves
+from .vocabulary import SUBJECT_KINDS
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
+serves(bp, "staff")
 
 
 def todays_acceptances():
@@ -51,8 +45,7 @@ def home():
 @role_required(*ALL_STAFF)
 def visitors():
     """Names and roles of today's acceptances."""
-    return render_template("staff/visitors.html", acceptances=todays_acceptances(),
-                           roles=ACCEPTANCE_ROLES)
+    return render_template("staff/visitors.html", acceptances=todays_acceptances())
 
 
 # Logging a breach: who, then what, then details ---------------------------------------------------
@@ -64,15 +57,15 @@ def new_breach():
     who = request.args.get("who", "")
     category_slug = request.args.get("category", "")
     acceptance = _acceptance_from(request.args.get("acceptance", ""))
-    if acceptance is not None and who not in breaches.SUBJECT_KINDS:
+    if acceptance is not None and who not in SUBJECT_KINDS:
         who = breaches.SUBJECT_FOR_ROLE.get(acceptance.role, "unknown")
-    if who not in breaches.SUBJECT_KINDS:
-        return render_template("staff/breach_who.html", kinds=breaches.SUBJECT_KINDS,
-                               today=todays_acceptances(), roles=ACCEPTANCE_ROLES)
+    if who not in SUBJECT_KINDS:
+        return render_template("staff/breach_who.html",
+                               today=todays_acceptances())
     category = BreachCategory.in_use().where(BreachCategory.slug == category_slug).first()
     if category is None:
         return render_template("staff/breach_what.html", who=who, acceptance=acceptance,
-                               categories=BreachCategory.in_use(), kinds=breaches.SUBJECT_KINDS)
+                               categories=BreachCategory.in_use())
     form = BreachForm(formdata=None)
     form.client_uuid.data = str(uuid.uuid4())
     form.subject_kind.data = who
@@ -93,7 +86,7 @@ def _acceptance_from(value: str) -> Acceptance | None:
 
 def _breach_details(form, category, acceptance, status):
     return render_template("staff/breach_details.html", form=form, category=category,
-                           acceptance=acceptance, kinds=breaches.SUBJECT_KINDS), status
+                           acceptance=acceptance), status
 
 
 @bp.post("/breaches")

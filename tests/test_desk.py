@@ -23,6 +23,7 @@ from kiosk.models import (
     db,
     utcnow,
 )
+from kiosk.vocabulary import ROSTER_ROLES
 
 from .helpers import (
     SCHOOL_ZONE,
@@ -258,7 +259,7 @@ def test_a_file_that_is_not_a_roster_is_refused_with_a_reason(app, client, head,
     assert response.status_code == 422 and message in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("role", list(roster.ROLES))
+@pytest.mark.parametrize("role", list(ROSTER_ROLES))
 def test_a_personal_link_ties_the_acceptance_to_the_person(app, client, role):
     """Every roster role is recorded as the same role on the acceptance."""
     with app.app_context():

@@ -1,0 +1,94 @@
+"""What every page shares: the audience each blueprint names, and stored codes shown in words."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+
+from kiosk.models import Breach, PolicyVersion
+from kiosk.vocabulary import VOCABULARIES, label
+
+from .helpers import make_breach, make_deletion_request, sign_in_as
+
+
+def body_attrs(html: str) -> str:
+    return re.search(r"<body[^>]*>", html).group(0)
+
+
+def manifest(html: str) -> str:
+    return re.search(r'<link rel="manifest" href="([^"]+)"', html).group(1)
+
+
+@pytest.mark.parametrize(("path", "audience", "app_manifest"), [
+    ("/", "public", "/manifest.webmanifest"),
+    ("/policy", "public", "/manifest.webmanifest"),
+    ("/offline", "public", "/manifest.webmanifest"),
+    ("/signin", "sign-in", "/staff.webmanifest"),
+    ("/staff/offline", "staff", "/staff.webmanifest"),
+])
+def test_each_page_names_its_audience_and_its_app(client, path, audience, app_manifest):
+    html = client.get(path).get_data(as_text=True)
+    assert f'data-audience="{audience}"' in body_attrs(html)
+    assert manifest(html) == app_manifest
+    assert "data-staff-id" not in body_attrs(html)  # nobody is signed in
+
+
+@pytest.mark.parametrize("page", ["staff", "record", "deletion", "desk", "reports"])
+def test_every_signed_in_staff_page_carries_who_is_signed_in(client, app, head, page):
+    with app.app_context():
+        breach = make_breach(head)
+        request_row = make_deletion_request(head)
+    path = {"staff": "/staff/", "record": f"/records/breaches/{breach.public_id}",
+            "deletion": f"/records/deletions/{request_row.public_id}", "desk": "/admin/roster",
+            "reports": "/admin/reports/"}[page]
+    sign_in_as(client, head)
+    response = client.get(path)
+    assert response.status_code == 200, path
+    attrs = body_attrs(response.get_data(as_text=True))
+    assert 'data-audience="staff"' in attrs
+    assert f'data-staff-id="{head.id}"' in attrs and attrs.count("data-staff-id") == 1
+    assert manifest(response.get_data(as_text=True)) == "/staff.webmanifest"
+
+
+def test_a_public_page_never_carries_a_signed_in_teacher(client, teacher):
+    """The entrance tablet may have a teacher signed in; the visitor's page is not theirs."""
+    sign_in_as(client, teacher)
+    html = client.get("/policy").get_data(as_text=True)
+    assert 'data-audience="public"' in body_attrs(html) and "data-staff-id" not in html
+    assert manifest(html) == "/manifest.webmanifest"
+
+
+def test_the_review_reminder_is_on_staff_pages_but_not_printed_reports(client, app, head):
+    with app.app_context():
+        PolicyVersion.update(review_due=dt.date(2019, 9, 30)).execute()
+    sign_in_as(client, head)
+    assert "was due for review" in client.get("/staff/").get_data(as_text=True)
+    assert "was due for review" in client.get("/admin/roster").get_data(as_text=True)
+    assert "was due for review" not in client.get("/admin/reports/").get_data(as_text=True)
+
+
+def test_a_stored_code_is_shown_in_words_and_an_unknown_one_as_stored():
+    assert label("in_review", "breach_status") == "In review"
+    assert label("deleted_in_front", "outcome") == "Deleted in front of staff"
+    assert label("retired_code", "outcome") == "retired_code"  # a code from an older release
+    assert label(None, "material") == ""
+    with pytest.raises(KeyError):
+        label("open", "no_such_list")
+
+
+def test_a_record_page_shows_its_codes_in_words(client, app, dsl):
+    with app.app_context():
+        breach = make_breach(dsl, subject_kind="pta_volunteer", actions=("asked_to_delete", "told_dsl"))
+        Breach.update(status="in_review").where(Breach.id == breach.id).execute()
+    sign_in_as(client, dsl)
+    html = client.get(f"/records/breaches/{breach.public_id}").get_data(as_text=True)
+    assert "PTA member or volunteer" in html and "In review" in html
+    assert "Asked them to delete material; Told the DSL" in html
+    assert "pta_volunteer" not in html.split("<main", 1)[1].split("<form", 1)[0]
+
+
+def test_every_vocabulary_has_words_for_every_code():
+    for name, words in VOCABULARIES.items():
+        assert words and all(code and text and text[0].isupper() for code, text in words.items()), name
