@@ -67,14 +67,20 @@ async function fromCache(url) {
   return cache.match(url);
 }
 
+// The pages this worker answered from its cache, by client id: see moduleImport. Kept only while
+// the worker runs; the browser stops it when idle, long after a page has loaded its modules.
+const pagesFromCache = new Set();
+
 // Pages: the network first (never stored: it may be signed in), then the cached public shell.
-async function navigate(request) {
+async function navigate(event) {
+  const request = event.request;
   try {
     const response = await withTimeout(fetch(request), NETWORK_TIMEOUT_MS);
     // A proxy's 502 or 503 while the app restarts: the cached page is more use.
     if (response.status >= 500) throw new Error(`server error ${response.status}`);
     return response;
   } catch (error) {
+    if (event.resultingClientId) pagesFromCache.add(event.resultingClientId);
     const url = new URL(request.url);
     const exact = await fromCache(url.pathname + url.search);
     if (exact) return exact;
@@ -99,12 +105,32 @@ async function cacheFirst(request) {
   return cached || fetch(request);
 }
 
+// A module's imports of its neighbours (offline.js's "./status.js") arrive without the ?v= the
+// page put on the module itself, so the rule above cannot tell an older copy from the right one.
+// They come from the release of the page that asks: a page answered from this cache gets this
+// cache's copies; a page from the network may be newer than this worker (a new release waits
+// until the screen is idle), so its modules come from the network too, and from this cache only
+// when the network fails (a page whose id the browser does not give is treated so too).
+async function moduleImport(event) {
+  if (!pagesFromCache.has(event.clientId)) {
+    try {
+      const response = await withTimeout(fetch(event.request), NETWORK_TIMEOUT_MS);
+      if (response.ok) return response;
+    } catch (error) {
+      // No network, or too slow: this release's copy.
+    }
+  }
+  return cacheFirst(event.request);
+}
+
 self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
   if (request.mode === "navigate") {
-    event.respondWith(navigate(request));
+    event.respondWith(navigate(event));
+  } else if (url.pathname.startsWith("/static/js/") && !url.searchParams.has("v")) {
+    event.respondWith(moduleImport(event));
   } else if (url.pathname.startsWith("/static/") || PRECACHE.includes(url.pathname + url.search)) {
     event.respondWith(cacheFirst(request));
   }
