@@ -1,7 +1,7 @@
-"""Hand-written mutations of the offline code (static/js/outbox.js, static/js/offline.js,
-static/js/kiosk.js and the service worker, templates/sw.js): each is applied in turn, the
-browser tests that guard it run against it (after passing once without it), and the file is put
-back. A mutation the tests do not notice "survived": a rule no test checks. Run by
+"""Hand-written mutations of the offline code (static/js/outbox.js, static/js/offline.js and the
+modules it starts, static/js/kiosk.js and the service worker, templates/sw.js): each is applied
+in turn, the browser tests that guard it run against it (after passing once without it), and the
+file is put back. A mutation the tests do not notice "survived": a rule no test checks. Run by
 `make mutation`; prints one line a mutation and a score.
 
 mutmut does the same for the Python rules; it cannot read JavaScript.
@@ -54,21 +54,21 @@ MUTATIONS = [
              "sends_exactly_once_when_back_online"),
     Mutation("static/js/offline.js", 'if (document.visibilityState === "visible") flush();', "",
              "what is waiting is sent when the screen is shown again", "becomes_visible_again"),
-    Mutation("static/js/offline.js", "    if (lost > 0) await Outbox.setMeta(\"wiped\", lost);",
+    Mutation("static/js/storage.js", "    if (lost > 0) await Outbox.setMeta(\"wiped\", lost);",
              "    await Outbox.setMeta(\"wiped\", 1);",
              "a first visit is never told its records were wiped", "first_visit"),
-    Mutation("static/js/offline.js", "  rememberWaiting(entries.length);\n  if (!statusBox) return;",
-             "  if (!statusBox) return;",
+    Mutation("static/js/status.js", "  const entries = await countWaiting();",
+             "  const { entries } = await Outbox.snapshot();",
              "a wipe after everything was sent is not reported", "wipe_after_everything"),
-    Mutation("static/js/offline.js",
+    Mutation("static/js/status.js",
              "statusBox.hidden = !waiting.length && !attention.length && !wipedCount;",
              "statusBox.hidden = !attention.length && !wipedCount;",
              "records waiting to send are shown", "sends_exactly_once_when_back_online"),
-    Mutation("static/js/offline.js",
+    Mutation("static/js/status.js",
              "statusBox.hidden = !waiting.length && !attention.length && !wipedCount;",
              "statusBox.hidden = false;", "nothing about sending is shown when nothing waits",
              "first_visit"),
-    Mutation("static/js/offline.js", 'if (form.dataset.sending === "yes") return; // a double tap',
+    Mutation("static/js/submit.js", 'if (form.dataset.sending === "yes") return; // a double tap',
              "", "a double tap makes one record", "replayed"),
     Mutation("templates/sw.js", 'new Request(url, { cache: "reload", credentials: "omit" })',
              'new Request(url, { cache: "reload", credentials: "include" })',
@@ -77,10 +77,10 @@ MUTATIONS = [
     Mutation("templates/sw.js", "    event.waitUntil(KioskOutbox.flush().then(",
              "    event.waitUntil(Promise.resolve().then(",
              "a Background Sync sends what is waiting", "background_sync"),
-    Mutation("static/js/offline.js", "&& Date.now() - lastInteraction > idleSeconds * 1000) {", ") {",
+    Mutation("static/js/register.js", "&& Date.now() - lastInteraction > idleSeconds * 1000) {", ") {",
              "a new version waits until the home screen is idle", "new_policy_is_shown"),
-    Mutation("static/js/offline.js", '  if (body.dataset.channel === "kiosk") {\n    window.KioskScreen',
-             '  if (true) {\n    window.KioskScreen',
+    Mutation("static/js/submit.js", '  if (body.dataset.channel === "kiosk") {\n    startReturnCountdown(',
+             '  if (true) {\n    startReturnCountdown(',
              "the phone's thank-you never counts down", "never_counts_down",
              "tests/browser/test_visitor.py"),
     Mutation("static/js/kiosk.js", '    window.addEventListener(type, restart, { passive: true });', "",

@@ -1,13 +1,9 @@
 // The entrance tablet: go back to the start when a screen is left alone, and never let the
 // Back button bring back the previous person's page from the browser's memory.
 
-const body = document.body;
-const homeUrl = body.dataset.homeUrl || "/";
+import { goHome, startReturnCountdown } from "./home.js";
 
-function goHome() {
-  // replace(): the page being left does not stay in the history for the next person.
-  window.location.replace(homeUrl);
-}
+const body = document.body;
 
 // A page restored from the back/forward cache may still hold someone's typing: load it afresh.
 window.addEventListener("pageshow", (event) => {
@@ -29,31 +25,11 @@ if (idleSeconds > 0) {
   }
 }
 
-// The thank-you screen counts down, then clears itself.
-function startReturnCountdown(seconds) {
-  const countdown = document.querySelector("[data-countdown]:not([hidden]), [data-thanks]:not([hidden]) [data-countdown]");
-  let left = seconds;
-  const tick = () => {
-    left -= 1;
-    if (left <= 0) {
-      goHome();
-      return;
-    }
-    if (countdown) {
-      countdown.textContent = `This screen goes back to the start in ${left} second${left === 1 ? "" : "s"}.`;
-    }
-    window.setTimeout(tick, 1000);
-  };
-  window.setTimeout(tick, 1000);
-}
-
+// The server's thank-you page counts down too (the in-page one starts it in submit.js).
 const returnSeconds = Number(body.dataset.returnSeconds);
 if (returnSeconds > 0) {
   startReturnCountdown(returnSeconds);
 }
-
-// The outbox script shows an in-page thank-you and starts the same countdown.
-window.KioskScreen = { startReturnCountdown };
 
 // A page sent back with errors: focus moves to the summary at the top, and each of its links
 // puts the cursor in the field it names (GOV.UK's error summary pattern).

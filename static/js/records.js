@@ -1,0 +1,53 @@
+// What each form sent through the outbox becomes: the API it goes to, its fields as the API
+// takes them, and a label the staff's status line shows if the server refuses it.
+
+const body = document.body;
+
+function formBody(form, submitter) {
+  const data = new FormData(form);
+  // The button pressed counts too (Safari before 16.4 ignores FormData's submitter argument).
+  if (submitter && submitter.name) data.append(submitter.name, submitter.value);
+  const fields = {};
+  for (const [key, value] of data.entries()) {
+    if (key === "csrf_token" || key === "client_uuid") continue;
+    if (key in fields) fields[key] = [].concat(fields[key], value);
+    else fields[key] = value;
+  }
+  return fields;
+}
+
+// By the form's data-outbox: builders[kind](form, submitter) is {url, label, body}.
+export const builders = {
+  acceptance(form) {
+    const fields = formBody(form);
+    return {
+      url: "/api/v1/acceptances",
+      label: "An acceptance",
+      body: {
+        full_name: fields.full_name || "", role: fields.role || "", organisation: fields.organisation || "",
+        reason: fields.reason || "", accept: Boolean(fields.accept), policy_version: fields.policy_version,
+        channel: fields.channel, roster_token: fields.roster_token || "",
+        accepted_at: new Date().toISOString(),
+      },
+    };
+  },
+  breach(form, submitter) {
+    const fields = formBody(form, submitter);
+    const actions = [].concat(fields.actions || []);
+    if (fields.asked_to_delete === "yes" && !actions.includes("asked_to_delete")) actions.push("asked_to_delete");
+    delete fields.asked_to_delete;
+    return {
+      url: "/api/v1/breaches",
+      label: `Breach logged ${new Date().toLocaleString("en-GB")}`,
+      body: Object.assign(fields, { actions, staff_id: body.dataset.staffId || form.dataset.staffId }),
+    };
+  },
+  deletion(form) {
+    const fields = formBody(form);
+    return {
+      url: "/api/v1/deletion-requests",
+      label: `Deletion request ${new Date().toLocaleString("en-GB")}`,
+      body: Object.assign(fields, { staff_id: body.dataset.staffId || form.dataset.staffId }),
+    };
+  },
+};
