@@ -22,12 +22,12 @@ from . import (
     public,
     pwa,
     records,
-    report_views,
     security,
     staff,
     templating,
 )
 from .models import db, open_database
+from .reports import views as reports_views
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -82,7 +82,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     templating.init_app(app)
     cli.init_app(app)
     for blueprint in (public.bp, pwa.bp, auth.bp, staff.bp, records.bp, admin.bp, api.bp,
-                      report_views.bp):
+                      reports_views.bp):
         app.register_blueprint(blueprint)
     # The API has its own cross-site defence (see kiosk/api.py): a replay may come a day later.
     csrf.exempt(api.bp)

@@ -16,7 +16,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from . import accounts, audit, breaches, policies, reports, retention, roster, school
+from . import accounts, audit, breaches, policies, retention, roster, school
 from .access import LEADS, find_visible, role_required
 from .audit import verify_chain
 from .models import (
@@ -51,19 +51,6 @@ def chair_home():
     return redirect(url_for("records.concerns", status="all"))
 
 
-
-
-@bp.get("/chronology")
-@role_required(*LEADS)
-def chronology():
-    """One adult's acceptances, breaches and deletion requests, in date order."""
-    name = reports.clean_name(request.args.get("name", ""))
-    events = []
-    if len(name) >= 2:
-        events = reports.chronology(name, current_user)
-        audit.record("chronology.viewed", kind="person", records=len(events),
-                     shown=[str(getattr(e[2], "public_id", e[2].client_uuid)) for e in events])
-    return render_template("admin/chronology.html", name=name, events=events)
 
 
 # Staff accounts (head) ---------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from .acceptances import AcceptanceDetails, record_acceptance
 from .access import ALL_STAFF, find_visible, role_required
 from .forms import AcceptForm
 from .idempotency import Conflict, fingerprint
-from .models import Acceptance, Breach, DeletionRequest, utcnow
+from .models import Acceptance, Breach, DeletionRequest, as_stored, utcnow
 from .record_forms import BreachForm, DeletionRequestForm
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -164,7 +164,7 @@ def _device_time(value: str | None) -> dt.datetime | None:
         return None
     if moment.tzinfo is None:
         return None
-    moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+    moment = as_stored(moment)
     now = utcnow()
     return now if moment > now + CLOCK_TOLERANCE else moment
 

@@ -7,10 +7,16 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 
+from .models import as_local
+
+
+def school_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["KIOSK_TIMEZONE"])
+
 
 def to_local(value: dt.datetime) -> dt.datetime:
     """A stored naive-UTC time in the school's time zone."""
-    return value.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(current_app.config["KIOSK_TIMEZONE"]))
+    return as_local(value, school_zone())
 
 
 def long_date(value: dt.date) -> str:

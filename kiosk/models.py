@@ -50,6 +50,17 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
+# Every time is stored as naive UTC; these two are the only conversions to and from it.
+def as_stored(moment: dt.datetime) -> dt.datetime:
+    """An aware time (any zone) as it is stored: naive UTC."""
+    return moment.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def as_local(stored: dt.datetime, zone: ZoneInfo) -> dt.datetime:
+    """A stored (naive UTC) time in the given zone."""
+    return stored.replace(tzinfo=dt.UTC).astimezone(zone)
+
+
 def open_database(url: str):
     """Make a peewee database for a URL, with our SQLite pragmas where it is SQLite."""
     if url.startswith("sqlite"):
@@ -135,7 +146,7 @@ class Acceptance(BaseModel):
         """Acceptances since midnight in the school's time zone, newest first."""
         zone = ZoneInfo(timezone)
         midnight = dt.datetime.now(zone).replace(hour=0, minute=0, second=0, microsecond=0)
-        start = midnight.astimezone(dt.UTC).replace(tzinfo=None)
+        start = as_stored(midnight)
         return cls.select().where(cls.accepted_at >= start).order_by(cls.accepted_at.desc())
 
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -38,8 +36,9 @@ from .accounts import HEAD_MANAGED_ROLES
 from .breaches import BreachDetails, LadoDetails
 from .config import ConfigError, parse_public_url
 from .deletions import DeletionDetails
+from .display import school_zone, to_local
 from .forms import DAMAGED, ClientUUIDField, clean_text, refuse_control_characters, staff_email
-from .models import Acceptance, BreachCategory, utcnow
+from .models import Acceptance, BreachCategory, as_stored, utcnow
 from .retention import MAX_DAYS, MIN_DAYS
 from .vocabulary import (
     BREACH_ACTIONS,
@@ -90,17 +89,14 @@ class LocalDateTimeField(DateTimeLocalField):
             self.data = None
             raise ValueError("Please give a date between 2000 and 2100.")
         if self.data is not None:
-            zone = ZoneInfo(current_app.config["KIOSK_TIMEZONE"])
-            self.data = (self.data.replace(tzinfo=zone).astimezone(dt.UTC)
-                         .replace(tzinfo=None))
+            self.data = as_stored(self.data.replace(tzinfo=school_zone()))
 
     def _value(self):
         if self.raw_data:
             return " ".join(self.raw_data)
         if self.data is None:
             return ""
-        zone = ZoneInfo(current_app.config["KIOSK_TIMEZONE"])
-        return self.data.replace(tzinfo=dt.UTC).astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+        return to_local(self.data).strftime("%Y-%m-%dT%H:%M")
 
 
 def not_in_the_future(form, field) -> None:

@@ -339,7 +339,7 @@ def test_a_persons_chronology_lists_their_records_in_date_order(app, client, dsl
         make_breach(teacher, subject_name="Chris Parent", subject_kind="staff",
                     category="pupil_contact")  # restricted: not for the DSL
     sign_in_as(client, dsl)
-    html = client.get("/admin/chronology?name=Chris+Parent").get_data(as_text=True)
+    html = client.get("/reports/chronology?name=Chris+Parent").get_data(as_text=True)
     accepted, breach, deletion = (html.index("Accepted"), html.index("Breach:"),
                                   html.index("Asked to delete:"))
     assert accepted < breach < deletion

@@ -141,7 +141,7 @@ def test_a_nul_character_is_a_400(app, client, path, data):
     fields = form_page(client, path)
     with nothing_written(app):
         assert client.post(path, data={**fields, **data}).status_code == 400
-    assert client.get("/admin/chronology?name=a%00b").status_code == 400
+    assert client.get("/reports/chronology?name=a%00b").status_code == 400
 
 
 def test_the_reporter_does_not_see_the_leads_notes(app, client, teacher, dsl):

@@ -12,11 +12,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from kiosk import reports
 from kiosk.breaches import LadoDetails, record_lado
 from kiosk.deletions import record_outcome
 from kiosk.display import long_date
 from kiosk.models import AuditEvent, Breach, LadoReferral, PolicyVersion, Reminder, RosterPerson, utcnow
+from kiosk.reports import charts, dashboard, exports
 
 from .helpers import make_acceptance, make_breach, make_deletion_request, make_policy, make_user, sign_in_as
 
@@ -70,13 +70,13 @@ HEAD_ONLY = {**LEADS_ONLY, "dsl": 403}
 
 
 @pytest.mark.parametrize(("url", "expected"), [
-    ("/admin/reports/", LEADS_ONLY),
-    ("/admin/reports/acceptances.csv", LEADS_ONLY),
-    ("/admin/reports/breaches.csv", LEADS_ONLY),
-    ("/admin/reports/evidence?name=Pat+Visitor", LEADS_ONLY),
-    ("/admin/reports/subject-access?name=Pat+Visitor", HEAD_ONLY),
-    ("/admin/reports/subject-access.json?name=Pat+Visitor", HEAD_ONLY),
-    ("/admin/reports/subject-access.csv?name=Pat+Visitor", HEAD_ONLY),
+    ("/reports/", LEADS_ONLY),
+    ("/reports/acceptances.csv", LEADS_ONLY),
+    ("/reports/breaches.csv", LEADS_ONLY),
+    ("/reports/evidence?name=Pat+Visitor", LEADS_ONLY),
+    ("/reports/subject-access?name=Pat+Visitor", HEAD_ONLY),
+    ("/reports/subject-access.json?name=Pat+Visitor", HEAD_ONLY),
+    ("/reports/subject-access.csv?name=Pat+Visitor", HEAD_ONLY),
 ])
 def test_each_report_is_open_only_to_the_roles_it_is_for(app, url, expected):
     with app.app_context():
@@ -102,7 +102,7 @@ def test_acceptances_are_counted_per_week_by_role_for_the_last_twelve_weeks(app,
         make_acceptance(role="governor", accepted_at=stored(monday - dt.timedelta(weeks=3)))
         make_acceptance(role="governor", accepted_at=stored(monday - dt.timedelta(days=1)))  # last Sunday
         make_acceptance(role="visitor", accepted_at=stored(monday - dt.timedelta(weeks=12)))  # too old
-        chart = reports.acceptances_chart(LONDON, local_today())
+        chart = dashboard.acceptances_chart(LONDON, local_today())
 
     assert [p.start for p in chart.periods] == [monday - dt.timedelta(weeks=n) for n in range(11, -1, -1)]
     counts = {s.key: s.counts for s in chart.series}
@@ -113,7 +113,7 @@ def test_acceptances_are_counted_per_week_by_role_for_the_last_twelve_weeks(app,
     assert chart.totals[-1] == 3 and chart.total == 5
 
     sign_in_as(client, head)
-    html = get(client, "/admin/reports/").body
+    html = get(client, "/reports/").body
     assert '<svg class="chart"' in html and 'role="img"' in html
     assert '<title id="acceptances-chart-title">Acceptances per week, by role</title>' in html
     assert 'aria-labelledby="acceptances-chart-title"' in html
@@ -129,8 +129,8 @@ def test_breaches_per_month_count_only_what_the_lead_may_see(app, client, teache
         make_breach(teacher, subject_kind="staff", category="pupil_contact")
         make_breach(teacher, subject_kind="staff", category="pupil_contact", concerns_head=True)
         make_breach(teacher, occurred_at=utcnow() - dt.timedelta(days=400))  # too old
-        for_dsl = reports.breaches_chart(dsl, LONDON, local_today())
-        for_head = reports.breaches_chart(head, LONDON, local_today())
+        for_dsl = dashboard.breaches_chart(dsl, LONDON, local_today())
+        for_head = dashboard.breaches_chart(head, LONDON, local_today())
 
     assert [(s.key, s.counts[-1]) for s in for_dsl.series] == [("photographing", 2)]
     assert [(s.key, s.counts[-1]) for s in for_head.series] == [("photographing", 2), ("pupil_contact", 1)]
@@ -138,10 +138,10 @@ def test_breaches_per_month_count_only_what_the_lead_may_see(app, client, teache
     assert for_head.periods[-1].start == local_today().replace(day=1)
 
     sign_in_as(client, dsl)
-    html = get(client, "/admin/reports/").body
+    html = get(client, "/reports/").body
     assert "Breaches per month, by category" in html and STAFF_ONLY not in html
     sign_in_as(client, head)
-    assert STAFF_ONLY in get(client, "/admin/reports/").body
+    assert STAFF_ONLY in get(client, "/reports/").body
 
 
 def test_open_and_overdue_deletion_requests_are_counted_and_the_troubled_ones_listed(app, client, teacher,
@@ -158,13 +158,13 @@ def test_open_and_overdue_deletion_requests_are_counted_and_the_troubled_ones_li
         restricted = make_breach(teacher, subject_kind="staff", category="pupil_contact")
         make_deletion_request(teacher, breach=restricted, asked_at=utcnow() - dt.timedelta(days=2),
                               person_name="Sid Staff")
-        board = reports.dashboard(dsl, LONDON)
+        board = dashboard.dashboard(dsl, LONDON)
 
     assert (board.open_deletions, board.overdue_deletions) == (2, 1)
     assert {r.person_name for r in board.deletions_needing_attention} == {"Olly Overdue", "Rory Refused"}
 
     sign_in_as(client, dsl)
-    html = get(client, "/admin/reports/").body
+    html = get(client, "/reports/").body
     assert "<strong>2</strong> open" in html
     assert '<strong class="warning-text">1</strong> overdue' in html
     assert "Olly Overdue" in html and "Rory Refused" in html
@@ -186,16 +186,16 @@ def test_only_the_head_sees_overdue_lado_referrals(app, client, teacher, dsl, he
                 referred_at=week_ago + delay, reference="L1", advice="", police_involved=False, outcome=""))
         # Referred late but closed: flagged on its own page, nothing left to do here.
         Breach.update(status="closed").where(Breach.id == closed.id).execute()
-        board = reports.dashboard(head, LONDON)
+        board = dashboard.dashboard(head, LONDON)
         assert LadoReferral.select().count() == 2
 
     assert [b.id for b, _ in board.lado_overdue] == [late.id]
     sign_in_as(client, head)
-    html = get(client, "/admin/reports/").body
+    html = get(client, "/reports/").body
     assert "LADO referrals overdue" in html and f"/records/breaches/{late.public_id}" in html
     assert f"/records/breaches/{in_time.public_id}" not in html
     sign_in_as(client, dsl)
-    html = get(client, "/admin/reports/").body
+    html = get(client, "/reports/").body
     assert "LADO" not in html and f"/records/breaches/{late.public_id}" not in html
 
 
@@ -204,12 +204,12 @@ def test_a_review_date_in_the_past_is_flagged(app, client, dsl):
     with app.app_context():
         PolicyVersion.update(review_due=past).execute()
     sign_in_as(client, dsl)
-    html = get(client, "/admin/reports/").body
+    html = get(client, "/reports/").body
     assert f"The policy's review date, {long_date(past)}, has passed." in html
     assert "(overdue)" in html
     with app.app_context():
         make_policy(2, review_due=local_today() + dt.timedelta(days=30))
-    html = get(client, "/admin/reports/").body
+    html = get(client, "/reports/").body
     assert "has passed" not in html and "(overdue)" not in html
     assert "version 2" in html
 
@@ -219,7 +219,7 @@ def test_the_dashboard_draws_with_attributes_not_inline_styles(app, client, head
         make_acceptance(full_name='<script>alert("x")</script>', role="other")
         make_breach(teacher)
     sign_in_as(client, head)
-    response = get(client, "/admin/reports/")
+    response = get(client, "/reports/")
     assert "style-src 'self'" in response.headers["Content-Security-Policy"]
     assert " style=" not in response.body and "<style" not in response.body
     assert "<script>alert" not in response.body
@@ -229,21 +229,21 @@ def test_the_dashboard_draws_with_attributes_not_inline_styles(app, client, head
 
 def test_viewing_the_dashboard_is_audited(app, client, head):
     sign_in_as(client, head)
-    get(client, "/admin/reports/")
+    get(client, "/reports/")
     [event] = audit_rows(app, "reports.dashboard_viewed")
     assert event.actor_id == head.id and event.record_kind == "report"
 
 
 def test_a_chart_with_nothing_in_it_still_draws():
     # Pinned on purpose: the calendar facts under test (a year's turn, the Monday of a week).
-    periods = reports.last_months(dt.date(2025, 1, 15))
+    periods = charts.last_months(dt.date(2025, 1, 15))
     assert periods[0].start == dt.date(2024, 2, 1) and periods[-1].start == dt.date(2025, 1, 1)
     assert periods[-1].end == dt.date(2025, 2, 1)
-    assert reports.last_months(dt.date(2025, 12, 31))[-1].end == dt.date(2026, 1, 1)
-    weeks = reports.last_weeks(dt.date(2025, 1, 1))  # a Wednesday
+    assert charts.last_months(dt.date(2025, 12, 31))[-1].end == dt.date(2026, 1, 1)
+    weeks = charts.last_weeks(dt.date(2025, 1, 1))  # a Wednesday
     assert (weeks[-1].start, weeks[-1].end, weeks[0].start) == (
         dt.date(2024, 12, 30), dt.date(2025, 1, 6), dt.date(2024, 10, 14))
-    svg = reports.chart_svg(reports.Chart("empty", "Nothing", "the last 12 months", periods, []))
+    svg = charts.chart_svg(charts.Chart("empty", "Nothing", "the last 12 months", periods, []))
     assert svg.startswith("<svg") and "None recorded." in svg and "None in the last 12 months." in svg
 
 
@@ -259,7 +259,7 @@ def test_the_leads_export_every_acceptance_as_csv_and_it_is_audited(app, client,
         make_acceptance(full_name="Zoë Parent", role="parent", channel="phone",
                         accepted_at=stored(second, hour=15))
     sign_in_as(client, user)
-    response = get(client, "/admin/reports/acceptances.csv")
+    response = get(client, "/reports/acceptances.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"] == (
         f'attachment; filename="acceptances-{local_today():%Y-%m-%d}.csv"')
@@ -282,10 +282,10 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_escaped(app, client, head):
             make_acceptance(full_name=name, organisation="=1+1")
         make_acceptance(full_name="Plain Name", organisation="A-Team")
     sign_in_as(client, head)
-    _, *rows = csv_rows(get(client, "/admin/reports/acceptances.csv"))
+    _, *rows = csv_rows(get(client, "/reports/acceptances.csv"))
     assert [row[1] for row in rows] == ["'" + name for name in dangerous] + ["Plain Name"]
     assert {row[3] for row in rows} == {"'=1+1", "A-Team"}
-    assert reports.safe_cell(3) == 3 and reports.safe_cell("") == ""
+    assert exports.safe_cell(3) == 3 and exports.safe_cell("") == ""
 
 
 def test_the_breach_export_holds_restricted_records_only_for_the_head(app, client, teacher, dsl, head):
@@ -296,7 +296,7 @@ def test_the_breach_export_holds_restricted_records_only_for_the_head(app, clien
         about_head = make_breach(teacher, subject_kind="staff", category="pupil_contact", concerns_head=True)
 
     sign_in_as(client, dsl)
-    response = get(client, "/admin/reports/breaches.csv")
+    response = get(client, "/reports/breaches.csv")
     assert response.headers["Content-Disposition"] == (
         f'attachment; filename="breaches-{local_today():%Y-%m-%d}.csv"')
     header, *rows = csv_rows(response)
@@ -309,7 +309,7 @@ def test_the_breach_export_holds_restricted_records_only_for_the_head(app, clien
     assert row["Reported by"] == teacher.display_name
 
     sign_in_as(client, head)
-    _, *rows = csv_rows(get(client, "/admin/reports/breaches.csv"))
+    _, *rows = csv_rows(get(client, "/reports/breaches.csv"))
     references = [row[-1] for row in rows]
     assert str(restricted.public_id) in references and str(about_head.public_id) not in references
     assert len(references) == 2
@@ -320,8 +320,8 @@ def test_staff_cannot_export(app, client, teacher):
     with app.app_context():
         make_breach(teacher)
     sign_in_as(client, teacher)
-    assert get(client, "/admin/reports/breaches.csv").status_code == 403
-    assert get(client, "/admin/reports/acceptances.csv").status_code == 403
+    assert get(client, "/reports/breaches.csv").status_code == 403
+    assert get(client, "/reports/acceptances.csv").status_code == 403
     assert audit_rows(app, "export.breaches") == [] and audit_rows(app, "export.acceptances") == []
 
 
@@ -338,7 +338,7 @@ def test_evidence_lists_what_a_person_accepted_which_version_when_and_how(app, c
         make_acceptance(full_name="Ann Visitors", accepted_at=stored(latest + dt.timedelta(days=1)))
         v1 = PolicyVersion.get(PolicyVersion.number == 1)
     sign_in_as(client, dsl)
-    response = get(client, "/admin/reports/evidence?name=ann++VISITOR")
+    response = get(client, "/reports/evidence?name=ann++VISITOR")
     html = response.body
     assert response.status_code == 200
     assert "<h1>Evidence of acceptance: ann VISITOR</h1>" in html
@@ -362,23 +362,23 @@ def test_evidence_for_a_roster_person_shows_what_their_link_recorded(app, client
         linked = make_acceptance(full_name="Valerie Unteer", roster_person=person, channel="link")
         make_acceptance(full_name="Val Unteer")  # a walk-in of the same name: maybe someone else
     sign_in_as(client, head)
-    html = get(client, "/admin/reports/evidence?name=Val+Unteer").body
-    assert f"/admin/reports/evidence?person={person.id}" in html  # offered, not assumed
+    html = get(client, "/reports/evidence?name=Val+Unteer").body
+    assert f"/reports/evidence?person={person.id}" in html  # offered, not assumed
 
-    html = get(client, f"/admin/reports/evidence?person={person.id}").body
+    html = get(client, f"/reports/evidence?person={person.id}").body
     assert "Evidence of acceptance: Val Unteer" in html and "val@example.org" in html
     assert html.count("Accepted as ") == 1 and "Accepted as Valerie Unteer" in html
     event = audit_rows(app, "evidence.viewed")[-1]
     assert (event.record_kind, event.record_id) == ("roster_person", str(person.id))
     assert json.loads(event.detail)["shown"] == [str(linked.client_uuid)]
-    assert get(client, "/admin/reports/evidence?person=999999").status_code == 404
+    assert get(client, "/reports/evidence?person=999999").status_code == 404
 
 
 def test_the_evidence_page_is_laid_out_for_a4_printing(app, client, dsl):
     with app.app_context():
         make_acceptance(full_name="Ann Visitor")
     sign_in_as(client, dsl)
-    html = get(client, "/admin/reports/evidence?name=Ann+Visitor").body
+    html = get(client, "/reports/evidence?name=Ann+Visitor").body
     assert 'class="reports evidence"' in html
     with client.get("/static/css/kiosk.css") as response:
         css = response.get_data(as_text=True)
@@ -389,7 +389,7 @@ def test_the_evidence_page_is_laid_out_for_a4_printing(app, client, dsl):
 
 def test_opening_the_evidence_page_without_a_name_looks_nothing_up(app, client, dsl):
     sign_in_as(client, dsl)
-    html = get(client, "/admin/reports/evidence").body
+    html = get(client, "/reports/evidence").body
     assert '<label for="name">Full name</label>' in html and "<table" not in html
     assert audit_rows(app, "evidence.viewed") == []
 
@@ -426,7 +426,7 @@ def subject(app, teacher, head):
 
 def test_the_subject_access_json_holds_every_record_about_the_person(app, client, head, subject):
     sign_in_as(client, head)
-    response = get(client, "/admin/reports/subject-access.json?name=Ann+Visitor")
+    response = get(client, "/reports/subject-access.json?name=Ann+Visitor")
     assert response.status_code == 200 and response.mimetype == "application/json"
     assert response.headers["Content-Disposition"] == (
         f'attachment; filename="subject-access-{local_today():%Y-%m-%d}.json"')
@@ -454,7 +454,7 @@ def test_the_subject_access_json_holds_every_record_about_the_person(app, client
 
 def test_the_subject_access_csv_has_the_same_records_with_formulas_escaped(app, client, head, subject):
     sign_in_as(client, head)
-    response = get(client, "/admin/reports/subject-access.csv?name=ann+visitor")
+    response = get(client, "/reports/subject-access.csv?name=ann+visitor")
     assert response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"] == (
         f'attachment; filename="subject-access-{local_today():%Y-%m-%d}.csv"')
@@ -477,11 +477,11 @@ def test_choosing_one_roster_entry_leaves_a_namesake_out(app, client, head, subj
         namesake = roster_person(full_name="Ann Visitor", email="other.ann@example.org")
         theirs = make_acceptance(full_name="A. Visitor", roster_person=namesake, channel="link")
     sign_in_as(client, head)
-    html = get(client, "/admin/reports/subject-access?name=Ann+Visitor").body
+    html = get(client, "/reports/subject-access?name=Ann+Visitor").body
     assert "More than one person on the roster has this name" in html
     assert f"person={namesake.id}" in html and f"person={subject['person'].id}" in html
 
-    url = f"/admin/reports/subject-access.json?name=Ann+Visitor&person={subject['person'].id}"
+    url = f"/reports/subject-access.json?name=Ann+Visitor&person={subject['person'].id}"
     document = json.loads(get(client, url).body)
     assert [r["email"] for r in document["roster_entries"]] == ["ann@example.org"]
     assert str(theirs.client_uuid) not in {a["reference"] for a in document["acceptances"]}
@@ -489,10 +489,10 @@ def test_choosing_one_roster_entry_leaves_a_namesake_out(app, client, head, subj
 
 def test_the_subject_access_page_shows_counts_before_download_and_audits_them(app, client, head, subject):
     sign_in_as(client, head)
-    html = get(client, "/admin/reports/subject-access?name=Ann+Visitor").body
+    html = get(client, "/reports/subject-access?name=Ann+Visitor").body
     assert re.search(r"Breaches</th><td>3</td>", html) and re.search(r"Acceptances</th><td>2</td>", html)
-    assert "/admin/reports/subject-access.json?name=Ann+Visitor" in html
-    assert "/admin/reports/subject-access.csv?name=Ann+Visitor" in html
+    assert "/reports/subject-access.json?name=Ann+Visitor" in html
+    assert "/reports/subject-access.csv?name=Ann+Visitor" in html
     [event] = audit_rows(app, "subject_access.previewed")
     assert event.record_kind == "subject_access" and "ann" not in event.detail.lower()
     assert audit_rows(app, "subject_access.downloaded") == []
@@ -500,22 +500,22 @@ def test_the_subject_access_page_shows_counts_before_download_and_audits_them(ap
 
 def test_a_subject_access_download_needs_a_name(app, client, head):
     sign_in_as(client, head)
-    response = get(client, "/admin/reports/subject-access.json?name=+")
-    assert response.status_code == 302 and response.location.endswith("/admin/reports/subject-access")
-    assert "Please enter the person&#39;s full name." in get(client, "/admin/reports/subject-access").body
+    response = get(client, "/reports/subject-access.json?name=+")
+    assert response.status_code == 302 and response.location.endswith("/reports/subject-access")
+    assert "Please enter the person&#39;s full name." in get(client, "/reports/subject-access").body
     assert audit_rows(app, "subject_access.downloaded") == []
 
 
 def test_the_dsl_cannot_make_a_subject_access_download(app, client, dsl, subject):
     sign_in_as(client, dsl)
-    assert get(client, "/admin/reports/subject-access.json?name=Ann+Visitor").status_code == 403
-    assert get(client, "/admin/reports/subject-access.csv?name=Ann+Visitor").status_code == 403
-    assert "Subject access request" not in get(client, "/admin/reports/").body
+    assert get(client, "/reports/subject-access.json?name=Ann+Visitor").status_code == 403
+    assert get(client, "/reports/subject-access.csv?name=Ann+Visitor").status_code == 403
+    assert "Subject access request" not in get(client, "/reports/").body
     assert audit_rows(app, "subject_access.downloaded") == []
 
 
-@pytest.mark.parametrize("path", ["/admin/reports/evidence", "/admin/reports/subject-access",
-                                  "/admin/reports/subject-access.json"])
+@pytest.mark.parametrize("path", ["/reports/evidence", "/reports/subject-access",
+                                  "/reports/subject-access.json"])
 def test_a_huge_roster_number_is_a_404_not_a_500(client, head, path):
     sign_in_as(client, head)
     assert client.get(f"{path}?person=99999999999999999999999").status_code == 404

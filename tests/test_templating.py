@@ -42,7 +42,7 @@ def test_every_signed_in_staff_page_carries_who_is_signed_in(client, app, head, 
         request_row = make_deletion_request(head)
     path = {"staff": "/staff/", "record": f"/records/breaches/{breach.public_id}",
             "deletion": f"/records/deletions/{request_row.public_id}", "desk": "/admin/roster",
-            "reports": "/admin/reports/"}[page]
+            "reports": "/reports/"}[page]
     sign_in_as(client, head)
     response = client.get(path)
     assert response.status_code == 200, path
@@ -66,7 +66,7 @@ def test_the_review_reminder_is_on_staff_pages_but_not_printed_reports(client, a
     sign_in_as(client, head)
     assert "was due for review" in client.get("/staff/").get_data(as_text=True)
     assert "was due for review" in client.get("/admin/roster").get_data(as_text=True)
-    assert "was due for review" not in client.get("/admin/reports/").get_data(as_text=True)
+    assert "was due for review" not in client.get("/reports/").get_data(as_text=True)
 
 
 def test_a_stored_code_is_shown_in_words_and_an_unknown_one_as_stored():

@@ -39,7 +39,7 @@ def test_the_heads_dashboard_passes_axe_with_charts_and_tables(live_server, new_
         PolicyVersion.update(review_due=review_was_due).execute()
     page = new_context(**TABLET).new_page()
     sign_in(page, live_server, head.email)
-    page.goto(live_server.url + "/admin/reports/")
+    page.goto(live_server.url + "/reports/")
 
     expect(page.get_by_role("heading", name="Reports", level=1)).to_be_visible()
     expect(page.get_by_role("img", name="Acceptances per week, by role")).to_be_visible()
@@ -64,7 +64,7 @@ def test_the_dsls_dashboard_fits_a_phone_and_passes_axe(live_server, new_context
         make_breach(make_user("staff"))
     page = new_context(**PHONE).new_page()
     sign_in(page, live_server, dsl.email)
-    page.goto(live_server.url + "/admin/reports/")
+    page.goto(live_server.url + "/reports/")
     expect(page.get_by_role("img", name="Breaches per month, by category")).to_be_visible()
     expect(page.get_by_role("heading", name="LADO referrals overdue")).to_have_count(0)
     # Wide tables scroll inside their own region; the page itself never scrolls sideways.
@@ -80,7 +80,7 @@ def test_the_evidence_prints_on_a4_without_navigation_or_buttons(live_server, ne
         make_acceptance(full_name="Ann Visitor", channel="kiosk")
     page = new_context(**A4).new_page()
     sign_in(page, live_server, dsl.email)
-    page.goto(live_server.url + "/admin/reports/")
+    page.goto(live_server.url + "/reports/")
     page.get_by_role("link", name="Evidence for one person").click()
     page.get_by_label("Full name").fill("ann visitor")
     page.get_by_role("button", name="Show").click()

@@ -1,29 +1,29 @@
-"""Reports and evidence for the head and the DSL: the dashboard, CSV exports, one person's evidence
-of acceptance, and the head's subject access download."""
+"""The reports pages for the head and the DSL (/reports): the dashboard, CSV exports, one
+person's chronology and evidence of acceptance, and the head's subject access download."""
 
 from __future__ import annotations
 
 import re
-from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from . import audit, reports
-from .access import LEADS, role_required
-from .models import RosterPerson, utcnow
-from .school import school_name
-from .templating import serves
+from .. import audit
+from ..access import LEADS, role_required
+from ..display import school_zone
+from ..models import RosterPerson, utcnow
+from ..school import school_name
+from ..templating import serves
+from . import dashboard as board
+from . import evidence as person_records
+from . import exports
+from . import subject_access as access_request
 
-bp = Blueprint("reports", __name__, url_prefix="/admin/reports")
+bp = Blueprint("reports", __name__, url_prefix="/reports")
 serves(bp, "staff")
 
 
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["KIOSK_TIMEZONE"])
-
-
-def _download(download: reports.Download) -> Response:
+def _download(download: exports.Download) -> Response:
     response = Response(download.body, mimetype=download.mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{download.filename}"'
     return response
@@ -46,23 +46,36 @@ def _roster_person() -> RosterPerson | None:
 @role_required(*LEADS)
 def dashboard():
     """Acceptances and breaches over time, what is waiting, and the policy's review date."""
-    board = reports.dashboard(current_user, _zone())
-    audit.record("reports.dashboard_viewed", kind="report", shown=board.shown)
-    return render_template("reports/dashboard.html", board=board)
+    shown = board.dashboard(current_user, school_zone())
+    audit.record("reports.dashboard_viewed", kind="report", shown=shown.shown)
+    return render_template("reports/dashboard.html", board=shown)
 
 
 @bp.get("/acceptances.csv")
 @role_required(*LEADS)
 def export_acceptances():
     """Every acceptance, as a spreadsheet."""
-    return _download(reports.export_acceptances(_zone()))
+    return _download(exports.export_acceptances(school_zone()))
 
 
 @bp.get("/breaches.csv")
 @role_required(*LEADS)
 def export_breaches():
     """The breaches this lead may see, as a spreadsheet."""
-    return _download(reports.export_breaches(current_user, _zone()))
+    return _download(exports.export_breaches(current_user, school_zone()))
+
+
+@bp.get("/chronology")
+@role_required(*LEADS)
+def chronology():
+    """One adult's acceptances, breaches and deletion requests, in date order."""
+    name = person_records.clean_name(request.args.get("name", ""))
+    events = []
+    if len(name) >= 2:
+        events = person_records.chronology(name, current_user)
+        audit.record("chronology.viewed", kind="person", records=len(events),
+                     shown=[str(getattr(e[2], "public_id", e[2].client_uuid)) for e in events])
+    return render_template("reports/chronology.html", name=name, events=events)
 
 
 @bp.get("/evidence")
@@ -70,8 +83,8 @@ def export_breaches():
 def evidence():
     """A printable record of what one person accepted, when and how."""
     person = _roster_person()
-    name = reports.clean_name(request.args.get("name", ""))
-    found = reports.evidence_for(name, person) if person or len(name) >= 2 else None
+    name = person_records.clean_name(request.args.get("name", ""))
+    found = person_records.evidence_for(name, person) if person or len(name) >= 2 else None
     if found is not None:
         audit.record("evidence.viewed", kind="roster_person" if person else "person",
                      record_id=person.id if person else "", records=len(found.acceptances),
@@ -79,10 +92,10 @@ def evidence():
     return render_template("reports/evidence.html", name=name, evidence=found, produced_at=utcnow())
 
 
-def _subject() -> reports.SubjectRecords | None:
+def _subject() -> access_request.SubjectRecords | None:
     person = _roster_person()
-    name = reports.clean_name(request.args.get("name", "")) or (person.full_name if person else "")
-    return reports.subject_records(name, current_user, person) if len(name) >= 2 else None
+    name = person_records.clean_name(request.args.get("name", "")) or (person.full_name if person else "")
+    return access_request.subject_records(name, current_user, person) if len(name) >= 2 else None
 
 
 @bp.get("/subject-access")
@@ -93,7 +106,7 @@ def subject_access():
     if records is not None:
         audit.record("subject_access.previewed", kind="subject_access", **records.counts)
     return render_template("reports/subject_access.html", records=records,
-                           name=reports.clean_name(request.args.get("name", "")),
+                           name=person_records.clean_name(request.args.get("name", "")),
                            person=request.args.get("person", type=int))
 
 
@@ -109,11 +122,12 @@ def _subject_download(build) -> Response:
 @role_required("head")
 def subject_access_json():
     """Every record about one adult, as JSON."""
-    return _subject_download(lambda records: reports.subject_access_json(records, school_name(), _zone()))
+    return _subject_download(lambda records: access_request.subject_access_json(
+        records, school_name(), school_zone()))
 
 
 @bp.get("/subject-access.csv")
 @role_required("head")
 def subject_access_csv():
     """Every record about one adult, as CSV."""
-    return _subject_download(lambda records: reports.subject_access_csv(records, _zone()))
+    return _subject_download(lambda records: access_request.subject_access_csv(records, school_zone()))

@@ -1,0 +1,184 @@
+"""Periods of the school calendar and the bar charts drawn from them, as SVG (no script)."""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import itertools
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from markupsafe import Markup, escape
+
+from ..models import (
+    as_local,
+    as_stored,
+)
+
+WEEKS = 12
+MONTHS = 12
+
+
+def day_start(day: dt.date, zone: ZoneInfo) -> dt.datetime:
+    """Midnight at the start of a school day, as a stored (naive UTC) time."""
+    return as_stored(dt.datetime.combine(day, dt.time(), zone))
+
+
+@dataclass(frozen=True)
+class Period:
+    """A week or a month in the school's calendar."""
+
+    start: dt.date
+    end: dt.date  # the day after it
+    axis: tuple[str, ...]  # one or two short lines under its bar
+    label: str  # in full, for the table
+    during: str  # in a sentence: "in the week beginning 3 March 2025"
+
+
+def last_weeks(today: dt.date, count: int = WEEKS) -> list[Period]:
+    """The last `count` weeks, Monday to Sunday, ending with this one."""
+    monday = today - dt.timedelta(days=today.weekday())
+    starts = [monday - dt.timedelta(weeks=n) for n in range(count - 1, -1, -1)]
+    return [Period(d, d + dt.timedelta(weeks=1), (f"{d.day} {d:%b}",), f"Week beginning {d.day} {d:%B %Y}",
+                   f"the week beginning {d.day} {d:%B %Y}") for d in starts]
+
+
+def last_months(today: dt.date, count: int = MONTHS) -> list[Period]:
+    """The last `count` calendar months, ending with this one."""
+    index = today.year * 12 + today.month - 1
+    starts = [dt.date(i // 12, i % 12 + 1, 1) for i in range(index - count + 1, index + 2)]
+    return [Period(d, after, (f"{d:%b}", f"{d:%Y}"), f"{d:%B %Y}", f"{d:%B %Y}")
+            for d, after in itertools.pairwise(starts)]
+
+
+@dataclass(frozen=True)
+class Series:
+    key: str
+    label: str
+    counts: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Chart:
+    """Counts per period, split into series, drawn as stacked bars with a table beside them."""
+
+    slug: str  # for element ids
+    title: str
+    span: str  # "the last 12 weeks"
+    periods: list[Period]
+    series: list[Series]
+
+    @property
+    def totals(self) -> list[int]:
+        return [sum(s.counts[i] for s in self.series) for i in range(len(self.periods))]
+
+    @property
+    def total(self) -> int:
+        return sum(self.totals)
+
+    @property
+    def rows(self) -> list[tuple[Period, list[int], int]]:
+        """(period, count per series, total) for the table."""
+        return [(p, [s.counts[i] for s in self.series], self.totals[i]) for i, p in enumerate(self.periods)]
+
+    @property
+    def summary(self) -> str:
+        """One sentence a screen reader hears before the table."""
+        if not self.total:
+            return f"None in {self.span}."
+        busiest = max(range(len(self.periods)), key=lambda i: self.totals[i])
+        return (f"{self.total} in {self.span}; the most, {self.totals[busiest]}, in "
+                f"{self.periods[busiest].during}. The table after the chart gives every number.")
+
+    @property
+    def svg(self) -> Markup:
+        return chart_svg(self)
+
+
+def count_by_period(rows: Iterable[tuple[dt.datetime, object]], periods: Sequence[Period],
+                    zone: ZoneInfo) -> dict[object, list[int]]:
+    """Count (stored time, key) pairs into the school-calendar periods they fall in, per key."""
+    starts = [p.start for p in periods]
+    end = periods[-1].end
+    counts: dict[object, list[int]] = {}
+    for at, key in rows:
+        day = as_local(at, zone).date()
+        # A device with a fast clock can record a time after today; it belongs to no period shown.
+        if day < starts[0] or day >= end:
+            continue
+        counts.setdefault(key, [0] * len(periods))[bisect.bisect_right(starts, day) - 1] += 1
+    return counts
+
+
+# Drawing. GOV.UK's palette: each colour has at least 3:1 contrast with the white page.
+PALETTE = ("#1d70b8", "#d4351c", "#00703c", "#4c2c92", "#b58840", "#28a197", "#d53880", "#505a5f",
+           "#003078", "#912b88", "#6f72af", "#0b0c0c")
+_WIDTH, _LEFT, _RIGHT, _TOP, _PLOT_HEIGHT, _AXIS_HEIGHT, _LEGEND_LINE = 640, 44, 8, 12, 200, 46, 22
+
+
+def _nice_step(top: int) -> int:
+    """A step of 1, 2 or 5 times a power of ten giving about four gridlines."""
+    if top <= 4:
+        return 1
+    rough = top / 4
+    power = 10 ** math.floor(math.log10(rough))
+    return next(m * power for m in (1, 2, 5, 10) if m * power >= rough)
+
+
+def chart_svg(chart: Chart) -> Markup:
+    """Stacked bars as inline SVG: presentation attributes only, since the page's CSP allows no
+    inline styles. role="img" with a title and description, so it is announced as one picture."""
+    n = len(chart.periods)
+    plot_width = _WIDTH - _LEFT - _RIGHT
+    legend_top = _TOP + _PLOT_HEIGHT + _AXIS_HEIGHT
+    height = legend_top + _LEGEND_LINE * max(len(chart.series), 1) + 4
+    step = _nice_step(max(chart.totals, default=0))
+    top = max(step, math.ceil(max(chart.totals, default=0) / step) * step)
+    scale = _PLOT_HEIGHT / top
+    bottom = _TOP + _PLOT_HEIGHT
+    slot = plot_width / n
+    ident = f"{chart.slug}-chart"
+
+    parts = [
+        f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_WIDTH} {height}" '
+        f'role="img" aria-labelledby="{ident}-title" aria-describedby="{ident}-desc" '
+        f'font-size="12" fill="#0b0c0c">',
+        f'<title id="{ident}-title">{escape(chart.title)}</title>',
+        f'<desc id="{ident}-desc">Stacked bar chart. {escape(chart.summary)}</desc>',
+    ]
+    for value in range(0, top + 1, step):
+        y = bottom - value * scale
+        parts.append(f'<line x1="{_LEFT}" x2="{_WIDTH - _RIGHT}" y1="{y:.1f}" y2="{y:.1f}" '
+                     f'stroke="{"#0b0c0c" if value == 0 else "#b1b4b6"}" stroke-width="1"/>')
+        parts.append(f'<text x="{_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{value}</text>')
+    for i, period in enumerate(chart.periods):
+        x = _LEFT + slot * i + slot * 0.2
+        y = bottom
+        for colour, series in zip(_colours(len(chart.series)), chart.series, strict=True):
+            count = series.counts[i]
+            if not count:
+                continue
+            h = count * scale
+            y -= h
+            parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{slot * 0.6:.1f}" height="{h:.1f}" '
+                         f'fill="{colour}" stroke="#ffffff" stroke-width="1">'
+                         f'<title>{escape(period.label)}: {escape(series.label)}, {count}</title></rect>')
+        centre = _LEFT + slot * (i + 0.5)
+        for line, text in enumerate(period.axis):
+            parts.append(f'<text x="{centre:.1f}" y="{bottom + 16 + 14 * line}" text-anchor="middle" '
+                         f'font-size="11">{escape(text)}</text>')
+    for line, (colour, series) in enumerate(zip(_colours(len(chart.series)), chart.series, strict=True)):
+        y = legend_top + _LEGEND_LINE * line
+        parts.append(f'<rect x="{_LEFT}" y="{y}" width="14" height="14" fill="{colour}"/>')
+        parts.append(f'<text x="{_LEFT + 22}" y="{y + 12}">{escape(series.label)} '
+                     f'({sum(series.counts)})</text>')
+    if not chart.series:
+        parts.append(f'<text x="{_LEFT}" y="{legend_top + 12}">None recorded.</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704  (every piece of text above is escaped)
+
+
+def _colours(count: int) -> list[str]:
+    return [PALETTE[i % len(PALETTE)] for i in range(count)]

@@ -1,0 +1,172 @@
+"""Subject access: everything held about one adult, to preview and download (JSON or CSV)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from peewee import fn
+
+from .. import audit
+from ..models import (
+    Acceptance,
+    Breach,
+    DeletionRequest,
+    PolicyVersion,
+    Reminder,
+    RosterPerson,
+    StaffUser,
+    as_local,
+    utcnow,
+)
+from ..vocabulary import label
+from .exports import Download, download_name, write_csv, yes_no
+
+
+@dataclass(frozen=True)
+class SubjectRecords:
+    """Everything held about one named adult that the head may see."""
+
+    name: str
+    acceptances: list[Acceptance]
+    breaches: list[Breach]
+    deletion_requests: list[DeletionRequest]
+    roster: list[RosterPerson]
+    reminders: list[Reminder]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {"acceptances": len(self.acceptances), "breaches": len(self.breaches),
+                "deletion_requests": len(self.deletion_requests), "roster": len(self.roster),
+                "reminders": len(self.reminders)}
+
+
+def subject_records(name: str, viewer: StaffUser, person: RosterPerson | None = None) -> SubjectRecords:
+    """Records about the person of this name (any case), and about their roster entry: the one
+    given, or every entry of that name. Breaches and deletion requests only as the viewer may see
+    them, so a concern about the head never appears in the head's download."""
+    lowered = name.lower()
+    roster = ([person] if person is not None else
+              list(RosterPerson.select().where(fn.LOWER(RosterPerson.full_name) == lowered)
+                   .order_by(RosterPerson.id)))
+    by_name = fn.LOWER(Acceptance.full_name) == lowered
+    if roster:
+        by_name |= Acceptance.roster_person.in_([p.id for p in roster])
+    acceptances = list(Acceptance.select(Acceptance, PolicyVersion).join(PolicyVersion).where(by_name)
+                       .order_by(Acceptance.accepted_at, Acceptance.id))
+    theirs = [a.id for a in acceptances]
+
+    def named_or_linked(model, name_field):
+        condition = fn.LOWER(name_field) == lowered
+        if theirs:
+            condition |= model.acceptance.in_(theirs)
+        return condition
+
+    found = list(Breach.visible_to(viewer).where(named_or_linked(Breach, Breach.subject_name))
+                 .order_by(Breach.occurred_at, Breach.id))
+    requests = list(DeletionRequest.visible_to(viewer)
+                    .where(named_or_linked(DeletionRequest, DeletionRequest.person_name))
+                    .order_by(DeletionRequest.asked_at, DeletionRequest.id))
+    reminders = (list(Reminder.select(Reminder, PolicyVersion).join(PolicyVersion)
+                      .where(Reminder.person.in_([p.id for p in roster])).order_by(Reminder.sent_at))
+                 if roster else [])
+    return SubjectRecords(name, acceptances, found, requests, roster, reminders)
+
+
+def _iso(value: dt.datetime | None, zone: ZoneInfo) -> str:
+    return as_local(value, zone).isoformat(timespec="minutes") if value else ""
+
+
+def subject_entries(records: SubjectRecords, zone: ZoneInfo) -> list[tuple[str, str, dict[str, object]]]:
+    """(kind of record, reference, fields) for each record, in the words a reader would use.
+
+    Left out on purpose: the roster's link secret, the staff who logged or handled a record
+    (third parties), and the triage notes, which the head reviews for others' data by hand."""
+    entries: list[tuple[str, str, dict[str, object]]] = []
+    for a in records.acceptances:
+        entries.append(("acceptance", str(a.client_uuid), {
+            "accepted_at": _iso(a.accepted_at, zone), "received_at": _iso(a.received_at, zone),
+            "full_name": a.full_name, "role": label(a.role, "visitor_role"), "organisation": a.organisation,
+            "reason": a.reason, "channel": label(a.channel, "channel"),
+            "language": a.language, "policy_version": a.policy_version.number,
+            "policy_title": a.policy_version.title,
+            "roster_entry": str(a.roster_person_id) if a.roster_person_id else "",
+        }))
+    for b in records.breaches:
+        entries.append(("breach", str(b.public_id), {
+            "occurred_at": _iso(b.occurred_at, zone), "logged_at": _iso(b.created_at, zone),
+            "category": b.category.label,
+            "about": label(b.subject_kind, "subject_kind"),
+            "name": b.subject_name, "location": b.location, "description": b.description,
+            "actions": [label(c, "breach_action") for c in b.action_codes],
+            "safeguarding": b.safeguarding, "restricted": b.restricted,
+            "status": label(b.status, "breach_status"),
+            "acceptance": str(b.acceptance.client_uuid) if b.acceptance_id else "",
+        }))
+    for r in records.deletion_requests:
+        entries.append(("deletion_request", str(r.public_id), {
+            "asked_at": _iso(r.asked_at, zone), "due_by": _iso(r.due_by, zone),
+            "material": label(r.material, "material"),
+            "where": label(r.material_location, "location"),
+            "link": r.link, "name": r.person_name,
+            "outcome": label(r.outcome, "outcome"), "outcome_note": r.outcome_note,
+            "checked_at": _iso(r.checked_at, zone),
+            "breach": str(r.breach.public_id) if r.breach_id else "",
+            "acceptance": str(r.acceptance.client_uuid) if r.acceptance_id else "",
+        }))
+    for p in records.roster:
+        entries.append(("roster_entry", str(p.id), {
+            "full_name": p.full_name, "email": p.email, "role": label(p.role, "roster_role"),
+            "active": p.active, "added_at": _iso(p.created_at, zone),
+        }))
+    for m in records.reminders:
+        entries.append(("reminder", str(m.id), {
+            "sent_at": _iso(m.sent_at, zone), "policy_version": m.policy_version.number,
+            "roster_entry": str(m.person_id),
+        }))
+    return entries
+
+
+# Said in every download, so whoever answers the request knows what to review by hand.
+NOT_INCLUDED = ("Staff triage notes, the history of each record and LADO referral details are "
+                "not included: the school reviews them by hand before disclosing any of them. "
+                "Names of staff who logged or handled a record are left out as other people's data.")
+
+
+def subject_access_json(records: SubjectRecords, school: str, zone: ZoneInfo) -> Download:
+    """Every record about the person as one JSON document; audited with counts, never the name."""
+    groups: dict[str, list[dict[str, object]]] = {
+        "acceptance": [], "breach": [], "deletion_request": [], "roster_entry": [], "reminder": []}
+    for kind, reference, fields in subject_entries(records, zone):
+        groups[kind].append({"reference": reference, **fields})
+    document = {
+        "subject": records.name, "school": school, "produced_at": _iso(utcnow(), zone),
+        "acceptances": groups["acceptance"], "breaches": groups["breach"],
+        "deletion_requests": groups["deletion_request"], "roster_entries": groups["roster_entry"],
+        "reminders": groups["reminder"],
+        "not_included": NOT_INCLUDED,
+    }
+    audit.record("subject_access.downloaded", kind="subject_access", format="json", **records.counts)
+    body = json.dumps(document, indent=2, ensure_ascii=False)
+    return Download(download_name("subject-access", zone, "json"), body, "application/json",
+                    sum(records.counts.values()))
+
+
+def subject_access_csv(records: SubjectRecords, zone: ZoneInfo) -> Download:
+    """Every record about the person as CSV, one field a row (the records differ in shape);
+    audited with counts, never the name."""
+    def lines():
+        for kind, reference, fields in subject_entries(records, zone):
+            for field, value in fields.items():
+                if isinstance(value, bool):
+                    value = yes_no(value)
+                elif isinstance(value, list):
+                    value = "; ".join(value)
+                yield kind, reference, field, value
+
+    body, _ = write_csv(("Record", "Reference", "Field", "Value"), lines())
+    audit.record("subject_access.downloaded", kind="subject_access", format="csv", **records.counts)
+    return Download(download_name("subject-access", zone, "csv"), body, "text/csv",
+                    sum(records.counts.values()))
