@@ -19,6 +19,15 @@ from flask_login import current_user
 from . import accounts, audit, breaches, policies, retention, roster, school
 from .access import LEADS, find_visible, role_required
 from .audit import verify_chain
+from .forms.desk import (
+    CategoryForm,
+    PolicyDraftForm,
+    RetentionForm,
+    RosterImportForm,
+    RosterPersonForm,
+    SchoolSetupForm,
+    StaffAccountForm,
+)
 from .models import (
     AuditEvent,
     Breach,
@@ -28,16 +37,8 @@ from .models import (
     StaffUser,
 )
 from .qr import qr_svg
-from .record_forms import (
-    CategoryForm,
-    PolicyDraftForm,
-    RetentionForm,
-    RosterImportForm,
-    RosterPersonForm,
-    SchoolSetupForm,
-    StaffAccountForm,
-)
 from .templating import serves
+from .text import clean_block
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 serves(bp, "staff")
@@ -245,7 +246,7 @@ def policy():
 @role_required("head")
 def policy_preview():
     """The live preview: sanitised HTML and the changes, for the draft as typed so far."""
-    body = policies.clean_draft_body(request.form.get("body", ""))
+    body = clean_block(request.form.get("body", ""))
     current = PolicyVersion.current()
     changes = policies.diff(current.body if current else "", body)
     return jsonify(html=policies.render_markdown(body),

@@ -21,10 +21,10 @@ from werkzeug.datastructures import MultiDict
 from . import breaches, deletions
 from .acceptances import AcceptanceDetails, record_acceptance
 from .access import ALL_STAFF, find_visible, role_required
-from .forms import AcceptForm
+from .forms.public import AcceptForm
+from .forms.records import BreachForm, DeletionRequestForm
 from .idempotency import Conflict, fingerprint
 from .models import Acceptance, Breach, DeletionRequest, as_stored, utcnow
-from .record_forms import BreachForm, DeletionRequestForm
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 

@@ -12,7 +12,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from . import accounts, audit
 from .access import start_session
-from .forms import ChangePasswordForm, NewPasswordForm, SetupForm, SignInForm
+from .forms.sign_in import ChangePasswordForm, NewPasswordForm, SetupForm, SignInForm
 from .models import StaffUser
 from .templating import serves
 

@@ -156,11 +156,6 @@ def current_draft() -> PolicyDraft:
                        review_due=current.review_due if current else None)
 
 
-def clean_draft_body(body: str) -> str:
-    """The draft's text as the form would keep it (lines' trailing spaces dropped)."""
-    return "\n".join(line.rstrip() for line in body.replace("\r\n", "\n").split("\n")).strip()
-
-
 def save_draft(title: str, body: str, key_points: str, review_due: dt.date | None) -> PolicyDraft:
     """Keep the draft (there is only ever one)."""
     with db.atomic():

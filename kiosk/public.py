@@ -17,7 +17,7 @@ from flask import (
 
 from . import retention, school
 from .acceptances import AcceptanceDetails, record_acceptance
-from .forms import AcceptForm
+from .forms.public import AcceptForm
 from .idempotency import Conflict, form_fingerprint
 from .models import Acceptance, PolicyVersion, RosterPerson, SchoolImage, utcnow
 from .policies import render_markdown

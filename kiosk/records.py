@@ -13,8 +13,8 @@ from flask_login import current_user
 
 from . import audit, breaches, deletions
 from .access import ALL_STAFF, LEADS, role_required, visible_or_404
+from .forms.records import LadoForm, NoteForm, OutcomeForm, StatusForm
 from .models import Breach, DeletionRequest, LadoReferral
-from .record_forms import LadoForm, NoteForm, OutcomeForm, StatusForm
 from .templating import serves
 
 bp = Blueprint("records", __name__, url_prefix="/records")

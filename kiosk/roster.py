@@ -15,7 +15,6 @@ from flask import current_app, url_for
 from peewee import JOIN, fn
 
 from . import audit, mail
-from .forms import clean_text, has_control_characters
 from .models import (
     Acceptance,
     PolicyVersion,
@@ -26,6 +25,7 @@ from .models import (
     serialize,
     utcnow,
 )
+from .text import clean_text, has_control_characters
 from .vocabulary import ROSTER_ROLES
 
 # Words a school might put in a spreadsheet's role column, and the role they mean.

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from . import audit, breaches, deletions, school
 from .access import ALL_STAFF, LEADS, find_visible, role_required
+from .forms.records import BreachForm, DeletionRequestForm
 from .idempotency import Conflict, form_fingerprint
 from .models import (
     Acceptance,
@@ -17,7 +18,6 @@ from .models import (
     DeletionRequest,
     utcnow,
 )
-from .record_forms import BreachForm, DeletionRequestForm
 from .templating import serves
 from .vocabulary import SUBJECT_KINDS
 

@@ -17,11 +17,6 @@ from ..models import (
 )
 
 
-def clean_name(value: str) -> str:
-    """A name as typed, with runs of spaces collapsed; at most 100 characters, as stored."""
-    return " ".join(value.split())[:100]
-
-
 @dataclass(frozen=True)
 class Evidence:
     name: str

@@ -14,6 +14,7 @@ from ..display import school_zone
 from ..models import RosterPerson, utcnow
 from ..school import school_name
 from ..templating import serves
+from ..text import search_name
 from . import dashboard as board
 from . import evidence as person_records
 from . import exports
@@ -69,7 +70,7 @@ def export_breaches():
 @role_required(*LEADS)
 def chronology():
     """One adult's acceptances, breaches and deletion requests, in date order."""
-    name = person_records.clean_name(request.args.get("name", ""))
+    name = search_name(request.args.get("name", ""))
     events = []
     if len(name) >= 2:
         events = person_records.chronology(name, current_user)
@@ -83,7 +84,7 @@ def chronology():
 def evidence():
     """A printable record of what one person accepted, when and how."""
     person = _roster_person()
-    name = person_records.clean_name(request.args.get("name", ""))
+    name = search_name(request.args.get("name", ""))
     found = person_records.evidence_for(name, person) if person or len(name) >= 2 else None
     if found is not None:
         audit.record("evidence.viewed", kind="roster_person" if person else "person",
@@ -94,7 +95,7 @@ def evidence():
 
 def _subject() -> access_request.SubjectRecords | None:
     person = _roster_person()
-    name = person_records.clean_name(request.args.get("name", "")) or (person.full_name if person else "")
+    name = search_name(request.args.get("name", "")) or (person.full_name if person else "")
     return access_request.subject_records(name, current_user, person) if len(name) >= 2 else None
 
 
@@ -106,7 +107,7 @@ def subject_access():
     if records is not None:
         audit.record("subject_access.previewed", kind="subject_access", **records.counts)
     return render_template("reports/subject_access.html", records=records,
-                           name=person_records.clean_name(request.args.get("name", "")),
+                           name=search_name(request.args.get("name", "")),
                            person=request.args.get("person", type=int))
 
 

@@ -1,0 +1,234 @@
+"""The head's desk: staff accounts, breach categories, the policy, set-up, the roster, retention."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    AnyOf,
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    Optional,
+    ValidationError,
+)
+
+from .. import policies, school
+from ..accounts import HEAD_MANAGED_ROLES
+from ..config import ConfigError, parse_public_url
+from ..models import utcnow
+from ..retention import MAX_DAYS, MIN_DAYS
+from ..text import clean_block, clean_text
+from ..vocabulary import (
+    MATERIALS,
+    ROSTER_ROLES,
+)
+from .fields import (
+    choices,
+    refuse_control_characters,
+    refuse_controls_in_block,
+    staff_email,
+)
+
+MAX_CSV_BYTES = 1024 * 1024
+
+
+class StaffAccountForm(FlaskForm):
+    display_name = StringField("Name", filters=[clean_text], validators=[
+        DataRequired("Please enter their name."),
+        Length(min=2, max=100, message="The name must be between 2 and 100 characters."),
+        refuse_control_characters])
+    email = StringField("Email address", filters=[staff_email], validators=[
+        DataRequired("Please enter their email address."),
+        Length(max=254, message="That email address is too long."),
+        Email("Please enter an email address like name@school.org.")])
+    # The chair's account is made on the server (create-user): it guards concerns about the
+    # head, so the head cannot create, reset or deactivate it here.
+    role = RadioField("Role", choices=choices(HEAD_MANAGED_ROLES), default="staff",
+                      validate_choice=False, validators=[
+                          InputRequired("Please choose a role."),
+                          AnyOf(HEAD_MANAGED_ROLES, message="Please choose a role.")])
+
+
+class CategoryForm(FlaskForm):
+    label = StringField("Name", filters=[clean_text], validators=[
+        DataRequired("Please enter a name."),
+        Length(min=3, max=200, message="The name must be between 3 and 200 characters."),
+        refuse_control_characters])
+    safeguarding = BooleanField("A safeguarding matter: tell the DSL")
+    restricted = BooleanField("A concern about a member of staff: headteacher only")
+    material = RadioField("Material they may be asked to delete",
+                          choices=[SelectChoice("", "None"), *choices(MATERIALS)], default="",
+                          validate_choice=False,
+                          validators=[AnyOf(["", *MATERIALS], message="Please choose from the list.")])
+    active = BooleanField("In use", default=True)
+
+
+
+
+class PolicyDraftForm(FlaskForm):
+    """The head's next version of the policy."""
+
+    title = StringField("Title", filters=[clean_text], validators=[
+        DataRequired("Please give the policy a title."),
+        Length(max=200, message="Please keep the title under 200 characters."),
+        refuse_control_characters])
+    body = TextAreaField("Text (Markdown: ## for a heading, a blank line between paragraphs)",
+                         filters=[clean_block], validators=[
+                             DataRequired("Please write the policy."),
+                             Length(max=100_000, message="Please keep the policy under 100,000 "
+                                                         "characters."),
+                             refuse_controls_in_block])
+    key_points = TextAreaField(
+        "Key points for visitors: what this means for them today (3 to 6, one per line)",
+        filters=[clean_block], validators=[
+            DataRequired("Please write the key points visitors read first, one per line."),
+            Length(max=2000, message="Please keep the key points under 2,000 characters."),
+            refuse_controls_in_block])
+    review_due = DateField("Review due", validators=[Optional()])
+
+    def validate_key_points(self, field) -> None:
+        problem = policies.key_points_problem(policies.clean_key_points(field.data or ""))
+        if problem:
+            raise ValidationError(problem)
+
+    def validate_review_due(self, field) -> None:
+        if field.data and not dt.date(2000, 1, 1) <= field.data <= dt.date(2100, 1, 1):
+            raise ValidationError("Please give a date between 2000 and 2100.")
+
+
+class SchoolSetupForm(FlaskForm):
+    """The school's first day: what visitors see, and where phones find the kiosk."""
+
+    school_name = StringField("School name", filters=[clean_text], validators=[
+        DataRequired("Please enter the school's name."),
+        Length(max=200, message="Please keep the name under 200 characters."),
+        refuse_control_characters])
+    logo = FileField("School logo (optional: a picture under 5 MB)",
+                     render_kw={"accept": "image/jpeg,image/png,image/gif,image/webp"})
+    remove_logo = BooleanField("Remove the logo")
+    dsl_name = StringField("Designated Safeguarding Lead's name", filters=[clean_text], validators=[
+        DataRequired("Please enter the name of your Designated Safeguarding Lead."),
+        Length(max=100, message="Please keep the name under 100 characters."),
+        refuse_control_characters])
+    dsl_photo = FileField("Their photo (optional: a picture under 5 MB)",
+                          render_kw={"accept": "image/jpeg,image/png,image/gif,image/webp"})
+    remove_dsl_photo = BooleanField("Remove the photo")
+    public_url = URLField("The kiosk's public address", filters=[lambda v: (v or "").strip()],
+                          validators=[Length(max=300, message="That address is too long.")])
+    review_due = DateField("When the policy is next due for review", validators=[
+        InputRequired("Please give the date the policy is next due for review.")])
+    thanks_next_step = StringField("What visitors do next (shown after they accept)",
+                                   filters=[clean_text], validators=[
+                                       Length(max=200, message="Please keep this under 200 "
+                                                               "characters."),
+                                       refuse_control_characters])
+    privacy_contact = TextAreaField(
+        "Who to contact about personal information (shown in the privacy notice)",
+        filters=[clean_block], validators=[
+            Length(max=1000, message="Please keep this under 1,000 characters."),
+            refuse_controls_in_block])
+
+    logo_image: school.ProcessedImage | None = None  # set once the upload is checked
+    dsl_photo_image: school.ProcessedImage | None = None
+
+    def validate_public_url(self, field) -> None:
+        if not field.data:
+            return
+        try:
+            field.data = parse_public_url("address", field.data)
+        except ConfigError:
+            raise ValidationError("Please enter the full address phones open, starting https:// "
+                                  "(for example https://kiosk.westacre.sch.uk).") from None
+
+    saved_review_due: dt.date | None = None  # the date set now: saving it again is no change
+
+    def validate_review_due(self, field) -> None:
+        if field.data and field.data == self.saved_review_due:
+            return  # changing the logo must not mean moving a review that is overdue
+        if field.data and not utcnow().date() <= field.data <= dt.date(2100, 1, 1):
+            raise ValidationError("Please give a date from today onwards: a date already past "
+                                  "shows the policy as overdue for review.")
+
+    def validate_logo(self, field) -> None:
+        self.logo_image = self._picture(field, "logo")
+
+    def validate_dsl_photo(self, field) -> None:
+        self.dsl_photo_image = self._picture(field, "dsl_photo")
+
+    @staticmethod
+    def _picture(field, kind: str) -> school.ProcessedImage | None:
+        upload = field.data
+        if upload is None or not getattr(upload, "filename", ""):
+            return None  # nothing chosen: keep the picture there is
+        try:
+            return school.process_image(upload.read(school.MAX_UPLOAD_BYTES + 1), kind)
+        except school.ImageProblem as problem:
+            raise ValidationError(str(problem)) from None
+
+
+class RosterPersonForm(FlaskForm):
+    full_name = StringField("Full name", filters=[clean_text], validators=[
+        DataRequired("Please enter their name."),
+        Length(min=2, max=100, message="The name must be between 2 and 100 characters."),
+        refuse_control_characters])
+    email = StringField("Email address", filters=[lambda v: (v or "").strip()], validators=[
+        DataRequired("Please enter their email address."),
+        Length(max=254, message="That email address is too long."),
+        Email("Please enter an email address like name@example.org.")])
+    role = RadioField("Role", choices=choices(ROSTER_ROLES), validate_choice=False,
+                      validators=[InputRequired("Please choose a role."),
+                                  AnyOf(ROSTER_ROLES, message="Please choose a role.")])
+
+
+class RosterImportForm(FlaskForm):
+    """A CSV file with the columns name, email, role; shown as a preview before it is applied."""
+
+    file = FileField("CSV file (columns: name, email, role)")
+    csv_text = HiddenField()  # carried from the preview to the confirmation
+
+    def csv_content(self) -> str | None:
+        """The uploaded file's text, or the text carried from the preview."""
+        upload = self.file.data
+        if upload and getattr(upload, "filename", ""):
+            raw = upload.read(MAX_CSV_BYTES + 1)
+            if len(raw) > MAX_CSV_BYTES:
+                self.file.errors.append("The file is too large (at most 1 MB).")
+                return None
+            try:
+                return raw.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                self.file.errors.append("Please save the file as CSV UTF-8.")
+                return None
+        if self.csv_text.data:
+            return self.csv_text.data
+        self.file.errors.append("Please choose a CSV file.")
+        return None
+
+
+def _retention_days(form, field) -> None:
+    if field.data is None or not MIN_DAYS <= field.data <= MAX_DAYS:
+        raise ValidationError(f"Please give a number of days between {MIN_DAYS} and {MAX_DAYS}.")
+
+
+class RetentionForm(FlaskForm):
+    """Days to keep each kind of personal data."""
+
+    visitor_acceptances = IntegerField(validators=[_retention_days])
+    roster_acceptances = IntegerField(validators=[_retention_days])
+    breaches = IntegerField(validators=[_retention_days])
+    deletion_requests = IntegerField(validators=[_retention_days])

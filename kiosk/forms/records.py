@@ -1,0 +1,228 @@
+"""Forms for records: logging a breach, a deletion request and its outcome, triage, the LADO."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    RadioField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    AnyOf,
+    DataRequired,
+    InputRequired,
+    Length,
+    Optional,
+    ValidationError,
+)
+
+from ..breaches import BreachDetails, LadoDetails
+from ..deletions import DeletionDetails
+from ..models import Acceptance, BreachCategory
+from ..text import clean_block, clean_text
+from ..vocabulary import (
+    BREACH_ACTIONS,
+    BREACH_STATUSES,
+    LOCATIONS,
+    MATERIALS,
+    OUTCOMES,
+    SUBJECT_KINDS,
+)
+from .fields import (
+    DAMAGED,
+    ClientUUIDField,
+    LocalDateTimeField,
+    MultiCheckboxField,
+    choices,
+    not_in_the_future,
+    refuse_control_characters,
+    refuse_controls_in_block,
+)
+
+LONGEST_DEADLINE = dt.timedelta(days=30)
+
+
+def acceptance_from(field) -> Acceptance | None:
+    """The acceptance a hidden field names by its UUID (none if empty); a bad value is refused."""
+    if not field.data:
+        return None
+    try:
+        key = uuid.UUID(field.data)
+    except ValueError:
+        raise ValidationError(DAMAGED) from None
+    row = Acceptance.get_or_none(Acceptance.client_uuid == key)
+    if row is None:
+        raise ValidationError(DAMAGED)
+    return row
+
+
+class BreachForm(FlaskForm):
+    """The details step of logging a breach; who and what come from the earlier taps."""
+
+    client_uuid = ClientUUIDField()
+    subject_kind = HiddenField(validators=[AnyOf(SUBJECT_KINDS, message=DAMAGED)])
+    category = HiddenField()
+    acceptance = HiddenField()
+    asked_to_delete = HiddenField()  # the quick-save button's value
+    subject_name = StringField("Their name, if known (optional)", filters=[clean_text], validators=[
+        Optional(), Length(max=100, message="Please keep the name under 100 characters."),
+        refuse_control_characters])
+    location = StringField("Where (optional)", filters=[clean_text], validators=[
+        Optional(), Length(max=200, message="Please keep this under 200 characters."),
+        refuse_control_characters])
+    occurred_at = LocalDateTimeField("When", validators=[
+        InputRequired("Please give the date and time."), not_in_the_future])
+    description = TextAreaField("What happened (optional)", filters=[clean_block], validators=[
+        Optional(), Length(max=5000, message="Please keep this under 5,000 characters."),
+        refuse_controls_in_block])
+    actions = MultiCheckboxField("Actions already taken (optional)", choices=choices(BREACH_ACTIONS),
+                                 validate_choice=False)
+    safeguarding = BooleanField("This is a safeguarding matter: tell the DSL")
+    concerns_head = BooleanField("This concern is about the headteacher (only the chair of "
+                                 "governors will see it)")
+
+    category_row: BreachCategory | None = None
+    acceptance_row: Acceptance | None = None
+
+    def validate_category(self, field) -> None:
+        self.category_row = BreachCategory.in_use().where(BreachCategory.slug == field.data).first()
+        if self.category_row is None:
+            raise ValidationError("That kind of breach is not in use any more; please log it "
+                                  "again and choose another.")
+
+    def validate_acceptance(self, field) -> None:
+        self.acceptance_row = acceptance_from(field)
+
+    def validate_actions(self, field) -> None:
+        if any(code not in BREACH_ACTIONS for code in field.data or []):
+            raise ValidationError("Please choose from the listed actions.")
+
+    def details(self) -> BreachDetails:
+        """The validated form as the breach to log. The quick "Yes, they were asked to delete
+        it: save" button counts as that action."""
+        actions = set(self.actions.data or [])
+        if self.asked_to_delete.data == "yes":
+            actions.add("asked_to_delete")
+        return BreachDetails(
+            client_uuid=self.client_uuid.data, subject_kind=self.subject_kind.data,
+            category=self.category_row, occurred_at=self.occurred_at.data,
+            subject_name=self.subject_name.data, acceptance=self.acceptance_row,
+            location=self.location.data, description=self.description.data,
+            actions=tuple(code for code in BREACH_ACTIONS if code in actions),
+            flag_safeguarding=self.safeguarding.data, concerns_head=self.concerns_head.data)
+
+
+class DeletionRequestForm(FlaskForm):
+    """Someone was asked to delete material."""
+
+    client_uuid = ClientUUIDField()
+    breach = HiddenField()
+    material = RadioField("What material", choices=choices(MATERIALS), validate_choice=False,
+                          validators=[InputRequired("Please choose what material."),
+                                      AnyOf(MATERIALS, message="Please choose what material.")])
+    material_location = RadioField("Where is it", choices=choices(LOCATIONS), validate_choice=False,
+                                   validators=[InputRequired("Please choose where it is."),
+                                               AnyOf(LOCATIONS, message="Please choose where it is.")])
+    # No Optional() on these two: their checks below depend on the other fields.
+    link = URLField("Link to it online", filters=[lambda v: (v or "").strip()], validators=[
+        Length(max=500, message="Please keep the link under 500 characters.")])
+    person_name = StringField("Who was asked", filters=[clean_text], validators=[
+        Length(max=100, message="Please keep the name under 100 characters."),
+        refuse_control_characters])
+    acceptance = HiddenField()
+    asked_at = LocalDateTimeField("When were they asked", validators=[
+        InputRequired("Please give the date and time."), not_in_the_future])
+    due_by = LocalDateTimeField("Deleted by (optional: at once for a device, 24 hours online)",
+                                validators=[Optional()])
+
+    acceptance_row: Acceptance | None = None
+
+    def validate_link(self, field) -> None:
+        if self.material_location.data == "online" and not field.data:
+            raise ValidationError("Please give the link, so someone can check it has gone.")
+        if field.data and not field.data.startswith(("https://", "http://")):
+            raise ValidationError("Please give a link starting https://")
+
+    def validate_person_name(self, field) -> None:
+        if not field.data and not self.acceptance.data:
+            raise ValidationError("Please give the name of the person asked.")
+
+    def validate_acceptance(self, field) -> None:
+        self.acceptance_row = acceptance_from(field)
+
+    def details(self, breach) -> DeletionDetails:
+        """The validated form as the deletion request to record."""
+        return DeletionDetails(
+            client_uuid=self.client_uuid.data, material=self.material.data,
+            material_location=self.material_location.data, asked_at=self.asked_at.data,
+            person_name=self.person_name.data, acceptance=self.acceptance_row,
+            link=self.link.data, due_by=self.due_by.data, breach=breach)
+
+    def validate_due_by(self, field) -> None:
+        if field.data and self.asked_at.data and field.data < self.asked_at.data:
+            raise ValidationError("The deadline must be after the time they were asked.")
+        if field.data and self.asked_at.data and field.data > self.asked_at.data + LONGEST_DEADLINE:
+            raise ValidationError("The deadline must be within 30 days of asking.")
+
+
+class OutcomeForm(FlaskForm):
+    outcome = RadioField("What happened", validate_choice=False,
+                         choices=[SelectChoice(k, v) for k, v in OUTCOMES.items() if k != "pending"],
+                         validators=[InputRequired("Please choose what happened.")])
+    note = TextAreaField("Notes (optional)", filters=[clean_block], validators=[
+        Optional(), Length(max=2000, message="Please keep this under 2,000 characters."),
+        refuse_controls_in_block])
+    # Which outcomes can be recorded, and when, is deletions.record_outcome's rule; the view shows
+    # its OutcomeError beside this field.
+
+
+class StatusForm(FlaskForm):
+    status = RadioField("Status", choices=choices(BREACH_STATUSES), validate_choice=False,
+                        validators=[InputRequired("Please choose a status."),
+                                    AnyOf(BREACH_STATUSES, message="Please choose a status.")])
+    note = TextAreaField("Outcome or reason (needed to close)", filters=[clean_block], validators=[
+        Optional(), Length(max=5000, message="Please keep this under 5,000 characters."),
+        refuse_controls_in_block])
+
+    def validate_note(self, field) -> None:
+        if self.status.data == "closed" and not field.data:
+            raise ValidationError("Please write the outcome before closing.")
+
+
+class NoteForm(FlaskForm):
+    kind = RadioField("This is", choices=choices({"note": "A note", "action": "An action taken"}),
+                      default="note", validate_choice=False,
+                      validators=[InputRequired("Please choose a note or an action.")])
+    text = TextAreaField("Text", filters=[clean_block], validators=[
+        DataRequired("Please write the note."),
+        Length(max=5000, message="Please keep this under 5,000 characters."),
+        refuse_controls_in_block])
+    # Which kinds there are is breaches.add_note's rule; the view shows its TriageError here.
+
+
+class LadoForm(FlaskForm):
+    referred_at = LocalDateTimeField("Referred to the LADO on (leave empty if not yet)",
+                                     validators=[Optional(), not_in_the_future])
+    reference = StringField("LADO reference (optional)", filters=[clean_text], validators=[
+        Optional(), Length(max=100, message="Please keep this under 100 characters."),
+        refuse_control_characters])
+    advice = TextAreaField("Advice given (optional)", filters=[clean_block], validators=[
+        Optional(), Length(max=5000, message="Please keep this under 5,000 characters."),
+        refuse_controls_in_block])
+    police_involved = BooleanField("The police are involved")
+    outcome = TextAreaField("Outcome (optional)", filters=[clean_block], validators=[
+        Optional(), Length(max=5000, message="Please keep this under 5,000 characters."),
+        refuse_controls_in_block])
+
+    def details(self) -> LadoDetails:
+        return LadoDetails(referred_at=self.referred_at.data, reference=self.reference.data,
+                           advice=self.advice.data, police_involved=self.police_involved.data,
+                           outcome=self.outcome.data)

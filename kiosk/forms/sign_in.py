@@ -1,0 +1,70 @@
+"""Signing in, setting a password and the first account's set-up."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    HiddenField,
+    PasswordField,
+    StringField,
+)
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    Length,
+    ValidationError,
+)
+
+from ..accounts import password_problem
+from ..text import clean_text
+from .fields import refuse_control_characters, staff_email
+
+
+class SignInForm(FlaskForm):
+    """Email and password. No 'remember me': the iPads are shared."""
+
+    email = StringField("Email address", filters=[lambda v: (v or "").strip()],
+                        validators=[DataRequired("Please enter your email address."),
+                                    Length(max=254, message="That email address is too long.")])
+    password = PasswordField("Password", validators=[
+        DataRequired("Please enter your password."),
+        Length(max=256, message="That password is too long.")])
+
+
+def _new_password_rules(form, field) -> None:
+    problem = password_problem(field.data or "")
+    if problem:
+        raise ValidationError(problem)
+
+
+class NewPasswordForm(FlaskForm):
+    """Choose a password: at least 8 characters, not a common one; no other rules."""
+
+    password = PasswordField("New password", validators=[
+        DataRequired("Please choose a password."), _new_password_rules])
+    confirm = PasswordField("Type it again", validators=[
+        DataRequired("Please type the password again."),
+        EqualTo("password", message="The two passwords are not the same.")])
+
+
+class ChangePasswordForm(NewPasswordForm):
+    """A signed-in person changing their own password must know the current one."""
+
+    current_password = PasswordField("Current password", validators=[
+        DataRequired("Please enter your current password."),
+        Length(max=256, message="That password is too long.")])
+
+
+class SetupForm(NewPasswordForm):
+    """The headteacher's first account, made once with the token from the server's console."""
+
+    token = HiddenField()
+    display_name = StringField("Your name", filters=[clean_text], validators=[
+        DataRequired("Please enter your name."),
+        Length(min=2, max=100, message="Your name must be between 2 and 100 characters."),
+        refuse_control_characters])
+    email = StringField("Email address", filters=[staff_email],
+                        validators=[DataRequired("Please enter your email address."),
+                                    Length(max=254, message="That email address is too long."),
+                                    Email("Please enter an email address like name@school.org.")])
