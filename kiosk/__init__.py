@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import (
@@ -19,6 +18,7 @@ from . import (
     cli,
     config,
     errors,
+    extensions,
     public,
     pwa,
     records,
@@ -30,8 +30,6 @@ from .models import db, open_database
 from .reports import views as reports_views
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
-csrf = CSRFProtect()
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -74,8 +72,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.teardown_appcontext(_close_db)
 
     app.before_request(admin.allow_large_forms)
-    csrf.init_app(app)
-    auth.limiter.init_app(app)
+    extensions.init_app(app)
     access.init_app(app)
     security.init_app(app)
     errors.init_app(app)
@@ -85,7 +82,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
                       reports_views.bp):
         app.register_blueprint(blueprint)
     # The API has its own cross-site defence (see kiosk/api.py): a replay may come a day later.
-    csrf.exempt(api.bp)
+    extensions.csrf.exempt(api.bp)
     return app
 
 

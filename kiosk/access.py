@@ -7,19 +7,14 @@ import uuid
 from collections.abc import Callable
 
 from flask import Flask, abort, current_app, flash, jsonify, redirect, request, session, url_for
-from flask_login import LoginManager, current_user, logout_user
+from flask_login import current_user, logout_user
 
 from . import audit
+from .extensions import login_manager
 from .models import StaffUser, utcnow
-
-login_manager = LoginManager()
-login_manager.login_view = "auth.sign_in"
-login_manager.login_message = "Please sign in to continue."
-login_manager.session_protection = None  # we renew the session at sign-in and check versions
 
 
 def init_app(app: Flask) -> None:
-    login_manager.init_app(app)
     app.before_request(enforce_session_limits)
 
 

@@ -6,25 +6,17 @@ import hmac
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from . import accounts, audit
 from .access import start_session
+from .extensions import limiter
 from .forms.sign_in import ChangePasswordForm, NewPasswordForm, SetupForm, SignInForm
 from .models import StaffUser
 from .templating import serves
 
 bp = Blueprint("auth", __name__)
 serves(bp, "sign-in")
-def _audit_rate_limited(limit) -> None:
-    audit.record("signin.rate_limited", kind="staff_user", actor_label="", limit=str(limit.limit))
-
-
-limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True,
-                  on_breach=_audit_rate_limited)
-
 SIGN_IN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
 # Everyone in a school shares one public address, so the per-address limit is generous.
 SIGN_IN_LIMIT_PER_ADDRESS = "60 per 15 minutes"

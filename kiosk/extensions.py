@@ -1,0 +1,37 @@
+"""The Flask extensions, made once here and bound to the app in `create_app`.
+
+- `csrf`: a token on every form (the API has its own defence, see `api.py`).
+- `limiter`: sign-in attempts (`auth.py`); a refusal is audited.
+- `login_manager`: who is signed in; its loader and handlers are in `access.py`.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+
+from . import audit
+
+
+def _audit_rate_limited(limit) -> None:
+    audit.record("signin.rate_limited", kind="staff_user", actor_label="", limit=str(limit.limit))
+
+
+csrf = CSRFProtect()
+
+limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True,
+                  on_breach=_audit_rate_limited)
+
+login_manager = LoginManager()
+login_manager.login_view = "auth.sign_in"
+login_manager.login_message = "Please sign in to continue."
+login_manager.session_protection = None  # we renew the session at sign-in and check versions
+
+
+def init_app(app: Flask) -> None:
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
