@@ -14,6 +14,7 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, jsonify, render_template, send_from_directory, url_for
 
 from . import retention, school
+from .forms.records import DeletionRequestForm, OfflineBreachForm
 from .models import BreachCategory, PolicyVersion
 from .templating import asset, serves
 
@@ -126,5 +127,7 @@ def offline():
 def staff_shell():
     """The staff screens without a connection: an empty shell, the same for everyone (no one's
     data; the member of staff is known from this device's outbox). Never signed in."""
+    # The same form definitions as online, so the two screens cannot drift apart.
     return render_template("staff/offline.html", audience="staff",
-                           categories=BreachCategory.in_use())
+                           breach=OfflineBreachForm(formdata=None, meta={"csrf": False}),
+                           deletion=DeletionRequestForm(formdata=None, meta={"csrf": False}))

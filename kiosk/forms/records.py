@@ -120,6 +120,20 @@ class BreachForm(FlaskForm):
             flag_safeguarding=self.safeguarding.data, concerns_head=self.concerns_head.data)
 
 
+class OfflineBreachForm(BreachForm):
+    """The same form on the offline staff screen, where who and what are tiles (online they are
+    the two taps before it). Only shown: what it saves goes to the API's BreachForm."""
+
+    subject_kind = RadioField("Who was it?", choices=choices(SUBJECT_KINDS), validate_choice=False,
+                              validators=[InputRequired("Please choose who it was.")])
+    category = RadioField("What happened?", validate_choice=False,
+                          validators=[InputRequired("Please choose what happened.")])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.category.choices = [SelectChoice(c.slug, c.label) for c in BreachCategory.in_use()]
+
+
 class DeletionRequestForm(FlaskForm):
     """Someone was asked to delete material."""
 

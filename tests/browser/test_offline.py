@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
-from kiosk.models import Acceptance, Breach, BreachCategory, utcnow
+from kiosk.models import Acceptance, Breach, BreachCategory, DeletionRequest, utcnow
 from tests.live import LiveServer
 
 from ..helpers import PASSWORD, make_policy, make_user
@@ -234,6 +234,29 @@ def test_a_teacher_logs_a_breach_offline_and_it_arrives_later(server, teacher_ip
     [breach] = wait_for_rows(server, Breach, 1)
     assert breach.reporter_id == teacher.id and breach.category.slug == "photographing"
     assert breach.action_codes == ["asked_to_delete"]
+
+
+def test_a_deletion_request_saved_offline_arrives_with_what_was_typed(server, teacher_ipad,
+                                                                      assert_accessible):
+    """The offline screen's deletion form is drawn from the same form as online; what it saves
+    is what the API takes."""
+    context, page, teacher = teacher_ipad
+    context.set_offline(True)
+    page.goto(server.url + "/staff/offline#deletion")
+    form = page.locator("form#deletion")
+    form.get_by_label("Photo").check()
+    form.get_by_label("On their device").check()
+    form.get_by_label("Who was asked").fill("Pat Parent")
+    expect(form.get_by_label("When were they asked")).not_to_have_value("")  # starts at now
+    assert_accessible(page)
+    form.get_by_role("button", name="Save the request on this iPad").click()
+    expect(page.get_by_text("1 record waiting to send")).to_be_visible()
+    assert rows(server, DeletionRequest) == []
+    context.set_offline(False)
+    all_sent(page)
+    [request_row] = wait_for_rows(server, DeletionRequest, 1)
+    assert (request_row.material, request_row.material_location) == ("photo", "device")
+    assert request_row.person_name == "Pat Parent" and request_row.asked_by_id == teacher.id
 
 
 @pytest.mark.parametrize("path, shell", [
