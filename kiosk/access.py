@@ -109,6 +109,14 @@ def find_visible(model, user: StaffUser, public_id: str):
     return record
 
 
+def get_or_404(model, row_id: int):
+    """A row by its number, or a 404 page (for records with no visibility rule of their own)."""
+    row = model.get_or_none(model.id == row_id)
+    if row is None:
+        abort(404)
+    return row
+
+
 def visible_or_404(model, user: StaffUser, public_id: str):
     """find_visible, or a 404 that looks the same whether the record is missing or not theirs."""
     record = find_visible(model, user, public_id)

@@ -17,7 +17,7 @@ from flask import (
 from flask_login import current_user
 
 from . import accounts, audit, breaches, policies, retention, roster, school
-from .access import LEADS, find_visible, role_required
+from .access import LEADS, find_visible, get_or_404, role_required
 from .audit import verify_chain
 from .forms.desk import (
     CategoryForm,
@@ -80,9 +80,7 @@ def staff_accounts():
 
 def _account(user_id: int) -> StaffUser:
     """An account the head manages: not the chair's, which guards concerns about the head."""
-    user = StaffUser.get_or_none(StaffUser.id == user_id)
-    if user is None:
-        abort(404)
+    user = get_or_404(StaffUser, user_id)
     if user.role == "chair":
         audit.record("access.refused", kind="staff_user", record_id=user.id)
         abort(403)
@@ -128,9 +126,7 @@ def categories():
 @role_required("head")
 def category(category_id: int | None):
     """Edit one category, or add one."""
-    row = BreachCategory.get_or_none(BreachCategory.id == category_id) if category_id else None
-    if category_id and row is None:
-        abort(404)
+    row = get_or_404(BreachCategory, category_id) if category_id else None
     form = CategoryForm(obj=row) if request.method == "GET" else CategoryForm()
     if form.validate_on_submit():
         breaches.save_category(row, form.populate_obj)
@@ -296,18 +292,11 @@ def roster_import():
     return render_template("admin/roster_import.html", form=form, rows=rows, problem=problem), code
 
 
-def _roster_person(person_id: int) -> RosterPerson:
-    person = RosterPerson.get_or_none(RosterPerson.id == person_id)
-    if person is None:
-        abort(404)
-    return person
-
-
 @bp.get("/roster/<int(max=2147483647):person_id>")
 @role_required("head")
 def roster_person(person_id: int):
     """One person's personal link and QR code, to print or send."""
-    person = _roster_person(person_id)
+    person = get_or_404(RosterPerson, person_id)
     latest, current = roster.status_for(person)
     return render_template("admin/roster_person.html", person=person, latest=latest,
                            current=current, link=roster.personal_link(person))
@@ -317,7 +306,7 @@ def roster_person(person_id: int):
 @role_required("head")
 def roster_qr(person_id: int):
     """The QR code of one person's personal link."""
-    person = _roster_person(person_id)
+    person = get_or_404(RosterPerson, person_id)
     return Response(qr_svg(roster.personal_link(person)), mimetype="image/svg+xml")
 
 
@@ -325,7 +314,7 @@ def roster_qr(person_id: int):
 @role_required("head")
 def roster_active(person_id: int):
     """Take someone off the roster (their records stay), or put them back."""
-    person = _roster_person(person_id)
+    person = get_or_404(RosterPerson, person_id)
     active = request.form.get("active") == "yes"
     roster.set_active(person, active)
     flash(f"{person.full_name} is {'back on' if active else 'off'} the roster.")
@@ -336,7 +325,7 @@ def roster_active(person_id: int):
 @role_required("head")
 def roster_new_link(person_id: int):
     """Give someone a new personal link; the old one stops working at once."""
-    person = roster.new_link(_roster_person(person_id))
+    person = roster.new_link(get_or_404(RosterPerson, person_id))
     flash(f"{person.full_name} has a new personal link. The old one no longer works.")
     return redirect(url_for("admin.roster_person", person_id=person.id), code=303)
 

@@ -30,6 +30,7 @@ SUBJECT_FOR_ROLE = {"visitor": "visitor", "parent": "parent", "pta": "pta_volunt
                     "volunteer": "pta_volunteer", "governor": "governor",
                     "contractor": "contractor", "staff": "staff", "other": "unknown"}
 
+
 @dataclass(frozen=True)
 class BreachDetails:
     client_uuid: uuid.UUID

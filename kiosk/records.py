@@ -60,9 +60,18 @@ def _render_breach(record: Breach, status_form=None, note_form=None, lado_form=N
         can_triage=current_user.role in TRIAGE_ROLES), code
 
 
-def _saved(message: str, record: Breach):
-    flash(message)
-    return redirect(url_for("records.breach", public_id=record.public_id), code=303)
+def _act(record: Breach, form, slot: str, action, saved: str, refused_field=None):
+    """A lead's action on a breach: check the form, make the one domain call, and go back to the
+    breach; a refusal (TriageError) is shown beside `refused_field`, the form again with a 422."""
+    if form.validate_on_submit():
+        try:
+            action()
+        except breaches.TriageError as error:
+            refused_field.errors.append(str(error))
+        else:
+            flash(saved)
+            return redirect(url_for("records.breach", public_id=record.public_id), code=303)
+    return _render_breach(record, code=422, **{slot: form})
 
 
 @bp.post("/breaches/<public_id>/status")
@@ -71,14 +80,8 @@ def breach_status(public_id: str):
     """Open, in review or closed; closing needs an outcome note."""
     record = visible_or_404(Breach, current_user, public_id)
     form = StatusForm()
-    if form.validate_on_submit():
-        try:
-            breaches.change_status(record, current_user, form.status.data, form.note.data)
-        except breaches.TriageError as error:
-            form.status.errors.append(str(error))
-        else:
-            return _saved("Status saved.", record)
-    return _render_breach(record, status_form=form, code=422)
+    return _act(record, form, "status_form", lambda: breaches.change_status(
+        record, current_user, form.status.data, form.note.data), "Status saved.", form.status)
 
 
 @bp.post("/breaches/<public_id>/notes")
@@ -87,14 +90,8 @@ def breach_note(public_id: str):
     """Add a note or an action; the history keeps everything."""
     record = visible_or_404(Breach, current_user, public_id)
     form = NoteForm()
-    if form.validate_on_submit():
-        try:
-            breaches.add_note(record, current_user, form.kind.data, form.text.data)
-        except breaches.TriageError as error:
-            form.kind.errors.append(str(error))
-        else:
-            return _saved("Added.", record)
-    return _render_breach(record, note_form=form, code=422)
+    return _act(record, form, "note_form", lambda: breaches.add_note(
+        record, current_user, form.kind.data, form.text.data), "Added.", form.kind)
 
 
 @bp.post("/breaches/<public_id>/lado")
@@ -105,10 +102,8 @@ def breach_lado(public_id: str):
     if not record.restricted:
         abort(404)
     form = LadoForm()
-    if form.validate_on_submit():
-        breaches.record_lado(record, current_user, form.details())
-        return _saved("LADO referral saved.", record)
-    return _render_breach(record, lado_form=form, code=422)
+    return _act(record, form, "lado_form", lambda: breaches.record_lado(
+        record, current_user, form.details()), "LADO referral saved.")
 
 
 # Deletion requests -------------------------------------------------------------------------------

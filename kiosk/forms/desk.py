@@ -17,15 +17,7 @@ from wtforms import (
     URLField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import (
-    AnyOf,
-    DataRequired,
-    Email,
-    InputRequired,
-    Length,
-    Optional,
-    ValidationError,
-)
+from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from .. import policies, school
 from ..accounts import HEAD_MANAGED_ROLES
@@ -33,16 +25,8 @@ from ..config import ConfigError, parse_public_url
 from ..models import utcnow
 from ..retention import MAX_DAYS, MIN_DAYS
 from ..text import clean_block, clean_text
-from ..vocabulary import (
-    MATERIALS,
-    ROSTER_ROLES,
-)
-from .fields import (
-    choices,
-    refuse_control_characters,
-    refuse_controls_in_block,
-    staff_email,
-)
+from ..vocabulary import MATERIALS, ROSTER_ROLES
+from .fields import choices, refuse_control_characters, refuse_controls_in_block, staff_email
 
 MAX_CSV_BYTES = 1024 * 1024
 

@@ -6,16 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from wtforms import (
-    DateTimeLocalField,
-    HiddenField,
-    SelectMultipleField,
-    widgets,
-)
+from wtforms import DateTimeLocalField, HiddenField, SelectMultipleField, widgets
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import (
-    ValidationError,
-)
+from wtforms.validators import ValidationError
 
 from ..accounts import normalise_email
 from ..display import school_zone, to_local

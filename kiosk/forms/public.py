@@ -5,28 +5,13 @@ from __future__ import annotations
 import re
 
 from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField,
-    HiddenField,
-    RadioField,
-    StringField,
-)
+from wtforms import BooleanField, HiddenField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import (
-    AnyOf,
-    DataRequired,
-    InputRequired,
-    Length,
-    Optional,
-    ValidationError,
-)
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ..models import PolicyVersion, RosterPerson
 from ..text import clean_text
-from ..vocabulary import (
-    CHANNELS,
-    VISITOR_ROLES,
-)
+from ..vocabulary import CHANNELS, VISITOR_ROLES
 from .fields import DAMAGED, ClientUUIDField, refuse_control_characters
 
 

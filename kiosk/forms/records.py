@@ -6,36 +6,15 @@ import datetime as dt
 import uuid
 
 from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField,
-    HiddenField,
-    RadioField,
-    StringField,
-    TextAreaField,
-    URLField,
-)
+from wtforms import BooleanField, HiddenField, RadioField, StringField, TextAreaField, URLField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import (
-    AnyOf,
-    DataRequired,
-    InputRequired,
-    Length,
-    Optional,
-    ValidationError,
-)
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ..breaches import BreachDetails, LadoDetails
 from ..deletions import DeletionDetails
 from ..models import Acceptance, BreachCategory
 from ..text import clean_block, clean_text
-from ..vocabulary import (
-    BREACH_ACTIONS,
-    BREACH_STATUSES,
-    LOCATIONS,
-    MATERIALS,
-    OUTCOMES,
-    SUBJECT_KINDS,
-)
+from ..vocabulary import BREACH_ACTIONS, BREACH_STATUSES, LOCATIONS, MATERIALS, OUTCOMES, SUBJECT_KINDS
 from .fields import (
     DAMAGED,
     ClientUUIDField,

@@ -12,10 +12,7 @@ from zoneinfo import ZoneInfo
 
 from markupsafe import Markup, escape
 
-from ..models import (
-    as_local,
-    as_stored,
-)
+from ..models import as_local, as_stored
 
 WEEKS = 12
 MONTHS = 12

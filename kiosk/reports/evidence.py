@@ -7,14 +7,7 @@ from dataclasses import dataclass
 
 from peewee import fn
 
-from ..models import (
-    Acceptance,
-    Breach,
-    DeletionRequest,
-    PolicyVersion,
-    RosterPerson,
-    StaffUser,
-)
+from ..models import Acceptance, Breach, DeletionRequest, PolicyVersion, RosterPerson, StaffUser
 
 
 @dataclass(frozen=True)

@@ -10,15 +10,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from .. import audit
-from ..models import (
-    Acceptance,
-    Breach,
-    BreachCategory,
-    PolicyVersion,
-    StaffUser,
-    as_local,
-    utcnow,
-)
+from ..models import Acceptance, Breach, BreachCategory, PolicyVersion, StaffUser, as_local, utcnow
 from ..vocabulary import label
 
 # A spreadsheet runs a cell starting with one of these as a formula (or a DDE command).

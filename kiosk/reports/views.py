@@ -9,7 +9,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user
 
 from .. import audit
-from ..access import LEADS, role_required
+from ..access import LEADS, get_or_404, role_required
 from ..display import school_zone
 from ..models import RosterPerson, utcnow
 from ..school import school_name
@@ -37,10 +37,7 @@ def _roster_person() -> RosterPerson | None:
     raw = request.args.get("person", "")
     if not re.fullmatch(r"[0-9]{1,9}", raw):
         abort(404)
-    person = RosterPerson.get_or_none(RosterPerson.id == int(raw))
-    if person is None:
-        abort(404)
-    return person
+    return get_or_404(RosterPerson, int(raw))
 
 
 @bp.get("/")
