@@ -29,7 +29,6 @@ from .forms.desk import (
     StaffAccountForm,
 )
 from .models import (
-    AuditEvent,
     Breach,
     BreachCategory,
     PolicyVersion,
@@ -72,7 +71,7 @@ def staff_accounts():
             new_password = None
         else:
             return render_template("admin/password_shown.html", user=user, password=new_password)
-    users = StaffUser.select().order_by(StaffUser.active.desc(), StaffUser.display_name)
+    users = StaffUser.listed()
     code = 422 if request.method == "POST" else 200
     return render_template("admin/staff.html", form=form, users=users,
                            chair_active=StaffUser.with_role("chair").exists()), code
@@ -117,7 +116,7 @@ def staff_reset(user_id: int):
 @role_required("head")
 def categories():
     """The categories staff choose from; the head can rename, add and retire them."""
-    rows = BreachCategory.select().order_by(BreachCategory.position, BreachCategory.id)
+    rows = BreachCategory.in_order()
     return render_template("admin/categories.html", categories=rows, form=CategoryForm(formdata=None))
 
 
@@ -143,7 +142,7 @@ def category(category_id: int | None):
 def audit_log():
     """The newest events first, 100 a page, with the chain checked."""
     page = min(max(request.args.get("page", 1, type=int), 1), 100_000)
-    events = audit.visible_events(current_user).order_by(AuditEvent.id.desc()).paginate(page, 100)
+    events = audit.page_for(current_user, page)
     checked, problem = verify_chain()
     audit.record("audit.viewed", kind="audit_event", page=page)
     return render_template("admin/audit.html", events=events, page=page, checked=checked,
@@ -234,7 +233,7 @@ def policy():
     return render_template(
         "admin/policy.html", form=form, current=current, preview=policies.render_markdown(body),
         changes=policies.diff(current.body if current else "", body),
-        versions=PolicyVersion.select().order_by(PolicyVersion.number.desc())), (
+        versions=PolicyVersion.newest_first()), (
         422 if request.method == "POST" else 200)
 
 
@@ -264,7 +263,7 @@ def roster_people():
         else:
             flash(f"{person.full_name} was added.")
             return redirect(url_for("admin.roster_people"), code=303)
-    people = RosterPerson.select().order_by(RosterPerson.active.desc(), RosterPerson.full_name)
+    people = RosterPerson.listed()
     return render_template("admin/roster.html", form=form, people=people), (
         422 if request.method == "POST" else 200)
 

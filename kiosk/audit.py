@@ -99,6 +99,14 @@ def _in_order(batch: int) -> Iterator[AuditEvent]:
         last_id = rows[-1].id
 
 
+PAGE_SIZE = 100
+
+
+def page_for(user: StaffUser, page: int):
+    """One page of the log as the head reads it, newest first."""
+    return visible_events(user).order_by(AuditEvent.id.desc()).paginate(page, PAGE_SIZE)
+
+
 def visible_events(user: StaffUser):
     """The audit log as the head may read it: everything except what would reveal a concern
     about the head (events about those records, and anything the chair did)."""

@@ -118,7 +118,7 @@ def change_password():
 @bp.route("/setup", methods=["GET", "POST"])
 def setup():
     """Create the first headteacher account; only while there is no account, and with the token."""
-    if StaffUser.select().exists():
+    if StaffUser.any_exist():
         abort(404)
     expected = accounts.setup_token(current_app.config["SECRET_KEY"])
     form = SetupForm()
@@ -148,7 +148,7 @@ def announce_setup(app, base_url: str) -> None:
 
     try:
         with app.app_context():
-            if StaffUser.select().exists():
+            if StaffUser.any_exist():
                 return
     except DatabaseError:  # not migrated yet
         return

@@ -189,6 +189,10 @@ def next_working_day(moment: dt.datetime) -> dt.datetime:
     return day
 
 
+def lado_referral(breach: Breach) -> LadoReferral | None:
+    return LadoReferral.get_or_none(LadoReferral.breach == breach)
+
+
 def lado_referrals_for(rows: list[Breach]) -> dict[int, LadoReferral]:
     """Each of these breaches' LADO referral (by breach id), in one query."""
     if not rows:

@@ -91,6 +91,24 @@ def needs_attention(request: DeletionRequest, now: dt.datetime | None = None) ->
     return request.outcome in ("refused", "not_done") or is_overdue(request, now)
 
 
+def needing_attention(user: StaffUser) -> list[DeletionRequest]:
+    """The requests this user may see that are refused, not done or overdue."""
+    return [r for r in DeletionRequest.visible_to(user) if needs_attention(r)]
+
+
+def for_list(user: StaffUser) -> tuple[list[DeletionRequest], list[DeletionRequest]]:
+    """The requests this user may see, latest deadline first: those needing attention, then
+    the rest."""
+    rows = list(DeletionRequest.visible_to(user).order_by(DeletionRequest.due_by.desc()))
+    return [r for r in rows if needs_attention(r)], [r for r in rows if not needs_attention(r)]
+
+
+def asked_by(user: StaffUser):
+    """The requests this member of staff recorded, newest first."""
+    return (DeletionRequest.visible_to(user).where(DeletionRequest.asked_by == user)
+            .order_by(DeletionRequest.asked_at.desc()))
+
+
 def history(request: DeletionRequest):
     return (RecordUpdate.select(RecordUpdate, StaffUser).join(StaffUser)
             .where(RecordUpdate.deletion_request == request).order_by(RecordUpdate.at, RecordUpdate.id))

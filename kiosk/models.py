@@ -91,7 +91,11 @@ class PolicyVersion(BaseModel):
     @classmethod
     def current(cls) -> PolicyVersion | None:
         """The newest published version, or None before the first is seeded."""
-        return cls.select().order_by(cls.number.desc()).first()
+        return cls.newest_first().first()
+
+    @classmethod
+    def newest_first(cls):
+        return cls.select().order_by(cls.number.desc())
 
     @property
     def label(self) -> str:
@@ -119,6 +123,11 @@ class RosterPerson(BaseModel):
         are taken off it."""
         return cls.get_or_none(cls.token == str(token or "")[:64], cls.active == True)  # noqa: E712
 
+    @classmethod
+    def listed(cls):
+        """Everyone on the roster, those still on it first."""
+        return cls.select().order_by(cls.active.desc(), cls.full_name)
+
     def latest_acceptance(self) -> Acceptance | None:
         return (Acceptance.select().where(Acceptance.roster_person == self)
                 .order_by(Acceptance.accepted_at.desc()).first())
@@ -140,6 +149,15 @@ class Acceptance(BaseModel):
     language = CharField(max_length=10, default="en")
     accepted_at = DateTimeField(index=True)  # the device's clock, in UTC
     received_at = DateTimeField(default=utcnow)  # the server's clock, in UTC
+
+    @classmethod
+    def by_client_uuid(cls, value) -> Acceptance | None:
+        """The acceptance a form or the session names by its UUID; None for anything else."""
+        try:
+            key = value if isinstance(value, uuid.UUID) else uuid.UUID(str(value or ""))
+        except ValueError:
+            return None
+        return cls.get_or_none(cls.client_uuid == key)
 
     @classmethod
     def today(cls, timezone: str):
@@ -174,6 +192,15 @@ class StaffUser(UserMixin, BaseModel):
     def with_role(cls, *roles: str):
         return cls.select().where(cls.role.in_(roles), cls.active == True)  # noqa: E712
 
+    @classmethod
+    def listed(cls):
+        """Every account, those who can sign in first."""
+        return cls.select().order_by(cls.active.desc(), cls.display_name)
+
+    @classmethod
+    def any_exist(cls) -> bool:
+        return cls.select().exists()
+
 
 class BreachCategory(BaseModel):
     """What kind of breach; seeded from the policy, editable by the head."""
@@ -188,8 +215,17 @@ class BreachCategory(BaseModel):
     active = BooleanField(default=True)
 
     @classmethod
+    def in_order(cls):
+        """Every category, retired ones too, in the order staff see them."""
+        return cls.select().order_by(cls.position, cls.id)
+
+    @classmethod
     def in_use(cls):
-        return cls.select().where(cls.active == True).order_by(cls.position, cls.id)  # noqa: E712
+        return cls.in_order().where(cls.active == True)  # noqa: E712
+
+    @classmethod
+    def in_use_by_slug(cls, slug: str) -> BreachCategory | None:
+        return cls.in_use().where(cls.slug == slug).first()
 
 
 class Breach(BaseModel):

@@ -19,7 +19,7 @@ from . import retention, school
 from .acceptances import AcceptanceDetails, record_acceptance
 from .forms.public import AcceptForm
 from .idempotency import Conflict, form_fingerprint
-from .models import Acceptance, PolicyVersion, RosterPerson, SchoolImage, utcnow
+from .models import Acceptance, PolicyVersion, RosterPerson, utcnow
 from .policies import render_markdown
 from .qr import qr_svg
 from .templating import serves
@@ -118,9 +118,7 @@ def accept():
 def thanks():
     """Shown once: the details are taken out of the session as they are displayed."""
     client_uuid = session.pop("thanks", None)
-    acceptance = None
-    if client_uuid:
-        acceptance = Acceptance.get_or_none(Acceptance.client_uuid == uuid.UUID(client_uuid))
+    acceptance = Acceptance.by_client_uuid(client_uuid) if client_uuid else None
     return render_template("thanks.html", acceptance=acceptance, channel=requested_channel())
 
 
@@ -151,7 +149,7 @@ def privacy():
 @bp.get("/school/<any(logo, dsl_photo):kind>")
 def school_image(kind: str):
     """The school's logo or the DSL's photo; the address changes with the picture."""
-    image = SchoolImage.get_or_none(SchoolImage.kind == kind)
+    image = school.image(kind)
     if image is None:
         abort(404)
     versioned = request.args.get("v") == image.digest[:16]

@@ -14,7 +14,7 @@ from flask_login import current_user
 from . import audit, breaches, deletions
 from .access import ALL_STAFF, LEADS, role_required, visible_or_404
 from .forms.records import LadoForm, NoteForm, OutcomeForm, StatusForm
-from .models import Breach, DeletionRequest, LadoReferral
+from .models import Breach, DeletionRequest
 from .templating import serves
 
 bp = Blueprint("records", __name__, url_prefix="/records")
@@ -48,7 +48,7 @@ def breach(public_id: str):
 
 
 def _render_breach(record: Breach, status_form=None, note_form=None, lado_form=None, code=200):
-    referral = LadoReferral.get_or_none(LadoReferral.breach == record)
+    referral = breaches.lado_referral(record)
     if lado_form is None and referral is not None:
         lado_form = LadoForm(obj=referral, formdata=None)
     return render_template(
@@ -114,11 +114,9 @@ def deletions_list():
     """Deletion requests this user may see; refused and overdue ones first, with next steps."""
     if request.args.get("saved"):
         flash("Saved. Record what happened when you know.")
-    rows = list(DeletionRequest.visible_to(current_user).order_by(DeletionRequest.due_by.desc()))
-    attention = [r for r in rows if deletions.needs_attention(r)]
-    others = [r for r in rows if not deletions.needs_attention(r)]
+    attention, others = deletions.for_list(current_user)
     audit.record("deletion_request.list_viewed", kind="deletion_request",
-                 shown=[str(r.public_id) for r in rows])
+                 shown=[str(r.public_id) for r in attention + others])
     return render_template("records/deletions.html", attention=attention, others=others,
                            next_steps=deletions.NEXT_STEPS, is_overdue=deletions.is_overdue)
 

@@ -149,6 +149,10 @@ def process_image(raw: bytes, kind: str) -> ProcessedImage:
     return ProcessedImage(out.getvalue(), "image/jpeg")
 
 
+def image(kind: str) -> SchoolImage | None:
+    return SchoolImage.get_or_none(SchoolImage.kind == kind)
+
+
 def image_url(kind: str) -> str | None:
     """The picture's address, changing with its content; None when there is none."""
     digest = getattr(settings(), f"{kind}_digest")

@@ -15,7 +15,6 @@ from .models import (
     Acceptance,
     Breach,
     BreachCategory,
-    DeletionRequest,
     utcnow,
 )
 from .templating import serves
@@ -35,8 +34,7 @@ def home():
     """Large tiles for the common jobs; the leads also see what is waiting for them."""
     user = current_user
     waiting = breaches.new_concerns_count(user) if user.role in LEADS else 0
-    attention = ([r for r in DeletionRequest.visible_to(user) if deletions.needs_attention(r)]
-                 if user.role in LEADS else [])
+    attention = deletions.needing_attention(user) if user.role in LEADS else []
     return render_template("staff/home.html", waiting=waiting, attention=len(attention),
                            setup_done=school.setup_complete())
 
@@ -56,13 +54,13 @@ def new_breach():
     """Step 1, who; step 2, what; step 3, the details form. Each step is one tap."""
     who = request.args.get("who", "")
     category_slug = request.args.get("category", "")
-    acceptance = _acceptance_from(request.args.get("acceptance", ""))
+    acceptance = Acceptance.by_client_uuid(request.args.get("acceptance", ""))
     if acceptance is not None and who not in SUBJECT_KINDS:
         who = breaches.SUBJECT_FOR_ROLE.get(acceptance.role, "unknown")
     if who not in SUBJECT_KINDS:
         return render_template("staff/breach_who.html",
                                today=todays_acceptances())
-    category = BreachCategory.in_use().where(BreachCategory.slug == category_slug).first()
+    category = BreachCategory.in_use_by_slug(category_slug)
     if category is None:
         return render_template("staff/breach_what.html", who=who, acceptance=acceptance,
                                categories=BreachCategory.in_use())
@@ -75,13 +73,6 @@ def new_breach():
     form.occurred_at.data = utcnow()
     form.safeguarding.data = category.safeguarding
     return _breach_details(form, category, acceptance, 200)
-
-
-def _acceptance_from(value: str) -> Acceptance | None:
-    try:
-        return Acceptance.get_or_none(Acceptance.client_uuid == uuid.UUID(value)) if value else None
-    except ValueError:
-        return None
 
 
 def _breach_details(form, category, acceptance, status):
@@ -118,9 +109,7 @@ def my_reports():
     audit.record("breach.list_viewed", kind="breach", list="own",
                  shown=[str(b.public_id) for b in mine if not b.restricted])
     return render_template("staff/my_reports.html", breaches=mine,
-                           deletions=DeletionRequest.visible_to(current_user)
-                           .where(DeletionRequest.asked_by == current_user)
-                           .order_by(DeletionRequest.asked_at.desc()))
+                           deletions=deletions.asked_by(current_user))
 
 
 # Deletion requests -------------------------------------------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, StringField, TextAreaField, URLField
@@ -33,11 +32,7 @@ def acceptance_from(field) -> Acceptance | None:
     """The acceptance a hidden field names by its UUID (none if empty); a bad value is refused."""
     if not field.data:
         return None
-    try:
-        key = uuid.UUID(field.data)
-    except ValueError:
-        raise ValidationError(DAMAGED) from None
-    row = Acceptance.get_or_none(Acceptance.client_uuid == key)
+    row = Acceptance.by_client_uuid(field.data)
     if row is None:
         raise ValidationError(DAMAGED)
     return row
