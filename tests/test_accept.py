@@ -9,7 +9,7 @@ import pytest
 
 from kiosk.models import Acceptance, PolicyVersion
 
-from .helpers import hidden_fields, make_policy, nothing_written, sign_in_as
+from .helpers import form_page, hidden_fields, make_policy, nothing_written, sign_in_as
 
 
 def open_form(client, channel="kiosk") -> dict[str, str]:
@@ -145,6 +145,17 @@ def test_a_tampered_hidden_field_is_refused(app, client, name, value):
     assert rows(app) == []
 
 
+@pytest.mark.parametrize("version", ["99999999999999999999", "²", "-1", "1.0"])
+def test_a_strange_policy_version_is_refused_not_a_500(app, client, version):
+    fields = form_page(client, "/accept")
+    with nothing_written(app):
+        response = client.post("/accept", data={**fields, "full_name": "Ann", "role": "visitor",
+                                                "accept": "y", "policy_version": version})
+    assert response.status_code == 422
+    with app.app_context():
+        assert Acceptance.select().count() == 0
+
+
 def test_a_post_without_the_form_token_is_refused(app, client):
     form = open_form(client)
     form.pop("csrf_token")
@@ -172,6 +183,17 @@ def test_an_oversized_request_is_refused_with_413(app, client):
     assert response.status_code == 413
     assert "That was too much to send" in response.get_data(as_text=True)
     assert rows(app) == []
+
+
+@pytest.mark.parametrize(("path", "data"), [
+    ("/signin", {"email": "a\x00b@example.org", "password": "x"}),
+    ("/accept", {"full_name": "Ann\x00"}),
+])
+def test_a_nul_character_is_a_400(app, client, path, data):
+    fields = form_page(client, path)
+    with nothing_written(app):
+        assert client.post(path, data={**fields, **data}).status_code == 400
+    assert client.get("/reports/chronology?name=a%00b").status_code == 400
 
 
 def test_a_double_tap_records_one_acceptance(app, client):

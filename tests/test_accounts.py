@@ -12,7 +12,7 @@ from kiosk import accounts
 from kiosk.accounts import AccountError, create_user, set_password
 from kiosk.models import AuditEvent, StaffUser
 
-from .helpers import PASSWORD, field_error, form_page, nothing_written, sign_in_as
+from .helpers import ACCESS_REFUSED, PASSWORD, field_error, form_page, nothing_written, sign_in_as
 
 SIGN_IN_FAILED = ("signin.failed",)
 NO_MATCH = "That email address and password do not match an active account."
@@ -293,3 +293,29 @@ def test_reactivating_lets_the_person_sign_in_again_but_revives_no_old_session(a
     assert len(events(app, "account.deactivated")) == 1
     assert sign_in(teacher_device, teacher.email).status_code == 303
     assert signed_in(teacher_device)
+
+
+# The chair's account: out of the head's reach -----------------------------------------------------
+
+def test_the_head_cannot_create_reset_or_deactivate_a_chair(app, client, head, chair):
+    sign_in_as(client, head)
+    fields = form_page(client, "/admin/staff")
+    with nothing_written(app):
+        response = client.post("/admin/staff", data={**fields, "display_name": "Fake Chair",
+                                                     "email": "fake@westacre.sch.uk", "role": "chair"})
+    assert response.status_code == 422
+    # The chair's password, sessions and active flag as they were; the attempts are audited.
+    with nothing_written(app, allow=ACCESS_REFUSED) as events:
+        assert client.post(f"/admin/staff/{chair.id}/reset", data=fields).status_code == 403
+        assert client.post(f"/admin/staff/{chair.id}/active",
+                           data={**fields, "active": "no"}).status_code == 403
+    assert events == ["access.refused", "access.refused"]
+    with app.app_context():
+        assert StaffUser.get_by_id(chair.id).active
+        assert not StaffUser.select().where(StaffUser.email == "fake@westacre.sch.uk").exists()
+
+
+def test_the_head_is_warned_when_no_chair_can_receive_concerns_about_the_head(client, head):
+    sign_in_as(client, head)
+    assert "There is no active chair of governors account" in client.get(
+        "/admin/staff").get_data(as_text=True)

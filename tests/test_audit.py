@@ -175,6 +175,20 @@ def test_the_audit_page_hides_what_would_reveal_a_concern_about_the_head(app, cl
     assert str(about_head.public_id) not in html and "test.by_chair" not in html
 
 
+def test_the_heads_audit_log_does_not_reveal_a_concern_about_the_head(app, client, head, chair,
+                                                                      teacher):
+    with app.app_context():
+        about_head = make_breach(teacher, subject_kind="staff", category="pupil_contact",
+                                 concerns_head=True)
+        ordinary = make_breach(teacher)
+    sign_in_as(client, chair)
+    client.get(f"/records/breaches/{about_head.public_id}")
+    sign_in_as(client, head)
+    html = client.get("/admin/audit").get_data(as_text=True)
+    assert str(about_head.public_id) not in html and chair.email not in html
+    assert str(ordinary.public_id) in html
+
+
 def test_the_head_sees_events_about_other_staff_concerns_but_not_about_their_own(app, client,
                                                                                   head, teacher):
     from .helpers import make_deletion_request

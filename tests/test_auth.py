@@ -69,6 +69,15 @@ def test_next_only_goes_to_a_path_on_this_site(client, teacher):
         "Location"] == "/staff/my-reports"
 
 
+@pytest.mark.parametrize("target", ["/%09/evil.example", "/%0a/evil.example", "/\\evil.example",
+                                    "https://evil.example/", "//evil.example"])
+def test_sign_in_never_redirects_off_the_site(client, teacher, target):
+    fields = form_page(client, "/signin")
+    response = client.post(f"/signin?next={target}", data={**fields, "email": teacher.email,
+                                                           "password": PASSWORD})
+    assert response.headers["Location"] == "/staff/"
+
+
 def test_signing_out_ends_the_session_on_every_device(app, client, teacher):
     other_device = app.test_client()
     sign_in(client, teacher.email)
@@ -149,6 +158,25 @@ def test_the_time_outs_are_settings(tmp_path):
     assert app.config["KIOSK_STAFF_IDLE_MINUTES"] == 5
 
 
+def test_a_custom_idle_limit_signs_out_after_that_long_and_not_before(app, client, teacher):
+    app.config["KIOSK_STAFF_IDLE_MINUTES"] = 5
+    sign_in_as(client, teacher)
+    with client.session_transaction() as session:
+        session["last_seen"] = utcnow().timestamp() - 4 * 60
+    assert client.get("/staff/").status_code == 200
+    with client.session_transaction() as session:
+        session["last_seen"] = utcnow().timestamp() - 6 * 60
+    assert client.get("/staff/").status_code == 302
+
+
+def test_a_custom_absolute_limit_signs_out(app, client, teacher):
+    app.config["KIOSK_STAFF_SESSION_HOURS"] = 2
+    sign_in_as(client, teacher)
+    with client.session_transaction() as session:
+        session["signed_in_at"] = utcnow().timestamp() - 2 * 3600 - 5
+    assert client.get("/staff/").status_code == 302
+
+
 def test_failed_sign_ins_are_limited_per_account(app, client, teacher):
     for _ in range(10):
         assert sign_in(client, teacher.email, "wrong password!").status_code == 422
@@ -171,6 +199,17 @@ def test_failed_sign_ins_are_limited_per_address(app, client):
         response = client.post("/signin", data={**fields, "email": "someone@example.org",
                                                 "password": "wrong password!"})
     assert response.status_code == 429 and events == ["signin.rate_limited"]
+
+
+def test_rate_limited_sign_ins_and_anonymous_refusals_are_audited(app, client, teacher):
+    for _ in range(11):
+        fields = form_page(client, "/signin")
+        client.post("/signin", data={**fields, "email": teacher.email, "password": "wrong one!"})
+    client.get("/staff/my-reports")
+    with app.app_context():
+        assert AuditEvent.select().where(AuditEvent.action == "signin.rate_limited").count() == 1
+        refused = AuditEvent.get(AuditEvent.action == "access.refused")
+        assert refused.record_id == "/staff/my-reports" and refused.actor_id is None
 
 
 @pytest.mark.parametrize(("password", "problem"), [
@@ -274,6 +313,20 @@ def test_the_head_adds_an_account_who_must_choose_a_password(app, client, head):
                                                         "confirm": "plum jam on toast"})
     assert response.status_code == 303
     assert newcomer.get("/staff/").status_code == 200
+
+
+def test_changing_your_password_needs_the_current_one(app, client, teacher):
+    sign_in_as(client, teacher)
+    fields = form_page(client, "/account/password")
+    new = {"password": "plum jam on toast", "confirm": "plum jam on toast"}
+    with nothing_written(app):  # the password, and every session, as they were
+        response = client.post("/account/password", data={**fields, **new,
+                                                          "current_password": "a wrong guess"})
+    assert response.status_code == 422
+    assert "That is not your current password." in response.get_data(as_text=True)
+    response = client.post("/account/password", data={**fields, **new,
+                                                      "current_password": PASSWORD})
+    assert response.status_code == 303
 
 
 def test_a_reset_password_stops_the_old_one_and_its_sessions(app, client, head, teacher):

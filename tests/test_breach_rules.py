@@ -450,3 +450,18 @@ def test_the_reporter_follows_the_status_but_not_the_leads_notes_or_their_reques
     html = client.get(url).get_data(as_text=True)
     assert "Private note from the DSL" in html
     assert str(mine.public_id) in html and str(theirs.public_id) in html
+
+
+def test_the_reporter_does_not_see_the_leads_notes(app, client, teacher, dsl):
+    with app.app_context():
+        breach = make_breach(teacher)
+    sign_in_as(client, dsl)
+    fields = form_page(client, f"/records/breaches/{breach.public_id}")
+    client.post(f"/records/breaches/{breach.public_id}/notes",
+                data={**fields, "kind": "note", "text": "Known to children's services."})
+    client.post(f"/records/breaches/{breach.public_id}/status",
+                data={**fields, "status": "closed", "note": "Referred to early help."})
+    sign_in_as(client, teacher)
+    html = client.get(f"/records/breaches/{breach.public_id}").get_data(as_text=True)
+    assert "status open → closed" in html
+    assert "children's services" not in html and "early help" not in html

@@ -55,6 +55,20 @@ def test_the_who_step_offers_every_kind_and_todays_visitors(app, client, teacher
         assert label in html
 
 
+def test_todays_visitors_are_counted_from_midnight_in_the_schools_time_zone(app, client, teacher):
+    app.config["KIOSK_TIMEZONE"] = "Pacific/Kiritimati"  # UTC+14: far from UTC's midnight
+    from zoneinfo import ZoneInfo
+    zone = ZoneInfo("Pacific/Kiritimati")
+    midnight = dt.datetime.now(zone).replace(hour=0, minute=0, second=0, microsecond=0)
+    as_utc = midnight.astimezone(dt.UTC).replace(tzinfo=None)
+    with app.app_context():
+        make_acceptance(full_name="After Midnight", accepted_at=as_utc + dt.timedelta(minutes=1))
+        make_acceptance(full_name="Before Midnight", accepted_at=as_utc - dt.timedelta(minutes=1))
+    sign_in_as(client, teacher)
+    html = client.get("/staff/visitors").get_data(as_text=True)
+    assert "After Midnight" in html and "Before Midnight" not in html
+
+
 def test_the_what_step_offers_the_seeded_categories(client, teacher):
     sign_in_as(client, teacher)
     html = client.get("/staff/breaches/new?who=visitor").get_data(as_text=True)
@@ -154,6 +168,18 @@ def test_a_disclosure_about_an_adult_is_restricted_and_safeguarding(app, client,
                                                      category="disclosure_adult"))
     [breach] = breaches(app)
     assert breach.restricted and breach.safeguarding
+
+
+def test_ticking_about_the_head_on_an_ordinary_breach_does_not_hide_it_from_the_dsl(app, client,
+                                                                                    teacher, dsl):
+    sign_in_as(client, teacher)
+    fields = form_page(client, "/staff/breaches/new?who=visitor&category=photographing")
+    client.post("/staff/breaches", data={**fields, "concerns_head": "y"})
+    with app.app_context():
+        breach = Breach.get()
+        assert not breach.restricted and not breach.concerns_head
+    sign_in_as(client, dsl)
+    assert client.get(f"/records/breaches/{breach.public_id}").status_code == 200
 
 
 def test_the_reporter_sees_only_that_a_restricted_report_was_received(app, client, teacher):
@@ -374,6 +400,13 @@ def test_an_unknown_record_id_is_a_404_not_a_500(client, dsl):
     sign_in_as(client, dsl)
     assert client.get("/records/breaches/not-a-uuid").status_code == 404
     assert client.get(f"/records/breaches/{uuid.uuid4()}").status_code == 404
+
+
+def test_huge_numbers_in_addresses_are_not_a_500(client, head):
+    sign_in_as(client, head)
+    assert client.get("/admin/audit?page=1e20").status_code == 200
+    assert client.get("/admin/audit?page=99999999999999999999").status_code == 200
+    assert client.get("/admin/categories/99999999999999999999").status_code == 404
 
 
 class _Forms(HTMLParser):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from kiosk.deletions import is_overdue
 from kiosk.models import AuditEvent, DeletionRequest, RecordUpdate, utcnow
 
@@ -15,6 +17,7 @@ from .helpers import (
     make_deletion_request,
     nothing_written,
     sign_in_as,
+    typed,
 )
 
 
@@ -71,6 +74,28 @@ def test_bad_input_is_shown_beside_each_field(app, client, teacher):
     assert "Please give a link starting https://" in html
     assert "Please give the name of the person asked." in html
     assert rows(app) == []
+
+
+ASKED = utcnow() - dt.timedelta(days=1)
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    # Out of range on purpose: the years the field accepts are the rule under test.
+    ({"due_by": "9999-12-31T23:30"}, "Please give a date between 2000 and 2100."),
+    ({"asked_at": "0001-01-01T00:00"}, "Please give a date between 2000 and 2100."),
+    ({"asked_at": typed(ASKED), "due_by": typed(ASKED + dt.timedelta(days=59))},
+     "The deadline must be within 30 days of asking."),
+])
+def test_deletion_deadlines_are_bounded(app, client, teacher, dsl, changes, message):
+    sign_in_as(client, teacher)
+    fields = form_page(client, "/staff/deletions/new")
+    with nothing_written(app):
+        response = client.post("/staff/deletions/new", data={
+            **fields, "material": "photo", "material_location": "device", "person_name": "Sam",
+            **changes})
+    assert response.status_code == 422 and message in response.get_data(as_text=True)
+    sign_in_as(client, dsl)
+    assert client.get("/staff/").status_code == 200
 
 
 def test_an_online_request_needs_its_link(app, client, teacher):

@@ -1,4 +1,5 @@
-"""One record per client UUID: the fingerprint of what was sent, and the race between processes."""
+"""One record per client UUID: the fingerprint of what was sent, the race between processes, and
+a staff form sent again with other details."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from werkzeug.datastructures import MultiDict
 from kiosk.idempotency import Conflict, create_once, fingerprint, form_fingerprint
 from kiosk.models import Acceptance, PolicyVersion, utcnow
 
-from .helpers import nothing_written
+from .helpers import form_page, nothing_written, sign_in_as
 
 
 def test_a_fingerprint_does_not_depend_on_the_order_fields_arrive_in():
@@ -98,3 +99,23 @@ def test_an_integrity_error_that_is_not_the_race_is_not_swallowed(ctx):
     with pytest.raises(IntegrityError):
         create_once(Acceptance, uuid.uuid4(), "hash", broken)
     assert Acceptance.select().count() == 0
+
+
+# Through the staff forms --------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("path", "fields_url", "first", "second"), [
+    ("/staff/breaches", "/staff/breaches/new?who=visitor&category=commercial",
+     {"description": "First"}, {"description": "Changed"}),
+    ("/staff/deletions/new", "/staff/deletions/new",
+     {"material": "photo", "material_location": "device", "person_name": "Sam"},
+     {"material": "photo", "material_location": "device", "person_name": "Someone Else"}),
+])
+def test_a_staff_form_resent_with_other_details_is_refused(app, client, teacher, path, fields_url,
+                                                          first, second):
+    sign_in_as(client, teacher)
+    fields = form_page(client, fields_url)
+    assert client.post(path, data={**fields, **first}).status_code == 303
+    with nothing_written(app):  # the first record as it was sent, and nothing more
+        response = client.post(path, data={**fields, **second})
+    assert response.status_code == 422
+    assert "already sent with other details" in response.get_data(as_text=True)
