@@ -30,6 +30,10 @@ def make_policy(number: int | None = None, **kw) -> PolicyVersion:
         **kw)
 
 
+# Key points as the head types them on the policy page: three short lines, one per point.
+KEY_POINTS = "Phones away near children.\nNo photos of pupils.\nSpeak to the DSL if worried."
+
+
 def make_acceptance(**kw) -> Acceptance:
     defaults = dict(
         client_uuid=uuid.uuid4(), full_name="Ann Visitor", role="visitor", channel="kiosk",

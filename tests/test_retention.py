@@ -18,12 +18,14 @@ from kiosk.models import (
     PolicyVersion,
     RecordUpdate,
     RetentionSetting,
+    RosterPerson,
     db,
     utcnow,
 )
 
 from .helpers import (
     form_page,
+    hidden_fields,
     make_acceptance,
     make_breach,
     make_deletion_request,
@@ -118,6 +120,20 @@ def test_set_days_refuses_an_unknown_kind_and_a_period_out_of_range_writing_noth
             retention.set_days("breaches", 18251)
     assert str(unknown.value) == "nonsense"
     assert str(too_short.value) == str(too_long.value) == "between 30 and 18250 days"
+
+
+def test_the_head_changes_retention_periods(app, client, head):
+    sign_in_as(client, head)
+    fields = form_page(client, "/admin/retention")
+    assert fields["visitor_acceptances"] == "365"
+    response = client.post("/admin/retention", data={**fields, "visitor_acceptances": "90"})
+    assert response.status_code == 303
+    with app.app_context():
+        assert retention.days_for("visitor_acceptances") == 90
+        assert AuditEvent.get(AuditEvent.action == "retention.changed").record_id == "visitor_acceptances"
+    with nothing_written(app):  # not even the visitors' 90 days again, sent with it
+        bad = client.post("/admin/retention", data={**fields, "breaches": "3"})
+    assert bad.status_code == 422 and "between 30 and 18250" in bad.get_data(as_text=True)
 
 
 # What the purge plans: boundaries to the second ---------------------------------------------------
@@ -233,6 +249,82 @@ def test_purge_keeps_roster_acceptances_for_the_roster_period_and_only_the_curre
         assert too_old.id not in {a.id for a in Acceptance.select()}
 
 
+@pytest.fixture
+def aged(app, teacher):
+    """Records either side of their retention periods."""
+    with app.app_context():
+        person = roster.add_person("Ros Ter", "ros@example.org", "pta")
+        records = {
+            "old_visitor": make_acceptance(full_name="Old Visitor", accepted_at=old(400)),
+            "new_visitor": make_acceptance(full_name="New Visitor", accepted_at=old(10)),
+            "old_roster": make_acceptance(full_name="Ros Ter", roster_person=person, accepted_at=old(400)),
+            "held_visitor": make_acceptance(full_name="Held Visitor", accepted_at=old(400)),
+            "old_breach": make_breach(teacher, category="commercial", subject_name="Old Subject"),
+            "safeguarding": make_breach(teacher, category="photographing"),
+            "standalone": make_deletion_request(teacher, asked_at=old(800)),
+        }
+        records["held_by"] = make_breach(teacher, category="commercial",
+                                         acceptance=records["held_visitor"])
+        Breach.update(created_at=old(2500)).where(Breach.id.in_(
+            [records["old_breach"].id, records["safeguarding"].id])).execute()
+        make_deletion_request(teacher, breach=records["old_breach"])
+        return records
+
+
+def test_purge_dry_run_shows_what_would_go_and_removes_nothing(app, runner, aged):
+    result = runner.invoke(args=["purge", "--dry-run"])
+    assert result.exit_code == 0
+    assert "Acceptances by one-off visitors: 1 would be removed" in result.output
+    assert "Breaches that are not a safeguarding matter: 1 would be removed" in result.output
+    assert "Deletion requests not part of a breach: 2 would be removed" in result.output
+    assert "1 safeguarding or restricted record(s) are due for the head's review" in result.output
+    with app.app_context():
+        assert Acceptance.select().count() == 4 and Breach.select().count() == 3
+
+
+def test_purge_removes_what_is_past_retention_and_audits_the_counts_only(app, runner, aged):
+    result = runner.invoke(args=["purge"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        names = {a.full_name for a in Acceptance.select()}
+        assert names == {"New Visitor", "Ros Ter", "Held Visitor"}
+        assert {b.id for b in Breach.select()} == {aged["safeguarding"].id, aged["held_by"].id}
+        assert DeletionRequest.select().count() == 0
+        event = AuditEvent.get(AuditEvent.action == "retention.purged")
+        assert '"visitor_acceptances": 1' in event.detail and "Old Visitor" not in event.detail
+
+
+def test_purge_keeps_a_roster_persons_acceptance_of_the_current_version(app, runner):
+    with app.app_context():
+        person = roster.add_person("Still Current", "sc@example.org", "pta")
+        make_acceptance(full_name="Still Current", roster_person=person, accepted_at=old(100))
+        retention.set_days("roster_acceptances", 30)
+    runner.invoke(args=["purge"])
+    with app.app_context():
+        assert Acceptance.select().where(Acceptance.roster_person == person.id).count() == 1
+        assert [e.person.id for e in roster.outstanding()] == []
+
+
+def test_purge_never_removes_a_concern_about_staff_however_old(app, runner, teacher):
+    """Restricted concerns wait for the head's decision even when not a safeguarding matter,
+    and whether or not they went to the LADO."""
+    from kiosk.models import LadoReferral
+
+    with app.app_context():
+        plain = make_breach(teacher, subject_kind="staff", category="representative")
+        referred = make_breach(teacher, subject_kind="staff", category="commercial")
+        LadoReferral.create(breach=referred, referred_at=old(7 * 365), reference="LADO-1")
+        assert not plain.safeguarding and not referred.safeguarding
+        assert plain.restricted and referred.restricted
+        Breach.update(created_at=old(7 * 365)).execute()
+        make_deletion_request(teacher, breach=plain, asked_at=old(7 * 365))
+    result = runner.invoke(args=["purge"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert {b.id for b in Breach.select()} == {plain.id, referred.id}
+        assert DeletionRequest.select().count() == 1 and LadoReferral.select().count() == 1
+
+
 # The head's review of safeguarding and restricted records ----------------------------------------
 
 def test_due_for_review_one_second_after_the_period_and_after_keep_until(app, ctx, teacher, head, now):
@@ -336,6 +428,41 @@ def test_deleting_a_reviewed_record_takes_its_history_requests_and_lado_referral
         assert json.loads(event.detail) == {"deletion_requests": 1}
 
 
+def test_safeguarding_records_are_listed_for_the_head_who_keeps_or_deletes_them(app, client, head,
+                                                                               aged):
+    sign_in_as(client, head)
+    html = client.get("/admin/retention").get_data(as_text=True)
+    public_id = str(aged["safeguarding"].public_id)
+    assert public_id in html
+    fields = form_page(client, "/admin/retention")
+    client.post(f"/admin/retention/{public_id}", data={**fields, "decision": "1"})
+    assert public_id not in client.get("/admin/retention").get_data(as_text=True)
+    with app.app_context():
+        Breach.update(keep_until=old(1)).where(Breach.public_id == public_id).execute()
+    client.post(f"/admin/retention/{public_id}", data={**fields, "decision": "delete"})
+    with app.app_context():
+        assert not Breach.select().where(Breach.public_id == public_id).exists()
+        assert AuditEvent.get(AuditEvent.action == "retention.deleted_after_review")
+
+
+def test_concerns_about_the_head_are_reviewed_by_the_chair_not_listed_for_the_head(app, client, head,
+                                                                                  chair, teacher):
+    with app.app_context():
+        about_head = make_breach(teacher, subject_kind="staff", category="pupil_contact",
+                                 concerns_head=True)
+        Breach.update(created_at=old(2500)).where(Breach.id == about_head.id).execute()
+    sign_in_as(client, head)
+    assert str(about_head.public_id) not in client.get("/admin/retention").get_data(as_text=True)
+    sign_in_as(client, chair)
+    html = client.get("/admin/retention").get_data(as_text=True)
+    assert str(about_head.public_id) in html and "How long records are kept" in html
+    assert 'name="breaches"' not in html  # the settings are the head's
+    fields = {"csrf_token": hidden_fields(html)["csrf_token"]}
+    client.post(f"/admin/retention/{about_head.public_id}", data={**fields, "decision": "6"})
+    with app.app_context():
+        assert Breach.get_by_id(about_head.id).keep_until > utcnow()
+
+
 # Backups -------------------------------------------------------------------------------------------
 
 def test_a_backup_into_new_folders_reports_its_pages_and_is_audited(app, runner, tmp_path):
@@ -365,3 +492,39 @@ def test_a_backup_of_a_server_database_points_to_pg_dump_and_touches_nothing(tmp
     assert result.output == ("Error: This command backs up SQLite. For PostgreSQL use pg_dump "
                              "(see the README).\n")
     assert not target.exists()
+
+
+def test_a_backup_is_a_consistent_copy_that_restores_every_record(app, runner, aged, tmp_path):
+    target = tmp_path / "backups" / f"kiosk-{utcnow():%Y-%m-%d}.sqlite3"
+    with app.app_context():
+        expected = {model: sorted(row.id for row in model.select())
+                    for model in (Acceptance, Breach, DeletionRequest, RosterPerson, AuditEvent)}
+    db.close()
+    result = runner.invoke(args=["backup", str(target)])
+    assert result.exit_code == 0 and "Backed up" in result.output
+    copy = sqlite3.connect(target)
+    assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    copy.close()
+    restored = create_app({"KIOSK_INSTANCE_PATH": str(tmp_path / "restored"),
+                           "DATABASE_URL": f"sqlite:///{target}"})
+    with restored.app_context():
+        for model, ids in expected.items():
+            assert sorted(row.id for row in model.select()) == ids
+    db.close()
+    again = runner.invoke(args=["backup", str(target)])
+    assert again.exit_code != 0 and "already exists" in again.output
+
+
+def test_backup_on_postgresql_points_to_pg_dump(postgres_url, tmp_path):
+    app = create_app({"KIOSK_INSTANCE_PATH": str(tmp_path), "DATABASE_URL": postgres_url})
+    result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "x.sqlite3")])
+    assert result.exit_code != 0 and "pg_dump" in result.output
+    db.close()
+
+
+def test_a_backup_file_is_readable_by_its_owner_only(app, runner, tmp_path):
+    import stat
+
+    target = tmp_path / "kiosk-backup.sqlite3"
+    assert runner.invoke(args=["backup", str(target)]).exit_code == 0
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
