@@ -139,7 +139,12 @@ def new_concerns_count(user: StaffUser) -> int:
 # Triage -----------------------------------------------------------------------------------------
 
 class TriageError(ValueError):
-    """The change cannot be made; the message says why."""
+    """The change cannot be made; the message says why, and `field` names the form field it is
+    about when it is not the main choice (the page shows it there)."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 def change_status(breach: Breach, user: StaffUser, status: str, note: str) -> None:
@@ -147,7 +152,7 @@ def change_status(breach: Breach, user: StaffUser, status: str, note: str) -> No
     if status not in BREACH_STATUSES:
         raise TriageError("Please choose open, in review or closed.")
     if status == "closed" and not note.strip():
-        raise TriageError("Please write the outcome before closing.")
+        raise TriageError("Please write the outcome before closing.", field="note")
     if status == breach.status:
         raise TriageError(f"It is already {BREACH_STATUSES[status].lower()}.")
     with db.atomic():

@@ -67,7 +67,7 @@ def _act(record: Breach, form, slot: str, action, saved: str, refused_field=None
         try:
             action()
         except breaches.TriageError as error:
-            refused_field.errors.append(str(error))
+            (form[error.field] if error.field else refused_field).errors.append(str(error))
         else:
             flash(saved)
             return redirect(url_for("records.breach", public_id=record.public_id), code=303)

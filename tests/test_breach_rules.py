@@ -253,8 +253,8 @@ def test_the_breach_in_hand_follows_its_status_so_the_next_change_starts_from_it
 
 
 @pytest.mark.parametrize(("status", "note", "message"), [
-    # The form refuses both first ("Please choose a status." / its own outcome check); these are
-    # the rule's own refusals for any other caller.
+    # The form refuses an unknown status first ("Please choose a status."); closing without an
+    # outcome is the rule's alone, shown beside the note.
     ("archived", "Why not", "Please choose open, in review or closed."),
     ("closed", "  \n ", "Please write the outcome before closing."),
 ])
@@ -265,6 +265,7 @@ def test_the_status_rule_refuses_an_unknown_status_and_closing_without_an_outcom
     with pytest.raises(TriageError) as refused:
         change_status(breach, dsl, status, note)
     assert str(refused.value) == message
+    assert refused.value.field == ("note" if status == "closed" else None)
     assert Breach.get_by_id(breach.id).status == "open"
     assert RecordUpdate.select().count() == 0 and AuditEvent.select().count() == events
 

@@ -264,7 +264,9 @@ def test_closing_needs_an_outcome_note_and_every_change_is_kept(app, client, dsl
         response = client.post(f"/records/breaches/{breach.public_id}/status",
                                data={**fields, "status": "closed", "note": ""})
     assert response.status_code == 422
-    assert "Please write the outcome before closing." in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert field_error(html, "note") == "Please write the outcome before closing."  # beside it
+    assert field_error(html, "status") is None
     client.post(f"/records/breaches/{breach.public_id}/status", data={**fields, "status": "in_review"})
     client.post(f"/records/breaches/{breach.public_id}/notes",
                 data={**fields, "kind": "action", "text": "Spoke to the visitor."})

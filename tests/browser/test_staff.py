@@ -98,3 +98,28 @@ def test_the_heads_pages_pass_axe(live_server, new_context, assert_accessible):
     page.get_by_role("link", name=re.compile("Member of staff in contact")).click()
     expect(page.get_by_role("heading", name="LADO referral")).to_be_visible()
     assert_accessible(page)
+
+
+def test_an_error_far_down_a_long_page_is_brought_into_view_and_focused(live_server, new_context,
+                                                                        assert_accessible):
+    """Closing a concern without an outcome: the DSL sees why at once, not 1,450 px down."""
+    with live_server.database():
+        teacher = make_user("staff")
+        dsl = make_user("dsl", email="dsl@westacre.sch.uk")
+        breach = make_breach(teacher, actions=("asked_to_delete",),
+                             description="A long account of what happened.\n" * 30)
+    page = new_context(viewport={"width": 768, "height": 1024}, is_mobile=True, has_touch=True).new_page()
+    sign_in(page, live_server, dsl.email)
+    page.goto(f"{live_server.url}/records/breaches/{breach.public_id}")
+    status = page.locator("form").filter(has=page.get_by_role("button", name="Save status"))
+    status.get_by_label("Closed").check()
+    status.get_by_role("button", name="Save status").click()
+    summary = page.get_by_role("alert").filter(has_text="There is a problem")
+    expect(summary).to_be_focused()
+    expect(summary).to_be_in_viewport()
+    expect(summary).to_contain_text("Please write the outcome before closing.")
+    summary.get_by_role("link").click()
+    note = page.get_by_label(re.compile("Outcome or reason"))
+    expect(note).to_be_focused()
+    expect(note).to_be_in_viewport()
+    assert_accessible(page)
