@@ -43,11 +43,14 @@ self.addEventListener("message", (event) => {
 // Browsers with Background Sync wake us when the connection returns.
 // Once everything is sent it also clears the count of waiting records that the pages keep in a
 // cookie (where the browser lets a worker: Chromium's Cookie Store), so that a later clear-out of
-// the browser's storage is not mistaken for records lost.
+// the browser's storage is not mistaken for records lost. As on the pages (storage.js), only from
+// a database that still holds the device's id: one the browser wiped is empty too, and the
+// cookie must keep counting what it lost until a page has noticed.
 self.addEventListener("sync", (event) => {
   if (event.tag === "outbox") {
     event.waitUntil(KioskOutbox.flush().then(async () => {
-      if (self.cookieStore && (await KioskOutbox.all()).length === 0) {
+      const { device, entries } = await KioskOutbox.snapshot();
+      if (self.cookieStore && device && entries.length === 0) {
         await self.cookieStore.delete("kiosk_waiting").catch(() => {});
       }
     }));
