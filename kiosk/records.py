@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from . import audit, breaches, deletions
+from . import audit, breaches, deletions, mail
 from .access import ALL_STAFF, LEADS, role_required, visible_or_404
 from .forms.records import LadoForm, NoteForm, OutcomeForm, StatusForm
 from .models import Breach, DeletionRequest
@@ -34,6 +34,7 @@ def concerns():
     audit.record("breach.list_viewed", kind="breach", list=f"concerns:{status}",
                  shown=[str(b.public_id) for b in rows])
     return render_template("records/concerns.html", breaches=rows, status=status,
+                           alerts_by_email=mail.configured(),
                            lado_overdue={b.id: breaches.lado_overdue(b, referrals.get(b.id))
                                          for b in rows})
 

@@ -462,3 +462,25 @@ def test_a_note_of_an_unknown_kind_is_refused_beside_the_field(app, client, dsl,
                                data={**fields, "kind": kind, "text": "Spoke to the visitor."})
     assert response.status_code == 422
     assert field_error(response.get_data(as_text=True), "kind") == "Please choose a note or an action."
+
+
+# The concerns list when it is empty ----------------------------------------------------------------
+
+@pytest.mark.parametrize("mail_server", [True, False], ids=["mail", "no-mail"])
+def test_the_chairs_empty_screen_says_what_will_appear_and_how_they_are_told(app, client, chair,
+                                                                             mail_server):
+    if mail_server:
+        app.config["KIOSK_SMTP_HOST"] = "mail.westacre.sch.uk"
+    sign_in_as(client, chair)
+    html = client.get("/records/concerns?status=all").get_data(as_text=True)
+    assert "No concern about the headteacher is logged." in html
+    assert "only you can" in html and "not the headteacher, not the DSL" in html
+    assert (f"sent an email at {chair.email}" in html) is mail_server
+    assert ("The kiosk cannot" in html and "IT support" in html) is not mail_server
+    assert "KIOSK_" not in html and "Nothing here" not in html
+
+
+def test_a_lead_with_nothing_open_is_told_so_without_the_chairs_explanation(app, client, dsl):
+    sign_in_as(client, dsl)
+    html = client.get("/records/concerns").get_data(as_text=True)
+    assert "No concerns are open." in html and "headteacher is logged" not in html

@@ -8,6 +8,7 @@ import io
 import json
 import re
 import uuid
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -341,7 +342,8 @@ def test_evidence_lists_what_a_person_accepted_which_version_when_and_how(app, c
     response = get(client, "/reports/evidence?name=ann++VISITOR")
     html = response.body
     assert response.status_code == 200
-    assert "<h1>Evidence of acceptance: ann VISITOR</h1>" in html
+    # Their own spelling (each was typed once: the first), not the search's "ann  VISITOR".
+    assert "<h1>Evidence of acceptance: Ann Visitor</h1>" in html
     assert html.count("Accepted as ") == 3 and "Ann Visitors" not in html
     assert f"9:00am on {long_date(earliest)}" in html and f"2:00pm on {long_date(later)}" in html
     assert f"8:00am on {long_date(latest)}" in html
@@ -354,6 +356,56 @@ def test_evidence_lists_what_a_person_accepted_which_version_when_and_how(app, c
     detail = json.loads(event.detail)
     assert detail["records"] == 3 and str(first.client_uuid) in detail["shown"]
     assert "visitor" not in event.detail.lower()
+
+
+def test_part_of_a_name_finds_the_person_in_their_own_spelling(app, client, dsl):
+    with app.app_context():
+        for typed in ("Priya Shah", "priya shah", "Priya Shah"):
+            make_acceptance(full_name=typed)
+        make_acceptance(full_name="Tom Brown")
+    sign_in_as(client, dsl)
+    html = get(client, "/reports/evidence?name=shah").body
+    assert "<h1>Evidence of acceptance: Priya Shah</h1>" in html  # the spelling used most
+    assert html.count("Accepted as ") == 3 and "Tom Brown" not in html
+    assert 'data-print>Print</button>' in html  # a home-screen app has no Print menu
+
+
+def test_part_of_several_names_asks_which_person_and_shows_no_ones_records(app, client, dsl):
+    with app.app_context():
+        make_acceptance(full_name="Ann Smith")
+        make_acceptance(full_name="ann smith")
+        make_acceptance(full_name="Joanne Smithers")
+        make_acceptance(full_name="Tom Brown")
+    sign_in_as(client, dsl)
+    html = get(client, "/reports/evidence?name=ann").body
+    assert "2 people's names contain" in html
+    assert re.search(r'href="/reports/evidence\?name=Ann\+Smith">Ann Smith</a>\s*'
+                     r'<span class="record-meta">2 acceptances</span>', html)
+    assert "Joanne Smithers</a>" in html and "1 acceptance<" in html and "Tom Brown" not in html
+    assert "Accepted as " not in html and "data-print" not in html
+    [event] = audit_rows(app, "evidence.viewed")
+    assert json.loads(event.detail)["records"] == 0
+
+
+@pytest.mark.parametrize("typed", ["%%", "__", "a%", "zz"])
+def test_wildcards_typed_in_a_name_are_letters_not_everyone(app, client, dsl, typed):
+    with app.app_context():
+        make_acceptance(full_name="Ann Smith")
+    sign_in_as(client, dsl)
+    html = get(client, "/reports/evidence?" + urlencode({"name": typed})).body
+    assert "Ann Smith" not in html and "No acceptance is recorded under that name" in html
+
+
+def test_the_fingerprint_is_a_footnote_not_the_headline(app, client, dsl):
+    with app.app_context():
+        make_acceptance(full_name="Ann Smith")
+        digest = PolicyVersion.get(PolicyVersion.number == 1).content_hash
+    sign_in_as(client, dsl)
+    html = get(client, "/reports/evidence?name=Ann+Smith").body
+    table = html.split("<table", 1)[1].split("</table>", 1)[0]
+    assert digest not in table and "SHA-256" not in html
+    assert re.search(rf'class="fingerprints">.*version 1, <span class="fingerprint">{digest}</span>',
+                     html, re.S)
 
 
 def test_evidence_for_a_roster_person_shows_what_their_link_recorded(app, client, head):

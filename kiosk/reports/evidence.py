@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from peewee import fn
 
@@ -12,25 +12,57 @@ from ..models import Acceptance, Breach, DeletionRequest, PolicyVersion, RosterP
 
 @dataclass(frozen=True)
 class Evidence:
-    name: str
+    name: str  # as the person spelled it, or as searched when nothing was found
     person: RosterPerson | None  # when looked up through their roster entry
     acceptances: list[Acceptance]
-    roster_matches: list[RosterPerson]  # roster entries with the name searched for
+    roster_matches: list[RosterPerson]  # roster entries with the name found
+    # When what was typed is part of several people's names: each name as spelled, and how many
+    # acceptances it has, to choose from.
+    choices: list[tuple[str, int]] = field(default_factory=list)
+
+
+MOST_CHOICES = 30
+
+
+def own_spelling(names: list[str]) -> str:
+    """The spelling a person used most (the earliest of equals): 'ann visitor' typed once in a
+    hurry does not rename Ann Visitor."""
+    return max(names, key=lambda spelling: (names.count(spelling), -names.index(spelling)))
+
+
+def names_containing(term: str) -> list[tuple[str, int]]:
+    """The different names in acceptances that contain what was typed (any case), each in its
+    own spelling, with how many acceptances it has; alphabetical."""
+    rows = (Acceptance.select(Acceptance.full_name).where(Acceptance.full_name.contains(term))
+            .order_by(Acceptance.accepted_at, Acceptance.id).tuples())
+    spellings: dict[str, list[str]] = {}
+    for (full_name,) in rows:
+        spellings.setdefault(full_name.lower(), []).append(full_name)
+    return sorted(((own_spelling(names), len(names)) for names in spellings.values()),
+                  key=lambda choice: choice[0].lower())
 
 
 def evidence_for(name: str = "", person: RosterPerson | None = None) -> Evidence:
-    """What one person accepted, oldest first: by exact name (any case), or through their roster
-    entry. A roster lookup shows only acceptances tied to that entry: a name alone could be
-    someone else's."""
+    """What one person accepted, oldest first: by name (any case; part of a name finds the
+    people it could be), or through their roster entry. A roster lookup shows only acceptances
+    tied to that entry: a name alone could be someone else's."""
     query = Acceptance.select(Acceptance, PolicyVersion).join(PolicyVersion)
     if person is not None:
-        query = query.where(Acceptance.roster_person == person)
-        name, matches = person.full_name, []
-    else:
-        query = query.where(fn.LOWER(Acceptance.full_name) == name.lower())
-        matches = list(RosterPerson.select().where(fn.LOWER(RosterPerson.full_name) == name.lower())
-                       .order_by(RosterPerson.full_name, RosterPerson.id))
-    return Evidence(name, person, list(query.order_by(Acceptance.accepted_at, Acceptance.id)), matches)
+        rows = list(query.where(Acceptance.roster_person == person)
+                    .order_by(Acceptance.accepted_at, Acceptance.id))
+        return Evidence(person.full_name, person, rows, [])
+    choices: list[tuple[str, int]] = []
+    if not Acceptance.select().where(fn.LOWER(Acceptance.full_name) == name.lower()).exists():
+        choices = names_containing(name)
+        if len(choices) == 1:  # only one person it can be
+            name, choices = choices[0][0], []
+    rows = list(query.where(fn.LOWER(Acceptance.full_name) == name.lower())
+                .order_by(Acceptance.accepted_at, Acceptance.id)) if not choices else []
+    if rows:
+        name = own_spelling([row.full_name for row in rows])
+    matches = list(RosterPerson.select().where(fn.LOWER(RosterPerson.full_name) == name.lower())
+                   .order_by(RosterPerson.full_name, RosterPerson.id)) if not choices else []
+    return Evidence(name, None, rows, matches, choices[:MOST_CHOICES])
 
 
 def chronology(name: str, viewer: StaffUser) -> list[tuple[dt.datetime, str, object]]:
