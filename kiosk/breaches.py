@@ -11,6 +11,7 @@ from peewee import fn
 
 from . import alerts, audit
 from .deletions import DeletionDetails, request_deletion
+from .display import local_time
 from .idempotency import create_once
 from .models import (
     Acceptance,
@@ -252,7 +253,8 @@ def record_lado(breach: Breach, user: StaffUser, details: LadoDetails) -> LadoRe
 
 
 def _lado_summary(details: LadoDetails) -> str:
-    parts = [f"Referred {details.referred_at:%d/%m/%Y %H:%M} UTC" if details.referred_at
+    # Kept as written in the history, so in the school's time and words (never UTC).
+    parts = [f"Referred at {local_time(details.referred_at)}" if details.referred_at
              else "Not referred yet"]
     if details.reference:
         parts.append(f"reference {details.reference}")

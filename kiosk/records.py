@@ -53,7 +53,7 @@ def _render_breach(record: Breach, status_form=None, note_form=None, lado_form=N
     if lado_form is None and referral is not None:
         lado_form = LadoForm(obj=referral, formdata=None)
     return render_template(
-        "records/breach.html", breach=record, history=breaches.history(record, seen_by=current_user),
+        "records/breach.html", breach=record, history_rows=breaches.history(record, seen_by=current_user),
         requests=breaches.deletion_requests_for(record, seen_by=current_user), referral=referral,
         lado_overdue=breaches.lado_overdue(record, referral),
         status_form=status_form or StatusForm(formdata=None, status=record.status),
@@ -133,7 +133,7 @@ def deletion(public_id: str):
 
 def _render_deletion(record, form, code=200):
     return render_template(
-        "records/deletion.html", request_row=record, form=form, history=deletions.history(record),
+        "records/deletion.html", request_row=record, form=form, history_rows=deletions.history(record),
         overdue=deletions.is_overdue(record), attention=deletions.needs_attention(record),
         next_steps=deletions.NEXT_STEPS), code
 

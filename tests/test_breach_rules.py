@@ -19,6 +19,7 @@ from kiosk.breaches import (
     next_working_day,
     record_lado,
 )
+from kiosk.display import local_time
 from kiosk.models import (
     AuditEvent,
     Breach,
@@ -339,13 +340,15 @@ def test_the_lado_referral_is_summed_up_in_the_history_and_audited(app, client, 
         "advice": "Suspend pending investigation", "police_involved": "y",
         "outcome": "Allegation unfounded"})
     assert response.status_code == 303
-    summary = (f"Referred {referred:%d/%m/%Y %H:%M} UTC; reference LADO-42; police involved; "
-               "advice: Suspend pending investigation; outcome: Allegation unfounded")
     with app.app_context():
+        summary = (f"Referred at {local_time(referred)}; reference LADO-42; police involved; "
+                   "advice: Suspend pending investigation; outcome: Allegation unfounded")
         [update] = RecordUpdate.select()
         assert (update.breach_id, update.author_id, update.kind, update.text) == (
             breach.id, head.id, "lado", summary)
-    assert f"LADO: <span class=\"pre-line\">{summary}</span>" in client.get(url).get_data(as_text=True)
+    page = client.get(url).get_data(as_text=True)
+    assert f"updated the LADO referral: <span class=\"pre-line\">{summary}</span>" in page
+    assert "UTC" not in summary
     recorded = event(app, "lado.recorded")
     assert (recorded.record_kind, recorded.record_id, recorded.actor_id) == (
         "breach", str(breach.public_id), head.id)
@@ -444,7 +447,7 @@ def test_the_reporter_follows_the_status_but_not_the_leads_notes_or_their_reques
     history_list = html[html.index('<ol class="history">'):]
     history_items = re.findall(r"<li>", history_list[:history_list.index("</ol>")])
     assert len(history_items) == 2  # "Logged by" and the status change: no sign of the note
-    assert "status open → in review" in html and str(mine.public_id) in html
+    assert "changed the status from open to in review" in html and str(mine.public_id) in html
     assert "Private note from the DSL" not in html and "Spoke to the head privately" not in html
     assert str(theirs.public_id) not in html
     sign_in_as(client, dsl)  # the DSL sees all of it
@@ -464,5 +467,5 @@ def test_the_reporter_does_not_see_the_leads_notes(app, client, teacher, dsl):
                 data={**fields, "status": "closed", "note": "Referred to early help."})
     sign_in_as(client, teacher)
     html = client.get(f"/records/breaches/{breach.public_id}").get_data(as_text=True)
-    assert "status open → closed" in html
+    assert "changed the status from open to closed" in html
     assert "children's services" not in html and "early help" not in html

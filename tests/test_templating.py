@@ -10,7 +10,7 @@ import pytest
 from kiosk.models import Breach, PolicyVersion
 from kiosk.vocabulary import VOCABULARIES, label
 
-from .helpers import make_breach, make_deletion_request, sign_in_as
+from .helpers import make_acceptance, make_breach, make_deletion_request, sign_in_as
 
 
 def body_attrs(html: str) -> str:
@@ -92,3 +92,26 @@ def test_a_record_page_shows_its_codes_in_words(client, app, dsl):
 def test_every_vocabulary_has_words_for_every_code():
     for name, words in VOCABULARIES.items():
         assert words and all(code and text and text[0].isupper() for code, text in words.items()), name
+
+
+def test_every_history_list_is_one_partial_in_the_schools_time(client, app, dsl):
+    """The breach, the deletion request and a person's chronology: each line starts with the
+    school's local time in words (and a machine-readable UTC time for screen readers and copy)."""
+    with app.app_context():
+        app.config["KIOSK_TIMEZONE"] = "Europe/London"
+        make_acceptance(full_name="Pat Visitor", channel="kiosk",
+                        accepted_at=dt.datetime(2026, 7, 1, 13, 5))  # 2:05pm in summer time
+        breach = make_breach(dsl, subject_name="Pat Visitor")
+        request_row = make_deletion_request(dsl, person_name="Pat Visitor")
+    sign_in_as(client, dsl)
+    pages = {path: client.get(path).get_data(as_text=True) for path in (
+        f"/records/breaches/{breach.public_id}", f"/records/deletions/{request_row.public_id}",
+        "/reports/chronology?name=Pat+Visitor")}
+    for path, html in pages.items():
+        entries = re.findall(r'<li><time class="record-meta" datetime="[0-9T:.-]+Z">([^<]+)</time>',
+                             html)
+        assert entries, path
+        assert all(re.fullmatch(r"\d{1,2}:\d\d[ap]m on \d{1,2} [A-Z][a-z]+ \d{4}", e) for e in entries)
+    chronology = pages["/reports/chronology?name=Pat+Visitor"]
+    assert "2:05pm on 1 July 2026" in chronology
+    assert "(entrance tablet)" in chronology and "(kiosk)" not in chronology
