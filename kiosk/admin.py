@@ -365,15 +365,20 @@ def retention_settings():
     review (the head; the chair for concerns about the head)."""
     if request.method == "POST" and current_user.role != "head":
         abort(403)
-    form = RetentionForm(data=retention.all_settings()) if request.method == "GET" else RetentionForm()
+    saved = retention.all_settings()
+    form = RetentionForm.showing(saved) if request.method == "GET" else RetentionForm()
+    form.saved = saved
     if form.validate_on_submit():
-        for kind in retention.KINDS:
-            if form[kind].data != retention.days_for(kind):
-                retention.set_days(kind, form[kind].data)
+        retention.set_periods(form.chosen_days())
         flash("Retention settings saved.")
         return redirect(url_for("admin.retention_settings"), code=303)
+    last_purged = retention.last_purged_at()
     return render_template("admin/retention.html", form=form, kinds=retention.KINDS,
-                           review=retention.due_for_review(current_user)), (
+                           review=retention.due_for_review(current_user),
+                           default_words={kind: retention.in_words(days)
+                                          for kind, (_, days) in retention.KINDS.items()},
+                           last_purged=last_purged,
+                           purge_overdue=retention.purge_overdue(last_purged)), (
         422 if request.method == "POST" else 200)
 
 
