@@ -229,7 +229,8 @@ def can_remind(entry: Outstanding, now: dt.datetime | None = None) -> bool:
 def send_reminders(sender: StaffUser, role: str | None = None) -> tuple[int, int, int]:
     """Email everyone outstanding who may be reminded now; return (sent, skipped, failed)."""
     if not mail.configured():
-        raise RosterError("No mail server is set up (KIOSK_SMTP_HOST), so reminders cannot be sent.")
+        raise RosterError("The kiosk cannot send email yet, so no reminders were sent. Ask your "
+                          "IT support to connect the kiosk to the school's email server.")
     current = PolicyVersion.current()
     # Claim the reminders first, in one transaction (SQLite's is IMMEDIATE): a second request at
     # the same moment waits, then finds them claimed, so nobody gets two emails.

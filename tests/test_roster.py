@@ -265,7 +265,7 @@ def test_reminders_without_a_mail_server_say_so(app, client, head):
     fields = {"csrf_token": hidden_fields(client.get("/admin/roster").get_data(as_text=True))["csrf_token"]}
     with nothing_written(app):  # no reminder claimed, none audited
         response = client.post("/admin/roster/remind", data=fields, follow_redirects=True)
-    assert "No mail server is set up" in response.get_data(as_text=True)
+    assert "The kiosk cannot send email yet" in response.get_data(as_text=True)
 
 
 def test_two_reminder_requests_at_once_send_one_email(app, head, smtp_server):
