@@ -263,8 +263,9 @@ def roster_people():
         else:
             flash(f"{person.full_name} was added.")
             return redirect(url_for("admin.roster_people"), code=303)
-    people = RosterPerson.listed()
-    return render_template("admin/roster.html", form=form, people=people), (
+    people = roster.listed_with_status()
+    return render_template("admin/roster.html", form=form, people=people,
+                           current=PolicyVersion.current()), (
         422 if request.method == "POST" else 200)
 
 

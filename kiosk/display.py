@@ -24,6 +24,11 @@ def long_date(value: dt.date) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
+def local_date(value: dt.datetime) -> str:
+    """30 September 2019: the day a stored time fell on, in the school's time zone."""
+    return long_date(to_local(value).date())
+
+
 def short_time(value: dt.datetime) -> str:
     """2:05pm, in the school's time zone."""
     local = to_local(value)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, url_for
-from peewee import JOIN, fn
+from peewee import fn
 
 from . import audit, mail
 from .models import (
@@ -175,40 +175,76 @@ def apply_import(rows: list[ImportRow]) -> dict[str, int]:
     return counts
 
 
-# Who has not accepted ----------------------------------------------------------------------------
+# Where each person stands, and who has not accepted ------------------------------------------------
+
+@dataclass(frozen=True)
+class AcceptanceStatus:
+    """Where one person on the roster stands with the policy: the newest version they accepted
+    (None if none), when they accepted it, and whether it is the current one."""
+
+    version: int | None = None
+    accepted_at: dt.datetime | None = None
+    current: bool = False
+
+    @property
+    def kind(self) -> str:
+        """"current", "older" or "never"."""
+        if self.version is None:
+            return "never"
+        return "current" if self.current else "older"
+
+
+NOT_ACCEPTED = AcceptanceStatus()
+
+
+def acceptance_statuses() -> dict[int, AcceptanceStatus]:
+    """Everyone on the roster who has accepted any version, by their id, from one query: the
+    newest version each accepted and when (the last time, if they accepted it twice)."""
+    current = PolicyVersion.current()
+    rows = (Acceptance.select(Acceptance.roster_person, PolicyVersion.number,
+                              fn.MAX(Acceptance.accepted_at))
+            .join(PolicyVersion)
+            .where(Acceptance.roster_person.is_null(False))
+            .group_by(Acceptance.roster_person, PolicyVersion.number)
+            .tuples())
+    newest: dict[int, tuple[int, dt.datetime]] = {}
+    for person_id, number, accepted_at in rows:
+        if person_id not in newest or number > newest[person_id][0]:
+            newest[person_id] = (number, accepted_at)
+    return {person_id: AcceptanceStatus(number, accepted_at,
+                                        current is not None and number == current.number)
+            for person_id, (number, accepted_at) in newest.items()}
+
+
+def listed_with_status() -> list[tuple[RosterPerson, AcceptanceStatus]]:
+    """Everyone on the roster (those still on it first), each with where they stand."""
+    statuses = acceptance_statuses()
+    return [(person, statuses.get(person.id, NOT_ACCEPTED)) for person in RosterPerson.listed()]
+
 
 @dataclass(frozen=True)
 class Outstanding:
     person: RosterPerson
-    last_accepted_at: dt.datetime | None
-    last_version: int | None
+    status: AcceptanceStatus
     last_reminded_at: dt.datetime | None
 
 
 def outstanding(role: str | None = None) -> list[Outstanding]:
-    """Active roster people who have not accepted the current version, with when they last
-    accepted any version and when they were last reminded."""
-    current = PolicyVersion.current()
-    if current is None:
+    """Active roster people who have not accepted the current version, with the version they
+    last accepted and when, and when they were last reminded."""
+    if PolicyVersion.current() is None:
         return []
-    accepted_current = (Acceptance.select(Acceptance.roster_person)
-                        .where(Acceptance.policy_version == current,
-                               Acceptance.roster_person.is_null(False)))
-    query = (RosterPerson.select(RosterPerson,
-                                 fn.MAX(Acceptance.accepted_at).alias("last_accepted_at"),
-                                 fn.MAX(PolicyVersion.number).alias("last_version"))
-             .join(Acceptance, JOIN.LEFT_OUTER)
-             .join(PolicyVersion, JOIN.LEFT_OUTER)
-             .where(RosterPerson.active == True,  # noqa: E712
-                    RosterPerson.id.not_in(accepted_current))
-             .group_by(RosterPerson.id)
+    statuses = acceptance_statuses()
+    query = (RosterPerson.select()
+             .where(RosterPerson.active == True)  # noqa: E712
              .order_by(RosterPerson.full_name))
     if role in ROSTER_ROLES:
         query = query.where(RosterPerson.role == role)
     reminded = dict(Reminder.select(Reminder.person, fn.MAX(Reminder.sent_at))
                     .group_by(Reminder.person).tuples())
-    return [Outstanding(person=p, last_accepted_at=p.last_accepted_at, last_version=p.last_version,
-                        last_reminded_at=reminded.get(p.id)) for p in query]
+    return [Outstanding(person=p, status=statuses.get(p.id, NOT_ACCEPTED),
+                        last_reminded_at=reminded.get(p.id))
+            for p in query if not statuses.get(p.id, NOT_ACCEPTED).current]
 
 
 def status_for(person: RosterPerson) -> tuple[Acceptance | None, PolicyVersion | None]:

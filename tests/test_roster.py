@@ -11,7 +11,7 @@ import pytest
 
 from kiosk import roster
 from kiosk.display import long_date
-from kiosk.models import Acceptance, AuditEvent, Reminder, RosterPerson, utcnow
+from kiosk.models import Acceptance, AuditEvent, PolicyVersion, Reminder, RosterPerson, utcnow
 from kiosk.vocabulary import ROSTER_ROLES
 
 from .helpers import (
@@ -332,3 +332,98 @@ def test_reminders_skip_people_off_the_roster_and_those_who_accepted_this_versio
     with app.app_context():
         reminded = {r.person.email for r in Reminder.select()}
     assert reminded == {"before@example.org", "here@example.org"}
+
+
+# Where each person stands -------------------------------------------------------------------------
+
+def status_cell(html: str, name: str) -> str:
+    """The words in a person's 'The policy' column on the roster page."""
+    found = re.search(rf">{re.escape(name)}</a>.*?<td>[^<]*</td>\s*<td class=\"acceptance[^\"]*\">"
+                      r"(?P<status>[^<]*)</td>", html, re.S)
+    assert found, name
+    return found["status"]
+
+
+def school_day(days_ago: int, hour: int) -> dt.datetime:
+    """A stored time: that hour, school time, some days ago."""
+    local = dt.datetime.combine(utcnow().date() - dt.timedelta(days=days_ago), dt.time(hour),
+                                SCHOOL_ZONE)
+    return local.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def test_the_roster_shows_whether_each_person_accepted_the_current_an_older_or_no_version(
+        app, client, head):
+    with app.app_context():
+        cur = roster.add_person("Cur Rent", "cur@example.org", "pta")
+        old = roster.add_person("Old Er", "old@example.org", "governor")
+        roster.add_person("Nev Er", "nev@example.org", "volunteer")
+        gone = roster.add_person("Gone Away", "gone@example.org", "staff")
+        make_acceptance(full_name="Old Er", roster_person=old, channel="link",
+                        accepted_at=school_day(400, 9))
+        make_acceptance(full_name="Cur Rent", roster_person=cur, channel="link",
+                        accepted_at=school_day(400, 9))
+        make_policy(2)
+        make_policy(3)
+        make_acceptance(full_name="Old Er", roster_person=old, channel="link",
+                        policy_version=PolicyVersion.get(PolicyVersion.number == 2),
+                        accepted_at=school_day(30, 23))  # 11pm: the date is the school's
+        make_acceptance(full_name="Cur Rent", roster_person=cur, channel="link",
+                        accepted_at=school_day(2, 10))
+        make_acceptance(full_name="Gone Away", roster_person=gone, channel="link",
+                        accepted_at=school_day(1, 10))
+        roster.set_active(gone, False)
+    sign_in_as(client, head)
+    html = client.get("/admin/roster").get_data(as_text=True)
+    assert status_cell(html, "Cur Rent") == (
+        f"Accepted the current version ({long_date(school_day(2, 10).date())})")
+    assert status_cell(html, "Old Er") == (
+        f"Accepted an older version (version 2, {long_date(utcnow().date() - dt.timedelta(days=30))})")
+    assert status_cell(html, "Nev Er") == "Not accepted yet"
+    assert status_cell(html, "Gone Away").startswith("Accepted the current version")
+    assert "The current version is version 3." in html
+
+
+def test_the_statuses_come_from_one_query_however_many_people(app, client, head, monkeypatch):
+    from kiosk.models import db
+
+    def queries_for_the_roster_page() -> int:
+        count = 0
+        execute = db.obj.execute_sql
+
+        def counting(*args, **kwargs):
+            nonlocal count
+            count += 1
+            return execute(*args, **kwargs)
+
+        with monkeypatch.context() as patch:
+            patch.setattr(db.obj, "execute_sql", counting)
+            assert client.get("/admin/roster").status_code == 200
+        return count
+
+    sign_in_as(client, head)
+    with app.app_context():
+        first = roster.add_person("Per Son", "p0@example.org", "volunteer")
+        make_acceptance(full_name="Per Son", roster_person=first, channel="link")
+    few = queries_for_the_roster_page()
+    with app.app_context():
+        for n in range(1, 8):
+            person = roster.add_person(f"Per Son{n}", f"p{n}@example.org", "volunteer")
+            make_acceptance(full_name=person.full_name, roster_person=person, channel="link")
+            if n == 4:
+                make_policy()  # some accepted an older version, some the current one
+    assert 0 < queries_for_the_roster_page() == few
+
+
+def test_acceptance_statuses_pick_the_newest_version_not_the_latest_time(app, ctx):
+    """Someone who accepted version 2, then (on an old link, say) version 1 again, has accepted
+    version 2: the status names version 2 and when it was accepted."""
+    person = roster.add_person("Back Wards", "back@example.org", "pta")
+    version_1 = PolicyVersion.current()
+    version_2 = make_policy(2)
+    make_acceptance(roster_person=person, policy_version=version_2, channel="link",
+                    accepted_at=school_day(5, 10))
+    make_acceptance(roster_person=person, policy_version=version_1, channel="link",
+                    accepted_at=school_day(1, 10))
+    assert roster.acceptance_statuses()[person.id] == roster.AcceptanceStatus(
+        2, school_day(5, 10), True)
+    assert [e.person.id for e in roster.outstanding()] == []
