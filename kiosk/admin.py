@@ -272,9 +272,10 @@ def roster_people():
 @bp.route("/roster/import", methods=["GET", "POST"])
 @role_required("head")
 def roster_import():
-    """Upload a CSV, see every row's outcome or problem, then confirm."""
+    """Upload a CSV, see what each row will do or why it will be skipped, then import the rows
+    that can be; the skipped ones are listed again after."""
     form = RosterImportForm()
-    rows, problem = None, None
+    rows, problem, counts = None, None, None
     if form.validate_on_submit():
         text = form.csv_content()
         if text is not None:
@@ -282,14 +283,25 @@ def roster_import():
                 rows = roster.parse_import(text)
                 if request.form.get("action") == "confirm":
                     counts = roster.apply_import(rows)
-                    flash(f"Imported: {counts['add']} added, {counts['update']} updated, "
-                          f"{counts['unchanged']} unchanged.")
-                    return redirect(url_for("admin.roster_people"), code=303)
-                form.csv_text.data = text
+                    if not counts["skipped"]:
+                        flash(f"Imported: {counts['add']} added, {counts['update']} updated, "
+                              f"{counts['unchanged']} unchanged.")
+                        return redirect(url_for("admin.roster_people"), code=303)
+                else:
+                    form.csv_text.data = text
             except roster.RosterError as error:
                 problem = str(error)
     code = 200 if request.method == "GET" or (rows is not None and not problem) else 422
-    return render_template("admin/roster_import.html", form=form, rows=rows, problem=problem), code
+    return render_template("admin/roster_import.html", form=form, rows=rows, problem=problem,
+                           counts=counts), code
+
+
+@bp.get("/roster/import/template.csv")
+@role_required("head")
+def roster_import_template():
+    """A CSV to fill in: the columns, and an example line."""
+    return Response(roster.IMPORT_TEMPLATE, mimetype="text/csv", headers={
+        "Content-Disposition": 'attachment; filename="roster-template.csv"'})
 
 
 @bp.get("/roster/<int(max=2147483647):person_id>")

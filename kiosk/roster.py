@@ -32,6 +32,10 @@ from .vocabulary import ROSTER_ROLES
 ROLE_WORDS = {"pta": "pta", "pta member": "pta", "volunteer": "volunteer", "governor": "governor",
               "staff": "staff", "member of staff": "staff", "employee": "staff"}
 MAX_IMPORT_ROWS = 2000
+# The template the head downloads: the columns, and a line showing how one person is written.
+# The byte-order mark makes Excel read it as UTF-8.
+EXAMPLE_ROW = ("Sam Example", "sam.example@example.org", "volunteer")
+IMPORT_TEMPLATE = "\ufeffname,email,role\r\n" + ",".join(EXAMPLE_ROW) + "\r\n"
 _REMINDER_LOCK = 730_502  # any number, the same in every process
 
 
@@ -127,6 +131,9 @@ def parse_import(text: str) -> list[ImportRow]:
         raise RosterError("The first row must name the columns: name, email, role.") from None
     if len(rows) - 1 > MAX_IMPORT_ROWS:
         raise RosterError(f"Please import at most {MAX_IMPORT_ROWS} people at a time.")
+    if not any(cell.strip() for cells in rows[1:] for cell in cells):
+        raise RosterError("There is nobody in the file: add a line for each person under the "
+                          "first row.")
     parsed: list[ImportRow] = []
     seen: dict[str, int] = {}
     for line, cells in enumerate(rows[1:], start=2):
@@ -136,6 +143,10 @@ def parse_import(text: str) -> list[ImportRow]:
                  for name, index in columns.items()}
         row = ImportRow(line=line, full_name=clean_text(value["name"]), email=value["email"],
                         role=ROLE_WORDS.get(value["role"].lower(), ""))
+        if (value["name"], value["email"].lower(), value["role"].lower()) == EXAMPLE_ROW:
+            row.errors.append("This is the template's example: replace it with a real person.")
+            parsed.append(row)
+            continue
         if not 2 <= len(row.full_name) <= 100:
             row.errors.append("The name must be between 2 and 100 characters.")
         if has_control_characters(value["name"]):
@@ -157,13 +168,15 @@ def parse_import(text: str) -> list[ImportRow]:
 
 
 def apply_import(rows: list[ImportRow]) -> dict[str, int]:
-    """Add new people and update existing ones (matched by email): never a duplicate. All or
-    nothing; refuses if any row has an error."""
-    if any(row.errors for row in rows):
-        raise RosterError("Please correct the rows with problems first.")
-    counts = {"add": 0, "update": 0, "unchanged": 0}
+    """Add new people and update existing ones (matched by email), never a duplicate; skip the
+    rows with a problem. Returns how many were added, updated, unchanged and skipped."""
+    good = [row for row in rows if not row.errors]
+    if not good:
+        raise RosterError("No row in the file can be imported: correct the problems listed and "
+                          "choose the file again.")
+    counts = {"add": 0, "update": 0, "unchanged": 0, "skipped": len(rows) - len(good)}
     with db.atomic():
-        for row in rows:
+        for row in good:
             counts[row.action] += 1
             if row.action == "add":
                 RosterPerson.create(full_name=row.full_name, email=row.email, role=row.role,

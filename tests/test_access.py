@@ -135,6 +135,7 @@ MATRIX = [
     ("admin.roster_people", "POST", "/admin/roster", {**HEAD_PAGE, "head": 422}),
     ("admin.roster_import", "GET", "/admin/roster/import", HEAD_PAGE),
     ("admin.roster_import", "POST", "/admin/roster/import", {**HEAD_PAGE, "head": 422}),
+    ("admin.roster_import_template", "GET", "/admin/roster/import/template.csv", HEAD_PAGE),
     ("admin.roster_person", "GET", "/admin/roster/{person}", HEAD_PAGE),
     ("admin.roster_qr", "GET", "/admin/roster/{person}/qr.svg", HEAD_PAGE),
     ("admin.roster_active", "POST", "/admin/roster/{person}/active", {**HEAD_PAGE, "head": 303}),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import re
 
 import pytest
@@ -79,28 +80,103 @@ def test_re_importing_updates_rather_than_duplicates(app, client, head):
         assert RosterPerson.get(RosterPerson.email == "bob@example.org").full_name == "Robert Governor"
 
 
-def test_each_bad_row_is_named_and_nothing_is_imported(app, client, head):
+BAD_AND_GOOD = ("name,email,role\n"
+                "A,not-an-email,wizard\n"
+                "Good Person,good@example.org,volunteer\n"
+                "Twice,good@example.org,volunteer\n"
+                "Also Good,also@example.org,governor\n")
+
+
+def test_the_preview_lists_the_rows_to_be_skipped_with_each_reason_and_writes_nothing(
+        app, client, head):
     sign_in_as(client, head)
-    bad = ("name,email,role\nA,not-an-email,wizard\nGood Person,good@example.org,volunteer\n"
-           "Twice,good@example.org,volunteer\n")
-    with nothing_written(app):  # the preview, listing each problem
-        response = upload(client, bad)
-    html = response.get_data(as_text=True)
-    assert "The name must be between 2 and 100 characters." in html
-    assert "That is not an email address." in html
-    assert "The role &#39;wizard&#39; is not one of" in html
-    assert "The same email is on line 3." in html
-    assert "2 rows have a problem" in html and 'value="confirm"' not in html
     with nothing_written(app):
+        response = upload(client, BAD_AND_GOOD)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    skipped = html.split("<caption>Rows that will be skipped, and why</caption>")[1].split("</table>")[0]
+    assert "The name must be between 2 and 100 characters." in skipped
+    assert "That is not an email address." in skipped
+    assert "The role &#39;wizard&#39; is not one of" in skipped
+    assert "<td>4</td><td>Twice</td>" in skipped and "The same email is on line 3." in skipped
+    assert "Good Person" not in skipped and "Also Good" not in skipped
+    imported = html.split("<caption>Rows that will be imported</caption>")[1].split("</table>")[0]
+    assert imported.count("Will be added") == 2 and "Twice" not in imported
+    assert "<strong>2 rows will be skipped</strong>" in html
+    assert ">Import 2 people and skip 2 rows</button>" in html
+
+
+def test_applying_imports_the_good_rows_and_lists_the_skipped_ones(app, client, head):
+    sign_in_as(client, head)
+    carried = hidden_fields(upload(client, BAD_AND_GOOD).get_data(as_text=True))["csv_text"]
+    response = upload(client, None, "confirm", {"csv_text": carried})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Roster imported, with 2 rows skipped" in html
+    assert "Imported: 2 added, 0 updated, 0 unchanged." in html
+    skipped = html.split("<caption>Rows that were skipped</caption>")[1].split("</table>")[0]
+    assert "That is not an email address." in skipped and "The same email is on line 3." in skipped
+    with app.app_context():
+        assert sorted((p.full_name, p.email, p.role) for p in RosterPerson.select()) == [
+            ("Also Good", "also@example.org", "governor"),
+            ("Good Person", "good@example.org", "volunteer")]
+        event = AuditEvent.get(AuditEvent.action == "roster.imported")
+        assert json.loads(event.detail) == {"add": 2, "update": 0, "unchanged": 0, "skipped": 2}
+    # The corrected file again: the two already there are unchanged, never added twice.
+    fixed = BAD_AND_GOOD.replace("A,not-an-email,wizard", "Ann Fixed,ann@example.org,PTA member")
+    fixed = fixed.replace("Twice,good@example.org,volunteer\n", "")
+    carried = hidden_fields(upload(client, fixed).get_data(as_text=True))["csv_text"]
+    again = upload(client, None, "confirm", {"csv_text": carried})
+    assert again.status_code == 303
+    assert "Imported: 1 added, 0 updated, 2 unchanged." in client.get("/admin/roster").get_data(
+        as_text=True)
+    with app.app_context():
+        assert RosterPerson.select().count() == 3
+
+
+def test_a_file_where_no_row_can_be_imported_offers_no_import_and_refuses_one(app, client, head):
+    sign_in_as(client, head)
+    bad = "name,email,role\nA,not-an-email,wizard\nB,b@example.org,pupil\n"
+    with nothing_written(app):
+        html = upload(client, bad).get_data(as_text=True)
+    assert "No row in the file can be imported." in html and 'value="confirm"' not in html
+    with nothing_written(app):  # confirmed anyway, by a form sent by hand
         forced = upload(client, None, "confirm", {"csv_text": bad})
     assert forced.status_code == 422
+    assert "No row in the file can be imported" in forced.get_data(as_text=True)
+
+
+def test_the_template_has_the_columns_and_an_example_which_is_never_imported(app, client, head):
+    sign_in_as(client, head)
+    page = client.get("/admin/roster/import").get_data(as_text=True)
+    assert 'href="/admin/roster/import/template.csv"' in page
+    response = client.get("/admin/roster/import/template.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"] == 'attachment; filename="roster-template.csv"'
+    text = response.get_data(as_text=True)
+    assert text.startswith("\ufeffname,email,role\r\n")
+    assert text.splitlines()[1] == "Sam Example,sam.example@example.org,volunteer"
+    # Filled in with the example left in: the example is skipped, the real person is added.
+    filled = text + "Real Person,real@example.org,governor\r\n"
+    html = upload(client, filled).get_data(as_text=True)
+    assert "This is the template&#39;s example: replace it with a real person." in html
+    carried = hidden_fields(html)["csv_text"]
+    assert upload(client, None, "confirm", {"csv_text": carried}).status_code == 200
     with app.app_context():
-        assert RosterPerson.select().count() == 0
+        assert [p.email for p in RosterPerson.select()] == ["real@example.org"]
+
+
+def test_the_template_is_the_heads_alone(app, client, teacher, dsl):
+    for user in (teacher, dsl):
+        sign_in_as(client, user)
+        assert client.get("/admin/roster/import/template.csv").status_code == 403
 
 
 @pytest.mark.parametrize(("text", "message"), [
     ("", "The file is empty."),
     ("who,what\nx,y\n", "The first row must name the columns: name, email, role."),
+    ("name,email,role\n", "There is nobody in the file"),
+    ("name,email,role\n,,\n\n", "There is nobody in the file"),
 ])
 def test_a_file_that_is_not_a_roster_is_refused_with_a_reason(app, client, head, text, message):
     sign_in_as(client, head)
@@ -132,14 +208,16 @@ def test_a_file_that_is_not_csv_is_refused_not_a_500(app, client, head):
     assert "could not be read as CSV" in response.get_data(as_text=True)
 
 
-def test_an_imported_name_with_a_direction_override_is_refused(app, client, head):
+def test_an_imported_name_with_a_direction_override_is_skipped(app, client, head):
     sign_in_as(client, head)
-    text = "name,email,role\nAnn\u202eEvil,ann@example.org,volunteer\n"
+    text = "name,email,role\nAnn\u202eEvil,ann@example.org,volunteer\nBea Fine,bea@example.org,pta\n"
     with nothing_written(app):  # the preview
         response = upload(client, text)
     assert "The name has characters that cannot be used." in response.get_data(as_text=True)
-    with nothing_written(app):  # confirmed anyway, by a form sent by hand
-        assert upload(client, None, "confirm", {"csv_text": text}).status_code == 422
+    # Confirmed with the preview's text: Bea is added, and Ann skipped.
+    assert upload(client, None, "confirm", {"csv_text": text}).status_code == 200
+    with app.app_context():
+        assert [p.full_name for p in RosterPerson.select()] == ["Bea Fine"]
 
 
 # Personal links, and taking someone off the roster ------------------------------------------------
