@@ -16,7 +16,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from . import accounts, audit, breaches, policies, retention, roster, school
+from . import accounts, audit, breaches, display, mail, policies, retention, roster, school
 from .access import LEADS, find_visible, get_or_404, role_required
 from .audit import verify_chain
 from .forms.desk import (
@@ -35,7 +35,7 @@ from .models import (
     RosterPerson,
     StaffUser,
 )
-from .qr import qr_svg
+from .qr import qr_data_uri, qr_svg
 from .templating import serves
 from .text import clean_block
 
@@ -349,9 +349,28 @@ def roster_outstanding():
     role = request.args.get("role", "")
     entries = roster.outstanding(role or None)
     return render_template("admin/outstanding.html", entries=entries, role=role,
-                           current=PolicyVersion.current(),
-                           can_remind=roster.can_remind,
-                           min_days=current_app.config["KIOSK_REMINDER_MIN_DAYS"])
+                           current=PolicyVersion.current(), can_email=mail.configured(),
+                           email_gap=retention.in_words(current_app.config["KIOSK_REMINDER_MIN_DAYS"]))
+
+
+@bp.get("/roster/letters")
+@role_required("head")
+def roster_letters():
+    """A letter to print for each person still to accept: one A4 page each, with their QR code
+    and personal link (for a school whose kiosk cannot send email)."""
+    role = request.args.get("role", "")
+    return render_template("admin/letters.html", letters=roster.hand_out("letters", role or None),
+                           current=PolicyVersion.current(), qr=qr_data_uri, today=display.today(),
+                           address_problem=school.public_url_problem(), role=role)
+
+
+@bp.get("/roster/links")
+@role_required("head")
+def roster_links():
+    """The names and personal links of everyone still to accept, as text to copy."""
+    role = request.args.get("role", "")
+    return render_template("admin/links.html", links=roster.hand_out("links", role or None),
+                           address_problem=school.public_url_problem(), role=role)
 
 
 @bp.post("/roster/remind")

@@ -14,7 +14,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app, url_for
 from peewee import fn
 
-from . import audit, mail
+from . import audit, mail, school
 from .models import (
     Acceptance,
     PolicyVersion,
@@ -49,10 +49,9 @@ def new_token() -> str:
 
 
 def personal_link(person: RosterPerson) -> str:
-    """The address that ties an acceptance to this person (for emails and printed QR codes)."""
-    base = current_app.config.get("KIOSK_PUBLIC_URL")
-    path = url_for("public.personal", token=person.token)
-    return base + path if base else url_for("public.personal", token=person.token, _external=True)
+    """The address that ties an acceptance to this person (for emails, letters and QR codes),
+    at the address phones reach the kiosk on: the same as the poster's."""
+    return school.public_url() + url_for("public.personal", token=person.token)
 
 
 def clean_email(raw: str) -> str:
@@ -309,6 +308,34 @@ def send_reminders(sender: StaffUser, role: str | None = None) -> tuple[int, int
     audit.record("roster.reminded", kind="roster_person", sent=sent,
                  skipped=len(entries) - len(due), failed=failed)
     return sent, len(entries) - len(due), failed
+
+
+# Without a mail server: letters to print, or the links to copy ------------------------------------
+
+@dataclass(frozen=True)
+class HandOut:
+    """One person still to accept, with their personal link, for a letter or a list."""
+
+    person: RosterPerson
+    status: AcceptanceStatus
+    link: str
+
+
+HAND_OUT_WAYS = ("letters", "links")
+
+
+def hand_out(way: str, role: str | None = None) -> list[HandOut]:
+    """Everyone who still has to accept the current version, with their personal link, to print
+    as letters or copy as a list. A personal link lets whoever holds it accept in that person's
+    name, so showing them is audited as sending them is: how, how many, and whose (never names)."""
+    if way not in HAND_OUT_WAYS:
+        raise ValueError(way)
+    entries = outstanding(role)
+    if entries:
+        audit.record(f"roster.{way}_shown", kind="roster_person", count=len(entries),
+                     role=role if role in ROSTER_ROLES else "",
+                     people=[entry.person.id for entry in entries])
+    return [HandOut(entry.person, entry.status, personal_link(entry.person)) for entry in entries]
 
 
 def _reminder_message(person: RosterPerson, version: PolicyVersion):

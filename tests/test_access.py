@@ -141,6 +141,8 @@ MATRIX = [
     ("admin.roster_active", "POST", "/admin/roster/{person}/active", {**HEAD_PAGE, "head": 303}),
     ("admin.roster_outstanding", "GET", "/admin/roster/outstanding", HEAD_PAGE),
     ("admin.roster_remind", "POST", "/admin/roster/remind", {**HEAD_PAGE, "head": 303}),
+    ("admin.roster_letters", "GET", "/admin/roster/letters", HEAD_PAGE),
+    ("admin.roster_links", "GET", "/admin/roster/links", HEAD_PAGE),
     ("admin.roster_new_link", "POST", "/admin/roster/{person}/new-link", {**HEAD_PAGE, "head": 303}),
     ("admin.retention_settings", "GET", "/admin/retention", {**HEAD_PAGE, "chair": 200}),
     ("admin.retention_settings", "POST", "/admin/retention", {**HEAD_PAGE, "head": 422}),

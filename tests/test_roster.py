@@ -7,12 +7,21 @@ import datetime as dt
 import io
 import json
 import re
+from html import unescape
 
 import pytest
 
 from kiosk import roster
 from kiosk.display import long_date
-from kiosk.models import Acceptance, AuditEvent, PolicyVersion, Reminder, RosterPerson, utcnow
+from kiosk.models import (
+    Acceptance,
+    AuditEvent,
+    PolicyVersion,
+    Reminder,
+    RosterPerson,
+    SchoolSettings,
+    utcnow,
+)
 from kiosk.vocabulary import ROSTER_ROLES
 
 from .helpers import (
@@ -94,13 +103,13 @@ def test_the_preview_lists_the_rows_to_be_skipped_with_each_reason_and_writes_no
         response = upload(client, BAD_AND_GOOD)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    skipped = html.split("<caption>Rows that will be skipped, and why</caption>")[1].split("</table>")[0]
+    skipped = html.split(">Rows that will be skipped, and why</caption>")[1].split("</table>")[0]
     assert "The name must be between 2 and 100 characters." in skipped
     assert "That is not an email address." in skipped
     assert "The role &#39;wizard&#39; is not one of" in skipped
-    assert "<td>4</td><td>Twice</td>" in skipped and "The same email is on line 3." in skipped
+    assert "<td>4</td><td>Twice<br>" in skipped and "The same email is on line 3." in skipped
     assert "Good Person" not in skipped and "Also Good" not in skipped
-    imported = html.split("<caption>Rows that will be imported</caption>")[1].split("</table>")[0]
+    imported = html.split(">Rows that will be imported</caption>")[1].split("</table>")[0]
     assert imported.count("Will be added") == 2 and "Twice" not in imported
     assert "<strong>2 rows will be skipped</strong>" in html
     assert ">Import 2 people and skip 2 rows</button>" in html
@@ -114,7 +123,7 @@ def test_applying_imports_the_good_rows_and_lists_the_skipped_ones(app, client, 
     assert response.status_code == 200
     assert "Roster imported, with 2 rows skipped" in html
     assert "Imported: 2 added, 0 updated, 0 unchanged." in html
-    skipped = html.split("<caption>Rows that were skipped</caption>")[1].split("</table>")[0]
+    skipped = html.split(">Rows that were skipped</caption>")[1].split("</table>")[0]
     assert "That is not an email address." in skipped and "The same email is on line 3." in skipped
     with app.app_context():
         assert sorted((p.full_name, p.email, p.role) for p in RosterPerson.select()) == [
@@ -416,7 +425,7 @@ def test_reminders_skip_people_off_the_roster_and_those_who_accepted_this_versio
 
 def status_cell(html: str, name: str) -> str:
     """The words in a person's 'The policy' column on the roster page."""
-    found = re.search(rf">{re.escape(name)}</a>.*?<td>[^<]*</td>\s*<td class=\"acceptance[^\"]*\">"
+    found = re.search(rf">{re.escape(name)}</a>.*?</td>\s*<td class=\"acceptance[^\"]*\">"
                       r"(?P<status>[^<]*)</td>", html, re.S)
     assert found, name
     return found["status"]
@@ -505,3 +514,128 @@ def test_acceptance_statuses_pick_the_newest_version_not_the_latest_time(app, ct
     assert roster.acceptance_statuses()[person.id] == roster.AcceptanceStatus(
         2, school_day(5, 10), True)
     assert [e.person.id for e in roster.outstanding()] == []
+
+
+# Reminders without a mail server: letters to print, links to copy -------------------------------
+
+def outstanding_people(app):
+    """Three people: Ann and Cat still to accept (Ann accepted version 1), Bob done, Dan off."""
+    with app.app_context():
+        ann = roster.add_person("Ann Again", "ann@example.org", "pta")
+        bob = roster.add_person("Bob Done", "bob@example.org", "volunteer")
+        cat = roster.add_person("Cat Never", "cat@example.org", "governor")
+        dan = roster.add_person("Dan Gone", "dan@example.org", "governor")
+        make_acceptance(full_name="Ann Again", roster_person=ann, channel="link")
+        make_policy(2)
+        make_acceptance(full_name="Bob Done", roster_person=bob, channel="link")
+        roster.set_active(dan, False)
+        SchoolSettings.create(public_url="https://kiosk.westacre.sch.uk")
+    return ann, bob, cat, dan
+
+
+def test_without_a_mail_server_the_head_is_offered_letters_and_links_not_email(app, client, head):
+    outstanding_people(app)
+    sign_in_as(client, head)
+    html = client.get("/admin/roster/outstanding?role=governor").get_data(as_text=True)
+    assert "Email a reminder" not in html and "/admin/roster/remind" not in html
+    assert "ask your IT support to connect the kiosk to the school's email server" in html
+    assert 'href="/admin/roster/letters?role=governor">Letters to print</a>' in html
+    assert 'href="/admin/roster/links?role=governor">Links to copy</a>' in html
+
+
+def test_with_a_mail_server_the_head_emails_and_is_offered_no_letters(app, client, head):
+    app.config.update(KIOSK_SMTP_HOST="127.0.0.1", KIOSK_REMINDER_MIN_DAYS=7)
+    outstanding_people(app)
+    sign_in_as(client, head)
+    html = client.get("/admin/roster/outstanding").get_data(as_text=True)
+    assert ">Email a reminder</button>" in html
+    assert "Nobody is emailed again within 1 week of their last reminder." in html
+    assert "Letters to print" not in html and "Links to copy" not in html
+    assert "IT support" not in html
+
+
+def letters_in(html: str) -> list[str]:
+    return re.findall(r'<article class="letter".*?</article>', html, re.S)
+
+
+def test_a_letter_for_each_person_still_to_accept_with_their_qr_code_and_link(app, client, head):
+    from kiosk.qr import qr_data_uri
+
+    ann, _, cat, _ = outstanding_people(app)
+    sign_in_as(client, head)
+    html = client.get("/admin/roster/letters").get_data(as_text=True)
+    letters = letters_in(html)
+    assert [re.search(r"<h2[^>]*>Dear (.*?),</h2>", letter)[1] for letter in letters] == [
+        "Ann Again", "Cat Never"]  # not Bob, who accepted; not Dan, off the roster
+    for person, letter in zip((ann, cat), letters, strict=True):
+        link = f"https://kiosk.westacre.sch.uk/p/{person.token}"
+        assert f"Or type this address: <strong class=\"break\">{link}</strong>" in letter
+        assert f'src="{qr_data_uri(link)}"' in letter
+        assert "Westacre Infant School" in letter and "version 2 of our Social Media" in letter
+        assert long_date(utcnow().astimezone(SCHOOL_ZONE).date()) in letter
+    assert "You accepted version 1, and the policy has changed since." in letters[0]
+    assert "You accepted" not in letters[1]
+    assert "data-print hidden>Print 2 letters</button>" in html
+    with app.app_context():
+        event = AuditEvent.get(AuditEvent.action == "roster.letters_shown")
+        assert event.actor_label == head.email
+        assert json.loads(event.detail) == {"count": 2, "role": "", "people": [ann.id, cat.id]}
+        assert "Ann" not in event.detail
+
+
+def test_the_letters_follow_the_role_chosen(app, client, head):
+    _, _, cat, _ = outstanding_people(app)
+    sign_in_as(client, head)
+    html = client.get("/admin/roster/letters?role=governor").get_data(as_text=True)
+    assert [letter.count("Dear Cat Never,") for letter in letters_in(html)] == [1]
+    with app.app_context():
+        assert json.loads(AuditEvent.get(AuditEvent.action == "roster.letters_shown").detail) == {
+            "count": 1, "role": "governor", "people": [cat.id]}
+
+
+def test_the_links_to_copy_are_a_name_and_a_link_a_line(app, client, head):
+    ann, _, cat, _ = outstanding_people(app)
+    sign_in_as(client, head)
+    html = client.get("/admin/roster/links").get_data(as_text=True)
+    text = unescape(re.search(r'<textarea id="links"[^>]*>(.*?)</textarea>', html, re.S)[1])
+    assert text.splitlines() == [f"Ann Again\thttps://kiosk.westacre.sch.uk/p/{ann.token}",
+                                 f"Cat Never\thttps://kiosk.westacre.sch.uk/p/{cat.token}"]
+    assert 'data-copy="links"' in html and "Names and personal links (2)" in html
+    with app.app_context():
+        event = AuditEvent.get(AuditEvent.action == "roster.links_shown")
+        assert json.loads(event.detail) == {"count": 2, "role": "", "people": [ann.id, cat.id]}
+
+
+def test_with_everyone_accepted_there_is_nothing_to_hand_out_and_nothing_audited(app, client,
+                                                                                  head):
+    with app.app_context():
+        done = roster.add_person("All Done", "done@example.org", "pta")
+        make_acceptance(full_name="All Done", roster_person=done, channel="link")
+    sign_in_as(client, head)
+    with nothing_written(app):
+        letters = client.get("/admin/roster/letters").get_data(as_text=True)
+        links = client.get("/admin/roster/links").get_data(as_text=True)
+    assert letters_in(letters) == [] and "there are no letters to print" in letters
+    assert "<textarea" not in links and "there are no links to copy" in links
+
+
+def test_letters_warn_when_phones_could_not_open_the_links(app, client, head):
+    with app.app_context():
+        roster.add_person("Cat Never", "cat@example.org", "governor")
+    sign_in_as(client, head)  # no public address set: the links use this test's own address
+    html = client.get("/admin/roster/letters").get_data(as_text=True)
+    assert "Check the address before you print" in html and "http://localhost/p/" in html
+
+
+def test_a_personal_link_uses_the_address_the_head_set_up(app, client, head):
+    with app.app_context():
+        person = roster.add_person("Set Up", "setup@example.org", "pta")
+        SchoolSettings.create(public_url="https://kiosk.example.org")
+    sign_in_as(client, head)
+    html = client.get(f"/admin/roster/{person.id}").get_data(as_text=True)
+    assert f"https://kiosk.example.org/p/{person.token}" in html
+
+
+def test_hand_out_knows_only_letters_and_links(app, ctx):
+    with pytest.raises(ValueError):
+        roster.hand_out("carrier pigeon")
