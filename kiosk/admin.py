@@ -16,7 +16,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from . import accounts, audit, breaches, policies, retention, roster, school
+from . import accounts, audit, breaches, display, mail, policies, retention, roster, school
 from .access import LEADS, find_visible, get_or_404, role_required
 from .audit import verify_chain
 from .forms.desk import (
@@ -35,7 +35,7 @@ from .models import (
     RosterPerson,
     StaffUser,
 )
-from .qr import qr_svg
+from .qr import qr_data_uri, qr_svg
 from .templating import serves
 from .text import clean_block
 
@@ -263,17 +263,19 @@ def roster_people():
         else:
             flash(f"{person.full_name} was added.")
             return redirect(url_for("admin.roster_people"), code=303)
-    people = RosterPerson.listed()
-    return render_template("admin/roster.html", form=form, people=people), (
+    people = roster.listed_with_status()
+    return render_template("admin/roster.html", form=form, people=people,
+                           current=PolicyVersion.current()), (
         422 if request.method == "POST" else 200)
 
 
 @bp.route("/roster/import", methods=["GET", "POST"])
 @role_required("head")
 def roster_import():
-    """Upload a CSV, see every row's outcome or problem, then confirm."""
+    """Upload a CSV, see what each row will do or why it will be skipped, then import the rows
+    that can be; the skipped ones are listed again after."""
     form = RosterImportForm()
-    rows, problem = None, None
+    rows, problem, counts = None, None, None
     if form.validate_on_submit():
         text = form.csv_content()
         if text is not None:
@@ -281,14 +283,25 @@ def roster_import():
                 rows = roster.parse_import(text)
                 if request.form.get("action") == "confirm":
                     counts = roster.apply_import(rows)
-                    flash(f"Imported: {counts['add']} added, {counts['update']} updated, "
-                          f"{counts['unchanged']} unchanged.")
-                    return redirect(url_for("admin.roster_people"), code=303)
-                form.csv_text.data = text
+                    if not counts["skipped"]:
+                        flash(f"Imported: {counts['add']} added, {counts['update']} updated, "
+                              f"{counts['unchanged']} unchanged.")
+                        return redirect(url_for("admin.roster_people"), code=303)
+                else:
+                    form.csv_text.data = text
             except roster.RosterError as error:
                 problem = str(error)
     code = 200 if request.method == "GET" or (rows is not None and not problem) else 422
-    return render_template("admin/roster_import.html", form=form, rows=rows, problem=problem), code
+    return render_template("admin/roster_import.html", form=form, rows=rows, problem=problem,
+                           counts=counts), code
+
+
+@bp.get("/roster/import/template.csv")
+@role_required("head")
+def roster_import_template():
+    """A CSV to fill in: the columns, and an example line."""
+    return Response(roster.IMPORT_TEMPLATE, mimetype="text/csv", headers={
+        "Content-Disposition": 'attachment; filename="roster-template.csv"'})
 
 
 @bp.get("/roster/<int(max=2147483647):person_id>")
@@ -336,9 +349,28 @@ def roster_outstanding():
     role = request.args.get("role", "")
     entries = roster.outstanding(role or None)
     return render_template("admin/outstanding.html", entries=entries, role=role,
-                           current=PolicyVersion.current(),
-                           can_remind=roster.can_remind,
-                           min_days=current_app.config["KIOSK_REMINDER_MIN_DAYS"])
+                           current=PolicyVersion.current(), can_email=mail.configured(),
+                           email_gap=retention.in_words(current_app.config["KIOSK_REMINDER_MIN_DAYS"]))
+
+
+@bp.get("/roster/letters")
+@role_required("head")
+def roster_letters():
+    """A letter to print for each person still to accept: one A4 page each, with their QR code
+    and personal link (for a school whose kiosk cannot send email)."""
+    role = request.args.get("role", "")
+    return render_template("admin/letters.html", letters=roster.hand_out("letters", role or None),
+                           current=PolicyVersion.current(), qr=qr_data_uri, today=display.today(),
+                           address_problem=school.public_url_problem(), role=role)
+
+
+@bp.get("/roster/links")
+@role_required("head")
+def roster_links():
+    """The names and personal links of everyone still to accept, as text to copy."""
+    role = request.args.get("role", "")
+    return render_template("admin/links.html", links=roster.hand_out("links", role or None),
+                           address_problem=school.public_url_problem(), role=role)
 
 
 @bp.post("/roster/remind")
@@ -365,15 +397,20 @@ def retention_settings():
     review (the head; the chair for concerns about the head)."""
     if request.method == "POST" and current_user.role != "head":
         abort(403)
-    form = RetentionForm(data=retention.all_settings()) if request.method == "GET" else RetentionForm()
+    saved = retention.all_settings()
+    form = RetentionForm.showing(saved) if request.method == "GET" else RetentionForm()
+    form.saved = saved
     if form.validate_on_submit():
-        for kind in retention.KINDS:
-            if form[kind].data != retention.days_for(kind):
-                retention.set_days(kind, form[kind].data)
+        retention.set_periods(form.chosen_days())
         flash("Retention settings saved.")
         return redirect(url_for("admin.retention_settings"), code=303)
+    last_purged = retention.last_purged_at()
     return render_template("admin/retention.html", form=form, kinds=retention.KINDS,
-                           review=retention.due_for_review(current_user)), (
+                           review=retention.due_for_review(current_user),
+                           default_words={kind: retention.in_words(days)
+                                          for kind, (_, days) in retention.KINDS.items()},
+                           last_purged=last_purged,
+                           purge_overdue=retention.purge_overdue(last_purged)), (
         422 if request.method == "POST" else 200)
 
 

@@ -19,9 +19,19 @@ def to_local(value: dt.datetime) -> dt.datetime:
     return as_local(value, school_zone())
 
 
+def today() -> dt.date:
+    """Today's date in the school's time zone."""
+    return dt.datetime.now(school_zone()).date()
+
+
 def long_date(value: dt.date) -> str:
     """30 September 2019."""
     return f"{value.day} {value:%B %Y}"
+
+
+def local_date(value: dt.datetime) -> str:
+    """30 September 2019: the day a stored time fell on, in the school's time zone."""
+    return long_date(to_local(value).date())
 
 
 def short_time(value: dt.datetime) -> str:

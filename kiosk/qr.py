@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from functools import lru_cache
 
 import qrcode
@@ -16,3 +17,8 @@ def qr_svg(url: str) -> str:
     code.add_data(url)
     code.make(fit=True)
     return code.make_image().to_string(encoding="unicode")
+
+
+def qr_data_uri(url: str) -> str:
+    """The QR code as a data: address, for a page that must print with every code in it."""
+    return "data:image/svg+xml;base64," + base64.b64encode(qr_svg(url).encode()).decode()

@@ -12,11 +12,12 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from peewee import SqliteDatabase
+from peewee import SqliteDatabase, fn
 
 from . import audit
 from .models import (
     Acceptance,
+    AuditEvent,
     Breach,
     DeletionRequest,
     LadoReferral,
@@ -47,23 +48,79 @@ def all_settings() -> dict[str, int]:
     return {kind: days_for(kind) for kind in KINDS}
 
 
+# A period is chosen in years and months and stored in days: twelve months are exactly a year.
+def days_in(months: int) -> int:
+    """The days a period of whole months is kept: 1 month is 30 days, 12 months 365."""
+    return (months * 365 + 6) // 12  # to the nearest day, a half day up
+
+
+def months_in(days: int) -> int:
+    """The nearest whole number of months to a period in days."""
+    return (days * 12 + 182) // 365  # to the nearest month, a half month up
+
+
+def in_months(days: int) -> bool:
+    """True when a period in days is exactly a number of months as the head chooses them."""
+    return months_in(days) > 0 and days_in(months_in(days)) == days
+
+
+def _count(n: int, unit: str) -> str:
+    return f"{n} {unit}{'' if n == 1 else 's'}"
+
+
+def months_in_words(months: int) -> str:
+    """"1 year", "18 months", "2 years and 6 months"."""
+    years, rest = divmod(months, 12)
+    if rest == 0:
+        return _count(years, "year")
+    if years < 2:
+        return _count(months, "month")
+    return f"{_count(years, 'year')} and {_count(rest, 'month')}"
+
+
 def in_words(days: int) -> str:
     """A retention period as a person says it: "1 year", "18 months", "6 weeks", "45 days"."""
-    def count(n: int, unit: str) -> str:
-        return f"{n} {unit}{'' if n == 1 else 's'}"
+    if in_months(days):
+        return months_in_words(months_in(days))
     if days % 365 == 0:
-        return count(days // 365, "year")
+        return _count(days // 365, "year")
+    # A period set in days before periods were chosen in months: near enough a number of months
+    # is said in months; otherwise in weeks or days, never rounded into something untrue.
     months = round(days / 30.44)
     if months >= 2 and abs(months * 30.44 - days) <= 3:
-        return count(months // 12, "year") if months % 12 == 0 else count(months, "month")
+        return months_in_words(months)
     if days % 7 == 0:
-        return count(days // 7, "week")
-    return count(days, "day")
+        return _count(days // 7, "week")
+    return _count(days, "day")
 
 
 def all_periods_in_words() -> dict[str, str]:
     """Each kind's period in words, as set now (for the privacy notice)."""
     return {kind: in_words(days) for kind, days in all_settings().items()}
+
+
+def set_periods(days_by_kind: dict[str, int]) -> None:
+    """Change the periods that differ from those set now, together (each change audited)."""
+    with db.atomic():
+        for kind, days in days_by_kind.items():
+            if days != days_for(kind):
+                set_days(kind, days)
+
+
+# The clean-up is `purge`, run daily by the server's owner (see the README). If it has not run
+# for longer than this, records past their period are not being removed and the head is told.
+PURGE_EXPECTED_WITHIN = dt.timedelta(days=2)
+
+
+def last_purged_at() -> dt.datetime | None:
+    """When the daily clean-up last ran (from its audit event), or None if it never has."""
+    return (AuditEvent.select(fn.MAX(AuditEvent.at))
+            .where(AuditEvent.action == "retention.purged").scalar())
+
+
+def purge_overdue(last: dt.datetime | None, now: dt.datetime | None = None) -> bool:
+    """True when the daily clean-up has never run or not run lately."""
+    return last is None or (now or utcnow()) - last > PURGE_EXPECTED_WITHIN
 
 
 def set_days(kind: str, days: int) -> None:

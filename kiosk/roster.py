@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, url_for
-from peewee import JOIN, fn
+from peewee import fn
 
-from . import audit, mail
+from . import audit, mail, school
 from .models import (
     Acceptance,
     PolicyVersion,
@@ -32,6 +32,10 @@ from .vocabulary import ROSTER_ROLES
 ROLE_WORDS = {"pta": "pta", "pta member": "pta", "volunteer": "volunteer", "governor": "governor",
               "staff": "staff", "member of staff": "staff", "employee": "staff"}
 MAX_IMPORT_ROWS = 2000
+# The template the head downloads: the columns, and a line showing how one person is written.
+# The byte-order mark makes Excel read it as UTF-8.
+EXAMPLE_ROW = ("Sam Example", "sam.example@example.org", "volunteer")
+IMPORT_TEMPLATE = "\ufeffname,email,role\r\n" + ",".join(EXAMPLE_ROW) + "\r\n"
 _REMINDER_LOCK = 730_502  # any number, the same in every process
 
 
@@ -45,10 +49,9 @@ def new_token() -> str:
 
 
 def personal_link(person: RosterPerson) -> str:
-    """The address that ties an acceptance to this person (for emails and printed QR codes)."""
-    base = current_app.config.get("KIOSK_PUBLIC_URL")
-    path = url_for("public.personal", token=person.token)
-    return base + path if base else url_for("public.personal", token=person.token, _external=True)
+    """The address that ties an acceptance to this person (for emails, letters and QR codes),
+    at the address phones reach the kiosk on: the same as the poster's."""
+    return school.public_url() + url_for("public.personal", token=person.token)
 
 
 def clean_email(raw: str) -> str:
@@ -127,6 +130,9 @@ def parse_import(text: str) -> list[ImportRow]:
         raise RosterError("The first row must name the columns: name, email, role.") from None
     if len(rows) - 1 > MAX_IMPORT_ROWS:
         raise RosterError(f"Please import at most {MAX_IMPORT_ROWS} people at a time.")
+    if not any(cell.strip() for cells in rows[1:] for cell in cells):
+        raise RosterError("There is nobody in the file: add a line for each person under the "
+                          "first row.")
     parsed: list[ImportRow] = []
     seen: dict[str, int] = {}
     for line, cells in enumerate(rows[1:], start=2):
@@ -136,6 +142,10 @@ def parse_import(text: str) -> list[ImportRow]:
                  for name, index in columns.items()}
         row = ImportRow(line=line, full_name=clean_text(value["name"]), email=value["email"],
                         role=ROLE_WORDS.get(value["role"].lower(), ""))
+        if (value["name"], value["email"].lower(), value["role"].lower()) == EXAMPLE_ROW:
+            row.errors.append("This is the template's example: replace it with a real person.")
+            parsed.append(row)
+            continue
         if not 2 <= len(row.full_name) <= 100:
             row.errors.append("The name must be between 2 and 100 characters.")
         if has_control_characters(value["name"]):
@@ -157,13 +167,15 @@ def parse_import(text: str) -> list[ImportRow]:
 
 
 def apply_import(rows: list[ImportRow]) -> dict[str, int]:
-    """Add new people and update existing ones (matched by email): never a duplicate. All or
-    nothing; refuses if any row has an error."""
-    if any(row.errors for row in rows):
-        raise RosterError("Please correct the rows with problems first.")
-    counts = {"add": 0, "update": 0, "unchanged": 0}
+    """Add new people and update existing ones (matched by email), never a duplicate; skip the
+    rows with a problem. Returns how many were added, updated, unchanged and skipped."""
+    good = [row for row in rows if not row.errors]
+    if not good:
+        raise RosterError("No row in the file can be imported: correct the problems listed and "
+                          "choose the file again.")
+    counts = {"add": 0, "update": 0, "unchanged": 0, "skipped": len(rows) - len(good)}
     with db.atomic():
-        for row in rows:
+        for row in good:
             counts[row.action] += 1
             if row.action == "add":
                 RosterPerson.create(full_name=row.full_name, email=row.email, role=row.role,
@@ -175,40 +187,76 @@ def apply_import(rows: list[ImportRow]) -> dict[str, int]:
     return counts
 
 
-# Who has not accepted ----------------------------------------------------------------------------
+# Where each person stands, and who has not accepted ------------------------------------------------
+
+@dataclass(frozen=True)
+class AcceptanceStatus:
+    """Where one person on the roster stands with the policy: the newest version they accepted
+    (None if none), when they accepted it, and whether it is the current one."""
+
+    version: int | None = None
+    accepted_at: dt.datetime | None = None
+    current: bool = False
+
+    @property
+    def kind(self) -> str:
+        """"current", "older" or "never"."""
+        if self.version is None:
+            return "never"
+        return "current" if self.current else "older"
+
+
+NOT_ACCEPTED = AcceptanceStatus()
+
+
+def acceptance_statuses() -> dict[int, AcceptanceStatus]:
+    """Everyone on the roster who has accepted any version, by their id, from one query: the
+    newest version each accepted and when (the last time, if they accepted it twice)."""
+    current = PolicyVersion.current()
+    rows = (Acceptance.select(Acceptance.roster_person, PolicyVersion.number,
+                              fn.MAX(Acceptance.accepted_at))
+            .join(PolicyVersion)
+            .where(Acceptance.roster_person.is_null(False))
+            .group_by(Acceptance.roster_person, PolicyVersion.number)
+            .tuples())
+    newest: dict[int, tuple[int, dt.datetime]] = {}
+    for person_id, number, accepted_at in rows:
+        if person_id not in newest or number > newest[person_id][0]:
+            newest[person_id] = (number, accepted_at)
+    return {person_id: AcceptanceStatus(number, accepted_at,
+                                        current is not None and number == current.number)
+            for person_id, (number, accepted_at) in newest.items()}
+
+
+def listed_with_status() -> list[tuple[RosterPerson, AcceptanceStatus]]:
+    """Everyone on the roster (those still on it first), each with where they stand."""
+    statuses = acceptance_statuses()
+    return [(person, statuses.get(person.id, NOT_ACCEPTED)) for person in RosterPerson.listed()]
+
 
 @dataclass(frozen=True)
 class Outstanding:
     person: RosterPerson
-    last_accepted_at: dt.datetime | None
-    last_version: int | None
+    status: AcceptanceStatus
     last_reminded_at: dt.datetime | None
 
 
 def outstanding(role: str | None = None) -> list[Outstanding]:
-    """Active roster people who have not accepted the current version, with when they last
-    accepted any version and when they were last reminded."""
-    current = PolicyVersion.current()
-    if current is None:
+    """Active roster people who have not accepted the current version, with the version they
+    last accepted and when, and when they were last reminded."""
+    if PolicyVersion.current() is None:
         return []
-    accepted_current = (Acceptance.select(Acceptance.roster_person)
-                        .where(Acceptance.policy_version == current,
-                               Acceptance.roster_person.is_null(False)))
-    query = (RosterPerson.select(RosterPerson,
-                                 fn.MAX(Acceptance.accepted_at).alias("last_accepted_at"),
-                                 fn.MAX(PolicyVersion.number).alias("last_version"))
-             .join(Acceptance, JOIN.LEFT_OUTER)
-             .join(PolicyVersion, JOIN.LEFT_OUTER)
-             .where(RosterPerson.active == True,  # noqa: E712
-                    RosterPerson.id.not_in(accepted_current))
-             .group_by(RosterPerson.id)
+    statuses = acceptance_statuses()
+    query = (RosterPerson.select()
+             .where(RosterPerson.active == True)  # noqa: E712
              .order_by(RosterPerson.full_name))
     if role in ROSTER_ROLES:
         query = query.where(RosterPerson.role == role)
     reminded = dict(Reminder.select(Reminder.person, fn.MAX(Reminder.sent_at))
                     .group_by(Reminder.person).tuples())
-    return [Outstanding(person=p, last_accepted_at=p.last_accepted_at, last_version=p.last_version,
-                        last_reminded_at=reminded.get(p.id)) for p in query]
+    return [Outstanding(person=p, status=statuses.get(p.id, NOT_ACCEPTED),
+                        last_reminded_at=reminded.get(p.id))
+            for p in query if not statuses.get(p.id, NOT_ACCEPTED).current]
 
 
 def status_for(person: RosterPerson) -> tuple[Acceptance | None, PolicyVersion | None]:
@@ -229,7 +277,8 @@ def can_remind(entry: Outstanding, now: dt.datetime | None = None) -> bool:
 def send_reminders(sender: StaffUser, role: str | None = None) -> tuple[int, int, int]:
     """Email everyone outstanding who may be reminded now; return (sent, skipped, failed)."""
     if not mail.configured():
-        raise RosterError("No mail server is set up (KIOSK_SMTP_HOST), so reminders cannot be sent.")
+        raise RosterError("The kiosk cannot send email yet, so no reminders were sent. Ask your "
+                          "IT support to connect the kiosk to the school's email server.")
     current = PolicyVersion.current()
     # Claim the reminders first, in one transaction (SQLite's is IMMEDIATE): a second request at
     # the same moment waits, then finds them claimed, so nobody gets two emails.
@@ -259,6 +308,34 @@ def send_reminders(sender: StaffUser, role: str | None = None) -> tuple[int, int
     audit.record("roster.reminded", kind="roster_person", sent=sent,
                  skipped=len(entries) - len(due), failed=failed)
     return sent, len(entries) - len(due), failed
+
+
+# Without a mail server: letters to print, or the links to copy ------------------------------------
+
+@dataclass(frozen=True)
+class HandOut:
+    """One person still to accept, with their personal link, for a letter or a list."""
+
+    person: RosterPerson
+    status: AcceptanceStatus
+    link: str
+
+
+HAND_OUT_WAYS = ("letters", "links")
+
+
+def hand_out(way: str, role: str | None = None) -> list[HandOut]:
+    """Everyone who still has to accept the current version, with their personal link, to print
+    as letters or copy as a list. A personal link lets whoever holds it accept in that person's
+    name, so showing them is audited as sending them is: how, how many, and whose (never names)."""
+    if way not in HAND_OUT_WAYS:
+        raise ValueError(way)
+    entries = outstanding(role)
+    if entries:
+        audit.record(f"roster.{way}_shown", kind="roster_person", count=len(entries),
+                     role=role if role in ROSTER_ROLES else "",
+                     people=[entry.person.id for entry in entries])
+    return [HandOut(entry.person, entry.status, personal_link(entry.person)) for entry in entries]
 
 
 def _reminder_message(person: RosterPerson, version: PolicyVersion):

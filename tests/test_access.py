@@ -135,11 +135,14 @@ MATRIX = [
     ("admin.roster_people", "POST", "/admin/roster", {**HEAD_PAGE, "head": 422}),
     ("admin.roster_import", "GET", "/admin/roster/import", HEAD_PAGE),
     ("admin.roster_import", "POST", "/admin/roster/import", {**HEAD_PAGE, "head": 422}),
+    ("admin.roster_import_template", "GET", "/admin/roster/import/template.csv", HEAD_PAGE),
     ("admin.roster_person", "GET", "/admin/roster/{person}", HEAD_PAGE),
     ("admin.roster_qr", "GET", "/admin/roster/{person}/qr.svg", HEAD_PAGE),
     ("admin.roster_active", "POST", "/admin/roster/{person}/active", {**HEAD_PAGE, "head": 303}),
     ("admin.roster_outstanding", "GET", "/admin/roster/outstanding", HEAD_PAGE),
     ("admin.roster_remind", "POST", "/admin/roster/remind", {**HEAD_PAGE, "head": 303}),
+    ("admin.roster_letters", "GET", "/admin/roster/letters", HEAD_PAGE),
+    ("admin.roster_links", "GET", "/admin/roster/links", HEAD_PAGE),
     ("admin.roster_new_link", "POST", "/admin/roster/{person}/new-link", {**HEAD_PAGE, "head": 303}),
     ("admin.retention_settings", "GET", "/admin/retention", {**HEAD_PAGE, "chair": 200}),
     ("admin.retention_settings", "POST", "/admin/retention", {**HEAD_PAGE, "head": 422}),
@@ -263,3 +266,57 @@ def test_opening_someone_elses_record_is_audited_and_a_missing_one_is_not(app, c
         refused = [(e.record_kind, e.record_id, e.actor_id) for e in AuditEvent.select().where(
             AuditEvent.action == "access.refused")]
     assert refused == [("breach", str(restricted.public_id), dsl.id)]
+
+
+# Commands and setting names are for IT support (the README); a page says what to ask them for.
+FOR_IT_SUPPORT_ONLY = ("flask ", "--app", "KIOSK_", ".env")
+
+
+def assert_no_commands_or_settings(html: str, where: str) -> None:
+    shown = [words for words in FOR_IT_SUPPORT_ONLY if words.lower() in html.lower()]
+    assert shown == [], f"{where} shows {shown}"
+
+
+@pytest.mark.parametrize("role", ["head", "dsl", "chair", "reporter"])
+def test_no_page_a_role_opens_names_a_command_or_a_setting(app, world, role):
+    """No mail server, the daily clean-up never run, someone still to accept: the states in
+    which pages used to name a command or a setting."""
+    client = app.test_client()
+    with app.app_context():
+        sign_in_as(client, StaffUser.get_by_id(world["users"][role].id))
+    pages = 0
+    for endpoint, method, template, expected in MATRIX:
+        if method != "GET" or expected[role] != 200:
+            continue
+        path = template.format(**{k: v for k, v in world.items() if k != "users"})
+        response = client.get(path)
+        response.close()
+        if response.mimetype == "text/html":
+            assert_no_commands_or_settings(response.get_data(as_text=True), f"{path} ({endpoint})")
+            pages += 1
+    assert pages >= {"head": 30, "dsl": 15, "chair": 10, "reporter": 15}[role]
+
+
+def test_the_heads_warnings_say_what_to_ask_it_support_for(app, world):
+    """The warnings that once gave a command: no chair's account, no mail server, the clean-up."""
+    head = app.test_client()
+    with app.app_context():
+        StaffUser.update(active=False).where(StaffUser.role == "chair").execute()
+        sign_in_as(head, StaffUser.get_by_id(world["users"]["head"].id))
+    staff = head.get("/admin/staff").get_data(as_text=True)
+    assert "ask your IT support to create the chair of governors' account" in staff
+    token = hidden_fields(staff)["csrf_token"]
+    reminded = head.post("/admin/roster/remind", data={"csrf_token": token},
+                         follow_redirects=True).get_data(as_text=True)
+    assert "connect the kiosk to the school&#39;s email server" in reminded
+    retention = head.get("/admin/retention").get_data(as_text=True)
+    assert "Ask your IT support to set up the daily clean-up" in retention
+    for where, html in (("staff accounts", staff), ("reminders", reminded), ("retention", retention)):
+        assert_no_commands_or_settings(html, where)
+
+
+def test_the_first_accounts_page_without_its_link_says_to_ask_it_support(app, client):
+    response = client.get("/setup")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 403 and "Ask your IT support for the set-up link" in html
+    assert_no_commands_or_settings(html, "/setup")

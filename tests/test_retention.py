@@ -24,6 +24,7 @@ from kiosk.models import (
 )
 
 from .helpers import (
+    field_error,
     form_page,
     hidden_fields,
     make_acceptance,
@@ -60,10 +61,13 @@ def note(author, **record) -> RecordUpdate:
     (366, "1 year"),        # twelve months, said as a year
     (61, "2 months"),       # two months is the shortest said in months
     (60, "2 months"),
-    (758, "25 months"),     # exactly 3 days from 25 months still counts as 25 months
-    (764, "25 months"),
+    (758, "2 years and 1 month"),  # exactly 3 days from 25 months still counts as 25 months
+    (764, "2 years and 1 month"),
     (64, "64 days"),        # 3.1 days from 2 months is not 2 months, nor whole weeks
     (395, "13 months"),
+    (30, "1 month"),        # the shortest period allowed
+    (913, "2 years and 6 months"),
+    (1126, "3 years and 1 month"),
 ])
 def test_retention_periods_in_words_at_the_edges(days, words):
     assert retention.in_words(days) == words
@@ -76,38 +80,114 @@ def test_the_privacy_notice_says_a_long_period_in_years(app, client):
     assert "A record that the policy was broken: <strong>11 years</strong>" in html
 
 
-# Setting the periods -----------------------------------------------------------------------------
+# Setting the periods, in years and months -------------------------------------------------------
+
+@pytest.mark.parametrize(("months", "days"), [
+    (1, 30), (3, 91), (6, 183), (12, 365), (18, 548), (24, 730), (72, 2190), (600, 18250)])
+def test_a_period_in_months_is_kept_in_days_and_read_back_as_the_same_months(months, days):
+    assert retention.days_in(months) == days
+    assert retention.months_in(days) == months and retention.in_months(days)
+
+
+def test_the_form_shows_each_period_in_years_and_months_never_days(app, client, head):
+    with app.app_context():
+        retention.set_days("deletion_requests", retention.days_in(18))
+    sign_in_as(client, head)
+    html = client.get("/admin/retention").get_data(as_text=True)
+    fields = form_page(client, "/admin/retention")
+    assert (fields["visitor_acceptances_years"], fields["visitor_acceptances_months"]) == ("1", "0")
+    assert (fields["roster_acceptances_years"], fields["roster_acceptances_months"]) == ("6", "0")
+    assert (fields["deletion_requests_years"], fields["deletion_requests_months"]) == ("1", "6")
+    assert "Usually 2 years." in html and "Usually 1 year." in html
+    assert "days" not in html.lower() and "(days)" not in html
+
+
+def period(fields: dict, kind: str, years: str, months: str) -> dict:
+    return {**fields, f"{kind}_years": years, f"{kind}_months": months}
+
 
 def test_changing_a_period_is_audited_with_the_old_and_new_days(app, client, head):
     sign_in_as(client, head)
     fields = form_page(client, "/admin/retention")
-    response = client.post("/admin/retention", data={**fields, "deletion_requests": "90"})
+    response = client.post("/admin/retention", data=period(fields, "deletion_requests", "0", "3"))
     assert response.status_code == 303
     with app.app_context():
         event = last_event("retention.changed")
         assert (event.record_kind, event.record_id, event.actor_label) == (
             "retention_setting", "deletion_requests", head.email)
-        assert json.loads(event.detail) == {"old": 730, "new": 90}
+        assert json.loads(event.detail) == {"old": 730, "new": 91}
         setting = RetentionSetting.get(RetentionSetting.kind == "deletion_requests")
-        assert setting.days == 90 and setting.updated_at is not None
-    # Changed again: the old days are now the 90 just set.
-    client.post("/admin/retention", data={**fields, "deletion_requests": "120"})
+        assert setting.days == 91 and setting.updated_at is not None
+    # Changed again: the old days are now the 91 just set.
+    client.post("/admin/retention", data=period(fields, "deletion_requests", "1", "6"))
     with app.app_context():
         events = AuditEvent.select().where(AuditEvent.action == "retention.changed").order_by(AuditEvent.id)
-        assert [json.loads(e.detail) for e in events] == [{"old": 730, "new": 90}, {"old": 90, "new": 120}]
+        assert [json.loads(e.detail) for e in events] == [{"old": 730, "new": 91}, {"old": 91, "new": 548}]
         assert RetentionSetting.select().where(RetentionSetting.kind == "deletion_requests").count() == 1
 
 
-def test_the_longest_period_is_allowed_and_one_day_more_is_refused(app, client, head):
+def test_saving_the_periods_as_shown_changes_nothing_even_a_period_set_in_days(app, client, head):
+    with app.app_context():
+        retention.set_days("visitor_acceptances", 90)  # set before periods were in months
+    sign_in_as(client, head)
+    html = client.get("/admin/retention").get_data(as_text=True)
+    assert "Kept now for 3 months." in html  # 90 days: shown as 3 months, said as it is
+    fields = form_page(client, "/admin/retention")
+    assert (fields["visitor_acceptances_years"], fields["visitor_acceptances_months"]) == ("0", "3")
+    with nothing_written(app) as events:
+        assert client.post("/admin/retention", data=fields).status_code == 303
+    assert events == []
+    with app.app_context():
+        assert retention.all_settings() == {"visitor_acceptances": 90, "roster_acceptances": 2190,
+                                            "breaches": 2190, "deletion_requests": 730}
+
+
+def test_a_blank_part_is_none_of_it(app, client, head):
     sign_in_as(client, head)
     fields = form_page(client, "/admin/retention")
-    response = client.post("/admin/retention", data={**fields, "breaches": str(retention.MAX_DAYS)})
+    response = client.post("/admin/retention", data=period(fields, "breaches", "", "9"))
     assert response.status_code == 303
     with app.app_context():
-        assert retention.days_for("breaches") == 18250
+        assert retention.days_for("breaches") == retention.days_in(9) == 274
+
+
+def test_the_longest_period_is_allowed_and_one_month_more_is_refused(app, client, head):
+    sign_in_as(client, head)
+    fields = form_page(client, "/admin/retention")
+    response = client.post("/admin/retention", data=period(fields, "breaches", "50", "0"))
+    assert response.status_code == 303
+    with app.app_context():
+        assert retention.days_for("breaches") == retention.MAX_DAYS == 18250
+    fields = form_page(client, "/admin/retention")
     with nothing_written(app):
-        refused = client.post("/admin/retention", data={**fields, "breaches": "18251"})
+        refused = client.post("/admin/retention", data=period(fields, "breaches", "50", "1"))
     assert refused.status_code == 422
+    assert field_error(refused.get_data(as_text=True), "breaches") == (
+        "Please give a period between 1 month and 50 years.")
+
+
+@pytest.mark.parametrize(("years", "months", "kind", "message"), [
+    ("0", "0", "breaches", "Please give a period between 1 month and 50 years."),
+    ("", "", "breaches", "Please give a period between 1 month and 50 years."),
+    ("two", "0", "breaches", "Please give the years as a whole number, like 2."),
+    ("1", "1.5", "breaches", "Please give the months as a whole number, like 6."),
+    ("-1", "0", "breaches", "Please give the years as a whole number, like 2."),
+    ("1", "\u0661", "breaches", "Please give the months as a whole number, like 6."),  # Arabic 1
+    ("9999", "0", "breaches", "Please give the years as a whole number, like 2."),
+])
+def test_a_period_that_is_not_one_is_refused_beside_it_writing_nothing(app, client, head, years,
+                                                                        months, kind, message):
+    sign_in_as(client, head)
+    fields = form_page(client, "/admin/retention")
+    with nothing_written(app):  # not even the visitors' 3 months, sent with it
+        refused = client.post("/admin/retention", data={
+            **period(fields, kind, years, months), "visitor_acceptances_years": "0",
+            "visitor_acceptances_months": "3"})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and field_error(html, kind) == message
+    assert f'<a href="#{kind}_years">' in html or f'<a href="#{kind}_months">' in html
+    with app.app_context():
+        assert retention.days_for("visitor_acceptances") == 365
 
 
 def test_set_days_refuses_an_unknown_kind_and_a_period_out_of_range_writing_nothing(app, ctx):
@@ -125,15 +205,45 @@ def test_set_days_refuses_an_unknown_kind_and_a_period_out_of_range_writing_noth
 def test_the_head_changes_retention_periods(app, client, head):
     sign_in_as(client, head)
     fields = form_page(client, "/admin/retention")
-    assert fields["visitor_acceptances"] == "365"
-    response = client.post("/admin/retention", data={**fields, "visitor_acceptances": "90"})
+    response = client.post("/admin/retention", data=period(fields, "visitor_acceptances", "0", "3"))
     assert response.status_code == 303
     with app.app_context():
-        assert retention.days_for("visitor_acceptances") == 90
+        assert retention.days_for("visitor_acceptances") == 91
         assert AuditEvent.get(AuditEvent.action == "retention.changed").record_id == "visitor_acceptances"
-    with nothing_written(app):  # not even the visitors' 90 days again, sent with it
-        bad = client.post("/admin/retention", data={**fields, "breaches": "3"})
-    assert bad.status_code == 422 and "between 30 and 18250" in bad.get_data(as_text=True)
+    assert "If you visit once: <strong>3 months</strong>" in client.get("/privacy").get_data(
+        as_text=True)
+
+
+# The daily clean-up ------------------------------------------------------------------------------
+
+def test_the_head_is_told_to_ask_it_support_when_the_clean_up_has_never_run(app, client, head):
+    sign_in_as(client, head)
+    html = client.get("/admin/retention").get_data(as_text=True)
+    assert "The daily clean-up has not run yet" in html
+    assert "Ask your IT support to set up the daily clean-up" in html
+
+
+def test_a_recent_clean_up_is_shown_with_its_time_and_an_old_one_is_a_warning(
+        app, client, head, runner, monkeypatch):
+    sign_in_as(client, head)
+    assert runner.invoke(args=["purge"]).exit_code == 0
+    html = client.get("/admin/retention").get_data(as_text=True)
+    assert "The daily clean-up last ran at " in html and "Ask your IT support" not in html
+    with app.app_context():
+        ran = retention.last_purged_at()
+        assert ran is not None and utcnow() - ran < dt.timedelta(minutes=1)
+        assert not retention.purge_overdue(ran, ran + dt.timedelta(days=2))
+        assert retention.purge_overdue(ran, ran + dt.timedelta(days=2, seconds=1))
+    # Three days later, with no clean-up since (the audit log cannot be back-dated).
+    monkeypatch.setattr(retention, "utcnow", lambda: ran + dt.timedelta(days=3))
+    html = client.get("/admin/retention").get_data(as_text=True)
+    assert "The daily clean-up has not run since " in html and "Ask your IT support" in html
+
+
+def test_the_chair_sees_no_periods_and_no_clean_up_warning(app, client, chair):
+    sign_in_as(client, chair)
+    html = client.get("/admin/retention").get_data(as_text=True)
+    assert "daily clean-up" not in html and "_years" not in html
 
 
 # What the purge plans: boundaries to the second ---------------------------------------------------

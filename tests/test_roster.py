@@ -5,13 +5,23 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import re
+from html import unescape
 
 import pytest
 
 from kiosk import roster
 from kiosk.display import long_date
-from kiosk.models import Acceptance, AuditEvent, Reminder, RosterPerson, utcnow
+from kiosk.models import (
+    Acceptance,
+    AuditEvent,
+    PolicyVersion,
+    Reminder,
+    RosterPerson,
+    SchoolSettings,
+    utcnow,
+)
 from kiosk.vocabulary import ROSTER_ROLES
 
 from .helpers import (
@@ -79,28 +89,103 @@ def test_re_importing_updates_rather_than_duplicates(app, client, head):
         assert RosterPerson.get(RosterPerson.email == "bob@example.org").full_name == "Robert Governor"
 
 
-def test_each_bad_row_is_named_and_nothing_is_imported(app, client, head):
+BAD_AND_GOOD = ("name,email,role\n"
+                "A,not-an-email,wizard\n"
+                "Good Person,good@example.org,volunteer\n"
+                "Twice,good@example.org,volunteer\n"
+                "Also Good,also@example.org,governor\n")
+
+
+def test_the_preview_lists_the_rows_to_be_skipped_with_each_reason_and_writes_nothing(
+        app, client, head):
     sign_in_as(client, head)
-    bad = ("name,email,role\nA,not-an-email,wizard\nGood Person,good@example.org,volunteer\n"
-           "Twice,good@example.org,volunteer\n")
-    with nothing_written(app):  # the preview, listing each problem
-        response = upload(client, bad)
-    html = response.get_data(as_text=True)
-    assert "The name must be between 2 and 100 characters." in html
-    assert "That is not an email address." in html
-    assert "The role &#39;wizard&#39; is not one of" in html
-    assert "The same email is on line 3." in html
-    assert "2 rows have a problem" in html and 'value="confirm"' not in html
     with nothing_written(app):
+        response = upload(client, BAD_AND_GOOD)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    skipped = html.split(">Rows that will be skipped, and why</caption>")[1].split("</table>")[0]
+    assert "The name must be between 2 and 100 characters." in skipped
+    assert "That is not an email address." in skipped
+    assert "The role &#39;wizard&#39; is not one of" in skipped
+    assert "<td>4</td><td>Twice<br>" in skipped and "The same email is on line 3." in skipped
+    assert "Good Person" not in skipped and "Also Good" not in skipped
+    imported = html.split(">Rows that will be imported</caption>")[1].split("</table>")[0]
+    assert imported.count("Will be added") == 2 and "Twice" not in imported
+    assert "<strong>2 rows will be skipped</strong>" in html
+    assert ">Import 2 people and skip 2 rows</button>" in html
+
+
+def test_applying_imports_the_good_rows_and_lists_the_skipped_ones(app, client, head):
+    sign_in_as(client, head)
+    carried = hidden_fields(upload(client, BAD_AND_GOOD).get_data(as_text=True))["csv_text"]
+    response = upload(client, None, "confirm", {"csv_text": carried})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Roster imported, with 2 rows skipped" in html
+    assert "Imported: 2 added, 0 updated, 0 unchanged." in html
+    skipped = html.split(">Rows that were skipped</caption>")[1].split("</table>")[0]
+    assert "That is not an email address." in skipped and "The same email is on line 3." in skipped
+    with app.app_context():
+        assert sorted((p.full_name, p.email, p.role) for p in RosterPerson.select()) == [
+            ("Also Good", "also@example.org", "governor"),
+            ("Good Person", "good@example.org", "volunteer")]
+        event = AuditEvent.get(AuditEvent.action == "roster.imported")
+        assert json.loads(event.detail) == {"add": 2, "update": 0, "unchanged": 0, "skipped": 2}
+    # The corrected file again: the two already there are unchanged, never added twice.
+    fixed = BAD_AND_GOOD.replace("A,not-an-email,wizard", "Ann Fixed,ann@example.org,PTA member")
+    fixed = fixed.replace("Twice,good@example.org,volunteer\n", "")
+    carried = hidden_fields(upload(client, fixed).get_data(as_text=True))["csv_text"]
+    again = upload(client, None, "confirm", {"csv_text": carried})
+    assert again.status_code == 303
+    assert "Imported: 1 added, 0 updated, 2 unchanged." in client.get("/admin/roster").get_data(
+        as_text=True)
+    with app.app_context():
+        assert RosterPerson.select().count() == 3
+
+
+def test_a_file_where_no_row_can_be_imported_offers_no_import_and_refuses_one(app, client, head):
+    sign_in_as(client, head)
+    bad = "name,email,role\nA,not-an-email,wizard\nB,b@example.org,pupil\n"
+    with nothing_written(app):
+        html = upload(client, bad).get_data(as_text=True)
+    assert "No row in the file can be imported." in html and 'value="confirm"' not in html
+    with nothing_written(app):  # confirmed anyway, by a form sent by hand
         forced = upload(client, None, "confirm", {"csv_text": bad})
     assert forced.status_code == 422
+    assert "No row in the file can be imported" in forced.get_data(as_text=True)
+
+
+def test_the_template_has_the_columns_and_an_example_which_is_never_imported(app, client, head):
+    sign_in_as(client, head)
+    page = client.get("/admin/roster/import").get_data(as_text=True)
+    assert 'href="/admin/roster/import/template.csv"' in page
+    response = client.get("/admin/roster/import/template.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"] == 'attachment; filename="roster-template.csv"'
+    text = response.get_data(as_text=True)
+    assert text.startswith("\ufeffname,email,role\r\n")
+    assert text.splitlines()[1] == "Sam Example,sam.example@example.org,volunteer"
+    # Filled in with the example left in: the example is skipped, the real person is added.
+    filled = text + "Real Person,real@example.org,governor\r\n"
+    html = upload(client, filled).get_data(as_text=True)
+    assert "This is the template&#39;s example: replace it with a real person." in html
+    carried = hidden_fields(html)["csv_text"]
+    assert upload(client, None, "confirm", {"csv_text": carried}).status_code == 200
     with app.app_context():
-        assert RosterPerson.select().count() == 0
+        assert [p.email for p in RosterPerson.select()] == ["real@example.org"]
+
+
+def test_the_template_is_the_heads_alone(app, client, teacher, dsl):
+    for user in (teacher, dsl):
+        sign_in_as(client, user)
+        assert client.get("/admin/roster/import/template.csv").status_code == 403
 
 
 @pytest.mark.parametrize(("text", "message"), [
     ("", "The file is empty."),
     ("who,what\nx,y\n", "The first row must name the columns: name, email, role."),
+    ("name,email,role\n", "There is nobody in the file"),
+    ("name,email,role\n,,\n\n", "There is nobody in the file"),
 ])
 def test_a_file_that_is_not_a_roster_is_refused_with_a_reason(app, client, head, text, message):
     sign_in_as(client, head)
@@ -132,14 +217,16 @@ def test_a_file_that_is_not_csv_is_refused_not_a_500(app, client, head):
     assert "could not be read as CSV" in response.get_data(as_text=True)
 
 
-def test_an_imported_name_with_a_direction_override_is_refused(app, client, head):
+def test_an_imported_name_with_a_direction_override_is_skipped(app, client, head):
     sign_in_as(client, head)
-    text = "name,email,role\nAnn\u202eEvil,ann@example.org,volunteer\n"
+    text = "name,email,role\nAnn\u202eEvil,ann@example.org,volunteer\nBea Fine,bea@example.org,pta\n"
     with nothing_written(app):  # the preview
         response = upload(client, text)
     assert "The name has characters that cannot be used." in response.get_data(as_text=True)
-    with nothing_written(app):  # confirmed anyway, by a form sent by hand
-        assert upload(client, None, "confirm", {"csv_text": text}).status_code == 422
+    # Confirmed with the preview's text: Bea is added, and Ann skipped.
+    assert upload(client, None, "confirm", {"csv_text": text}).status_code == 200
+    with app.app_context():
+        assert [p.full_name for p in RosterPerson.select()] == ["Bea Fine"]
 
 
 # Personal links, and taking someone off the roster ------------------------------------------------
@@ -265,7 +352,7 @@ def test_reminders_without_a_mail_server_say_so(app, client, head):
     fields = {"csrf_token": hidden_fields(client.get("/admin/roster").get_data(as_text=True))["csrf_token"]}
     with nothing_written(app):  # no reminder claimed, none audited
         response = client.post("/admin/roster/remind", data=fields, follow_redirects=True)
-    assert "No mail server is set up" in response.get_data(as_text=True)
+    assert "The kiosk cannot send email yet" in response.get_data(as_text=True)
 
 
 def test_two_reminder_requests_at_once_send_one_email(app, head, smtp_server):
@@ -332,3 +419,223 @@ def test_reminders_skip_people_off_the_roster_and_those_who_accepted_this_versio
     with app.app_context():
         reminded = {r.person.email for r in Reminder.select()}
     assert reminded == {"before@example.org", "here@example.org"}
+
+
+# Where each person stands -------------------------------------------------------------------------
+
+def status_cell(html: str, name: str) -> str:
+    """The words in a person's 'The policy' column on the roster page."""
+    found = re.search(rf">{re.escape(name)}</a>.*?</td>\s*<td class=\"acceptance[^\"]*\">"
+                      r"(?P<status>[^<]*)</td>", html, re.S)
+    assert found, name
+    return found["status"]
+
+
+def school_day(days_ago: int, hour: int) -> dt.datetime:
+    """A stored time: that hour, school time, some days ago."""
+    local = dt.datetime.combine(utcnow().date() - dt.timedelta(days=days_ago), dt.time(hour),
+                                SCHOOL_ZONE)
+    return local.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def test_the_roster_shows_whether_each_person_accepted_the_current_an_older_or_no_version(
+        app, client, head):
+    with app.app_context():
+        cur = roster.add_person("Cur Rent", "cur@example.org", "pta")
+        old = roster.add_person("Old Er", "old@example.org", "governor")
+        roster.add_person("Nev Er", "nev@example.org", "volunteer")
+        gone = roster.add_person("Gone Away", "gone@example.org", "staff")
+        make_acceptance(full_name="Old Er", roster_person=old, channel="link",
+                        accepted_at=school_day(400, 9))
+        make_acceptance(full_name="Cur Rent", roster_person=cur, channel="link",
+                        accepted_at=school_day(400, 9))
+        make_policy(2)
+        make_policy(3)
+        make_acceptance(full_name="Old Er", roster_person=old, channel="link",
+                        policy_version=PolicyVersion.get(PolicyVersion.number == 2),
+                        accepted_at=school_day(30, 23))  # 11pm: the date is the school's
+        make_acceptance(full_name="Cur Rent", roster_person=cur, channel="link",
+                        accepted_at=school_day(2, 10))
+        make_acceptance(full_name="Gone Away", roster_person=gone, channel="link",
+                        accepted_at=school_day(1, 10))
+        roster.set_active(gone, False)
+    sign_in_as(client, head)
+    html = client.get("/admin/roster").get_data(as_text=True)
+    assert status_cell(html, "Cur Rent") == (
+        f"Accepted the current version ({long_date(school_day(2, 10).date())})")
+    assert status_cell(html, "Old Er") == (
+        f"Accepted an older version (version 2, {long_date(utcnow().date() - dt.timedelta(days=30))})")
+    assert status_cell(html, "Nev Er") == "Not accepted yet"
+    assert status_cell(html, "Gone Away").startswith("Accepted the current version")
+    assert "The current version is version 3." in html
+
+
+def test_the_statuses_come_from_one_query_however_many_people(app, client, head, monkeypatch):
+    from kiosk.models import db
+
+    def queries_for_the_roster_page() -> int:
+        count = 0
+        execute = db.obj.execute_sql
+
+        def counting(*args, **kwargs):
+            nonlocal count
+            count += 1
+            return execute(*args, **kwargs)
+
+        with monkeypatch.context() as patch:
+            patch.setattr(db.obj, "execute_sql", counting)
+            assert client.get("/admin/roster").status_code == 200
+        return count
+
+    sign_in_as(client, head)
+    with app.app_context():
+        first = roster.add_person("Per Son", "p0@example.org", "volunteer")
+        make_acceptance(full_name="Per Son", roster_person=first, channel="link")
+    few = queries_for_the_roster_page()
+    with app.app_context():
+        for n in range(1, 8):
+            person = roster.add_person(f"Per Son{n}", f"p{n}@example.org", "volunteer")
+            make_acceptance(full_name=person.full_name, roster_person=person, channel="link")
+            if n == 4:
+                make_policy()  # some accepted an older version, some the current one
+    assert 0 < queries_for_the_roster_page() == few
+
+
+def test_acceptance_statuses_pick_the_newest_version_not_the_latest_time(app, ctx):
+    """Someone who accepted version 2, then (on an old link, say) version 1 again, has accepted
+    version 2: the status names version 2 and when it was accepted."""
+    person = roster.add_person("Back Wards", "back@example.org", "pta")
+    version_1 = PolicyVersion.current()
+    version_2 = make_policy(2)
+    make_acceptance(roster_person=person, policy_version=version_2, channel="link",
+                    accepted_at=school_day(5, 10))
+    make_acceptance(roster_person=person, policy_version=version_1, channel="link",
+                    accepted_at=school_day(1, 10))
+    assert roster.acceptance_statuses()[person.id] == roster.AcceptanceStatus(
+        2, school_day(5, 10), True)
+    assert [e.person.id for e in roster.outstanding()] == []
+
+
+# Reminders without a mail server: letters to print, links to copy -------------------------------
+
+def outstanding_people(app):
+    """Three people: Ann and Cat still to accept (Ann accepted version 1), Bob done, Dan off."""
+    with app.app_context():
+        ann = roster.add_person("Ann Again", "ann@example.org", "pta")
+        bob = roster.add_person("Bob Done", "bob@example.org", "volunteer")
+        cat = roster.add_person("Cat Never", "cat@example.org", "governor")
+        dan = roster.add_person("Dan Gone", "dan@example.org", "governor")
+        make_acceptance(full_name="Ann Again", roster_person=ann, channel="link")
+        make_policy(2)
+        make_acceptance(full_name="Bob Done", roster_person=bob, channel="link")
+        roster.set_active(dan, False)
+        SchoolSettings.create(public_url="https://kiosk.westacre.sch.uk")
+    return ann, bob, cat, dan
+
+
+def test_without_a_mail_server_the_head_is_offered_letters_and_links_not_email(app, client, head):
+    outstanding_people(app)
+    sign_in_as(client, head)
+    html = client.get("/admin/roster/outstanding?role=governor").get_data(as_text=True)
+    assert "Email a reminder" not in html and "/admin/roster/remind" not in html
+    assert "ask your IT support to connect the kiosk to the school's email server" in html
+    assert 'href="/admin/roster/letters?role=governor">Letters to print</a>' in html
+    assert 'href="/admin/roster/links?role=governor">Links to copy</a>' in html
+
+
+def test_with_a_mail_server_the_head_emails_and_is_offered_no_letters(app, client, head):
+    app.config.update(KIOSK_SMTP_HOST="127.0.0.1", KIOSK_REMINDER_MIN_DAYS=7)
+    outstanding_people(app)
+    sign_in_as(client, head)
+    html = client.get("/admin/roster/outstanding").get_data(as_text=True)
+    assert ">Email a reminder</button>" in html
+    assert "Nobody is emailed again within 1 week of their last reminder." in html
+    assert "Letters to print" not in html and "Links to copy" not in html
+    assert "IT support" not in html
+
+
+def letters_in(html: str) -> list[str]:
+    return re.findall(r'<article class="letter".*?</article>', html, re.S)
+
+
+def test_a_letter_for_each_person_still_to_accept_with_their_qr_code_and_link(app, client, head):
+    from kiosk.qr import qr_data_uri
+
+    ann, _, cat, _ = outstanding_people(app)
+    sign_in_as(client, head)
+    html = client.get("/admin/roster/letters").get_data(as_text=True)
+    letters = letters_in(html)
+    assert [re.search(r"<h2[^>]*>Dear (.*?),</h2>", letter)[1] for letter in letters] == [
+        "Ann Again", "Cat Never"]  # not Bob, who accepted; not Dan, off the roster
+    for person, letter in zip((ann, cat), letters, strict=True):
+        link = f"https://kiosk.westacre.sch.uk/p/{person.token}"
+        assert f"Or type this address: <strong class=\"break\">{link}</strong>" in letter
+        assert f'src="{qr_data_uri(link)}"' in letter
+        assert "Westacre Infant School" in letter and "version 2 of our Social Media" in letter
+        assert long_date(utcnow().astimezone(SCHOOL_ZONE).date()) in letter
+    assert "You accepted version 1, and the policy has changed since." in letters[0]
+    assert "You accepted" not in letters[1]
+    assert "data-print hidden>Print 2 letters</button>" in html
+    with app.app_context():
+        event = AuditEvent.get(AuditEvent.action == "roster.letters_shown")
+        assert event.actor_label == head.email
+        assert json.loads(event.detail) == {"count": 2, "role": "", "people": [ann.id, cat.id]}
+        assert "Ann" not in event.detail
+
+
+def test_the_letters_follow_the_role_chosen(app, client, head):
+    _, _, cat, _ = outstanding_people(app)
+    sign_in_as(client, head)
+    html = client.get("/admin/roster/letters?role=governor").get_data(as_text=True)
+    assert [letter.count("Dear Cat Never,") for letter in letters_in(html)] == [1]
+    with app.app_context():
+        assert json.loads(AuditEvent.get(AuditEvent.action == "roster.letters_shown").detail) == {
+            "count": 1, "role": "governor", "people": [cat.id]}
+
+
+def test_the_links_to_copy_are_a_name_and_a_link_a_line(app, client, head):
+    ann, _, cat, _ = outstanding_people(app)
+    sign_in_as(client, head)
+    html = client.get("/admin/roster/links").get_data(as_text=True)
+    text = unescape(re.search(r'<textarea id="links"[^>]*>(.*?)</textarea>', html, re.S)[1])
+    assert text.splitlines() == [f"Ann Again\thttps://kiosk.westacre.sch.uk/p/{ann.token}",
+                                 f"Cat Never\thttps://kiosk.westacre.sch.uk/p/{cat.token}"]
+    assert 'data-copy="links"' in html and "Names and personal links (2)" in html
+    with app.app_context():
+        event = AuditEvent.get(AuditEvent.action == "roster.links_shown")
+        assert json.loads(event.detail) == {"count": 2, "role": "", "people": [ann.id, cat.id]}
+
+
+def test_with_everyone_accepted_there_is_nothing_to_hand_out_and_nothing_audited(app, client,
+                                                                                  head):
+    with app.app_context():
+        done = roster.add_person("All Done", "done@example.org", "pta")
+        make_acceptance(full_name="All Done", roster_person=done, channel="link")
+    sign_in_as(client, head)
+    with nothing_written(app):
+        letters = client.get("/admin/roster/letters").get_data(as_text=True)
+        links = client.get("/admin/roster/links").get_data(as_text=True)
+    assert letters_in(letters) == [] and "there are no letters to print" in letters
+    assert "<textarea" not in links and "there are no links to copy" in links
+
+
+def test_letters_warn_when_phones_could_not_open_the_links(app, client, head):
+    with app.app_context():
+        roster.add_person("Cat Never", "cat@example.org", "governor")
+    sign_in_as(client, head)  # no public address set: the links use this test's own address
+    html = client.get("/admin/roster/letters").get_data(as_text=True)
+    assert "Check the address before you print" in html and "http://localhost/p/" in html
+
+
+def test_a_personal_link_uses_the_address_the_head_set_up(app, client, head):
+    with app.app_context():
+        person = roster.add_person("Set Up", "setup@example.org", "pta")
+        SchoolSettings.create(public_url="https://kiosk.example.org")
+    sign_in_as(client, head)
+    html = client.get(f"/admin/roster/{person.id}").get_data(as_text=True)
+    assert f"https://kiosk.example.org/p/{person.token}" in html
+
+
+def test_hand_out_knows_only_letters_and_links(app, ctx):
+    with pytest.raises(ValueError):
+        roster.hand_out("carrier pigeon")

@@ -324,7 +324,7 @@ def test_the_accept_form_links_the_privacy_notice_beside_its_button(client):
 
 
 @pytest.mark.parametrize(("days", "words"), [
-    (30, "30 days"), (42, "6 weeks"), (90, "3 months"), (180, "6 months"), (365, "1 year"),
+    (30, "1 month"), (42, "6 weeks"), (90, "3 months"), (180, "6 months"), (365, "1 year"),
     (548, "18 months"), (730, "2 years"), (2190, "6 years"), (45, "45 days")])
 def test_retention_periods_read_as_a_person_says_them(days, words):
     assert retention.in_words(days) == words

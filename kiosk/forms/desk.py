@@ -19,11 +19,10 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
-from .. import policies, school
+from .. import policies, retention, school
 from ..accounts import HEAD_MANAGED_ROLES
 from ..config import ConfigError, parse_public_url
 from ..models import utcnow
-from ..retention import MAX_DAYS, MIN_DAYS
 from ..text import clean_block, clean_text
 from ..vocabulary import MATERIALS, ROSTER_ROLES
 from .fields import choices, refuse_control_characters, refuse_controls_in_block, staff_email
@@ -204,15 +203,90 @@ class RosterImportForm(FlaskForm):
         return None
 
 
-def _retention_days(form, field) -> None:
-    if field.data is None or not MIN_DAYS <= field.data <= MAX_DAYS:
-        raise ValidationError(f"Please give a number of days between {MIN_DAYS} and {MAX_DAYS}.")
+class PeriodPartField(IntegerField):
+    """The years or the months of a period: a whole number, and blank for none."""
+
+    def __init__(self, label: str, example: str, **kwargs) -> None:
+        super().__init__(label, **kwargs)
+        self.example = example
+
+    def process_formdata(self, valuelist) -> None:
+        raw = valuelist[0].strip() if valuelist else ""
+        if not raw:
+            self.data = 0
+        elif raw.isascii() and raw.isdigit() and len(raw) <= 3:
+            self.data = int(raw)
+        else:
+            self.data = None
+            raise ValueError(f"Please give the {self.label.text.lower()} as a whole number, "
+                             f"like {self.example}.")
+
+
+def _years() -> PeriodPartField:
+    return PeriodPartField("Years", "2")
+
+
+def _months() -> PeriodPartField:
+    return PeriodPartField("Months", "6")
 
 
 class RetentionForm(FlaskForm):
-    """Days to keep each kind of personal data."""
+    """How long to keep each kind of personal data, in years and months. Stored in days: the
+    conversion happens here, at the form's edge."""
 
-    visitor_acceptances = IntegerField(validators=[_retention_days])
-    roster_acceptances = IntegerField(validators=[_retention_days])
-    breaches = IntegerField(validators=[_retention_days])
-    deletion_requests = IntegerField(validators=[_retention_days])
+    visitor_acceptances_years = _years()
+    visitor_acceptances_months = _months()
+    roster_acceptances_years = _years()
+    roster_acceptances_months = _months()
+    breaches_years = _years()
+    breaches_months = _months()
+    deletion_requests_years = _years()
+    deletion_requests_months = _months()
+
+    saved: dict[str, int]  # the days each kind is kept now
+
+    @classmethod
+    def showing(cls, saved: dict[str, int]) -> RetentionForm:
+        """The form filled in with the periods set now."""
+        data = {}
+        for kind, days in saved.items():
+            data[f"{kind}_years"], data[f"{kind}_months"] = divmod(retention.months_in(days), 12)
+        form = cls(data=data)
+        form.saved = saved
+        return form
+
+    def parts(self, kind: str) -> tuple[PeriodPartField, PeriodPartField]:
+        return self[f"{kind}_years"], self[f"{kind}_months"]
+
+    def _months_for(self, kind: str) -> int:
+        years, months = self.parts(kind)
+        return years.data * 12 + months.data
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for kind in retention.KINDS:
+            years, months = self.parts(kind)
+            if years.errors or months.errors:
+                continue
+            if not retention.MIN_DAYS <= retention.days_in(self._months_for(kind)) <= retention.MAX_DAYS:
+                years.errors.append(
+                    f"Please give a period between {retention.in_words(retention.MIN_DAYS)} and "
+                    f"{retention.in_words(retention.MAX_DAYS)}.")
+                valid = False
+        return valid
+
+    def chosen_days(self) -> dict[str, int]:
+        """The days to keep each kind. A period left as shown keeps the days set now, even when
+        they are not a whole number of months (set before periods were chosen in months)."""
+        chosen = {}
+        for kind in retention.KINDS:
+            months = self._months_for(kind)
+            saved = self.saved.get(kind)
+            unchanged = saved is not None and retention.months_in(saved) == months
+            chosen[kind] = saved if unchanged else retention.days_in(months)
+        return chosen
+
+    def kept_now(self, kind: str) -> str | None:
+        """The period set now in words, when the years and months shown only round it."""
+        saved = self.saved.get(kind)
+        return retention.in_words(saved) if saved and not retention.in_months(saved) else None

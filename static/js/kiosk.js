@@ -44,7 +44,9 @@ document.addEventListener("click", (event) => {
   field.scrollIntoView({ block: "center" });
 });
 
-// The poster's Print button.
+// The Print buttons of the poster and the roster's letters: an app opened from the home screen
+// has no browser menu to print from. A button hidden until now is shown, as it works.
 for (const button of document.querySelectorAll("[data-print]")) {
+  button.hidden = false;
   button.addEventListener("click", () => window.print());
 }

@@ -1,4 +1,5 @@
-"""The head's desk in Chromium: the live preview and the changes, the roster pages, axe."""
+"""The head's desk in Chromium: the live preview and the changes, the roster pages (statuses, the
+CSV import, letters to print and links to copy), retention in years and months, axe."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import re
 from playwright.sync_api import expect
 
 from kiosk import roster
+from kiosk.models import PolicyVersion, SchoolSettings
 
-from ..helpers import make_user
+from ..helpers import make_acceptance, make_policy, make_user
 from .conftest import TABLET, sign_in
 
 
@@ -80,3 +82,188 @@ def test_the_roster_pages_and_a_personal_link_pass_axe(live_server, new_context,
     expect(visitor.get_by_role("heading", name="Thank you, Gina Governor")).to_be_visible()
     visitor.goto(f"{live_server.url}/p/{person.token}")
     expect(visitor.get_by_text("there is nothing more to do")).to_be_visible()
+
+
+def test_retention_periods_are_chosen_in_years_and_months(live_server, new_context,
+                                                          assert_accessible):
+    page = new_context(**TABLET).new_page()
+    sign_in_head(page, live_server)
+    page.get_by_role("link", name="Retention", exact=True).click()
+    visitors = page.get_by_role("group", name="Acceptances by one-off visitors")
+    expect(visitors.get_by_label("Years")).to_have_value("1")
+    expect(visitors.get_by_label("Months")).to_have_value("0")
+    expect(page.get_by_text("The daily clean-up has not run yet")).to_be_visible()
+    assert_accessible(page)
+
+    breaches = page.get_by_role("group", name="Breaches that are not a safeguarding matter")
+    breaches.get_by_label("Years").fill("50")
+    breaches.get_by_label("Months").fill("1")
+    visitors.get_by_label("Years").fill("0")
+    visitors.get_by_label("Months").fill("18")
+    page.get_by_role("button", name="Save").click()
+    summary = page.get_by_role("alert").filter(has_text="There is a problem")
+    expect(summary).to_be_focused()
+    expect(breaches).to_contain_text("Please give a period between 1 month and 50 years.")
+    assert_accessible(page)
+    summary.get_by_role("link", name="Please give a period between 1 month and 50 years.").click()
+    expect(breaches.get_by_label("Years")).to_be_focused()
+
+    breaches.get_by_label("Years").fill("10")
+    breaches.get_by_label("Months").fill("")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Retention settings saved.")).to_be_visible()
+    expect(visitors.get_by_label("Years")).to_have_value("1")  # 18 months: 1 year and 6 months
+    expect(visitors.get_by_label("Months")).to_have_value("6")
+    page.goto(live_server.url + "/privacy")
+    expect(page.get_by_role("listitem").filter(has_text="If you visit once")).to_contain_text(
+        "18 months after you accept")
+    expect(page.get_by_role("listitem").filter(has_text="policy was broken")).to_contain_text(
+        "10 years")
+
+
+def test_the_roster_shows_where_each_person_stands(live_server, new_context, assert_accessible):
+    with live_server.database():
+        old = roster.add_person("Olive Older", "olive@example.org", "pta")
+        roster.add_person("Nora Never", "nora@example.org", "volunteer")
+        make_acceptance(full_name="Olive Older", roster_person=old, channel="link")
+        make_policy(2)
+        now = roster.add_person("Cora Current", "cora@example.org", "governor")
+        make_acceptance(full_name="Cora Current", roster_person=now, channel="link")
+    page = new_context(**TABLET).new_page()
+    sign_in_head(page, live_server)
+    page.get_by_role("link", name="Roster", exact=True).click()
+    rows = page.get_by_role("row")
+    expect(rows.filter(has_text="Cora Current")).to_contain_text("Accepted the current version (")
+    expect(rows.filter(has_text="Olive Older")).to_contain_text(
+        re.compile(r"Accepted an older version \(version 1, \d{1,2} \w+ \d{4}\)"))
+    expect(rows.filter(has_text="Nora Never")).to_contain_text("Not accepted yet")
+    assert_accessible(page)
+
+
+def test_the_import_takes_the_good_rows_and_lists_the_bad_ones(live_server, new_context,
+                                                               assert_accessible, tmp_path):
+    page = new_context(**TABLET, accept_downloads=True).new_page()
+    sign_in_head(page, live_server)
+    page.goto(live_server.url + "/admin/roster/import")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download a template").click()
+    template = tmp_path / "template.csv"
+    download.value.save_as(template)
+    assert template.read_text(encoding="utf-8-sig").splitlines()[0] == "name,email,role"
+
+    filled = tmp_path / "roster.csv"
+    filled.write_text(template.read_text(encoding="utf-8-sig")
+                      + "Ann PTA,ann@example.org,PTA member\r\nBad Row,not-an-email,governor\r\n"
+                      + "Bob Governor,bob@example.org,governor\r\n", encoding="utf-8")
+    page.get_by_label(re.compile("CSV file")).set_input_files(filled)
+    page.get_by_role("button", name="Preview").click()
+    skipped = page.get_by_role("table", name="Rows that will be skipped, and why")
+    expect(skipped.get_by_role("row")).to_have_count(3)  # the header, the example, the bad row
+    expect(skipped).to_contain_text("That is not an email address.")
+    expect(skipped).to_contain_text("This is the template's example")
+    expect(page.get_by_role("table", name="Rows that will be imported").get_by_role("row")
+           ).to_have_count(3)
+    assert_accessible(page)
+
+    page.get_by_role("button", name="Import 2 people and skip 2 rows").click()
+    expect(page.get_by_role("heading", name="Roster imported, with 2 rows skipped")).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text="Imported: 2 added")).to_be_visible()
+    expect(page.get_by_role("table", name="Rows that were skipped")).to_contain_text("Bad Row")
+    assert_accessible(page)
+    page.get_by_role("link", name="Back to the roster").click()
+    expect(page.get_by_role("link", name="Ann PTA")).to_be_visible()
+    expect(page.get_by_role("link", name="Bad Row")).to_have_count(0)
+
+
+def people_still_to_accept(server, count: int = 3) -> list:
+    with server.database():
+        SchoolSettings.create(public_url="https://kiosk.westacre.sch.uk")
+        people = [roster.add_person(name, f"person{n}@example.org", "volunteer")
+                  for n, name in enumerate(["Ann Volunteer", "Ben Volunteer", "Cal Volunteer",
+                                            "Dee Volunteer"][:count])]
+        make_acceptance(full_name="Ann Volunteer", roster_person=people[0], channel="link",
+                        policy_version=PolicyVersion.current())
+        make_policy(2)
+    return people
+
+
+def test_without_email_the_head_prints_a_letter_for_each_person(live_server, new_context,
+                                                                assert_accessible):
+    people = people_still_to_accept(live_server)
+    context = new_context(**TABLET)
+    context.add_init_script("window.print = () => { window.__printed = (window.__printed || 0) + 1; };")
+    page = context.new_page()
+    sign_in_head(page, live_server)
+    page.get_by_role("link", name="Who has not accepted").click()
+    expect(page.get_by_role("button", name="Email a reminder")).to_have_count(0)
+    expect(page.get_by_text("ask your IT support to connect the kiosk")).to_be_visible()
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Letters to print").click()
+    letters = page.get_by_role("article")
+    expect(letters).to_have_count(3)
+    for person, letter in zip(people, letters.all(), strict=True):
+        expect(letter.get_by_role("heading", name=f"Dear {person.full_name},")).to_be_visible()
+        expect(letter).to_contain_text(f"https://kiosk.westacre.sch.uk/p/{person.token}")
+        qr = letter.get_by_role("img", name=f"QR code of {person.full_name}'s personal link")
+        assert qr.evaluate("img => img.complete && img.naturalWidth > 0")
+    assert_accessible(page)
+
+    page.get_by_role("button", name="Print 3 letters").click()
+    assert page.evaluate("window.__printed") == 1
+    # Printed on A4: one page for each letter, and nothing of the screen around them.
+    page.emulate_media(media="print")
+    expect(page.get_by_role("button", name="Print 3 letters")).to_be_hidden()
+    expect(page.locator(".site-header")).to_be_hidden()
+    pdf = page.pdf(format="A4", prefer_css_page_size=True)
+    assert len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf)) == 3
+
+
+def test_without_email_the_head_copies_the_links(live_server, new_context, assert_accessible):
+    people = people_still_to_accept(live_server, count=2)
+    context = new_context(**TABLET)
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+    page = context.new_page()
+    sign_in_head(page, live_server)
+    page.goto(live_server.url + "/admin/roster/outstanding")
+    page.get_by_role("link", name="Links to copy").click()
+    links = page.get_by_label(re.compile("Names and personal links"))
+    expected = "".join(f"{p.full_name}\thttps://kiosk.westacre.sch.uk/p/{p.token}\n"
+                       for p in people)
+    expect(links).to_have_value(expected)
+    assert_accessible(page)
+    page.get_by_role("button", name="Copy the links").click()
+    expect(page.get_by_role("status").filter(has_text="Copied.")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == expected
+
+
+def test_where_the_browser_will_not_copy_the_links_are_selected_instead(live_server, new_context):
+    people_still_to_accept(live_server, count=2)
+    context = new_context(**TABLET)
+    context.add_init_script("navigator.clipboard.writeText = () => Promise.reject(new Error('no'));")
+    page = context.new_page()
+    sign_in_head(page, live_server)
+    page.goto(live_server.url + "/admin/roster/links")
+    page.get_by_role("button", name="Copy the links").click()
+    expect(page.get_by_role("status").filter(has_text="The links are selected")).to_be_visible()
+    links = page.get_by_label(re.compile("Names and personal links"))
+    expect(links).to_be_focused()
+    assert links.evaluate("t => t.selectionStart === 0 && t.selectionEnd === t.value.length")
+    assert page.evaluate("getSelection().toString() || document.activeElement.value") != ""
+
+
+def test_without_javascript_the_copy_and_print_buttons_are_not_shown(live_server, new_context):
+    people_still_to_accept(live_server, count=2)
+    page = new_context(**TABLET, java_script_enabled=False).new_page()
+    page.goto(live_server.url + "/signin")
+    with live_server.database():
+        head = make_user("head", email="head@westacre.sch.uk")
+    page.get_by_label("Email address").fill(head.email)
+    page.get_by_label("Password").fill("correct horse battery staple")
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(live_server.url + "/admin/roster/links")
+    expect(page.get_by_label(re.compile("Names and personal links"))).to_be_visible()
+    expect(page.get_by_role("button", name="Copy the links")).to_be_hidden()
+    page.goto(live_server.url + "/admin/roster/letters")
+    expect(page.get_by_role("article")).to_have_count(2)
+    expect(page.get_by_role("button", name=re.compile("^Print"))).to_be_hidden()
