@@ -67,10 +67,21 @@ def record(action: str, *, kind: str, record_id: object = "", actor: StaffUser |
     return event
 
 
+# What can be wrong with the chain at an event, in words (the command prints them).
+CHAIN_FAULTS = {
+    "out_of_order": "it does not follow the event before it (an event was removed or reordered)",
+    "changed": "its contents were changed after it was written",
+}
+
+
 @dataclass(frozen=True)
 class ChainProblem:
     event_id: int
-    reason: str
+    fault: str  # a key of CHAIN_FAULTS
+
+    @property
+    def reason(self) -> str:
+        return CHAIN_FAULTS[self.fault]
 
 
 def verify_chain(batch: int = 1000) -> tuple[int, ChainProblem | None]:
@@ -79,13 +90,30 @@ def verify_chain(batch: int = 1000) -> tuple[int, ChainProblem | None]:
     checked = 0
     for event in _in_order(batch):
         if event.previous_hash != previous:
-            return checked, ChainProblem(event.id, "it does not follow the event before it "
-                                                   "(an event was removed or reordered)")
+            return checked, ChainProblem(event.id, "out_of_order")
         if compute_hash(event) != event.hash:
-            return checked, ChainProblem(event.id, "its contents were changed after it was written")
+            return checked, ChainProblem(event.id, "changed")
         previous = event.hash
         checked += 1
     return checked, None
+
+
+CHECKED = "audit.checked"
+
+
+def check_chain(actor: StaffUser | None = None) -> tuple[int, ChainProblem | None]:
+    """Walk the whole chain now and record what was found as an event of its own, which the
+    head's page shows instead of walking the chain on every view."""
+    checked, problem = verify_chain()
+    found = {"problem": problem.fault, "problem_event": problem.event_id} if problem else {}
+    record(CHECKED, kind="audit_event", actor=actor, checked=checked, **found)
+    return checked, problem
+
+
+def last_check(reader: StaffUser) -> AuditEvent | None:
+    """The newest recorded check of the chain that this reader may see, or None."""
+    return (visible_events(reader).where(AuditEvent.action == CHECKED)
+            .order_by(AuditEvent.id.desc()).first())
 
 
 def _in_order(batch: int) -> Iterator[AuditEvent]:
@@ -97,14 +125,6 @@ def _in_order(batch: int) -> Iterator[AuditEvent]:
             return
         yield from rows
         last_id = rows[-1].id
-
-
-PAGE_SIZE = 100
-
-
-def page_for(user: StaffUser, page: int):
-    """One page of the log as the head reads it, newest first."""
-    return visible_events(user).order_by(AuditEvent.id.desc()).paginate(page, PAGE_SIZE)
 
 
 def visible_events(user: StaffUser):
