@@ -812,11 +812,11 @@ def test_the_command_line_check_shows_on_the_page_too(app, runner, client, head)
 @pytest.mark.parametrize(("sql", "words"), [
     ("UPDATE audit_event SET actor_label = 'someone else' WHERE id = {second}",
      "The entry written at {when} (“{who} viewed the breach ‘Photographing or recording "
-     "pupils or staff on a phone: Pat Visitor’.”) was changed after it was written. The 2 entries "
+     "pupils or staff on a phone: Pat Visitor’”) was changed after it was written. The 2 entries "
      "before it are intact."),
     ("DELETE FROM audit_event WHERE id = {second}",
      "An entry is missing or out of order just before the one written at {when} (“{who} "
-     "signed out.”). The 2 entries before it are intact."),
+     "signed out”). The 2 entries before it are intact."),
 ])
 def test_a_tampered_entry_found_by_check_now_is_reported_in_words(app, client, head, teacher,
                                                                   monkeypatch, sql, words):
