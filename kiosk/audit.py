@@ -129,12 +129,21 @@ def _in_order(batch: int) -> Iterator[AuditEvent]:
 
 def visible_events(user: StaffUser):
     """The audit log as the head may read it: everything except what would reveal a concern
-    about the head (events about those records, and anything the chair did)."""
+    about the head (events about those records, also once the chair has deleted them after
+    review, and anything the chair did)."""
     about_head = Breach.select(Breach.public_id).where(Breach.restricted & Breach.concerns_head)
     hidden_breaches = [str(b.public_id) for b in about_head]
     hidden_requests = [str(r.public_id) for r in DeletionRequest.select(DeletionRequest.public_id)
                        .join(Breach).where(Breach.restricted & Breach.concerns_head)]
     chairs = StaffUser.select(StaffUser.id).where(StaffUser.role == "chair")
+    for deleted in AuditEvent.select(AuditEvent.record_id, AuditEvent.detail).where(
+            AuditEvent.action == "retention.deleted_after_review", AuditEvent.actor.in_(chairs)):
+        hidden_breaches.append(deleted.record_id)
+        try:
+            requests = json.loads(deleted.detail or "{}").get("requests", [])
+        except (ValueError, AttributeError):  # a damaged event: "Check now" reports it
+            requests = []
+        hidden_requests += [str(key) for key in requests] if isinstance(requests, list) else []
     query = AuditEvent.select().where(AuditEvent.actor.is_null() | AuditEvent.actor.not_in(chairs))
     if hidden_breaches:
         query = query.where(~((AuditEvent.record_kind == "breach")

@@ -855,3 +855,26 @@ def test_a_tampered_entry_about_a_concern_about_the_head_is_not_put_into_words(a
     text = visible_text(client.get("/admin/audit").get_data(as_text=True))
     assert "was changed after it was written" in text
     assert "Hidden Person" not in text and "“" not in text
+
+
+def test_a_concern_about_the_head_stays_hidden_after_the_chair_deletes_it(app, client, head,
+                                                                          chair, teacher):
+    from kiosk.models import Breach
+
+    with app.app_context():
+        about_head = make_breach(teacher, subject_kind="staff", category="pupil_contact",
+                                 concerns_head=True, subject_name="Hidden Person")
+        make_deletion_request(teacher, breach=about_head, person_name="Hidden Asked")
+        Breach.update(created_at=dt.datetime(2010, 1, 1)).where(Breach.id == about_head.id).execute()
+    sign_in_as(client, chair)
+    token = hidden_fields(client.get("/admin/retention").get_data(as_text=True))["csrf_token"]
+    response = client.post(f"/admin/retention/{about_head.public_id}",
+                           data={"csrf_token": token, "decision": "delete"})
+    assert response.status_code == 303
+    with app.app_context():
+        assert not Breach.select().where(Breach.id == about_head.id).exists()
+    sign_in_as(client, head)
+    for query in ("", f"?who={teacher.id}", "?who=nobody"):
+        shown = entries(client.get(f"/admin/audit{query}").get_data(as_text=True))
+        assert not [s for s in shown if teacher.display_name in s or "breach" in s
+                    or "deletion request" in s or "email alert" in s], query
