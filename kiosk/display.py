@@ -43,3 +43,13 @@ def short_time(value: dt.datetime) -> str:
 def local_time(value: dt.datetime) -> str:
     """2:05pm on 24 November 2026, in the school's time zone."""
     return f"{short_time(value)} on {long_date(to_local(value).date())}"
+
+
+def weekday_date(value: dt.date) -> str:
+    """Tuesday 3 March 2026."""
+    return f"{value:%A} {long_date(value)}"
+
+
+def weekday_time(value: dt.datetime) -> str:
+    """5:40pm on Tuesday 3 March 2026, in the school's time zone."""
+    return f"{short_time(value)} on {weekday_date(to_local(value).date())}"

@@ -238,9 +238,11 @@ def keep(breach: Breach, years: int) -> None:
 
 def delete_reviewed(breach: Breach) -> None:
     """The head decided this record may go: it, its history, its deletion requests, its LADO
-    referral."""
+    referral. The event names the requests that went with it, so that the log can still hide
+    the events about a concern about the head once the concern itself is gone."""
     with db.atomic():
-        requests = [r.id for r in DeletionRequest.select().where(DeletionRequest.breach == breach)]
+        rows = list(DeletionRequest.select().where(DeletionRequest.breach == breach))
+        requests = [r.id for r in rows]
         RecordUpdate.delete().where(RecordUpdate.breach == breach).execute()
         if requests:
             RecordUpdate.delete().where(RecordUpdate.deletion_request.in_(requests)).execute()
@@ -248,7 +250,7 @@ def delete_reviewed(breach: Breach) -> None:
         LadoReferral.delete().where(LadoReferral.breach == breach).execute()
         Breach.delete().where(Breach.id == breach.id).execute()
         audit.record("retention.deleted_after_review", kind="breach", record_id=breach.public_id,
-                     deletion_requests=len(requests))
+                     deletion_requests=len(requests), requests=[str(r.public_id) for r in rows])
 
 
 # Backups ----------------------------------------------------------------------------------------

@@ -332,7 +332,8 @@ def hand_out(way: str, role: str | None = None) -> list[HandOut]:
         raise ValueError(way)
     entries = outstanding(role)
     if entries:
-        audit.record(f"roster.{way}_shown", kind="roster_person", count=len(entries),
+        audit.record("roster.letters_shown" if way == HAND_OUT_WAYS[0] else "roster.links_shown",
+                     kind="roster_person", count=len(entries),
                      role=role if role in ROSTER_ROLES else "",
                      people=[entry.person.id for entry in entries])
     return [HandOut(entry.person, entry.status, personal_link(entry.person)) for entry in entries]

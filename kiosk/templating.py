@@ -3,8 +3,9 @@
 - `asset(name)`: a static file's URL carrying its content's hash.
 - The school's details: `school_name()`, `school`, `school_image(kind)`, `next_step`, and
   `review_overdue()` for the leads' banner.
-- Filters: `long_date`, `local_date`, `local_time`, `short_time` (UK dates and times, `display.py`) and
-  `label` (a stored code in words, `vocabulary.py`); the global `vocabulary(name)` for lists.
+- Filters: `long_date`, `local_date`, `local_time`, `short_time`, `weekday_date`,
+  `weekday_time` (UK dates and times, `display.py`) and `label` (a stored code in words,
+  `vocabulary.py`); the global `vocabulary(name)` for lists.
 - `audience`: "public" (the kiosk and phones), "sign-in" or "staff". Each blueprint names its
   own with `serves`; `base.html` picks the manifest, the header and the outbox's wording from it.
 """
@@ -56,4 +57,6 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(display.local_date)
     app.add_template_filter(display.local_time)
     app.add_template_filter(display.short_time)
+    app.add_template_filter(display.weekday_date)
+    app.add_template_filter(display.weekday_time)
     app.add_template_filter(label)

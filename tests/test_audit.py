@@ -2,16 +2,42 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import multiprocessing
+import re
+import uuid
+from html import unescape
+from pathlib import Path
 
 import pytest
 from peewee import DatabaseError
 
-from kiosk import audit, create_app
+from kiosk import audit, audit_log, create_app
 from kiosk.migrate import migrate_database
 from kiosk.models import AuditEvent, db
 
-from .helpers import make_breach, sign_in_as
+from .helpers import (
+    SCHOOL_ZONE,
+    field_error,
+    hidden_fields,
+    make_acceptance,
+    make_breach,
+    make_deletion_request,
+    make_user,
+    sign_in_as,
+)
+
+
+def visible_text(html: str) -> str:
+    """What a person reads on the page: the main part's text, without tags or addresses."""
+    main = html[html.index("<main"):html.index("</main>")]
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", main)))
+
+
+def entries(html: str) -> list[str]:
+    """The log's sentences on a page, top to bottom."""
+    return [re.sub(r"\s+", " ", unescape(sentence)).strip() for sentence in re.findall(
+        r'<span class="audit-time">[^<]*</span> <span>(.*?)</span>', html, re.S)]
 
 
 def test_events_chain_each_to_the_one_before(ctx):
@@ -85,12 +111,13 @@ def test_changes_views_and_refusals_are_all_audited(app, client, teacher, dsl):
                       ("breach.viewed", dsl.id)]
 
 
-def test_the_head_reads_the_audit_log_and_sees_it_is_intact(app, client, head):
+def test_the_head_reads_the_audit_log_in_sentences(app, client, head):
     with app.app_context():
-        audit.record("test.shown", kind="thing", record_id="abc")
+        audit.record("signin", kind="staff_user", record_id=head.id, actor=head)
     sign_in_as(client, head)
-    html = client.get("/admin/audit").get_data(as_text=True)
-    assert "test.shown" in html and "The log is intact" in html
+    text = visible_text(client.get("/admin/audit").get_data(as_text=True))
+    assert f"{head.display_name} signed in." in text
+    assert "signin" not in text and "staff_user" not in text
 
 
 def _append_many(settings: dict, count: int, start) -> None:
@@ -157,55 +184,59 @@ def test_an_edit_to_any_hashed_column_is_flagged(app, runner, client, head, teac
     assert result.exit_code == 1
     assert f"event {second.id} fails because" in result.output
     sign_in_as(client, head)
-    html = client.get("/admin/audit").get_data(as_text=True)
-    assert f"The log has been tampered with: event {second.id} fails" in html
-    assert "The log is intact" not in html
+    text = visible_text(client.get("/admin/audit").get_data(as_text=True))
+    assert "The last check, at" in text and "on the server, found a problem." in text
+    found = ("An entry is missing or out of order just before the one written at"
+             if column == "previous_hash" else "was changed after it was written")
+    assert found in text and "intact:" not in text
 
 
 def test_the_audit_page_hides_what_would_reveal_a_concern_about_the_head(app, client, head, chair,
                                                                          teacher):
     with app.app_context():
         about_head = make_breach(teacher, subject_kind="staff", category="pupil_contact",
-                                 concerns_head=True)
-        other = make_breach(teacher, category="commercial")
-        audit.record("test.by_chair", kind="thing", actor=chair)
+                                 concerns_head=True, subject_name="Hidden Person")
+        make_breach(teacher, category="commercial", subject_name="Shown Person")
+        audit.record("breach.viewed", kind="breach", record_id=about_head.public_id, actor=teacher)
+        audit.record("signin", kind="staff_user", record_id=chair.id, actor=chair)
     sign_in_as(client, head)
-    html = client.get("/admin/audit").get_data(as_text=True)
-    assert str(other.public_id) in html
-    assert str(about_head.public_id) not in html and "test.by_chair" not in html
+    text = visible_text(client.get("/admin/audit").get_data(as_text=True))
+    assert "‘Promoting personal business, finances or campaigns: Shown Person’" in text
+    assert "Hidden Person" not in text and "Member of staff in contact" not in text
+    assert chair.display_name not in text
+    assert text.count(f"{teacher.display_name} logged") == 1  # only the ordinary one
 
 
 def test_the_heads_audit_log_does_not_reveal_a_concern_about_the_head(app, client, head, chair,
                                                                       teacher):
     with app.app_context():
         about_head = make_breach(teacher, subject_kind="staff", category="pupil_contact",
-                                 concerns_head=True)
-        ordinary = make_breach(teacher)
+                                 concerns_head=True, subject_name="Hidden Person")
+        make_breach(teacher, subject_name="Shown Person")
     sign_in_as(client, chair)
     client.get(f"/records/breaches/{about_head.public_id}")
     sign_in_as(client, head)
-    html = client.get("/admin/audit").get_data(as_text=True)
-    assert str(about_head.public_id) not in html and chair.email not in html
-    assert str(ordinary.public_id) in html
+    text = visible_text(client.get("/admin/audit").get_data(as_text=True))
+    assert "Hidden Person" not in text and chair.display_name not in text
+    assert "Shown Person" in text
 
 
 def test_the_head_sees_events_about_other_staff_concerns_but_not_about_their_own(app, client,
                                                                                   head, teacher):
-    from .helpers import make_deletion_request
-
     with app.app_context():
         about_head = make_breach(teacher, subject_kind="staff", category="commercial",
-                                 concerns_head=True)
-        about_staff = make_breach(teacher, subject_kind="staff", category="commercial")
-        hidden = make_deletion_request(teacher, breach=about_head)
-        shown = make_deletion_request(teacher, breach=about_staff)
-        on_its_own = make_deletion_request(teacher)
+                                 concerns_head=True, subject_name="Hidden Person")
+        about_staff = make_breach(teacher, subject_kind="staff", category="commercial",
+                                  subject_name="Staff Person")
+        make_deletion_request(teacher, breach=about_head, person_name="Hidden Asked")
+        make_deletion_request(teacher, breach=about_staff, person_name="Staff Asked")
+        make_deletion_request(teacher, person_name="Alone Asked", material="video")
     sign_in_as(client, head)
-    html = client.get("/admin/audit").get_data(as_text=True)
-    for record in (about_staff, shown, on_its_own):
-        assert str(record.public_id) in html
-    for record in (about_head, hidden):
-        assert str(record.public_id) not in html
+    text = visible_text(client.get("/admin/audit").get_data(as_text=True))
+    for shown in ("‘Promoting personal business, finances or campaigns: Staff Person’",
+                  "‘Photo: Staff Asked’", "‘Video: Alone Asked’"):
+        assert shown in text
+    assert "Hidden" not in text
 
 
 def test_the_chain_is_checked_to_the_end_in_batches(ctx):
@@ -261,3 +292,599 @@ def test_an_event_stores_only_what_it_was_given(ctx):
                       described.id: (None, "", "b-1",
                                      '{"new": "closed", "old": "open", "on": "2026-11-02"}')}
     assert audit.verify_chain(batch=1) == (AuditEvent.select().count(), None)
+
+
+# The log in a school office's words ------------------------------------------------------------
+
+BREACH = "the breach ‘Photographing or recording pupils or staff on a phone: Pat Visitor’"
+REQUEST = "the deletion request ‘Photo: Pat Visitor’"
+
+
+@pytest.fixture
+def cast(app):
+    """The people and records the sentences name."""
+    from kiosk import roster
+
+    with app.app_context():
+        head = make_user("head", display_name="Ann Smith")
+        teacher = make_user("staff", display_name="Sam Taylor")
+        dsl = make_user("dsl", display_name="Dee Lead")
+        chair = make_user("chair", display_name="Cal Chair")
+        breach = make_breach(teacher)
+        request = make_deletion_request(teacher)
+        acceptance = make_acceptance(full_name="Jo Bloggs")
+        person = roster.add_person("Gina Governor", "gina@example.org", "governor")
+    return dict(head=head, teacher=teacher, dsl=dsl, chair=chair, breach=breach.public_id,
+                request=request.public_id, acceptance=acceptance.client_uuid, person=person.id)
+
+
+# (action, what the code records with it, the sentence). Everything named comes from `cast`; a
+# value "{x}" is cast["x"], "@x" is cast["x"] as the actor.
+SENTENCES = [
+    ("signin", dict(actor="@teacher", kind="staff_user", record_id="{teacher}"),
+     "Sam Taylor signed in."),
+    ("signout", dict(actor="@teacher", kind="staff_user", record_id="{teacher}"),
+     "Sam Taylor signed out."),
+    ("signin.failed", dict(kind="staff_user", actor_label="", email="staff2@westacre.sch.uk"),
+     "Someone tried and failed to sign in as Sam Taylor."),
+    ("signin.failed", dict(kind="staff_user", actor_label="", email="nobody@example.org"),
+     "Someone tried and failed to sign in as ‘nobody@example.org’, which is not a staff account."),
+    ("signin.rate_limited", dict(kind="staff_user", actor_label="", limit="5 per 1 minute"),
+     "Signing in was paused for a while after too many tries in a short time."),
+    ("access.refused", dict(actor="@teacher", kind="page", record_id="/admin/audit", role="staff"),
+     "Sam Taylor tried to open the audit log, which their role does not allow."),
+    ("access.refused", dict(kind="page", record_id="/staff/", actor_label=""),
+     "Someone who was not signed in tried to open the staff pages."),
+    ("access.refused", dict(actor="@head", kind="staff_user", record_id="{chair}"),
+     "Ann Smith tried to change the chair of governors' account, which only IT support can do."),
+    ("access.refused", dict(actor="@dsl", kind="breach", record_id="{breach}"),
+     f"Dee Lead tried to open {BREACH}, which they may not see."),
+    ("access.refused", dict(actor="@teacher", kind="deletion_request", record_id="{request}"),
+     f"Sam Taylor tried to open {REQUEST}, which they may not see."),
+    ("account.created", dict(actor="@head", kind="staff_user", record_id="{teacher}",
+                             email="staff2@westacre.sch.uk", role="staff"),
+     "Ann Smith added an account for Sam Taylor as a member of staff."),
+    ("account.created", dict(kind="staff_user", record_id="{head}", email="head1@westacre.sch.uk",
+                             role="head"),
+     "An account was made for Ann Smith as the headteacher."),
+    ("account.password_changed", dict(actor="@head", kind="staff_user", record_id="{teacher}",
+                                      by_reset=True),
+     "Ann Smith gave Sam Taylor a new temporary password."),
+    ("account.password_changed", dict(actor="@teacher", kind="staff_user", record_id="{teacher}",
+                                      by_reset=False),
+     "Sam Taylor changed their password."),
+    ("account.activated", dict(actor="@head", kind="staff_user", record_id="{teacher}"),
+     "Ann Smith let Sam Taylor sign in again."),
+    ("account.deactivated", dict(actor="@head", kind="staff_user", record_id="{teacher}"),
+     "Ann Smith deactivated Sam Taylor's account and signed them out."),
+    ("acceptance.created", dict(kind="acceptance", record_id="{acceptance}", visitor=True,
+                                channel="kiosk", policy_version=1),
+     "Jo Bloggs accepted the policy (version 1) on the entrance tablet."),
+    ("acceptance.created", dict(kind="acceptance", record_id=str(uuid.uuid4()), visitor=True,
+                                channel="phone", policy_version=2),
+     "Someone whose record has since been removed accepted the policy (version 2) on their own "
+     "phone."),
+    ("breach.created", dict(actor="@teacher", kind="breach", record_id="{breach}",
+                            safeguarding=True, restricted=False),
+     f"Sam Taylor logged {BREACH} as a safeguarding matter."),
+    ("breach.list_viewed", dict(actor="@head", kind="breach", list="concerns:open",
+                                shown=["{breach}"]),
+     "Ann Smith looked at the list of open concerns (1 shown)."),
+    ("breach.list_viewed", dict(actor="@teacher", kind="breach", list="own", shown=[]),
+     "Sam Taylor looked at their own reports (none shown)."),
+    ("breach.viewed", dict(actor="@head", kind="breach", record_id="{breach}"),
+     f"Ann Smith viewed {BREACH}."),
+    ("breach.viewed", dict(actor="@teacher", kind="breach", record_id="{breach}",
+                           page="deletion form"),
+     f"Sam Taylor opened {BREACH} to record a deletion request."),
+    ("breach.status_changed", dict(actor="@head", kind="breach", record_id="{breach}", old="open",
+                                   new="in_review"),
+     f"Ann Smith changed {BREACH} from open to in review."),
+    ("breach.note_added", dict(actor="@head", kind="breach", record_id="{breach}"),
+     f"Ann Smith added a note to {BREACH}."),
+    ("breach.action_added", dict(actor="@head", kind="breach", record_id="{breach}"),
+     f"Ann Smith recorded an action taken on {BREACH}."),
+    ("lado.recorded", dict(actor="@head", kind="breach", record_id="{breach}"),
+     f"Ann Smith recorded the LADO referral for {BREACH}."),
+    ("alert.sent", dict(kind="breach", record_id="{breach}", recipients=2),
+     f"An email alert about {BREACH} was sent to 2 people."),
+    ("alert.failed", dict(kind="breach", record_id="{breach}", error="Connection refused"),
+     f"The email alert about {BREACH} could not be sent. Ask your IT support to check the "
+     "school's email settings."),
+    ("deletion_request.created", dict(actor="@teacher", kind="deletion_request",
+                                      record_id="{request}"),
+     f"Sam Taylor recorded {REQUEST}."),
+    ("deletion_request.list_viewed", dict(actor="@head", kind="deletion_request",
+                                          shown=["{request}", "x"]),
+     "Ann Smith looked at the list of deletion requests (2 shown)."),
+    ("deletion_request.viewed", dict(actor="@head", kind="deletion_request", record_id="{request}"),
+     f"Ann Smith viewed {REQUEST}."),
+    ("deletion_request.outcome", dict(actor="@head", kind="deletion_request",
+                                      record_id="{request}", old="pending", new="refused"),
+     f"Ann Smith recorded the outcome of {REQUEST}: refused (it was waiting)."),
+    ("category.saved", dict(actor="@head", kind="breach_category", record_id=20,
+                            label="Filming a school event", safeguarding=False, restricted=False,
+                            active=True),
+     "Ann Smith saved the breach category ‘Filming a school event’."),
+    ("category.saved", dict(actor="@head", kind="breach_category", record_id=20, label="Old one",
+                            safeguarding=False, restricted=False, active=False),
+     "Ann Smith saved the breach category ‘Old one’, and stopped offering it."),
+    ("policy.published", dict(kind="policy_version", record_id=1, actor_label="seed",
+                              content_hash="ab" * 32),
+     "The school's policy was published as version 1 when the kiosk was set up."),
+    ("policy.published", dict(actor="@head", kind="policy_version", record_id=2,
+                              content_hash="cd" * 32, review_due=dt.date(2027, 9, 30)),
+     "Ann Smith published version 2 of the policy. Its review is due on 30 September 2027."),
+    ("school.setup_saved", dict(actor="@head", kind="school_settings", record_id=1,
+                                changed=["logo", "dsl_name"]),
+     "Ann Smith saved the school's details, changing the logo and the DSL's name."),
+    ("school.setup_saved", dict(actor="@head", kind="school_settings", record_id=1, changed=[]),
+     "Ann Smith saved the school's details without changing them."),
+    ("roster.added", dict(actor="@head", kind="roster_person", record_id="{person}",
+                          role="governor"),
+     "Ann Smith added Gina Governor to the roster as a governor."),
+    ("roster.activated", dict(actor="@head", kind="roster_person", record_id="{person}"),
+     "Ann Smith put Gina Governor back on the roster."),
+    ("roster.deactivated", dict(actor="@head", kind="roster_person", record_id="{person}"),
+     "Ann Smith took Gina Governor off the roster."),
+    ("roster.new_link", dict(actor="@head", kind="roster_person", record_id="{person}"),
+     "Ann Smith made a new personal link for Gina Governor; the old one no longer works."),
+    ("roster.imported", dict(actor="@head", kind="roster_person", add=3, update=1, unchanged=0),
+     "Ann Smith imported the roster from a spreadsheet: 3 people added, 1 updated and 0 "
+     "unchanged."),
+    ("roster.imported", dict(actor="@head", kind="roster_person", add=3, update=1, unchanged=0,
+                             skipped=2),
+     "Ann Smith imported the roster from a spreadsheet: 3 people added, 1 updated and 0 "
+     "unchanged; 2 rows skipped for a problem."),
+    ("roster.letters_shown", dict(actor="@head", kind="roster_person", count=3, role="",
+                                  people=[1, 2, 3]),
+     "Ann Smith opened the letters to print for 3 people still to accept the policy."),
+    ("roster.links_shown", dict(actor="@head", kind="roster_person", count=1, role="pta",
+                                people=[1]),
+     "Ann Smith opened the personal links to copy for 1 person still to accept the policy."),
+    ("roster.reminded", dict(actor="@head", kind="roster_person", sent=2, skipped=1, failed=1),
+     "Ann Smith sent reminders to accept the policy: 2 reminders sent, 1 person skipped as "
+     "reminded recently and 1 reminder could not be sent."),
+    ("export.acceptances", dict(actor="@head", kind="export", rows=12),
+     "Ann Smith downloaded every acceptance as a spreadsheet (12 rows)."),
+    ("export.breaches", dict(actor="@dsl", kind="export", rows=1),
+     "Dee Lead downloaded the breaches as a spreadsheet (1 row)."),
+    ("subject_access.previewed", dict(actor="@head", kind="subject_access", acceptances=2,
+                                      breaches=1, deletion_requests=1, roster=0, reminders=0),
+     "Ann Smith looked up everything held about one person for a subject access request "
+     "(4 records)."),
+    ("subject_access.downloaded", dict(actor="@head", kind="subject_access", format="csv",
+                                       acceptances=1, breaches=0, deletion_requests=0, roster=0,
+                                       reminders=0),
+     "Ann Smith downloaded everything held about one person for a subject access request "
+     "(1 record), as a spreadsheet."),
+    ("reports.dashboard_viewed", dict(actor="@dsl", kind="report", shown=[]),
+     "Dee Lead looked at the reports."),
+    ("chronology.viewed", dict(actor="@dsl", kind="person", records=3, shown=[]),
+     "Dee Lead looked at one person's chronology (3 records)."),
+    ("evidence.viewed", dict(actor="@head", kind="roster_person", record_id="{person}", records=1,
+                             shown=[]),
+     "Ann Smith looked at Gina Governor's evidence of accepting the policy."),
+    ("evidence.viewed", dict(actor="@head", kind="person", record_id="", records=2, shown=[]),
+     "Ann Smith looked at one person's evidence of accepting the policy (2 acceptances)."),
+    ("retention.changed", dict(actor="@head", kind="retention_setting",
+                               record_id="visitor_acceptances", old=365, new=730),
+     "Ann Smith changed how long acceptances by one-off visitors are kept from 1 year to 2 "
+     "years."),
+    ("retention.purged", dict(kind="purge", actor_label="purge", deletion_requests=0, breaches=1,
+                              visitor_acceptances=2, roster_acceptances=0),
+     "The regular clear-out of old records removed 2 acceptances by one-off visitors and 1 "
+     "breach."),
+    ("retention.purged", dict(kind="purge", actor_label="purge", deletion_requests=0, breaches=0,
+                              visitor_acceptances=0, roster_acceptances=0),
+     "The regular clear-out of old records found nothing to remove."),
+    ("retention.kept", dict(actor="@head", kind="breach", record_id="{breach}", years=2),
+     f"Ann Smith decided to keep {BREACH} for 2 more years."),
+    ("retention.deleted_after_review", dict(actor="@head", kind="breach",
+                                            record_id=str(uuid.uuid4()), deletion_requests=1),
+     "Ann Smith deleted a breach after reviewing it, with its 1 deletion request."),
+    ("backup.made", dict(kind="backup", actor_label="backup", pages=40),
+     "A backup of the records was made."),
+    ("audit.viewed", dict(actor="@head", kind="audit_event", page=1),
+     "Ann Smith looked at the audit log."),
+    ("audit.viewed", dict(actor="@head", kind="audit_event", page=1, breach="{breach}"),
+     f"Ann Smith looked at the audit log for {BREACH}."),
+    ("audit.checked", dict(actor="@head", kind="audit_event", checked=12345),
+     "Ann Smith checked the audit log: all 12,345 entries were intact."),
+    ("audit.checked", dict(kind="audit_event", checked=4, problem="changed", problem_event=2),
+     "The audit log was checked on the server: found that an entry had been changed after it "
+     "was written."),
+    ("something.new", dict(actor="@teacher", kind="breach", record_id="{breach}"),
+     f"Sam Taylor did something about {BREACH} that this page has no words for yet."),
+    ("something.new", dict(kind="thing", record_id="7"),
+     "Someone did something that this page has no words for yet."),
+]
+
+
+def _record(action: str, recorded: dict, cast: dict) -> AuditEvent:
+    def value(v):
+        if isinstance(v, str) and v.startswith("{"):
+            named = cast[v[1:-1]]
+            return named.id if hasattr(named, "id") else named
+        if isinstance(v, list):
+            return [str(value(item)) for item in v]
+        return v
+    recorded = {k: cast[v[1:]] if k == "actor" else value(v) for k, v in recorded.items()}
+    if "actor" not in recorded and recorded.get("actor_label") is None:
+        recorded["actor_label"] = ""
+    return audit.record(action, **recorded)
+
+
+@pytest.mark.parametrize(("action", "recorded", "sentence"), SENTENCES,
+                         ids=[f"{a}-{n}" for n, (a, _, _) in enumerate(SENTENCES)])
+def test_each_kind_of_event_reads_as_a_sentence(app, cast, action, recorded, sentence):
+    with app.app_context():
+        event = _record(action, recorded, cast)
+        assert audit_log.describe(event, cast["head"]) == sentence
+
+
+def _actions_recorded_in_the_code() -> set[str]:
+    """Every action name the app passes to audit.record (breach.{kind}_added is a note or an
+    action)."""
+    found = set()
+    for path in Path(audit.__file__).parent.rglob("*.py"):
+        for call in re.findall(r"audit\.record\((.*?)kind=", path.read_text(), re.S):
+            for name in re.findall(r'"([a-z_.{}]+)"', call):
+                found |= ({name.replace("{kind}", k) for k in ("note", "action")}
+                          if "{kind}" in name else {name})
+    return found | {audit.CHECKED}
+
+
+def test_every_event_the_app_records_has_a_sentence_and_a_test_of_it():
+    in_use = _actions_recorded_in_the_code()
+    assert len(in_use) > 40  # the search found them
+    assert in_use == set(audit_log.SENTENCES)
+    assert in_use <= {action for action, _, _ in SENTENCES}
+
+
+def test_the_page_speaks_in_sentences_with_no_codes_ids_or_utc(app, client, cast):
+    with app.app_context():
+        events = [_record(action, recorded, cast) for action, recorded, _ in SENTENCES]
+        codes = {e.action for e in events} | {e.record_kind for e in events if e.record_kind}
+        ids = {e.record_id for e in events if e.record_id} | {str(e.id) for e in events}
+    sign_in_as(client, cast["head"])
+    response = client.get("/admin/audit")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    shown = entries(html)
+    assert shown[:len(SENTENCES)] == [sentence for _, _, sentence in reversed(SENTENCES)]
+    text = visible_text(html)
+    words = set(re.findall(r"[\w.:/@{}-]+", text))
+    codes = {code for code in codes if "." in code or "_" in code}  # not "breach", "page"
+    assert len(codes) > 40
+    assert not {code for code in codes if code in words}, "an event code is on the page"
+    assert not [i for i in ids if len(i) > 3 and i in text], "a record id is on the page"
+    assert "UTC" not in text and not re.search(r"\d{4}-\d\d-\d\d", text)
+    today = dt.datetime.now(SCHOOL_ZONE)
+    assert f"{today:%A} {today.day} {today:%B %Y}" in text  # the day, in words, as a heading
+
+
+def test_times_are_the_schools_local_time_with_the_day_in_words(app, client, head, monkeypatch):
+    with app.app_context():
+        # 23:30 UTC on 1 June is 00:30 on 2 June in London (summer time).
+        monkeypatch.setattr(audit, "utcnow", lambda: dt.datetime(2026, 6, 1, 23, 30))
+        audit.record("signin", kind="staff_user", record_id=head.id, actor=head)
+    monkeypatch.undo()
+    sign_in_as(client, head)
+    html = client.get("/admin/audit").get_data(as_text=True)
+    assert re.search(r'<h3 class="audit-day">Tuesday 2 June 2026</h3>\s*<ol class="audit-entries">'
+                     r'\s*<li><span class="audit-time">12:30am</span> <span>Head \d+ signed in.',
+                     html)
+
+
+# Filters -----------------------------------------------------------------------------------------
+
+def _shown(client, url: str) -> tuple[int, str, list[str]]:
+    response = client.get(url)
+    html = response.get_data(as_text=True)
+    return response.status_code, html, entries(html)
+
+
+def test_filtering_by_who_did_it(app, client, head, teacher, other_teacher):
+    with app.app_context():
+        audit.record("signin", kind="staff_user", record_id=teacher.id, actor=teacher)
+        audit.record("signin", kind="staff_user", record_id=other_teacher.id, actor=other_teacher)
+        audit.record("signin.failed", kind="staff_user", actor_label="", email="x@example.org")
+    sign_in_as(client, head)
+    status, _, shown = _shown(client, f"/admin/audit?who={teacher.id}")
+    assert status == 200 and shown == [f"{teacher.display_name} signed in."]
+    _, _, shown = _shown(client, "/admin/audit?who=nobody")
+    assert "Someone tried and failed to sign in as ‘x@example.org’, which is not a staff account." \
+        in shown
+    assert all(teacher.display_name not in s and other_teacher.display_name not in s for s in shown)
+    _, html, _ = _shown(client, f"/admin/audit?who={other_teacher.id}")
+    assert f'<option selected value="{other_teacher.id}">' in html  # the choice stays made
+
+
+def test_the_chair_is_not_someone_the_head_can_filter_by(app, client, head, chair):
+    with app.app_context():
+        audit.record("signin", kind="staff_user", record_id=chair.id, actor=chair)
+    sign_in_as(client, head)
+    status, html, shown = _shown(client, f"/admin/audit?who={chair.id}")
+    assert status == 400
+    assert field_error(html, "who") == "Please choose someone from the list."
+    assert shown == [] and chair.display_name not in html
+    status, html, _ = _shown(client, "/admin/audit?who=abc")
+    assert status == 400 and field_error(html, "who") == "Please choose someone from the list."
+
+
+def test_filtering_by_a_breach_shows_what_was_done_with_it_and_the_lists_that_showed_it(
+        app, client, head, teacher, dsl):
+    with app.app_context():
+        breach = make_breach(teacher, subject_name="Pat Visitor")
+        other = make_breach(teacher, subject_name="Other Person")
+    sign_in_as(client, dsl)
+    client.get(f"/records/breaches/{breach.public_id}")
+    client.get(f"/records/breaches/{other.public_id}")
+    client.get("/records/concerns?status=all")
+    sign_in_as(client, head)
+    page = client.get(f"/records/breaches/{breach.public_id}").get_data(as_text=True)
+    link = re.search(r'href="([^"]+)">Who has viewed or changed this</a>', page).group(1)
+    status, html, shown = _shown(client, unescape(link))
+    name = "the breach ‘Photographing or recording pupils or staff on a phone: Pat Visitor’"
+    assert status == 200
+    assert f"Showing only what was done with {name}, and the lists that showed it." in \
+        visible_text(html)
+    assert shown == [f"{head.display_name} viewed {name}.",
+                     f"{dsl.display_name} looked at the list of all concerns (2 shown).",
+                     f"{dsl.display_name} viewed {name}.",
+                     f"{teacher.display_name} logged {name} as a safeguarding matter."]
+
+
+def test_the_who_has_viewed_link_is_the_heads_alone(app, client, teacher, dsl):
+    with app.app_context():
+        breach = make_breach(teacher)
+        request = make_deletion_request(teacher)
+    sign_in_as(client, dsl)
+    for url in (f"/records/breaches/{breach.public_id}", f"/records/deletions/{request.public_id}"):
+        html = client.get(url).get_data(as_text=True)
+        assert "Who has viewed or changed this" not in html
+
+
+def test_filtering_by_a_deletion_request(app, client, head, teacher):
+    with app.app_context():
+        request = make_deletion_request(teacher, person_name="Kim Parent", material="video")
+        make_deletion_request(teacher, person_name="Lee Other")
+    sign_in_as(client, head)
+    page = client.get(f"/records/deletions/{request.public_id}").get_data(as_text=True)
+    link = re.search(r'href="([^"]+)">Who has viewed or changed this</a>', page).group(1)
+    status, _, shown = _shown(client, unescape(link))
+    name = "the deletion request ‘Video: Kim Parent’"
+    assert status == 200
+    assert shown == [f"{head.display_name} viewed {name}.",
+                     f"{teacher.display_name} recorded {name}."]
+
+
+@pytest.mark.parametrize("kind", ["breach", "deletion"])
+def test_a_record_about_the_head_stays_hidden_even_when_asked_for_directly(app, client, head,
+                                                                           chair, teacher, kind):
+    with app.app_context():
+        about_head = make_breach(teacher, subject_kind="staff", category="pupil_contact",
+                                 concerns_head=True, subject_name="Hidden Person")
+        request = make_deletion_request(teacher, breach=about_head, person_name="Hidden Asked")
+        key = about_head.public_id if kind == "breach" else request.public_id
+        audit.record("breach.viewed", kind="breach", record_id=about_head.public_id, actor=head)
+    sign_in_as(client, chair)
+    client.get(f"/records/breaches/{about_head.public_id}")
+    sign_in_as(client, head)
+    status, html, shown = _shown(client, f"/admin/audit?{kind}={key}")
+    assert status == 404 and shown == []
+    assert "That record could not be found" in visible_text(html)
+    assert "Hidden" not in html and chair.display_name not in html
+    # Exactly what a record that never existed gets: nothing tells the two apart.
+    missing_status, missing_html, _ = _shown(client, f"/admin/audit?{kind}={uuid.uuid4()}")
+    assert missing_status == status
+    assert visible_text(missing_html).split("Entries")[0] == visible_text(html).split("Entries")[0]
+    # Narrowed by who and by day too, still nothing about it.
+    today = dt.datetime.now(SCHOOL_ZONE).date()
+    for query in (f"who={head.id}", f"who={teacher.id}", f"start={today}&end={today}"):
+        _, html, _ = _shown(client, f"/admin/audit?{query}")
+        assert "Hidden" not in html and "Member of staff in contact" not in html
+
+
+def test_a_damaged_record_filter_is_a_clear_message(app, client, head):
+    sign_in_as(client, head)
+    status, html, shown = _shown(client, "/admin/audit?breach=not-a-record")
+    assert status == 400 and shown == []
+    assert "That record could not be found. Show the whole log instead" in visible_text(html)
+
+
+def test_filtering_by_the_schools_days(app, client, head, teacher, monkeypatch):
+    moments = {"late on 1 June (UTC), 2 June at school": dt.datetime(2026, 6, 1, 23, 30),
+               "3 June": dt.datetime(2026, 6, 3, 12, 0),
+               "4 June, just before midnight at school": dt.datetime(2026, 6, 4, 22, 59)}
+    with app.app_context():
+        for label, moment in moments.items():
+            monkeypatch.setattr(audit, "utcnow", lambda moment=moment: moment)
+            audit.record("category.saved", kind="breach_category", record_id=1, label=label,
+                         actor=teacher, active=True)
+    monkeypatch.undo()
+    sign_in_as(client, head)
+
+    def labels(query):
+        status, _, shown = _shown(client, f"/admin/audit?who={teacher.id}&{query}")
+        assert status == 200
+        return [re.search("‘(.*)’", s).group(1) for s in shown]
+
+    assert labels("start=2026-06-02&end=2026-06-02") == ["late on 1 June (UTC), 2 June at school"]
+    assert labels("start=2026-06-03") == ["4 June, just before midnight at school", "3 June"]
+    assert labels("end=2026-06-01") == []
+    assert labels("start=3/6/2026&end=4/6/2026") == ["4 June, just before midnight at school",
+                                                     "3 June"]
+
+
+@pytest.mark.parametrize(("query", "field", "message"), [
+    ("start=2026-02-31", "start", "Please enter a date, for example 3/3/2026."),
+    ("end=yesterday", "end", "Please enter a date, for example 3/3/2026."),
+    ("start=1899-01-01", "start", "Please give a date between 2000 and 2100."),
+    ("start=2026-03-04&end=2026-03-03", "end", "The ‘To’ date must be on or after the ‘From’ date."),
+])
+def test_a_bad_date_is_a_clear_message_beside_its_field(app, client, head, query, field, message):
+    sign_in_as(client, head)
+    status, html, shown = _shown(client, f"/admin/audit?{query}")
+    assert status == 400 and shown == []
+    assert field_error(html, field) == message
+    assert 'class="error-summary"' in html
+
+
+# Pages -------------------------------------------------------------------------------------------
+
+def test_the_log_comes_100_entries_a_page_and_the_links_keep_the_filters(app, client, head,
+                                                                          teacher):
+    with app.app_context():
+        for n in range(205):
+            audit.record("category.saved", kind="breach_category", record_id=1, label=f"Name {n}",
+                         actor=teacher, active=True)
+    sign_in_as(client, head)
+    seen = []
+    url = f"/admin/audit?who={teacher.id}"
+    for expected in (100, 100, 5):
+        status, html, shown = _shown(client, url)
+        assert status == 200 and len(shown) == expected
+        seen += [re.search("‘Name (\\d+)’", s).group(1) for s in shown]
+        older = re.search(r'rel="next" href="([^"]+)">Older entries', html)
+        if expected == 5:
+            assert older is None and 'rel="prev"' in html
+            assert "Page 3 of 3" in visible_text(html)
+            break
+        url = unescape(older.group(1))
+        assert f"who={teacher.id}" in url
+    assert seen == [str(n) for n in range(204, -1, -1)]  # every one once, newest first
+    status, html, shown = _shown(client, f"/admin/audit?who={teacher.id}&page=9")
+    assert status == 200 and shown == []
+    assert "There are no entries on this page." in visible_text(html)
+
+
+# Checking the chain ------------------------------------------------------------------------------
+
+def _fail_if_called(*args, **kwargs):
+    raise AssertionError("the whole chain was walked")
+
+
+def test_reading_the_log_does_not_walk_the_chain(app, client, head, monkeypatch):
+    monkeypatch.setattr(audit, "verify_chain", _fail_if_called)
+    sign_in_as(client, head)
+    response = client.get("/admin/audit")
+    assert response.status_code == 200
+    text = visible_text(response.get_data(as_text=True))
+    assert "The log has not been checked yet." in text
+    assert 'Check now' in text
+
+
+def _check_now(client, query: str = ""):
+    token = hidden_fields(client.get("/admin/audit").get_data(as_text=True))["csrf_token"]
+    return client.post(f"/admin/audit/check{query}", data={"csrf_token": token})
+
+
+def test_check_now_walks_the_chain_records_it_and_the_page_shows_the_result(app, client, head,
+                                                                            monkeypatch):
+    walked = []
+    real = audit.verify_chain
+    monkeypatch.setattr(audit, "verify_chain", lambda *a: walked.append(1) or real(*a))
+    sign_in_as(client, head)
+    response = _check_now(client, f"?who={head.id}")
+    assert response.status_code == 303 and walked == [1]
+    assert response.headers["Location"] == f"/admin/audit?who={head.id}"
+    with app.app_context():
+        check = AuditEvent.select().where(AuditEvent.action == "audit.checked").get()
+        before = AuditEvent.select().where(AuditEvent.id < check.id).count()
+        assert (check.actor_id, check.detail) == (head.id, f'{{"checked": {before}}}')
+        from kiosk.display import weekday_time
+        when = weekday_time(check.at)
+    monkeypatch.setattr(audit, "verify_chain", _fail_if_called)
+    text = visible_text(client.get("/admin/audit").get_data(as_text=True))
+    assert (f"The log was last checked at {when} by {head.display_name}: all {before} entries "
+            "were intact.") in text
+    assert "has not been checked yet" not in text
+
+
+def test_check_now_needs_the_forms_token(app, client, head, monkeypatch):
+    monkeypatch.setattr(audit, "verify_chain", _fail_if_called)
+    sign_in_as(client, head)
+    assert client.post("/admin/audit/check").status_code == 400
+    with app.app_context():
+        assert not AuditEvent.select().where(AuditEvent.action == "audit.checked").exists()
+
+
+def test_the_command_line_check_shows_on_the_page_too(app, runner, client, head):
+    assert runner.invoke(args=["audit-verify"]).exit_code == 0
+    sign_in_as(client, head)
+    text = visible_text(client.get("/admin/audit").get_data(as_text=True))
+    assert "on the server: all 1 entries were intact." not in text
+    assert "on the server: the one entry was intact." in text
+
+
+@pytest.mark.parametrize(("sql", "words"), [
+    ("UPDATE audit_event SET actor_label = 'someone else' WHERE id = {second}",
+     "The entry written at {when} (“{who} viewed the breach ‘Photographing or recording "
+     "pupils or staff on a phone: Pat Visitor’”) was changed after it was written. The 2 entries "
+     "before it are intact."),
+    ("DELETE FROM audit_event WHERE id = {second}",
+     "An entry is missing or out of order just before the one written at {when} (“{who} "
+     "signed out”). The 2 entries before it are intact."),
+])
+def test_a_tampered_entry_found_by_check_now_is_reported_in_words(app, client, head, teacher,
+                                                                  monkeypatch, sql, words):
+    from kiosk.display import weekday_time
+
+    with app.app_context():
+        # The seeded policy is the first entry; then a breach is logged.
+        breach = make_breach(teacher, subject_name="Pat Visitor")
+        viewed = audit.record("breach.viewed", kind="breach", record_id=breach.public_id,
+                              actor=teacher)
+        after = audit.record("signout", kind="staff_user", record_id=teacher.id, actor=teacher)
+        faulty = viewed if sql.startswith("UPDATE") else after
+        when = weekday_time(faulty.at)
+        _tamper(sql.format(second=viewed.id))
+    sign_in_as(client, head)
+    _check_now(client)
+    monkeypatch.setattr(audit, "verify_chain", _fail_if_called)
+    html = client.get("/admin/audit").get_data(as_text=True)
+    text = visible_text(html)
+    assert "found a problem." in text and "callout--warning" in html
+    assert words.format(when=when, who=teacher.display_name) in text
+    assert "Ask your IT support" in text
+    assert not re.search(r"\b(entry|event|number|id) \d", text, re.I)
+
+
+def test_a_tampered_entry_about_a_concern_about_the_head_is_not_put_into_words(app, client, head,
+                                                                              teacher):
+    with app.app_context():
+        about_head = make_breach(teacher, subject_kind="staff", category="pupil_contact",
+                                 concerns_head=True, subject_name="Hidden Person")
+        viewed = audit.record("breach.viewed", kind="breach", record_id=about_head.public_id,
+                              actor=teacher)
+        _tamper(f"UPDATE audit_event SET actor_label = 'x' WHERE id = {viewed.id}")  # noqa: S608
+    sign_in_as(client, head)
+    _check_now(client)
+    text = visible_text(client.get("/admin/audit").get_data(as_text=True))
+    assert "was changed after it was written" in text
+    assert "Hidden Person" not in text and "“" not in text
+
+
+def test_a_concern_about_the_head_stays_hidden_after_the_chair_deletes_it(app, client, head,
+                                                                          chair, teacher):
+    from kiosk.models import Breach
+
+    with app.app_context():
+        about_head = make_breach(teacher, subject_kind="staff", category="pupil_contact",
+                                 concerns_head=True, subject_name="Hidden Person")
+        make_deletion_request(teacher, breach=about_head, person_name="Hidden Asked")
+        Breach.update(created_at=dt.datetime(2010, 1, 1)).where(Breach.id == about_head.id).execute()
+    sign_in_as(client, chair)
+    token = hidden_fields(client.get("/admin/retention").get_data(as_text=True))["csrf_token"]
+    response = client.post(f"/admin/retention/{about_head.public_id}",
+                           data={"csrf_token": token, "decision": "delete"})
+    assert response.status_code == 303
+    with app.app_context():
+        assert not Breach.select().where(Breach.id == about_head.id).exists()
+    sign_in_as(client, head)
+    for query in ("", f"?who={teacher.id}", "?who=nobody"):
+        shown = entries(client.get(f"/admin/audit{query}").get_data(as_text=True))
+        assert not [s for s in shown if teacher.display_name in s or "breach" in s
+                    or "deletion request" in s or "email alert" in s], query

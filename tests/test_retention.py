@@ -511,9 +511,11 @@ def test_deleting_a_reviewed_record_takes_its_history_requests_and_lado_referral
         chosen = make_breach(teacher, subject_kind="staff", category="representative")
         other = make_breach(teacher, subject_kind="staff", category="representative")
         Breach.update(created_at=old(2500)).execute()
+        requests_of = {}
         for breach in (chosen, other):
             note(teacher, breach=breach)
             request = make_deletion_request(teacher, breach=breach)
+            requests_of[breach.id] = str(request.public_id)
             note(teacher, deletion_request=request)
             LadoReferral.create(breach=breach, referred_at=old(2400), reference=f"LADO-{breach.id}")
         standalone = make_deletion_request(teacher)
@@ -535,7 +537,8 @@ def test_deleting_a_reviewed_record_takes_its_history_requests_and_lado_referral
         event = last_event("retention.deleted_after_review")
         assert (event.record_kind, event.record_id, event.actor_label) == (
             "breach", str(chosen.public_id), head.email)
-        assert json.loads(event.detail) == {"deletion_requests": 1}
+        assert json.loads(event.detail) == {"deletion_requests": 1,
+                                            "requests": [requests_of[chosen.id]]}
 
 
 def test_safeguarding_records_are_listed_for_the_head_who_keeps_or_deletes_them(app, client, head,

@@ -1,8 +1,10 @@
-"""The head's desk: staff accounts, breach categories, the policy, set-up, the roster, retention."""
+"""The head's desk: staff accounts, breach categories, the policy, set-up, the roster, retention,
+and the filters of the audit log."""
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -12,6 +14,7 @@ from wtforms import (
     HiddenField,
     IntegerField,
     RadioField,
+    SelectField,
     StringField,
     TextAreaField,
     URLField,
@@ -21,8 +24,9 @@ from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length
 
 from .. import policies, retention, school
 from ..accounts import HEAD_MANAGED_ROLES
+from ..audit_log import NOBODY, LogFilters
 from ..config import ConfigError, parse_public_url
-from ..models import utcnow
+from ..models import StaffUser, utcnow
 from ..text import clean_block, clean_text
 from ..vocabulary import MATERIALS, ROSTER_ROLES
 from .fields import choices, refuse_control_characters, refuse_controls_in_block, staff_email
@@ -290,3 +294,69 @@ class RetentionForm(FlaskForm):
         """The period set now in words, when the years and months shown only round it."""
         saved = self.saved.get(kind)
         return retention.in_words(saved) if saved and not retention.in_months(saved) else None
+
+
+# The audit log's filters -----------------------------------------------------------------------
+
+class DayField(DateField):
+    """A day at the school: as a date picker sends it (2026-03-03), or typed as 3/3/2026."""
+
+    def __init__(self, label: str, **kwargs):
+        super().__init__(label, format=["%Y-%m-%d", "%d/%m/%Y"],
+                         invalid_value_message="Please enter a date, for example 3/3/2026.",
+                         **kwargs)
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and not 2000 <= self.data.year <= 2100:
+            self.data = None
+            raise ValueError("Please give a date between 2000 and 2100.")
+
+
+class RecordField(HiddenField):
+    """The record the log is narrowed to, from the "Who has viewed this" link on its page."""
+
+    def process_formdata(self, valuelist):
+        raw = (valuelist[0] if valuelist else "").strip()
+        self.data = None
+        if raw:
+            try:
+                self.data = uuid.UUID(raw)
+            except ValueError:
+                raise ValueError("That record could not be found. Show the whole log instead, "
+                                 "or open the log from the record's own page.") from None
+
+
+class AuditFilterForm(FlaskForm):
+    """Narrowing the audit log: who did it, which days, and which record. It is sent in the
+    page's address (a search, changing nothing), so it carries no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    who = SelectField("Who did it", validate_choice=False, default="")
+    start = DayField("From", validators=[Optional()])
+    end = DayField("To", validators=[Optional()])
+    breach = RecordField()
+    deletion = RecordField()
+
+    def __init__(self, formdata, people: list[StaffUser]):
+        super().__init__(formdata)
+        self.who.choices = [
+            SelectChoice("", "Anyone"),
+            SelectChoice(NOBODY, "No one signed in (visitors, sign-in attempts, the server)"),
+            *(SelectChoice(str(p.id), p.display_name if p.active else f"{p.display_name} "
+                           "(no longer active)") for p in people)]
+
+    def validate_who(self, field) -> None:
+        if (field.data or "") not in {choice.value for choice in field.choices}:
+            raise ValidationError("Please choose someone from the list.")
+
+    def validate_end(self, field) -> None:
+        if field.data and self.start.data and field.data < self.start.data:
+            raise ValidationError("The ‘To’ date must be on or after the ‘From’ date.")
+
+    def filters(self) -> LogFilters:
+        return LogFilters(who=self.who.data or "", breach=self.breach.data,
+                          deletion=None if self.breach.data else self.deletion.data,
+                          start=self.start.data, end=self.end.data)

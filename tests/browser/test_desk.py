@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from kiosk import roster
 from kiosk.models import PolicyVersion, SchoolSettings
 
-from ..helpers import make_acceptance, make_policy, make_user
+from ..helpers import make_acceptance, make_breach, make_policy, make_user
 from .conftest import TABLET, sign_in
 
 
@@ -267,3 +267,57 @@ def test_without_javascript_the_copy_and_print_buttons_are_not_shown(live_server
     page.goto(live_server.url + "/admin/roster/letters")
     expect(page.get_by_role("article")).to_have_count(2)
     expect(page.get_by_role("button", name=re.compile("^Print"))).to_be_hidden()
+
+def test_the_audit_log_reads_as_sentences_and_filters_by_person_record_and_day(
+        live_server, new_context, assert_accessible):
+    with live_server.database():
+        head = make_user("head", email="head@westacre.sch.uk", display_name="Ann Smith")
+        teacher = make_user("staff", display_name="Sam Taylor")
+        breach = make_breach(teacher, subject_name="Pat Visitor")
+        make_breach(teacher, category="commercial", subject_name="Kim Parent")
+    logged = ("Sam Taylor logged the breach ‘Photographing or recording pupils or staff on a "
+              "phone: Pat Visitor’ as a safeguarding matter.")
+    page = new_context(**TABLET).new_page()
+    sign_in(page, live_server, head.email)
+    page.get_by_role("link", name="Audit log").click()
+    expect(page.get_by_role("heading", name="Audit log", level=1)).to_be_visible()
+    expect(page.get_by_text("The log has not been checked yet.")).to_be_visible()
+    expect(page.get_by_text(logged)).to_be_visible()
+    expect(page.get_by_text("Ann Smith signed in.")).to_be_visible()
+    assert_accessible(page)
+
+    page.get_by_role("button", name="Check now").click()
+    expect(page.get_by_text(re.compile(
+        r"The log was last checked at \d+:\d\d[ap]m on \w+day \d+ \w+ \d{4} by Ann Smith: all "
+        r"\d+ entries were intact\."))).to_be_visible()
+
+    page.get_by_label("Who did it").select_option(label="Sam Taylor")
+    page.get_by_role("button", name="Show").click()
+    expect(page.get_by_text(logged)).to_be_visible()
+    expect(page.get_by_text("Ann Smith signed in.")).to_have_count(0)
+    expect(page.get_by_label("Who did it")).to_have_value(str(teacher.id))
+    assert_accessible(page)
+
+    today = page.evaluate("new Date().toLocaleDateString('en-CA', {timeZone: 'Europe/London'})")
+    page.get_by_label("Who did it").select_option(label="Anyone")
+    page.get_by_label("From", exact=True).fill("2020-01-01")
+    page.get_by_label("To", exact=True).fill("2020-01-31")
+    page.get_by_role("button", name="Show").click()
+    expect(page.get_by_text("No entries match these filters.")).to_be_visible()
+    page.get_by_label("To", exact=True).fill(today)
+    page.get_by_role("button", name="Show").click()
+    expect(page.get_by_text(logged)).to_be_visible()
+
+    page.goto(f"{live_server.url}/admin/audit?start=2026-02-31")  # as typed without a calendar
+    summary = page.get_by_role("alert")
+    expect(summary.get_by_role("link", name="Please enter a date, for example 3/3/2026.")).to_be_visible()
+    assert_accessible(page)
+
+    page.goto(f"{live_server.url}/records/breaches/{breach.public_id}")
+    page.get_by_role("link", name="Who has viewed or changed this").click()
+    expect(page.get_by_text("Showing only what was done with the breach ‘Photographing or "
+                            "recording pupils or staff on a phone: Pat Visitor’")).to_be_visible()
+    expect(page.get_by_text("Kim Parent")).to_have_count(0)
+    expect(page.get_by_text("Ann Smith viewed the breach ‘Photographing or recording pupils or "
+                            "staff on a phone: Pat Visitor’.")).to_be_visible()
+    assert_accessible(page)

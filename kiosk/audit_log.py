@@ -1,0 +1,748 @@
+"""The audit log as the head reads it: a sentence for each event, filters, pages, the last check.
+
+`audit.py` keeps the chain (writing events, checking them, what the head may read); this module
+puts its events into a school office's words. Every sentence is written here, in `describe`. A
+record is named by what it is (a breach by its category and whom it was about, a deletion
+request by its material and the person asked), never by a number or a code, and only as the
+reader may see it: a record they may not open is "a breach", like one since deleted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from . import audit
+from .display import long_date, school_zone, to_local
+from .models import (
+    Acceptance,
+    AuditEvent,
+    Breach,
+    BreachCategory,
+    DeletionRequest,
+    RosterPerson,
+    StaffUser,
+    as_stored,
+)
+from .retention import KINDS as RETENTION_KINDS
+from .retention import in_words as period_in_words
+from .vocabulary import BREACH_STATUSES, MATERIALS, OUTCOMES
+
+PAGE_SIZE = 100
+
+
+# Naming the records an event is about --------------------------------------------------------
+
+def _detail(event: AuditEvent) -> dict:
+    try:
+        detail = json.loads(event.detail) if event.detail else {}
+    except ValueError:
+        return {}
+    return detail if isinstance(detail, dict) else {}
+
+
+def _uuid(value: object) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def _number(value: object) -> int | None:
+    text = str(value)
+    return int(text) if text.isdigit() and len(text) < 10 else None
+
+
+# Whom a breach was about, when no name was given.
+SOMEONE = {"visitor": "a visitor", "parent": "a parent or carer",
+           "pta_volunteer": "a PTA member or volunteer", "contractor": "a contractor",
+           "staff": "a member of staff", "pupil": "a pupil", "governor": "a governor"}
+
+
+def breach_name(breach: Breach) -> str:
+    """‘Photographing or recording pupils or staff on a phone: Pat Visitor’."""
+    who = breach.subject_name or SOMEONE.get(breach.subject_kind, "someone")
+    return f"the breach ‘{breach.category.label}: {who}’"
+
+
+def deletion_name(request: DeletionRequest) -> str:
+    """‘Photo: Pat Visitor’."""
+    return (f"the deletion request ‘{MATERIALS.get(request.material, 'Material')}: "
+            f"{request.person_name or 'someone'}’")
+
+
+class _Names:
+    """Everything the sentences for some events name, looked up together (a few queries for a
+    page of 100), and records only as the reader may see them."""
+
+    def __init__(self, events: list[AuditEvent], reader: StaffUser) -> None:
+        self.details = {event.id: _detail(event) for event in events}
+        staff_ids = {e.actor_id for e in events if e.actor_id}
+        staff_ids |= {_number(e.record_id) for e in events if e.record_kind == "staff_user"}
+        emails = {str(self.details[e.id].get("email", "")) for e in events
+                  if e.action == "signin.failed"}
+        staff = StaffUser.select().where(StaffUser.id.in_(list(staff_ids - {None}))
+                                         | StaffUser.email.in_(list(emails)))
+        self.staff = {user.id: user for user in staff}
+        self.by_email = {user.email: user for user in self.staff.values()}
+
+        def keys(kind: str, filter_name: str) -> list[uuid.UUID]:
+            """The records of this kind the events are about, or (the head's own readings of
+            the log) were narrowed to."""
+            named = [e.record_id for e in events if e.record_kind == kind]
+            named += [self.details[e.id].get(filter_name) for e in events
+                      if e.action == "audit.viewed"]
+            return [key for value in named if value and (key := _uuid(value)) is not None]
+
+        breaches = (Breach.visible_to(reader).select_extend(BreachCategory).join(BreachCategory)
+                    .where(Breach.public_id.in_(keys("breach", "breach"))))
+        self.breaches = {str(b.public_id): b for b in breaches}
+        requests = DeletionRequest.visible_to(reader).where(
+            DeletionRequest.public_id.in_(keys("deletion_request", "deletion")))
+        self.requests = {str(r.public_id): r for r in requests}
+        acceptances = Acceptance.select().where(Acceptance.client_uuid.in_(keys("acceptance", "")))
+        self.acceptances = {str(a.client_uuid): a for a in acceptances}
+        people = [_number(e.record_id) for e in events if e.record_kind == "roster_person"]
+        self.people = {p.id: p for p in RosterPerson.select().where(
+            RosterPerson.id.in_([n for n in people if n is not None]))}
+
+    def actor(self, event: AuditEvent) -> str | None:
+        user = self.staff.get(event.actor_id)
+        return user.display_name if user else None
+
+    def account(self, event: AuditEvent) -> str | None:
+        user = self.staff.get(_number(event.record_id))
+        return user.display_name if user else None
+
+    def breach(self, event: AuditEvent, key: object = None) -> str:
+        found = self.breaches.get(str(key or event.record_id))
+        return breach_name(found) if found else "a breach"
+
+    def request(self, event: AuditEvent, key: object = None) -> str:
+        found = self.requests.get(str(key or event.record_id))
+        return deletion_name(found) if found else "a deletion request"
+
+    def person(self, event: AuditEvent) -> str:
+        found = self.people.get(_number(event.record_id))
+        return found.full_name if found else "someone on the roster"
+
+
+# Sentences --------------------------------------------------------------------------------------
+
+def _count(number: object, one: str, many: str | None = None) -> str:
+    n = number if isinstance(number, int) else 0
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
+
+
+def _shown(listed: object) -> str:
+    """How many records a list showed: "none shown", "3 shown"."""
+    n = len(listed) if isinstance(listed, list) else 0
+    return f"{n:,} shown" if n else "none shown"
+
+
+def _listing(items: list[str]) -> str:
+    """"a, b and c"."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _first_lower(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+STAFF_ROLE_WORDS = {"staff": "a member of staff", "dsl": "the Designated Safeguarding Lead",
+                    "head": "the headteacher", "chair": "the chair of governors"}
+ROSTER_ROLE_WORDS = {"pta": "a PTA member", "volunteer": "a volunteer", "governor": "a governor",
+                     "staff": "a member of staff"}
+CHANNEL_WORDS = {"kiosk": "on the entrance tablet", "phone": "on their own phone",
+                 "link": "through their personal link"}
+CONCERN_LISTS = {"open": "open concerns", "in_review": "concerns in review",
+                 "closed": "closed concerns", "all": "all concerns"}
+SCHOOL_DETAILS = {"school_name": "the school's name", "dsl_name": "the DSL's name",
+                  "public_url": "the address phones open", "thanks_next_step": "the thank-you message",
+                  "privacy_contact": "the privacy contact", "logo": "the logo",
+                  "dsl_photo": "the DSL's photo", "review_due": "the policy's review date"}
+PURGED = {"visitor_acceptances": ("acceptance by a one-off visitor", "acceptances by one-off visitors"),
+          "roster_acceptances": ("acceptance by someone on the roster",
+                                 "acceptances by people on the roster"),
+          "breaches": ("breach", "breaches"),
+          "deletion_requests": ("deletion request", "deletion requests")}
+CHECK_FOUND = {"changed": "an entry had been changed after it was written",
+               "out_of_order": "an entry was missing or out of order"}
+
+# The pages a refused visit may have been to, by the start of their address.
+PAGES = [
+    ("/admin/audit", "the audit log"), ("/admin/staff", "the staff accounts"),
+    ("/admin/categories", "the breach categories"), ("/admin/roster", "the roster"),
+    ("/admin/policy", "the policy versions"), ("/admin/retention", "how long records are kept"),
+    ("/admin/setup", "the school's set-up"), ("/admin/chair", "the chair of governors' page"),
+    ("/admin", "the headteacher's pages"),
+    ("/reports/subject-access", "a subject access request"),
+    ("/reports/chronology", "a person's chronology"),
+    ("/reports/evidence", "a person's evidence of acceptance"), ("/reports", "the reports"),
+    ("/records/concerns", "the list of concerns"), ("/records/breaches", "a breach"),
+    ("/records/deletions", "the deletion requests"), ("/staff/breaches", "logging a breach"),
+    ("/staff/deletions", "recording a deletion request"), ("/staff", "the staff pages"),
+    ("/api", "sending a record saved on an iPad"), ("/account", "changing a password"),
+]
+
+
+def _page(path: str) -> str:
+    return next((words for start, words in PAGES if path.startswith(start)), "a page")
+
+
+Sentence = Callable[[AuditEvent, dict, _Names, str], str]
+SENTENCES: dict[str, Sentence] = {}
+
+
+def _says(*actions: str) -> Callable[[Sentence], Sentence]:
+    def register(sentence: Sentence) -> Sentence:
+        for action in actions:
+            SENTENCES[action] = sentence
+        return sentence
+    return register
+
+
+@_says("signin")
+def _signed_in(e, d, n, who):
+    return f"{who} signed in."
+
+
+@_says("signout")
+def _signed_out(e, d, n, who):
+    return f"{who} signed out."
+
+
+@_says("signin.failed")
+def _sign_in_failed(e, d, n, who):
+    email = str(d.get("email", ""))
+    account = n.by_email.get(email)
+    if account:
+        return f"Someone tried and failed to sign in as {account.display_name}."
+    if email:
+        return f"Someone tried and failed to sign in as ‘{email}’, which is not a staff account."
+    return "Someone tried and failed to sign in."
+
+
+@_says("signin.rate_limited")
+def _rate_limited(e, d, n, who):
+    return "Signing in was paused for a while after too many tries in a short time."
+
+
+@_says("access.refused")
+def _refused(e, d, n, who):
+    if e.record_kind == "page":
+        page = _page(e.record_id)
+        if e.actor_id is None:
+            return f"Someone who was not signed in tried to open {page}."
+        return f"{who} tried to open {page}, which their role does not allow."
+    if e.record_kind == "staff_user":
+        return f"{who} tried to change the chair of governors' account, which only IT support can do."
+    if e.record_kind == "breach":
+        return f"{who} tried to open {n.breach(e)}, which they may not see."
+    if e.record_kind == "deletion_request":
+        return f"{who} tried to open {n.request(e)}, which they may not see."
+    return f"{who} tried to open something they may not see."
+
+
+@_says("account.created")
+def _account_created(e, d, n, who):
+    whom = n.account(e) or str(d.get("email") or "someone")
+    role = STAFF_ROLE_WORDS.get(d.get("role"), "a member of staff")
+    if e.actor_id is None:
+        return f"An account was made for {whom} as {role}."
+    return f"{who} added an account for {whom} as {role}."
+
+
+@_says("account.password_changed")
+def _password_changed(e, d, n, who):
+    whom = n.account(e) or "someone"
+    if d.get("by_reset"):
+        return f"{who} gave {whom} a new temporary password."
+    if e.actor_id is not None and str(e.actor_id) == e.record_id:
+        return f"{who} changed their password."
+    return f"{whom}'s password was changed."
+
+
+@_says("account.activated")
+def _account_activated(e, d, n, who):
+    return f"{who} let {n.account(e) or 'someone'} sign in again."
+
+
+@_says("account.deactivated")
+def _account_deactivated(e, d, n, who):
+    return f"{who} deactivated {n.account(e) or 'someone'}'s account and signed them out."
+
+
+@_says("acceptance.created")
+def _accepted(e, d, n, who):
+    version = d.get("policy_version")
+    what = f"the policy (version {version})" if version else "the policy"
+    where = CHANNEL_WORDS.get(d.get("channel"), "")
+    acceptance = n.acceptances.get(e.record_id)
+    if acceptance is None:
+        return f"Someone whose record has since been removed accepted {what} {where}.".replace(" .", ".")
+    return f"{acceptance.full_name} accepted {what} {where}.".replace(" .", ".")
+
+
+@_says("breach.created")
+def _breach_logged(e, d, n, who):
+    kinds = [words for flag, words in (("safeguarding", "a safeguarding matter"),
+                                       ("restricted", "a concern about a member of staff"))
+             if d.get(flag)]
+    return f"{who} logged {n.breach(e)}{' as ' + _listing(kinds) if kinds else ''}."
+
+
+@_says("breach.list_viewed")
+def _breach_list(e, d, n, who):
+    shown = _shown(d.get("shown"))
+    listed = str(d.get("list", ""))
+    if listed == "own":
+        return f"{who} looked at their own reports ({shown})."
+    which = CONCERN_LISTS.get(listed.partition(":")[2], "concerns")
+    return f"{who} looked at the list of {which} ({shown})."
+
+
+@_says("breach.viewed")
+def _breach_viewed(e, d, n, who):
+    if d.get("page") == "deletion form":
+        return f"{who} opened {n.breach(e)} to record a deletion request."
+    return f"{who} viewed {n.breach(e)}."
+
+
+@_says("breach.status_changed")
+def _status(e, d, n, who):
+    old = BREACH_STATUSES.get(d.get("old"), "").lower()
+    new = BREACH_STATUSES.get(d.get("new"), "").lower()
+    if old and new:
+        return f"{who} changed {n.breach(e)} from {old} to {new}."
+    return f"{who} changed the status of {n.breach(e)}."
+
+
+@_says("breach.note_added")
+def _note(e, d, n, who):
+    return f"{who} added a note to {n.breach(e)}."
+
+
+@_says("breach.action_added")
+def _action(e, d, n, who):
+    return f"{who} recorded an action taken on {n.breach(e)}."
+
+
+@_says("lado.recorded")
+def _lado(e, d, n, who):
+    return f"{who} recorded the LADO referral for {n.breach(e)}."
+
+
+@_says("alert.sent")
+def _alert_sent(e, d, n, who):
+    people = _count(d.get("recipients"), "person", "people")
+    return f"An email alert about {n.breach(e)} was sent to {people}."
+
+
+@_says("alert.failed")
+def _alert_failed(e, d, n, who):
+    return (f"The email alert about {n.breach(e)} could not be sent. Ask your IT support to "
+            "check the school's email settings.")
+
+
+@_says("deletion_request.created")
+def _request_made(e, d, n, who):
+    return f"{who} recorded {n.request(e)}."
+
+
+@_says("deletion_request.list_viewed")
+def _request_list(e, d, n, who):
+    return f"{who} looked at the list of deletion requests ({_shown(d.get('shown'))})."
+
+
+@_says("deletion_request.viewed")
+def _request_viewed(e, d, n, who):
+    return f"{who} viewed {n.request(e)}."
+
+
+@_says("deletion_request.outcome")
+def _outcome(e, d, n, who):
+    new = OUTCOMES.get(d.get("new"), "")
+    old = OUTCOMES.get(d.get("old"), "")
+    if not new:
+        return f"{who} recorded the outcome of {n.request(e)}."
+    was = f" (it was {old.lower()})" if old else ""
+    return f"{who} recorded the outcome of {n.request(e)}: {new.lower()}{was}."
+
+
+@_says("category.saved")
+def _category(e, d, n, who):
+    retired = "" if d.get("active", True) else ", and stopped offering it"
+    return f"{who} saved the breach category ‘{d.get('label') or 'without a name'}’{retired}."
+
+
+@_says("policy.published")
+def _published(e, d, n, who):
+    version = e.record_id
+    if e.actor_id is None and e.actor_label == "seed":
+        return f"The school's policy was published as version {version} when the kiosk was set up."
+    review = ""
+    try:
+        review = f" Its review is due on {long_date(dt.date.fromisoformat(str(d['review_due'])))}."
+    except (KeyError, ValueError):
+        pass
+    return f"{who} published version {version} of the policy.{review}"
+
+
+@_says("school.setup_saved")
+def _setup(e, d, n, who):
+    changed = [SCHOOL_DETAILS[name] for name in d.get("changed") or [] if name in SCHOOL_DETAILS]
+    if not changed:
+        return f"{who} saved the school's details without changing them."
+    return f"{who} saved the school's details, changing {_listing(changed)}."
+
+
+@_says("roster.added")
+def _roster_added(e, d, n, who):
+    role = ROSTER_ROLE_WORDS.get(d.get("role"), "someone in scope")
+    return f"{who} added {n.person(e)} to the roster as {role}."
+
+
+@_says("roster.activated")
+def _roster_back(e, d, n, who):
+    return f"{who} put {n.person(e)} back on the roster."
+
+
+@_says("roster.deactivated")
+def _roster_off(e, d, n, who):
+    return f"{who} took {n.person(e)} off the roster."
+
+
+@_says("roster.new_link")
+def _new_link(e, d, n, who):
+    return f"{who} made a new personal link for {n.person(e)}; the old one no longer works."
+
+
+@_says("roster.imported")
+def _imported(e, d, n, who):
+    skipped = (f"; {_count(d.get('skipped'), 'row')} skipped for a problem"
+               if d.get("skipped") else "")
+    return (f"{who} imported the roster from a spreadsheet: {_count(d.get('add'), 'person', 'people')} "
+            f"added, {d.get('update', 0):,} updated and {d.get('unchanged', 0):,} unchanged{skipped}.")
+
+
+@_says("roster.letters_shown")
+def _letters(e, d, n, who):
+    return (f"{who} opened the letters to print for {_count(d.get('count'), 'person', 'people')} "
+            "still to accept the policy.")
+
+
+@_says("roster.links_shown")
+def _links(e, d, n, who):
+    return (f"{who} opened the personal links to copy for "
+            f"{_count(d.get('count'), 'person', 'people')} still to accept the policy.")
+
+
+@_says("roster.reminded")
+def _reminded(e, d, n, who):
+    parts = [f"{_count(d.get('sent'), 'reminder')} sent"]
+    if d.get("skipped"):
+        parts.append(f"{_count(d.get('skipped'), 'person', 'people')} skipped as reminded recently")
+    if d.get("failed"):
+        parts.append(f"{_count(d.get('failed'), 'reminder')} could not be sent")
+    return f"{who} sent reminders to accept the policy: {_listing(parts)}."
+
+
+@_says("export.acceptances")
+def _export_acceptances(e, d, n, who):
+    return f"{who} downloaded every acceptance as a spreadsheet ({_count(d.get('rows'), 'row')})."
+
+
+@_says("export.breaches")
+def _export_breaches(e, d, n, who):
+    return f"{who} downloaded the breaches as a spreadsheet ({_count(d.get('rows'), 'row')})."
+
+
+def _records_held(d: dict) -> str:
+    total = sum(value for key, value in d.items() if key != "format" and isinstance(value, int))
+    return _count(total, "record")
+
+
+@_says("subject_access.previewed")
+def _subject_access_looked(e, d, n, who):
+    return (f"{who} looked up everything held about one person for a subject access request "
+            f"({_records_held(d)}).")
+
+
+@_says("subject_access.downloaded")
+def _subject_access_downloaded(e, d, n, who):
+    as_what = "a spreadsheet" if d.get("format") == "csv" else "a data file"
+    return (f"{who} downloaded everything held about one person for a subject access request "
+            f"({_records_held(d)}), as {as_what}.")
+
+
+@_says("reports.dashboard_viewed")
+def _dashboard(e, d, n, who):
+    return f"{who} looked at the reports."
+
+
+@_says("chronology.viewed")
+def _chronology(e, d, n, who):
+    return f"{who} looked at one person's chronology ({_count(d.get('records'), 'record')})."
+
+
+@_says("evidence.viewed")
+def _evidence(e, d, n, who):
+    if e.record_kind == "roster_person":
+        return f"{who} looked at {n.person(e)}'s evidence of accepting the policy."
+    return (f"{who} looked at one person's evidence of accepting the policy "
+            f"({_count(d.get('records'), 'acceptance')}).")
+
+
+@_says("retention.changed")
+def _retention(e, d, n, who):
+    what = _first_lower(RETENTION_KINDS.get(e.record_id, ("records",))[0])
+    try:
+        change = f" from {period_in_words(int(d['old']))} to {period_in_words(int(d['new']))}"
+    except (KeyError, TypeError, ValueError):
+        change = ""
+    return f"{who} changed how long {what} are kept{change}."
+
+
+@_says("retention.purged")
+def _purged(e, d, n, who):
+    removed = [_count(d.get(key), one, many) for key, (one, many) in PURGED.items() if d.get(key)]
+    if not removed:
+        return "The regular clear-out of old records found nothing to remove."
+    return f"The regular clear-out of old records removed {_listing(removed)}."
+
+
+@_says("retention.kept")
+def _kept(e, d, n, who):
+    return f"{who} decided to keep {n.breach(e)} for {_count(d.get('years'), 'more year')}."
+
+
+@_says("retention.deleted_after_review")
+def _deleted_after_review(e, d, n, who):
+    with_requests = (f", with its {_count(d.get('deletion_requests'), 'deletion request')}"
+                     if d.get("deletion_requests") else "")
+    return f"{who} deleted a breach after reviewing it{with_requests}."
+
+
+@_says("backup.made")
+def _backup(e, d, n, who):
+    return "A backup of the records was made."
+
+
+@_says("audit.viewed")
+def _audit_viewed(e, d, n, who):
+    if d.get("breach"):
+        return f"{who} looked at the audit log for {n.breach(e, d['breach'])}."
+    if d.get("deletion"):
+        return f"{who} looked at the audit log for {n.request(e, d['deletion'])}."
+    return f"{who} looked at the audit log."
+
+
+@_says(audit.CHECKED)
+def _checked(e, d, n, who):
+    found = (f"found that {CHECK_FOUND[d['problem']]}" if d.get("problem") in CHECK_FOUND
+             else f"all {_count(d.get('checked'), 'entry', 'entries')} were intact")
+    if e.actor_id is None:
+        return f"The audit log was checked on the server: {found}."
+    return f"{who} checked the audit log: {found}."
+
+
+def _unknown(e, d, n, who):
+    about = {"breach": n.breach, "deletion_request": n.request}.get(e.record_kind)
+    return f"{who} did something{' about ' + about(e) if about else ''} that this page has no words for yet."
+
+
+def _sentence(event: AuditEvent, names: _Names) -> str:
+    who = names.actor(event) or "Someone"
+    return SENTENCES.get(event.action, _unknown)(event, names.details[event.id], names, who)
+
+
+def describe(event: AuditEvent, reader: StaffUser) -> str:
+    """One event as a sentence the head reads: "Sam Taylor viewed the breach ‘…’."."""
+    return _sentence(event, _Names([event], reader))
+
+
+def describe_all(events: list[AuditEvent], reader: StaffUser) -> list[str]:
+    """Several events as sentences, their records looked up together."""
+    names = _Names(events, reader)
+    return [_sentence(event, names) for event in events]
+
+
+# Filters and pages ------------------------------------------------------------------------------
+
+# The events that keep the records they showed (a list, the dashboard, a chronology): "who has
+# seen this record" includes them.
+LISTINGS = ("breach.list_viewed", "deletion_request.list_viewed", "reports.dashboard_viewed",
+            "chronology.viewed")
+NOBODY = "nobody"  # "who did it": no one signed in (a visitor, someone signing in, the server)
+
+
+@dataclass(frozen=True)
+class LogFilters:
+    """What the head narrowed the log to. Every field empty is the whole log."""
+
+    who: str = ""  # "", NOBODY, or a staff account's number
+    breach: uuid.UUID | None = None
+    deletion: uuid.UUID | None = None
+    start: dt.date | None = None  # the school's local days, both included
+    end: dt.date | None = None
+
+    def args(self) -> dict[str, str]:
+        """As the page's address carries them (for links to other pages of the same list)."""
+        values = {"who": self.who, "breach": self.breach, "deletion": self.deletion,
+                  "start": self.start, "end": self.end}
+        return {name: str(value) for name, value in values.items() if value}
+
+
+def people_in_log() -> list[StaffUser]:
+    """Whom the head can pick as "who did it": every account but the chair's, whose actions
+    the head's log never shows."""
+    return list(StaffUser.listed().where(StaffUser.role != "chair"))
+
+
+@dataclass(frozen=True)
+class Entry:
+    at: dt.datetime  # as stored (UTC)
+    sentence: str
+
+
+@dataclass(frozen=True)
+class LastCheck:
+    """The newest check of the chain: when, by whom, and what it found."""
+
+    at: dt.datetime
+    by: str | None  # None: on the server
+    checked: int
+    fault: str | None  # a key of audit.CHAIN_FAULTS, or None when all was intact
+    faulty_at: dt.datetime | None = None  # when the faulty entry says it was written
+    faulty_sentence: str | None = None  # what it says, if the reader may see it
+
+    @property
+    def intact_words(self) -> str:
+        """"all 12,345 entries were intact"."""
+        if self.checked == 1:
+            return "the one entry was intact"
+        return f"all {_count(self.checked, 'entry', 'entries')} were intact"
+
+    @property
+    def before_words(self) -> str:
+        """What was found sound before the fault."""
+        if self.checked == 0:
+            return "It is the first entry in the log."
+        if self.checked == 1:
+            return "The one entry before it is intact."
+        return f"The {_count(self.checked, 'entry', 'entries')} before it are intact."
+
+
+@dataclass(frozen=True)
+class LogPage:
+    entries: list[Entry]
+    number: int
+    total: int
+    about: str | None  # the record the log is narrowed to, in words
+    filters: LogFilters
+    last_check: LastCheck | None
+    missing: bool = False  # the record asked for is not one the reader may see
+    days: list[tuple[dt.date, list[Entry]]] = field(default_factory=list)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // PAGE_SIZE))
+
+    @property
+    def first(self) -> int:
+        return (self.number - 1) * PAGE_SIZE + 1
+
+    @property
+    def last(self) -> int:
+        return min(self.number * PAGE_SIZE, self.total)
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    """Midnight at the school at the start of this day, as stored."""
+    return as_stored(dt.datetime.combine(day, dt.time(), tzinfo=school_zone()))
+
+
+def _about(reader: StaffUser, filters: LogFilters) -> tuple[str | None, str | None, bool]:
+    """(the record's kind, its name in words, whether it is missing) for the record filter."""
+    if filters.breach is not None:
+        breach = (Breach.visible_to(reader).select_extend(BreachCategory).join(BreachCategory)
+                  .where(Breach.public_id == filters.breach).first())
+        return "breach", breach_name(breach) if breach else None, breach is None
+    if filters.deletion is not None:
+        request = DeletionRequest.visible_to(reader).where(
+            DeletionRequest.public_id == filters.deletion).first()
+        return "deletion_request", deletion_name(request) if request else None, request is None
+    return None, None, False
+
+
+def _filtered(reader: StaffUser, filters: LogFilters, kind: str | None):
+    query = audit.visible_events(reader)
+    if filters.who == NOBODY:
+        query = query.where(AuditEvent.actor.is_null())
+    elif filters.who:
+        query = query.where(AuditEvent.actor == (_number(filters.who) or 0))
+    if kind is not None:
+        key = str(filters.breach or filters.deletion)
+        # The record's own events, and the lists that showed it (they keep what they showed).
+        query = query.where(((AuditEvent.record_kind == kind) & (AuditEvent.record_id == key))
+                            | (AuditEvent.action.in_(LISTINGS) & AuditEvent.detail.contains(key)))
+    if filters.start is not None:
+        query = query.where(AuditEvent.at >= _start_of(filters.start))
+    if filters.end is not None:
+        query = query.where(AuditEvent.at < _start_of(filters.end + dt.timedelta(days=1)))
+    return query
+
+
+def _by_day(entries: Iterable[Entry]) -> list[tuple[dt.date, list[Entry]]]:
+    return [(day, list(group)) for day, group in
+            itertools.groupby(entries, key=lambda entry: to_local(entry.at).date())]
+
+
+def read_log(reader: StaffUser, filters: LogFilters, number: int) -> LogPage:
+    """One page of the log as this reader may read it, newest first, narrowed by the filters,
+    with the last check of the chain; the reading itself is audited."""
+    kind, about, missing = _about(reader, filters)
+    if missing:
+        return LogPage(entries=[], number=1, total=0, about=None, filters=filters,
+                       last_check=last_check(reader), missing=True)
+    query = _filtered(reader, filters, kind)
+    total = query.count()
+    events = list(query.order_by(AuditEvent.id.desc()).paginate(number, PAGE_SIZE))
+    entries = [Entry(e.at, sentence) for e, sentence in zip(events, describe_all(events, reader),
+                                                             strict=True)]
+    audit.record("audit.viewed", kind="audit_event", page=number, **filters.args())
+    return LogPage(entries=entries, number=number, total=total, about=about, filters=filters,
+                   last_check=last_check(reader), days=_by_day(entries))
+
+
+def last_check(reader: StaffUser) -> LastCheck | None:
+    """The newest check of the chain, with the entry it found faulty put into words (only if
+    the reader may see that entry)."""
+    event = audit.last_check(reader)
+    if event is None:
+        return None
+    found = _detail(event)
+    fault = found.get("problem") if found.get("problem") in audit.CHAIN_FAULTS else None
+    checked = found.get("checked") if isinstance(found.get("checked"), int) else 0
+    faulty_at = faulty_sentence = None
+    if fault and isinstance(found.get("problem_event"), int):
+        faulty = AuditEvent.get_or_none(AuditEvent.id == found["problem_event"])
+        if faulty is not None:
+            faulty_at = faulty.at
+            if audit.visible_events(reader).where(AuditEvent.id == faulty.id).exists():
+                faulty_sentence = describe(faulty, reader)
+    by = event.actor.display_name if event.actor_id else None
+    return LastCheck(at=event.at, by=by, checked=checked, fault=fault, faulty_at=faulty_at,
+                     faulty_sentence=faulty_sentence)
+
+
+def check_now(reader: StaffUser) -> LastCheck | None:
+    """Check the whole chain now (recorded as a check by the reader), and return what it found."""
+    audit.check_chain(reader)
+    return last_check(reader)
+
