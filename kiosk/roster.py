@@ -185,15 +185,29 @@ class Outstanding:
     last_reminded_at: dt.datetime | None
 
 
+def _accepted_current():
+    """The roster people whose acceptance counts for the current policy (of the current version,
+    or of the version a minor change corrected), as a subquery."""
+    return (Acceptance.counting_as_current().select(Acceptance.roster_person)
+            .where(Acceptance.roster_person.is_null(False)))
+
+
+def accepted_count() -> tuple[int, int]:
+    """How many people on the roster have accepted the current policy, and how many have not."""
+    if PolicyVersion.current() is None:
+        return 0, 0
+    active = RosterPerson.select().where(RosterPerson.active == True)  # noqa: E712
+    accepted = active.where(RosterPerson.id.in_(_accepted_current())).count()
+    return accepted, active.count() - accepted
+
+
 def outstanding(role: str | None = None) -> list[Outstanding]:
-    """Active roster people who have not accepted the current version, with when they last
-    accepted any version and when they were last reminded."""
-    current = PolicyVersion.current()
-    if current is None:
+    """Active roster people who have not accepted the current policy, with when they last
+    accepted any version and when they were last reminded. An acceptance of the version a minor
+    change corrected still counts (PolicyVersion.current_acceptance_floor)."""
+    if PolicyVersion.current() is None:
         return []
-    accepted_current = (Acceptance.select(Acceptance.roster_person)
-                        .where(Acceptance.policy_version == current,
-                               Acceptance.roster_person.is_null(False)))
+    accepted_current = _accepted_current()
     query = (RosterPerson.select(RosterPerson,
                                  fn.MAX(Acceptance.accepted_at).alias("last_accepted_at"),
                                  fn.MAX(PolicyVersion.number).alias("last_version"))
@@ -211,9 +225,11 @@ def outstanding(role: str | None = None) -> list[Outstanding]:
                         last_reminded_at=reminded.get(p.id)) for p in query]
 
 
-def status_for(person: RosterPerson) -> tuple[Acceptance | None, PolicyVersion | None]:
-    """Their latest acceptance and the current version: for the personal link's greeting."""
-    return person.latest_acceptance(), PolicyVersion.current()
+def status_for(person: RosterPerson
+               ) -> tuple[Acceptance | None, Acceptance | None, PolicyVersion | None]:
+    """Their latest acceptance, the one that counts for the current policy (None if they need
+    to accept it) and the current version: for their page on the roster."""
+    return person.latest_acceptance(), person.current_acceptance(), PolicyVersion.current()
 
 
 # Reminders ---------------------------------------------------------------------------------------

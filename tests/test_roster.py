@@ -9,9 +9,9 @@ import re
 
 import pytest
 
-from kiosk import roster
+from kiosk import retention, roster
 from kiosk.display import long_date
-from kiosk.models import Acceptance, AuditEvent, Reminder, RosterPerson, utcnow
+from kiosk.models import Acceptance, AuditEvent, PolicyVersion, Reminder, RosterPerson, utcnow
 from kiosk.vocabulary import ROSTER_ROLES
 
 from .helpers import (
@@ -22,6 +22,7 @@ from .helpers import (
     make_acceptance,
     make_policy,
     nothing_written,
+    publish_policy,
     sign_in_as,
 )
 
@@ -332,3 +333,106 @@ def test_reminders_skip_people_off_the_roster_and_those_who_accepted_this_versio
     with app.app_context():
         reminded = {r.person.email for r in Reminder.select()}
     assert reminded == {"before@example.org", "here@example.org"}
+
+
+# A minor change: acceptances of the version before still count ------------------------------------
+
+def roster_of_three(app):
+    """Ann accepted version 1 through her link, Bob accepted it at the kiosk under his own name
+    (not tied to the roster), Cat never accepted."""
+    with app.app_context():
+        ann = roster.add_person("Ann Accepted", "ann@example.org", "pta")
+        bob = roster.add_person("Bob Kiosk", "bob@example.org", "volunteer")
+        cat = roster.add_person("Cat Never", "cat@example.org", "governor")
+        make_acceptance(full_name="Ann Accepted", roster_person=ann, channel="link")
+        make_acceptance(full_name="Bob Kiosk")
+    return ann, bob, cat
+
+
+def outstanding_names(app) -> list[str]:
+    with app.app_context():
+        return [entry.person.full_name for entry in roster.outstanding()]
+
+
+def test_a_minor_change_asks_nobody_to_accept_again(app, client, head):
+    ann, _, _ = roster_of_three(app)
+    sign_in_as(client, head)
+    publish_policy(client, change="minor")
+    assert outstanding_names(app) == ["Bob Kiosk", "Cat Never"]
+    page = client.get("/admin/roster/outstanding").get_data(as_text=True)
+    assert "Ann Accepted" not in page and "Cat Never" in page
+    person = client.get(f"/admin/roster/{ann.id}").get_data(as_text=True)
+    assert "Accepted the current version on" in person
+    assert "(as version 1: the changes since were minor)" in person
+    assert "needs to accept" not in person
+    # Her own link thanks her and asks nothing more.
+    visitor = app.test_client()
+    link = visitor.get(f"/p/{ann.token}").get_data(as_text=True)
+    assert "You accepted version 1" in link and "there is nothing more to do" in link
+    assert "Continue to accept" not in link and "has changed" not in link
+    with app.app_context():
+        assert ann.current_acceptance().policy_version.number == 1
+
+
+def test_minor_changes_one_after_another_still_count_from_the_last_full_one(app, client, head):
+    ann, _, _ = roster_of_three(app)
+    sign_in_as(client, head)
+    publish_policy(client, change="minor")  # version 2
+    publish_policy(client, change="minor")  # version 3
+    with app.app_context():
+        assert PolicyVersion.current_acceptance_floor().number == 1
+    assert "Ann Accepted" not in outstanding_names(app)
+    publish_policy(client, change="full")  # version 4: everyone again
+    with app.app_context():
+        assert PolicyVersion.current_acceptance_floor().number == 4
+    assert outstanding_names(app) == ["Ann Accepted", "Bob Kiosk", "Cat Never"]
+    link = app.test_client().get(f"/p/{ann.token}").get_data(as_text=True)
+    assert "The policy has changed since you accepted version 1" in link
+    assert "Continue to accept" in link
+
+
+def test_a_change_that_is_not_minor_asks_everyone_who_accepted_to_accept_again(app, client, head):
+    ann, _, _ = roster_of_three(app)
+    sign_in_as(client, head)
+    page = publish_policy(client, change="full")
+    assert "1 person on the roster who had accepted the version before is now asked to accept it." \
+        in page
+    assert outstanding_names(app) == ["Ann Accepted", "Bob Kiosk", "Cat Never"]
+    person = client.get(f"/admin/roster/{ann.id}").get_data(as_text=True)
+    assert "needs to accept version 2" in person
+
+
+def test_someone_who_accepts_the_minor_change_itself_counts_too(app, client, head):
+    _, _, cat = roster_of_three(app)
+    sign_in_as(client, head)
+    publish_policy(client, change="minor")
+    with app.app_context():
+        make_acceptance(full_name="Cat Never", roster_person=cat, channel="link")
+    assert outstanding_names(app) == ["Bob Kiosk"]
+
+
+def test_reminders_after_a_minor_change_go_only_to_those_still_to_accept(app, client, head,
+                                                                         smtp_server):
+    controller, inbox = smtp_server
+    app.config.update(KIOSK_SMTP_HOST="127.0.0.1", KIOSK_SMTP_PORT=controller.port,
+                      KIOSK_SMTP_STARTTLS=False)
+    roster_of_three(app)
+    sign_in_as(client, head)
+    publish_policy(client, change="minor")
+    fields = {"csrf_token": hidden_fields(client.get("/admin/roster").get_data(as_text=True))["csrf_token"]}
+    client.post("/admin/roster/remind", data=fields)
+    assert sorted(message["To"] for message in inbox.messages) == ["bob@example.org",
+                                                                   "cat@example.org"]
+
+
+def test_the_purge_keeps_an_acceptance_a_minor_change_still_counts(app, runner, client, head):
+    ann, _, _ = roster_of_three(app)
+    with app.app_context():
+        Acceptance.update(accepted_at=utcnow() - dt.timedelta(days=100)).execute()
+        retention.set_days("roster_acceptances", 30)
+    sign_in_as(client, head)
+    publish_policy(client, change="minor")
+    assert runner.invoke(args=["purge"]).exit_code == 0
+    with app.app_context():
+        assert Acceptance.select().where(Acceptance.roster_person == ann.id).count() == 1
+    assert "Ann Accepted" not in outstanding_names(app)
