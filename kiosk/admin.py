@@ -247,7 +247,9 @@ def policy_publish():
     except policies.PublishError as error:
         flash(str(error))
         return redirect(url_for("admin.policy"), code=303)
-    form = PolicyPublishForm(change="full", confirms=plan.confirms)
+    # The safe choice is ticked when the page opens; a post must carry its own.
+    form = (PolicyPublishForm(change="full", confirms=plan.confirms) if request.method == "GET"
+            else PolicyPublishForm())
     if form.validate_on_submit():
         try:
             version = policies.publish(form.confirms.data, minor=form.change.data == "minor")

@@ -405,13 +405,17 @@ def test_publishing_without_choosing_or_from_a_hand_made_form_publishes_nothing(
     confirm = form_page(client, "/admin/policy/publish")
     for data, message in (
             ({**confirm, "change": ""}, "Please choose what kind of change this is."),
+            ({key: value for key, value in confirm.items() if key != "change"},
+             "Please choose what kind of change this is."),
             ({**confirm, "change": "sideways"}, "Please choose what kind of change this is."),
             ({"csrf_token": confirm["csrf_token"], "change": "full"},
              "Please confirm again: the page was incomplete.")):
         with nothing_written(app):
             response = client.post("/admin/policy/publish", data=data)
-        assert response.status_code == 422
-        assert message in response.get_data(as_text=True)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 422 and message in html
+        if data.get("change") != "full":  # nothing is ticked for the head that was not chosen
+            assert " checked" not in html.split('class="choices"')[1].split("</fieldset>")[0]
     with nothing_written(app):  # and no CSRF token: refused before anything is read
         assert client.post("/admin/policy/publish",
                            data={**confirm, "csrf_token": ""}).status_code == 400

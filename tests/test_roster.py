@@ -362,7 +362,7 @@ def test_a_minor_change_asks_nobody_to_accept_again(app, client, head):
     page = client.get("/admin/roster/outstanding").get_data(as_text=True)
     assert "Ann Accepted" not in page and "Cat Never" in page
     person = client.get(f"/admin/roster/{ann.id}").get_data(as_text=True)
-    assert "Accepted the current version on" in person
+    assert "Accepted the current version at" in person
     assert "(as version 1: the changes since were minor)" in person
     assert "needs to accept" not in person
     # Her own link thanks her and asks nothing more.
