@@ -16,13 +16,14 @@ from flask import (
 )
 from flask_login import current_user
 
-from . import accounts, audit, breaches, display, mail, policies, retention, roster, school
+from . import accounts, audit, breaches, display, mail, pasted, policies, retention, roster, school
 from .access import LEADS, find_visible, get_or_404, role_required
 from .audit_log import check_now, last_check, people_in_log, read_log
 from .forms.desk import (
     AuditFilterForm,
     CategoryForm,
     PolicyDraftForm,
+    PolicyPublishForm,
     RetentionForm,
     RosterImportForm,
     RosterPersonForm,
@@ -38,7 +39,7 @@ from .models import (
 )
 from .qr import qr_data_uri, qr_svg
 from .templating import serves
-from .text import clean_block
+from .text import clean_block, clean_text
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 serves(bp, "staff")
@@ -166,7 +167,8 @@ def audit_check():
 # Policy versions (head) --------------------------------------------------------------------------
 
 LARGE_FORM_BYTES = 2 * 1024 * 1024  # a whole policy, or a roster spreadsheet
-LARGE_FORM_ENDPOINTS = {"admin.policy", "admin.policy_preview", "admin.roster_import"}
+LARGE_FORM_ENDPOINTS = {"admin.policy", "admin.policy_preview", "admin.policy_paste",
+                        "admin.roster_import"}
 # Two pictures of up to 5 MB each (school.MAX_UPLOAD_BYTES), and the form around them. A larger
 # picture within this is refused beside its field; beyond it, the 413 page says what to do.
 PICTURES_FORM_BYTES = 11 * 1024 * 1024
@@ -224,31 +226,71 @@ def setup():
 @bp.route("/policy", methods=["GET", "POST"])
 @role_required("head")
 def policy():
-    """Draft the next version with a preview and the changes against the current one; publish."""
+    """Draft the next version with a preview and the changes against the current one; publishing
+    saves the draft and asks for confirmation on the next page."""
     # Stored values fill the form only when it is opened: a post must carry every field itself.
     form = PolicyDraftForm(obj=policies.current_draft()) if request.method == "GET" else PolicyDraftForm()
     current = PolicyVersion.current()
     if form.validate_on_submit():
         draft = policies.save_draft(form.title.data, form.body.data, form.key_points.data,
                                     form.review_due.data)
-        if request.form.get("action") == "publish":
-            try:
-                version = policies.publish(draft)
-            except policies.PublishError as error:
-                form.form_errors.append(str(error))
-            else:
-                flash(f"Published as version {version.number}. Everyone on the roster who has not "
-                      "accepted it is now listed as needing to accept again.")
-                return redirect(url_for("admin.policy"), code=303)
-        else:
+        if request.form.get("action") != "publish":
             flash("Draft saved.")
             return redirect(url_for("admin.policy"), code=303)
-    body = form.body.data or ""
+        problem = policies.publish_problem(draft)
+        if problem is None:
+            return redirect(url_for("admin.policy_publish"), code=303)
+        form.form_errors.append(problem)
     return render_template(
-        "admin/policy.html", form=form, current=current, preview=policies.render_markdown(body),
-        changes=policies.diff(current.body if current else "", body),
+        "admin/policy.html", form=form, current=current, preview=policies.render_markdown(
+            form.body.data or ""),
+        changes=policies.changes_between(current, form.title.data or "", form.body.data or "",
+                                         form.key_points.data or ""),
         versions=PolicyVersion.newest_first()), (
         422 if request.method == "POST" else 200)
+
+
+@bp.route("/policy/publish", methods=["GET", "POST"])
+@role_required("head")
+def policy_publish():
+    """Confirm publishing the saved draft: who on the roster will be asked to accept again, or
+    publish it as a minor change that keeps their acceptances. Nothing is published without
+    this second step."""
+    try:
+        plan = policies.publish_plan()
+    except policies.PublishError as error:
+        flash(str(error))
+        return redirect(url_for("admin.policy"), code=303)
+    # The safe choice is ticked when the page opens; a post must carry its own.
+    form = (PolicyPublishForm(change="full", confirms=plan.confirms) if request.method == "GET"
+            else PolicyPublishForm())
+    if form.validate_on_submit():
+        try:
+            version = policies.publish(form.confirms.data, minor=form.change.data == "minor")
+        except policies.PublishError as error:
+            form.form_errors.append(str(error))
+            form.confirms.data = plan.confirms  # what this page now shows is what is confirmed
+        else:
+            flash(_published_message(version, plan))
+            return redirect(url_for("admin.policy"), code=303)
+    return render_template("admin/policy_publish.html", form=form, plan=plan), (
+        422 if request.method == "POST" else 200)
+
+
+def _published_message(version: PolicyVersion, plan: policies.PublishPlan) -> str:
+    if version.minor_change:
+        return (f"Published as version {version.number}, a minor change to version "
+                f"{version.number - 1}. Nobody is asked to accept it again.")
+    asked = ("Nobody on the roster had accepted the version before, so nobody more is asked to "
+             "accept again." if not plan.accepted else
+             f"{_people(plan.accepted)} on the roster who had accepted the version before "
+             f"{'is' if plan.accepted == 1 else 'are'} now asked to accept it.")
+    return (f"Published as version {version.number}. {asked} Visitors accept it at their next "
+            "visit.")
+
+
+def _people(count: int) -> str:
+    return f"{count} {'person' if count == 1 else 'people'}"
 
 
 @bp.post("/policy/preview")
@@ -256,10 +298,25 @@ def policy():
 def policy_preview():
     """The live preview: sanitised HTML and the changes, for the draft as typed so far."""
     body = clean_block(request.form.get("body", ""))
-    current = PolicyVersion.current()
-    changes = policies.diff(current.body if current else "", body)
+    changes = policies.changes_between(PolicyVersion.current(),
+                                       clean_text(request.form.get("title", "")), body,
+                                       clean_block(request.form.get("key_points", "")))
     return jsonify(html=policies.render_markdown(body),
-                   changes=[{"kind": line.kind, "text": line.text} for line in changes])
+                   changes=[{"kind": change.kind, "text": change.text} for change in changes])
+
+
+@bp.post("/policy/paste")
+@role_required("head")
+def policy_paste():
+    """What was pasted from Word or a web page, as safe Markdown for the editor to insert."""
+    data = request.get_json(silent=True)
+    html = data.get("html") if isinstance(data, dict) else None
+    if not isinstance(html, str) or not html.strip():
+        return jsonify(error="Nothing was pasted."), 400
+    markdown = pasted.pasted_markdown(html)
+    if not markdown:
+        return jsonify(error="Nothing in what was pasted could be kept."), 422
+    return jsonify(markdown=markdown)
 
 
 # The roster (head) -------------------------------------------------------------------------------
@@ -323,9 +380,9 @@ def roster_import_template():
 def roster_person(person_id: int):
     """One person's personal link and QR code, to print or send."""
     person = get_or_404(RosterPerson, person_id)
-    latest, current = roster.status_for(person)
+    latest, accepted, current = roster.status_for(person)
     return render_template("admin/roster_person.html", person=person, latest=latest,
-                           current=current, link=roster.personal_link(person))
+                           accepted=accepted, current=current, link=roster.personal_link(person))
 
 
 @bp.get("/roster/<int(max=2147483647):person_id>/qr.svg")

@@ -87,11 +87,29 @@ class PolicyVersion(BaseModel):
     # the full text. Part of what a person accepts, so part of the content hash.
     key_points = TextField(default="")
     published_at = DateTimeField(default=utcnow)
+    # A correction the head published as not changing what anyone agreed to (a typing error):
+    # acceptances of the version before still count, so nobody is asked to accept again.
+    minor_change = BooleanField(default=False)
 
     @classmethod
     def current(cls) -> PolicyVersion | None:
         """The newest published version, or None before the first is seeded."""
         return cls.newest_first().first()
+
+    @classmethod
+    def current_acceptance_floor(cls) -> PolicyVersion | None:
+        """The newest version that needs accepting: the current one, or, when it and the ones
+        before it were minor changes, the version they corrected. An acceptance of this
+        version or a newer one counts as accepting the current policy."""
+        return (cls.select().where(cls.minor_change == False)  # noqa: E712
+                .order_by(cls.number.desc()).first() or cls.current())
+
+    @classmethod
+    def counting_as_current(cls):
+        """The versions whose acceptance counts as accepting the current policy: the floor and
+        the minor changes after it. Empty before the first version."""
+        floor = cls.current_acceptance_floor()
+        return cls.select().where(cls.number >= (floor.number if floor else 2**31))
 
     @classmethod
     def newest_first(cls):
@@ -100,6 +118,13 @@ class PolicyVersion(BaseModel):
     @property
     def label(self) -> str:
         return f"Version {self.number}"
+
+    @property
+    def description(self) -> str:
+        """"Version 4", or "Version 4, a minor change to version 3"."""
+        if self.minor_change:
+            return f"{self.label}, a minor change to version {self.number - 1}"
+        return self.label
 
     @property
     def key_point_list(self) -> list[str]:
@@ -132,6 +157,12 @@ class RosterPerson(BaseModel):
         return (Acceptance.select().where(Acceptance.roster_person == self)
                 .order_by(Acceptance.accepted_at.desc()).first())
 
+    def current_acceptance(self) -> Acceptance | None:
+        """Their newest acceptance that counts for the current policy (of the current version,
+        or of the one a minor change corrected); None when they need to accept it."""
+        return (Acceptance.counting_as_current().where(Acceptance.roster_person == self)
+                .order_by(Acceptance.accepted_at.desc()).first())
+
 
 class Acceptance(BaseModel):
     """A person's acceptance of one policy version. No IP address or user agent is kept."""
@@ -158,6 +189,12 @@ class Acceptance(BaseModel):
         except ValueError:
             return None
         return cls.get_or_none(cls.client_uuid == key)
+
+    @classmethod
+    def counting_as_current(cls):
+        """Acceptances that count for the current policy (PolicyVersion.counting_as_current)."""
+        return cls.select().where(cls.policy_version.in_(
+            PolicyVersion.counting_as_current().select(PolicyVersion.id)))
 
     @classmethod
     def today(cls, timezone: str):

@@ -15,7 +15,7 @@ import nh3
 import yaml
 from markdown_it import MarkdownIt
 
-from . import audit, school
+from . import audit, roster, school
 from .models import PolicyDraft, PolicyVersion, db, serialize, utcnow
 
 DEFAULT_POLICY = Path(__file__).parent / "content" / "westacre-social-media-and-mobile-phone-policy.md"
@@ -167,26 +167,138 @@ def save_draft(title: str, body: str, key_points: str, review_due: dt.date | Non
     return draft
 
 
+# What changed, in the school's words ---------------------------------------------------------------
+
 @dataclass(frozen=True)
-class DiffLine:
-    kind: str  # same, added, removed
-    text: str
+class Change:
+    kind: str  # added, removed, changed, moved
+    text: str  # a sentence: "New section: Use of mobile phones"
 
 
-def diff(old: str, new: str) -> list[DiffLine]:
-    """What changed, paragraph by paragraph (a Markdown paragraph is a line or a block)."""
-    old_parts = [part.strip() for part in old.split("\n\n") if part.strip()]
-    new_parts = [part.strip() for part in new.split("\n\n") if part.strip()]
-    lines = []
-    for entry in difflib.ndiff(old_parts, new_parts):
-        code, text = entry[:2], entry[2:]
-        if code == "  ":
-            lines.append(DiffLine("same", text))
-        elif code == "- ":
-            lines.append(DiffLine("removed", text))
-        elif code == "+ ":
-            lines.append(DiffLine("added", text))
-    return lines
+_HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s")
+_START = ""  # the text before the first heading
+
+
+def _plain(heading: str) -> str:
+    """A heading as a reader sees it: without links' addresses or emphasis marks."""
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", heading)
+    return " ".join(re.sub(r"[*_`]+", "", text).split())
+
+
+def _sections(body: str) -> list[tuple[str, list[str]]]:
+    """The text as (heading, blocks) in order; a block is a paragraph or a list."""
+    sections: list[tuple[str, list[str]]] = [(_START, [])]
+    lines: list[str] = []
+
+    def close() -> None:
+        sections[-1][1].extend(block.strip() for block in "\n".join(lines).split("\n\n")
+                               if block.strip())
+        lines.clear()
+
+    for line in body.replace("\r\n", "\n").split("\n"):
+        heading = _HEADING.match(line)
+        if heading:
+            close()
+            sections.append((_plain(heading.group(2) or ""), []))
+        else:
+            lines.append("" if not line.strip() else line)
+    close()
+    return sections
+
+
+def _counted(blocks: list[str]) -> str:
+    """'2 paragraphs', '1 list', '1 paragraph and 1 list'."""
+    lists = sum(bool(_LIST_ITEM.match(block)) for block in blocks)
+    parts = [(len(blocks) - lists, "paragraph"), (lists, "list")]
+    return " and ".join(f"{n} {word}{'' if n == 1 else 's'}" for n, word in parts if n)
+
+
+def _where(heading: str, preposition: str) -> str:
+    return "at the start, before the first heading" if heading == _START else (
+        f"{preposition} '{heading}'")
+
+
+def _section_changes(heading: str, old: list[str], new: list[str]) -> list[Change]:
+    """What changed inside one section: paragraphs and lists reworded, added or taken out."""
+    changed, added, removed = [], [], []
+    for code, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if code == "replace":
+            paired = min(i2 - i1, j2 - j1)
+            changed += new[j1:j1 + paired]
+            added += new[j1 + paired:j2]
+            removed += old[i1 + paired:i2]
+        elif code == "insert":
+            added += new[j1:j2]
+        elif code == "delete":
+            removed += old[i1:i2]
+    changes = []
+    if changed:
+        changes.append(Change("changed", f"Changed: {_counted(changed)} {_where(heading, 'in')}"))
+    if added:
+        changes.append(Change("added", f"Added: {_counted(added)} {_where(heading, 'to')}"))
+    if removed:
+        changes.append(Change("removed", f"Taken out: {_counted(removed)} "
+                                         f"{_where(heading, 'from')}"))
+    return changes
+
+
+def _similar(old: list[str], new: list[str]) -> bool:
+    """Mostly the same text: a section whose heading alone was reworded."""
+    return difflib.SequenceMatcher(None, "\n\n".join(old), "\n\n".join(new),
+                                   autojunk=False).ratio() >= 0.6
+
+
+def changes_between(current: PolicyVersion | None, title: str, body: str,
+                    key_points: str) -> list[Change]:
+    """What a reader of the current version would find different in this text, as the school
+    would say it: new, renamed, moved and removed sections, paragraphs changed in a section,
+    the title and the key points."""
+    result = []
+    if current is not None and title.strip() and title.strip() != current.title:
+        result.append(Change("changed", f"New title: '{title.strip()}'"))
+    if current is not None and clean_key_points(key_points) != current.key_points:
+        result.append(Change("changed", "Key points changed"))
+    old_sections = _sections(current.body if current else "")
+    new_sections = _sections(body)
+    # Sections are matched by heading; a heading used twice is told apart by its place.
+    def keyed(sections):
+        seen: dict[str, int] = {}
+        out = {}
+        for heading, blocks in sections:
+            seen[heading] = seen.get(heading, 0) + 1
+            out[(heading, seen[heading])] = blocks
+        return out
+    old, new = keyed(old_sections), keyed(new_sections)
+    renamed = {}
+    gone = [key for key in old if key not in new]
+    for key in (key for key in new if key not in old):
+        match = next((g for g in gone if g[0] != _START and _similar(old[g], new[key])), None)
+        if match is not None and key[0] != _START:
+            gone.remove(match)
+            renamed[key] = match
+    old_order = [key for key in old if key in new or key in renamed.values()]
+    new_order = [renamed.get(key, key) for key in new if key in old or key in renamed]
+    in_place = set()
+    for block in difflib.SequenceMatcher(None, old_order, new_order, autojunk=False).get_matching_blocks():
+        in_place.update(old_order[block.a:block.a + block.size])
+    for key, blocks in new.items():
+        heading = key[0]
+        if key in renamed:
+            result.append(Change("changed", f"Heading changed: '{renamed[key][0]}' is now "
+                                            f"'{heading}'"))
+            was = old[renamed[key]]
+        elif key in old:
+            was = old[key]
+        else:
+            result.append(Change("added", f"New section: {heading or '(no heading)'}"))
+            continue
+        if key != (_START, 1) and renamed.get(key, key) not in in_place:
+            result.append(Change("moved", f"Moved: '{heading}'"))
+        result += _section_changes(heading, was, blocks)
+    for key in gone:  # never the start: every text has one, if only empty
+        result.append(Change("removed", f"Section taken out: {key[0]}"))
+    return result
 
 
 _PUBLISH_LOCK = 730_503
@@ -196,27 +308,91 @@ class PublishError(ValueError):
     """The draft cannot be published as it is; the message says why."""
 
 
-def publish(draft: PolicyDraft) -> PolicyVersion:
-    """Publish the draft as the next version; acceptances of older versions stay as they were."""
+def publish_problem(draft: PolicyDraft) -> str | None:
+    """Why the draft cannot be published, in a sentence; None when it can."""
     if not draft.title.strip() or not draft.body.strip():
-        raise PublishError("The new version needs a title and some text.")
+        return "The new version needs a title and some text."
     problem = key_points_problem(draft.key_points)
     if problem:
+        return problem
+    current = PolicyVersion.current()
+    if current is not None and current.content_hash == draft_hash(draft):
+        return "The text is the same as the current version: nothing to publish."
+    return None
+
+
+def draft_hash(draft: PolicyDraft) -> str:
+    return content_hash(draft.title, draft.body, draft.key_points)
+
+
+@dataclass(frozen=True)
+class PublishPlan:
+    """What publishing the draft would do, for the head to confirm."""
+
+    number: int  # the new version's
+    current: PolicyVersion | None
+    floor: PolicyVersion | None  # the version whose acceptance counts now
+    accepted: int  # people on the roster whose acceptance counts now: asked again, unless minor
+    not_yet: int  # people on the roster who have still to accept, whichever is chosen
+    changes: list[Change]
+    confirms: str  # carried by the confirmation: this draft, after this version
+
+    @property
+    def minor_allowed(self) -> bool:
+        return self.current is not None
+
+
+def _confirms(draft: PolicyDraft, current: PolicyVersion | None) -> str:
+    review_due = draft.review_due.isoformat() if draft.review_due else ""
+    return f"{current.number if current else 0}:{review_due}:{draft_hash(draft)}"
+
+
+def publish_plan() -> PublishPlan:
+    """What publishing the saved draft would do: the new version's number, who on the roster
+    would be asked to accept again, what changed. Raises PublishError when it cannot be."""
+    draft = PolicyDraft.select().order_by(PolicyDraft.id.desc()).first()
+    if draft is None:
+        raise PublishError("There is no draft to publish: write the changes first.")
+    problem = publish_problem(draft)
+    if problem:
         raise PublishError(problem)
-    new_hash = content_hash(draft.title, draft.body, draft.key_points)
+    current = PolicyVersion.current()
+    accepted, not_yet = roster.accepted_count()
+    return PublishPlan(
+        number=(current.number + 1) if current else 1, current=current,
+        floor=PolicyVersion.current_acceptance_floor(), accepted=accepted, not_yet=not_yet,
+        changes=changes_between(current, draft.title, draft.body, draft.key_points),
+        confirms=_confirms(draft, current))
+
+
+def publish(confirms: str, minor: bool = False) -> PolicyVersion:
+    """Publish the saved draft as the next version, as the head confirmed it: `confirms` is the
+    PublishPlan's, so a draft changed since (in another tab) is not published unseen. A minor
+    change keeps acceptances of the version before counting; otherwise everyone on the roster
+    is asked to accept again. Acceptances of older versions stay as they were."""
     with db.atomic():  # the next number is read inside the transaction: two publishes queue
         serialize(_PUBLISH_LOCK)
+        draft = PolicyDraft.select().order_by(PolicyDraft.id.desc()).first()
+        if draft is None:
+            raise PublishError("There is no draft to publish: write the changes first.")
+        problem = publish_problem(draft)
+        if problem:
+            raise PublishError(problem)
         current = PolicyVersion.current()
-        if current is not None and current.content_hash == new_hash:
-            raise PublishError("The text is the same as the current version: nothing to publish.")
+        if confirms != _confirms(draft, current):
+            raise PublishError("The draft or the current version changed since you were asked "
+                               "to confirm. Please check it and publish again.")
+        if minor and current is None:
+            raise PublishError("The first version cannot be a minor change.")
         version = PolicyVersion.create(
             number=(current.number + 1) if current else 1, title=draft.title,
             school=current.school if current else school.school_name(), body=draft.body,
-            key_points=draft.key_points, content_hash=new_hash, review_due=draft.review_due)
-        if draft.id is not None:
-            PolicyDraft.delete().where(PolicyDraft.id == draft.id).execute()
+            key_points=draft.key_points, content_hash=draft_hash(draft),
+            review_due=draft.review_due, minor_change=minor)
+        PolicyDraft.delete().execute()
         audit.record("policy.published", kind="policy_version", record_id=version.number,
-                     content_hash=new_hash, review_due=version.review_due)
+                     content_hash=version.content_hash, review_due=version.review_due,
+                     change="minor" if minor else "full")
     return version
 
 

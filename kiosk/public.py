@@ -73,7 +73,8 @@ def personal(token: str):
         abort(404)
     version = current_policy()
     return render_template("personal.html", person=person, latest=person.latest_acceptance(),
-                           policy=version, body=render_markdown(version.body))
+                           accepted=person.current_acceptance(), policy=version,
+                           body=render_markdown(version.body))
 
 
 @bp.route("/accept", methods=["GET", "POST"])

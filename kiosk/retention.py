@@ -21,7 +21,6 @@ from .models import (
     Breach,
     DeletionRequest,
     LadoReferral,
-    PolicyVersion,
     RecordUpdate,
     RetentionSetting,
     StaffUser,
@@ -173,12 +172,11 @@ def plan_purge(now: dt.datetime | None = None) -> PurgePlan:
             if b.acceptance_id and b.id not in going_breaches}
     held |= {r.acceptance_id for r in DeletionRequest.select(DeletionRequest.acceptance, DeletionRequest.id)
              if r.acceptance_id and r.id not in going_requests}
-    # A roster person's acceptance of the current version is their evidence: it stays however
-    # short the retention period, or they would be asked to accept again.
-    current = PolicyVersion.current()
-    if current is not None:
-        held |= {a.id for a in Acceptance.select(Acceptance.id).where(
-            Acceptance.policy_version == current, Acceptance.roster_person.is_null(False))}
+    # A roster person's acceptance of the current policy is their evidence: it stays however
+    # short the retention period, or they would be asked to accept again. After a minor change
+    # that is still their acceptance of the version it corrected.
+    held |= {a.id for a in Acceptance.counting_as_current().select(Acceptance.id).where(
+        Acceptance.roster_person.is_null(False))}
     for kind, is_roster in (("visitor_acceptances", False), ("roster_acceptances", True)):
         query = Acceptance.select().where(
             Acceptance.accepted_at < _cutoff(kind, now),

@@ -192,7 +192,7 @@ def apply_import(rows: list[ImportRow]) -> dict[str, int]:
 @dataclass(frozen=True)
 class AcceptanceStatus:
     """Where one person on the roster stands with the policy: the newest version they accepted
-    (None if none), when they accepted it, and whether it is the current one."""
+    (None if none), when they accepted it, and whether it counts for the current policy."""
 
     version: int | None = None
     accepted_at: dt.datetime | None = None
@@ -211,8 +211,10 @@ NOT_ACCEPTED = AcceptanceStatus()
 
 def acceptance_statuses() -> dict[int, AcceptanceStatus]:
     """Everyone on the roster who has accepted any version, by their id, from one query: the
-    newest version each accepted and when (the last time, if they accepted it twice)."""
-    current = PolicyVersion.current()
+    newest version each accepted and when (the last time, if they accepted it twice), and
+    whether it counts for the current policy: the current version, or one that only minor
+    changes have corrected since (PolicyVersion.current_acceptance_floor)."""
+    floor = PolicyVersion.current_acceptance_floor()
     rows = (Acceptance.select(Acceptance.roster_person, PolicyVersion.number,
                               fn.MAX(Acceptance.accepted_at))
             .join(PolicyVersion)
@@ -224,7 +226,7 @@ def acceptance_statuses() -> dict[int, AcceptanceStatus]:
         if person_id not in newest or number > newest[person_id][0]:
             newest[person_id] = (number, accepted_at)
     return {person_id: AcceptanceStatus(number, accepted_at,
-                                        current is not None and number == current.number)
+                                        floor is not None and number >= floor.number)
             for person_id, (number, accepted_at) in newest.items()}
 
 
@@ -241,9 +243,26 @@ class Outstanding:
     last_reminded_at: dt.datetime | None
 
 
+def _accepted_current():
+    """The roster people whose acceptance counts for the current policy (of the current version,
+    or of the version a minor change corrected), as a subquery."""
+    return (Acceptance.counting_as_current().select(Acceptance.roster_person)
+            .where(Acceptance.roster_person.is_null(False)))
+
+
+def accepted_count() -> tuple[int, int]:
+    """How many people on the roster have accepted the current policy, and how many have not."""
+    if PolicyVersion.current() is None:
+        return 0, 0
+    active = RosterPerson.select().where(RosterPerson.active == True)  # noqa: E712
+    accepted = active.where(RosterPerson.id.in_(_accepted_current())).count()
+    return accepted, active.count() - accepted
+
+
 def outstanding(role: str | None = None) -> list[Outstanding]:
-    """Active roster people who have not accepted the current version, with the version they
-    last accepted and when, and when they were last reminded."""
+    """Active roster people who have not accepted the current policy, with the version they
+    last accepted and when, and when they were last reminded. An acceptance of the version a
+    minor change corrected still counts (PolicyVersion.current_acceptance_floor)."""
     if PolicyVersion.current() is None:
         return []
     statuses = acceptance_statuses()
@@ -259,9 +278,11 @@ def outstanding(role: str | None = None) -> list[Outstanding]:
             for p in query if not statuses.get(p.id, NOT_ACCEPTED).current]
 
 
-def status_for(person: RosterPerson) -> tuple[Acceptance | None, PolicyVersion | None]:
-    """Their latest acceptance and the current version: for the personal link's greeting."""
-    return person.latest_acceptance(), PolicyVersion.current()
+def status_for(person: RosterPerson
+               ) -> tuple[Acceptance | None, Acceptance | None, PolicyVersion | None]:
+    """Their latest acceptance, the one that counts for the current policy (None if they need
+    to accept it) and the current version: for their page on the roster."""
+    return person.latest_acceptance(), person.current_acceptance(), PolicyVersion.current()
 
 
 # Reminders ---------------------------------------------------------------------------------------

@@ -80,6 +80,12 @@ OUTCOMES: dict[str, str] = {
     "not_done": "Not done by the deadline",
 }
 
+# Publishing a policy version: whether people who accepted the one before must accept again.
+POLICY_CHANGES: dict[str, str] = {
+    "full": "A change everyone must accept again",
+    "minor": "A minor change (no re-acceptance)",
+}
+
 VOCABULARIES: dict[str, dict[str, str]] = {
     "visitor_role": VISITOR_ROLES,
     "channel": CHANNELS,
@@ -91,6 +97,7 @@ VOCABULARIES: dict[str, dict[str, str]] = {
     "material": MATERIALS,
     "location": LOCATIONS,
     "outcome": OUTCOMES,
+    "policy_change": POLICY_CHANGES,
 }
 
 

@@ -193,3 +193,19 @@ def field_error(html: str, field_id: str) -> str | None:
     found = re.search(rf'<p class="error-message" id="{re.escape(field_id)}-error">'
                       r'<span class="visually-hidden">Error:</span> (.*?)</p>', html, re.S)
     return unescape(found.group(1)) if found else None
+
+
+def publish_policy(client, change: str = "full", **draft) -> str:
+    """As the head (signed in on `client`): type a new version, choose Publish, then confirm it
+    as a `change` ("full" or "minor") on the confirmation page. The text defaults to a short
+    one of its own, new each time. Returns the page the head is sent to afterwards."""
+    fields = form_page(client, "/admin/policy")
+    data = {**fields, "body": f"## Our policy\n\nRevised text {uuid.uuid4().hex[:8]}.",
+            "key_points": KEY_POINTS, **draft, "action": "publish"}
+    response = client.post("/admin/policy", data=data)
+    assert response.status_code == 303, response.get_data(as_text=True)
+    assert response.headers["Location"].endswith("/admin/policy/publish")
+    confirm = form_page(client, "/admin/policy/publish")
+    published = client.post("/admin/policy/publish", data={**confirm, "change": change})
+    assert published.status_code == 303, published.get_data(as_text=True)
+    return client.get(published.headers["Location"]).get_data(as_text=True)

@@ -134,6 +134,10 @@ MATRIX = [
     ("admin.policy", "GET", "/admin/policy", HEAD_PAGE),
     ("admin.policy", "POST", "/admin/policy", {**HEAD_PAGE, "head": 422}),
     ("admin.policy_preview", "POST", "/admin/policy/preview", HEAD_PAGE),
+    # No draft is waiting: the head is sent back to the policy page, and nothing is published.
+    ("admin.policy_publish", "GET", "/admin/policy/publish", {**HEAD_PAGE, "head": 303}),
+    ("admin.policy_publish", "POST", "/admin/policy/publish", {**HEAD_PAGE, "head": 303}),
+    ("admin.policy_paste", "POST", "/admin/policy/paste", {**HEAD_PAGE, "head": 400}),
     ("admin.roster_people", "GET", "/admin/roster", HEAD_PAGE),
     ("admin.roster_people", "POST", "/admin/roster", {**HEAD_PAGE, "head": 422}),
     ("admin.roster_import", "GET", "/admin/roster/import", HEAD_PAGE),

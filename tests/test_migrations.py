@@ -175,3 +175,43 @@ def test_a_version_already_accepted_is_never_changed_its_key_points_wait_in_a_dr
                                                                text.key_points)
     finally:
         db.close()
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_versions_published_before_minor_changes_existed_all_needed_accepting(database, tmp_path,
+                                                                              request):
+    """Migration 007: every version already published (and accepted) is a full change, and its
+    acceptances are kept, so nobody's standing changes."""
+    import datetime as dt
+
+    from kiosk.migrate import router
+    from kiosk.models import PolicyVersion
+
+    url = (request.getfixturevalue("postgres_url") if database == "postgresql"
+           else f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    db.initialize(open_database(url))
+    try:
+        router().run("006_school_settings_key_points")
+        # Written as the code before 007 wrote it: no minor_change column yet, so not via the
+        # model. Dates pinned on purpose: history, written before 007 existed.
+        published = dt.datetime(2025, 1, 6, 9)
+        versions = Table("policy_version", ("id", "number", "title", "school", "body",
+                                            "content_hash", "key_points", "published_at"))
+        for number in (1, 2):
+            versions.bind(db.obj).insert(number=number, title="T", school="S",
+                                         body=f"## Text {number}\n", content_hash=str(number),
+                                         key_points="", published_at=published).execute()
+        Table("acceptance", ("id", "client_uuid", "request_hash", "policy_version_id",
+                             "full_name", "role", "organisation", "reason", "channel", "language",
+                             "accepted_at", "received_at")).bind(db.obj).insert(
+            client_uuid=str(uuid.uuid4()), request_hash="", policy_version_id=1,
+            full_name="Early Visitor", role="visitor", organisation="", reason="",
+            channel="kiosk", language="en", accepted_at=published,
+            received_at=published).execute()
+        assert migrate_database() == ["007_policy_minor_changes"]
+        assert [(v.number, v.minor_change) for v in PolicyVersion.newest_first()] == [
+            (2, False), (1, False)]
+        assert PolicyVersion.current_acceptance_floor().number == 2
+        assert Acceptance.get(Acceptance.full_name == "Early Visitor").policy_version.number == 1
+    finally:
+        db.close()

@@ -28,7 +28,7 @@ from ..audit_log import NOBODY, LogFilters
 from ..config import ConfigError, parse_public_url
 from ..models import StaffUser, utcnow
 from ..text import clean_block, clean_text
-from ..vocabulary import MATERIALS, ROSTER_ROLES
+from ..vocabulary import MATERIALS, POLICY_CHANGES, ROSTER_ROLES
 from .fields import choices, refuse_control_characters, refuse_controls_in_block, staff_email
 
 MAX_CSV_BYTES = 1024 * 1024
@@ -74,12 +74,10 @@ class PolicyDraftForm(FlaskForm):
         DataRequired("Please give the policy a title."),
         Length(max=200, message="Please keep the title under 200 characters."),
         refuse_control_characters])
-    body = TextAreaField("Text (Markdown: ## for a heading, a blank line between paragraphs)",
-                         filters=[clean_block], validators=[
-                             DataRequired("Please write the policy."),
-                             Length(max=100_000, message="Please keep the policy under 100,000 "
-                                                         "characters."),
-                             refuse_controls_in_block])
+    body = TextAreaField("Text of the policy", filters=[clean_block], validators=[
+        DataRequired("Please write the policy."),
+        Length(max=100_000, message="Please keep the policy under 100,000 characters."),
+        refuse_controls_in_block])
     key_points = TextAreaField(
         "Key points for visitors: what this means for them today (3 to 6, one per line)",
         filters=[clean_block], validators=[
@@ -96,6 +94,19 @@ class PolicyDraftForm(FlaskForm):
     def validate_review_due(self, field) -> None:
         if field.data and not dt.date(2000, 1, 1) <= field.data <= dt.date(2100, 1, 1):
             raise ValidationError("Please give a date between 2000 and 2100.")
+
+
+class PolicyPublishForm(FlaskForm):
+    """The head confirms publishing the draft, and says whether it is a minor change."""
+
+    change = RadioField("What kind of change is this?", choices=choices(POLICY_CHANGES),
+                        validate_choice=False, validators=[
+                            InputRequired("Please choose what kind of change this is."),
+                            AnyOf(POLICY_CHANGES, message="Please choose what kind of change "
+                                                          "this is.")])
+    # What the head was shown: the draft and the version it follows (PublishPlan.confirms).
+    confirms = HiddenField(validators=[InputRequired("Please confirm again: the page was "
+                                                     "incomplete."), Length(max=200)])
 
 
 class SchoolSetupForm(FlaskForm):
