@@ -108,8 +108,9 @@ async function cacheFirst(request) {
   return cached || fetch(request);
 }
 
-// A module's imports of its neighbours (offline.js's "./status.js") arrive without the ?v= the
-// page put on the module itself, so the rule above cannot tell an older copy from the right one.
+// A module's imports of its neighbours (offline.js's "./status.js"), and kiosk.js, which the page
+// loads by the same plain address, arrive without a ?v=, so the rule above cannot tell an older
+// copy from the right one.
 // They come from the release of the page that asks: a page answered from this cache gets this
 // cache's copies; a page from the network may be newer than this worker (a new release waits
 // until the screen is idle), so its modules come from the network too, and from this cache only

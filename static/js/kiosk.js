@@ -1,9 +1,19 @@
 // The entrance tablet: go back to the start when a screen is left alone, and never let the
 // Back button bring back the previous person's page from the browser's memory.
-
-import { goHome, startReturnCountdown } from "./home.js";
+//
+// It imports nothing, so it runs once the page is parsed with nothing more to fetch first (its
+// idle timer with it). base.html loads it by its plain address, without ?v=, because submit.js
+// imports startReturnCountdown from "./kiosk.js": one address is one copy of the module, where
+// two would run every timer and listener below twice. The service worker keeps it to the page's
+// release (moduleImport in templates/sw.js), as it does the other modules.
 
 const body = document.body;
+const homeUrl = body.dataset.homeUrl || "/";
+
+function goHome() {
+  // replace(): the page being left does not stay in the history for the next person.
+  window.location.replace(homeUrl);
+}
 
 // A page restored from the back/forward cache may still hold someone's typing: load it afresh.
 window.addEventListener("pageshow", (event) => {
@@ -25,7 +35,25 @@ if (idleSeconds > 0) {
   }
 }
 
-// The server's thank-you page counts down too (the in-page one starts it in submit.js).
+// The thank-you screen counts down, then clears itself: the server's thank-you page here, the
+// in-page one from submit.js.
+export function startReturnCountdown(seconds) {
+  const countdown = document.querySelector("[data-countdown]:not([hidden]), [data-thanks]:not([hidden]) [data-countdown]");
+  let left = seconds;
+  const tick = () => {
+    left -= 1;
+    if (left <= 0) {
+      goHome();
+      return;
+    }
+    if (countdown) {
+      countdown.textContent = `This screen goes back to the start in ${left} second${left === 1 ? "" : "s"}.`;
+    }
+    window.setTimeout(tick, 1000);
+  };
+  window.setTimeout(tick, 1000);
+}
+
 const returnSeconds = Number(body.dataset.returnSeconds);
 if (returnSeconds > 0) {
   startReturnCountdown(returnSeconds);

@@ -3,7 +3,7 @@
 // what happened: the thank-you, "saved on this iPad", or the server's reasons beside the fields.
 
 import { showFieldErrors } from "./field-errors.js";
-import { startReturnCountdown } from "./home.js";
+import { startReturnCountdown } from "./kiosk.js";
 import { Outbox } from "./outbox-module.js";
 import { builders } from "./records.js";
 import { askForBackgroundSync } from "./register.js";
