@@ -378,7 +378,7 @@ def test_part_of_several_names_asks_which_person_and_shows_no_ones_records(app, 
         make_acceptance(full_name="Tom Brown")
     sign_in_as(client, dsl)
     html = get(client, "/reports/evidence?name=ann").body
-    assert "2 people's names contain" in html
+    assert "2 people's names contain" in html and "<h1>Evidence of acceptance</h1>" in html
     assert re.search(r'href="/reports/evidence\?name=Ann\+Smith">Ann Smith</a>\s*'
                      r'<span class="record-meta">2 acceptances</span>', html)
     assert "Joanne Smithers</a>" in html and "1 acceptance<" in html and "Tom Brown" not in html
