@@ -31,6 +31,26 @@ SUBJECT_FOR_ROLE = {"visitor": "visitor", "parent": "parent", "pta": "pta_volunt
                     "contractor": "contractor", "staff": "staff", "other": "unknown"}
 
 
+def is_restricted(subject_kind: str, category: BreachCategory) -> bool:
+    """A concern about a member of staff goes to the head only (the chair if it is the head):
+    KCSIE Part 4 makes the headteacher its case manager."""
+    return category.restricted or subject_kind == "staff"
+
+
+def category_fits(subject_kind: str, category: BreachCategory) -> bool:
+    """A category about a member of staff (restricted) fits only a breach by a member of staff;
+    every other category fits anyone, a member of staff too."""
+    return subject_kind == "staff" or not category.restricted
+
+
+def categories_for(subject_kind: str):
+    """The categories in use that fit whom the breach is about, in the order staff see them."""
+    categories = BreachCategory.in_use()
+    if subject_kind != "staff":
+        categories = categories.where(BreachCategory.restricted == False)  # noqa: E712
+    return categories
+
+
 @dataclass(frozen=True)
 class BreachDetails:
     client_uuid: uuid.UUID
@@ -48,7 +68,7 @@ class BreachDetails:
     @property
     def restricted(self) -> bool:
         """A concern about a member of staff goes to the head only (the chair if it is the head)."""
-        return self.category.restricted or self.subject_kind == "staff"
+        return is_restricted(self.subject_kind, self.category)
 
     @property
     def about_the_head(self) -> bool:

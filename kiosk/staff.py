@@ -51,7 +51,8 @@ def visitors():
 @bp.get("/breaches/new")
 @role_required(*ALL_STAFF)
 def new_breach():
-    """Step 1, who; step 2, what; step 3, the details form. Each step is one tap."""
+    """Step 1, who; step 2, what (the kinds that fit who it was); step 3, the details form.
+    Each step is one tap."""
     who = request.args.get("who", "")
     category_slug = request.args.get("category", "")
     acceptance = Acceptance.by_client_uuid(request.args.get("acceptance", ""))
@@ -61,9 +62,12 @@ def new_breach():
         return render_template("staff/breach_who.html",
                                today=todays_acceptances())
     category = BreachCategory.in_use_by_slug(category_slug)
-    if category is None:
+    if category is None or not breaches.category_fits(who, category):
+        # An address put together by hand (a staff-only kind for a visitor) is answered with
+        # the kinds that fit, and why the other one is not among them.
         return render_template("staff/breach_what.html", who=who, acceptance=acceptance,
-                               categories=BreachCategory.in_use())
+                               categories=breaches.categories_for(who),
+                               refused=category), 400 if category else 200
     form = BreachForm(formdata=None)
     form.client_uuid.data = str(uuid.uuid4())
     form.subject_kind.data = who

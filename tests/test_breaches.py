@@ -69,12 +69,67 @@ def test_todays_visitors_are_counted_from_midnight_in_the_schools_time_zone(app,
     assert "After Midnight" in html and "Before Midnight" not in html
 
 
-def test_the_what_step_offers_the_seeded_categories(client, teacher):
+# The seeded categories about a member of staff (restricted: the head only).
+STAFF_ONLY = ["Member of staff in contact with a pupil, or an ex-pupil under 18",
+              "Member of staff identifying as a representative of the school",
+              "Family link with a pupil on social media not declared to the Headteacher",
+              "Disclosure that an adult employed by the school uses social networking"]
+FOR_ANYONE = ["Photographing or recording pupils or staff on a phone",
+              "Social networking during the working day", "Something else"]
+
+
+def test_the_what_step_offers_a_member_of_staff_every_category(client, teacher):
     sign_in_as(client, teacher)
-    html = client.get("/staff/breaches/new?who=visitor").get_data(as_text=True)
-    assert "Photographing or recording pupils or staff on a phone" in html
-    assert "Member of staff in contact with a pupil, or an ex-pupil under 18" in html
-    assert "Social networking during the working day" in html
+    html = client.get("/staff/breaches/new?who=staff").get_data(as_text=True)
+    for label in STAFF_ONLY + FOR_ANYONE:
+        assert label in html, label
+
+
+@pytest.mark.parametrize("who", ["visitor", "parent", "pta_volunteer", "contractor", "pupil",
+                                 "governor", "unknown"])
+def test_the_what_step_offers_anyone_else_no_concern_about_a_member_of_staff(client, teacher, who):
+    sign_in_as(client, teacher)
+    html = client.get(f"/staff/breaches/new?who={who}").get_data(as_text=True)
+    for label in FOR_ANYONE:
+        assert label in html, label
+    for label in STAFF_ONLY:
+        assert label not in html, label
+
+
+def test_a_visitor_signed_in_today_is_offered_no_concern_about_staff_either(app, client, teacher):
+    with app.app_context():
+        visitor = make_acceptance(full_name="Door Visitor", role="visitor")
+        staff = make_acceptance(full_name="Supply Teacher", role="staff")
+    sign_in_as(client, teacher)
+    html = client.get(f"/staff/breaches/new?acceptance={visitor.client_uuid}").get_data(as_text=True)
+    assert STAFF_ONLY[0] not in html and FOR_ANYONE[0] in html
+    html = client.get(f"/staff/breaches/new?acceptance={staff.client_uuid}").get_data(as_text=True)
+    assert STAFF_ONLY[0] in html
+
+
+def test_an_address_joining_a_visitor_to_a_concern_about_staff_is_refused_with_the_choices(
+        app, client, teacher):
+    sign_in_as(client, teacher)
+    with nothing_written(app):
+        response = client.get("/staff/breaches/new?who=visitor&category=pupil_contact")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "is a concern about a member of staff" in html
+    assert 'name="client_uuid"' not in html  # no details form to save
+    assert FOR_ANYONE[0] in html and STAFF_ONLY[1] not in html  # the kinds that fit a visitor
+    assert "/staff/breaches/new?who=staff&amp;category=pupil_contact" in html
+
+
+@pytest.mark.parametrize("who", ["visitor", "unknown"])
+def test_a_form_joining_someone_else_to_a_concern_about_staff_is_refused_and_writes_nothing(
+        app, client, teacher, who):
+    sign_in_as(client, teacher)
+    fields = {**details_form(client, who="staff", category="pupil_contact"), "subject_kind": who}
+    with nothing_written(app):
+        response = client.post("/staff/breaches", data=fields)
+    assert response.status_code == 422
+    assert "That is a concern about a member of staff" in response.get_data(as_text=True)
+    assert breaches(app) == []
 
 
 def test_a_teacher_logs_a_visitor_photographing_pupils_who_was_asked_to_delete_it(app, client,
@@ -164,10 +219,10 @@ def test_a_concern_about_a_member_of_staff_is_restricted(app, client, teacher):
 
 def test_a_disclosure_about_an_adult_is_restricted_and_safeguarding(app, client, teacher):
     sign_in_as(client, teacher)
-    client.post("/staff/breaches", data=details_form(client, who="unknown",
+    client.post("/staff/breaches", data=details_form(client, who="staff",
                                                      category="disclosure_adult"))
     [breach] = breaches(app)
-    assert breach.restricted and breach.safeguarding
+    assert breach.restricted and breach.safeguarding and not breach.concerns_head
 
 
 def test_ticking_about_the_head_on_an_ordinary_breach_does_not_hide_it_from_the_dsl(app, client,

@@ -9,7 +9,7 @@ from wtforms import BooleanField, HiddenField, RadioField, StringField, TextArea
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, ValidationError
 
-from ..breaches import BreachDetails, LadoDetails
+from ..breaches import BreachDetails, LadoDetails, category_fits
 from ..deletions import DeletionDetails
 from ..models import Acceptance, BreachCategory
 from ..text import clean_block, clean_text
@@ -67,10 +67,16 @@ class BreachForm(FlaskForm):
     acceptance_row: Acceptance | None = None
 
     def validate_category(self, field) -> None:
-        self.category_row = BreachCategory.in_use().where(BreachCategory.slug == field.data).first()
-        if self.category_row is None:
+        category = BreachCategory.in_use_by_slug(field.data or "")
+        if category is None:
             raise ValidationError("That kind of breach is not in use any more; please log it "
                                   "again and choose another.")
+        # A concern about an adult in school is offered only for a member of staff: with anyone
+        # else it would be sent to the head alone without the person logging it knowing.
+        if not category_fits(self.subject_kind.data, category):
+            raise ValidationError("That is a concern about a member of staff: please choose "
+                                  "Member of staff as who it was, or choose what else happened.")
+        self.category_row = category
 
     def validate_acceptance(self, field) -> None:
         self.acceptance_row = acceptance_from(field)
@@ -105,7 +111,12 @@ class OfflineBreachForm(BreachForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.category.choices = [SelectChoice(c.slug, c.label) for c in BreachCategory.in_use()]
+        # A category about a member of staff fits only a member of staff (the page's script
+        # shows its tile only then; without it, the server refuses it with anyone else).
+        self.category.choices = [
+            SelectChoice(c.slug, c.label,
+                         render_kw={"data-shown-when": "subject_kind=staff"} if c.restricted else {})
+            for c in BreachCategory.in_use()]
 
 
 class DeletionRequestForm(FlaskForm):
