@@ -45,7 +45,8 @@ class BreachForm(FlaskForm):
     subject_kind = HiddenField(validators=[AnyOf(SUBJECT_KINDS, message=DAMAGED)])
     category = HiddenField()
     acceptance = HiddenField()
-    asked_to_delete = HiddenField()  # the quick-save button's value
+    # "Were they asked to delete it?": the value of the save button pressed ("yes" or "no").
+    asked_to_delete = HiddenField()
     subject_name = StringField("Their name, if known (optional)", filters=[clean_text], validators=[
         Optional(), Length(max=100, message="Please keep the name under 100 characters."),
         refuse_control_characters])
@@ -60,8 +61,8 @@ class BreachForm(FlaskForm):
     actions = MultiCheckboxField("Actions already taken (optional)", choices=choices(BREACH_ACTIONS),
                                  validate_choice=False)
     safeguarding = BooleanField("This is a safeguarding matter: tell the DSL")
-    concerns_head = BooleanField("This concern is about the headteacher (only the chair of "
-                                 "governors will see it)")
+    # What ticking it does is said beside it (breaches.who_will_see): the chair, not the head.
+    concerns_head = BooleanField("This concern is about the headteacher")
 
     category_row: BreachCategory | None = None
     acceptance_row: Acceptance | None = None
@@ -84,6 +85,12 @@ class BreachForm(FlaskForm):
     def validate_actions(self, field) -> None:
         if any(code not in BREACH_ACTIONS for code in field.data or []):
             raise ValidationError("Please choose from the listed actions.")
+
+    def offer_actions_for(self, category: BreachCategory | None) -> None:
+        """A category with material to delete asks "Were they asked to delete it?" with its save
+        buttons; that is not asked again among the actions."""
+        if category is not None and category.material:
+            self.actions.choices = [c for c in self.actions.choices if c.value != "asked_to_delete"]
 
     def details(self) -> BreachDetails:
         """The validated form as the breach to log. The quick "Yes, they were asked to delete

@@ -1,5 +1,6 @@
 // What a staff record form shows as it is filled in. The server's page is right without it:
-// every field is shown.
+// every field is shown, and the sentence saying who will see a breach is the server's for what
+// was sent.
 
 // A part marked data-shown-when="material_location=online" (a field, or one tile) is shown
 // only while that answer is chosen; hidden, its inputs are disabled, so they are not sent.
@@ -20,6 +21,21 @@ function showWhenChosen(form) {
   }
 }
 
+// The sentence marked data-follows="safeguarding" holds the server's two sentences (from
+// breaches.who_will_see) for its tick ticked and not; it says the one that is true now.
+function followTick(form) {
+  for (const sentence of form.querySelectorAll("[data-follows]")) {
+    const box = form.querySelector(`input[type="checkbox"][name="${sentence.dataset.follows}"]`);
+    if (!box) continue;
+    const say = () => {
+      sentence.textContent = box.checked ? sentence.dataset.ticked : sentence.dataset.unticked;
+    };
+    box.addEventListener("change", say);
+    say(); // a tick the browser kept on a reload
+  }
+}
+
 for (const form of document.querySelectorAll("form.record-form")) {
   showWhenChosen(form);
+  followTick(form);
 }
