@@ -147,7 +147,8 @@ def test_a_teacher_logs_a_visitor_photographing_pupils_who_was_asked_to_delete_i
     with app.app_context():
         [request] = DeletionRequest.select()
         assert request.breach_id == breach.id and request.material == "photo"
-        assert request.material_location == "device" and request.due_by == request.asked_at
+        assert request.material_location == "device"
+        assert request.due_by == request.asked_at + dt.timedelta(hours=2)  # by the end of the visit
         assert AuditEvent.select().where(AuditEvent.action == "breach.created").count() == 1
 
 

@@ -10,7 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ..breaches import BreachDetails, LadoDetails, category_fits
-from ..deletions import DeletionDetails
+from ..deletions import DEADLINE_RULE, DeletionDetails
 from ..models import Acceptance, BreachCategory
 from ..text import clean_block, clean_text
 from ..vocabulary import BREACH_ACTIONS, BREACH_STATUSES, LOCATIONS, MATERIALS, OUTCOMES, SUBJECT_KINDS
@@ -146,7 +146,8 @@ class DeletionRequestForm(FlaskForm):
     acceptance = HiddenField()
     asked_at = LocalDateTimeField("When were they asked", validators=[
         InputRequired("Please give the date and time."), not_in_the_future])
-    due_by = LocalDateTimeField("Deleted by (optional: at once for a device, 24 hours online)",
+    # Left empty, the deadline is deletions' default, and the hint says which.
+    due_by = LocalDateTimeField("Due by (optional)", description=DEADLINE_RULE,
                                 validators=[Optional()])
 
     acceptance_row: Acceptance | None = None
@@ -173,7 +174,7 @@ class DeletionRequestForm(FlaskForm):
             link=self.link.data, due_by=self.due_by.data, breach=breach)
 
     def validate_due_by(self, field) -> None:
-        if field.data and self.asked_at.data and field.data < self.asked_at.data:
+        if field.data and self.asked_at.data and field.data <= self.asked_at.data:
             raise ValidationError("The deadline must be after the time they were asked.")
         if field.data and self.asked_at.data and field.data > self.asked_at.data + LONGEST_DEADLINE:
             raise ValidationError("The deadline must be within 30 days of asking.")
