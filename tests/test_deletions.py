@@ -207,6 +207,21 @@ def test_refused_and_overdue_requests_surface_to_the_dsl_with_next_steps(app, cl
     assert "Refer the matter to the headteacher." in attention
 
 
+def test_all_others_is_a_heading_only_below_those_needing_attention(app, client, teacher):
+    with app.app_context():
+        make_deletion_request(teacher, person_name="Fine Person")
+    sign_in_as(client, teacher)
+    html = client.get("/records/deletions").get_data(as_text=True)
+    assert "Fine Person" in html
+    assert "All others" not in html and "Refused or overdue" not in html
+    with app.app_context():
+        refused = make_deletion_request(teacher, person_name="Refusing Person")
+        DeletionRequest.update(outcome="refused").where(DeletionRequest.id == refused.id).execute()
+    html = client.get("/records/deletions").get_data(as_text=True)
+    assert html.index("Refused or overdue") < html.index("Refusing Person") < html.index(
+        "All others") < html.index("Fine Person")
+
+
 def test_staff_see_only_their_own_requests(app, client, teacher, other_teacher):
     with app.app_context():
         theirs = make_deletion_request(other_teacher, person_name="Not Mine")
