@@ -32,6 +32,45 @@ SUBJECT_FOR_ROLE = {"visitor": "visitor", "parent": "parent", "pta": "pta_volunt
                     "contractor": "contractor", "staff": "staff", "other": "unknown"}
 
 
+# Who will see a breach, in the words the details step shows as the record is filled in.
+ONLY_THE_HEAD = "Only the headteacher will see this."
+ONLY_THE_CHAIR = "Only the chair of governors will see this."
+DSL_AT_ONCE = "The DSL will be told at once."
+DSL_AND_HEAD = "The DSL and the headteacher will see this."
+
+
+def is_restricted(subject_kind: str, category: BreachCategory) -> bool:
+    """A concern about a member of staff goes to the head only (the chair if it is the head):
+    KCSIE Part 4 makes the headteacher its case manager."""
+    return category.restricted or subject_kind == "staff"
+
+
+def category_fits(subject_kind: str, category: BreachCategory) -> bool:
+    """A category about a member of staff (restricted) fits only a breach by a member of staff;
+    every other category fits anyone, a member of staff too."""
+    return subject_kind == "staff" or not category.restricted
+
+
+def categories_for(subject_kind: str):
+    """The categories in use that fit whom the breach is about, in the order staff see them."""
+    categories = BreachCategory.in_use()
+    if subject_kind != "staff":
+        categories = categories.where(BreachCategory.restricted == False)  # noqa: E712
+    return categories
+
+
+def who_will_see(subject_kind: str, category: BreachCategory, *, safeguarding: bool = False,
+                 concerns_head: bool = False) -> str:
+    """One sentence: who this record goes to, by the same rules log_breach stores and
+    Breach.visible_to and the alerts follow. `safeguarding` and `concerns_head` are the two
+    ticks on the details step."""
+    if is_restricted(subject_kind, category):
+        return ONLY_THE_CHAIR if concerns_head else ONLY_THE_HEAD
+    if category.safeguarding or safeguarding:
+        return DSL_AT_ONCE
+    return DSL_AND_HEAD
+
+
 @dataclass(frozen=True)
 class BreachDetails:
     client_uuid: uuid.UUID
@@ -49,7 +88,7 @@ class BreachDetails:
     @property
     def restricted(self) -> bool:
         """A concern about a member of staff goes to the head only (the chair if it is the head)."""
-        return self.category.restricted or self.subject_kind == "staff"
+        return is_restricted(self.subject_kind, self.category)
 
     @property
     def about_the_head(self) -> bool:

@@ -13,7 +13,18 @@ from .vocabulary import OUTCOMES
 
 # What the policy says happens next when material is not deleted.
 NEXT_STEPS = ("Ask them to leave the school premises.", "Refer the matter to the headteacher.")
+
+# How long a deletion request waits before it is overdue, unless the member of staff gives a
+# deadline. The policy asks for material to be deleted "at once", and a visitor in breach "will be
+# asked to delete any material and may be asked to leave the school premises": on their device,
+# it is to be done while they are still in school, so by the end of the visit, taken as two
+# hours (an assembly, a class event or a meeting at an infant school is over by then). Online,
+# someone must be able to look again: 24 hours.
+DEVICE_GRACE = dt.timedelta(hours=2)
 ONLINE_GRACE = dt.timedelta(hours=24)
+# The same rule in words, beside the deadline on the deletion form.
+DEADLINE_RULE = ("If you leave it empty: two hours after they were asked for something on their "
+                 "device (before they leave school), 24 hours for something online.")
 
 
 class OutcomeError(ValueError):
@@ -33,8 +44,8 @@ class DeletionDetails:
     breach: Breach | None = None
 
     def default_due_by(self) -> dt.datetime:
-        """At once for a device; 24 hours for something online."""
-        return self.asked_at + (ONLINE_GRACE if self.material_location == "online" else dt.timedelta())
+        """By the end of the visit (two hours) for a device; 24 hours for something online."""
+        return self.asked_at + (ONLINE_GRACE if self.material_location == "online" else DEVICE_GRACE)
 
 
 def request_deletion(asked_by: StaffUser, details: DeletionDetails,
@@ -80,10 +91,8 @@ def record_outcome(request: DeletionRequest, user: StaffUser, outcome: str, note
 
 
 def is_overdue(request: DeletionRequest, now: dt.datetime | None = None) -> bool:
-    """Still waiting after its deadline (a device request is due at once: give it an hour)."""
-    due = request.due_by + (dt.timedelta(hours=1) if request.material_location == "device"
-                            else dt.timedelta())
-    return request.outcome == "pending" and (now or utcnow()) > due
+    """Still waiting after its deadline (the one shown as "Due by", with no grace on top)."""
+    return request.outcome == "pending" and (now or utcnow()) > request.due_by
 
 
 def needs_attention(request: DeletionRequest, now: dt.datetime | None = None) -> bool:

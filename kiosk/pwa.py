@@ -52,7 +52,7 @@ def cache_version() -> str:
     offline staff screen offers change."""
     policy = PolicyVersion.current()
     policy_part = f"{policy.number}:{policy.content_hash}" if policy else "none"
-    categories = "|".join(f"{c.slug}:{c.label}" for c in BreachCategory.in_use())
+    categories = "|".join(f"{c.slug}:{c.label}:{c.restricted}" for c in BreachCategory.in_use())
     files = shipped_files_hash(current_app.static_folder, current_app.template_folder)
     kept = retention.all_settings()  # shown in the privacy notice
     return hashlib.sha256(f"{files}|{policy_part}|{categories}|{school.cache_part()}|{kept}"

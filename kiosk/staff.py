@@ -51,7 +51,8 @@ def visitors():
 @bp.get("/breaches/new")
 @role_required(*ALL_STAFF)
 def new_breach():
-    """Step 1, who; step 2, what; step 3, the details form. Each step is one tap."""
+    """Step 1, who; step 2, what (the kinds that fit who it was); step 3, the details form.
+    Each step is one tap."""
     who = request.args.get("who", "")
     category_slug = request.args.get("category", "")
     acceptance = Acceptance.by_client_uuid(request.args.get("acceptance", ""))
@@ -61,9 +62,12 @@ def new_breach():
         return render_template("staff/breach_who.html",
                                today=todays_acceptances())
     category = BreachCategory.in_use_by_slug(category_slug)
-    if category is None:
+    if category is None or not breaches.category_fits(who, category):
+        # An address put together by hand (a staff-only kind for a visitor) is answered with
+        # the kinds that fit, and why the other one is not among them.
         return render_template("staff/breach_what.html", who=who, acceptance=acceptance,
-                               categories=BreachCategory.in_use())
+                               categories=breaches.categories_for(who),
+                               refused=category), 400 if category else 200
     form = BreachForm(formdata=None)
     form.client_uuid.data = str(uuid.uuid4())
     form.subject_kind.data = who
@@ -75,9 +79,38 @@ def new_breach():
     return _breach_details(form, category, acceptance, 200)
 
 
+# Whom today's visitors are offered for on the details step: people who sign in at the door.
+NOT_SIGNED_IN_AT_THE_DOOR = ("staff", "pupil")
+
+
 def _breach_details(form, category, acceptance, status):
+    form.offer_actions_for(category)
+    today = [] if acceptance or form.subject_kind.data in NOT_SIGNED_IN_AT_THE_DOOR \
+        else list(todays_acceptances())
     return render_template("staff/breach_details.html", form=form, category=category,
-                           acceptance=acceptance), status
+                           acceptance=acceptance, today=today,
+                           seen_by=_who_will_see(form, category)), status
+
+
+def _who_will_see(form: BreachForm, category: BreachCategory | None) -> dict | None:
+    """Who will see the record as the form stands, and the one tick that changes it with the
+    sentence either way (the page's script swaps them; without it, the server's sentence for
+    what was sent stands)."""
+    if category is None:
+        return None
+    who = form.subject_kind.data
+    if breaches.is_restricted(who, category):
+        tick = "concerns_head"
+    elif not category.safeguarding:
+        tick = "safeguarding"
+    else:
+        tick = None
+
+    def sentence(ticked: bool) -> str:
+        return breaches.who_will_see(who, category, **({tick: ticked} if tick else {}))
+
+    return {"tick": tick, "now": sentence(bool(tick and form[tick].data)),
+            "ticked": sentence(True), "unticked": sentence(False)}
 
 
 @bp.post("/breaches")

@@ -61,8 +61,9 @@ class _InputCollector(HTMLParser):
         if kind == "hidden":
             self.hidden[name] = attributes.get("value") or ""
         if kind in ("radio", "checkbox"):
-            if "checked" in attributes:
-                self.values[name] = attributes.get("value") or "y"
+            if "checked" in attributes:  # "y" stands for a box with no value; "" is a value
+                value = attributes.get("value")
+                self.values[name] = "y" if value is None else value
         elif attributes.get("value"):
             self.values[name] = attributes["value"]
 

@@ -189,6 +189,18 @@ def test_a_breach_is_created_once_with_its_deletion_request(app, client, teacher
         assert AuditEvent.select().where(AuditEvent.action == "breach.created").count() == 1
 
 
+def test_a_visitor_with_a_concern_about_staff_is_a_422_naming_the_category(app, client, teacher):
+    """The offline screen offers every category; the server refuses one that does not fit."""
+    sign_in_as(client, teacher)
+    with nothing_written(app):
+        response = post(client, "/api/v1/breaches", breach_body(teacher, category="family_link"))
+    assert response.status_code == 422
+    assert response.json["fields"]["category"].startswith(
+        "That is a concern about a member of staff")
+    assert post(client, "/api/v1/breaches", breach_body(
+        teacher, subject_kind="staff", category="family_link")).status_code == 201
+
+
 def test_a_breach_with_bad_details_is_a_422_naming_the_fields(app, client, teacher):
     sign_in_as(client, teacher)
     with nothing_written(app):

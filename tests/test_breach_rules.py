@@ -162,6 +162,43 @@ def test_a_post_asked_to_be_deleted_is_followed_online_with_a_days_grace(app, cl
     assert "Post (online)" in client.get(f"/records/breaches/{breach.public_id}").get_data(as_text=True)
 
 
+# Who will see it: the sentence on the details step ---------------------------------------------
+
+@pytest.mark.parametrize(("who", "category", "ticks", "sentence"), [
+    ("staff", "commercial", {}, "Only the headteacher will see this."),
+    ("staff", "pupil_contact", {}, "Only the headteacher will see this."),  # safeguarding too
+    ("staff", "pupil_contact", {"safeguarding": True}, "Only the headteacher will see this."),
+    ("staff", "family_link", {"concerns_head": True}, "Only the chair of governors will see this."),
+    ("visitor", "photographing", {}, "The DSL will be told at once."),
+    ("visitor", "commercial", {"safeguarding": True}, "The DSL will be told at once."),
+    ("visitor", "commercial", {}, "The DSL and the headteacher will see this."),
+    # Ticking "about the head" on a concern not about staff changes nothing (log_breach ignores it).
+    ("visitor", "commercial", {"concerns_head": True}, "The DSL and the headteacher will see this."),
+    ("unknown", "photographing", {"concerns_head": True}, "The DSL will be told at once."),
+])
+def test_the_sentence_says_who_the_record_goes_to_as_log_breach_routes_it(
+        app, ctx, teacher, dsl, head, chair, who, category, ticks, sentence):
+    from kiosk.breaches import who_will_see
+    from kiosk.models import BreachCategory
+
+    assert who_will_see(who, BreachCategory.get(BreachCategory.slug == category), **ticks) == sentence
+    # ... and it is what happens to the record logged so.
+    breach = make_breach(teacher, subject_kind=who, category=category,
+                         flag_safeguarding=ticks.get("safeguarding", False),
+                         concerns_head=ticks.get("concerns_head", False))
+    can_open = {role.role for role in (dsl, head, chair)
+                if Breach.visible_to(role).where(Breach.id == breach.id).exists()}
+    expected = {"Only the headteacher will see this.": {"head"},
+                "Only the chair of governors will see this.": {"chair"},
+                "The DSL will be told at once.": {"dsl", "head"},
+                "The DSL and the headteacher will see this.": {"dsl", "head"}}[sentence]
+    assert can_open == expected
+    from kiosk.alerts import recipients_for
+    told = {person.role for person in recipients_for(breach)}
+    assert told == ({"dsl"} if sentence == "The DSL will be told at once." else
+                    set() if sentence == "The DSL and the headteacher will see this." else expected)
+
+
 # Who sees what ---------------------------------------------------------------------------------
 
 def test_my_reports_are_listed_newest_first(app, client, teacher):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import uuid
+from html import unescape
 from html.parser import HTMLParser
 
 import pytest
@@ -69,12 +71,67 @@ def test_todays_visitors_are_counted_from_midnight_in_the_schools_time_zone(app,
     assert "After Midnight" in html and "Before Midnight" not in html
 
 
-def test_the_what_step_offers_the_seeded_categories(client, teacher):
+# The seeded categories about a member of staff (restricted: the head only).
+STAFF_ONLY = ["Member of staff in contact with a pupil, or an ex-pupil under 18",
+              "Member of staff identifying as a representative of the school",
+              "Family link with a pupil on social media not declared to the Headteacher",
+              "Disclosure that an adult employed by the school uses social networking"]
+FOR_ANYONE = ["Photographing or recording pupils or staff on a phone",
+              "Social networking during the working day", "Something else"]
+
+
+def test_the_what_step_offers_a_member_of_staff_every_category(client, teacher):
     sign_in_as(client, teacher)
-    html = client.get("/staff/breaches/new?who=visitor").get_data(as_text=True)
-    assert "Photographing or recording pupils or staff on a phone" in html
-    assert "Member of staff in contact with a pupil, or an ex-pupil under 18" in html
-    assert "Social networking during the working day" in html
+    html = client.get("/staff/breaches/new?who=staff").get_data(as_text=True)
+    for label in STAFF_ONLY + FOR_ANYONE:
+        assert label in html, label
+
+
+@pytest.mark.parametrize("who", ["visitor", "parent", "pta_volunteer", "contractor", "pupil",
+                                 "governor", "unknown"])
+def test_the_what_step_offers_anyone_else_no_concern_about_a_member_of_staff(client, teacher, who):
+    sign_in_as(client, teacher)
+    html = client.get(f"/staff/breaches/new?who={who}").get_data(as_text=True)
+    for label in FOR_ANYONE:
+        assert label in html, label
+    for label in STAFF_ONLY:
+        assert label not in html, label
+
+
+def test_a_visitor_signed_in_today_is_offered_no_concern_about_staff_either(app, client, teacher):
+    with app.app_context():
+        visitor = make_acceptance(full_name="Door Visitor", role="visitor")
+        staff = make_acceptance(full_name="Supply Teacher", role="staff")
+    sign_in_as(client, teacher)
+    html = client.get(f"/staff/breaches/new?acceptance={visitor.client_uuid}").get_data(as_text=True)
+    assert STAFF_ONLY[0] not in html and FOR_ANYONE[0] in html
+    html = client.get(f"/staff/breaches/new?acceptance={staff.client_uuid}").get_data(as_text=True)
+    assert STAFF_ONLY[0] in html
+
+
+def test_an_address_joining_a_visitor_to_a_concern_about_staff_is_refused_with_the_choices(
+        app, client, teacher):
+    sign_in_as(client, teacher)
+    with nothing_written(app):
+        response = client.get("/staff/breaches/new?who=visitor&category=pupil_contact")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "is a concern about a member of staff" in html
+    assert 'name="client_uuid"' not in html  # no details form to save
+    assert FOR_ANYONE[0] in html and STAFF_ONLY[1] not in html  # the kinds that fit a visitor
+    assert "/staff/breaches/new?who=staff&amp;category=pupil_contact" in html
+
+
+@pytest.mark.parametrize("who", ["visitor", "unknown"])
+def test_a_form_joining_someone_else_to_a_concern_about_staff_is_refused_and_writes_nothing(
+        app, client, teacher, who):
+    sign_in_as(client, teacher)
+    fields = {**details_form(client, who="staff", category="pupil_contact"), "subject_kind": who}
+    with nothing_written(app):
+        response = client.post("/staff/breaches", data=fields)
+    assert response.status_code == 422
+    assert "That is a concern about a member of staff" in response.get_data(as_text=True)
+    assert breaches(app) == []
 
 
 def test_a_teacher_logs_a_visitor_photographing_pupils_who_was_asked_to_delete_it(app, client,
@@ -90,8 +147,136 @@ def test_a_teacher_logs_a_visitor_photographing_pupils_who_was_asked_to_delete_i
     with app.app_context():
         [request] = DeletionRequest.select()
         assert request.breach_id == breach.id and request.material == "photo"
-        assert request.material_location == "device" and request.due_by == request.asked_at
+        assert request.material_location == "device"
+        assert request.due_by == request.asked_at + dt.timedelta(hours=2)  # by the end of the visit
         assert AuditEvent.select().where(AuditEvent.action == "breach.created").count() == 1
+
+
+def submit_buttons(html: str) -> list[tuple[str, str, str]]:
+    """The page's submit buttons in the breach form: (name, value, words)."""
+    form = html[html.index('action="/staff/breaches"'):]
+    form = form[:form.index("</form>")]
+    return [(name, value, unescape(words)) for name, value, words in re.findall(
+        r'<button type="submit"(?: name="([^"]*)" value="([^"]*)")?[^>]*>(.*?)</button>', form)]
+
+
+def test_a_category_with_material_asks_once_and_each_answer_saves(client, teacher):
+    sign_in_as(client, teacher)
+    html = client.get("/staff/breaches/new?who=visitor&category=photographing").get_data(as_text=True)
+    assert submit_buttons(html) == [
+        ("asked_to_delete", "yes", "Yes, they were asked to delete it: save"),
+        ("asked_to_delete", "no", "No: save")]
+    assert html.count("Were they asked to delete it?") == 1
+    assert 'value="asked_to_delete"' not in html  # not asked again among the actions
+    assert "Asked them to delete material" not in html
+    assert 'value="asked_to_stop"' in html  # the other actions are still there
+
+
+def test_a_category_without_material_has_one_save_and_keeps_the_asked_to_delete_tick(client,
+                                                                                    teacher):
+    sign_in_as(client, teacher)
+    html = client.get("/staff/breaches/new?who=visitor&category=conduct").get_data(as_text=True)
+    assert submit_buttons(html) == [("", "", "Save")]
+    assert "Were they asked to delete it?" not in html
+    assert 'value="asked_to_delete"' in html
+
+
+def test_no_they_were_not_asked_saves_without_a_deletion_request(app, client, teacher):
+    sign_in_as(client, teacher)
+    client.post("/staff/breaches", data={**details_form(client), "actions": ["asked_to_stop"],
+                                         "asked_to_delete": "no"})
+    [breach] = breaches(app)
+    assert breach.action_codes == ["asked_to_stop"]
+    with app.app_context():
+        assert DeletionRequest.select().count() == 0
+
+
+def who_will_see(html: str) -> tuple[str, dict[str, str]]:
+    """The sentence saying who will see the record, and its data- attributes."""
+    [(attributes, sentence)] = re.findall(r'<p class="callout who-will-see"([^>]*)>(.*?)</p>', html)
+    return unescape(sentence), {k: unescape(v) for k, v in re.findall(r'data-([a-z]+)="([^"]*)"',
+                                                                      attributes)}
+
+
+def test_step_three_says_a_concern_about_staff_goes_to_the_head_and_never_offers_the_dsl(
+        client, teacher):
+    sign_in_as(client, teacher)
+    html = client.get("/staff/breaches/new?who=staff&category=pupil_contact").get_data(as_text=True)
+    assert who_will_see(html) == ("Only the headteacher will see this.", {
+        "follows": "concerns_head", "ticked": "Only the chair of governors will see this.",
+        "unticked": "Only the headteacher will see this."})
+    assert 'name="concerns_head"' in html and "This concern is about the headteacher" in html
+    assert 'name="safeguarding"' not in html
+    assert "tell the DSL" not in html and "DSL will" not in html  # it would not reach the DSL
+
+
+def test_step_three_offers_the_dsl_tick_for_anyone_else_with_its_sentence_both_ways(client,
+                                                                                    teacher):
+    sign_in_as(client, teacher)
+    html = client.get("/staff/breaches/new?who=visitor&category=commercial").get_data(as_text=True)
+    assert who_will_see(html) == ("The DSL and the headteacher will see this.", {
+        "follows": "safeguarding", "ticked": "The DSL will be told at once.",
+        "unticked": "The DSL and the headteacher will see this."})
+    assert 'name="safeguarding"' in html and 'name="concerns_head"' not in html
+    assert "headteacher only" not in html
+
+
+def test_step_three_says_a_safeguarding_category_tells_the_dsl_with_no_tick_to_change(client,
+                                                                                       teacher):
+    sign_in_as(client, teacher)
+    html = client.get("/staff/breaches/new?who=visitor&category=photographing").get_data(as_text=True)
+    assert who_will_see(html) == ("The DSL will be told at once.", {})
+    assert 'name="safeguarding"' not in html and 'name="concerns_head"' not in html
+
+
+def test_a_form_sent_back_says_who_will_see_it_as_it_was_sent(app, client, teacher):
+    sign_in_as(client, teacher)
+    fields = {**details_form(client, who="staff", category="family_link"), "concerns_head": "y",
+              "occurred_at": typed(utcnow() + dt.timedelta(days=1))}
+    response = client.post("/staff/breaches", data=fields)
+    assert response.status_code == 422
+    assert who_will_see(response.get_data(as_text=True))[0] == (
+        "Only the chair of governors will see this.")
+
+
+def test_step_three_offers_todays_visitors_with_their_role_and_time_apart(app, client, teacher):
+    with app.app_context():
+        make_acceptance(full_name="Priya Shah", role="parent")
+    sign_in_as(client, teacher)
+    html = client.get("/staff/breaches/new?who=visitor&category=photographing").get_data(as_text=True)
+    assert "Who was it? (optional)" in html
+    assert re.search(r'Priya Shah <span class="tile-note">Parent or carer, \d+:\d\d[ap]m</span>', html)
+    # Before the save buttons, so the common case (nobody picked) is still one tap.
+    assert html.index("Priya Shah") < html.index("Yes, they were asked to delete it: save")
+    assert form_page(client, "/staff/breaches/new?who=visitor&category=photographing")[
+        "acceptance"] == ""  # "Not listed, or not known" is chosen until someone is picked
+
+
+@pytest.mark.parametrize("query", ["who=staff&category=photographing",
+                                   "who=pupil&category=photographing"])
+def test_step_three_does_not_offer_todays_visitors_for_staff_or_a_pupil(app, client, teacher,
+                                                                        query):
+    with app.app_context():
+        make_acceptance(full_name="Priya Shah")
+    sign_in_as(client, teacher)
+    html = client.get(f"/staff/breaches/new?{query}").get_data(as_text=True)
+    assert "Priya Shah" not in html and 'name="subject_name"' in html
+
+
+def test_a_visitor_picked_on_step_three_is_named_on_the_breach_and_its_deletion_request(
+        app, client, teacher):
+    with app.app_context():
+        priya = make_acceptance(full_name="Priya Shah")
+    sign_in_as(client, teacher)
+    fields = {**details_form(client), "acceptance": str(priya.client_uuid), "asked_to_delete": "yes"}
+    assert client.post("/staff/breaches", data=fields).status_code == 303
+    [breach] = breaches(app)
+    assert (breach.acceptance_id, breach.subject_name) == (priya.id, "Priya Shah")
+    with app.app_context():
+        [request] = DeletionRequest.select()
+        assert (request.acceptance_id, request.person_name) == (priya.id, "Priya Shah")
+    html = client.get("/staff/my-reports").get_data(as_text=True)
+    assert "Photo: Priya Shah" in html and "Photo: someone" not in html
 
 
 def test_the_same_form_sent_twice_makes_one_breach(app, client, teacher):
@@ -116,7 +301,10 @@ def test_details_are_optional_but_checked(app, client, teacher):
     assert "That time is in the future." in html
     assert "Please use letters, numbers and punctuation only." in html
     assert "Please choose from the listed actions." in html
+    assert '<details class="more-details" open>' in html  # folded away, they would be unseen
     assert breaches(app) == []
+    assert '<details class="more-details">' in client.get(  # folded on a fresh form
+        "/staff/breaches/new?who=visitor&category=photographing").get_data(as_text=True)
 
 
 def test_a_tampered_category_is_refused(app, client, teacher):
@@ -164,10 +352,10 @@ def test_a_concern_about_a_member_of_staff_is_restricted(app, client, teacher):
 
 def test_a_disclosure_about_an_adult_is_restricted_and_safeguarding(app, client, teacher):
     sign_in_as(client, teacher)
-    client.post("/staff/breaches", data=details_form(client, who="unknown",
+    client.post("/staff/breaches", data=details_form(client, who="staff",
                                                      category="disclosure_adult"))
     [breach] = breaches(app)
-    assert breach.restricted and breach.safeguarding
+    assert breach.restricted and breach.safeguarding and not breach.concerns_head
 
 
 def test_ticking_about_the_head_on_an_ordinary_breach_does_not_hide_it_from_the_dsl(app, client,

@@ -40,13 +40,48 @@ def test_a_teacher_records_a_request_on_its_own(app, client, teacher):
     assert request.outcome == "pending" and request.asked_by_id == teacher.id
 
 
-def test_a_request_on_a_device_is_due_at_once(app, client, teacher):
+def test_a_request_on_a_device_is_due_by_the_end_of_the_visit_not_overdue_at_once(app, client,
+                                                                                  teacher, dsl):
     sign_in_as(client, teacher)
     fields = form_page(client, "/staff/deletions/new")
     client.post("/staff/deletions/new", data={**fields, "material": "photo",
                                               "material_location": "device", "person_name": "Sam"})
     [request] = rows(app)
-    assert request.due_by == request.asked_at
+    assert request.due_by == request.asked_at + dt.timedelta(hours=2)
+    sign_in_as(client, dsl)
+    assert "refused or overdue" not in client.get("/staff/").get_data(as_text=True)
+    html = client.get(f"/records/deletions/{request.public_id}").get_data(as_text=True)
+    assert "Overdue" not in html
+    with app.app_context():
+        assert not is_overdue(request, request.asked_at + dt.timedelta(hours=1, minutes=59))
+
+
+def test_the_deletion_form_says_the_default_deadline_and_keeps_one_typed(app, client, teacher):
+    sign_in_as(client, teacher)
+    html = client.get("/staff/deletions/new").get_data(as_text=True)
+    assert "Due by (optional)" in html
+    assert ("two hours after they were asked for something on their device (before they leave "
+            "school), 24 hours for something online.") in html
+    asked = utcnow().replace(second=0, microsecond=0) - dt.timedelta(minutes=10)
+    fields = form_page(client, "/staff/deletions/new")
+    client.post("/staff/deletions/new", data={
+        **fields, "material": "photo", "material_location": "device", "person_name": "Sam",
+        "asked_at": typed(asked), "due_by": typed(asked + dt.timedelta(minutes=30))})
+    [request] = rows(app)
+    assert request.due_by - request.asked_at == dt.timedelta(minutes=30)
+
+
+def test_a_deadline_at_the_minute_of_asking_is_refused_beside_the_field(app, client, teacher):
+    sign_in_as(client, teacher)
+    asked = typed(utcnow() - dt.timedelta(minutes=10))
+    fields = form_page(client, "/staff/deletions/new")
+    with nothing_written(app):
+        response = client.post("/staff/deletions/new", data={
+            **fields, "material": "photo", "material_location": "device", "person_name": "Sam",
+            "asked_at": asked, "due_by": asked})
+    assert response.status_code == 422
+    assert field_error(response.get_data(as_text=True), "due_by") == (
+        "The deadline must be after the time they were asked.")
 
 
 def test_a_request_from_a_breach_is_linked_and_prefilled(app, client, teacher):
@@ -170,6 +205,21 @@ def test_refused_and_overdue_requests_surface_to_the_dsl_with_next_steps(app, cl
     assert "Fine Person" not in attention
     assert "Ask them to leave the school premises." in attention
     assert "Refer the matter to the headteacher." in attention
+
+
+def test_all_others_is_a_heading_only_below_those_needing_attention(app, client, teacher):
+    with app.app_context():
+        make_deletion_request(teacher, person_name="Fine Person")
+    sign_in_as(client, teacher)
+    html = client.get("/records/deletions").get_data(as_text=True)
+    assert "Fine Person" in html
+    assert "All others" not in html and "Refused or overdue" not in html
+    with app.app_context():
+        refused = make_deletion_request(teacher, person_name="Refusing Person")
+        DeletionRequest.update(outcome="refused").where(DeletionRequest.id == refused.id).execute()
+    html = client.get("/records/deletions").get_data(as_text=True)
+    assert html.index("Refused or overdue") < html.index("Refusing Person") < html.index(
+        "All others") < html.index("Fine Person")
 
 
 def test_staff_see_only_their_own_requests(app, client, teacher, other_teacher):
@@ -343,7 +393,7 @@ def test_the_same_key_is_the_same_request_and_other_content_under_it_is_a_confli
         assert DeletionRequest.select().count() == 1
 
 
-def test_overdue_starts_the_moment_after_the_deadline_with_an_hour_for_a_device(app, teacher):
+def test_overdue_starts_the_moment_after_the_deadline_shown(app, teacher):
     from kiosk.deletions import needs_attention
 
     with app.app_context():
@@ -352,7 +402,8 @@ def test_overdue_starts_the_moment_after_the_deadline_with_an_hour_for_a_device(
         online = make_deletion_request(teacher, material="post", material_location="online",
                                        link="https://social.example/5", asked_at=asked)
         second = dt.timedelta(seconds=1)
-        device_due, online_due = asked + dt.timedelta(hours=1), asked + dt.timedelta(hours=24)
+        device_due, online_due = asked + dt.timedelta(hours=2), asked + dt.timedelta(hours=24)
+        assert (device.due_by, online.due_by) == (device_due, online_due)  # no grace on top
         assert not is_overdue(device, device_due) and is_overdue(device, device_due + second)
         assert not is_overdue(online, online_due) and is_overdue(online, online_due + second)
         assert not needs_attention(online, online_due) and needs_attention(online, online_due + second)

@@ -89,6 +89,38 @@ def test_a_record_page_shows_its_codes_in_words(client, app, dsl):
     assert "pta_volunteer" not in html.split("<main", 1)[1].split("<form", 1)[0]
 
 
+def test_my_reports_shows_statuses_and_outcomes_in_the_words_of_the_record_pages(client, app,
+                                                                                 teacher):
+    from kiosk.models import DeletionRequest
+
+    with app.app_context():
+        breach = make_breach(teacher)
+        Breach.update(status="in_review").where(Breach.id == breach.id).execute()
+        done = make_deletion_request(teacher, person_name="Done Person", material="video")
+        DeletionRequest.update(outcome="deleted_in_front").where(
+            DeletionRequest.id == done.id).execute()
+        make_deletion_request(teacher, person_name="Waiting Person")
+    sign_in_as(client, teacher)
+    html = client.get("/staff/my-reports").get_data(as_text=True)
+    assert "· In review" in html and "· Deleted in front of staff" in html and "· Waiting" in html
+    assert "Video: Done Person" in html
+    for code_as_words in ("Pending", "In_review", "Deleted in front<", "Deleted in front\n"):
+        assert code_as_words not in html, code_as_words
+
+
+def test_no_template_makes_words_from_a_stored_code_itself():
+    """A code is shown through `label`, so a page says what the vocabulary says (no "Pending"
+    where the record's own page says "Waiting")."""
+    from pathlib import Path
+
+    templates = Path(__file__).resolve().parents[1] / "templates"
+    found = [f"{path.relative_to(templates)}:{number}"
+             for path in templates.rglob("*.html")
+             for number, line in enumerate(path.read_text().splitlines(), 1)
+             if re.search(r'\.replace\(\s*["\']_|\|\s*(capitalize|title)\b', line)]
+    assert found == []
+
+
 def test_every_vocabulary_has_words_for_every_code():
     for name, words in VOCABULARIES.items():
         assert words and all(code and text and text[0].isupper() for code, text in words.items()), name

@@ -9,8 +9,8 @@ from wtforms import BooleanField, HiddenField, RadioField, StringField, TextArea
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, ValidationError
 
-from ..breaches import BreachDetails, LadoDetails
-from ..deletions import DeletionDetails
+from ..breaches import BreachDetails, LadoDetails, category_fits
+from ..deletions import DEADLINE_RULE, DeletionDetails
 from ..models import Acceptance, BreachCategory
 from ..text import clean_block, clean_text
 from ..vocabulary import BREACH_ACTIONS, BREACH_STATUSES, LOCATIONS, MATERIALS, OUTCOMES, SUBJECT_KINDS
@@ -45,7 +45,8 @@ class BreachForm(FlaskForm):
     subject_kind = HiddenField(validators=[AnyOf(SUBJECT_KINDS, message=DAMAGED)])
     category = HiddenField()
     acceptance = HiddenField()
-    asked_to_delete = HiddenField()  # the quick-save button's value
+    # "Were they asked to delete it?": the value of the save button pressed ("yes" or "no").
+    asked_to_delete = HiddenField()
     subject_name = StringField("Their name, if known (optional)", filters=[clean_text], validators=[
         Optional(), Length(max=100, message="Please keep the name under 100 characters."),
         refuse_control_characters])
@@ -60,17 +61,23 @@ class BreachForm(FlaskForm):
     actions = MultiCheckboxField("Actions already taken (optional)", choices=choices(BREACH_ACTIONS),
                                  validate_choice=False)
     safeguarding = BooleanField("This is a safeguarding matter: tell the DSL")
-    concerns_head = BooleanField("This concern is about the headteacher (only the chair of "
-                                 "governors will see it)")
+    # What ticking it does is said beside it (breaches.who_will_see): the chair, not the head.
+    concerns_head = BooleanField("This concern is about the headteacher")
 
     category_row: BreachCategory | None = None
     acceptance_row: Acceptance | None = None
 
     def validate_category(self, field) -> None:
-        self.category_row = BreachCategory.in_use().where(BreachCategory.slug == field.data).first()
-        if self.category_row is None:
+        category = BreachCategory.in_use_by_slug(field.data or "")
+        if category is None:
             raise ValidationError("That kind of breach is not in use any more; please log it "
                                   "again and choose another.")
+        # A concern about an adult in school is offered only for a member of staff: with anyone
+        # else it would be sent to the head alone without the person logging it knowing.
+        if not category_fits(self.subject_kind.data, category):
+            raise ValidationError("That is a concern about a member of staff: please choose "
+                                  "Member of staff as who it was, or choose what else happened.")
+        self.category_row = category
 
     def validate_acceptance(self, field) -> None:
         self.acceptance_row = acceptance_from(field)
@@ -78,6 +85,12 @@ class BreachForm(FlaskForm):
     def validate_actions(self, field) -> None:
         if any(code not in BREACH_ACTIONS for code in field.data or []):
             raise ValidationError("Please choose from the listed actions.")
+
+    def offer_actions_for(self, category: BreachCategory | None) -> None:
+        """A category with material to delete asks "Were they asked to delete it?" with its save
+        buttons; that is not asked again among the actions."""
+        if category is not None and category.material:
+            self.actions.choices = [c for c in self.actions.choices if c.value != "asked_to_delete"]
 
     def details(self) -> BreachDetails:
         """The validated form as the breach to log. The quick "Yes, they were asked to delete
@@ -105,7 +118,12 @@ class OfflineBreachForm(BreachForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.category.choices = [SelectChoice(c.slug, c.label) for c in BreachCategory.in_use()]
+        # A category about a member of staff fits only a member of staff (the page's script
+        # shows its tile only then; without it, the server refuses it with anyone else).
+        self.category.choices = [
+            SelectChoice(c.slug, c.label,
+                         render_kw={"data-shown-when": "subject_kind=staff"} if c.restricted else {})
+            for c in BreachCategory.in_use()]
 
 
 class DeletionRequestForm(FlaskForm):
@@ -128,7 +146,8 @@ class DeletionRequestForm(FlaskForm):
     acceptance = HiddenField()
     asked_at = LocalDateTimeField("When were they asked", validators=[
         InputRequired("Please give the date and time."), not_in_the_future])
-    due_by = LocalDateTimeField("Deleted by (optional: at once for a device, 24 hours online)",
+    # Left empty, the deadline is deletions' default, and the hint says which.
+    due_by = LocalDateTimeField("Due by (optional)", description=DEADLINE_RULE,
                                 validators=[Optional()])
 
     acceptance_row: Acceptance | None = None
@@ -155,7 +174,7 @@ class DeletionRequestForm(FlaskForm):
             link=self.link.data, due_by=self.due_by.data, breach=breach)
 
     def validate_due_by(self, field) -> None:
-        if field.data and self.asked_at.data and field.data < self.asked_at.data:
+        if field.data and self.asked_at.data and field.data <= self.asked_at.data:
             raise ValidationError("The deadline must be after the time they were asked.")
         if field.data and self.asked_at.data and field.data > self.asked_at.data + LONGEST_DEADLINE:
             raise ValidationError("The deadline must be within 30 days of asking.")

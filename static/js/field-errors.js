@@ -42,6 +42,8 @@ export function showFieldErrors(form, fields) {
     hidden.textContent = "Error:";
     error.append(hidden, ` ${message}`);
     container.classList.add("field--error");
+    const folded = first.closest("details"); // "More details", folded away: open it to show why
+    if (folded) folded.open = true;
     const fieldset = first.closest("fieldset");
     if (first.type === "radio" && fieldset) {
       fieldset.querySelector("legend").after(error);

@@ -32,14 +32,14 @@ export const builders = {
     };
   },
   breach(form, submitter) {
+    // The save button pressed ("Were they asked to delete it?") goes as asked_to_delete: the
+    // API's BreachForm counts "yes" as that action, as the page's does.
     const fields = formBody(form, submitter);
-    const actions = [].concat(fields.actions || []);
-    if (fields.asked_to_delete === "yes" && !actions.includes("asked_to_delete")) actions.push("asked_to_delete");
-    delete fields.asked_to_delete;
     return {
       url: "/api/v1/breaches",
       label: `Breach logged ${new Date().toLocaleString("en-GB")}`,
-      body: Object.assign(fields, { actions, staff_id: body.dataset.staffId || form.dataset.staffId }),
+      body: Object.assign(fields, { actions: [].concat(fields.actions || []),
+        staff_id: body.dataset.staffId || form.dataset.staffId }),
     };
   },
   deletion(form) {

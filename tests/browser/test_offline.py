@@ -236,6 +236,35 @@ def test_a_teacher_logs_a_breach_offline_and_it_arrives_later(server, teacher_ip
     assert breach.action_codes == ["asked_to_delete"]
 
 
+def test_offline_a_concern_about_staff_is_offered_only_for_staff_and_can_go_to_the_chair(
+        server, teacher_ipad, assert_accessible):
+    """As online: the kinds of breach about a member of staff only for a member of staff, and
+    "about the headteacher" with them."""
+    context, page, _teacher = teacher_ipad
+    context.set_offline(True)
+    page.get_by_role("link", name="Log a breach").click()
+    expect(page.get_by_role("heading", name="Working offline")).to_be_visible()
+    staff_only = page.get_by_label("Member of staff in contact with a pupil, or an ex-pupil under 18")
+    about_head = page.get_by_label("This concern is about the headteacher")
+    expect(staff_only).to_be_hidden()
+    page.get_by_label("Visitor", exact=True).check()
+    expect(staff_only).to_be_hidden()
+    expect(about_head).to_be_hidden()
+    expect(page.get_by_label("Photographing or recording pupils or staff on a phone")).to_be_visible()
+    page.get_by_label("Member of staff", exact=True).check()
+    staff_only.check()
+    about_head.check()
+    assert_accessible(page)
+    page.get_by_role("button", name="Save the breach on this iPad").click()
+    expect(page.get_by_text("Saved on this iPad. It will be sent when the connection is back.")
+           ).to_be_visible()
+    context.set_offline(False)
+    all_sent(page)
+    [breach] = wait_for_rows(server, Breach, 1)
+    assert (breach.subject_kind, breach.category.slug) == ("staff", "pupil_contact")
+    assert breach.restricted and breach.concerns_head
+
+
 def test_a_deletion_request_saved_offline_arrives_with_what_was_typed(server, teacher_ipad,
                                                                       assert_accessible):
     """The offline screen's deletion form is drawn from the same form as online; what it saves
