@@ -347,15 +347,21 @@ def _confirms(draft: PolicyDraft, current: PolicyVersion | None) -> str:
     return f"{current.number if current else 0}:{review_due}:{draft_hash(draft)}"
 
 
-def publish_plan() -> PublishPlan:
-    """What publishing the saved draft would do: the new version's number, who on the roster
-    would be asked to accept again, what changed. Raises PublishError when it cannot be."""
+def _publishable_draft() -> PolicyDraft:
+    """The saved draft, if it can be published; PublishError says why not."""
     draft = PolicyDraft.select().order_by(PolicyDraft.id.desc()).first()
     if draft is None:
         raise PublishError("There is no draft to publish: write the changes first.")
     problem = publish_problem(draft)
     if problem:
         raise PublishError(problem)
+    return draft
+
+
+def publish_plan() -> PublishPlan:
+    """What publishing the saved draft would do: the new version's number, who on the roster
+    would be asked to accept again, what changed. Raises PublishError when it cannot be."""
+    draft = _publishable_draft()
     current = PolicyVersion.current()
     accepted, not_yet = roster.accepted_count()
     return PublishPlan(
@@ -372,12 +378,7 @@ def publish(confirms: str, minor: bool = False) -> PolicyVersion:
     is asked to accept again. Acceptances of older versions stay as they were."""
     with db.atomic():  # the next number is read inside the transaction: two publishes queue
         serialize(_PUBLISH_LOCK)
-        draft = PolicyDraft.select().order_by(PolicyDraft.id.desc()).first()
-        if draft is None:
-            raise PublishError("There is no draft to publish: write the changes first.")
-        problem = publish_problem(draft)
-        if problem:
-            raise PublishError(problem)
+        draft = _publishable_draft()
         current = PolicyVersion.current()
         if confirms != _confirms(draft, current):
             raise PublishError("The draft or the current version changed since you were asked "
