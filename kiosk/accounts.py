@@ -12,6 +12,7 @@ from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from . import audit
 from .models import StaffUser, db
+from .text import normalise_email
 from .vocabulary import STAFF_ROLES
 
 HEAD_MANAGED_ROLES = {role: label for role, label in STAFF_ROLES.items() if role != "chair"}
@@ -40,10 +41,6 @@ def password_problem(password: str) -> str | None:
     if password.lower() in _COMMON_PASSWORDS:
         return "That password is too common and easy to guess. Please choose another."
     return None
-
-
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
 
 
 def create_user(email: str, display_name: str, role: str, password: str, *,

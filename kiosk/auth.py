@@ -14,6 +14,7 @@ from .extensions import limiter
 from .forms.sign_in import ChangePasswordForm, NewPasswordForm, SetupForm, SignInForm
 from .models import StaffUser
 from .templating import serves
+from .text import normalise_email
 
 bp = Blueprint("auth", __name__)
 serves(bp, "sign-in")
@@ -23,7 +24,7 @@ SIGN_IN_LIMIT_PER_ADDRESS = "60 per 15 minutes"
 
 
 def _account_key() -> str:
-    return "account:" + accounts.normalise_email(request.form.get("email", ""))
+    return "account:" + normalise_email(request.form.get("email", ""))
 
 
 def _sign_in_failed(response) -> bool:
@@ -48,7 +49,7 @@ def sign_in():
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is None:
             audit.record("signin.failed", kind="staff_user", actor_label="",
-                         email=accounts.normalise_email(form.email.data)[:254])
+                         email=normalise_email(form.email.data)[:254])
             form.form_errors.append("That email address and password do not match an active account.")
         else:
             start_session(user)

@@ -25,7 +25,7 @@ from .models import (
     serialize,
     utcnow,
 )
-from .text import clean_text, has_control_characters
+from .text import clean_text, has_control_characters, normalise_email
 from .vocabulary import ROSTER_ROLES
 
 # Words a school might put in a spreadsheet's role column, and the role they mean.
@@ -57,7 +57,7 @@ def personal_link(person: RosterPerson) -> str:
 def clean_email(raw: str) -> str:
     """A normalised, lower-case address, or RosterError with the reason."""
     try:
-        return validate_email(raw.strip(), check_deliverability=False).normalized.lower()
+        return normalise_email(validate_email(raw.strip(), check_deliverability=False).normalized)
     except EmailNotValidError:
         raise RosterError("That is not an email address.") from None
 

@@ -36,6 +36,11 @@ def has_block_controls(value: str) -> bool:
     return any(ord(ch) < 32 and ch not in "\n\t" for ch in value)
 
 
+def normalise_email(email: str) -> str:
+    """An email address as it is stored and looked up: no spaces around it, lower case."""
+    return email.strip().lower()
+
+
 def search_name(value: str) -> str:
     """A name typed to search for, cleaned as names are when stored (any run of spaces, tabs
     or new lines is one space); at most 100 characters, as stored."""

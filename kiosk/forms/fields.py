@@ -10,10 +10,9 @@ from wtforms import DateTimeLocalField, HiddenField, SelectMultipleField, widget
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
-from ..accounts import normalise_email
 from ..display import school_zone, to_local
 from ..models import as_stored, utcnow
-from ..text import has_block_controls, has_control_characters
+from ..text import has_block_controls, has_control_characters, normalise_email
 
 EARLIEST, LATEST = dt.datetime(2000, 1, 1), dt.datetime(2100, 1, 1)
 
