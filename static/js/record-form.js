@@ -3,14 +3,17 @@
 // was sent.
 
 // A part marked data-shown-when="material_location=online" (a field, or one tile) is shown
-// only while that answer is chosen; hidden, its inputs are disabled, so they are not sent.
+// only while that answer is chosen, and one marked "subject_kind!=staff" only while that answer
+// is not chosen; hidden, its inputs are disabled, so they are not sent.
 function showWhenChosen(form) {
   for (const part of form.querySelectorAll("[data-shown-when]")) {
-    const [name, value] = part.dataset.shownWhen.split("=");
+    const unless = part.dataset.shownWhen.includes("!=");
+    const [name, value] = part.dataset.shownWhen.split(unless ? "!=" : "=");
     const follow = () => {
       const chosen = form.querySelector(`input[name="${name}"]:checked`);
+      const matches = Boolean(chosen && chosen.value === value);
       // A part the server sent back with an error in it stays, so the error can be read.
-      const shown = Boolean(chosen && chosen.value === value) || Boolean(part.querySelector(".error-message"));
+      const shown = matches !== unless || Boolean(part.querySelector(".error-message"));
       part.hidden = !shown;
       for (const input of part.querySelectorAll("input, textarea, select")) input.disabled = !shown;
     };
