@@ -313,7 +313,10 @@ def policy_paste():
     html = data.get("html") if isinstance(data, dict) else None
     if not isinstance(html, str) or not html.strip():
         return jsonify(error="Nothing was pasted."), 400
-    markdown = pasted.pasted_markdown(html)
+    try:
+        markdown = pasted.pasted_markdown(html)
+    except RecursionError:  # formatting nested thousands deep: no document a school writes
+        return jsonify(error="What was pasted is nested too deeply to keep its formatting."), 422
     if not markdown:
         return jsonify(error="Nothing in what was pasted could be kept."), 422
     return jsonify(markdown=markdown)

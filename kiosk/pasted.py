@@ -69,7 +69,9 @@ class _MarkdownWriter(HTMLParser):
             self._end_block()
             start = next((value for name, value in attrs if name == "start"), None)
             self.lists_opened += not self.lists
-            self.lists.append([tag, int(start) if start and start.isdigit() else 1])
+            # Only a plain number a list could start at ("²" is a digit to isdigit, not to int).
+            number = int(start) if start and start.isascii() and start.isdigit() and len(start) < 7 else 1
+            self.lists.append([tag, number])
         elif tag == "li":
             indent = "    " * max(len(self.lists) - 1, 0)
             if self.lists and self.lists[-1][0] == "ol":

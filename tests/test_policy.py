@@ -543,6 +543,29 @@ def test_the_paste_endpoint_refuses_what_it_cannot_use_with_a_reason(client, hea
     assert response.status_code == status and response.json["error"]
 
 
+def test_a_paste_nested_past_pythons_limit_is_a_422_not_a_500(client, head, monkeypatch):
+    from kiosk import pasted
+
+    def too_deep(html):
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(pasted, "pasted_markdown", too_deep)
+    sign_in_as(client, head)
+    token = hidden_fields(client.get("/admin/policy").get_data(as_text=True))["csrf_token"]
+    response = client.post("/admin/policy/paste", json={"html": "<b>deep</b>"},
+                           headers={"X-CSRFToken": token})
+    assert response.status_code == 422 and "nested too deeply" in response.json["error"]
+
+
+@pytest.mark.parametrize("start", ["²", "9" * 5000, "-3", "x"])
+def test_a_list_starting_at_a_strange_number_starts_at_one(client, head, start):
+    sign_in_as(client, head)
+    token = hidden_fields(client.get("/admin/policy").get_data(as_text=True))["csrf_token"]
+    response = client.post("/admin/policy/paste", json={"html": f'<ol start="{start}"><li>First</li></ol>'},
+                           headers={"X-CSRFToken": token})
+    assert response.status_code == 200 and response.json["markdown"].strip() == "1. First"
+
+
 def test_the_paste_endpoint_needs_the_csrf_token(client, head):
     sign_in_as(client, head)
     response = client.post("/admin/policy/paste", json={"html": "<p>x</p>"})
