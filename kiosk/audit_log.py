@@ -133,9 +133,14 @@ class _Names:
 
 # Sentences --------------------------------------------------------------------------------------
 
+def _figure(number: object) -> str:
+    """A count from an event's detail; anything else (a damaged entry) reads as 0."""
+    return f"{number if isinstance(number, int) else 0:,}"
+
+
 def _count(number: object, one: str, many: str | None = None) -> str:
     n = number if isinstance(number, int) else 0
-    return f"{n:,} {one if n == 1 else (many or one + 's')}"
+    return f"{_figure(n)} {one if n == 1 else (many or one + 's')}"
 
 
 def _shown(listed: object) -> str:
@@ -390,7 +395,9 @@ def _published(e, d, n, who):
         review = f" Its review is due on {long_date(dt.date.fromisoformat(str(d['review_due'])))}."
     except (KeyError, ValueError):
         pass
-    return f"{who} published version {version} of the policy.{review}"
+    minor = (", as a minor change (nobody was asked to accept it again)"
+             if d.get("change") == "minor" else "")
+    return f"{who} published version {version} of the policy{minor}.{review}"
 
 
 @_says("school.setup_saved")
@@ -427,7 +434,8 @@ def _imported(e, d, n, who):
     skipped = (f"; {_count(d.get('skipped'), 'row')} skipped for a problem"
                if d.get("skipped") else "")
     return (f"{who} imported the roster from a spreadsheet: {_count(d.get('add'), 'person', 'people')} "
-            f"added, {d.get('update', 0):,} updated and {d.get('unchanged', 0):,} unchanged{skipped}.")
+            f"added, {_figure(d.get('update'))} updated and {_figure(d.get('unchanged'))} "
+            f"unchanged{skipped}.")
 
 
 @_says("roster.letters_shown")

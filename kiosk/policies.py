@@ -15,7 +15,7 @@ import nh3
 import yaml
 from markdown_it import MarkdownIt
 
-from . import audit, roster, school
+from . import audit, display, roster, school
 from .models import PolicyDraft, PolicyVersion, db, serialize, utcnow
 
 DEFAULT_POLICY = Path(__file__).parent / "content" / "westacre-social-media-and-mobile-phone-policy.md"
@@ -402,4 +402,4 @@ def review_overdue(today: dt.date | None = None) -> PolicyVersion | None:
     current = PolicyVersion.current()
     if current is None or current.review_due is None:
         return None
-    return current if current.review_due < (today or utcnow().date()) else None
+    return current if current.review_due < (today or display.today()) else None

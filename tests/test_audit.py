@@ -415,6 +415,14 @@ SENTENCES = [
     ("policy.published", dict(actor="@head", kind="policy_version", record_id=2,
                               content_hash="cd" * 32, review_due=dt.date(2027, 9, 30)),
      "Ann Smith published version 2 of the policy. Its review is due on 30 September 2027."),
+    ("policy.published", dict(actor="@head", kind="policy_version", record_id=3,
+                              content_hash="ef" * 32, change="minor"),
+     "Ann Smith published version 3 of the policy, as a minor change (nobody was asked to accept "
+     "it again)."),
+    ("roster.imported", dict(actor="@head", kind="roster_person", add=1, update="damaged",
+                             unchanged=None),
+     "Ann Smith imported the roster from a spreadsheet: 1 person added, 0 updated and 0 "
+     "unchanged."),
     ("school.setup_saved", dict(actor="@head", kind="school_settings", record_id=1,
                                 changed=["logo", "dsl_name"]),
      "Ann Smith saved the school's details, changing the logo and the DSL's name."),

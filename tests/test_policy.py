@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -18,6 +19,7 @@ from kiosk.policies import (
     content_hash,
     parse_policy,
     render_markdown,
+    review_overdue,
     seed_default_policy,
 )
 
@@ -570,3 +572,16 @@ def test_the_paste_endpoint_needs_the_csrf_token(client, head):
     sign_in_as(client, head)
     response = client.post("/admin/policy/paste", json={"html": "<p>x</p>"})
     assert response.status_code == 400 and "markdown" not in (response.get_json(silent=True) or {})
+
+
+def test_the_review_is_overdue_by_the_schools_date_not_utcs(app):
+    """Due today at the school is not overdue, and due yesterday is, whatever UTC's date: one of
+    these two zones (UTC+14 and UTC-12) is on another date than UTC at every hour."""
+    for zone in ("Pacific/Kiritimati", "Etc/GMT+12"):
+        app.config["KIOSK_TIMEZONE"] = zone
+        with app.app_context():
+            school_today = dt.datetime.now(ZoneInfo(zone)).date()
+            PolicyVersion.update(review_due=school_today).execute()
+            assert review_overdue() is None, zone
+            PolicyVersion.update(review_due=school_today - dt.timedelta(days=1)).execute()
+            assert review_overdue() is not None, zone
