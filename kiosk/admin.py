@@ -1,4 +1,5 @@
-"""The DSL, the headteacher and the chair: triage, restricted records, the LADO, accounts, audit."""
+"""The head's desk (and the chair's start page): staff accounts, breach categories, the policy,
+set-up, the roster, retention and the audit log."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from flask import (
 from flask_login import current_user
 
 from . import accounts, audit, breaches, display, mail, pasted, policies, retention, roster, school
-from .access import LEADS, find_visible, get_or_404, role_required
+from .access import find_visible, get_or_404, role_required
 from .audit_log import check_now, last_check, people_in_log, read_log
 from .forms.desk import (
     AuditFilterForm,
@@ -43,7 +44,6 @@ from .text import clean_block, clean_text
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 serves(bp, "staff")
-TRIAGE_ROLES = (*LEADS, "chair")
 
 
 @bp.get("/chair")

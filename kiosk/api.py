@@ -14,7 +14,7 @@ import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, jsonify, make_response, request
+from flask import Blueprint, abort, jsonify, make_response, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
@@ -207,7 +207,7 @@ def create_breach():
 def breach_answer(breach: Breach) -> dict:
     body = {"id": str(breach.public_id), "restricted": breach.restricted}
     if not breach.restricted:
-        body["url"] = f"/records/breaches/{breach.public_id}"
+        body["url"] = url_for("records.breach", public_id=breach.public_id)
     return body
 
 
@@ -230,4 +230,4 @@ def create_deletion_request():
 
 
 def deletion_answer(row: DeletionRequest) -> dict:
-    return {"id": str(row.public_id), "url": f"/records/deletions/{row.public_id}"}
+    return {"id": str(row.public_id), "url": url_for("records.deletion", public_id=row.public_id)}

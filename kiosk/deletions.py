@@ -108,8 +108,12 @@ def needing_attention(user: StaffUser) -> list[DeletionRequest]:
 def for_list(user: StaffUser) -> tuple[list[DeletionRequest], list[DeletionRequest]]:
     """The requests this user may see, latest deadline first: those needing attention, then
     the rest."""
-    rows = list(DeletionRequest.visible_to(user).order_by(DeletionRequest.due_by.desc()))
-    return [r for r in rows if needs_attention(r)], [r for r in rows if not needs_attention(r)]
+    now = utcnow()  # one moment for the whole list: no request is in both parts, or neither
+    attention: list[DeletionRequest] = []
+    others: list[DeletionRequest] = []
+    for row in DeletionRequest.visible_to(user).order_by(DeletionRequest.due_by.desc()):
+        (attention if needs_attention(row, now) else others).append(row)
+    return attention, others
 
 
 def asked_by(user: StaffUser):

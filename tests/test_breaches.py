@@ -672,3 +672,20 @@ def test_a_lead_with_nothing_open_is_told_so_without_the_chairs_explanation(app,
     sign_in_as(client, dsl)
     html = client.get("/records/concerns").get_data(as_text=True)
     assert "No concerns are open." in html and "headteacher is logged" not in html
+
+
+def test_the_chair_reading_a_concern_is_not_offered_to_record_a_deletion_request(app, client,
+                                                                                 chair, head,
+                                                                                 teacher):
+    """Recording one is for staff in school (the chair would be refused); the head still is."""
+    with app.app_context():
+        breach = make_breach(teacher, category="pupil_contact", subject_kind="staff",
+                             concerns_head=True)
+    sign_in_as(client, chair)
+    html = client.get(f"/records/breaches/{breach.public_id}").get_data(as_text=True)
+    assert "Record a deletion request" not in html and "/staff/deletions/new" not in html
+    with app.app_context():
+        other = make_breach(teacher)
+    sign_in_as(client, head)
+    assert "Record a deletion request" in client.get(
+        f"/records/breaches/{other.public_id}").get_data(as_text=True)
