@@ -385,7 +385,7 @@ def roster_person(person_id: int):
     person = get_or_404(RosterPerson, person_id)
     latest, accepted, current = roster.status_for(person)
     return render_template("admin/roster_person.html", person=person, latest=latest,
-                           accepted=accepted, current=current, link=roster.personal_link(person))
+                           accepted=accepted, current=current, link=roster.shown_link(person))
 
 
 @bp.get("/roster/<int(max=2147483647):person_id>/qr.svg")

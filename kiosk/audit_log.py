@@ -424,6 +424,11 @@ def _roster_off(e, d, n, who):
     return f"{who} took {n.person(e)} off the roster."
 
 
+@_says("roster.link_shown")
+def _link_shown(e, d, n, who):
+    return f"{who} opened the personal link of {n.person(e)}, to print or send."
+
+
 @_says("roster.new_link")
 def _new_link(e, d, n, who):
     return f"{who} made a new personal link for {n.person(e)}; the old one no longer works."

@@ -62,6 +62,13 @@ def clean_email(raw: str) -> str:
         raise RosterError("That is not an email address.") from None
 
 
+def shown_link(person: RosterPerson) -> str:
+    """A person's personal link shown to the head, to print or send. Whoever holds it can accept
+    in that person's name, so showing it is audited as handing links out is."""
+    audit.record("roster.link_shown", kind="roster_person", record_id=person.id)
+    return personal_link(person)
+
+
 def new_link(person: RosterPerson) -> RosterPerson:
     """Replace a person's personal link (one that was shared or lost stops working)."""
     with db.atomic():

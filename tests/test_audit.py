@@ -435,6 +435,8 @@ SENTENCES = [
      "Ann Smith put Gina Governor back on the roster."),
     ("roster.deactivated", dict(actor="@head", kind="roster_person", record_id="{person}"),
      "Ann Smith took Gina Governor off the roster."),
+    ("roster.link_shown", dict(actor="@head", kind="roster_person", record_id="{person}"),
+     "Ann Smith opened the personal link of Gina Governor, to print or send."),
     ("roster.new_link", dict(actor="@head", kind="roster_person", record_id="{person}"),
      "Ann Smith made a new personal link for Gina Governor; the old one no longer works."),
     ("roster.imported", dict(actor="@head", kind="roster_person", add=3, update=1, unchanged=0),

@@ -256,6 +256,22 @@ def test_an_unknown_or_retired_personal_link_is_a_404(app, client):
     assert client.get("/p/guessed-token").status_code == 404
 
 
+def test_opening_a_persons_link_to_print_or_send_is_audited(app, client, head):
+    """Whoever holds a personal link can accept in that person's name."""
+    with app.app_context():
+        person = roster.add_person("Gina Governor", "gina@example.org", "governor")
+    sign_in_as(client, head)
+    assert client.get("/admin/roster").status_code == 200  # the list shows no link: not audited
+    with app.app_context():
+        assert not AuditEvent.select().where(AuditEvent.action == "roster.link_shown").exists()
+    html = client.get(f"/admin/roster/{person.id}").get_data(as_text=True)
+    assert f"/p/{person.token}" in html
+    with app.app_context():
+        [event] = AuditEvent.select().where(AuditEvent.action == "roster.link_shown")
+        assert (event.record_kind, event.record_id, event.actor_id) == (
+            "roster_person", str(person.id), head.id)
+
+
 def test_a_personal_link_can_be_replaced_and_the_old_one_stops_working(app, client, head):
     with app.app_context():
         person = roster.add_person("Lost Link", "lost@example.org", "volunteer")
