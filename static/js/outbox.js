@@ -135,7 +135,7 @@
         const fields = answer.fields ? Object.values(answer.fields) : [];
         await Outbox.update(entry.id, {
           state: "attention",
-          message: [answer.message, ...fields].filter(Boolean).join(" ") || `Refused (${response.status}).`,
+          message: [answer.message, ...fields].filter(Boolean).join(" ") || "The server did not accept this record.",
           fields: answer.fields || {},
         });
         return "attention";
