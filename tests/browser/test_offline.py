@@ -733,3 +733,60 @@ def test_the_service_worker_sends_on_a_background_sync(server, new_context):
     # Sent in the background: the count of waiting records is cleared by the worker too, so a
     # later clear-out of storage is not reported as records lost.
     wait_until(page, "() => !document.cookie.includes('kiosk_waiting=')")
+
+
+# A module's imports of its neighbours arrive without ?v= (offline.js's "./status.js" imports
+# "./plural.js"). This copy of plural.js marks the page it runs in, so a test can tell the
+# network's copy from the service worker's cached one.
+MARKED = "\nself.__pluralFromNetwork = true;\n"
+
+
+def mark_plural_from_network(context) -> list[str]:
+    """Answer plural.js from the network with a copy that marks the page; return the list of
+    requests answered so (Playwright intercepts the service worker's own fetches in Chromium)."""
+    answered = []
+
+    def marked(route):
+        answered.append(route.request.url)
+        response = route.fetch()
+        route.fulfill(response=response, body=response.text() + MARKED)
+
+    context.route("**/static/js/plural.js", marked)
+    return answered
+
+
+def test_a_module_import_comes_from_the_release_of_the_page_that_asks(server, new_context):
+    """Imports without ?v=: a page from the network takes them from the network (it may be newer
+    than the worker, whose release waits for an idle screen); a page the worker answered from its
+    cache takes the cached copies, never the network's, even when the network answers."""
+    context = new_context(**TABLET)
+    page = context.new_page()
+    page.goto(server.url + "/")
+    controlled(page)
+    answered = mark_plural_from_network(context)
+
+    # A page from the network: its module comes from the network.
+    page.reload()
+    ready(page)
+    assert page.evaluate("() => self.__pluralFromNetwork === true")
+    assert answered
+
+    # Offline, the worker answers the page from its cache, and the module too; the page works.
+    context.set_offline(True)
+    page.reload()
+    expect(page.get_by_role("heading", name="Welcome to Westacre Infant School")).to_be_visible()
+    ready(page)
+    assert page.evaluate("() => self.__pluralFromNetwork === undefined")
+
+    # Must not: the server fails the page (a proxy's 503 while the app restarts), so the worker
+    # answers it from its cache, while the network still answers the page's modules. The page is
+    # this cache's release: its module must be the cached copy, not the network's.
+    context.set_offline(False)
+    context.route(server.url + "/", lambda route: route.fulfill(
+        status=503, content_type="text/html", body="<h1>Service Unavailable</h1>"))
+    answered.clear()
+    page.reload()
+    expect(page.get_by_role("heading", name="Welcome to Westacre Infant School")).to_be_visible()
+    ready(page)
+    assert page.evaluate("() => self.__pluralFromNetwork === undefined")
+    assert answered == []
