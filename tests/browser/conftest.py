@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -73,3 +74,14 @@ def sign_in(page, server, email: str) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("link", name="Log a breach")).to_be_visible()
+
+
+def scripts_started(page, timeout: float = 10) -> None:
+    """Wait until the page's modules have run (kiosk.js, then offline.js, in document order), so
+    their timers exist before a test moves the clock (wait_for_function would need eval, which
+    the app's Content-Security-Policy forbids)."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate("() => Boolean(window.KioskOfflineReady)"):
+        if time.monotonic() > deadline:
+            raise AssertionError("the page's scripts did not start")
+        time.sleep(0.05)

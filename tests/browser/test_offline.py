@@ -67,6 +67,7 @@ def ready(page) -> None:
 
 def all_sent(page, timeout: float = 10) -> None:
     """Wait until this device's outbox is empty; then nothing about sending is on the screen."""
+    ready(page)  # the page may have just navigated: its outbox script may not have run yet
     wait_until(page, "() => KioskOutbox.all().then(entries => entries.length === 0)", timeout)
     expect(page.get_by_role("status").filter(has_text="waiting to send")).to_have_count(0)
 
@@ -629,6 +630,10 @@ def test_another_teachers_record_waits_for_them_and_the_shell_forgets_who_signed
     page.get_by_label("Visitor", exact=True).check()
     page.get_by_label("Photographing or recording pupils or staff on a phone").check()
     page.get_by_role("button", name="Save the breach on this iPad").click()
+    # Saved before the connection comes back: otherwise the send and its move to "My reports"
+    # can race the next page.goto.
+    expect(page.get_by_text("Saved on this iPad. It will be sent when the connection is back.")
+           ).to_be_visible()
     context.set_offline(False)
     page.goto(server.url + "/staff/")
     all_sent(page)

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from kiosk.models import Acceptance
 
-from .conftest import PHONE, TABLET
+from .conftest import PHONE, TABLET, scripts_started
 
 
 def fill_and_accept(page, name="Ann Visitor", role="Contractor"):
@@ -163,9 +163,11 @@ def test_a_half_filled_kiosk_screen_goes_home_when_left_alone_not_while_someone_
     page.goto(live_server.url + "/accept?channel=kiosk")
     # Opened and never touched: back at the start after two minutes.
     expect(page.get_by_role("heading", name="Accept the policy")).to_be_visible()
+    scripts_started(page)
     page.clock.run_for(121_000)
     expect(page.get_by_role("heading", name="Welcome to Westacre Infant School")).to_be_visible()
     page.goto(live_server.url + "/accept?channel=kiosk")
+    scripts_started(page)
     name = page.get_by_label("Full name")
     # Someone types slowly for three minutes, longer than the two-minute idle time in all...
     for letters in ("Ann", " Vis", "itor"):
