@@ -141,6 +141,9 @@ class RosterPerson(BaseModel):
     token = CharField(max_length=64, unique=True)  # the secret in their personal link
     active = BooleanField(default=True)
     created_at = DateTimeField(default=utcnow)
+    # The day they stopped working or volunteering at the school, as the head records it: their
+    # low-level concerns are kept until then, and then reviewed (KCSIE Part 4).
+    left_on = DateField(null=True)
 
     @classmethod
     def with_link(cls, token: object) -> RosterPerson | None:
@@ -217,6 +220,8 @@ class StaffUser(UserMixin, BaseModel):
     # Bumped on sign-out, deactivation and password reset: every older session stops working.
     session_version = IntegerField(default=1)
     created_at = DateTimeField(default=utcnow)
+    # The day they left the school's employment, as the head records it (see RosterPerson).
+    left_on = DateField(null=True)
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"
@@ -283,6 +288,19 @@ class Breach(BaseModel):
     safeguarding = BooleanField(default=False)
     restricted = BooleanField(default=False)
     concerns_head = BooleanField(default=False)  # restricted to the chair of governors
+    # A concern about a member of staff, as its case manager classified it (KCSIE Part 4):
+    # "" not yet, "allegation", "low_level" or "conduct" (vocabulary.CLASSIFICATIONS). The
+    # history keeps every classification with its reason; this is the latest.
+    classification = CharField(max_length=20, default="")
+    # When it became an allegation (the LADO's working day counts from here), and how it ended.
+    allegation_since = DateTimeField(null=True)
+    allegation_outcome = CharField(max_length=20, default="")
+    # Who a concern about staff is about, when the case manager links it to an account or a
+    # person on the roster (the name typed stays as it was written).
+    subject_staff = ForeignKeyField(StaffUser, null=True, backref="concerns_about",
+                                    on_delete="RESTRICT")
+    subject_person = ForeignKeyField(RosterPerson, null=True, backref="concerns_about",
+                                     on_delete="RESTRICT")
     status = CharField(max_length=12, default="open")
     created_at = DateTimeField(default=utcnow, index=True)
     # Safeguarding and restricted breaches are never purged automatically; the head reviews them
@@ -295,13 +313,18 @@ class Breach(BaseModel):
 
     @classmethod
     def visible_to(cls, user: StaffUser):
-        """What this user may open. Restricted ones exist only for the head (the chair if they
-        concern the head); staff see their own reports."""
+        """What this user may open. A concern about staff (restricted) exists only for its case
+        manager, the head (the chair if it concerns the head); once classified as a low-level
+        concern, also for the school's low-level-concerns lead when that is the DSL (never one
+        about the head). Staff see their own reports that are not restricted."""
         if user.role == "head":
             return cls.select().where(~(cls.restricted & cls.concerns_head))
         if user.role == "chair":
             return cls.select().where(cls.restricted & cls.concerns_head)
         if user.role == "dsl":
+            if SchoolSettings.low_level_lead_role() == "dsl":
+                return cls.select().where(~cls.restricted | (
+                    (cls.classification == "low_level") & ~cls.concerns_head))
             return cls.select().where(~cls.restricted)
         return cls.select().where(cls.reporter == user, ~cls.restricted)
 
@@ -353,6 +376,27 @@ class LadoReferral(BaseModel):
     updated_at = DateTimeField(default=utcnow)
 
 
+class WelfareTask(BaseModel):
+    """What the DSL needs to know for a child's welfare: from a concern about a member of staff
+    that involves a pupil (without the adult's name unless the case manager shares it), or from
+    a child's disclosure ("A child told me something"). The full child-protection record lives
+    in the school's safeguarding system; `safeguarding_ref` ties this to it. Its notes and
+    status changes are RecordUpdate rows."""
+
+    public_id = UUIDField(unique=True, default=uuid.uuid4)
+    client_uuid = UUIDField(unique=True, default=uuid.uuid4)
+    request_hash = CharField(max_length=64, default="")
+    kind = CharField(max_length=20)  # "staff_concern" or "disclosure" (vocabulary.WELFARE_KINDS)
+    breach = ForeignKeyField(Breach, null=True, backref="welfare_tasks", on_delete="RESTRICT")
+    pupils = CharField(max_length=300)  # the pupil or pupils, as the member of staff wrote them
+    occurred_at = DateTimeField()  # when the child told them, or when the concern arose
+    child_words = TextField(default="")  # a disclosure: the child's words, if they chose to
+    safeguarding_ref = CharField(max_length=100, default="")  # CPOMS, MyConcern...
+    created_by = ForeignKeyField(StaffUser, backref="welfare_tasks", on_delete="RESTRICT")
+    created_at = DateTimeField(default=utcnow, index=True)
+    status = CharField(max_length=12, default="open")  # open or done
+
+
 class RecordUpdate(BaseModel):
     """One change to a breach or deletion request: a note, an action, a status or outcome.
 
@@ -364,9 +408,12 @@ class RecordUpdate(BaseModel):
                                        on_delete="RESTRICT")
     author = ForeignKeyField(StaffUser, backref="updates", on_delete="RESTRICT")
     at = DateTimeField(default=utcnow)
-    kind = CharField(max_length=20)  # note, action, status, outcome, lado
+    welfare_task = ForeignKeyField(WelfareTask, null=True, backref="updates", on_delete="RESTRICT")
+    kind = CharField(max_length=20)  # note, action, status, outcome, lado, classification, ...
     old_value = CharField(max_length=40, default="")
     new_value = CharField(max_length=40, default="")
+    # Codes that go with the change: the KCSIE harm tests an allegation met, comma-separated.
+    detail = CharField(max_length=200, default="")
     text = TextField(default="")
 
 
@@ -423,7 +470,17 @@ class SchoolSettings(BaseModel):
     logo_digest = CharField(max_length=64, default="")
     dsl_photo_digest = CharField(max_length=64, default="")
     completed_at = DateTimeField(null=True)  # the head saved the set-up screen at least once
+    # Who leads on low-level concerns about staff besides the case manager: "dsl" or "head"
+    # (vocabulary.LOW_LEVEL_LEADS); and how many in twelve months flag a pattern.
+    low_level_lead = CharField(max_length=10, default="dsl")
+    low_level_threshold = IntegerField(default=3)
     updated_at = DateTimeField(default=utcnow)
+
+    @classmethod
+    def low_level_lead_role(cls) -> str:
+        """The school's low-level-concerns lead ("dsl" unless the head set otherwise)."""
+        row = cls.select(cls.low_level_lead).order_by(cls.id).first()
+        return row.low_level_lead if row is not None else "dsl"
 
 
 class SchoolImage(BaseModel):
@@ -440,5 +497,5 @@ class SchoolImage(BaseModel):
 
 
 MODELS = (PolicyVersion, RosterPerson, Acceptance, StaffUser, BreachCategory, Breach, DeletionRequest,
-          LadoReferral, RecordUpdate, AuditEvent, Reminder, RetentionSetting, PolicyDraft,
+          LadoReferral, WelfareTask, RecordUpdate, AuditEvent, Reminder, RetentionSetting, PolicyDraft,
           SchoolSettings, SchoolImage)

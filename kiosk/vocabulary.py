@@ -86,6 +86,57 @@ POLICY_CHANGES: dict[str, str] = {
     "minor": "A minor change (no re-acceptance)",
 }
 
+# A concern about a member of staff, as its case manager classifies it (KCSIE Part 4).
+CLASSIFICATIONS: dict[str, str] = {
+    "allegation": "An allegation that may meet the harm threshold",
+    "low_level": "A low-level concern",
+    "conduct": "A breach of the policy that is not a safeguarding concern",
+}
+# The harm threshold: an allegation meets one or more of these (KCSIE Part 4, paragraph 1).
+HARM_TESTS: dict[str, str] = {
+    "harmed": "Behaved in a way that has harmed a child, or may have harmed a child",
+    "offence": "Possibly committed a criminal offence against or related to a child",
+    "risk": "Behaved towards a child or children in a way that indicates they may pose a risk "
+            "of harm to children",
+    "unsuitable": "Behaved or may have behaved in a way that indicates they may not be suitable "
+                  "to work with children",
+}
+# How an allegation ended: KCSIE's five outcomes, with its definitions.
+ALLEGATION_OUTCOMES: dict[str, str] = {
+    "substantiated": "Substantiated",
+    "malicious": "Malicious",
+    "false": "False",
+    "unsubstantiated": "Unsubstantiated",
+    "unfounded": "Unfounded",
+}
+ALLEGATION_OUTCOME_MEANINGS: dict[str, str] = {
+    "substantiated": "There is sufficient evidence to prove the allegation.",
+    "malicious": "There is sufficient evidence to disprove the allegation, and there has been "
+                 "a deliberate act to deceive.",
+    "false": "There is sufficient evidence to disprove the allegation.",
+    "unsubstantiated": "There is insufficient evidence either to prove or disprove the "
+                       "allegation. It does not imply guilt or innocence.",
+    "unfounded": "There is no evidence or proper basis which supports the allegation being made.",
+}
+# Outcomes whose record is removed at closing unless the person asks in writing to keep it.
+REMOVED_OUTCOMES = ("malicious", "false")
+# While an allegation is looked into: suspension is not automatic (KCSIE Part 4).
+SUSPENSION_DECISIONS: dict[str, str] = {
+    "no_change": "No change: they carry on working as usual",
+    "alternatives": "Alternative arrangements (another role, another adult present, "
+                    "another class)",
+    "suspended": "Suspended",
+}
+# Who leads on low-level concerns besides the case manager.
+LOW_LEVEL_LEADS: dict[str, str] = {"dsl": "The Designated Safeguarding Lead",
+                                   "head": "The headteacher"}
+# What the DSL is asked to look after for a child.
+WELFARE_KINDS: dict[str, str] = {
+    "staff_concern": "A concern about an adult at school involves this child",
+    "disclosure": "A child told a member of staff something",
+}
+WELFARE_STATUSES: dict[str, str] = {"open": "To do", "done": "Done"}
+
 VOCABULARIES: dict[str, dict[str, str]] = {
     "visitor_role": VISITOR_ROLES,
     "channel": CHANNELS,
@@ -98,6 +149,13 @@ VOCABULARIES: dict[str, dict[str, str]] = {
     "location": LOCATIONS,
     "outcome": OUTCOMES,
     "policy_change": POLICY_CHANGES,
+    "classification": CLASSIFICATIONS,
+    "harm_test": HARM_TESTS,
+    "allegation_outcome": ALLEGATION_OUTCOMES,
+    "suspension": SUSPENSION_DECISIONS,
+    "low_level_lead": LOW_LEVEL_LEADS,
+    "welfare_kind": WELFARE_KINDS,
+    "welfare_status": WELFARE_STATUSES,
 }
 
 

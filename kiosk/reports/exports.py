@@ -85,7 +85,7 @@ def export_breaches(user: StaffUser, zone: ZoneInfo) -> Download:
     """The breaches this user may see as CSV, oldest first (restricted ones only for the head);
     the export is audited with its row count."""
     query = (Breach.visible_to(user).select(Breach, BreachCategory, StaffUser)
-             .join(BreachCategory).switch(Breach).join(StaffUser)
+             .join(BreachCategory).switch(Breach).join(StaffUser, on=Breach.reporter)
              .order_by(Breach.occurred_at, Breach.id))
     body, count = write_csv(BREACH_COLUMNS, (
         (_sheet_time(b.occurred_at, zone), _sheet_time(b.created_at, zone), b.category.label,
