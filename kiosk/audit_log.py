@@ -498,6 +498,11 @@ def _dashboard(e, d, n, who):
     return f"{who} looked at the reports."
 
 
+@_says("reports.governors_viewed")
+def _governors(e, d, n, who):
+    return f"{who} looked at the governors' termly summary."
+
+
 @_says("chronology.viewed")
 def _chronology(e, d, n, who):
     return f"{who} looked at one person's chronology ({_count(d.get('records'), 'record')})."

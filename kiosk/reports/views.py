@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from .. import audit
 from ..access import LEADS, get_or_404, role_required
-from ..display import school_zone
+from ..display import school_zone, today
 from ..models import RosterPerson, utcnow
 from ..school import school_name
 from ..templating import serves
@@ -18,6 +18,7 @@ from ..text import search_name
 from . import dashboard as board
 from . import evidence as person_records
 from . import exports
+from . import governors as termly
 from . import subject_access as access_request
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -129,3 +130,19 @@ def subject_access_json():
 def subject_access_csv():
     """Every record about one adult, as CSV."""
     return _subject_download(lambda records: access_request.subject_access_csv(records, school_zone()))
+
+
+@bp.get("/governors")
+@role_required("head", "chair")
+def governors():
+    """The termly summary for the governing body: counts, no names; printable."""
+    terms = termly.recent_terms(today())
+    code = request.args.get("term", terms[0].code)
+    term = termly.parse_term(code)
+    if term is None:
+        return render_template("reports/governors.html", terms=terms, chosen=terms[0].code,
+                               error="Please choose a term from the list.", summary=None), 400
+    shown = termly.summary(term, current_user, school_zone())
+    audit.record("reports.governors_viewed", kind="report", term=term.code)
+    return render_template("reports/governors.html", terms=terms, chosen=term.code, error="",
+                           summary=shown, produced_at=utcnow())

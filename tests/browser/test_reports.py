@@ -103,3 +103,34 @@ def test_the_evidence_prints_on_a4_without_navigation_or_buttons(live_server, ne
     # Printed, the whole record fits on one A4 sheet.
     pdf = page.pdf(format="A4", prefer_css_page_size=True)
     assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1
+
+
+def test_the_chairs_termly_summary_passes_axe_and_prints_without_the_private_line(
+        live_server, new_context, assert_accessible):
+    with live_server.database():
+        chair = make_user("chair", email="chair@westacre.sch.uk")
+        teacher = make_user("staff")
+        make_breach(teacher, subject_name="Vera Visitor")
+        make_breach(teacher, subject_kind="staff", category="pupil_contact", subject_name="Hal Head",
+                    concerns_head=True)
+    shots = []
+    for size in (TABLET, PHONE):
+        page = new_context(**size).new_page()
+        page.goto(live_server.url + "/signin")
+        page.get_by_label("Email address").fill(chair.email)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("link", name="The governors' termly summary").click()
+        heading = page.get_by_role("heading", level=1, name=re.compile("Governors' termly summary: "))
+        expect(heading).to_be_visible()
+        expect(page.get_by_role("table", name="Breaches by category")).to_be_visible()
+        expect(page.get_by_text("1 concern about the headteacher was logged this term")).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= size["viewport"]["width"]
+        assert_accessible(page)
+        shots.append(page)
+    page = shots[0]
+    page.emulate_media(media="print")
+    expect(page.get_by_text("1 concern about the headteacher was logged this term")).to_be_hidden()
+    expect(page.get_by_label("Term", exact=True)).to_be_hidden()
+    expect(page.get_by_role("table", name="Allegations closed, by outcome")).to_be_visible()
+    assert "Hal Head" not in page.content() and "Vera Visitor" not in page.content()
