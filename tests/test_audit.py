@@ -470,6 +470,8 @@ SENTENCES = [
      "(1 record), as a spreadsheet."),
     ("reports.dashboard_viewed", dict(actor="@dsl", kind="report", shown=[]),
      "Dee Lead looked at the reports."),
+    ("reports.governors_viewed", dict(actor="@head", kind="report", term="2026-autumn"),
+     "Ann Smith looked at the governors' termly summary."),
     ("chronology.viewed", dict(actor="@dsl", kind="person", records=3, shown=[]),
      "Dee Lead looked at one person's chronology (3 records)."),
     ("evidence.viewed", dict(actor="@head", kind="roster_person", record_id="{person}", records=1,
