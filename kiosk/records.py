@@ -24,6 +24,7 @@ from .forms.records import (
 )
 from .models import Breach, DeletionRequest, utcnow
 from .templating import serves
+from .vocabulary import ALLEGATION_OUTCOMES
 
 bp = Blueprint("records", __name__, url_prefix="/records")
 serves(bp, "staff")
@@ -184,9 +185,13 @@ def _case_manager_context(record: Breach, forms: dict) -> dict:
     }
 
 
-def _case_manager_or_404(public_id: str) -> Breach:
+def _case_manager_or_404(public_id: str, allegation: bool = False) -> Breach:
+    """The concern about staff if this user is its case manager (and, with `allegation`, if it
+    is one: only an allegation is offered those forms); otherwise a 404."""
     record = visible_or_404(Breach, current_user, public_id)
     if not staff_concerns.is_case_manager(current_user, record):
+        abort(404)
+    if allegation and record.classification != "allegation":
         abort(404)
     return record
 
@@ -206,7 +211,7 @@ def breach_classify(public_id: str):
 @role_required("head", "chair")
 def breach_suspension(public_id: str):
     """The decision on suspension or alternatives while an allegation is looked into."""
-    record = _case_manager_or_404(public_id)
+    record = _case_manager_or_404(public_id, allegation=True)
     form = SuspensionForm()
     return _act(record, form, "suspension_form", lambda: staff_concerns.decide_suspension(
         record, current_user, form.decision.data, form.reason.data), "Decision saved.",
@@ -217,7 +222,7 @@ def breach_suspension(public_id: str):
 @role_required("head", "chair")
 def breach_close_allegation(public_id: str):
     """Close an allegation with its outcome; a malicious or false one is removed (to the list)."""
-    record = _case_manager_or_404(public_id)
+    record = _case_manager_or_404(public_id, allegation=True)
     form = CloseAllegationForm()
     if form.validate_on_submit():
         try:
@@ -226,10 +231,10 @@ def breach_close_allegation(public_id: str):
             form[error.field or "outcome"].errors.append(str(error))
         else:
             if removed:
-                flash("The allegation was closed as "
-                      f"{form.outcome.data} and removed, as KCSIE asks for a "
-                      f"{form.outcome.data} allegation: its history, LADO referral and "
-                      "deletion requests have gone.")
+                outcome = ALLEGATION_OUTCOMES[form.outcome.data].lower()
+                flash(f"The allegation was closed as {outcome} and removed, as Keeping Children "
+                      f"Safe in Education asks for a {outcome} allegation. Its history, LADO "
+                      "referral and deletion requests have gone.")
                 return redirect(url_for("records.concerns"), code=303)
             flash("The allegation was closed.")
             return redirect(url_for("records.breach", public_id=record.public_id), code=303)
