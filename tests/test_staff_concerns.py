@@ -153,7 +153,7 @@ def test_an_allegation_needs_a_harm_test_and_every_classification_a_reason(app, 
     assert (no_test.status_code, no_reason.status_code, nothing.status_code) == (422, 422, 422)
     assert field_error(no_test.get_data(as_text=True), "harm_tests") == (
         "Please tick at least one of the tests an allegation may meet.")
-    assert field_error(no_reason.get_data(as_text=True), "reason") == (
+    assert field_error(no_reason.get_data(as_text=True), "classify_reason") == (
         "Please give the reason for this decision.")
     assert field_error(nothing.get_data(as_text=True), "classification") == (
         "Please choose what this is.")
@@ -163,7 +163,7 @@ def test_an_allegation_needs_a_harm_test_and_every_classification_a_reason(app, 
     ({"classification": "dismissed"}, "classification", "Please choose what this is."),
     ({"classification": "allegation", "harm_tests": ["harmed", "gossip"]}, "harm_tests",
      "Please tick from the listed tests."),
-    ({"classification": "allegation", "harm_tests": ["harmed"], "reason": "x\x07y"}, "reason",
+    ({"classification": "allegation", "harm_tests": ["harmed"], "reason": "x\x07y"}, "classify_reason",
      "Please use letters, numbers and punctuation only."),
 ])
 def test_a_forged_classification_is_refused_beside_its_field(app, client, head, teacher, data,
@@ -422,7 +422,8 @@ def test_each_suspension_decision_is_a_new_entry_and_the_page_shows_the_latest(a
 
 @pytest.mark.parametrize(("data", "field", "message"), [
     ({"decision": "sacked", "reason": "x"}, "decision", "Please choose a decision."),
-    ({"decision": "suspended", "reason": ""}, "reason", "Please give the reason for this decision."),
+    ({"decision": "suspended", "reason": ""}, "suspension_reason",
+     "Please give the reason for this decision."),
 ])
 def test_a_bad_suspension_decision_is_refused_beside_its_field(app, client, head, teacher, data,
                                                                 field, message):
@@ -453,9 +454,10 @@ PENSION_AGE_SOON = dt.date(2028, 7, 1)  # earlier than ten years from now
 
 
 @pytest.mark.parametrize(("data", "field", "message"), [
-    ({"note": "Investigated."}, "outcome", "Please choose the outcome."),
-    ({"outcome": "dismissed", "note": "Investigated."}, "outcome", "Please choose the outcome."),
-    ({"outcome": "unsubstantiated"}, "note", "Please write the outcome before closing."),
+    ({"note": "Investigated."}, "allegation_outcome", "Please choose the outcome."),
+    ({"outcome": "dismissed", "note": "Investigated."}, "allegation_outcome",
+     "Please choose the outcome."),
+    ({"outcome": "unsubstantiated"}, "allegation_note", "Please write the outcome before closing."),
     ({"outcome": "substantiated", "note": "Proven."}, "pension_age_on",
      "Please give the date they reach their normal pension age, from their HR record: the "
      "record is kept until then, or for ten years if that is later."),
@@ -656,3 +658,15 @@ def test_the_head_cannot_see_or_act_on_an_allegation_about_the_head(app, client,
     sign_in_as(client, chair)
     html = client.get(page_of(breach)).get_data(as_text=True)
     assert "Refer to the LADO by" in html and "Close the allegation" in html
+
+
+def test_every_field_on_an_allegations_page_has_its_own_id(app, client, head, teacher):
+    """The case manager's forms share the page with the status and LADO forms: a label must
+    point at its own field (two fields called "reason", "note" or "outcome" would not)."""
+    with app.app_context():
+        breach = make_allegation(teacher)
+    sign_in_as(client, head)
+    html = client.get(page_of(breach)).get_data(as_text=True)
+    # Each form's hidden CSRF token shares one id, as on every page with two forms: no label.
+    ids = [i for i in re.findall(r'\sid="([^"]+)"', html) if i != "csrf_token"]
+    assert len(ids) > 30 and sorted({i for i in ids if ids.count(i) > 1}) == []

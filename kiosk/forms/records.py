@@ -256,7 +256,8 @@ class ClassifyForm(FlaskForm):
     harm_tests = MultiCheckboxField("For an allegation: which of these may it meet? Tick each "
                                     "that applies", choices=choices(HARM_TESTS),
                                     validate_choice=False)
-    reason = TextAreaField("The reason for this decision", filters=[clean_block], validators=[
+    reason = TextAreaField("The reason for this decision", id="classify_reason",
+                           filters=[clean_block], validators=[
         DataRequired("Please give the reason for this decision."),
         Length(max=5000, message="Please keep this under 5,000 characters."),
         refuse_controls_in_block])
@@ -271,7 +272,8 @@ class SuspensionForm(FlaskForm):
                           validate_choice=False, validators=[
                               InputRequired("Please choose a decision."),
                               AnyOf(SUSPENSION_DECISIONS, message="Please choose a decision.")])
-    reason = TextAreaField("The reason for this decision", filters=[clean_block], validators=[
+    reason = TextAreaField("The reason for this decision", id="suspension_reason",
+                           filters=[clean_block], validators=[
         DataRequired("Please give the reason for this decision."),
         Length(max=5000, message="Please keep this under 5,000 characters."),
         refuse_controls_in_block])
@@ -281,10 +283,13 @@ class CloseAllegationForm(FlaskForm):
     """Closing an allegation: which dates and ticks each outcome needs is
     staff_concerns.close_allegation's rule; the view shows its error beside the field."""
 
-    outcome = RadioField("The outcome", choices=choices(ALLEGATION_OUTCOMES), validate_choice=False,
+    # Their own ids: the LADO form's and the status form's fields are on the same page.
+    outcome = RadioField("The outcome", id="allegation_outcome", choices=choices(ALLEGATION_OUTCOMES),
+                         validate_choice=False,
                          validators=[InputRequired("Please choose the outcome."),
                                      AnyOf(ALLEGATION_OUTCOMES, message="Please choose the outcome.")])
-    note = TextAreaField("What was found, and what happens now", filters=[clean_block], validators=[
+    note = TextAreaField("What was found, and what happens now", id="allegation_note",
+                         filters=[clean_block], validators=[
         DataRequired("Please write the outcome before closing."),
         Length(max=5000, message="Please keep this under 5,000 characters."),
         refuse_controls_in_block])
