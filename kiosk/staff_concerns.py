@@ -204,9 +204,9 @@ def close_allegation(breach: Breach, user: StaffUser, closing: AllegationClosing
     if kept_on_request and closing.requested_on > utcnow().date():
         raise TriageError("That date is in the future.", field="requested_on")
     if closing.pension_age_on is None:
+        # The hint beside the field says why: it is kept until then, or ten years if later.
         raise TriageError("Please give the date they reach their normal pension age, from "
-                          "their HR record: the record is kept until then, or for ten years "
-                          "if that is later.", field="pension_age_on")
+                          "their HR record.", field="pension_age_on")
     until = keep_until(breach.allegation_since or breach.created_at, closing.pension_age_on)
     with db.atomic():
         RecordUpdate.create(breach=breach, author=user, kind="allegation_outcome",

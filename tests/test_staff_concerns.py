@@ -459,8 +459,7 @@ PENSION_AGE_SOON = dt.date(2028, 7, 1)  # earlier than ten years from now
      "Please choose the outcome."),
     ({"outcome": "unsubstantiated"}, "allegation_note", "Please write the outcome before closing."),
     ({"outcome": "substantiated", "note": "Proven."}, "pension_age_on",
-     "Please give the date they reach their normal pension age, from their HR record: the "
-     "record is kept until then, or for ten years if that is later."),
+     "Please give the date they reach their normal pension age, from their HR record."),
     ({"outcome": "unfounded", "note": "No basis.", "pension_age_on": "31/02/2040"},
      "pension_age_on", "Please enter a date, for example 3/3/2026."),
     ({"outcome": "malicious", "note": "Made up."}, "removal_confirmed",
