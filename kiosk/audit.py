@@ -127,6 +127,11 @@ def _in_order(batch: int) -> Iterator[AuditEvent]:
         last_id = rows[-1].id
 
 
+# Events that remove a breach and name the deletion requests that went with it: the head's
+# reviewed deletions, and a malicious or false allegation removed at closing (staff_concerns).
+REMOVALS = ("retention.deleted_after_review", "allegation.removed")
+
+
 def visible_events(user: StaffUser):
     """The audit log as the head may read it: everything except what would reveal a concern
     about the head (events about those records, also once the chair has deleted them after
@@ -137,7 +142,7 @@ def visible_events(user: StaffUser):
                        .join(Breach).where(Breach.restricted & Breach.concerns_head)]
     chairs = StaffUser.select(StaffUser.id).where(StaffUser.role == "chair")
     for deleted in AuditEvent.select(AuditEvent.record_id, AuditEvent.detail).where(
-            AuditEvent.action == "retention.deleted_after_review", AuditEvent.actor.in_(chairs)):
+            AuditEvent.action.in_(REMOVALS), AuditEvent.actor.in_(chairs)):
         hidden_breaches.append(deleted.record_id)
         try:
             requests = json.loads(deleted.detail or "{}").get("requests", [])

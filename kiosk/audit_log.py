@@ -30,7 +30,7 @@ from .models import (
 )
 from .retention import KINDS as RETENTION_KINDS
 from .retention import in_words as period_in_words
-from .vocabulary import BREACH_STATUSES, MATERIALS, OUTCOMES
+from .vocabulary import ALLEGATION_OUTCOMES, BREACH_STATUSES, CLASSIFICATIONS, MATERIALS, OUTCOMES
 
 PAGE_SIZE = 100
 
@@ -340,6 +340,43 @@ def _action(e, d, n, who):
 @_says("lado.recorded")
 def _lado(e, d, n, who):
     return f"{who} recorded the LADO referral for {n.breach(e)}."
+
+
+def _classification_words(code: object) -> str:
+    words = CLASSIFICATIONS.get(str(code), "")
+    return words[:1].lower() + words[1:]
+
+
+@_says("breach.classified")
+def _classified(e, d, n, who):
+    new, old = _classification_words(d.get("new")), _classification_words(d.get("old"))
+    if old and new:
+        return f"{who} reclassified {n.breach(e)} from {old} to {new}."
+    if new:
+        return f"{who} classified {n.breach(e)} as {new}."
+    return f"{who} classified {n.breach(e)}."
+
+
+@_says("breach.suspension_decided")
+def _suspension(e, d, n, who):
+    return f"{who} recorded the decision on suspension or alternatives for {n.breach(e)}."
+
+
+@_says("breach.allegation_closed")
+def _allegation_closed(e, d, n, who):
+    outcome = ALLEGATION_OUTCOMES.get(str(d.get("outcome")), "").lower()
+    kept = ", kept because the person asked in writing" if d.get("kept_on_request") else ""
+    return (f"{who} closed {n.breach(e)} as {outcome}{kept}." if outcome
+            else f"{who} closed {n.breach(e)}.")
+
+
+@_says("allegation.removed")
+def _allegation_removed(e, d, n, who):
+    outcome = ALLEGATION_OUTCOMES.get(str(d.get("outcome")), "").lower()
+    with_requests = (f", with its {_count(d.get('deletion_requests'), 'deletion request')}"
+                     if d.get("deletion_requests") else "")
+    closed = f"closed an allegation as {outcome}" if outcome else "closed an allegation"
+    return f"{who} {closed} and removed it, as Keeping Children Safe in Education asks{with_requests}."
 
 
 @_says("alert.sent")

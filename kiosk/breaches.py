@@ -11,7 +11,7 @@ from peewee import fn
 
 from . import alerts, audit
 from .deletions import DeletionDetails, request_deletion
-from .display import local_time
+from .display import local_time, school_zone
 from .idempotency import create_once
 from .models import (
     Acceptance,
@@ -25,6 +25,7 @@ from .models import (
     utcnow,
 )
 from .vocabulary import BREACH_STATUSES
+from .working_days import after_one_working_day
 
 # An acceptance's role, as the kind of person a breach is about.
 SUBJECT_FOR_ROLE = {"visitor": "visitor", "parent": "parent", "pta": "pta_volunteer",
@@ -192,6 +193,12 @@ def change_status(breach: Breach, user: StaffUser, status: str, note: str) -> No
     """Move a breach between open, in review and closed; closing needs an outcome note."""
     if status not in BREACH_STATUSES:
         raise TriageError("Please choose open, in review or closed.")
+    if status == "closed" and breach.restricted and not breach.classification:
+        raise TriageError("Classify it first: a concern about a member of staff is closed once "
+                          "its case manager has said what it is.")
+    if status == "closed" and breach.classification == "allegation" and breach.status != "closed":
+        raise TriageError("An allegation is closed with one of its five outcomes: use "
+                          "“Close the allegation” on this page.")
     if status == "closed" and not note.strip():
         raise TriageError("Please write the outcome before closing.", field="note")
     if status == breach.status:
@@ -227,12 +234,13 @@ def history(breach: Breach, seen_by: StaffUser | None = None):
 
 # The LADO ---------------------------------------------------------------------------------------
 
-def next_working_day(moment: dt.datetime) -> dt.datetime:
-    """The same time one working day (Monday to Friday) later."""
-    day = moment + dt.timedelta(days=1)
-    while day.weekday() >= 5:
-        day += dt.timedelta(days=1)
-    return day
+def lado_deadline(breach: Breach) -> dt.datetime | None:
+    """When an allegation about a member of staff must be referred to the LADO by: one working
+    day (weekends and England and Wales's bank holidays skipped) from when it became an
+    allegation. None for anything that is not an allegation."""
+    if not breach.restricted or breach.classification != "allegation" or not breach.allegation_since:
+        return None
+    return after_one_working_day(breach.allegation_since, school_zone())
 
 
 def lado_referral(breach: Breach) -> LadoReferral | None:
@@ -258,10 +266,10 @@ def concerns_for(user: StaffUser, status: str, limit: int = 500) -> list[Breach]
 
 
 def lado_overdue(breach: Breach, referral: LadoReferral | None, now: dt.datetime | None = None) -> bool:
-    """True when a restricted concern was not referred within one working day of being logged."""
-    if not breach.restricted:
+    """True when an allegation was not referred within one working day of becoming one."""
+    deadline = lado_deadline(breach)
+    if deadline is None:
         return False
-    deadline = next_working_day(breach.created_at)
     if referral is not None and referral.referred_at is not None:
         return referral.referred_at > deadline
     return breach.status != "closed" and (now or utcnow()) > deadline
@@ -280,6 +288,8 @@ def record_lado(breach: Breach, user: StaffUser, details: LadoDetails) -> LadoRe
     """Create or update the breach's LADO referral; each change is kept in the history."""
     if not breach.restricted:
         raise TriageError("Only a concern about a member of staff is referred to the LADO.")
+    if breach.classification != "allegation":
+        raise TriageError("Only an allegation is referred to the LADO: classify it first.")
     with db.atomic():
         referral = LadoReferral.get_or_none(LadoReferral.breach == breach) or LadoReferral(breach=breach)
         referral.referred_at = details.referred_at

@@ -11,11 +11,20 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from . import audit, breaches, deletions, mail
+from . import audit, breaches, deletions, mail, staff_concerns, working_days
 from .access import ALL_STAFF, LEADS, role_required, visible_or_404
-from .forms.records import LadoForm, NoteForm, OutcomeForm, StatusForm
-from .models import Breach, DeletionRequest
+from .forms.records import (
+    ClassifyForm,
+    CloseAllegationForm,
+    LadoForm,
+    NoteForm,
+    OutcomeForm,
+    StatusForm,
+    SuspensionForm,
+)
+from .models import Breach, DeletionRequest, utcnow
 from .templating import serves
+from .vocabulary import ALLEGATION_OUTCOMES
 
 bp = Blueprint("records", __name__, url_prefix="/records")
 serves(bp, "staff")
@@ -48,12 +57,14 @@ def breach(public_id: str):
     return _render_breach(record)
 
 
-def _render_breach(record: Breach, status_form=None, note_form=None, lado_form=None, code=200):
+def _render_breach(record: Breach, status_form=None, note_form=None, lado_form=None, code=200,
+                   **case_forms):
     referral = breaches.lado_referral(record)
     if lado_form is None and referral is not None:
         lado_form = LadoForm(obj=referral, formdata=None)
     return render_template(
-        "records/breach.html", breach=record, history_rows=breaches.history(record, seen_by=current_user),
+        "records/breach.html", breach=record, **_case_manager_context(record, case_forms),
+        history_rows=staff_concerns.history(record, seen_by=current_user),
         requests=breaches.deletion_requests_for(record, seen_by=current_user), referral=referral,
         lado_overdue=breaches.lado_overdue(record, referral),
         status_form=status_form or StatusForm(formdata=None, status=record.status),
@@ -98,13 +109,13 @@ def breach_note(public_id: str):
 @bp.post("/breaches/<public_id>/lado")
 @role_required("head", "chair")
 def breach_lado(public_id: str):
-    """The LADO referral of a restricted concern."""
+    """The LADO referral of an allegation about a member of staff (only offered for one)."""
     record = visible_or_404(Breach, current_user, public_id)
-    if not record.restricted:
+    if not record.restricted or record.classification != "allegation":
         abort(404)
     form = LadoForm()
     return _act(record, form, "lado_form", lambda: breaches.record_lado(
-        record, current_user, form.details()), "LADO referral saved.")
+        record, current_user, form.details()), "LADO referral saved.", form.referred_at)
 
 
 # Deletion requests -------------------------------------------------------------------------------
@@ -153,3 +164,78 @@ def deletion_outcome(public_id: str):
             flash("Outcome saved.")
             return redirect(url_for("records.deletion", public_id=record.public_id), code=303)
     return _render_deletion(record, form, 422)
+
+
+# A concern about a member of staff: its case manager's part (staff_concerns) ------------------------
+
+def _case_manager_context(record: Breach, forms: dict) -> dict:
+    """What the case manager's part of a breach's page shows; nothing for anyone else."""
+    if not staff_concerns.is_case_manager(current_user, record):
+        return {"case_manager": False}
+    deadline = breaches.lado_deadline(record)
+    return {
+        "case_manager": True,
+        "classified": staff_concerns.classification_entry(record),
+        "suspension": staff_concerns.suspension_decision(record),
+        "lado_deadline": deadline,
+        "lado_time_left": working_days.time_left_in_words(deadline, utcnow()) if deadline else "",
+        "classify_form": forms.get("classify_form") or ClassifyForm(formdata=None),
+        "suspension_form": forms.get("suspension_form") or SuspensionForm(formdata=None),
+        "close_form": forms.get("close_form") or CloseAllegationForm(formdata=None),
+    }
+
+
+def _case_manager_or_404(public_id: str, allegation: bool = False) -> Breach:
+    """The concern about staff if this user is its case manager (and, with `allegation`, if it
+    is one: only an allegation is offered those forms); otherwise a 404."""
+    record = visible_or_404(Breach, current_user, public_id)
+    if not staff_concerns.is_case_manager(current_user, record):
+        abort(404)
+    if allegation and record.classification != "allegation":
+        abort(404)
+    return record
+
+
+@bp.post("/breaches/<public_id>/classification")
+@role_required("head", "chair")
+def breach_classify(public_id: str):
+    """The case manager classifies a concern about staff, with the reason (a new entry each time)."""
+    record = _case_manager_or_404(public_id)
+    form = ClassifyForm()
+    return _act(record, form, "classify_form", lambda: staff_concerns.classify(
+        record, current_user, form.classification.data, form.harm_tests.data or [],
+        form.reason.data), "Classification saved.", form.classification)
+
+
+@bp.post("/breaches/<public_id>/suspension")
+@role_required("head", "chair")
+def breach_suspension(public_id: str):
+    """The decision on suspension or alternatives while an allegation is looked into."""
+    record = _case_manager_or_404(public_id, allegation=True)
+    form = SuspensionForm()
+    return _act(record, form, "suspension_form", lambda: staff_concerns.decide_suspension(
+        record, current_user, form.decision.data, form.reason.data), "Decision saved.",
+        form.decision)
+
+
+@bp.post("/breaches/<public_id>/allegation-outcome")
+@role_required("head", "chair")
+def breach_close_allegation(public_id: str):
+    """Close an allegation with its outcome; a malicious or false one is removed (to the list)."""
+    record = _case_manager_or_404(public_id, allegation=True)
+    form = CloseAllegationForm()
+    if form.validate_on_submit():
+        try:
+            removed = staff_concerns.close_allegation(record, current_user, form.closing())
+        except breaches.TriageError as error:
+            form[error.field or "outcome"].errors.append(str(error))
+        else:
+            if removed:
+                outcome = ALLEGATION_OUTCOMES[form.outcome.data].lower()
+                flash(f"The allegation was closed as {outcome} and removed, as Keeping Children "
+                      f"Safe in Education asks for a {outcome} allegation. Its history, LADO "
+                      "referral and deletion requests have gone.")
+                return redirect(url_for("records.concerns"), code=303)
+            flash("The allegation was closed.")
+            return redirect(url_for("records.breach", public_id=record.public_id), code=303)
+    return _render_breach(record, code=422, close_form=form)

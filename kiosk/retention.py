@@ -207,6 +207,12 @@ def purge(now: dt.datetime | None = None) -> dict[str, int]:
 
 # Safeguarding and restricted records: the head decides ---------------------------------------------
 
+# An allegation about staff is never reviewed while it is open (KCSIE Part 4): closing it sets
+# how long it is kept (keep_until), and it comes up only after that.
+def _open_allegation():
+    return (Breach.classification == "allegation") & (Breach.status != "closed")
+
+
 def due_for_review(user: StaffUser, now: dt.datetime | None = None) -> list[Breach]:
     """Safeguarding or restricted breaches past the breach retention period and not kept on,
     among those this user may see (the chair decides about concerns about the head)."""
@@ -214,7 +220,7 @@ def due_for_review(user: StaffUser, now: dt.datetime | None = None) -> list[Brea
     return list(Breach.visible_to(user).where(
         Breach.safeguarding | Breach.restricted,
         Breach.created_at < _cutoff("breaches", now),
-        Breach.keep_until.is_null() | (Breach.keep_until < now),
+        Breach.keep_until.is_null() | (Breach.keep_until < now), ~_open_allegation(),
     ).order_by(Breach.created_at))
 
 
@@ -223,7 +229,7 @@ def due_for_review_by_anyone(now: dt.datetime | None = None) -> list[Breach]:
     now = now or utcnow()
     return list(Breach.select().where(
         Breach.safeguarding | Breach.restricted, Breach.created_at < _cutoff("breaches", now),
-        Breach.keep_until.is_null() | (Breach.keep_until < now)))
+        Breach.keep_until.is_null() | (Breach.keep_until < now), ~_open_allegation()))
 
 
 def keep(breach: Breach, years: int) -> None:
@@ -239,6 +245,15 @@ def delete_reviewed(breach: Breach) -> None:
     referral. The event names the requests that went with it, so that the log can still hide
     the events about a concern about the head once the concern itself is gone."""
     with db.atomic():
+        rows = remove_breach(breach)
+        audit.record("retention.deleted_after_review", kind="breach", record_id=breach.public_id,
+                     deletion_requests=len(rows), requests=[str(r.public_id) for r in rows])
+
+
+def remove_breach(breach: Breach) -> list[DeletionRequest]:
+    """Delete a breach with its history, its deletion requests (and theirs) and its LADO
+    referral; return the deletion requests that went. The caller audits why."""
+    with db.atomic():
         rows = list(DeletionRequest.select().where(DeletionRequest.breach == breach))
         requests = [r.id for r in rows]
         RecordUpdate.delete().where(RecordUpdate.breach == breach).execute()
@@ -247,8 +262,7 @@ def delete_reviewed(breach: Breach) -> None:
             DeletionRequest.delete().where(DeletionRequest.id.in_(requests)).execute()
         LadoReferral.delete().where(LadoReferral.breach == breach).execute()
         Breach.delete().where(Breach.id == breach.id).execute()
-        audit.record("retention.deleted_after_review", kind="breach", record_id=breach.public_id,
-                     deletion_requests=len(requests), requests=[str(r.public_id) for r in rows])
+    return rows
 
 
 # Backups ----------------------------------------------------------------------------------------

@@ -152,6 +152,7 @@ VOCABULARIES: dict[str, dict[str, str]] = {
     "classification": CLASSIFICATIONS,
     "harm_test": HARM_TESTS,
     "allegation_outcome": ALLEGATION_OUTCOMES,
+    "allegation_outcome_meaning": ALLEGATION_OUTCOME_MEANINGS,
     "suspension": SUSPENSION_DECISIONS,
     "low_level_lead": LOW_LEVEL_LEADS,
     "welfare_kind": WELFARE_KINDS,

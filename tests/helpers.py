@@ -210,3 +210,15 @@ def publish_policy(client, change: str = "full", **draft) -> str:
     published = client.post("/admin/policy/publish", data={**confirm, "change": change})
     assert published.status_code == 303, published.get_data(as_text=True)
     return client.get(published.headers["Location"]).get_data(as_text=True)
+
+
+def make_allegation(reporter, **kw):
+    """A concern about a member of staff that its case manager classified as an allegation from
+    the first, so its LADO day counts from when it was logged. Set directly: classifying through
+    the page is tested in test_staff_concerns.py."""
+    from kiosk.models import Breach
+
+    breach = make_breach(reporter, **{"subject_kind": "staff", "category": "pupil_contact", **kw})
+    Breach.update(classification="allegation", allegation_since=breach.created_at).where(
+        Breach.id == breach.id).execute()
+    return Breach.get_by_id(breach.id)

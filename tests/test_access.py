@@ -7,7 +7,7 @@ from contextlib import nullcontext
 
 import pytest
 
-from kiosk.models import StaffUser
+from kiosk.models import Breach, StaffUser
 from kiosk.roster import add_person
 
 from .helpers import (
@@ -30,6 +30,11 @@ LEADS_PAGE = {"anonymous": SIGN_IN, "reporter": 403, "staff": 403, "dsl": 200, "
 HEAD_PAGE = {"anonymous": SIGN_IN, "reporter": 403, "staff": 403, "dsl": 403, "head": 200,
              "chair": 403}
 PUBLIC = dict.fromkeys(ROLES, 200)
+# A concern about a member of staff (not the head): its case manager is the head.
+CASE_MANAGER_PAGE = {"anonymous": SIGN_IN, "reporter": 404, "staff": 404, "dsl": 404, "head": 200,
+                     "chair": 404}
+CASE_MANAGER_ACTION = {"anonymous": SIGN_IN, "reporter": 403, "staff": 403, "dsl": 403, "head": 422,
+                       "chair": 404}
 
 
 def everyone(status):
@@ -103,10 +108,42 @@ MATRIX = [
      {"anonymous": SIGN_IN, "reporter": 403, "staff": 403, "dsl": 422, "head": 422, "chair": 404}),
     ("records.breach_note", "POST", "/records/breaches/{about_head}/notes",
      {"anonymous": SIGN_IN, "reporter": 403, "staff": 403, "dsl": 404, "head": 404, "chair": 422}),
+    # The LADO referral is offered only for an allegation (not for a concern not classified yet).
     ("records.breach_lado", "POST", "/records/breaches/{restricted}/lado",
+     {"anonymous": SIGN_IN, "reporter": 403, "staff": 403, "dsl": 403, "head": 404, "chair": 404}),
+    ("records.breach_lado", "POST", "/records/breaches/{allegation}/lado",
      {"anonymous": SIGN_IN, "reporter": 403, "staff": 403, "dsl": 403, "head": 303, "chair": 404}),
     ("records.breach_lado", "POST", "/records/breaches/{about_head}/lado",
+     {"anonymous": SIGN_IN, "reporter": 403, "staff": 403, "dsl": 403, "head": 404, "chair": 404}),
+    ("records.breach_lado", "POST", "/records/breaches/{about_head_allegation}/lado",
      {"anonymous": SIGN_IN, "reporter": 403, "staff": 403, "dsl": 403, "head": 404, "chair": 303}),
+    # A concern about staff, once its case manager classified it: an allegation and a breach of
+    # conduct stay with the case manager; a low-level concern is also the DSL's (the school's
+    # low-level-concerns lead by default; test_staff_concerns.py has the head as the lead).
+    ("records.breach", "GET", "/records/breaches/{allegation}", CASE_MANAGER_PAGE),
+    ("records.breach", "GET", "/records/breaches/{low_level}", {**CASE_MANAGER_PAGE, "dsl": 200}),
+    ("records.breach", "GET", "/records/breaches/{conduct}", CASE_MANAGER_PAGE),
+    ("records.breach", "GET", "/records/breaches/{about_head_allegation}",
+     {**CASE_MANAGER_PAGE, "head": 404, "chair": 200}),
+    # Only the case manager classifies, decides on suspension and closes an allegation (an empty
+    # form: 422 for them, and nothing written for anyone).
+    ("records.breach_classify", "POST", "/records/breaches/{restricted}/classification",
+     CASE_MANAGER_ACTION),
+    ("records.breach_classify", "POST", "/records/breaches/{low_level}/classification",
+     CASE_MANAGER_ACTION),
+    ("records.breach_classify", "POST", "/records/breaches/{about_head}/classification",
+     {**CASE_MANAGER_ACTION, "head": 404, "chair": 422}),
+    ("records.breach_classify", "POST", "/records/breaches/{breach}/classification",
+     {**CASE_MANAGER_ACTION, "head": 404}),
+    ("records.breach_suspension", "POST", "/records/breaches/{allegation}/suspension",
+     CASE_MANAGER_ACTION),
+    ("records.breach_suspension", "POST", "/records/breaches/{about_head_allegation}/suspension",
+     {**CASE_MANAGER_ACTION, "head": 404, "chair": 422}),
+    ("records.breach_close_allegation", "POST", "/records/breaches/{allegation}/allegation-outcome",
+     CASE_MANAGER_ACTION),
+    ("records.breach_close_allegation", "POST",
+     "/records/breaches/{about_head_allegation}/allegation-outcome",
+     {**CASE_MANAGER_ACTION, "head": 404, "chair": 422}),
     ("reports.chronology", "GET", "/reports/chronology?name=Pat+Visitor", LEADS_PAGE),
     ("admin.staff_accounts", "GET", "/admin/staff", HEAD_PAGE),
     ("admin.staff_accounts", "POST", "/admin/staff", {**HEAD_PAGE, "head": 422}),
@@ -168,6 +205,15 @@ MATRIX = [
 ]
 
 
+def classified(reporter, classification: str, **kw):
+    """A concern about a member of staff, as its case manager classified it when it was logged."""
+    breach = make_breach(reporter, subject_kind="staff", category="pupil_contact", **kw)
+    Breach.update(classification=classification,
+                  allegation_since=breach.created_at if classification == "allegation" else None
+                  ).where(Breach.id == breach.id).execute()
+    return breach
+
+
 @pytest.fixture
 def world(app):
     """One user of each role, and records that belong to none of them."""
@@ -183,6 +229,10 @@ def world(app):
             "restricted": restricted.public_id,
             "about_head": make_breach(author, subject_kind="staff", category="pupil_contact",
                                       concerns_head=True).public_id,
+            "allegation": classified(author, "allegation").public_id,
+            "low_level": classified(author, "low_level").public_id,
+            "conduct": classified(author, "conduct").public_id,
+            "about_head_allegation": classified(author, "allegation", concerns_head=True).public_id,
             "deletion": make_deletion_request(author).public_id,
             "restricted_deletion": make_deletion_request(author, breach=restricted).public_id,
             "user": make_user("staff").id,

@@ -16,7 +16,6 @@ from kiosk.breaches import (
     history,
     lado_overdue,
     new_concerns_count,
-    next_working_day,
     record_lado,
 )
 from kiosk.display import local_time
@@ -28,11 +27,14 @@ from kiosk.models import (
     RecordUpdate,
     utcnow,
 )
+from kiosk.working_days import after_one_working_day
 
 from .helpers import (
+    SCHOOL_ZONE,
     field_error,
     form_page,
     make_acceptance,
+    make_allegation,
     make_breach,
     make_deletion_request,
     nothing_written,
@@ -76,7 +78,9 @@ def a_past_monday(at_hour: int = 10) -> dt.datetime:
 
 
 def logged_at(breach: Breach, moment: dt.datetime) -> Breach:
-    Breach.update(created_at=moment).where(Breach.id == breach.id).execute()
+    """Logged at `moment`; an allegation from the first, so an allegation since then too."""
+    since = moment if breach.allegation_since else None
+    Breach.update(created_at=moment, allegation_since=since).where(Breach.id == breach.id).execute()
     return Breach.get_by_id(breach.id)
 
 
@@ -368,7 +372,7 @@ def test_a_breachs_page_lists_its_own_deletion_requests_earliest_first(app, clie
 
 def test_the_lado_referral_is_summed_up_in_the_history_and_audited(app, client, head, teacher):
     with app.app_context():
-        breach = restricted_breach(teacher)
+        breach = make_allegation(teacher)
     referred = (utcnow() - dt.timedelta(days=1)).replace(hour=10, minute=15, second=0, microsecond=0)
     sign_in_as(client, head)
     url = f"/records/breaches/{breach.public_id}"
@@ -393,7 +397,7 @@ def test_the_lado_referral_is_summed_up_in_the_history_and_audited(app, client, 
 
 def test_a_lado_record_without_a_referral_says_so(app, client, head, teacher):
     with app.app_context():
-        breach = restricted_breach(teacher)
+        breach = make_allegation(teacher)
     sign_in_as(client, head)
     url = f"/records/breaches/{breach.public_id}"
     client.post(f"/records/breaches/{breach.public_id}/lado", data={
@@ -418,10 +422,10 @@ def test_the_lado_rule_refuses_a_concern_not_about_staff(app, ctx, head, teacher
 
 def test_a_referral_made_exactly_at_the_deadline_is_on_time(app, client, head, teacher):
     logged = a_past_monday()
-    deadline = next_working_day(logged)
+    deadline = after_one_working_day(logged, SCHOOL_ZONE)
     with app.app_context():
-        on_time = logged_at(restricted_breach(teacher), logged)
-        late = logged_at(restricted_breach(teacher), logged)
+        on_time = logged_at(make_allegation(teacher), logged)
+        late = logged_at(make_allegation(teacher), logged)
     sign_in_as(client, head)
     for breach, referred in [(on_time, deadline), (late, deadline + dt.timedelta(minutes=1))]:
         url = f"/records/breaches/{breach.public_id}"
@@ -432,8 +436,8 @@ def test_a_referral_made_exactly_at_the_deadline_is_on_time(app, client, head, t
 
 
 def test_the_lado_deadline_to_the_second(app, ctx, teacher):
-    breach = logged_at(restricted_breach(teacher), a_past_monday())
-    deadline = next_working_day(breach.created_at)
+    breach = logged_at(make_allegation(teacher), a_past_monday())
+    deadline = after_one_working_day(breach.created_at, SCHOOL_ZONE)
     second = dt.timedelta(seconds=1)
     assert lado_overdue(breach, LadoReferral(breach=breach, referred_at=deadline)) is False
     assert lado_overdue(breach, LadoReferral(breach=breach, referred_at=deadline + second)) is True
@@ -447,8 +451,8 @@ def test_the_lado_deadline_to_the_second(app, ctx, teacher):
 def test_only_open_restricted_concerns_are_flagged_for_a_missing_referral(app, client, head, teacher):
     logged = a_past_monday()
     with app.app_context():
-        waiting = logged_at(restricted_breach(teacher), logged)
-        closed = logged_at(restricted_breach(teacher), logged)
+        waiting = logged_at(make_allegation(teacher), logged)
+        closed = logged_at(make_allegation(teacher), logged)
         Breach.update(status="closed").where(Breach.id == closed.id).execute()
         ordinary = logged_at(make_breach(teacher), logged)
     sign_in_as(client, head)

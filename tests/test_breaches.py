@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from kiosk.breaches import lado_overdue, next_working_day
+from kiosk.breaches import lado_overdue
 from kiosk.models import (
     AuditEvent,
     Breach,
@@ -21,12 +21,15 @@ from kiosk.models import (
     RecordUpdate,
     utcnow,
 )
+from kiosk.working_days import after_one_working_day
 
 from .helpers import (
     ACCESS_REFUSED,
+    SCHOOL_ZONE,
     field_error,
     form_page,
     make_acceptance,
+    make_allegation,
     make_breach,
     make_deletion_request,
     nothing_written,
@@ -487,7 +490,7 @@ def test_staff_cannot_triage(app, client, teacher):
 
 def test_the_head_records_a_lado_referral(app, client, head, teacher):
     with app.app_context():
-        breach = make_breach(teacher, subject_kind="staff", category="pupil_contact")
+        breach = make_allegation(teacher)
     sign_in_as(client, head)
     fields = form_page(client, f"/records/breaches/{breach.public_id}")
     response = client.post(f"/records/breaches/{breach.public_id}/lado", data={
@@ -502,7 +505,7 @@ def test_the_head_records_a_lado_referral(app, client, head, teacher):
 
 def test_the_dsl_cannot_reach_the_lado_form(app, client, dsl, teacher):
     with app.app_context():
-        breach = make_breach(teacher, subject_kind="staff", category="pupil_contact")
+        breach = make_allegation(teacher)
     sign_in_as(client, dsl)
     fields = form_page(client, "/staff/")
     with nothing_written(app, allow=ACCESS_REFUSED) as events:
@@ -517,18 +520,20 @@ def test_the_dsl_cannot_reach_the_lado_form(app, client, dsl, teacher):
 @pytest.mark.parametrize(("logged", "deadline"), [
     (dt.datetime(2026, 11, 23, 10), dt.datetime(2026, 11, 24, 10)),  # Monday -> Tuesday
     (dt.datetime(2026, 11, 27, 10), dt.datetime(2026, 11, 30, 10)),  # Friday -> Monday
-    (dt.datetime(2026, 11, 28, 10), dt.datetime(2026, 11, 30, 10)),  # Saturday -> Monday
+    # Saturday: the day starts at Monday's midnight, so it is due by the end of Monday.
+    (dt.datetime(2026, 11, 28, 10), dt.datetime(2026, 12, 1, 0)),
 ])
 def test_one_working_day_skips_the_weekend(logged, deadline):
-    assert next_working_day(logged) == deadline
+    assert after_one_working_day(logged, SCHOOL_ZONE) == deadline
 
 
 def test_a_referral_later_than_one_working_day_is_flagged(app, client, head, teacher):
     with app.app_context():
-        breach = make_breach(teacher, subject_kind="staff", category="pupil_contact")
+        breach = make_allegation(teacher)
         # Pinned on purpose: logged on a Monday, so one working day later is the Tuesday. It is
         # also long past, so the page below flags the missing referral.
-        Breach.update(created_at=dt.datetime(2026, 11, 23, 10)).where(Breach.id == breach.id).execute()
+        Breach.update(created_at=dt.datetime(2026, 11, 23, 10),
+                      allegation_since=dt.datetime(2026, 11, 23, 10)).where(Breach.id == breach.id).execute()
         breach = Breach.get_by_id(breach.id)
         assert lado_overdue(breach, None, now=dt.datetime(2026, 11, 24, 9))is False
         assert lado_overdue(breach, None, now=dt.datetime(2026, 11, 24, 11)) is True

@@ -19,7 +19,15 @@ from kiosk.display import long_date
 from kiosk.models import AuditEvent, Breach, LadoReferral, PolicyVersion, Reminder, RosterPerson, utcnow
 from kiosk.reports import charts, dashboard, exports
 
-from .helpers import make_acceptance, make_breach, make_deletion_request, make_policy, make_user, sign_in_as
+from .helpers import (
+    make_acceptance,
+    make_allegation,
+    make_breach,
+    make_deletion_request,
+    make_policy,
+    make_user,
+    sign_in_as,
+)
 
 LONDON = ZoneInfo("Europe/London")
 STAFF_ONLY = "Member of staff in contact with a pupil, or an ex-pupil under 18, on social media"
@@ -176,12 +184,17 @@ def test_open_and_overdue_deletion_requests_are_counted_and_the_troubled_ones_li
 
 def test_only_the_head_sees_overdue_lado_referrals(app, client, teacher, dsl, head):
     with app.app_context():
-        late = make_breach(teacher, subject_kind="staff", category="pupil_contact")
-        referred = make_breach(teacher, subject_kind="staff", category="family_link")
-        in_time = make_breach(teacher, subject_kind="staff", category="representative")
-        closed = make_breach(teacher, subject_kind="staff", category="representative")
+        late = make_allegation(teacher, category="pupil_contact")
+        referred = make_allegation(teacher, category="family_link")
+        in_time = make_allegation(teacher, category="representative")
+        closed = make_allegation(teacher, category="representative")
+        # Not an allegation: no LADO referral is due, however old.
+        low_level = make_breach(teacher, subject_kind="staff", category="pupil_contact")
+        Breach.update(classification="low_level").where(Breach.id == low_level.id).execute()
         week_ago = utcnow() - dt.timedelta(days=7)
-        Breach.update(created_at=week_ago).where(Breach.id.in_([late.id, referred.id, closed.id])).execute()
+        Breach.update(created_at=week_ago, allegation_since=week_ago).where(
+            Breach.id.in_([late.id, referred.id, closed.id])).execute()
+        Breach.update(created_at=week_ago).where(Breach.id == low_level.id).execute()
         for breach, delay in ((referred, dt.timedelta(hours=2)), (closed, dt.timedelta(days=5))):
             record_lado(Breach.get_by_id(breach.id), head, LadoDetails(
                 referred_at=week_ago + delay, reference="L1", advice="", police_involved=False, outcome=""))
@@ -195,6 +208,7 @@ def test_only_the_head_sees_overdue_lado_referrals(app, client, teacher, dsl, he
     html = get(client, "/reports/").body
     assert "LADO referrals overdue" in html and f"/records/breaches/{late.public_id}" in html
     assert f"/records/breaches/{in_time.public_id}" not in html
+    assert f"/records/breaches/{low_level.public_id}" not in html
     sign_in_as(client, dsl)
     html = get(client, "/reports/").body
     assert "LADO" not in html and f"/records/breaches/{late.public_id}" not in html

@@ -12,8 +12,21 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optio
 from ..breaches import BreachDetails, LadoDetails, category_fits
 from ..deletions import DEADLINE_RULE, DeletionDetails
 from ..models import Acceptance, BreachCategory
+from ..staff_concerns import AllegationClosing
 from ..text import clean_block, clean_text
-from ..vocabulary import BREACH_ACTIONS, BREACH_STATUSES, LOCATIONS, MATERIALS, OUTCOMES, SUBJECT_KINDS
+from ..vocabulary import (
+    ALLEGATION_OUTCOMES,
+    BREACH_ACTIONS,
+    BREACH_STATUSES,
+    CLASSIFICATIONS,
+    HARM_TESTS,
+    LOCATIONS,
+    MATERIALS,
+    OUTCOMES,
+    SUBJECT_KINDS,
+    SUSPENSION_DECISIONS,
+)
+from .desk import DayField
 from .fields import (
     DAMAGED,
     ClientUUIDField,
@@ -230,3 +243,64 @@ class LadoForm(FlaskForm):
         return LadoDetails(referred_at=self.referred_at.data, reference=self.reference.data,
                            advice=self.advice.data, police_involved=self.police_involved.data,
                            outcome=self.outcome.data)
+
+
+# A concern about a member of staff, for its case manager (staff_concerns) ---------------------------
+
+class ClassifyForm(FlaskForm):
+    classification = RadioField("What is this?", choices=choices(CLASSIFICATIONS),
+                                validate_choice=False, validators=[
+                                    InputRequired("Please choose what this is."),
+                                    AnyOf(CLASSIFICATIONS, message="Please choose what this is.")])
+    # Needed, and kept, only for an allegation: staff_concerns.classify's rule.
+    harm_tests = MultiCheckboxField("For an allegation: which of these may it meet? Tick each "
+                                    "that applies", choices=choices(HARM_TESTS),
+                                    validate_choice=False)
+    reason = TextAreaField("The reason for this decision", id="classify_reason",
+                           filters=[clean_block], validators=[
+        DataRequired("Please give the reason for this decision."),
+        Length(max=5000, message="Please keep this under 5,000 characters."),
+        refuse_controls_in_block])
+
+    def validate_harm_tests(self, field) -> None:
+        if any(code not in HARM_TESTS for code in field.data or []):
+            raise ValidationError("Please tick from the listed tests.")
+
+
+class SuspensionForm(FlaskForm):
+    decision = RadioField("While it is looked into", choices=choices(SUSPENSION_DECISIONS),
+                          validate_choice=False, validators=[
+                              InputRequired("Please choose a decision."),
+                              AnyOf(SUSPENSION_DECISIONS, message="Please choose a decision.")])
+    reason = TextAreaField("The reason for this decision", id="suspension_reason",
+                           filters=[clean_block], validators=[
+        DataRequired("Please give the reason for this decision."),
+        Length(max=5000, message="Please keep this under 5,000 characters."),
+        refuse_controls_in_block])
+
+
+class CloseAllegationForm(FlaskForm):
+    """Closing an allegation: which dates and ticks each outcome needs is
+    staff_concerns.close_allegation's rule; the view shows its error beside the field."""
+
+    # Their own ids: the LADO form's and the status form's fields are on the same page.
+    outcome = RadioField("The outcome", id="allegation_outcome", choices=choices(ALLEGATION_OUTCOMES),
+                         validate_choice=False,
+                         validators=[InputRequired("Please choose the outcome."),
+                                     AnyOf(ALLEGATION_OUTCOMES, message="Please choose the outcome.")])
+    note = TextAreaField("What was found, and what happens now", id="allegation_note",
+                         filters=[clean_block], validators=[
+        DataRequired("Please write the outcome before closing."),
+        Length(max=5000, message="Please keep this under 5,000 characters."),
+        refuse_controls_in_block])
+    pension_age_on = DayField("The date they reach their normal pension age, from their HR record",
+                              validators=[Optional()])
+    kept_on_request = BooleanField("They asked in writing for this record to be kept")
+    requested_on = DayField("The date of their written request", validators=[Optional()])
+    removal_confirmed = BooleanField("I understand this record will be removed")
+
+    def closing(self) -> AllegationClosing:
+        return AllegationClosing(
+            outcome=self.outcome.data, note=self.note.data, pension_age_on=self.pension_age_on.data,
+            kept_on_request=self.kept_on_request.data, requested_on=self.requested_on.data,
+            removal_confirmed=self.removal_confirmed.data)
