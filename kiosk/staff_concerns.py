@@ -239,6 +239,6 @@ def _remove(breach: Breach, outcome: str) -> None:
             WelfareTask.update(breach=None).where(WelfareTask.id.in_(tasks)).execute()
         requests = remove_breach(breach)
         audit.record("allegation.removed", kind="breach", record_id=breach.public_id,
-                     outcome=outcome, deletion_requests=len(requests),
+                     outcome=outcome, concerns_head=breach.concerns_head, deletion_requests=len(requests),
                      requests=[str(r.public_id) for r in requests], welfare_tasks=len(tasks))
 

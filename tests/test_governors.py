@@ -10,12 +10,19 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from kiosk import audit
 from kiosk.deletions import record_outcome
 from kiosk.models import AuditEvent, Breach
 from kiosk.reports.governors import parse_term, recent_terms, term_containing
+from kiosk.staff_concerns import AllegationClosing, close_allegation
 
-from .helpers import make_acceptance, make_breach, make_deletion_request, make_user, sign_in_as
+from .helpers import (
+    make_acceptance,
+    make_allegation,
+    make_breach,
+    make_deletion_request,
+    make_user,
+    sign_in_as,
+)
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -80,17 +87,19 @@ def term_of_records(app, teacher, head):
         Breach.update(classification="allegation", allegation_since=about_head.created_at,
                       allegation_outcome="false", status="closed").where(
             Breach.id == about_head.id).execute()
-        audit.record("allegation.removed", kind="breach", record_id="gone", actor=head,
-                     outcome="malicious", concerns_head=False)
-        audit.record("allegation.removed", kind="breach", record_id="gone-too", actor=head,
-                     outcome="false", concerns_head=True)
+        malicious = make_allegation(teacher, subject_name="Mal Icious")
+        close_allegation(malicious, head, AllegationClosing("malicious", "Made up.", removal_confirmed=True))
+        false_about_head = make_allegation(teacher, subject_name="Hal Head", concerns_head=True)
+        close_allegation(false_about_head, make_user("chair"),
+                         AllegationClosing("false", "Not so.", removal_confirmed=True))
         old = make_breach(teacher, subject_name="Olive Oldterm")
         Breach.update(created_at=stored(term.start - dt.timedelta(days=3))).where(
             Breach.id == old.id).execute()
         return term
 
 
-NAMES = ("Vera Visitor", "Val Visitor", "Sam Staffer", "Lou Lowlevel", "Una Unclassified", "Hal Head",
+NAMES = ("Mal Icious", "Vera Visitor", "Val Visitor", "Sam Staffer", "Lou Lowlevel", "Una Unclassified",
+         "Hal Head",
          "Pippa", "Olive Oldterm", "Ann Acceptor")
 
 
