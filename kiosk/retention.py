@@ -14,7 +14,8 @@ from pathlib import Path
 
 from peewee import SqliteDatabase, fn
 
-from . import audit
+from . import audit, low_level
+from .display import school_zone
 from .models import (
     Acceptance,
     AuditEvent,
@@ -24,6 +25,7 @@ from .models import (
     RecordUpdate,
     RetentionSetting,
     StaffUser,
+    as_local,
     db,
     utcnow,
 )
@@ -213,7 +215,7 @@ def due_for_review(user: StaffUser, now: dt.datetime | None = None) -> list[Brea
     now = now or utcnow()
     return list(Breach.visible_to(user).where(
         Breach.safeguarding | Breach.restricted,
-        Breach.created_at < _cutoff("breaches", now),
+        _past_its_time(now),
         Breach.keep_until.is_null() | (Breach.keep_until < now),
     ).order_by(Breach.created_at))
 
@@ -222,8 +224,15 @@ def due_for_review_by_anyone(now: dt.datetime | None = None) -> list[Breach]:
     """All of them, head's and chair's, for the purge command's summary (counts only)."""
     now = now or utcnow()
     return list(Breach.select().where(
-        Breach.safeguarding | Breach.restricted, Breach.created_at < _cutoff("breaches", now),
+        Breach.safeguarding | Breach.restricted, _past_its_time(now),
         Breach.keep_until.is_null() | (Breach.keep_until < now)))
+
+
+def _past_its_time(now: dt.datetime):
+    """Older than the breach retention period; but a low-level concern linked to its person
+    is kept while they work here, and reviewed once they have left (KCSIE Part 4)."""
+    return low_level.review_rule(Breach.created_at < _cutoff("breaches", now),
+                                 as_local(now, school_zone()).date())
 
 
 def keep(breach: Breach, years: int) -> None:

@@ -11,6 +11,7 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optio
 
 from ..breaches import BreachDetails, LadoDetails, category_fits
 from ..deletions import DEADLINE_RULE, DeletionDetails
+from ..low_level import ENTRY_KINDS as LOW_LEVEL_ENTRY_KINDS
 from ..models import Acceptance, BreachCategory
 from ..text import clean_block, clean_text
 from ..vocabulary import BREACH_ACTIONS, BREACH_STATUSES, LOCATIONS, MATERIALS, OUTCOMES, SUBJECT_KINDS
@@ -230,3 +231,29 @@ class LadoForm(FlaskForm):
         return LadoDetails(referred_at=self.referred_at.data, reference=self.reference.data,
                            advice=self.advice.data, police_involved=self.police_involved.data,
                            outcome=self.outcome.data)
+
+
+# Low-level concerns and who a concern is about ---------------------------------------------------
+
+class LowLevelEntryForm(FlaskForm):
+    """The conversation held with the member of staff, or an action taken, on a low-level
+    concern."""
+
+    entry_kind = RadioField("This is", choices=choices(LOW_LEVEL_ENTRY_KINDS), default="conversation",
+                            validate_choice=False, validators=[
+                                InputRequired("Please choose the conversation held or an action "
+                                              "taken."),
+                                AnyOf(LOW_LEVEL_ENTRY_KINDS, message="Please choose the "
+                                      "conversation held or an action taken.")])
+    entry_text = TextAreaField("What was said or done", filters=[clean_block], validators=[
+        DataRequired("Please write what was said or done."),
+        Length(max=5000, message="Please keep this under 5,000 characters."),
+        refuse_controls_in_block])
+
+
+class SubjectLinkForm(FlaskForm):
+    """Whom a concern about staff is about: a staff account, a person on the roster, or no one
+    (the value is "staff-3", "roster-5" or ""; low_level.link_subject checks it)."""
+
+    subject = StringField("Who it is about", filters=[clean_text], validators=[
+        Optional(), Length(max=20, message=DAMAGED)])
