@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from peewee import Expression
 
 from . import audit
+from .breaches import TriageError
 from .display import school_zone
 from .models import (
     Breach,
@@ -36,8 +37,9 @@ THRESHOLD_RANGE = (1, 20)
 ENTRY_KINDS = {"conversation": "The conversation held", "action": "An action taken"}
 
 
-class LowLevelError(ValueError):
-    """The change cannot be made; the message says why."""
+class LowLevelError(TriageError):
+    """The change cannot be made; the message says why (shown beside the form's field, as a
+    lead's other refusals on a breach are)."""
 
 
 def is_case_manager(user: StaffUser, breach: Breach) -> bool:

@@ -11,9 +11,16 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from . import audit, breaches, deletions, mail
+from . import audit, breaches, deletions, low_level, mail
 from .access import ALL_STAFF, LEADS, role_required, visible_or_404
-from .forms.records import LadoForm, NoteForm, OutcomeForm, StatusForm
+from .forms.records import (
+    LadoForm,
+    LowLevelEntryForm,
+    NoteForm,
+    OutcomeForm,
+    StatusForm,
+    SubjectLinkForm,
+)
 from .models import Breach, DeletionRequest
 from .templating import serves
 
@@ -35,6 +42,7 @@ def concerns():
                  shown=[str(b.public_id) for b in rows])
     return render_template("records/concerns.html", breaches=rows, status=status,
                            alerts_by_email=mail.configured(),
+                           low_level_log=low_level.may_see_log(current_user),
                            lado_overdue={b.id: breaches.lado_overdue(b, referrals.get(b.id))
                                          for b in rows})
 
@@ -48,7 +56,8 @@ def breach(public_id: str):
     return _render_breach(record)
 
 
-def _render_breach(record: Breach, status_form=None, note_form=None, lado_form=None, code=200):
+def _render_breach(record: Breach, status_form=None, note_form=None, lado_form=None, code=200,
+                   **forms):
     referral = breaches.lado_referral(record)
     if lado_form is None and referral is not None:
         lado_form = LadoForm(obj=referral, formdata=None)
@@ -58,7 +67,7 @@ def _render_breach(record: Breach, status_form=None, note_form=None, lado_form=N
         lado_overdue=breaches.lado_overdue(record, referral),
         status_form=status_form or StatusForm(formdata=None, status=record.status),
         note_form=note_form or NoteForm(formdata=None), lado_form=lado_form or LadoForm(formdata=None),
-        can_triage=current_user.role in TRIAGE_ROLES), code
+        can_triage=current_user.role in TRIAGE_ROLES, **_low_level_parts(record, **forms)), code
 
 
 def _act(record: Breach, form, slot: str, action, saved: str, refused_field=None):
@@ -153,3 +162,74 @@ def deletion_outcome(public_id: str):
             flash("Outcome saved.")
             return redirect(url_for("records.deletion", public_id=record.public_id), code=303)
     return _render_deletion(record, form, 422)
+
+
+# Low-level concerns, and who a concern about staff is about (issue 12) ----------------------------
+
+def _low_level_parts(record: Breach, low_level_form=None, subject_form=None) -> dict:
+    """What the breach page's low-level and subject-link parts need, for whoever may use them."""
+    parts: dict = {"may_record_low_level": low_level.may_record(current_user, record),
+                   "may_link_subject": low_level.is_case_manager(current_user, record)}
+    if parts["may_record_low_level"]:
+        parts["low_level_form"] = low_level_form or LowLevelEntryForm(formdata=None)
+    if parts["may_link_subject"]:
+        parts["subject_form"] = subject_form or SubjectLinkForm(
+            formdata=None, subject=low_level.subject_key(record))
+        parts["subject_accounts"], parts["subject_people"] = low_level.subject_choices()
+    return parts
+
+
+@bp.post("/breaches/<public_id>/low-level")
+@role_required(*TRIAGE_ROLES)
+def breach_low_level(public_id: str):
+    """Record the conversation held or an action taken on a low-level concern."""
+    record = visible_or_404(Breach, current_user, public_id)
+    if not low_level.may_record(current_user, record):
+        abort(404)
+    form = LowLevelEntryForm()
+    return _act(record, form, "low_level_form", lambda: low_level.add_entry(
+        record, current_user, form.entry_kind.data, form.entry_text.data), "Added.",
+        form.entry_kind)
+
+
+@bp.post("/breaches/<public_id>/subject")
+@role_required("head", "chair")
+def breach_subject(public_id: str):
+    """Link a concern about staff to the account or roster person it is about."""
+    record = visible_or_404(Breach, current_user, public_id)
+    if not low_level.is_case_manager(current_user, record):
+        abort(404)
+    form = SubjectLinkForm()
+    return _act(record, form, "subject_form", lambda: low_level.link_subject(
+        record, current_user, form.subject.data), "Saved who it is about.", form.subject)
+
+
+@bp.get("/low-level-concerns")
+@role_required("dsl", "head", "chair")
+def low_level_log():
+    """The low-level concerns log: each person, how many in the last 12 months, patterns
+    flagged at the school's threshold."""
+    if not low_level.may_see_log(current_user):
+        abort(403)
+    people = low_level.pattern(current_user)
+    audit.record("low_level.log_viewed", kind="breach",
+                 shown=[str(b.public_id) for p in people for b in p.concerns])
+    return render_template("records/low_level_log.html", people=people,
+                           settings=low_level.settings())
+
+
+@bp.get("/low-level-concerns/person")
+@role_required("dsl", "head", "chair")
+def low_level_person():
+    """One person's low-level concerns: each concern, the conversations held and the actions
+    taken, with their dates."""
+    if not low_level.may_see_log(current_user):
+        abort(403)
+    found = low_level.person(current_user, request.args.get("who", "")[:120])
+    if found is None:
+        abort(404)
+    audit.record("low_level.person_viewed", kind="breach",
+                 shown=[str(b.public_id) for b in found.concerns])
+    return render_template("records/low_level_person.html", person=found,
+                           entries=low_level.entries_for(found.concerns),
+                           settings=low_level.settings())

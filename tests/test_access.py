@@ -7,7 +7,7 @@ from contextlib import nullcontext
 
 import pytest
 
-from kiosk.models import StaffUser
+from kiosk.models import Breach, StaffUser
 from kiosk.roster import add_person
 
 from .helpers import (
@@ -107,7 +107,8 @@ MATRIX = [
      {"anonymous": SIGN_IN, "reporter": 403, "staff": 403, "dsl": 403, "head": 303, "chair": 404}),
     ("records.breach_lado", "POST", "/records/breaches/{about_head}/lado",
      {"anonymous": SIGN_IN, "reporter": 403, "staff": 403, "dsl": 403, "head": 404, "chair": 303}),
-    ("reports.chronology", "GET", "/reports/chronology?name=Pat+Visitor", LEADS_PAGE),
+    ("reports.chronology", "GET", "/reports/chronology?name=Pat+Visitor",
+     {**LEADS_PAGE, "chair": 200}),  # the chair: concerns about the head only
     ("admin.staff_accounts", "GET", "/admin/staff", HEAD_PAGE),
     ("admin.staff_accounts", "POST", "/admin/staff", {**HEAD_PAGE, "head": 422}),
     ("admin.staff_active", "POST", "/admin/staff/{user}/active", {**HEAD_PAGE, "head": 303}),
@@ -122,6 +123,27 @@ MATRIX = [
     ("admin.audit_check", "POST", "/admin/audit/check", {**HEAD_PAGE, "head": 303}),
     ("admin.setup", "GET", "/admin/setup", HEAD_PAGE),
     ("admin.setup", "POST", "/admin/setup", {**HEAD_PAGE, "head": 422}),
+    # Low-level concerns and who a concern is about (issue 12): {low_level} is a concern about a
+    # member of staff classified as low-level; the lead is the DSL (the default).
+    ("records.breach", "GET", "/records/breaches/{low_level}",
+     {"anonymous": SIGN_IN, "reporter": 404, "staff": 404, "dsl": 200, "head": 200, "chair": 404}),
+    ("records.breach_low_level", "POST", "/records/breaches/{low_level}/low-level",
+     {"anonymous": SIGN_IN, "reporter": 403, "staff": 403, "dsl": 422, "head": 422, "chair": 404}),
+    ("records.breach_low_level", "POST", "/records/breaches/{restricted}/low-level",
+     {"anonymous": SIGN_IN, "reporter": 403, "staff": 403, "dsl": 404, "head": 404, "chair": 404}),
+    ("records.breach_subject", "POST", "/records/breaches/{restricted}/subject",
+     {**HEAD_PAGE, "head": 422, "chair": 404}),
+    ("records.breach_subject", "POST", "/records/breaches/{low_level}/subject",
+     {**HEAD_PAGE, "head": 422, "chair": 404}),
+    ("records.breach_subject", "POST", "/records/breaches/{about_head}/subject",
+     {**HEAD_PAGE, "head": 404, "chair": 422}),
+    ("records.low_level_log", "GET", "/records/low-level-concerns", {**LEADS_PAGE, "chair": 200}),
+    ("records.low_level_person", "GET", "/records/low-level-concerns/person?who=name-pat+visitor",
+     {**LEADS_PAGE, "chair": 404}),
+    ("admin.low_level_settings", "GET", "/admin/low-level-concerns", HEAD_PAGE),
+    ("admin.low_level_settings", "POST", "/admin/low-level-concerns", {**HEAD_PAGE, "head": 422}),
+    ("admin.staff_left_on", "POST", "/admin/staff/{user}/left-on", {**HEAD_PAGE, "head": 303}),
+    ("admin.roster_left_on", "POST", "/admin/roster/{person}/left-on", {**HEAD_PAGE, "head": 303}),
     ("reports.dashboard", "GET", "/reports/", LEADS_PAGE),
     ("reports.export_acceptances", "GET", "/reports/acceptances.csv", LEADS_PAGE),
     ("reports.export_breaches", "GET", "/reports/breaches.csv", LEADS_PAGE),
@@ -174,10 +196,13 @@ def world(app):
         author = users["reporter"]
         restricted = make_breach(author, subject_kind="staff", category="pupil_contact")
         person = add_person("Rita Roster", "rita@example.org", "volunteer")
+        low_level = make_breach(author, subject_kind="staff", category="pupil_contact")
+        Breach.update(classification="low_level").where(Breach.id == low_level.id).execute()
         return {
             "users": users,
             "breach": make_breach(author).public_id,
             "restricted": restricted.public_id,
+            "low_level": low_level.public_id,
             "about_head": make_breach(author, subject_kind="staff", category="pupil_contact",
                                       concerns_head=True).public_id,
             "deletion": make_deletion_request(author).public_id,
