@@ -12,6 +12,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flask import has_app_context
 from peewee import SqliteDatabase, fn
 
 from . import audit, low_level
@@ -231,8 +232,10 @@ def due_for_review_by_anyone(now: dt.datetime | None = None) -> list[Breach]:
 def _past_its_time(now: dt.datetime):
     """Older than the breach retention period; but a low-level concern linked to its person
     is kept while they work here, and reviewed once they have left (KCSIE Part 4)."""
-    return low_level.review_rule(Breach.created_at < _cutoff("breaches", now),
-                                 as_local(now, school_zone()).date())
+    # The purge command runs without an app context: there, the day is UTC's (the same date as
+    # the school's but for an hour around midnight in summer).
+    day = as_local(now, school_zone()).date() if has_app_context() else now.date()
+    return low_level.review_rule(Breach.created_at < _cutoff("breaches", now), day)
 
 
 def keep(breach: Breach, years: int) -> None:
