@@ -255,5 +255,5 @@ class SubjectLinkForm(FlaskForm):
     """Whom a concern about staff is about: a staff account, a person on the roster, or no one
     (the value is "staff-3", "roster-5" or ""; low_level.link_subject checks it)."""
 
-    subject = StringField("Who it is about", filters=[clean_text], validators=[
+    subject = StringField("Their staff account or roster entry", filters=[clean_text], validators=[
         Optional(), Length(max=20, message=DAMAGED)])
