@@ -98,6 +98,13 @@ def may_record(user: StaffUser, breach: Breach) -> bool:
         and not breach.concerns_head)
 
 
+def seen_by_dsl(breach: Breach) -> bool:
+    """A concern about staff the DSL sees too: a low-level one, not about the head, while the
+    DSL leads on low-level concerns (Breach.visible_to's rule, for the page to say so)."""
+    return (breach.restricted and breach.classification == "low_level"
+            and not breach.concerns_head and SchoolSettings.low_level_lead_role() == "dsl")
+
+
 # The conversation held and the actions taken ---------------------------------------------------
 
 def add_entry(breach: Breach, user: StaffUser, kind: str, text: str) -> RecordUpdate:

@@ -169,7 +169,8 @@ def deletion_outcome(public_id: str):
 def _low_level_parts(record: Breach, low_level_form=None, subject_form=None) -> dict:
     """What the breach page's low-level and subject-link parts need, for whoever may use them."""
     parts: dict = {"may_record_low_level": low_level.may_record(current_user, record),
-                   "may_link_subject": low_level.is_case_manager(current_user, record)}
+                   "may_link_subject": low_level.is_case_manager(current_user, record),
+                   "low_level_seen_by_dsl": low_level.seen_by_dsl(record)}
     if parts["may_record_low_level"]:
         parts["low_level_form"] = low_level_form or LowLevelEntryForm(formdata=None)
     if parts["may_link_subject"]:

@@ -120,6 +120,17 @@ def test_the_dsl_sees_neither_the_lado_nor_the_link_on_a_low_level_concern(app, 
     assert "/subject" not in html and "/lado" not in html
 
 
+def test_the_page_says_who_sees_a_low_level_concern(app, client, teacher, head):
+    with app.app_context():
+        low, allegation = concern(teacher), concern(teacher, "allegation")
+    sign_in_as(client, head)
+    assert "Restricted: headteacher and DSL only" in page(client, breach_url(low))[1]
+    assert "Restricted: headteacher only" in page(client, breach_url(allegation))[1]
+    with app.app_context():
+        low_level.save_settings("head", 3)
+    assert "Restricted: headteacher only" in page(client, breach_url(low))[1]
+
+
 # The conversation held and actions taken ---------------------------------------------------------
 
 def test_the_lead_records_the_conversation_held_and_an_action_taken(app, client, teacher, dsl):
