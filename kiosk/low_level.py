@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from peewee import Expression
+from peewee import Expression, fn
 
 from . import audit
 from .breaches import TriageError
@@ -191,8 +191,6 @@ def link_subject(breach: Breach, user: StaffUser, choice: str) -> None:
 def linked_to_name(name: str) -> Expression:
     """Breaches whose linked account or roster person has this name (any case): the chronology
     finds a linked concern by the person's own name, whatever was typed when it was logged."""
-    from peewee import fn
-
     lowered = name.lower()
     return (Breach.subject_staff.in_(StaffUser.select(StaffUser.id).where(
         fn.LOWER(StaffUser.display_name) == lowered))
