@@ -311,6 +311,15 @@ def test_the_head_records_a_leaving_date_on_a_staff_account_or_clears_it(app, cl
     assert actions(app, "account.left_on_set") == 2
 
 
+def test_the_chairs_account_gets_no_leaving_date_from_the_head(app, client, head, chair):
+    sign_in_as(client, head)
+    assert f"u{chair.id}-left_on" not in page(client, "/admin/staff")[1]
+    with nothing_written(app, allow=ACCESS_REFUSED):
+        response = client.post(f"/admin/staff/{chair.id}/left-on", data={
+            "csrf_token": token(client), f"u{chair.id}-left_on": "2026-03-03"})
+    assert response.status_code == 403
+
+
 def test_a_leaving_date_that_is_not_a_date_is_refused_beside_its_field(app, client, head):
     with app.app_context():
         pat = make_user("staff", display_name="Pat Staff")
