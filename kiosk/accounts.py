@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import secrets
@@ -104,6 +105,16 @@ def set_active(user: StaffUser, active: bool) -> None:
             StaffUser.id == user.id).execute()
         audit.record("account.activated" if active else "account.deactivated",
                      kind="staff_user", record_id=user.id)
+
+
+def set_left_on(user: StaffUser, day: dt.date | None) -> None:
+    """Record the day someone left the school's employment (None: they have not); their
+    low-level concerns come up for review from then (audited)."""
+    with db.atomic():
+        StaffUser.update(left_on=day).where(StaffUser.id == user.id).execute()
+        audit.record("account.left_on_set", kind="staff_user", record_id=user.id,
+                     left_on=day.isoformat() if day else "")
+    user.left_on = day
 
 
 def temporary_password() -> str:

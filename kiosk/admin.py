@@ -17,12 +17,26 @@ from flask import (
 )
 from flask_login import current_user
 
-from . import accounts, audit, breaches, display, mail, pasted, policies, retention, roster, school
+from . import (
+    accounts,
+    audit,
+    breaches,
+    display,
+    low_level,
+    mail,
+    pasted,
+    policies,
+    retention,
+    roster,
+    school,
+)
 from .access import find_visible, get_or_404, role_required
 from .audit_log import check_now, last_check, people_in_log, read_log
 from .forms.desk import (
     AuditFilterForm,
     CategoryForm,
+    LeftOnForm,
+    LowLevelSettingsForm,
     PolicyDraftForm,
     PolicyPublishForm,
     RetentionForm,
@@ -73,9 +87,18 @@ def staff_accounts():
             new_password = None
         else:
             return render_template("admin/password_shown.html", user=user, password=new_password)
-    users = StaffUser.listed()
     code = 422 if request.method == "POST" else 200
+    return _staff_page(form, code)
+
+
+def _staff_page(form: StaffAccountForm, code: int, left_on_form: LeftOnForm | None = None,
+                left_on_user: int | None = None):
+    users = list(StaffUser.listed())
+    left_on_forms = {u.id: (left_on_form if u.id == left_on_user else
+                            LeftOnForm(formdata=None, prefix=f"u{u.id}", left_on=u.left_on))
+                     for u in users}
     return render_template("admin/staff.html", form=form, users=users,
+                           left_on_forms=left_on_forms,
                            chair_active=StaffUser.with_role("chair").exists()), code
 
 
@@ -385,7 +408,8 @@ def roster_person(person_id: int):
     person = get_or_404(RosterPerson, person_id)
     latest, accepted, current = roster.status_for(person)
     return render_template("admin/roster_person.html", person=person, latest=latest,
-                           accepted=accepted, current=current, link=roster.shown_link(person))
+                           accepted=accepted, current=current, link=roster.shown_link(person),
+                           left_on_form=LeftOnForm(formdata=None, left_on=person.left_on))
 
 
 @bp.get("/roster/<int(max=2147483647):person_id>/qr.svg")
@@ -505,3 +529,55 @@ def retention_decision(public_id: str):
     else:
         abort(400)
     return redirect(url_for("admin.retention_settings"), code=303)
+
+
+# Low-level concerns: the school's choices, and the day someone left (head; issue 12) -------------
+
+@bp.route("/low-level-concerns", methods=["GET", "POST"])
+@role_required("head")
+def low_level_settings():
+    """Who leads on low-level concerns about staff with the head, and the pattern threshold."""
+    saved = low_level.settings()
+    form = (LowLevelSettingsForm(lead=saved.lead, threshold=str(saved.threshold))
+            if request.method == "GET" else LowLevelSettingsForm())
+    if form.validate_on_submit():
+        low_level.save_settings(form.lead.data, int(form.threshold.data))
+        flash("Saved.")
+        return redirect(url_for("admin.low_level_settings"), code=303)
+    return render_template("admin/low_level.html", form=form), (
+        422 if request.method == "POST" else 200)
+
+
+@bp.post("/staff/<int(max=2147483647):user_id>/left-on")
+@role_required("head")
+def staff_left_on(user_id: int):
+    """Record the day a member of staff left (their low-level concerns are reviewed then)."""
+    user = _account(user_id)
+    form = LeftOnForm(prefix=f"u{user.id}")
+    if form.validate_on_submit():
+        accounts.set_left_on(user, form.left_on.data)
+        flash(_left_on_message(user.display_name, form.left_on.data))
+        return redirect(url_for("admin.staff_accounts"), code=303)
+    return _staff_page(StaffAccountForm(formdata=None), 422, form, user.id)
+
+
+@bp.post("/roster/<int(max=2147483647):person_id>/left-on")
+@role_required("head")
+def roster_left_on(person_id: int):
+    """Record the day someone on the roster stopped working or volunteering at the school."""
+    person = get_or_404(RosterPerson, person_id)
+    form = LeftOnForm()
+    if form.validate_on_submit():
+        roster.set_left_on(person, form.left_on.data)
+        flash(_left_on_message(person.full_name, form.left_on.data))
+        return redirect(url_for("admin.roster_person", person_id=person.id), code=303)
+    latest, accepted, current = roster.status_for(person)
+    return render_template("admin/roster_person.html", person=person, latest=latest,
+                           accepted=accepted, current=current, link=roster.shown_link(person),
+                           left_on_form=form), 422
+
+
+def _left_on_message(name: str, day) -> str:
+    if day is None:
+        return f"{name} is recorded as still working at the school."
+    return f"{name} is recorded as leaving on {display.long_date(day)}."

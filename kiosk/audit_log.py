@@ -606,6 +606,54 @@ def _checked(e, d, n, who):
     return f"{who} checked the audit log: {found}."
 
 
+# Low-level concerns and who a concern is about (issue 12) ----------------------------------------
+
+@_says("low_level.settings_saved")
+def _low_level_settings(e, d, n, who):
+    lead = {"dsl": "the DSL", "head": "the headteacher alone"}.get(d.get("lead"), "someone")
+    return (f"{who} chose {lead} to lead on low-level concerns about staff, and a pattern at "
+            f"{_count(d.get('threshold'), 'concern')} in 12 months.")
+
+
+@_says("breach.conversation_added")
+def _conversation(e, d, n, who):
+    return f"{who} recorded the conversation held about {n.breach(e)}."
+
+
+@_says("breach.subject_linked")
+def _subject_linked(e, d, n, who):
+    to = {"staff": "a staff account", "roster": "a person on the roster"}.get(d.get("linked"))
+    if to is None:
+        return f"{who} removed the link between {n.breach(e)} and who it is about."
+    return f"{who} linked {n.breach(e)} to {to}, as who it is about."
+
+
+@_says("low_level.log_viewed")
+def _low_level_log(e, d, n, who):
+    return f"{who} looked at the low-level concerns log ({_shown(d.get('shown'))})."
+
+
+@_says("low_level.person_viewed")
+def _low_level_person(e, d, n, who):
+    return (f"{who} looked at one person's low-level concerns "
+            f"({_count(len(d['shown']) if isinstance(d.get('shown'), list) else 0, 'concern')}).")
+
+
+@_says("account.left_on_set")
+def _account_left_on(e, d, n, who):
+    whom = n.account(e) or "someone"
+    if not d.get("left_on"):
+        return f"{who} recorded that {whom} still works at the school."
+    return f"{who} recorded the day {whom} left the school."
+
+
+@_says("roster.left_on_set")
+def _roster_left_on(e, d, n, who):
+    if not d.get("left_on"):
+        return f"{who} recorded that {n.person(e)} is still at the school."
+    return f"{who} recorded the day {n.person(e)} left the school."
+
+
 def _unknown(e, d, n, who):
     about = {"breach": n.breach, "deletion_request": n.request}.get(e.record_kind)
     return f"{who} did something{' about ' + about(e) if about else ''} that this page has no words for yet."

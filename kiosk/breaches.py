@@ -46,6 +46,12 @@ def is_restricted(subject_kind: str, category: BreachCategory) -> bool:
     return category.restricted or subject_kind == "staff"
 
 
+def is_case_manager(user: StaffUser, breach: Breach) -> bool:
+    """The case manager of a concern about a member of staff (KCSIE Part 4): the head; the
+    chair of governors when it is about the head. No one is the case manager of anything else."""
+    return breach.restricted and user.role == ("chair" if breach.concerns_head else "head")
+
+
 def category_fits(subject_kind: str, category: BreachCategory) -> bool:
     """A category about a member of staff (restricted) fits only a breach by a member of staff;
     every other category fits anyone, a member of staff too."""

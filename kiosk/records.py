@@ -11,15 +11,17 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from . import audit, breaches, deletions, mail, staff_concerns, working_days
+from . import audit, breaches, deletions, low_level, mail, staff_concerns, working_days
 from .access import ALL_STAFF, LEADS, role_required, visible_or_404
 from .forms.records import (
     ClassifyForm,
     CloseAllegationForm,
     LadoForm,
+    LowLevelEntryForm,
     NoteForm,
     OutcomeForm,
     StatusForm,
+    SubjectLinkForm,
     SuspensionForm,
 )
 from .models import Breach, DeletionRequest, utcnow
@@ -44,6 +46,7 @@ def concerns():
                  shown=[str(b.public_id) for b in rows])
     return render_template("records/concerns.html", breaches=rows, status=status,
                            alerts_by_email=mail.configured(),
+                           low_level_log=low_level.may_see_log(current_user),
                            lado_overdue={b.id: breaches.lado_overdue(b, referrals.get(b.id))
                                          for b in rows})
 
@@ -58,18 +61,19 @@ def breach(public_id: str):
 
 
 def _render_breach(record: Breach, status_form=None, note_form=None, lado_form=None, code=200,
-                   **case_forms):
+                   **forms):
     referral = breaches.lado_referral(record)
     if lado_form is None and referral is not None:
         lado_form = LadoForm(obj=referral, formdata=None)
     return render_template(
-        "records/breach.html", breach=record, **_case_manager_context(record, case_forms),
+        "records/breach.html", breach=record, **_case_manager_context(record, forms),
         history_rows=staff_concerns.history(record, seen_by=current_user),
         requests=breaches.deletion_requests_for(record, seen_by=current_user), referral=referral,
         lado_overdue=breaches.lado_overdue(record, referral),
         status_form=status_form or StatusForm(formdata=None, status=record.status),
         note_form=note_form or NoteForm(formdata=None), lado_form=lado_form or LadoForm(formdata=None),
-        can_triage=current_user.role in TRIAGE_ROLES), code
+        can_triage=current_user.role in TRIAGE_ROLES,
+        **_low_level_parts(record, forms.get("low_level_form"), forms.get("subject_form"))), code
 
 
 def _act(record: Breach, form, slot: str, action, saved: str, refused_field=None):
@@ -239,3 +243,75 @@ def breach_close_allegation(public_id: str):
             flash("The allegation was closed.")
             return redirect(url_for("records.breach", public_id=record.public_id), code=303)
     return _render_breach(record, code=422, close_form=form)
+
+
+# Low-level concerns, and who a concern about staff is about (issue 12) ----------------------------
+
+def _low_level_parts(record: Breach, low_level_form=None, subject_form=None) -> dict:
+    """What the breach page's low-level and subject-link parts need, for whoever may use them."""
+    parts: dict = {"may_record_low_level": low_level.may_record(current_user, record),
+                   "may_link_subject": low_level.is_case_manager(current_user, record),
+                   "low_level_seen_by_dsl": low_level.seen_by_dsl(record)}
+    if parts["may_record_low_level"]:
+        parts["low_level_form"] = low_level_form or LowLevelEntryForm(formdata=None)
+    if parts["may_link_subject"]:
+        parts["subject_form"] = subject_form or SubjectLinkForm(
+            formdata=None, subject=low_level.subject_key(record))
+        parts["subject_accounts"], parts["subject_people"] = low_level.subject_choices()
+    return parts
+
+
+@bp.post("/breaches/<public_id>/low-level")
+@role_required(*TRIAGE_ROLES)
+def breach_low_level(public_id: str):
+    """Record the conversation held or an action taken on a low-level concern."""
+    record = visible_or_404(Breach, current_user, public_id)
+    if not low_level.may_record(current_user, record):
+        abort(404)
+    form = LowLevelEntryForm()
+    return _act(record, form, "low_level_form", lambda: low_level.add_entry(
+        record, current_user, form.entry_kind.data, form.entry_text.data), "Added.",
+        form.entry_kind)
+
+
+@bp.post("/breaches/<public_id>/subject")
+@role_required("head", "chair")
+def breach_subject(public_id: str):
+    """Link a concern about staff to the account or roster person it is about."""
+    record = visible_or_404(Breach, current_user, public_id)
+    if not low_level.is_case_manager(current_user, record):
+        abort(404)
+    form = SubjectLinkForm()
+    return _act(record, form, "subject_form", lambda: low_level.link_subject(
+        record, current_user, form.subject.data), "Saved who it is about.", form.subject)
+
+
+@bp.get("/low-level-concerns")
+@role_required("dsl", "head", "chair")
+def low_level_log():
+    """The low-level concerns log: each person, how many in the last 12 months, patterns
+    flagged at the school's threshold."""
+    if not low_level.may_see_log(current_user):
+        abort(403)
+    people = low_level.pattern(current_user)
+    audit.record("low_level.log_viewed", kind="breach",
+                 shown=[str(b.public_id) for p in people for b in p.concerns])
+    return render_template("records/low_level_log.html", people=people,
+                           settings=low_level.settings())
+
+
+@bp.get("/low-level-concerns/person")
+@role_required("dsl", "head", "chair")
+def low_level_person():
+    """One person's low-level concerns: each concern, the conversations held and the actions
+    taken, with their dates."""
+    if not low_level.may_see_log(current_user):
+        abort(403)
+    found = low_level.person(current_user, request.args.get("who", "")[:120])
+    if found is None:
+        abort(404)
+    audit.record("low_level.person_viewed", kind="breach",
+                 shown=[str(b.public_id) for b in found.concerns])
+    return render_template("records/low_level_person.html", person=found,
+                           entries=low_level.entries_for(found.concerns),
+                           settings=low_level.settings())

@@ -12,9 +12,11 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flask import has_app_context
 from peewee import SqliteDatabase, fn
 
-from . import audit
+from . import audit, low_level
+from .display import school_zone
 from .models import (
     Acceptance,
     AuditEvent,
@@ -24,6 +26,7 @@ from .models import (
     RecordUpdate,
     RetentionSetting,
     StaffUser,
+    as_local,
     db,
     utcnow,
 )
@@ -219,7 +222,7 @@ def due_for_review(user: StaffUser, now: dt.datetime | None = None) -> list[Brea
     now = now or utcnow()
     return list(Breach.visible_to(user).where(
         Breach.safeguarding | Breach.restricted,
-        Breach.created_at < _cutoff("breaches", now),
+        _past_its_time(now),
         Breach.keep_until.is_null() | (Breach.keep_until < now), ~_open_allegation(),
     ).order_by(Breach.created_at))
 
@@ -228,8 +231,17 @@ def due_for_review_by_anyone(now: dt.datetime | None = None) -> list[Breach]:
     """All of them, head's and chair's, for the purge command's summary (counts only)."""
     now = now or utcnow()
     return list(Breach.select().where(
-        Breach.safeguarding | Breach.restricted, Breach.created_at < _cutoff("breaches", now),
+        Breach.safeguarding | Breach.restricted, _past_its_time(now),
         Breach.keep_until.is_null() | (Breach.keep_until < now), ~_open_allegation()))
+
+
+def _past_its_time(now: dt.datetime):
+    """Older than the breach retention period; but a low-level concern linked to its person
+    is kept while they work here, and reviewed once they have left (KCSIE Part 4)."""
+    # The purge command runs without an app context: there, the day is UTC's (the same date as
+    # the school's but for an hour around midnight in summer).
+    day = as_local(now, school_zone()).date() if has_app_context() else now.date()
+    return low_level.review_rule(Breach.created_at < _cutoff("breaches", now), day)
 
 
 def keep(breach: Breach, years: int) -> None:

@@ -122,6 +122,16 @@ def set_active(person: RosterPerson, active: bool) -> None:
     person.active = active
 
 
+def set_left_on(person: RosterPerson, day: dt.date | None) -> None:
+    """Record the day someone stopped working or volunteering at the school (None: they have
+    not); their low-level concerns come up for review from then (audited)."""
+    with db.atomic():
+        RosterPerson.update(left_on=day).where(RosterPerson.id == person.id).execute()
+        audit.record("roster.left_on_set", kind="roster_person", record_id=person.id,
+                     left_on=day.isoformat() if day else "")
+    person.left_on = day
+
+
 def parse_import(text: str) -> list[ImportRow]:
     """Read a CSV with columns name, email, role (a header row is expected); check every row."""
     try:

@@ -46,9 +46,7 @@ CASE_MANAGER_KINDS = ("classification", "suspension", "allegation_outcome", "kep
                       "lado")
 
 
-def is_case_manager(user: StaffUser, breach: Breach) -> bool:
-    """The head for a concern about a member of staff; the chair when it is about the head."""
-    return breach.restricted and user.role == ("chair" if breach.concerns_head else "head")
+is_case_manager = breaches.is_case_manager
 
 
 def history(breach: Breach, seen_by: StaffUser):

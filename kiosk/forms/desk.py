@@ -28,7 +28,7 @@ from ..audit_log import NOBODY, LogFilters
 from ..config import ConfigError, parse_public_url
 from ..models import StaffUser, utcnow
 from ..text import clean_block, clean_text
-from ..vocabulary import MATERIALS, POLICY_CHANGES, ROSTER_ROLES
+from ..vocabulary import LOW_LEVEL_LEADS, MATERIALS, POLICY_CHANGES, ROSTER_ROLES
 from .fields import choices, refuse_control_characters, refuse_controls_in_block, staff_email
 
 MAX_CSV_BYTES = 1024 * 1024
@@ -371,3 +371,34 @@ class AuditFilterForm(FlaskForm):
         return LogFilters(who=self.who.data or "", breach=self.breach.data,
                           deletion=None if self.breach.data else self.deletion.data,
                           start=self.start.data, end=self.end.data)
+
+
+# Low-level concerns: the school's choices, and the day someone left --------------------------------
+
+class LowLevelSettingsForm(FlaskForm):
+    """Who leads on low-level concerns about staff, and how many in twelve months flag a
+    pattern."""
+
+    lead = RadioField("Who leads on low-level concerns with you", choices=choices(LOW_LEVEL_LEADS),
+                      validate_choice=False, validators=[
+                          InputRequired("Please choose who leads on low-level concerns."),
+                          AnyOf(LOW_LEVEL_LEADS, message="Please choose who leads on low-level "
+                                                         "concerns.")])
+    threshold = StringField("How many low-level concerns about one person in 12 months should "
+                            "be flagged as a pattern", filters=[clean_text])
+
+    def validate_threshold(self, field) -> None:
+        text = (field.data or "").strip()
+        if not text:
+            raise ValidationError("Please give a number from 1 to 20.")
+        if not text.isdigit() or not 1 <= int(text) <= 20:
+            raise ValidationError("Please give a whole number from 1 to 20, for example 3.")
+        field.data = str(int(text))
+
+
+class LeftOnForm(FlaskForm):
+    """The day someone left the school's employment (empty: they have not left). Each row of a
+    list has its own, told apart by its prefix."""
+
+    left_on = DayField("Left the school on", validators=[Optional()])
+

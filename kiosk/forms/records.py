@@ -11,6 +11,7 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optio
 
 from ..breaches import BreachDetails, LadoDetails, category_fits
 from ..deletions import DEADLINE_RULE, DeletionDetails
+from ..low_level import ENTRY_KINDS as LOW_LEVEL_ENTRY_KINDS
 from ..models import Acceptance, BreachCategory
 from ..staff_concerns import AllegationClosing
 from ..text import clean_block, clean_text
@@ -304,3 +305,29 @@ class CloseAllegationForm(FlaskForm):
             outcome=self.outcome.data, note=self.note.data, pension_age_on=self.pension_age_on.data,
             kept_on_request=self.kept_on_request.data, requested_on=self.requested_on.data,
             removal_confirmed=self.removal_confirmed.data)
+
+
+# Low-level concerns and who a concern is about ---------------------------------------------------
+
+class LowLevelEntryForm(FlaskForm):
+    """The conversation held with the member of staff, or an action taken, on a low-level
+    concern."""
+
+    entry_kind = RadioField("This is", choices=choices(LOW_LEVEL_ENTRY_KINDS), default="conversation",
+                            validate_choice=False, validators=[
+                                InputRequired("Please choose the conversation held or an action "
+                                              "taken."),
+                                AnyOf(LOW_LEVEL_ENTRY_KINDS, message="Please choose the "
+                                      "conversation held or an action taken.")])
+    entry_text = TextAreaField("What was said or done", filters=[clean_block], validators=[
+        DataRequired("Please write what was said or done."),
+        Length(max=5000, message="Please keep this under 5,000 characters."),
+        refuse_controls_in_block])
+
+
+class SubjectLinkForm(FlaskForm):
+    """Whom a concern about staff is about: a staff account, a person on the roster, or no one
+    (the value is "staff-3", "roster-5" or ""; low_level.link_subject checks it)."""
+
+    subject = StringField("Their staff account or roster entry", filters=[clean_text], validators=[
+        Optional(), Length(max=20, message=DAMAGED)])

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from peewee import fn
 
+from .. import low_level
 from ..models import Acceptance, Breach, DeletionRequest, PolicyVersion, RosterPerson, StaffUser
 
 
@@ -67,12 +68,17 @@ def evidence_for(name: str = "", person: RosterPerson | None = None) -> Evidence
 
 def chronology(name: str, viewer: StaffUser) -> list[tuple[dt.datetime, str, object]]:
     """One adult's acceptances, breaches and deletion requests by their name (any case), in date
-    order, as (when, kind, row); breaches and requests only as the viewer may see them."""
+    order, as (when, kind, row); breaches and requests only as the viewer may see them. A
+    concern about staff linked to an account or roster person of that name is theirs whatever
+    name was typed (seen only by its case manager, and a low-level one by its lead). The chair
+    sees only the concerns about the head: acceptances are not theirs to look through."""
     lowered = name.lower()
     events: list[tuple[dt.datetime, str, object]] = []
-    for row in Acceptance.select().where(fn.LOWER(Acceptance.full_name) == lowered):
-        events.append((row.accepted_at, "acceptance", row))
-    for row in Breach.visible_to(viewer).where(fn.LOWER(Breach.subject_name) == lowered):
+    if viewer.role != "chair":
+        for row in Acceptance.select().where(fn.LOWER(Acceptance.full_name) == lowered):
+            events.append((row.accepted_at, "acceptance", row))
+    for row in Breach.visible_to(viewer).where(
+            (fn.LOWER(Breach.subject_name) == lowered) | low_level.linked_to_name(name)):
         events.append((row.occurred_at, "breach", row))
     for row in DeletionRequest.visible_to(viewer).where(
             fn.LOWER(DeletionRequest.person_name) == lowered):

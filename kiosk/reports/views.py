@@ -65,9 +65,10 @@ def export_breaches():
 
 
 @bp.get("/chronology")
-@role_required(*LEADS)
+@role_required(*LEADS, "chair")
 def chronology():
-    """One adult's acceptances, breaches and deletion requests, in date order."""
+    """One adult's acceptances, breaches and deletion requests, in date order (the chair: the
+    concerns about the head only)."""
     name = search_name(request.args.get("name", ""))
     events = []
     if len(name) >= 2:
