@@ -396,6 +396,20 @@ class WelfareTask(BaseModel):
     created_at = DateTimeField(default=utcnow, index=True)
     status = CharField(max_length=12, default="open")  # open or done
 
+    @classmethod
+    def visible_to(cls, user: StaffUser):
+        """What this user may open: every task for the DSL; for the head every task but those
+        from a concern about the head, which are the chair's (with the DSL's); none for other
+        staff, who hand a child's welfare to the DSL and do not follow it."""
+        about_head = cls.breach.in_(Breach.select(Breach.id).where(Breach.concerns_head))
+        if user.role == "dsl":
+            return cls.select()
+        if user.role == "head":
+            return cls.select().where(cls.breach.is_null() | ~about_head)
+        if user.role == "chair":
+            return cls.select().where(about_head)
+        return cls.select().where(cls.id.is_null())
+
 
 class RecordUpdate(BaseModel):
     """One change to a breach or deletion request: a note, an action, a status or outcome.
