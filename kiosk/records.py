@@ -206,14 +206,14 @@ def _case_managed(public_id: str) -> WelfareTask:
     return task
 
 
-def _welfare_act(record: Breach, task_id, form, action, saved: str):
+def _welfare_act(record: Breach, task_id, form, field, action, saved: str):
     """The case manager's action on a concern's welfare: one domain call, back to the concern;
-    a refusal beside the form's first field, the page again with a 422."""
+    a refusal beside `field`, the page again with a 422."""
     if form.validate_on_submit():
         try:
             action()
         except welfare.WelfareError as error:
-            next(iter(form)).errors.append(str(error))
+            field.errors.append(str(error))
         except Conflict:
             form.form_errors.append("This form was already sent with other details. "
                                     "Please start again.")
@@ -231,7 +231,7 @@ def breach_welfare_task(public_id: str):
     if not welfare.is_case_manager(current_user, record):
         abort(404)
     form = WelfareTaskForm()
-    return _welfare_act(record, None, form, lambda: welfare.add_task(
+    return _welfare_act(record, None, form, form.pupils, lambda: welfare.add_task(
         record, current_user, form.pupils.data, form.client_uuid.data,
         form_fingerprint(request.form)), "Welfare task added. The DSL can see it now.")
 
@@ -242,7 +242,7 @@ def welfare_case_note(public_id: str):
     """What the DSL needs to know for the child's welfare, from the case manager."""
     task = _case_managed(public_id)
     form = WelfareNoteForm(prefix=_prefix(WelfareNoteForm, task.id))
-    return _welfare_act(task.breach, task.id, form, lambda: welfare.add_welfare_note(
+    return _welfare_act(task.breach, task.id, form, form.text, lambda: welfare.add_welfare_note(
         task, current_user, form.text.data), "Added to the DSL's welfare task.")
 
 
@@ -252,7 +252,8 @@ def welfare_share_name(public_id: str):
     """The case manager's explicit decision to share the member of staff's name with the DSL."""
     task = _case_managed(public_id)
     form = ShareNameForm(prefix=_prefix(ShareNameForm, task.id))
-    return _welfare_act(task.breach, task.id, form, lambda: welfare.share_name(task, current_user),
+    return _welfare_act(task.breach, task.id, form, form.confirm,
+                        lambda: welfare.share_name(task, current_user),
                         "The name is shared with the DSL.")
 
 
@@ -293,12 +294,13 @@ def _render_task(task: WelfareTask, code=200, **forms):
             formdata=None, status="open" if task.status == "done" else "done")), code
 
 
-def _task_act(task: WelfareTask, form, slot: str, action, saved: str):
+def _task_act(task: WelfareTask, form, slot: str, field, action, saved: str):
+    """The DSL's action on a task: one domain call, back to the task; a refusal beside `field`."""
     if form.validate_on_submit():
         try:
             action()
         except welfare.WelfareError as error:
-            next(iter(form)).errors.append(str(error))
+            field.errors.append(str(error))
         else:
             flash(saved)
             return redirect(url_for("records.welfare_task", public_id=task.public_id), code=303)
@@ -311,7 +313,7 @@ def welfare_task_note(public_id: str):
     """A note on a welfare task."""
     task = visible_or_404(WelfareTask, current_user, public_id)
     form = TaskNoteForm()
-    return _task_act(task, form, "note_form", lambda: welfare.add_note(
+    return _task_act(task, form, "note_form", form.text, lambda: welfare.add_note(
         task, current_user, form.text.data), "Note added.")
 
 
@@ -321,7 +323,7 @@ def welfare_task_reference(public_id: str):
     """The school's safeguarding-system reference for this child's record."""
     task = visible_or_404(WelfareTask, current_user, public_id)
     form = ReferenceForm()
-    return _task_act(task, form, "reference_form", lambda: welfare.record_reference(
+    return _task_act(task, form, "reference_form", form.safeguarding_ref, lambda: welfare.record_reference(
         task, current_user, form.safeguarding_ref.data), "Reference saved.")
 
 
@@ -331,5 +333,5 @@ def welfare_task_status(public_id: str):
     """Done, or open again."""
     task = visible_or_404(WelfareTask, current_user, public_id)
     form = TaskStatusForm()
-    return _task_act(task, form, "status_form", lambda: welfare.change_status(
+    return _task_act(task, form, "status_form", form.status, lambda: welfare.change_status(
         task, current_user, form.status.data, form.note.data), "Saved.")
