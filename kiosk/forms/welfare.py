@@ -37,7 +37,9 @@ class DisclosureForm(FlaskForm):
     told_at = LocalDateTimeField("When they told you", validators=[
         InputRequired("Please give the date and time."), not_in_the_future])
     child_words = TextAreaField(
-        "The child's words, as they said them (optional)", filters=[clean_block], validators=[
+        "The child's words, as they said them (optional)", filters=[clean_block],
+        description="If you choose to write them here. Only the DSL can read them (or, if it is "
+                    "about an adult at school, only the headteacher).", validators=[
             Optional(), Length(max=5000, message="Please keep this under 5,000 characters."),
             refuse_controls_in_block])
     about_adult = RadioField(
@@ -46,7 +48,10 @@ class DisclosureForm(FlaskForm):
             InputRequired("Please say whether it was about an adult at the school."),
             AnyOf(DISCLOSURE_ABOUT, message="Please say whether it was about an adult at the "
                                             "school.")])
-    adult_name = StringField("The adult's name", filters=[clean_text], validators=[
+    adult_name = StringField("The adult's name", filters=[clean_text], description=(
+        "What the child said and this name go only to the headteacher (the chair of governors "
+        "if it is about the headteacher). The DSL is told that a child said something, not what."),
+        validators=[
         Length(max=100, message="Please keep the name under 100 characters."),
         refuse_control_characters])
     safeguarding_ref = StringField(
