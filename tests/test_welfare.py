@@ -426,3 +426,14 @@ def test_with_pupils_the_thank_you_says_the_dsl_was_told(app, client, teacher):
     response, _ = log_about_staff(client)
     assert ("Saved. Received and passed on to the headteacher. The DSL has been told about the "
             "pupils involved.") in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_the_chair_finds_the_welfare_tasks_of_concerns_about_the_head(app, client, teacher, chair,
+                                                                      head):
+    with app.app_context():
+        make_breach(teacher, subject_kind="staff", category="pupil_contact", concerns_head=True,
+                    pupils="Hidden Pupil")
+    sign_in_as(client, chair)
+    assert 'href="/records/welfare"' in page(client, "/records/concerns?status=all")
+    sign_in_as(client, head)
+    assert 'href="/records/welfare"' not in page(client, "/records/concerns?status=all")

@@ -149,3 +149,27 @@ def test_the_case_manager_shares_the_name_and_the_dsl_follows_the_task(live_serv
     with live_server.database():
         task = WelfareTask.get()
         assert (task.status, task.safeguarding_ref) == ("done", "CPOMS 4411")
+
+
+def test_offline_a_concern_about_staff_asks_for_pupils_only_for_a_member_of_staff(
+        live_server, new_context):
+    with live_server.database():
+        teacher = make_user("staff", email="teacher@westacre.sch.uk")
+    context = new_context(**TABLET)
+    page = context.new_page()
+    sign_in(page, live_server, teacher.email)
+    controlled(page)
+    context.set_offline(True)
+    page.get_by_role("link", name="Log a breach").click()
+    pupils = page.get_by_label("Pupils involved (optional)")
+    page.get_by_label("Visitor", exact=True).check()
+    expect(pupils).to_be_hidden()
+    page.get_by_label("Member of staff", exact=True).check()
+    page.get_by_label("Member of staff in contact with a pupil, or an ex-pupil under 18").check()
+    pupils.fill("Polly Pupil")
+    page.get_by_role("button", name="Save the breach on this iPad").click()
+    expect(page.get_by_text("1 record waiting to send")).to_be_visible()
+    context.set_offline(False)
+    all_sent(page)
+    [task] = wait_for_rows(live_server, WelfareTask, 1)
+    assert (task.kind, task.pupils) == ("staff_concern", "Polly Pupil")
