@@ -36,8 +36,11 @@ def home():
     user = current_user
     waiting = breaches.new_concerns_count(user) if user.role in LEADS else 0
     attention = deletions.needing_attention(user) if user.role in LEADS else []
-    if request.args.get("saved"):  # a child's disclosure, saved by the page's script
-        flash(disclosures.thanks_for(user, request.args["saved"]) or disclosures.THANKS)
+    # A child's disclosure the page's script sent: the thank-you for it (only for one of theirs
+    # the server holds, so nobody is told "the DSL has been told" when it has not).
+    thanks = disclosures.thanks_for(user, request.args.get("saved", ""))
+    if thanks:
+        flash(thanks)
     return render_template("staff/home.html", waiting=waiting, attention=len(attention),
                            welfare_waiting=welfare.waiting_count(user) if user.role in LEADS else 0,
                            setup_done=school.setup_complete())

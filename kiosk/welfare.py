@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 
-from . import audit
+from . import alerts, audit
 from .idempotency import create_once
 from .models import Breach, RecordUpdate, StaffUser, WelfareTask, db, utcnow
 from .vocabulary import WELFARE_STATUSES
@@ -101,11 +101,15 @@ def _subject_name(breach: Breach) -> str:
 def add_task(breach: Breach, user: StaffUser, pupils: str, client_uuid: uuid.UUID,
              request_hash: str) -> tuple[WelfareTask, bool]:
     """The case manager names pupil(s) the reporter did not: a new task for the DSL, made once
-    per client UUID. Returns (task, created)."""
+    per client UUID, and the DSL emailed once it is stored. Returns (task, created)."""
     if not is_case_manager(user, breach):
         raise WelfareError("Only the case manager can add a welfare task to this concern.")
-    return create_once(WelfareTask, client_uuid, request_hash,
-                       lambda: open_for_concern(breach, user, pupils, client_uuid, request_hash))
+    task, created = create_once(WelfareTask, client_uuid, request_hash,
+                                lambda: open_for_concern(breach, user, pupils, client_uuid,
+                                                         request_hash))
+    if created:
+        alerts.alert_welfare_task(task)
+    return task, created
 
 
 def add_welfare_note(task: WelfareTask, user: StaffUser, text: str) -> RecordUpdate:

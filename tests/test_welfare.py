@@ -226,8 +226,10 @@ def test_the_welfare_part_of_a_concern_is_the_case_managers_alone(app, client, t
     assert "The child's welfare" not in page(client, f"/records/breaches/{breach.public_id}")
 
 
-def test_the_case_manager_adds_a_task_when_the_reporter_named_no_pupil(app, client, teacher, head):
-    with app.app_context():
+def test_the_case_manager_adds_a_task_when_the_reporter_named_no_pupil(mail_app, client, teacher,
+                                                                       head, dsl):
+    app, inbox = mail_app
+    with app.test_request_context():  # its alert to the head names the sign-in address
         breach = make_breach(teacher, subject_kind="staff", category="pupil_contact")
     sign_in_as(client, head)
     fields = hidden_fields(page(client, f"/records/breaches/{breach.public_id}"))
@@ -242,6 +244,19 @@ def test_the_case_manager_adds_a_task_when_the_reporter_named_no_pupil(app, clie
     assert field_error(empty.get_data(as_text=True), "pupils") == "Please give the pupil's name."
     with app.app_context():
         assert [t.pupils for t in WelfareTask.select()] == ["Una Unnamed"]
+    # The concern's own alert went to the head; the task's, once, to the DSL.
+    assert [m["X-Envelope-To"] for m in inbox.messages] == [head.email, dsl.email]
+    assert "Una" not in inbox.messages[1].as_string()
+
+
+def test_no_thank_you_for_a_disclosure_that_is_not_there(app, client, teacher, other_teacher):
+    sign_in_as(client, other_teacher)
+    tell(client)
+    with app.app_context():
+        theirs = str(WelfareTask.get().client_uuid)
+    sign_in_as(client, teacher)
+    for saved in (theirs, str(uuid.uuid4()), "1", "not-a-uuid"):
+        assert "The DSL has been told" not in page(client, f"/staff/?saved={saved}")
 
 
 def test_the_dsl_adds_notes_the_reference_and_marks_it_done(app, client, teacher, dsl):
