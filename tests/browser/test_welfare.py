@@ -25,8 +25,11 @@ def test_a_child_told_me_something_tells_the_dsl(live_server, new_context, asser
     page.get_by_role("link", name="A child told me something").click()
     expect(page.get_by_role("heading", name="What to do now")).to_be_visible()
     adult_name = page.get_by_label("The adult's name")
-    page.get_by_label("No", exact=True).check()
     expect(adult_name).to_be_hidden()  # asked only when it was about an adult at school
+    page.get_by_label("Yes, about the headteacher").check()
+    expect(adult_name).to_be_visible()
+    page.get_by_label("No", exact=True).check()
+    expect(adult_name).to_be_hidden()
     assert_accessible(page)
     page.get_by_role("button", name="Save and tell the DSL").click()
     # Refused: the reason beside the field, nothing recorded.
