@@ -9,7 +9,7 @@ from flask import current_app, url_for
 
 from . import audit, mail
 from .display import local_time
-from .models import Breach, StaffUser
+from .models import Breach, StaffUser, WelfareTask
 
 
 def recipients_for(breach: Breach) -> list[StaffUser]:
@@ -48,3 +48,29 @@ def _sign_in_url() -> str:
     base = current_app.config.get("KIOSK_PUBLIC_URL")
     path = url_for("auth.sign_in")
     return base + path if base else url_for("auth.sign_in", _external=True)
+
+
+# Welfare tasks -----------------------------------------------------------------------------------
+
+def alert_welfare_task(task: WelfareTask) -> int:
+    """Email the DSLs that a welfare task waits: by whom and when, nothing else (no child, no
+    adult, no words). Like a concern's alert, a mail failure is logged and audited, not raised."""
+    people = list(StaffUser.with_role("dsl"))
+    if not people or not mail.configured():
+        return 0
+    message = mail.new_message(
+        "A welfare task is waiting in Policy Kiosk", [person.email for person in people],
+        f"A welfare task for the Designated Safeguarding Lead was recorded by "
+        f"{task.created_by.display_name} at {local_time(task.created_at)}.\n\n"
+        f"Sign in to read it now: {_sign_in_url()}\n")
+    try:
+        with mail.connection() as smtp:
+            smtp.send_message(message)
+    except (OSError, smtplib.SMTPException) as error:
+        current_app.logger.error("Could not send the welfare alert: %s", error)
+        audit.record("welfare_alert.failed", kind="welfare_task", record_id=task.public_id,
+                     error=str(error)[:200])
+        return 0
+    audit.record("welfare_alert.sent", kind="welfare_task", record_id=task.public_id,
+                 recipients=len(people))
+    return len(people)

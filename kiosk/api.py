@@ -18,13 +18,14 @@ from flask import Blueprint, abort, jsonify, make_response, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from . import breaches, deletions
+from . import breaches, deletions, disclosures
 from .acceptances import AcceptanceDetails, record_acceptance
 from .access import ALL_STAFF, find_visible, role_required
 from .forms.public import AcceptForm
 from .forms.records import BreachForm, DeletionRequestForm
+from .forms.welfare import DisclosureForm
 from .idempotency import Conflict, fingerprint
-from .models import Acceptance, Breach, DeletionRequest, as_stored, utcnow
+from .models import Acceptance, Breach, DeletionRequest, WelfareTask, as_stored, utcnow
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -231,3 +232,21 @@ def create_deletion_request():
 
 def deletion_answer(row: DeletionRequest) -> dict:
     return {"id": str(row.public_id), "url": url_for("records.deletion", public_id=row.public_id)}
+
+
+@bp.post("/disclosures")
+@role_required(*ALL_STAFF)
+def create_disclosure():
+    """A child told a member of staff something, recorded perhaps while offline: the DSL is told
+    once it arrives."""
+    form, request_hash = staff_submission(WelfareTask, DisclosureForm, disclosure_answer)
+    try:
+        task, created = disclosures.record_disclosure(current_user, form.details(), request_hash)
+    except Conflict:
+        return conflict()
+    return answer(disclosure_answer(task), created)
+
+
+def disclosure_answer(task: WelfareTask) -> dict:
+    # Nothing to follow: the member of staff hands the child's welfare to the DSL.
+    return {"id": str(task.client_uuid), "passed_on": task.breach_id is not None}

@@ -15,7 +15,16 @@ from typing import Any
 
 from flask_login import current_user
 
-from .models import AuditEvent, Breach, DeletionRequest, StaffUser, db, serialize, utcnow
+from .models import (
+    AuditEvent,
+    Breach,
+    DeletionRequest,
+    StaffUser,
+    WelfareTask,
+    db,
+    serialize,
+    utcnow,
+)
 
 GENESIS = "0" * 64
 # Any number will do; it only has to be the same in every process (PostgreSQL advisory lock).
@@ -149,7 +158,12 @@ def visible_events(user: StaffUser):
         except (ValueError, AttributeError):  # a damaged event: "Check now" reports it
             requests = []
         hidden_requests += [str(key) for key in requests] if isinstance(requests, list) else []
+    hidden_tasks = [str(t.public_id) for t in WelfareTask.select(WelfareTask.public_id)
+                    .join(Breach).where(Breach.restricted & Breach.concerns_head)]
     query = AuditEvent.select().where(AuditEvent.actor.is_null() | AuditEvent.actor.not_in(chairs))
+    if hidden_tasks:
+        query = query.where(~((AuditEvent.record_kind == "welfare_task")
+                              & AuditEvent.record_id.in_(hidden_tasks)))
     if hidden_breaches:
         query = query.where(~((AuditEvent.record_kind == "breach")
                               & AuditEvent.record_id.in_(hidden_breaches)))

@@ -189,6 +189,7 @@ PAGES = [
     ("/reports/chronology", "a person's chronology"),
     ("/reports/evidence", "a person's evidence of acceptance"), ("/reports", "the reports"),
     ("/records/concerns", "the list of concerns"), ("/records/breaches", "a breach"),
+    ("/records/welfare", "the welfare tasks"), ("/staff/disclosures", "what a child told them"),
     ("/records/deletions", "the deletion requests"), ("/staff/breaches", "logging a breach"),
     ("/staff/deletions", "recording a deletion request"), ("/staff", "the staff pages"),
     ("/api", "sending a record saved on an iPad"), ("/account", "changing a password"),
@@ -586,6 +587,51 @@ def _deleted_after_review(e, d, n, who):
 @_says("backup.made")
 def _backup(e, d, n, who):
     return "A backup of the records was made."
+
+
+# Welfare tasks: named only as "a welfare task" (a pupil's name does not belong in the log).
+WELFARE_CHANGES = {"welfare_note": "added what the DSL needs to know to",
+                   "note": "added a note to", "safeguarding_ref":
+                   "recorded the safeguarding system reference of", "status": "changed the status of"}
+
+
+@_says("welfare_task.created")
+def _welfare_created(e, d, n, who):
+    if d.get("from_kind") == "disclosure":
+        return f"{who} recorded what a child told them, as a welfare task for the DSL."
+    return f"{who} opened a welfare task for the DSL about pupils involved in a concern."
+
+
+@_says("welfare_task.list_viewed")
+def _welfare_list(e, d, n, who):
+    return f"{who} looked at the list of welfare tasks ({_shown(d.get('shown'))})."
+
+
+@_says("welfare_task.viewed")
+def _welfare_viewed(e, d, n, who):
+    return f"{who} viewed a welfare task."
+
+
+@_says("welfare_task.updated")
+def _welfare_updated(e, d, n, who):
+    return f"{who} {WELFARE_CHANGES.get(d.get('change'), 'changed')} a welfare task."
+
+
+@_says("welfare_task.name_shared")
+def _welfare_name_shared(e, d, n, who):
+    return f"{who} shared the name of the member of staff a concern is about with the DSL."
+
+
+@_says("welfare_alert.sent")
+def _welfare_alert_sent(e, d, n, who):
+    people = _count(d.get("recipients"), "person", "people")
+    return f"An email alert that a welfare task is waiting was sent to {people}."
+
+
+@_says("welfare_alert.failed")
+def _welfare_alert_failed(e, d, n, who):
+    return ("The email alert that a welfare task is waiting could not be sent. Ask your IT "
+            "support to check the school's email settings.")
 
 
 @_says("audit.viewed")

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from peewee import fn
 
-from . import alerts, audit
+from . import alerts, audit, welfare
 from .deletions import DeletionDetails, request_deletion
 from .display import local_time, school_zone
 from .idempotency import create_once
@@ -44,12 +44,6 @@ def is_restricted(subject_kind: str, category: BreachCategory) -> bool:
     """A concern about a member of staff goes to the head only (the chair if it is the head):
     KCSIE Part 4 makes the headteacher its case manager."""
     return category.restricted or subject_kind == "staff"
-
-
-def is_case_manager(user: StaffUser, breach: Breach) -> bool:
-    """The case manager of a concern about a member of staff (KCSIE Part 4): the head; the
-    chair of governors when it is about the head. No one is the case manager of anything else."""
-    return breach.restricted and user.role == ("chair" if breach.concerns_head else "head")
 
 
 def category_fits(subject_kind: str, category: BreachCategory) -> bool:
@@ -91,6 +85,9 @@ class BreachDetails:
     actions: tuple[str, ...] = field(default_factory=tuple)
     flag_safeguarding: bool = False
     concerns_head: bool = False
+    # The pupil(s) a concern about staff involves, as the member of staff wrote them: the DSL
+    # gets a welfare task naming them (welfare.open_for_concern).
+    pupils: str = ""
 
     @property
     def restricted(self) -> bool:
@@ -112,17 +109,37 @@ def log_breach(reporter: StaffUser, details: BreachDetails, request_hash: str) -
     """Store a breach once per client UUID; return (breach, created).
 
     When the person was asked to delete material the category names, a deletion request is
-    opened too, so the request is followed to the end. A new breach alerts whoever must know
-    (once it is safely stored; a replay alerts no one again).
+    opened too, so the request is followed to the end; when a concern about staff names pupils,
+    the DSL gets a welfare task for them. A new breach alerts whoever must know (once it is
+    safely stored; a replay alerts no one again).
     """
     breach, created = create_once(Breach, details.client_uuid, request_hash,
-                                  lambda: _create(reporter, details, request_hash))
+                                  lambda: store_breach(reporter, details, request_hash))
     if created:
         alerts.alert_new_concern(breach)
+        for task in welfare.new_tasks_of(breach):
+            alerts.alert_welfare_task(task)
     return breach, created
 
 
-def _create(reporter: StaffUser, details: BreachDetails, request_hash: str) -> Breach:
+THANKS = "Saved. Thank you."
+THANKS_PASSED_ON = "Saved. Received and passed on to {}."
+THANKS_WITH_WELFARE = " The DSL has been told about the pupils involved."
+
+
+def thanks_for(breach: Breach) -> str:
+    """What the thank-you says after saving, the same with or without the page's script: a
+    concern about staff was received and passed on to its case manager."""
+    if not breach.restricted:
+        return THANKS
+    thanks = THANKS_PASSED_ON.format("the chair of governors" if breach.concerns_head
+                                     else "the headteacher")
+    return thanks + (THANKS_WITH_WELFARE if welfare.new_tasks_of(breach) else "")
+
+
+def store_breach(reporter: StaffUser, details: BreachDetails, request_hash: str) -> Breach:
+    """The rows of a new breach, inside the caller's transaction (log_breach's, or a child's
+    disclosure's); the caller alerts once it is stored."""
     breach = Breach.create(
         client_uuid=details.client_uuid, request_hash=request_hash, reporter=reporter,
         occurred_at=details.occurred_at,
@@ -144,6 +161,9 @@ def _create(reporter: StaffUser, details: BreachDetails, request_hash: str) -> B
             person_name=breach.subject_name, acceptance=details.acceptance,
             asked_at=details.occurred_at, breach=breach,
         ), request_hash)
+    if details.pupils and breach.restricted:
+        welfare.open_for_concern(breach, reporter, details.pupils,
+                                 uuid.uuid5(details.client_uuid, "welfare"), request_hash)
     return breach
 
 
@@ -172,6 +192,15 @@ def own_reports(user: StaffUser):
     """Everything this user reported, newest first (restricted ones shown only as received)."""
     return (Breach.select(Breach, BreachCategory).join(BreachCategory)
             .where(Breach.reporter == user).order_by(Breach.created_at.desc()))
+
+
+def own_saved(user: StaffUser, client_uuid: str) -> Breach | None:
+    """A breach this user just saved, by the UUID their iPad made for it (None if not theirs)."""
+    try:
+        key = uuid.UUID(client_uuid)
+    except ValueError:
+        return None
+    return Breach.get_or_none(Breach.client_uuid == key, Breach.reporter == user)
 
 
 def new_concerns_count(user: StaffUser) -> int:

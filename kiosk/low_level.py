@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from peewee import Expression, fn
 
-from . import audit, breaches
+from . import audit
 from .breaches import TriageError
 from .display import school_zone
 from .models import (
@@ -42,7 +42,6 @@ class LowLevelError(TriageError):
     lead's other refusals on a breach are)."""
 
 
-is_case_manager = breaches.is_case_manager
 
 
 # The school's settings ---------------------------------------------------------------------------
@@ -90,7 +89,7 @@ def may_record(user: StaffUser, breach: Breach) -> bool:
     low-level concern they can see (the caller has already checked it is visible)."""
     if not (breach.restricted and breach.classification == "low_level"):
         return False
-    return is_case_manager(user, breach) or (
+    return breach.managed_by(user) or (
         user.role == "dsl" and SchoolSettings.low_level_lead_role() == "dsl"
         and not breach.concerns_head)
 
@@ -168,7 +167,7 @@ def linked_name(breach: Breach) -> str:
 def link_subject(breach: Breach, user: StaffUser, choice: str) -> None:
     """Link a concern about staff to the account or roster person it is about (or remove the
     link); the name as typed stays as written. Only its case manager may; kept in the history."""
-    if not is_case_manager(user, breach):
+    if not breach.managed_by(user):
         raise LowLevelError("Only the case manager can link who a concern is about.")
     staff, person = _parse_link(choice)
     if (staff.id if staff else None, person.id if person else None) == (

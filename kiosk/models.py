@@ -311,6 +311,12 @@ class Breach(BaseModel):
     def action_codes(self) -> list[str]:
         return [code for code in self.actions.split(",") if code]
 
+    def managed_by(self, user: StaffUser) -> bool:
+        """Whether this user is the case manager of this concern about a member of staff (KCSIE
+        Part 4): the head; the chair of governors when it is about the head. Nothing else has a
+        case manager."""
+        return self.restricted and user.role == ("chair" if self.concerns_head else "head")
+
     @classmethod
     def visible_to(cls, user: StaffUser):
         """What this user may open. A concern about staff (restricted) exists only for its case
@@ -395,6 +401,20 @@ class WelfareTask(BaseModel):
     created_by = ForeignKeyField(StaffUser, backref="welfare_tasks", on_delete="RESTRICT")
     created_at = DateTimeField(default=utcnow, index=True)
     status = CharField(max_length=12, default="open")  # open or done
+
+    @classmethod
+    def visible_to(cls, user: StaffUser):
+        """What this user may open: every task for the DSL; for the head every task but those
+        from a concern about the head, which are the chair's (with the DSL's); none for other
+        staff, who hand a child's welfare to the DSL and do not follow it."""
+        about_head = cls.breach.in_(Breach.select(Breach.id).where(Breach.concerns_head))
+        if user.role == "dsl":
+            return cls.select()
+        if user.role == "head":
+            return cls.select().where(cls.breach.is_null() | ~about_head)
+        if user.role == "chair":
+            return cls.select().where(about_head)
+        return cls.select().where(cls.id.is_null())
 
 
 class RecordUpdate(BaseModel):

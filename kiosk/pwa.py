@@ -15,6 +15,7 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, se
 
 from . import retention, school
 from .forms.records import DeletionRequestForm, OfflineBreachForm
+from .forms.welfare import DisclosureForm
 from .models import BreachCategory, PolicyVersion
 from .templating import asset, serves
 
@@ -130,4 +131,5 @@ def staff_shell():
     # The same form definitions as online, so the two screens cannot drift apart.
     return render_template("staff/offline.html", audience="staff",
                            breach=OfflineBreachForm(formdata=None, meta={"csrf": False}),
-                           deletion=DeletionRequestForm(formdata=None, meta={"csrf": False}))
+                           deletion=DeletionRequestForm(formdata=None, meta={"csrf": False}),
+                           disclosure=DisclosureForm(formdata=None, meta={"csrf": False}))

@@ -8,10 +8,12 @@ the LADO referral and a deletion request's outcome. Who may see which record is
 
 from __future__ import annotations
 
+import uuid
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from . import audit, breaches, deletions, low_level, mail, staff_concerns, working_days
+from . import audit, breaches, deletions, low_level, mail, staff_concerns, welfare, working_days
 from .access import ALL_STAFF, LEADS, role_required, visible_or_404
 from .forms.records import (
     ClassifyForm,
@@ -24,7 +26,16 @@ from .forms.records import (
     SubjectLinkForm,
     SuspensionForm,
 )
-from .models import Breach, DeletionRequest, utcnow
+from .forms.welfare import (
+    ReferenceForm,
+    ShareNameForm,
+    TaskNoteForm,
+    TaskStatusForm,
+    WelfareNoteForm,
+    WelfareTaskForm,
+)
+from .idempotency import Conflict, form_fingerprint
+from .models import Breach, DeletionRequest, WelfareTask, utcnow
 from .templating import serves
 from .vocabulary import ALLEGATION_OUTCOMES
 
@@ -73,7 +84,8 @@ def _render_breach(record: Breach, status_form=None, note_form=None, lado_form=N
         status_form=status_form or StatusForm(formdata=None, status=record.status),
         note_form=note_form or NoteForm(formdata=None), lado_form=lado_form or LadoForm(formdata=None),
         can_triage=current_user.role in TRIAGE_ROLES,
-        **_low_level_parts(record, forms.get("low_level_form"), forms.get("subject_form"))), code
+        **_low_level_parts(record, forms.get("low_level_form"), forms.get("subject_form")),
+        **_welfare_panel(record, forms.get("welfare_form"))), code
 
 
 def _act(record: Breach, form, slot: str, action, saved: str, refused_field=None):
@@ -174,7 +186,7 @@ def deletion_outcome(public_id: str):
 
 def _case_manager_context(record: Breach, forms: dict) -> dict:
     """What the case manager's part of a breach's page shows; nothing for anyone else."""
-    if not staff_concerns.is_case_manager(current_user, record):
+    if not record.managed_by(current_user):
         return {"case_manager": False}
     deadline = breaches.lado_deadline(record)
     return {
@@ -193,7 +205,7 @@ def _case_manager_or_404(public_id: str, allegation: bool = False) -> Breach:
     """The concern about staff if this user is its case manager (and, with `allegation`, if it
     is one: only an allegation is offered those forms); otherwise a 404."""
     record = visible_or_404(Breach, current_user, public_id)
-    if not staff_concerns.is_case_manager(current_user, record):
+    if not record.managed_by(current_user):
         abort(404)
     if allegation and record.classification != "allegation":
         abort(404)
@@ -250,7 +262,7 @@ def breach_close_allegation(public_id: str):
 def _low_level_parts(record: Breach, low_level_form=None, subject_form=None) -> dict:
     """What the breach page's low-level and subject-link parts need, for whoever may use them."""
     parts: dict = {"may_record_low_level": low_level.may_record(current_user, record),
-                   "may_link_subject": low_level.is_case_manager(current_user, record),
+                   "may_link_subject": record.managed_by(current_user),
                    "low_level_seen_by_dsl": low_level.seen_by_dsl(record)}
     if parts["may_record_low_level"]:
         parts["low_level_form"] = low_level_form or LowLevelEntryForm(formdata=None)
@@ -279,7 +291,7 @@ def breach_low_level(public_id: str):
 def breach_subject(public_id: str):
     """Link a concern about staff to the account or roster person it is about."""
     record = visible_or_404(Breach, current_user, public_id)
-    if not low_level.is_case_manager(current_user, record):
+    if not record.managed_by(current_user):
         abort(404)
     form = SubjectLinkForm()
     return _act(record, form, "subject_form", lambda: low_level.link_subject(
@@ -315,3 +327,173 @@ def low_level_person():
     return render_template("records/low_level_person.html", person=found,
                            entries=low_level.entries_for(found.concerns),
                            settings=low_level.settings())
+
+
+# Welfare tasks: the case manager's part on a concern about staff, and the DSL's ------------------
+
+def _welfare_panel(record: Breach, failed: tuple | None) -> dict:
+    """The case manager's welfare part of a concern about staff (records/_welfare.html): its
+    tasks, each with its two forms, and the form to add one; `failed` is (task id or None,
+    form) sent back with its errors. Nothing for anyone else."""
+    if not record.managed_by(current_user):
+        return {"welfare_tasks": []}
+    failed_id, failed_form = failed or (None, None)
+
+    def form(cls, task_id):
+        if failed_id == task_id and isinstance(failed_form, cls):
+            return failed_form
+        return cls(formdata=None, prefix=_prefix(cls, task_id))
+
+    tasks = welfare.tasks_of_breach(record)
+    add = form(WelfareTaskForm, None)
+    if not add.client_uuid.data:
+        add.client_uuid.data = str(uuid.uuid4())
+    return {"welfare_tasks": [
+        {"task": t, "notes": [u for u in welfare.history(t) if u.kind == "welfare_note"],
+         "shared": welfare.shared_name(t), "note_form": form(WelfareNoteForm, t.id),
+         "share_form": form(ShareNameForm, t.id)} for t in tasks],
+        "welfare_add_form": add, "welfare_case_manager": True}
+
+
+def _prefix(form_class, task_id) -> str:
+    """Each task's forms on the concern's page have their own field names and ids."""
+    return "" if task_id is None else f"{form_class.__name__.lower()}-{task_id}"
+
+
+def _case_managed(public_id: str) -> WelfareTask:
+    """A task of a concern this user is the case manager of, else a 404."""
+    task = visible_or_404(WelfareTask, current_user, public_id)
+    if task.breach is None or not task.breach.managed_by(current_user):
+        abort(404)
+    return task
+
+
+def _welfare_act(record: Breach, task_id, form, field, action, saved: str):
+    """The case manager's action on a concern's welfare: one domain call, back to the concern;
+    a refusal beside `field`, the page again with a 422."""
+    if form.validate_on_submit():
+        try:
+            action()
+        except welfare.WelfareError as error:
+            field.errors.append(str(error))
+        except Conflict:
+            form.form_errors.append("This form was already sent with other details. "
+                                    "Please start again.")
+        else:
+            flash(saved)
+            return redirect(url_for("records.breach", public_id=record.public_id), code=303)
+    return _render_breach(record, code=422, welfare_form=(task_id, form))
+
+
+@bp.post("/breaches/<public_id>/welfare")
+@role_required("head", "chair")
+def breach_welfare_task(public_id: str):
+    """The case manager names pupils the reporter did not: a welfare task for the DSL."""
+    record = visible_or_404(Breach, current_user, public_id)
+    if not record.managed_by(current_user):
+        abort(404)
+    form = WelfareTaskForm()
+    return _welfare_act(record, None, form, form.pupils, lambda: welfare.add_task(
+        record, current_user, form.pupils.data, form.client_uuid.data,
+        form_fingerprint(request.form)), "Welfare task added. The DSL can see it now.")
+
+
+@bp.post("/welfare/<public_id>/case-note")
+@role_required("head", "chair")
+def welfare_case_note(public_id: str):
+    """What the DSL needs to know for the child's welfare, from the case manager."""
+    task = _case_managed(public_id)
+    form = WelfareNoteForm(prefix=_prefix(WelfareNoteForm, task.id))
+    return _welfare_act(task.breach, task.id, form, form.text, lambda: welfare.add_welfare_note(
+        task, current_user, form.text.data), "Added to the DSL's welfare task.")
+
+
+@bp.post("/welfare/<public_id>/share-name")
+@role_required("head", "chair")
+def welfare_share_name(public_id: str):
+    """The case manager's explicit decision to share the member of staff's name with the DSL."""
+    task = _case_managed(public_id)
+    form = ShareNameForm(prefix=_prefix(ShareNameForm, task.id))
+    return _welfare_act(task.breach, task.id, form, form.confirm,
+                        lambda: welfare.share_name(task, current_user),
+                        "The name is shared with the DSL.")
+
+
+WELFARE_ROLES = ("dsl", "head", "chair")
+
+
+@bp.get("/welfare")
+@role_required(*ALL_STAFF, "chair")
+def welfare_list():
+    """The welfare tasks waiting for the DSL (and the head's or chair's own), or all of them."""
+    if current_user.role not in WELFARE_ROLES:
+        abort(404)
+    status = request.args.get("status", "open")
+    tasks = welfare.tasks_for(current_user, status)
+    audit.record("welfare_task.list_viewed", kind="welfare_task", list=status,
+                 shown=[str(t.public_id) for t in tasks])
+    return render_template("records/welfare_list.html", tasks=tasks, status=status)
+
+
+@bp.get("/welfare/<public_id>")
+@role_required(*ALL_STAFF, "chair")
+def welfare_task(public_id: str):
+    """One welfare task: the pupils, when, what kind, what the case manager shared; the DSL's
+    notes, reference and done."""
+    task = visible_or_404(WelfareTask, current_user, public_id)
+    audit.record("welfare_task.viewed", kind="welfare_task", record_id=task.public_id)
+    return _render_task(task)
+
+
+def _render_task(task: WelfareTask, code=200, **forms):
+    return render_template(
+        "records/welfare_task.html", task=task, history_rows=list(welfare.history(task)),
+        shared=welfare.shared_name(task), about_adult=task.breach_id is not None,
+        note_form=forms.get("note_form") or TaskNoteForm(formdata=None),
+        reference_form=forms.get("reference_form") or ReferenceForm(
+            formdata=None, safeguarding_ref=task.safeguarding_ref),
+        status_form=forms.get("status_form") or TaskStatusForm(
+            formdata=None, status="open" if task.status == "done" else "done")), code
+
+
+def _task_act(task: WelfareTask, form, slot: str, field, action, saved: str):
+    """The DSL's action on a task: one domain call, back to the task; a refusal beside `field`."""
+    if form.validate_on_submit():
+        try:
+            action()
+        except welfare.WelfareError as error:
+            field.errors.append(str(error))
+        else:
+            flash(saved)
+            return redirect(url_for("records.welfare_task", public_id=task.public_id), code=303)
+    return _render_task(task, code=422, **{slot: form})
+
+
+@bp.post("/welfare/<public_id>/notes")
+@role_required(*WELFARE_ROLES)
+def welfare_task_note(public_id: str):
+    """A note on a welfare task."""
+    task = visible_or_404(WelfareTask, current_user, public_id)
+    form = TaskNoteForm()
+    return _task_act(task, form, "note_form", form.text, lambda: welfare.add_note(
+        task, current_user, form.text.data), "Note added.")
+
+
+@bp.post("/welfare/<public_id>/reference")
+@role_required(*WELFARE_ROLES)
+def welfare_task_reference(public_id: str):
+    """The school's safeguarding-system reference for this child's record."""
+    task = visible_or_404(WelfareTask, current_user, public_id)
+    form = ReferenceForm()
+    return _task_act(task, form, "reference_form", form.safeguarding_ref, lambda: welfare.record_reference(
+        task, current_user, form.safeguarding_ref.data), "Reference saved.")
+
+
+@bp.post("/welfare/<public_id>/status")
+@role_required(*WELFARE_ROLES)
+def welfare_task_status(public_id: str):
+    """Done, or open again."""
+    task = visible_or_404(WelfareTask, current_user, public_id)
+    form = TaskStatusForm()
+    return _task_act(task, form, "status_form", form.status, lambda: welfare.change_status(
+        task, current_user, form.status.data, form.note.data), "Saved.")

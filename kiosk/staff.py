@@ -7,9 +7,10 @@ import uuid
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from . import audit, breaches, deletions, school
+from . import audit, breaches, deletions, disclosures, school, welfare
 from .access import ALL_STAFF, LEADS, find_visible, role_required
 from .forms.records import BreachForm, DeletionRequestForm
+from .forms.welfare import DisclosureForm
 from .idempotency import Conflict, form_fingerprint
 from .models import (
     Acceptance,
@@ -35,7 +36,13 @@ def home():
     user = current_user
     waiting = breaches.new_concerns_count(user) if user.role in LEADS else 0
     attention = deletions.needing_attention(user) if user.role in LEADS else []
+    # A child's disclosure the page's script sent: the thank-you for it (only for one of theirs
+    # the server holds, so nobody is told "the DSL has been told" when it has not).
+    thanks = disclosures.thanks_for(user, request.args.get("saved", ""))
+    if thanks:
+        flash(thanks)
     return render_template("staff/home.html", waiting=waiting, attention=len(attention),
+                           welfare_waiting=welfare.waiting_count(user) if user.role in LEADS else 0,
                            setup_done=school.setup_complete())
 
 
@@ -126,8 +133,7 @@ def create_breach():
             form.form_errors.append("This form was already sent with other details. "
                                     "Please start again.")
         else:
-            flash("Saved. Thank you." if not breach.restricted else
-                  "Saved. Your report was received and passed on.")
+            flash(breaches.thanks_for(breach))
             return redirect(url_for("staff.my_reports"), code=303)
     return _breach_details(form, form.category_row, form.acceptance_row, 422)
 
@@ -136,8 +142,9 @@ def create_breach():
 @role_required(*ALL_STAFF)
 def my_reports():
     """What I reported. A restricted one shows only that it was received."""
-    if request.args.get("saved"):
-        flash("Saved. Thank you.")
+    if request.args.get("saved"):  # the page's script sends the record's UUID
+        saved = breaches.own_saved(current_user, request.args["saved"])
+        flash(breaches.thanks_for(saved) if saved else breaches.THANKS)
     mine = list(breaches.own_reports(current_user))
     audit.record("breach.list_viewed", kind="breach", list="own",
                  shown=[str(b.public_id) for b in mine if not b.restricted])
@@ -179,3 +186,28 @@ def new_deletion():
             return redirect(url_for("records.deletion", public_id=created.public_id), code=303)
     return render_template("staff/deletion_new.html", form=form, breach=linked,
                            today=todays_acceptances()), 200 if request.method == "GET" else 422
+
+
+# A child told me something ------------------------------------------------------------------------
+
+@bp.route("/disclosures/new", methods=["GET", "POST"])
+@role_required(*ALL_STAFF)
+def new_disclosure():
+    """The school's procedure in plain words, then what the child said: the DSL is told at once
+    (once, however often it is sent)."""
+    form = DisclosureForm()
+    if request.method == "GET":
+        form.client_uuid.data = str(uuid.uuid4())
+        form.told_at.data = utcnow()
+    elif form.validate_on_submit():
+        try:
+            task, _created = disclosures.record_disclosure(current_user, form.details(),
+                                                          form_fingerprint(request.form))
+        except Conflict:
+            form.form_errors.append("This form was already sent with other details. "
+                                    "Please start again.")
+        else:
+            flash(disclosures.thanks_for(current_user, str(task.client_uuid)))
+            return redirect(url_for("staff.home"), code=303)
+    return render_template("staff/disclosure_new.html", form=form), \
+        200 if request.method == "GET" else 422

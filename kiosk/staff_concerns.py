@@ -46,21 +46,20 @@ CASE_MANAGER_KINDS = ("classification", "suspension", "allegation_outcome", "kep
                       "lado")
 
 
-is_case_manager = breaches.is_case_manager
 
 
 def history(breach: Breach, seen_by: StaffUser):
     """A breach's history as this person may read it (breaches.history): on a concern about
     staff, only its case manager reads the classification and the allegation's entries."""
     rows = breaches.history(breach, seen_by=seen_by)
-    if breach.restricted and not is_case_manager(seen_by, breach):
+    if breach.restricted and not breach.managed_by(seen_by):
         rows = rows.where(RecordUpdate.kind.not_in(CASE_MANAGER_KINDS))
     return rows
 
 
 def _refuse_unless_case_manager(user: StaffUser, breach: Breach) -> None:
     # The views answer 404 first; this keeps the rule true for any other caller.
-    if not is_case_manager(user, breach):
+    if not breach.managed_by(user):
         raise PermissionError("Only the case manager handles a concern about a member of staff.")
 
 

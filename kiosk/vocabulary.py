@@ -136,6 +136,9 @@ WELFARE_KINDS: dict[str, str] = {
     "disclosure": "A child told a member of staff something",
 }
 WELFARE_STATUSES: dict[str, str] = {"open": "To do", "done": "Done"}
+# "A child told me something": was it about an adult who works or volunteers at the school?
+DISCLOSURE_ABOUT: dict[str, str] = {"no": "No", "yes": "Yes",
+                                    "head": "Yes, about the headteacher"}
 
 VOCABULARIES: dict[str, dict[str, str]] = {
     "visitor_role": VISITOR_ROLES,

@@ -7,7 +7,7 @@ from contextlib import nullcontext
 
 import pytest
 
-from kiosk.models import Breach, StaffUser
+from kiosk.models import Breach, StaffUser, WelfareTask
 from kiosk.roster import add_person
 
 from .helpers import (
@@ -35,6 +35,10 @@ CASE_MANAGER_PAGE = {"anonymous": SIGN_IN, "reporter": 404, "staff": 404, "dsl":
                      "chair": 404}
 CASE_MANAGER_ACTION = {"anonymous": SIGN_IN, "reporter": 403, "staff": 403, "dsl": 403, "head": 422,
                        "chair": 404}
+# An action on {task} (a welfare task from a concern about staff that is not about the head),
+# with nothing filled in: the DSL's part (the case manager's is CASE_MANAGER_ACTION).
+WELFARE_ACTION = {"anonymous": SIGN_IN, "reporter": 403, "staff": 403, "dsl": 422, "head": 422,
+                  "chair": 404}
 
 
 def everyone(status):
@@ -222,6 +226,36 @@ MATRIX = [
      {"anonymous": 401, "reporter": 422, "staff": 422, "dsl": 422, "head": 422, "chair": 403}),
     ("api.create_deletion_request", "POST", "/api/v1/deletion-requests",
      {"anonymous": 401, "reporter": 422, "staff": 422, "dsl": 422, "head": 422, "chair": 403}),
+    # Welfare (issue 12): {task} is the DSL's task from {restricted} (which names a pupil),
+    # {head_task} the one from {about_head}. Staff hand a child's welfare to the DSL and never
+    # see it again; the head never sees the task of a concern about the head, the chair only that.
+    ("staff.new_disclosure", "GET", "/staff/disclosures/new", STAFF_PAGE),
+    ("staff.new_disclosure", "POST", "/staff/disclosures/new",
+     {**STAFF_PAGE, "reporter": 422, "staff": 422, "dsl": 422, "head": 422}),
+    ("api.create_disclosure", "POST", "/api/v1/disclosures",
+     {"anonymous": 401, "reporter": 422, "staff": 422, "dsl": 422, "head": 422, "chair": 403}),
+    ("records.welfare_list", "GET", "/records/welfare",
+     {"anonymous": SIGN_IN, "reporter": 404, "staff": 404, "dsl": 200, "head": 200, "chair": 200}),
+    ("records.welfare_task", "GET", "/records/welfare/{task}",
+     {"anonymous": SIGN_IN, "reporter": 404, "staff": 404, "dsl": 200, "head": 200, "chair": 404}),
+    ("records.welfare_task", "GET", "/records/welfare/{head_task}",
+     {"anonymous": SIGN_IN, "reporter": 404, "staff": 404, "dsl": 200, "head": 404, "chair": 200}),
+    ("records.welfare_task_note", "POST", "/records/welfare/{task}/notes", WELFARE_ACTION),
+    ("records.welfare_task_note", "POST", "/records/welfare/{head_task}/notes",
+     {**WELFARE_ACTION, "head": 404, "chair": 422}),
+    ("records.welfare_task_reference", "POST", "/records/welfare/{task}/reference",
+     WELFARE_ACTION),
+    ("records.welfare_task_status", "POST", "/records/welfare/{task}/status", WELFARE_ACTION),
+    ("records.welfare_case_note", "POST", "/records/welfare/{task}/case-note", CASE_MANAGER_ACTION),
+    ("records.welfare_case_note", "POST", "/records/welfare/{head_task}/case-note",
+     {**CASE_MANAGER_ACTION, "head": 404, "chair": 422}),
+    ("records.welfare_share_name", "POST", "/records/welfare/{task}/share-name", CASE_MANAGER_ACTION),
+    ("records.welfare_share_name", "POST", "/records/welfare/{head_task}/share-name",
+     {**CASE_MANAGER_ACTION, "head": 404, "chair": 422}),
+    ("records.breach_welfare_task", "POST", "/records/breaches/{restricted}/welfare",
+     CASE_MANAGER_ACTION),
+    ("records.breach_welfare_task", "POST", "/records/breaches/{about_head}/welfare",
+     {**CASE_MANAGER_ACTION, "head": 404, "chair": 422}),
 ]
 
 
@@ -241,18 +275,22 @@ def world(app):
         users = {role: make_user("staff" if role == "reporter" else role)
                  for role in ROLES if role != "anonymous"}
         author = users["reporter"]
-        restricted = make_breach(author, subject_kind="staff", category="pupil_contact")
+        restricted = make_breach(author, subject_kind="staff", category="pupil_contact",
+                                 pupils="Polly Pupil")
+        about_head = make_breach(author, subject_kind="staff", category="pupil_contact",
+                                 concerns_head=True, pupils="Peter Pupil")
         person = add_person("Rita Roster", "rita@example.org", "volunteer")
         return {
             "users": users,
             "breach": make_breach(author).public_id,
             "restricted": restricted.public_id,
-            "about_head": make_breach(author, subject_kind="staff", category="pupil_contact",
-                                      concerns_head=True).public_id,
+            "about_head": about_head.public_id,
             "allegation": classified(author, "allegation").public_id,
             "low_level": classified(author, "low_level").public_id,
             "conduct": classified(author, "conduct").public_id,
             "about_head_allegation": classified(author, "allegation", concerns_head=True).public_id,
+            "task": WelfareTask.get(WelfareTask.breach == restricted).public_id,
+            "head_task": WelfareTask.get(WelfareTask.breach == about_head).public_id,
             "deletion": make_deletion_request(author).public_id,
             "restricted_deletion": make_deletion_request(author, breach=restricted).public_id,
             "user": make_user("staff").id,

@@ -134,17 +134,22 @@ def test_its_version_changes_when_the_breach_categories_change(app, client):
 def test_the_offline_staff_screen_asks_for_what_the_online_forms_ask(client, app):
     """Drawn from the same form definitions: every field it sends is one the API's form takes,
     with the same label, and the categories offered are the ones in use."""
+    from markupsafe import escape
+
     from kiosk.forms.records import BreachForm, DeletionRequestForm
+    from kiosk.forms.welfare import DisclosureForm
     from kiosk.models import BreachCategory
 
     html = client.get("/staff/offline").get_data(as_text=True)
-    breach_html, deletion_html = html.split('data-outbox="breach"')[1].split('data-outbox="deletion"')
+    breach_html, rest = html.split('data-outbox="breach"')[1].split('data-outbox="deletion"')
+    deletion_html, disclosure_html = rest.split('data-outbox="disclosure"')
     with app.test_request_context():
         for form, part in ((BreachForm(meta={"csrf": False}), breach_html),
-                           (DeletionRequestForm(meta={"csrf": False}), deletion_html)):
+                           (DeletionRequestForm(meta={"csrf": False}), deletion_html),
+                           (DisclosureForm(meta={"csrf": False}), disclosure_html)):
             names = set(re.findall(r'name="([a-z_]+)"', part))
             assert names and names <= set(form._fields), names - set(form._fields)
             for name in names - {"subject_kind", "category"}:  # online these are the taps before
-                assert f">{form[name].label.text}</" in part, name
+                assert f">{escape(form[name].label.text)}</" in part, name
         in_use = {c.slug for c in BreachCategory.in_use()}
     assert set(re.findall(r'name="category"[^>]*value="([^"]+)"', breach_html)) == in_use

@@ -28,7 +28,6 @@ from kiosk.staff_concerns import (
     classify,
     close_allegation,
     decide_suspension,
-    is_case_manager,
     keep_until,
 )
 
@@ -89,11 +88,11 @@ def test_the_case_manager_is_the_head_or_the_chair_when_it_is_about_the_head(ctx
     about_staff = concern_about_staff(teacher)
     about_head = concern_about_staff(teacher, concerns_head=True)
     ordinary = make_breach(teacher)
-    assert [is_case_manager(u, about_staff) for u in (teacher, dsl, head, chair)] == [
+    assert [about_staff.managed_by(u) for u in (teacher, dsl, head, chair)] == [
         False, False, True, False]
-    assert [is_case_manager(u, about_head) for u in (teacher, dsl, head, chair)] == [
+    assert [about_head.managed_by(u) for u in (teacher, dsl, head, chair)] == [
         False, False, False, True]
-    assert not is_case_manager(head, ordinary)
+    assert not ordinary.managed_by(head)
 
 
 # Classifying -------------------------------------------------------------------------------------

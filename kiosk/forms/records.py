@@ -77,6 +77,10 @@ class BreachForm(FlaskForm):
     safeguarding = BooleanField("This is a safeguarding matter: tell the DSL")
     # What ticking it does is said beside it (breaches.who_will_see): the chair, not the head.
     concerns_head = BooleanField("This concern is about the headteacher")
+    # Asked only about a member of staff: the DSL gets a welfare task naming them.
+    pupils = StringField("Pupils involved (optional)", filters=[clean_text], validators=[
+        Optional(), Length(max=300, message="Please keep the names under 300 characters."),
+        refuse_control_characters])
 
     category_row: BreachCategory | None = None
     acceptance_row: Acceptance | None = None
@@ -118,7 +122,8 @@ class BreachForm(FlaskForm):
             subject_name=self.subject_name.data, acceptance=self.acceptance_row,
             location=self.location.data, description=self.description.data,
             actions=tuple(code for code in BREACH_ACTIONS if code in actions),
-            flag_safeguarding=self.safeguarding.data, concerns_head=self.concerns_head.data)
+            flag_safeguarding=self.safeguarding.data, concerns_head=self.concerns_head.data,
+            pupils=self.pupils.data if self.subject_kind.data == "staff" else "")
 
 
 class OfflineBreachForm(BreachForm):

@@ -3,15 +3,17 @@
 // was sent.
 
 // A part marked data-shown-when="material_location=online" (a field, or one tile) is shown
-// only while that answer is chosen, and one marked "subject_kind!=staff" only while that answer
-// is not chosen; hidden, its inputs are disabled, so they are not sent.
+// only while that answer is chosen ("about_adult=yes|head": one of those answers), and one marked
+// "subject_kind!=staff" only while that answer is not chosen; hidden, its inputs are disabled,
+// so they are not sent.
 function showWhenChosen(form) {
   for (const part of form.querySelectorAll("[data-shown-when]")) {
     const unless = part.dataset.shownWhen.includes("!=");
     const [name, value] = part.dataset.shownWhen.split(unless ? "!=" : "=");
+    const values = value.split("|");
     const follow = () => {
       const chosen = form.querySelector(`input[name="${name}"]:checked`);
-      const matches = Boolean(chosen && chosen.value === value);
+      const matches = Boolean(chosen && values.includes(chosen.value));
       // A part the server sent back with an error in it stays, so the error can be read.
       const shown = matches !== unless || Boolean(part.querySelector(".error-message"));
       part.hidden = !shown;

@@ -42,6 +42,15 @@ export const builders = {
         staff_id: body.dataset.staffId || form.dataset.staffId }),
     };
   },
+  disclosure(form) {
+    // "A child told me something": the label names no child (the status line is on a shared iPad).
+    const fields = formBody(form);
+    return {
+      url: "/api/v1/disclosures",
+      label: `What a child told you, ${new Date().toLocaleString("en-GB")}`,
+      body: Object.assign(fields, { staff_id: body.dataset.staffId || form.dataset.staffId }),
+    };
+  },
   deletion(form) {
     const fields = formBody(form);
     return {

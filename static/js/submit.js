@@ -97,7 +97,12 @@ function done(form, kind, entry, outcome) {
     return;
   }
   if (outcome === "sent") {
-    window.location.assign(form.dataset.sentUrl); // the list it now appears in
+    // The page it now appears on; its "saved" names the record, so the thank-you there says
+    // what happens next to this one (passed on to the headteacher, the DSL told), as the page
+    // without the script does.
+    const sent = new URL(form.dataset.sentUrl, window.location.href);
+    if (sent.searchParams.has("saved")) sent.searchParams.set("saved", entry.id);
+    window.location.assign(sent.href);
     return;
   }
   const saved = document.querySelector("[data-saved-offline]");
