@@ -159,7 +159,7 @@ def visible_events(user: StaffUser):
             requests = []
         hidden_requests += [str(key) for key in requests] if isinstance(requests, list) else []
     hidden_tasks = [str(t.public_id) for t in WelfareTask.select(WelfareTask.public_id)
-                    .join(Breach).where(Breach.restricted & Breach.concerns_head)]
+                    .where(WelfareTask.concerns_head)]
     query = AuditEvent.select().where(AuditEvent.actor.is_null() | AuditEvent.actor.not_in(chairs))
     if hidden_tasks:
         query = query.where(~((AuditEvent.record_kind == "welfare_task")

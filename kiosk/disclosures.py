@@ -58,7 +58,8 @@ def _create(user: StaffUser, details: DisclosureDetails, request_hash: str) -> W
             concerns_head=details.about_adult == "head"), request_hash)
     task = WelfareTask.create(
         client_uuid=details.client_uuid, request_hash=request_hash, kind="disclosure",
-        breach=breach, pupils=details.child_name, occurred_at=details.told_at,
+        breach=breach, concerns_head=bool(breach and breach.concerns_head),
+        pupils=details.child_name, occurred_at=details.told_at,
         # About an adult at school, the words are the case manager's, not the DSL's.
         child_words="" if breach else details.child_words,
         safeguarding_ref=details.safeguarding_ref, created_by=user, created_at=utcnow())

@@ -394,6 +394,9 @@ class WelfareTask(BaseModel):
     request_hash = CharField(max_length=64, default="")
     kind = CharField(max_length=20)  # "staff_concern" or "disclosure" (vocabulary.WELFARE_KINDS)
     breach = ForeignKeyField(Breach, null=True, backref="welfare_tasks", on_delete="RESTRICT")
+    # From a concern about the headteacher: the chair's and the DSL's, never the head's. Kept on
+    # the task itself, so it stays hidden from the head if the concern is removed at closing.
+    concerns_head = BooleanField(default=False)
     pupils = CharField(max_length=300)  # the pupil or pupils, as the member of staff wrote them
     occurred_at = DateTimeField()  # when the child told them, or when the concern arose
     child_words = TextField(default="")  # a disclosure: the child's words, if they chose to
@@ -407,13 +410,12 @@ class WelfareTask(BaseModel):
         """What this user may open: every task for the DSL; for the head every task but those
         from a concern about the head, which are the chair's (with the DSL's); none for other
         staff, who hand a child's welfare to the DSL and do not follow it."""
-        about_head = cls.breach.in_(Breach.select(Breach.id).where(Breach.concerns_head))
         if user.role == "dsl":
             return cls.select()
         if user.role == "head":
-            return cls.select().where(cls.breach.is_null() | ~about_head)
+            return cls.select().where(~cls.concerns_head)
         if user.role == "chair":
-            return cls.select().where(about_head)
+            return cls.select().where(cls.concerns_head)
         return cls.select().where(cls.id.is_null())
 
 

@@ -32,7 +32,8 @@ def open_for_concern(breach: Breach, author: StaffUser, pupils: str, client_uuid
     transaction. It holds no text of the concern and no name of the adult."""
     task = WelfareTask.create(
         client_uuid=client_uuid, request_hash=request_hash, kind="staff_concern", breach=breach,
-        pupils=pupils, occurred_at=breach.occurred_at, created_by=author, created_at=utcnow())
+        concerns_head=breach.concerns_head, pupils=pupils, occurred_at=breach.occurred_at,
+        created_by=author, created_at=utcnow())
     audit.record("welfare_task.created", kind="welfare_task", record_id=task.public_id,
                  actor=author, from_kind="staff_concern")
     return task

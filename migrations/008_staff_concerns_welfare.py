@@ -51,6 +51,7 @@ def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
         request_hash = pw.CharField(max_length=64, default="")
         kind = pw.CharField(max_length=20)
         breach = pw.ForeignKeyField(migrator.orm["breach"], null=True, on_delete="RESTRICT")
+        concerns_head = pw.BooleanField(default=False)
         pupils = pw.CharField(max_length=300)
         occurred_at = pw.DateTimeField()
         child_words = pw.TextField(default="")

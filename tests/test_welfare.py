@@ -8,7 +8,9 @@ import uuid
 
 import pytest
 
+from kiosk import audit
 from kiosk.models import AuditEvent, Breach, RecordUpdate, WelfareTask, utcnow
+from kiosk.staff_concerns import AllegationClosing, close_allegation
 
 from .helpers import (
     ACCESS_REFUSED,
@@ -200,6 +202,28 @@ def test_the_head_never_sees_the_task_of_a_concern_about_the_head(app, client, t
     assert "welfare task" not in page(client, "/staff/")
     sign_in_as(client, chair)
     assert "Hidden Pupil" in page(client, "/records/welfare")
+    sign_in_as(client, dsl)
+    assert "Hidden Pupil" in page(client, "/records/welfare")
+
+
+def test_a_task_from_a_concern_about_the_head_stays_hidden_from_the_head_once_it_is_removed(
+        app, client, teacher, dsl, head, chair):
+    """The chair closes a malicious allegation about the head: the concern goes, the child's
+    task stays with the DSL, and it is still not the head's to see, nor are its events."""
+    with app.app_context():
+        about_head = make_breach(teacher, subject_kind="staff", category="pupil_contact",
+                                 concerns_head=True, pupils="Hidden Pupil", subject_name="The Head")
+        Breach.update(classification="allegation", allegation_since=about_head.created_at).where(
+            Breach.id == about_head.id).execute()
+        task = WelfareTask.get(WelfareTask.breach == about_head)
+        close_allegation(Breach.get_by_id(about_head.id), chair,
+                         AllegationClosing("malicious", "Made up.", removal_confirmed=True))
+        assert WelfareTask.get_by_id(task.id).breach_id is None  # the concern has gone
+        shown = {(e.record_kind, e.record_id) for e in audit.visible_events(head)}
+        assert ("welfare_task", str(task.public_id)) not in shown
+    sign_in_as(client, head)
+    assert client.get(f"/records/welfare/{task.public_id}").status_code == 404
+    assert "Hidden Pupil" not in page(client, "/records/welfare?status=all")
     sign_in_as(client, dsl)
     assert "Hidden Pupil" in page(client, "/records/welfare")
 
