@@ -476,3 +476,29 @@ def test_the_chair_finds_the_welfare_tasks_of_concerns_about_the_head(app, clien
     assert 'href="/records/welfare"' in page(client, "/records/concerns?status=all")
     sign_in_as(client, head)
     assert 'href="/records/welfare"' not in page(client, "/records/concerns?status=all")
+
+
+def test_the_page_says_who_reads_the_childs_words_and_that_is_who_does(app, client, teacher, dsl,
+                                                                       head, chair):
+    sign_in_as(client, teacher)
+    assert ("Only the DSL and the headteacher can read them; if it is about an adult at school, "
+            "only the headteacher (the chair of governors, if it is about the headteacher)."
+            ) in page(client, "/staff/disclosures/new").replace("\n", " ")
+    tell(client)
+    tell(client, child_name="Hana Child", child_words="About the head", about_adult="head",
+         adult_name="")
+    with app.app_context():
+        plain = WelfareTask.get(WelfareTask.pupils == "Chloe Child")
+        about_head = WelfareTask.get(WelfareTask.pupils == "Hana Child")
+        breach = Breach.get_by_id(about_head.breach_id)
+    assert client.get(f"/records/welfare/{plain.public_id}").status_code == 404
+    for reader in (dsl, head):
+        sign_in_as(client, reader)
+        assert WORDS in page(client, f"/records/welfare/{plain.public_id}")
+    sign_in_as(client, chair)
+    assert "About the head" in page(client, f"/records/breaches/{breach.public_id}")
+    for reader in (dsl, head):
+        sign_in_as(client, reader)
+        assert client.get(f"/records/breaches/{breach.public_id}").status_code == 404
+        html = client.get(f"/records/welfare/{about_head.public_id}").get_data(as_text=True)
+        assert "About the head" not in html

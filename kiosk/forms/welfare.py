@@ -38,8 +38,9 @@ class DisclosureForm(FlaskForm):
         InputRequired("Please give the date and time."), not_in_the_future])
     child_words = TextAreaField(
         "The child's words, as they said them (optional)", filters=[clean_block],
-        description="If you choose to write them here. Only the DSL can read them (or, if it is "
-                    "about an adult at school, only the headteacher).", validators=[
+        description="If you choose to write them here. Only the DSL and the headteacher can read "
+                    "them; if it is about an adult at school, only the headteacher (the chair of "
+                    "governors, if it is about the headteacher).", validators=[
             Optional(), Length(max=5000, message="Please keep this under 5,000 characters."),
             refuse_controls_in_block])
     about_adult = RadioField(
