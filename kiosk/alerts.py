@@ -4,6 +4,7 @@ something was logged, by whom and when, and where to sign in to read it."""
 from __future__ import annotations
 
 import smtplib
+from collections.abc import Callable
 
 from flask import current_app, url_for
 
@@ -26,21 +27,28 @@ def recipients_for(breach: Breach) -> list[StaffUser]:
 def alert_new_concern(breach: Breach) -> int:
     """Email the people who must know; return how many were sent. A mail failure is logged and
     audited, never raised: the record is already safe and counted on their home screen."""
-    people = recipients_for(breach)
+    return _send(recipients_for(breach), "A new concern was logged in Policy Kiosk",
+                 lambda: f"A new concern was logged by {breach.reporter.display_name} at "
+                 f"{local_time(breach.created_at)}.\n\nSign in to read it: {_sign_in_url()}\n",
+                 events=("alert.sent", "alert.failed"), kind="breach", record_id=breach.public_id)
+
+
+def _send(people: list[StaffUser], subject: str, body: Callable[[], str], *,
+          events: tuple[str, str], kind: str, record_id: object) -> int:
+    """Send one alert to these people; return how many it went to (0 without a mail server).
+    `body` is written only when there is someone to send it to. Audited as `events` (sent,
+    failed); a failure is logged, never raised."""
     if not people or not mail.configured():
         return 0
-    message = mail.new_message(
-        "A new concern was logged in Policy Kiosk", [person.email for person in people],
-        f"A new concern was logged by {breach.reporter.display_name} at "
-        f"{local_time(breach.created_at)}.\n\nSign in to read it: {_sign_in_url()}\n")
+    message = mail.new_message(subject, [person.email for person in people], body())
     try:
         with mail.connection() as smtp:
             smtp.send_message(message)
     except (OSError, smtplib.SMTPException) as error:
-        current_app.logger.error("Could not send the concern alert: %s", error)
-        audit.record("alert.failed", kind="breach", record_id=breach.public_id, error=str(error)[:200])
+        current_app.logger.error("Could not send the alert (%s): %s", subject, error)
+        audit.record(events[1], kind=kind, record_id=record_id, error=str(error)[:200])
         return 0
-    audit.record("alert.sent", kind="breach", record_id=breach.public_id, recipients=len(people))
+    audit.record(events[0], kind=kind, record_id=record_id, recipients=len(people))
     return len(people)
 
 
@@ -55,22 +63,9 @@ def _sign_in_url() -> str:
 def alert_welfare_task(task: WelfareTask) -> int:
     """Email the DSLs that a welfare task waits: by whom and when, nothing else (no child, no
     adult, no words). Like a concern's alert, a mail failure is logged and audited, not raised."""
-    people = list(StaffUser.with_role("dsl"))
-    if not people or not mail.configured():
-        return 0
-    message = mail.new_message(
-        "A welfare task is waiting in Policy Kiosk", [person.email for person in people],
-        f"A welfare task for the Designated Safeguarding Lead was recorded by "
-        f"{task.created_by.display_name} at {local_time(task.created_at)}.\n\n"
-        f"Sign in to read it now: {_sign_in_url()}\n")
-    try:
-        with mail.connection() as smtp:
-            smtp.send_message(message)
-    except (OSError, smtplib.SMTPException) as error:
-        current_app.logger.error("Could not send the welfare alert: %s", error)
-        audit.record("welfare_alert.failed", kind="welfare_task", record_id=task.public_id,
-                     error=str(error)[:200])
-        return 0
-    audit.record("welfare_alert.sent", kind="welfare_task", record_id=task.public_id,
-                 recipients=len(people))
-    return len(people)
+    return _send(list(StaffUser.with_role("dsl")), "A welfare task is waiting in Policy Kiosk",
+                 lambda: f"A welfare task for the Designated Safeguarding Lead was recorded by "
+                 f"{task.created_by.display_name} at {local_time(task.created_at)}.\n\n"
+                 f"Sign in to read it now: {_sign_in_url()}\n",
+                 events=("welfare_alert.sent", "welfare_alert.failed"), kind="welfare_task",
+                 record_id=task.public_id)
