@@ -9,7 +9,7 @@ from flask import current_app, url_for
 
 from . import audit, mail
 from .display import local_time
-from .models import Breach, StaffUser, WelfareTask
+from .models import CASE_MANAGER, Breach, StaffUser, WelfareTask
 
 
 def recipients_for(breach: Breach) -> list[StaffUser]:
@@ -52,6 +52,11 @@ def _sign_in_url() -> str:
 
 # Welfare tasks -----------------------------------------------------------------------------------
 
+def _by(task: WelfareTask) -> str:
+    named = task.named_as(task.created_by)
+    return "the case manager" if named == CASE_MANAGER else named
+
+
 def alert_welfare_task(task: WelfareTask) -> int:
     """Email the DSLs that a welfare task waits: by whom and when, nothing else (no child, no
     adult, no words). Like a concern's alert, a mail failure is logged and audited, not raised."""
@@ -61,7 +66,7 @@ def alert_welfare_task(task: WelfareTask) -> int:
     message = mail.new_message(
         "A welfare task is waiting in Policy Kiosk", [person.email for person in people],
         f"A welfare task for the Designated Safeguarding Lead was recorded by "
-        f"{task.created_by.display_name} at {local_time(task.created_at)}.\n\n"
+        f"{_by(task)} at {local_time(task.created_at)}.\n\n"
         f"Sign in to read it now: {_sign_in_url()}\n")
     try:
         with mail.connection() as smtp:

@@ -382,6 +382,10 @@ class LadoReferral(BaseModel):
     updated_at = DateTimeField(default=utcnow)
 
 
+# How the head or the chair is named on a welfare task from a concern about staff.
+CASE_MANAGER = "The case manager"
+
+
 class WelfareTask(BaseModel):
     """What the DSL needs to know for a child's welfare: from a concern about a member of staff
     that involves a pupil (without the adult's name unless the case manager shares it), or from
@@ -404,6 +408,15 @@ class WelfareTask(BaseModel):
     created_by = ForeignKeyField(StaffUser, backref="welfare_tasks", on_delete="RESTRICT")
     created_at = DateTimeField(default=utcnow, index=True)
     status = CharField(max_length=12, default="open")  # open or done
+
+    def named_as(self, person: StaffUser) -> str:
+        """How someone who acted on this task is named on it (its page, the DSL's email): the
+        case manager of a concern about staff as "The case manager", head or chair alike, so
+        that the chair's name does not tell the DSL that a concern is about the head."""
+        case_managed = self.kind == "staff_concern" or self.breach_id is not None or self.concerns_head
+        if person.role == "chair" or (person.role == "head" and case_managed):
+            return CASE_MANAGER
+        return person.display_name
 
     @classmethod
     def visible_to(cls, user: StaffUser):

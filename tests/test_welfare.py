@@ -476,3 +476,41 @@ def test_the_chair_finds_the_welfare_tasks_of_concerns_about_the_head(app, clien
     assert 'href="/records/welfare"' in page(client, "/records/concerns?status=all")
     sign_in_as(client, head)
     assert 'href="/records/welfare"' not in page(client, "/records/concerns?status=all")
+
+
+def test_the_dsl_cannot_tell_from_the_chairs_name_that_a_concern_is_about_the_head(
+        mail_app, client, teacher, dsl, head, chair):
+    """The chair is case manager only of concerns about the head: on the DSL's task page and in
+    the DSL's email the head and the chair are both "the case manager", never named."""
+    app, inbox = mail_app
+    with app.test_request_context():
+        about_head = make_breach(teacher, subject_kind="staff", category="pupil_contact",
+                                 concerns_head=True)
+        about_staff = make_breach(teacher, subject_kind="staff", category="pupil_contact")
+    for user, breach in ((chair, about_head), (head, about_staff)):
+        sign_in_as(client, user)
+        fields = hidden_fields(page(client, f"/records/breaches/{breach.public_id}"))
+        assert client.post(f"/records/breaches/{breach.public_id}/welfare", data={
+            "csrf_token": fields["csrf_token"], "client_uuid": fields["client_uuid"],
+            "pupils": f"Pupil of the {user.role}"}).status_code == 303
+        with app.app_context():
+            task = WelfareTask.get(WelfareTask.breach == breach)
+        prefix = f"welfarenoteform-{task.id}"
+        token = hidden_fields(page(client, f"/records/breaches/{breach.public_id}"))[
+            f"{prefix}-csrf_token"]
+        assert client.post(f"/records/welfare/{task.public_id}/case-note", data={
+            f"{prefix}-csrf_token": token, f"{prefix}-text": "Check in daily."}).status_code == 303
+    sign_in_as(client, dsl)
+    with app.app_context():
+        tasks = list(WelfareTask.select().order_by(WelfareTask.id))
+    for task in tasks:
+        html = page(client, f"/records/welfare/{task.public_id}")
+        assert chair.display_name not in html and head.display_name not in html
+        assert "The case manager said what the DSL needs to know" in html
+        assert "<dd>The case manager, " in html
+    to_dsl = [m.get_payload(decode=True).decode() for m in inbox.messages
+              if m["X-Envelope-To"] == dsl.email]
+    assert len(to_dsl) == 2
+    for message in to_dsl:
+        assert chair.display_name not in message and head.display_name not in message
+        assert "recorded by the case manager at" in message
