@@ -479,3 +479,23 @@ def test_the_chair_finds_a_concern_about_the_head_in_the_heads_chronology(app, t
     for_chair = _chronology(app, chair, hilary.display_name)
     assert str(about.public_id) in for_chair and "Accepted" not in for_chair
     assert str(about.public_id) not in _chronology(app, head, hilary.display_name)
+
+
+def test_a_linked_concerns_page_leads_its_case_manager_to_the_persons_chronology(app, client,
+                                                                                teacher, head,
+                                                                                chair):
+    """The chair has no chronology tile: a concern about the head linked to the head's account
+    leads there (and the head's own concerns about staff the same way)."""
+    with app.app_context():
+        hilary = StaffUser.get_by_id(head.id)
+        about = concern(teacher, "allegation", subject_name="The head", concerns_head=True)
+        Breach.update(subject_staff=hilary).where(Breach.id == about.id).execute()
+        unlinked = concern(teacher, "allegation", subject_name="Someone")
+    sign_in_as(client, chair)
+    html = client.get(breach_url(about)).get_data(as_text=True)
+    link = f'href="/reports/chronology?name={hilary.display_name.replace(" ", "+")}"'
+    assert link in html
+    assert str(about.public_id) in client.get(
+        "/reports/chronology", query_string={"name": hilary.display_name}).get_data(as_text=True)
+    sign_in_as(client, head)
+    assert "/reports/chronology?" not in client.get(breach_url(unlinked)).get_data(as_text=True)
