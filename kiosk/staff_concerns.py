@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from . import audit, breaches
+from . import audit, breaches, low_level
 from .breaches import TriageError
 from .display import long_date, school_zone
 from .models import (
@@ -53,7 +53,9 @@ def history(breach: Breach, seen_by: StaffUser):
     staff, only its case manager reads the classification and the allegation's entries."""
     rows = breaches.history(breach, seen_by=seen_by)
     if breach.restricted and not breach.managed_by(seen_by):
-        rows = rows.where(RecordUpdate.kind.not_in(CASE_MANAGER_KINDS))
+        # The low-level-concerns lead: nothing written before it was a low-level concern.
+        rows = rows.where(RecordUpdate.kind.not_in(CASE_MANAGER_KINDS),
+                          low_level.while_low_level(breach))
     return rows
 
 
