@@ -499,3 +499,19 @@ def test_a_linked_concerns_page_leads_its_case_manager_to_the_persons_chronology
         "/reports/chronology", query_string={"name": hilary.display_name}).get_data(as_text=True)
     sign_in_as(client, head)
     assert "/reports/chronology?" not in client.get(breach_url(unlinked)).get_data(as_text=True)
+
+
+def test_the_link_says_who_sees_it(app, client, teacher, head):
+    """The DSL sees the link of a low-level concern while they lead (its history, the pattern
+    view): the hint says so, and "only you" otherwise."""
+    with app.app_context():
+        low = concern(teacher, "low_level")
+        conduct = concern(teacher, "conduct")
+    sign_in_as(client, head)
+    html = client.get(breach_url(low)).get_data(as_text=True)
+    assert "The DSL sees this link too, while they lead on low-level concerns." in html
+    assert "Only you see this link." not in html
+    assert "Only you see this link." in client.get(breach_url(conduct)).get_data(as_text=True)
+    with app.app_context():
+        low_level.save_settings("head", 3)
+    assert "Only you see this link." in client.get(breach_url(low)).get_data(as_text=True)
