@@ -144,7 +144,8 @@ def _parse_link(choice: str) -> tuple[StaffUser | None, RosterPerson | None]:
     kind, _, number = (choice or "").partition("-")
     if not choice:
         return None, None
-    if not number.isdigit() or len(number) > 9 or kind not in ("staff", "roster"):
+    if not (number.isascii() and number.isdigit()) or len(number) > 9 or kind not in (
+            "staff", "roster"):  # "²" is a digit to Python, but not a number int() reads
         raise LowLevelError("Please choose someone from the list.")
     if kind == "staff":
         user = StaffUser.get_or_none(StaffUser.id == int(number), StaffUser.role != "chair")

@@ -359,6 +359,7 @@ def test_the_head_chooses_the_lead_and_the_threshold(app, client, head):
     ("dsl", "0", "threshold", "Please give a whole number from 1 to 20, for example 3."),
     ("dsl", "21", "threshold", "Please give a whole number from 1 to 20, for example 3."),
     ("dsl", "2.5", "threshold", "Please give a whole number from 1 to 20, for example 3."),
+    ("dsl", "²", "threshold", "Please give a whole number from 1 to 20, for example 3."),
     ("governors", "3", "lead", "Please choose who leads on low-level concerns."),
 ])
 def test_bad_settings_are_refused_beside_their_field(app, client, head, lead, threshold, field,
@@ -415,7 +416,8 @@ def test_only_the_case_manager_links_who_a_concern_is_about(app, teacher, dsl, h
         "csrf_token": token(client), "subject": f"staff-{head.id}"}).status_code == 303
 
 
-@pytest.mark.parametrize("choice", ["staff-99999", "roster-x", "chair", "staff-{chair}"])
+@pytest.mark.parametrize("choice", ["staff-99999", "roster-x", "chair", "staff-{chair}",
+                                    "staff-²", "roster-³"])
 def test_a_link_to_no_one_on_the_list_is_refused_beside_the_field(app, client, teacher, head,
                                                                   chair, choice):
     with app.app_context():
