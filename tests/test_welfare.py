@@ -300,6 +300,9 @@ def test_the_dsl_adds_notes_the_reference_and_marks_it_done(app, client, teacher
     assert field_error(forged.get_data(as_text=True), "status") == "Please choose to do or done."
     assert client.post(f"{base}/status", data={"csrf_token": token, "status": "done"}
                        ).status_code == 303
+    again = client.post(f"{base}/status", data={"csrf_token": token, "status": "done"})
+    assert again.status_code == 422
+    assert field_error(again.get_data(as_text=True), "status") == "It is already marked done."
     html = page(client, base)
     assert "Spoke to mum." in html and "CPOMS 4411" in html and "marked it done" in html
     with app.app_context():
