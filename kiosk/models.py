@@ -322,15 +322,18 @@ class Breach(BaseModel):
         """What this user may open. A concern about staff (restricted) exists only for its case
         manager, the head (the chair if it concerns the head); once classified as a low-level
         concern, also for the school's low-level-concerns lead when that is the DSL (never one
-        about the head). Staff see their own reports that are not restricted."""
+        about the head, nor one linked to that DSL's own account). Staff see their own reports
+        that are not restricted."""
         if user.role == "head":
             return cls.select().where(~(cls.restricted & cls.concerns_head))
         if user.role == "chair":
             return cls.select().where(cls.restricted & cls.concerns_head)
         if user.role == "dsl":
             if SchoolSettings.low_level_lead_role() == "dsl":
+                # Never one linked to their own account: a concern about a DSL is not theirs.
                 return cls.select().where(~cls.restricted | (
-                    (cls.classification == "low_level") & ~cls.concerns_head))
+                    (cls.classification == "low_level") & ~cls.concerns_head
+                    & (cls.subject_staff.is_null() | (cls.subject_staff != user.id))))
             return cls.select().where(~cls.restricted)
         return cls.select().where(cls.reporter == user, ~cls.restricted)
 

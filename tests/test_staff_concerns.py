@@ -313,6 +313,29 @@ def test_the_dsl_reads_only_what_was_written_while_it_was_a_low_level_concern(
         "who": "name-pat staff"}).get_data(as_text=True)
 
 
+def test_a_dsl_does_not_see_a_low_level_concern_linked_to_their_own_account(app, client, dsl,
+                                                                          head, teacher):
+    """As the head never sees a concern about the head, a DSL never sees one about themselves;
+    a deputy DSL still does."""
+    with app.app_context():
+        deputy = make_user("dsl")
+        about_dsl = concern_about_staff(teacher, subject_name="Dee")
+        classify(about_dsl, head, "low_level", [], "Over-familiar.")
+        Breach.update(subject_staff=dsl).where(Breach.id == about_dsl.id).execute()
+        other = concern_about_staff(teacher, subject_name="Someone")
+        classify(other, head, "low_level", [], "Minor.")
+    sign_in_as(client, dsl)
+    assert client.get(page_of(about_dsl)).status_code == 404
+    listed = client.get("/records/concerns?status=all").get_data(as_text=True)
+    log = client.get("/records/low-level-concerns").get_data(as_text=True)
+    assert str(other.public_id) in listed and "Someone" in log
+    assert str(about_dsl.public_id) not in listed and f"who=staff-{dsl.id}" not in log
+    assert client.get("/reports/chronology", query_string={"name": dsl.display_name}
+                      ).get_data(as_text=True).count("/records/breaches/") == 0
+    sign_in_as(client, deputy)
+    assert client.get(page_of(about_dsl)).status_code == 200
+
+
 def test_with_the_head_as_low_level_lead_the_dsl_does_not_see_a_low_level_concern(
         app, client, dsl, head, teacher):
     with app.app_context():
