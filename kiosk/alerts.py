@@ -10,7 +10,7 @@ from flask import current_app, url_for
 
 from . import audit, mail
 from .display import local_time
-from .models import Breach, StaffUser, WelfareTask
+from .models import CASE_MANAGER, RAISED_IT, Breach, StaffUser, WelfareTask
 
 
 def recipients_for(breach: Breach) -> list[StaffUser]:
@@ -60,12 +60,17 @@ def _sign_in_url() -> str:
 
 # Welfare tasks -----------------------------------------------------------------------------------
 
+def _by(task: WelfareTask) -> str:
+    named = task.named_as(task.created_by)
+    return named[0].lower() + named[1:] if named in (CASE_MANAGER, RAISED_IT) else named
+
+
 def alert_welfare_task(task: WelfareTask) -> int:
     """Email the DSLs that a welfare task waits: by whom and when, nothing else (no child, no
     adult, no words). Like a concern's alert, a mail failure is logged and audited, not raised."""
     return _send(list(StaffUser.with_role("dsl")), "A welfare task is waiting in Policy Kiosk",
                  lambda: f"A welfare task for the Designated Safeguarding Lead was recorded by "
-                 f"{task.created_by.display_name} at {local_time(task.created_at)}.\n\n"
+                 f"{_by(task)} at {local_time(task.created_at)}.\n\n"
                  f"Sign in to read it now: {_sign_in_url()}\n",
                  events=("welfare_alert.sent", "welfare_alert.failed"), kind="welfare_task",
                  record_id=task.public_id)

@@ -12,7 +12,9 @@ follow.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from dataclasses import dataclass, field
+from functools import reduce
 
 from peewee import Expression, fn
 
@@ -142,7 +144,8 @@ def _parse_link(choice: str) -> tuple[StaffUser | None, RosterPerson | None]:
     kind, _, number = (choice or "").partition("-")
     if not choice:
         return None, None
-    if not number.isdigit() or len(number) > 9 or kind not in ("staff", "roster"):
+    if not (number.isascii() and number.isdigit()) or len(number) > 9 or kind not in (
+            "staff", "roster"):  # "²" is a digit to Python, but not a number int() reads
         raise LowLevelError("Please choose someone from the list.")
     if kind == "staff":
         user = StaffUser.get_or_none(StaffUser.id == int(number), StaffUser.role != "chair")
@@ -289,15 +292,36 @@ def person(viewer: StaffUser, key: str, now: dt.datetime | None = None) -> Perso
     return next((p for p in pattern(viewer, now) if p.key == key), None)
 
 
-def entries_for(concerns: list[Breach]) -> dict[int, list[RecordUpdate]]:
-    """The conversations held and actions taken on these concerns, by breach, oldest first."""
+def entries_for(concerns: list[Breach], viewer: StaffUser) -> dict[int, list[RecordUpdate]]:
+    """The conversations held and actions taken on these concerns, by breach, oldest first (for
+    the lead, only those written while it was a low-level concern: `while_low_level`)."""
     found: dict[int, list[RecordUpdate]] = {b.id: [] for b in concerns}
-    if not concerns:
-        return found
-    rows = (RecordUpdate.select(RecordUpdate, StaffUser).join(StaffUser, on=RecordUpdate.author)
-            .where(RecordUpdate.breach.in_(list(found)),
-                   RecordUpdate.kind.in_(list(ENTRY_KINDS)))
-            .order_by(RecordUpdate.at, RecordUpdate.id))
-    for row in rows:
-        found[row.breach_id].append(row)
+    for breach in concerns:
+        rows = (RecordUpdate.select(RecordUpdate, StaffUser).join(StaffUser, on=RecordUpdate.author)
+                .where(RecordUpdate.breach == breach, RecordUpdate.kind.in_(list(ENTRY_KINDS)))
+                .order_by(RecordUpdate.at, RecordUpdate.id))
+        if not breach.managed_by(viewer):
+            rows = rows.where(while_low_level(breach))
+        found[breach.id] = list(rows)
     return found
+
+
+def while_low_level(breach: Breach) -> Expression:
+    """A concern's history entries written while it was classified as a low-level concern. The
+    lead reads only these: before (not classified yet, an allegation, a matter of conduct) it
+    was its case manager's alone, and so is what was written then."""
+    periods, start = [], None
+    entries = list(RecordUpdate.select(RecordUpdate.id, RecordUpdate.new_value)
+                   .where(RecordUpdate.breach == breach, RecordUpdate.kind == "classification")
+                   .order_by(RecordUpdate.id))
+    if not entries:  # classified without a history entry (set directly): as it stands now
+        return RecordUpdate.id.is_null(breach.classification != "low_level")
+    for entry in entries:
+        if entry.new_value == "low_level" and start is None:
+            start = entry.id
+        elif entry.new_value != "low_level" and start is not None:
+            periods.append((RecordUpdate.id > start) & (RecordUpdate.id < entry.id))
+            start = None
+    if start is not None:
+        periods.append(RecordUpdate.id > start)
+    return reduce(operator.or_, periods) if periods else (RecordUpdate.id.is_null())

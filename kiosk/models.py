@@ -322,15 +322,18 @@ class Breach(BaseModel):
         """What this user may open. A concern about staff (restricted) exists only for its case
         manager, the head (the chair if it concerns the head); once classified as a low-level
         concern, also for the school's low-level-concerns lead when that is the DSL (never one
-        about the head). Staff see their own reports that are not restricted."""
+        about the head, nor one linked to that DSL's own account). Staff see their own reports
+        that are not restricted."""
         if user.role == "head":
             return cls.select().where(~(cls.restricted & cls.concerns_head))
         if user.role == "chair":
             return cls.select().where(cls.restricted & cls.concerns_head)
         if user.role == "dsl":
             if SchoolSettings.low_level_lead_role() == "dsl":
+                # Never one linked to their own account: a concern about a DSL is not theirs.
                 return cls.select().where(~cls.restricted | (
-                    (cls.classification == "low_level") & ~cls.concerns_head))
+                    (cls.classification == "low_level") & ~cls.concerns_head
+                    & (cls.subject_staff.is_null() | (cls.subject_staff != user.id))))
             return cls.select().where(~cls.restricted)
         return cls.select().where(cls.reporter == user, ~cls.restricted)
 
@@ -382,6 +385,13 @@ class LadoReferral(BaseModel):
     updated_at = DateTimeField(default=utcnow)
 
 
+# How the head or the chair is named on a welfare task from a concern about staff.
+CASE_MANAGER = "The case manager"
+# Who logged a concern about staff, as its welfare task names them: members of staff report
+# themselves too (the policy asks them to), so their name could tell the DSL who it is about.
+RAISED_IT = "The member of staff who raised it"
+
+
 class WelfareTask(BaseModel):
     """What the DSL needs to know for a child's welfare: from a concern about a member of staff
     that involves a pupil (without the adult's name unless the case manager shares it), or from
@@ -404,6 +414,19 @@ class WelfareTask(BaseModel):
     created_by = ForeignKeyField(StaffUser, backref="welfare_tasks", on_delete="RESTRICT")
     created_at = DateTimeField(default=utcnow, index=True)
     status = CharField(max_length=12, default="open")  # open or done
+
+    def named_as(self, person: StaffUser) -> str:
+        """How someone who acted on this task is named on it (its page, the DSL's email): the
+        case manager of a concern about staff as "The case manager", head or chair alike, so
+        that the chair's name does not tell the DSL that a concern is about the head; and whoever
+        logged a concern about staff as "The member of staff who raised it", since they may be
+        the adult it is about."""
+        case_managed = self.kind == "staff_concern" or self.breach_id is not None or self.concerns_head
+        if person.role == "chair" or (person.role == "head" and case_managed):
+            return CASE_MANAGER
+        if self.kind == "staff_concern" and person.id == self.created_by_id:
+            return RAISED_IT
+        return person.display_name
 
     @classmethod
     def visible_to(cls, user: StaffUser):

@@ -325,7 +325,7 @@ def low_level_person():
     audit.record("low_level.person_viewed", kind="breach",
                  shown=[str(b.public_id) for b in found.concerns])
     return render_template("records/low_level_person.html", person=found,
-                           entries=low_level.entries_for(found.concerns),
+                           entries=low_level.entries_for(found.concerns, current_user),
                            settings=low_level.settings())
 
 

@@ -26,6 +26,7 @@ from .models import (
     RecordUpdate,
     RetentionSetting,
     StaffUser,
+    WelfareTask,
     as_local,
     db,
     utcnow,
@@ -264,8 +265,15 @@ def delete_reviewed(breach: Breach) -> None:
 
 def remove_breach(breach: Breach) -> list[DeletionRequest]:
     """Delete a breach with its history, its deletion requests (and theirs) and its LADO
-    referral; return the deletion requests that went. The caller audits why."""
+    referral; return the deletion requests that went. The caller audits why. A child's welfare
+    task it made stays with the DSL, without the adult's name or its link to the breach."""
     with db.atomic():
+        tasks = WelfareTask.select(WelfareTask.id).where(WelfareTask.breach == breach)
+        RecordUpdate.delete().where(RecordUpdate.welfare_task.in_(tasks),
+                                    RecordUpdate.kind == "name_shared").execute()
+        # The welfare task's own entries stay the DSL's, no longer tied to the breach.
+        RecordUpdate.update(breach=None).where(RecordUpdate.welfare_task.in_(tasks)).execute()
+        WelfareTask.update(breach=None).where(WelfareTask.breach == breach).execute()
         rows = list(DeletionRequest.select().where(DeletionRequest.breach == breach))
         requests = [r.id for r in rows]
         RecordUpdate.delete().where(RecordUpdate.breach == breach).execute()

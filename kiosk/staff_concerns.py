@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from . import audit, breaches
+from . import audit, breaches, low_level
 from .breaches import TriageError
 from .display import long_date, school_zone
 from .models import (
@@ -53,7 +53,9 @@ def history(breach: Breach, seen_by: StaffUser):
     staff, only its case manager reads the classification and the allegation's entries."""
     rows = breaches.history(breach, seen_by=seen_by)
     if breach.restricted and not breach.managed_by(seen_by):
-        rows = rows.where(RecordUpdate.kind.not_in(CASE_MANAGER_KINDS))
+        # The low-level-concerns lead: nothing written before it was a low-level concern.
+        rows = rows.where(RecordUpdate.kind.not_in(CASE_MANAGER_KINDS),
+                          low_level.while_low_level(breach))
     return rows
 
 
@@ -227,15 +229,9 @@ def _remove(breach: Breach, outcome: str) -> None:
     referral and its deletion requests. A child's welfare task stays with the DSL, without the
     adult's name or its link to the breach. The audit event names no one."""
     with db.atomic():
-        tasks = [t.id for t in WelfareTask.select(WelfareTask.id).where(WelfareTask.breach == breach)]
-        if tasks:
-            RecordUpdate.delete().where(RecordUpdate.welfare_task.in_(tasks),
-                                        RecordUpdate.kind == "name_shared").execute()
-            # The welfare task's own entries stay the DSL's, no longer tied to the breach.
-            RecordUpdate.update(breach=None).where(RecordUpdate.welfare_task.in_(tasks)).execute()
-            WelfareTask.update(breach=None).where(WelfareTask.id.in_(tasks)).execute()
-        requests = remove_breach(breach)
+        tasks = WelfareTask.select().where(WelfareTask.breach == breach).count()
+        requests = remove_breach(breach)  # the welfare tasks stay, unlinked and without the name
         audit.record("allegation.removed", kind="breach", record_id=breach.public_id,
                      outcome=outcome, concerns_head=breach.concerns_head, deletion_requests=len(requests),
-                     requests=[str(r.public_id) for r in requests], welfare_tasks=len(tasks))
+                     requests=[str(r.public_id) for r in requests], welfare_tasks=tasks)
 

@@ -161,7 +161,7 @@ def change_status(task: WelfareTask, user: StaffUser, status: str, note: str = "
     if status not in WELFARE_STATUSES:
         raise WelfareError("Please choose to do or done.")
     if status == task.status:
-        raise WelfareError(f"It is already {WELFARE_STATUSES[status].lower()}.")
+        raise WelfareError(f"It is already marked {WELFARE_STATUSES[status].lower()}.")
     with db.atomic():
         entry = _add(task, user, "status", note.strip(), old_value=task.status, new_value=status)
         WelfareTask.update(status=status).where(WelfareTask.id == task.id).execute()

@@ -221,6 +221,22 @@ def test_the_heads_audit_log_does_not_reveal_a_concern_about_the_head(app, clien
     assert "Shown Person" in text
 
 
+def test_the_dsls_list_of_welfare_tasks_is_counted_for_the_head_without_those_about_the_head(
+        app, client, head, dsl, teacher):
+    """The DSL's list shows the welfare task of a concern about the head too: the head's log
+    counts only what the head may see, so a difference cannot tell them it exists."""
+    with app.app_context():
+        make_breach(teacher, subject_kind="staff", category="pupil_contact", pupils="Ava Pupil")
+        make_breach(teacher, subject_kind="staff", category="pupil_contact", concerns_head=True,
+                    pupils="Ben Pupil")
+    sign_in_as(client, dsl)
+    assert "Ben Pupil" in client.get("/records/welfare").get_data(as_text=True)
+    sign_in_as(client, head)
+    text = visible_text(client.get("/admin/audit").get_data(as_text=True))
+    assert f"{dsl.display_name} looked at the list of welfare tasks (1 shown)." in text
+    assert "2 shown" not in text
+
+
 def test_the_head_sees_events_about_other_staff_concerns_but_not_about_their_own(app, client,
                                                                                   head, teacher):
     with app.app_context():

@@ -359,6 +359,7 @@ def test_the_head_chooses_the_lead_and_the_threshold(app, client, head):
     ("dsl", "0", "threshold", "Please give a whole number from 1 to 20, for example 3."),
     ("dsl", "21", "threshold", "Please give a whole number from 1 to 20, for example 3."),
     ("dsl", "2.5", "threshold", "Please give a whole number from 1 to 20, for example 3."),
+    ("dsl", "²", "threshold", "Please give a whole number from 1 to 20, for example 3."),
     ("governors", "3", "lead", "Please choose who leads on low-level concerns."),
 ])
 def test_bad_settings_are_refused_beside_their_field(app, client, head, lead, threshold, field,
@@ -415,7 +416,8 @@ def test_only_the_case_manager_links_who_a_concern_is_about(app, teacher, dsl, h
         "csrf_token": token(client), "subject": f"staff-{head.id}"}).status_code == 303
 
 
-@pytest.mark.parametrize("choice", ["staff-99999", "roster-x", "chair", "staff-{chair}"])
+@pytest.mark.parametrize("choice", ["staff-99999", "roster-x", "chair", "staff-{chair}",
+                                    "staff-²", "roster-³"])
 def test_a_link_to_no_one_on_the_list_is_refused_beside_the_field(app, client, teacher, head,
                                                                   chair, choice):
     with app.app_context():
@@ -479,3 +481,39 @@ def test_the_chair_finds_a_concern_about_the_head_in_the_heads_chronology(app, t
     for_chair = _chronology(app, chair, hilary.display_name)
     assert str(about.public_id) in for_chair and "Accepted" not in for_chair
     assert str(about.public_id) not in _chronology(app, head, hilary.display_name)
+
+
+def test_a_linked_concerns_page_leads_its_case_manager_to_the_persons_chronology(app, client,
+                                                                                teacher, head,
+                                                                                chair):
+    """The chair has no chronology tile: a concern about the head linked to the head's account
+    leads there (and the head's own concerns about staff the same way)."""
+    with app.app_context():
+        hilary = StaffUser.get_by_id(head.id)
+        about = concern(teacher, "allegation", subject_name="The head", concerns_head=True)
+        Breach.update(subject_staff=hilary).where(Breach.id == about.id).execute()
+        unlinked = concern(teacher, "allegation", subject_name="Someone")
+    sign_in_as(client, chair)
+    html = client.get(breach_url(about)).get_data(as_text=True)
+    link = f'href="/reports/chronology?name={hilary.display_name.replace(" ", "+")}"'
+    assert link in html
+    assert str(about.public_id) in client.get(
+        "/reports/chronology", query_string={"name": hilary.display_name}).get_data(as_text=True)
+    sign_in_as(client, head)
+    assert "/reports/chronology?" not in client.get(breach_url(unlinked)).get_data(as_text=True)
+
+
+def test_the_link_says_who_sees_it(app, client, teacher, head):
+    """The DSL sees the link of a low-level concern while they lead (its history, the pattern
+    view): the hint says so, and "only you" otherwise."""
+    with app.app_context():
+        low = concern(teacher, "low_level")
+        conduct = concern(teacher, "conduct")
+    sign_in_as(client, head)
+    html = client.get(breach_url(low)).get_data(as_text=True)
+    assert "The DSL sees this link too, while they lead on low-level concerns." in html
+    assert "Only you see this link." not in html
+    assert "Only you see this link." in client.get(breach_url(conduct)).get_data(as_text=True)
+    with app.app_context():
+        low_level.save_settings("head", 3)
+    assert "Only you see this link." in client.get(breach_url(low)).get_data(as_text=True)

@@ -490,6 +490,29 @@ def subject(app, teacher, head):
     return records
 
 
+def test_subject_access_finds_a_concern_linked_to_the_person_whatever_name_was_typed(
+        app, client, head, teacher):
+    """As the chronology does: a concern linked to their account or roster entry is theirs."""
+    with app.app_context():
+        sam = make_user("staff", display_name="Sam Taylor")
+        robin = RosterPerson.create(full_name="Robin Roster", email="robin@example.org",
+                                    role="volunteer", token="token-robin")
+        to_account = make_breach(teacher, subject_kind="staff", category="pupil_contact",
+                                 subject_name="Mr T")
+        to_roster = make_breach(teacher, subject_kind="staff", category="pupil_contact",
+                                subject_name="R. R.")
+        about_head = make_breach(teacher, subject_kind="staff", category="pupil_contact",
+                                 subject_name="Mr T", concerns_head=True)
+        Breach.update(subject_staff=sam).where(Breach.id.in_([to_account.id, about_head.id])
+                                               ).execute()
+        Breach.update(subject_person=robin).where(Breach.id == to_roster.id).execute()
+    sign_in_as(client, head)
+    for name, expected in (("Sam Taylor", to_account), ("Robin Roster", to_roster)):
+        document = json.loads(get(client, "/reports/subject-access.json?" + urlencode(
+            {"name": name})).body)
+        assert [b["reference"] for b in document["breaches"]] == [str(expected.public_id)]
+
+
 def test_the_subject_access_json_holds_every_record_about_the_person(app, client, head, subject):
     sign_in_as(client, head)
     response = get(client, "/reports/subject-access.json?name=Ann+Visitor")

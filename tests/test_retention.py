@@ -19,6 +19,7 @@ from kiosk.models import (
     RecordUpdate,
     RetentionSetting,
     RosterPerson,
+    WelfareTask,
     db,
     utcnow,
 )
@@ -539,6 +540,29 @@ def test_deleting_a_reviewed_record_takes_its_history_requests_and_lado_referral
             "breach", str(chosen.public_id), head.email)
         assert json.loads(event.detail) == {"deletion_requests": 1,
                                             "requests": [requests_of[chosen.id]]}
+
+
+def test_deleting_a_reviewed_concern_about_staff_keeps_the_childs_welfare_task_without_the_name(
+        app, client, teacher, head, dsl):
+    """A concern about staff that named pupils made the DSL a welfare task: deleting the concern
+    after review leaves the task with the DSL (its notes too), unlinked and without the adult's
+    name, instead of failing on the link."""
+    with app.app_context():
+        chosen = make_breach(teacher, subject_kind="staff", category="pupil_contact",
+                             subject_name="Morgan Staff", pupils="Sam Pupil")
+        Breach.update(created_at=old(2500)).execute()
+        [task] = WelfareTask.select().where(WelfareTask.breach == chosen)
+        RecordUpdate.create(welfare_task=task, author=head, kind="name_shared", text="Morgan Staff")
+        RecordUpdate.create(welfare_task=task, author=dsl, kind="note", text="Spoke to Sam.")
+    sign_in_as(client, head)
+    fields = form_page(client, "/admin/retention")
+    response = client.post(f"/admin/retention/{chosen.public_id}", data={**fields, "decision": "delete"})
+    assert response.status_code == 303
+    with app.app_context():
+        assert not Breach.select().where(Breach.id == chosen.id).exists()
+        kept = WelfareTask.get_by_id(task.id)
+        assert (kept.breach_id, kept.pupils) == (None, "Sam Pupil")
+        assert [(u.kind, u.text) for u in RecordUpdate.select()] == [("note", "Spoke to Sam.")]
 
 
 def test_safeguarding_records_are_listed_for_the_head_who_keeps_or_deletes_them(app, client, head,

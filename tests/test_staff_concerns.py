@@ -279,6 +279,63 @@ def test_the_dsl_reading_a_low_level_concern_sees_nothing_of_the_allegation_it_w
     assert all(f"Secret reason {n}" in html for n in ("one", "two", "three"))
 
 
+def test_the_dsl_reads_only_what_was_written_while_it_was_a_low_level_concern(
+        app, client, dsl, head, teacher):
+    """The case manager's notes and actions from before it was a low-level concern (unclassified,
+    an allegation, conduct) stay theirs: on its page and in the pattern view."""
+    from kiosk.low_level import add_entry
+
+    with app.app_context():
+        breach = concern_about_staff(teacher, subject_name="Pat Staff")
+        RecordUpdate.create(breach=breach, author=head, kind="note", text="Before classifying.")
+        classify(reloaded(breach), head, "allegation", ["offence"], "Reason.")
+        RecordUpdate.create(breach=breach, author=head, kind="note", text="Police say no charge.")
+        RecordUpdate.create(breach=breach, author=head, kind="action", text="Told the LADO.")
+        classify(reloaded(breach), head, "low_level", [], "Below the threshold.")
+        add_entry(reloaded(breach), dsl, "conversation", "First talk.")
+        classify(reloaded(breach), head, "conduct", [], "Only the policy.")
+        RecordUpdate.create(breach=breach, author=head, kind="action", text="Written warning.")
+        classify(reloaded(breach), head, "low_level", [], "Low-level after all.")
+        add_entry(reloaded(breach), head, "action", "Second talk.")
+    sign_in_as(client, dsl)
+    on_page = client.get(page_of(breach)).get_data(as_text=True)
+    pattern = client.get("/records/low-level-concerns/person",
+                         query_string={"who": "name-pat staff"}).get_data(as_text=True)
+    for html in (on_page, pattern):
+        assert "First talk." in html and "Second talk." in html
+        for secret in ("Before classifying.", "Police say", "Told the LADO", "Written warning"):
+            assert secret not in html, secret
+    sign_in_as(client, head)
+    html = client.get(page_of(breach)).get_data(as_text=True)
+    assert all(text in html for text in ("Before classifying.", "Police say no charge.",
+                                         "Told the LADO.", "Written warning.", "First talk."))
+    assert "Written warning." in client.get("/records/low-level-concerns/person", query_string={
+        "who": "name-pat staff"}).get_data(as_text=True)
+
+
+def test_a_dsl_does_not_see_a_low_level_concern_linked_to_their_own_account(app, client, dsl,
+                                                                          head, teacher):
+    """As the head never sees a concern about the head, a DSL never sees one about themselves;
+    a deputy DSL still does."""
+    with app.app_context():
+        deputy = make_user("dsl")
+        about_dsl = concern_about_staff(teacher, subject_name="Dee")
+        classify(about_dsl, head, "low_level", [], "Over-familiar.")
+        Breach.update(subject_staff=dsl).where(Breach.id == about_dsl.id).execute()
+        other = concern_about_staff(teacher, subject_name="Someone")
+        classify(other, head, "low_level", [], "Minor.")
+    sign_in_as(client, dsl)
+    assert client.get(page_of(about_dsl)).status_code == 404
+    listed = client.get("/records/concerns?status=all").get_data(as_text=True)
+    log = client.get("/records/low-level-concerns").get_data(as_text=True)
+    assert str(other.public_id) in listed and "Someone" in log
+    assert str(about_dsl.public_id) not in listed and f"who=staff-{dsl.id}" not in log
+    assert client.get("/reports/chronology", query_string={"name": dsl.display_name}
+                      ).get_data(as_text=True).count("/records/breaches/") == 0
+    sign_in_as(client, deputy)
+    assert client.get(page_of(about_dsl)).status_code == 200
+
+
 def test_with_the_head_as_low_level_lead_the_dsl_does_not_see_a_low_level_concern(
         app, client, dsl, head, teacher):
     with app.app_context():

@@ -175,7 +175,27 @@ def test_a_replayed_concern_makes_one_task_and_one_alert_to_the_dsl(mail_app, cl
         text = message.as_string()
         for secret in ("Polly", "Peter", ADULT, DESCRIPTION, "contact with a pupil"):
             assert secret not in text
-        assert f"recorded by {teacher.display_name} at " in message.get_payload(decode=True).decode()
+        # Not named: a member of staff may be reporting themselves.
+        assert teacher.display_name not in text
+        assert "recorded by the member of staff who raised it at " in message.get_payload(
+            decode=True).decode()
+
+
+def test_the_dsl_is_not_told_who_logged_a_concern_about_staff_who_may_be_its_subject(
+        app, client, teacher, dsl):
+    """A member of staff reports themselves (the policy asks them to): the DSL's task must not
+    name them. A child's disclosure, which is the DSL's to follow up, names who heard it."""
+    sign_in_as(client, teacher)
+    log_about_staff(client, subject_name=teacher.display_name)
+    tell(client)
+    with app.app_context():
+        concern_task = WelfareTask.get(WelfareTask.kind == "staff_concern")
+        disclosure = WelfareTask.get(WelfareTask.kind == "disclosure")
+    sign_in_as(client, dsl)
+    html = page(client, f"/records/welfare/{concern_task.public_id}")
+    assert teacher.display_name not in html
+    assert "The member of staff who raised it" in html
+    assert teacher.display_name in page(client, f"/records/welfare/{disclosure.public_id}")
 
 
 def test_no_task_without_pupils_and_none_for_a_concern_not_about_staff(app, client, teacher):
@@ -300,6 +320,9 @@ def test_the_dsl_adds_notes_the_reference_and_marks_it_done(app, client, teacher
     assert field_error(forged.get_data(as_text=True), "status") == "Please choose to do or done."
     assert client.post(f"{base}/status", data={"csrf_token": token, "status": "done"}
                        ).status_code == 303
+    again = client.post(f"{base}/status", data={"csrf_token": token, "status": "done"})
+    assert again.status_code == 422
+    assert field_error(again.get_data(as_text=True), "status") == "It is already marked done."
     html = page(client, base)
     assert "Spoke to mum." in html and "CPOMS 4411" in html and "marked it done" in html
     with app.app_context():
@@ -502,3 +525,39 @@ def test_the_page_says_who_reads_the_childs_words_and_that_is_who_does(app, clie
         assert client.get(f"/records/breaches/{breach.public_id}").status_code == 404
         html = client.get(f"/records/welfare/{about_head.public_id}").get_data(as_text=True)
         assert "About the head" not in html
+def test_the_dsl_cannot_tell_from_the_chairs_name_that_a_concern_is_about_the_head(
+        mail_app, client, teacher, dsl, head, chair):
+    """The chair is case manager only of concerns about the head: on the DSL's task page and in
+    the DSL's email the head and the chair are both "the case manager", never named."""
+    app, inbox = mail_app
+    with app.test_request_context():
+        about_head = make_breach(teacher, subject_kind="staff", category="pupil_contact",
+                                 concerns_head=True)
+        about_staff = make_breach(teacher, subject_kind="staff", category="pupil_contact")
+    for user, breach in ((chair, about_head), (head, about_staff)):
+        sign_in_as(client, user)
+        fields = hidden_fields(page(client, f"/records/breaches/{breach.public_id}"))
+        assert client.post(f"/records/breaches/{breach.public_id}/welfare", data={
+            "csrf_token": fields["csrf_token"], "client_uuid": fields["client_uuid"],
+            "pupils": f"Pupil of the {user.role}"}).status_code == 303
+        with app.app_context():
+            task = WelfareTask.get(WelfareTask.breach == breach)
+        prefix = f"welfarenoteform-{task.id}"
+        token = hidden_fields(page(client, f"/records/breaches/{breach.public_id}"))[
+            f"{prefix}-csrf_token"]
+        assert client.post(f"/records/welfare/{task.public_id}/case-note", data={
+            f"{prefix}-csrf_token": token, f"{prefix}-text": "Check in daily."}).status_code == 303
+    sign_in_as(client, dsl)
+    with app.app_context():
+        tasks = list(WelfareTask.select().order_by(WelfareTask.id))
+    for task in tasks:
+        html = page(client, f"/records/welfare/{task.public_id}")
+        assert chair.display_name not in html and head.display_name not in html
+        assert "The case manager said what the DSL needs to know" in html
+        assert "<dd>The case manager, " in html
+    to_dsl = [m.get_payload(decode=True).decode() for m in inbox.messages
+              if m["X-Envelope-To"] == dsl.email]
+    assert len(to_dsl) == 2
+    for message in to_dsl:
+        assert chair.display_name not in message and head.display_name not in message
+        assert "recorded by the case manager at" in message

@@ -391,7 +391,7 @@ class LowLevelSettingsForm(FlaskForm):
         text = (field.data or "").strip()
         if not text:
             raise ValidationError("Please give a number from 1 to 20.")
-        if not text.isdigit() or not 1 <= int(text) <= 20:
+        if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 20:  # not "²"
             raise ValidationError("Please give a whole number from 1 to 20, for example 3.")
         field.data = str(int(text))
 

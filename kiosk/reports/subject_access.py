@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from peewee import fn
 
-from .. import audit
+from .. import audit, low_level
 from ..models import (
     Acceptance,
     Breach,
@@ -64,8 +64,12 @@ def subject_records(name: str, viewer: StaffUser, person: RosterPerson | None = 
             condition |= model.acceptance.in_(theirs)
         return condition
 
-    found = list(Breach.visible_to(viewer).where(named_or_linked(Breach, Breach.subject_name))
-                 .order_by(Breach.occurred_at, Breach.id))
+    # A concern about staff linked to their account or roster entry is theirs whatever name was
+    # typed when it was logged (as in the chronology).
+    about_them = named_or_linked(Breach, Breach.subject_name) | low_level.linked_to_name(name)
+    if roster:
+        about_them |= Breach.subject_person.in_([p.id for p in roster])
+    found = list(Breach.visible_to(viewer).where(about_them).order_by(Breach.occurred_at, Breach.id))
     requests = list(DeletionRequest.visible_to(viewer)
                     .where(named_or_linked(DeletionRequest, DeletionRequest.person_name))
                     .order_by(DeletionRequest.asked_at, DeletionRequest.id))

@@ -63,6 +63,10 @@ def test_the_head_chooses_the_lead_links_a_concern_and_records_a_leaving_date(
     expect(page.get_by_text("Linked to the staff account of Sam Taylor.")).to_be_visible()
     expect(page.get_by_text("linked it to Sam Taylor")).to_be_visible()
     assert_accessible(page)
+    expect(page.get_by_text("The DSL sees this link too")).to_be_visible()
+    page.get_by_role("link", name="Sam Taylor's chronology").click()
+    expect(page.get_by_role("link", name="Member of staff in contact with a pupil")).to_be_visible()
+    page.go_back()
 
     page.goto(f"{live_server.url}/admin/staff")
     page.get_by_text(f"Leaving date of {sam.display_name}", exact=True).click()

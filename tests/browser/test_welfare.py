@@ -140,6 +140,9 @@ def test_the_case_manager_shares_the_name_and_the_dsl_follows_the_task(live_serv
     expect(page.get_by_text("Polly was upset; please check in with her.").first).to_be_visible()
     expect(page.get_by_text("Adam Adultson").first).to_be_visible()
     expect(page.get_by_text("Very private detail")).to_have_count(0)
+    # The case manager is not named: the chair's name would say it is about the head.
+    expect(page.get_by_text("The case manager said what the DSL needs to know")).to_be_visible()
+    expect(page.get_by_text(head.display_name)).to_have_count(0)
     assert_accessible(page)
     page.get_by_label("Reference in the school's safeguarding system (CPOMS, MyConcern)").fill(
         "CPOMS 4411")
