@@ -301,13 +301,15 @@ def concerns_for(user: StaffUser, status: str, limit: int = 500) -> list[Breach]
 
 
 def lado_overdue(breach: Breach, referral: LadoReferral | None, now: dt.datetime | None = None) -> bool:
-    """True when an allegation was not referred within one working day of becoming one."""
+    """True when an allegation was not referred within one working day of becoming one. Closing
+    it does not change that: KCSIE asks for every allegation to reach the LADO, so one closed
+    without a referral stays flagged on its page and in the governors' count."""
     deadline = lado_deadline(breach)
     if deadline is None:
         return False
     if referral is not None and referral.referred_at is not None:
         return referral.referred_at > deadline
-    return breach.status != "closed" and (now or utcnow()) > deadline
+    return (now or utcnow()) > deadline
 
 
 @dataclass(frozen=True)

@@ -147,16 +147,17 @@ def test_an_earlier_term_counts_only_its_own_records(app, client, head, term_of_
     assert count_in(html, "Refused") == 0
 
 
-def test_a_late_lado_referral_is_counted(app, client, head, teacher):
+def test_lado_referrals_not_made_in_time_are_counted_open_or_closed(app, client, head, teacher):
     with app.app_context():
-        late = make_breach(teacher, "pupil_contact", subject_kind="staff", subject_name="Sam Staffer")
-        long_ago = late.created_at - dt.timedelta(days=10)
-        Breach.update(classification="allegation", allegation_since=long_ago,
-                      created_at=max(long_ago, stored(term_containing(
-                          dt.datetime.now(LONDON).date()).start))).where(Breach.id == late.id).execute()
+        term_start = stored(term_containing(dt.datetime.now(LONDON).date()).start)
+        for status in ("open", "closed"):
+            late = make_breach(teacher, "pupil_contact", subject_kind="staff", subject_name="Sam Staffer")
+            long_ago = late.created_at - dt.timedelta(days=10)
+            Breach.update(classification="allegation", allegation_since=long_ago, status=status,
+                          created_at=max(long_ago, term_start)).where(Breach.id == late.id).execute()
     sign_in_as(client, head)
     html = client.get("/reports/governors").get_data(as_text=True)
-    assert count_in(html, "Not referred to the LADO within one working day") == 1
+    assert count_in(html, "Not referred to the LADO within one working day") == 2
 
 
 def test_a_term_that_is_not_in_the_list_gets_a_message_beside_the_field(app, client, head):
