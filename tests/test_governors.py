@@ -74,15 +74,20 @@ def term_of_records(app, teacher, head):
         refused = make_deletion_request(teacher, person_name="Vera Visitor", breach=photo)
         record_outcome(refused, head, "refused", "She would not.")
         make_breach(teacher, subject_name="Val Visitor")
-        allegation = make_breach(teacher, "pupil_contact", subject_kind="staff", subject_name="Sam Staffer",
-                                 description="Messaged Pupil Pippa")
+        allegation = make_allegation(teacher, subject_name="Sam Staffer",
+                                     description="Messaged Pupil Pippa")
         low = make_breach(teacher, "representative", subject_kind="staff", subject_name="Lou Lowlevel")
         make_breach(teacher, "representative", subject_kind="staff", subject_name="Una Unclassified")
         about_head = make_breach(teacher, "pupil_contact", subject_kind="staff", subject_name="Hal Head",
                                  concerns_head=True)
-        Breach.update(classification="allegation", allegation_since=allegation.created_at,
-                      allegation_outcome="unsubstantiated", status="closed").where(
-            Breach.id == allegation.id).execute()
+        close_allegation(allegation, head, AllegationClosing(
+            "unsubstantiated", "Not enough either way.", pension_age_on=dt.date(2050, 1, 1)))
+        # Logged last term, closed this term: its outcome is this term's.
+        earlier = make_allegation(teacher, subject_name="Ed Earlier")
+        Breach.update(created_at=stored(term.start - dt.timedelta(days=5))).where(
+            Breach.id == earlier.id).execute()
+        close_allegation(Breach.get_by_id(earlier.id), head, AllegationClosing(
+            "substantiated", "Proven.", pension_age_on=dt.date(2050, 1, 1)))
         Breach.update(classification="low_level").where(Breach.id == low.id).execute()
         Breach.update(classification="allegation", allegation_since=about_head.created_at,
                       allegation_outcome="false", status="closed").where(
@@ -98,9 +103,8 @@ def term_of_records(app, teacher, head):
         return term
 
 
-NAMES = ("Mal Icious", "Vera Visitor", "Val Visitor", "Sam Staffer", "Lou Lowlevel", "Una Unclassified",
-         "Hal Head",
-         "Pippa", "Olive Oldterm", "Ann Acceptor")
+NAMES = ("Ed Earlier", "Mal Icious", "Vera Visitor", "Val Visitor", "Sam Staffer", "Lou Lowlevel",
+         "Una Unclassified", "Hal Head", "Pippa", "Olive Oldterm", "Ann Acceptor")
 
 
 def test_the_head_sees_this_terms_counts_without_concerns_about_the_head(app, client, head, term_of_records):
@@ -115,6 +119,7 @@ def test_the_head_sees_this_terms_counts_without_concerns_about_the_head(app, cl
     assert count_in(html, "A low-level concern") == 1
     assert count_in(html, "Not classified yet") == 1
     assert count_in(html, "Unsubstantiated") == 1
+    assert count_in(html, "Substantiated") == 1  # logged last term, closed this one
     assert count_in(html, "Malicious") == 1  # removed at closing: counted from the log
     assert count_in(html, "False") == 0  # the false one was about the head
     assert count_in(html, "Refused") == 1
@@ -143,7 +148,8 @@ def test_an_earlier_term_counts_only_its_own_records(app, client, head, term_of_
     earlier = recent_terms(term_of_records.start)[1]
     html = client.get(f"/reports/governors?term={earlier.code}").get_data(as_text=True)
     assert earlier.label in html
-    assert count_in(html, "Breaches logged") == 1
+    assert count_in(html, "Breaches logged") == 2  # the old breach, and the allegation logged then
+    assert count_in(html, "Substantiated") == 0  # closed this term, so not counted then
     assert count_in(html, "Refused") == 0
 
 

@@ -20,7 +20,15 @@ from peewee import JOIN
 
 from .. import breaches
 from ..display import long_date
-from ..models import Acceptance, AuditEvent, Breach, BreachCategory, DeletionRequest, StaffUser
+from ..models import (
+    Acceptance,
+    AuditEvent,
+    Breach,
+    BreachCategory,
+    DeletionRequest,
+    RecordUpdate,
+    StaffUser,
+)
 from ..vocabulary import ALLEGATION_OUTCOMES, CLASSIFICATIONS, OUTCOMES
 from .charts import day_start
 
@@ -108,8 +116,12 @@ def summary(term: Term, reader: StaffUser, zone: ZoneInfo) -> Summary:
     result.by_classification = [(CLASSIFICATIONS[code], classified[code]) for code in CLASSIFICATIONS]
     result.by_classification.append(("Not classified yet", classified[""]))
 
-    outcomes = Counter(b.allegation_outcome for b in staff
-                       if b.classification == "allegation" and b.allegation_outcome)
+    # Allegations closed this term (whenever they were logged): each one's last outcome in it.
+    closed = {u.breach_id: u.new_value for u in RecordUpdate.select(
+        RecordUpdate.breach, RecordUpdate.new_value).join(Breach, on=RecordUpdate.breach).where(
+        RecordUpdate.kind == "allegation_outcome", RecordUpdate.at >= start, RecordUpdate.at < end,
+        ~(Breach.restricted & Breach.concerns_head)).order_by(RecordUpdate.at, RecordUpdate.id)}
+    outcomes = Counter(closed.values())
     for event in (AuditEvent.select(AuditEvent.detail)
                   .where(AuditEvent.action.in_(REMOVED_AT_CLOSING),
                          AuditEvent.at >= start, AuditEvent.at < end)):

@@ -132,5 +132,5 @@ def test_the_chairs_termly_summary_passes_axe_and_prints_without_the_private_lin
     page.emulate_media(media="print")
     expect(page.get_by_text("1 concern about the headteacher was logged this term")).to_be_hidden()
     expect(page.get_by_label("Term", exact=True)).to_be_hidden()
-    expect(page.get_by_role("table", name="Allegations closed, by outcome")).to_be_visible()
+    expect(page.get_by_role("table", name="Allegations closed this term, by outcome")).to_be_visible()
     assert "Hal Head" not in page.content() and "Vera Visitor" not in page.content()
