@@ -693,6 +693,12 @@ def _subject_linked(e, d, n, who):
     return f"{who} linked {n.breach(e)} to {to}, as who it is about."
 
 
+@_says("breach.passed_to_chair")
+def _passed_to_chair(e, d, n, who):
+    return (f"{who} found that {n.breach(e)} is about the headteacher, so it passed to the "
+            f"chair of governors.")
+
+
 @_says("low_level.log_viewed")
 def _low_level_log(e, d, n, who):
     return f"{who} looked at the low-level concerns log ({_shown(d.get('shown'))})."

@@ -18,7 +18,7 @@ from functools import reduce
 
 from peewee import Expression, fn
 
-from . import audit
+from . import alerts, audit
 from .breaches import TriageError
 from .display import school_zone
 from .models import (
@@ -28,6 +28,7 @@ from .models import (
     RosterPerson,
     SchoolSettings,
     StaffUser,
+    WelfareTask,
     as_local,
     db,
     utcnow,
@@ -167,9 +168,13 @@ def linked_name(breach: Breach) -> str:
     return ""
 
 
-def link_subject(breach: Breach, user: StaffUser, choice: str) -> None:
+def link_subject(breach: Breach, user: StaffUser, choice: str) -> bool:
     """Link a concern about staff to the account or roster person it is about (or remove the
-    link); the name as typed stays as written. Only its case manager may; kept in the history."""
+    link); the name as typed stays as written. Only its case manager may; kept in the history.
+
+    A concern linked to the headteacher's account is about the head, whoever logged it without
+    saying so: it passes to the chair of governors, its case manager (KCSIE Part 4), with its
+    welfare tasks, and the head can no longer open it. Returns True when it passed."""
     if not breach.managed_by(user):
         raise LowLevelError("Only the case manager can link who a concern is about.")
     staff, person = _parse_link(choice)
@@ -178,13 +183,22 @@ def link_subject(breach: Breach, user: StaffUser, choice: str) -> None:
         raise LowLevelError("It is already linked to them." if choice
                             else "It is not linked to anyone.")
     name = staff.display_name if staff else person.full_name if person else ""
+    to_the_chair = staff is not None and staff.role == "head" and not breach.concerns_head
     with db.atomic():
         Breach.update(subject_staff=staff, subject_person=person).where(
             Breach.id == breach.id).execute()
         RecordUpdate.create(breach=breach, author=user, kind="subject_linked", text=name)
         audit.record("breach.subject_linked", kind="breach", record_id=breach.public_id,
                      linked="staff" if staff else "roster" if person else "")
+        if to_the_chair:
+            Breach.update(concerns_head=True).where(Breach.id == breach.id).execute()
+            WelfareTask.update(concerns_head=True).where(WelfareTask.breach == breach).execute()
+            audit.record("breach.passed_to_chair", kind="breach", record_id=breach.public_id)
     breach.subject_staff, breach.subject_person = staff, person
+    if to_the_chair:
+        breach.concerns_head = True
+        alerts.alert_new_concern(breach)
+    return to_the_chair
 
 
 def linked_to_name(name: str) -> Expression:

@@ -294,8 +294,20 @@ def breach_subject(public_id: str):
     if not record.managed_by(current_user):
         abort(404)
     form = SubjectLinkForm()
-    return _act(record, form, "subject_form", lambda: low_level.link_subject(
-        record, current_user, form.subject.data), "Saved who it is about.", form.subject)
+    if form.validate_on_submit():
+        try:
+            passed_to_chair = low_level.link_subject(record, current_user, form.subject.data)
+        except breaches.TriageError as error:
+            form.subject.errors.append(str(error))
+        else:
+            if passed_to_chair:
+                flash("This concern is about the headteacher, so it has passed to the chair of "
+                      "governors, its case manager. The chair has been told; you can no longer "
+                      "open it.")
+                return redirect(url_for("records.concerns"), code=303)
+            flash("Saved who it is about.")
+            return redirect(url_for("records.breach", public_id=record.public_id), code=303)
+    return _render_breach(record, code=422, subject_form=form)
 
 
 @bp.get("/low-level-concerns")

@@ -554,6 +554,9 @@ SENTENCES = [
      f"Ann Smith linked {BREACH} to a staff account, as who it is about."),
     ("breach.subject_linked", dict(actor="@head", kind="breach", record_id="{breach}", linked=""),
      f"Ann Smith removed the link between {BREACH} and who it is about."),
+    ("breach.passed_to_chair", dict(actor="@head", kind="breach", record_id="{breach}"),
+     f"Ann Smith found that {BREACH} is about the headteacher, so it passed to the chair of "
+     "governors."),
     ("low_level.log_viewed", dict(actor="@dsl", kind="breach", shown=["{breach}"]),
      "Dee Lead looked at the low-level concerns log (1 shown)."),
     ("low_level.person_viewed", dict(actor="@head", kind="breach", shown=["{breach}", "x"]),
@@ -629,7 +632,11 @@ def _actions_recorded_in_the_code() -> set[str]:
     action)."""
     found = set()
     for path in Path(audit.__file__).parent.rglob("*.py"):
-        for call in re.findall(r"audit\.record\((.*?)kind=", path.read_text(), re.S):
+        text = path.read_text()
+        # audit.record("...", ...) and the (sent, failed) pair an alert is audited as.
+        calls = re.findall(r"audit\.record\((.*?)kind=", text, re.S) + re.findall(
+            r"events=\((.*?)\)", text, re.S)
+        for call in calls:
             for name in re.findall(r'"([a-z_.{}]+)"', call):
                 found |= ({name.replace("{kind}", k) for k in ("note", "action")}
                           if "{kind}" in name else {name})

@@ -517,3 +517,42 @@ def test_the_link_says_who_sees_it(app, client, teacher, head):
     with app.app_context():
         low_level.save_settings("head", 3)
     assert "Only you see this link." in client.get(breach_url(low)).get_data(as_text=True)
+
+
+def test_a_concern_linked_to_the_heads_own_account_passes_to_the_chair(app, client, teacher, head,
+                                                                      chair, dsl):
+    """The reporter did not tick "about the headteacher": once the head links it to their own
+    account it is the chair's (KCSIE Part 4: the head cannot manage a concern about themselves),
+    with its welfare task, and the head can no longer open it."""
+    from kiosk.models import WelfareTask
+
+    with app.app_context():
+        breach = make_breach(teacher, "pupil_contact", subject_kind="staff", subject_name="The Head",
+                             pupils="Polly Pupil")
+        task = WelfareTask.get(WelfareTask.breach == breach)
+    sign_in_as(client, head)
+    response = client.post(f"/records/breaches/{breach.public_id}/subject",
+                           data={"csrf_token": token(client), "subject": f"staff-{head.id}"})
+    assert response.status_code == 303 and response.location.endswith("/records/concerns")
+    assert "passed to the chair of governors" in client.get("/records/concerns").get_data(as_text=True)
+    assert client.get(f"/records/breaches/{breach.public_id}").status_code == 404
+    assert client.get(f"/records/welfare/{task.public_id}").status_code == 404
+    with app.app_context():
+        moved = Breach.get_by_id(breach.id)
+        assert moved.concerns_head and moved.subject_staff_id == head.id
+        assert WelfareTask.get_by_id(task.id).concerns_head
+    sign_in_as(client, chair)
+    assert client.get(f"/records/breaches/{breach.public_id}").status_code == 200
+    assert client.get(f"/records/welfare/{task.public_id}").status_code == 200
+
+
+def test_a_concern_linked_to_another_member_of_staff_stays_with_the_head(app, client, teacher, head):
+    with app.app_context():
+        breach = make_breach(teacher, "pupil_contact", subject_kind="staff", subject_name="Sam")
+    sign_in_as(client, head)
+    response = client.post(f"/records/breaches/{breach.public_id}/subject",
+                           data={"csrf_token": token(client), "subject": f"staff-{teacher.id}"})
+    assert response.status_code == 303, response.get_data(as_text=True)[-3000:]
+    assert response.location.endswith(f"/records/breaches/{breach.public_id}")
+    with app.app_context():
+        assert not Breach.get_by_id(breach.id).concerns_head
