@@ -24,6 +24,9 @@ def open_policy_page(page, server):
     sign_in_head(page, server)
     page.get_by_role("link", name="Policy versions").click()
     expect(page.get_by_role("heading", name="Policy versions", level=1)).to_be_visible()
+    # The editor's module shows the toolbar in the same step as it starts listening for pastes:
+    # a paste before that would find no one listening (a race seen in a full run).
+    expect(page.get_by_role("toolbar", name="Formatting")).to_be_visible()
     return page.get_by_label("Text of the policy")
 
 
