@@ -64,11 +64,9 @@ _PLAIN_LETTERS = str.maketrans({
 
 def _sheds_accents(base: str) -> bool:
     """Whether accents on this letter may be dropped: Latin and Greek letters (Zoë is Zoe, Άννα
-    is Αννα). Elsewhere a mark can be a letter of its own (a Devanagari vowel sign), so it stays."""
-    try:
-        return unicodedata.name(base).startswith(("LATIN ", "GREEK "))
-    except ValueError:
-        return False
+    is Αννα). Elsewhere a mark can be a letter of its own (a Devanagari vowel sign), so it stays,
+    as does a mark with no letter before it."""
+    return bool(base) and unicodedata.name(base, "").startswith(("LATIN ", "GREEK "))
 
 
 def search_key(value: str | None) -> str:

@@ -226,6 +226,14 @@ def test_the_search_key_folds_case_accents_and_keyboards_but_keeps_names_apart()
     assert search_key("सीता") != search_key("सता")
     assert search_key("Андрей") != search_key("Андреи")
     assert search_key(None) == search_key("") == ""
+    assert search_key("\u0301\u0301 e\u0301") == "\u0301\u0301 e"  # a mark on no letter stays
+
+
+def test_accents_typed_on_their_own_are_searched_for_not_a_server_error(app, client, dsl, head):
+    for user, url in ((dsl, "/reports/evidence"), (dsl, "/reports/chronology"),
+                      (head, "/reports/subject-access")):
+        sign_in_as(client, user)
+        assert client.get(url, query_string={"name": "\u0301\u0301"}).status_code == 200, url
 
 
 def test_every_way_of_writing_a_name_writes_its_key(app, ctx):
