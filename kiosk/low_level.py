@@ -16,7 +16,7 @@ import operator
 from dataclasses import dataclass, field
 from functools import reduce
 
-from peewee import Expression, fn
+from peewee import Expression
 
 from . import alerts, audit
 from .breaches import TriageError
@@ -33,7 +33,7 @@ from .models import (
     db,
     utcnow,
 )
-from .text import search_name
+from .text import SEARCH_KEY_LENGTH
 from .vocabulary import LOW_LEVEL_LEADS
 
 THRESHOLD_RANGE = (1, 20)
@@ -202,13 +202,12 @@ def link_subject(breach: Breach, user: StaffUser, choice: str) -> bool:
 
 
 def linked_to_name(name: str) -> Expression:
-    """Breaches whose linked account or roster person has this name (any case): the chronology
-    finds a linked concern by the person's own name, whatever was typed when it was logged."""
-    lowered = name.lower()
-    return (Breach.subject_staff.in_(StaffUser.select(StaffUser.id).where(
-        fn.LOWER(StaffUser.display_name) == lowered))
-        | Breach.subject_person.in_(RosterPerson.select(RosterPerson.id).where(
-            fn.LOWER(RosterPerson.full_name) == lowered)))
+    """Breaches whose linked account or roster person has this name (any case, any accents): the
+    chronology finds a linked concern by the person's own name, whatever was typed when it was
+    logged."""
+    return (Breach.subject_staff.in_(StaffUser.select(StaffUser.id).where(StaffUser.named(name)))
+            | Breach.subject_person.in_(RosterPerson.select(RosterPerson.id).where(
+                RosterPerson.named(name))))
 
 
 # Retention: kept until the person leaves ---------------------------------------------------------
@@ -249,7 +248,7 @@ def left_on(breach: Breach) -> dt.date | None:
 class Person:
     """One person's low-level concerns, as the viewer may see them."""
 
-    key: str  # "staff-3", "roster-5", or "name-" and the name as searched (not linked)
+    key: str  # "staff-3", "roster-5", or "name-" and the name's search key (not linked)
     name: str
     linked: bool
     left_on: dt.date | None
@@ -266,8 +265,12 @@ def twelve_months_before(today: dt.date) -> dt.date:
         return today.replace(year=today.year - 1, day=28)
 
 
+# The longest key a person of the pattern view has ("name-" and a search key).
+LONGEST_KEY = len("name-") + SEARCH_KEY_LENGTH
+
+
 def _key(breach: Breach) -> str:
-    return subject_key(breach) or "name-" + search_name(breach.subject_name).lower()
+    return subject_key(breach) or "name-" + breach.name_key
 
 
 def visible_concerns(viewer: StaffUser):

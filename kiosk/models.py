@@ -23,6 +23,8 @@ from peewee import (
 )
 from playhouse.db_url import connect
 
+from .text import SEARCH_KEY_LENGTH, search_key
+
 db = DatabaseProxy()
 
 # SQLite settings for a single file shared by several app processes: WAL lets readers and a
@@ -72,6 +74,59 @@ class BaseModel(Model):
     class Meta:
         database = db
         legacy_table_names = False
+
+
+def name_key_field() -> CharField:
+    """The search key of a row's name (text.search_key), kept beside it: every name search
+    compares these, so SQLite and PostgreSQL find the same people."""
+    return CharField(max_length=SEARCH_KEY_LENGTH, default="", index=True)
+
+
+class NameKeyed(BaseModel):
+    """A table with a name people search for (`NAME_FIELD`) and its `name_key`. The key is set
+    here whenever the name is written, by save(), create(), update() or insert(), so no caller
+    can forget it; insert_many() and bulk writes are refused rather than left without keys."""
+
+    NAME_FIELD = ""
+
+    @classmethod
+    def named(cls, name: str):
+        """The condition "this row's name is that name": any case, any accents, any spacing."""
+        return cls.name_key == search_key(name)
+
+    @classmethod
+    def _with_key(cls, data: dict) -> dict:
+        name_field = cls._meta.fields[cls.NAME_FIELD]
+        if name_field in data:
+            value = data[name_field]
+            if not isinstance(value, str):
+                raise TypeError(f"{cls.__name__}.{cls.NAME_FIELD} must be written as text, so "
+                                "its search key can be worked out.")
+            data[cls._meta.fields["name_key"]] = search_key(value)
+        return data
+
+    @classmethod
+    def update(cls, __data=None, **update):
+        return super().update(cls._with_key(cls._normalize_data(__data, update)))
+
+    @classmethod
+    def insert(cls, __data=None, **insert):
+        return super().insert(cls._with_key(cls._normalize_data(__data, insert)))
+
+    @classmethod
+    def insert_many(cls, *args, **kwargs):
+        raise NotImplementedError(f"Create {cls.__name__} rows one at a time, so each gets its "
+                                  "search key.")
+
+    insert_from = bulk_create = bulk_update = replace_many = insert_many
+
+    def save(self, force_insert=False, only=None):
+        name_field = self._meta.fields[self.NAME_FIELD]
+        if only is None or name_field in only or self.NAME_FIELD in only:
+            self.name_key = search_key(getattr(self, self.NAME_FIELD))
+            if only is not None:
+                only = [*only, self._meta.fields["name_key"]]
+        return super().save(force_insert=force_insert, only=only)
 
 
 class PolicyVersion(BaseModel):
@@ -131,11 +186,14 @@ class PolicyVersion(BaseModel):
         return [line.strip() for line in self.key_points.splitlines() if line.strip()]
 
 
-class RosterPerson(BaseModel):
+class RosterPerson(NameKeyed):
     """Someone in scope who is not a one-off visitor (PTA, volunteer, governor, staff): they must
     accept each new version, through their own link."""
 
+    NAME_FIELD = "full_name"
+
     full_name = CharField(max_length=100)
+    name_key = name_key_field()
     email = CharField(max_length=254, unique=True)  # lower-case; a re-import matches on it
     role = CharField(max_length=20)
     token = CharField(max_length=64, unique=True)  # the secret in their personal link
@@ -167,8 +225,10 @@ class RosterPerson(BaseModel):
                 .order_by(Acceptance.accepted_at.desc()).first())
 
 
-class Acceptance(BaseModel):
+class Acceptance(NameKeyed):
     """A person's acceptance of one policy version. No IP address or user agent is kept."""
+
+    NAME_FIELD = "full_name"
 
     client_uuid = UUIDField(unique=True, default=uuid.uuid4)
     request_hash = CharField(max_length=64, default="")  # see kiosk/idempotency.py
@@ -176,6 +236,7 @@ class Acceptance(BaseModel):
     roster_person = ForeignKeyField(RosterPerson, null=True, backref="acceptances",
                                     on_delete="RESTRICT")
     full_name = CharField(max_length=100)
+    name_key = name_key_field()
     role = CharField(max_length=20)
     organisation = CharField(max_length=100, default="")
     reason = CharField(max_length=200, default="")
@@ -208,11 +269,14 @@ class Acceptance(BaseModel):
         return cls.select().where(cls.accepted_at >= start).order_by(cls.accepted_at.desc())
 
 
-class StaffUser(UserMixin, BaseModel):
+class StaffUser(UserMixin, NameKeyed):
     """A signed-in member of staff. Roles: staff, dsl, head, chair."""
+
+    NAME_FIELD = "display_name"
 
     email = CharField(max_length=254, unique=True)  # stored lower-case
     display_name = CharField(max_length=100)
+    name_key = name_key_field()
     role = CharField(max_length=10)
     password_hash = CharField(max_length=255)
     must_change_password = BooleanField(default=False)
@@ -270,8 +334,10 @@ class BreachCategory(BaseModel):
         return cls.in_use().where(cls.slug == slug).first()
 
 
-class Breach(BaseModel):
+class Breach(NameKeyed):
     """A logged breach of the policy. Changes are added as RecordUpdate rows, never overwritten."""
+
+    NAME_FIELD = "subject_name"
 
     public_id = UUIDField(unique=True, default=uuid.uuid4)  # the id in every URL
     client_uuid = UUIDField(unique=True, default=uuid.uuid4)
@@ -281,6 +347,7 @@ class Breach(BaseModel):
     location = CharField(max_length=200, default="")
     subject_kind = CharField(max_length=20)
     subject_name = CharField(max_length=100, default="")
+    name_key = name_key_field()
     acceptance = ForeignKeyField(Acceptance, null=True, backref="breaches", on_delete="RESTRICT")
     category = ForeignKeyField(BreachCategory, backref="breaches", on_delete="RESTRICT")
     description = TextField(default="")
@@ -338,8 +405,10 @@ class Breach(BaseModel):
         return cls.select().where(cls.reporter == user, ~cls.restricted)
 
 
-class DeletionRequest(BaseModel):
+class DeletionRequest(NameKeyed):
     """Someone was asked to delete material; followed until it is done, refused or overdue."""
+
+    NAME_FIELD = "person_name"
 
     public_id = UUIDField(unique=True, default=uuid.uuid4)
     client_uuid = UUIDField(unique=True, default=uuid.uuid4)
@@ -349,6 +418,7 @@ class DeletionRequest(BaseModel):
     material_location = CharField(max_length=10)  # device or online
     link = CharField(max_length=500, default="")
     person_name = CharField(max_length=100, default="")
+    name_key = name_key_field()
     acceptance = ForeignKeyField(Acceptance, null=True, backref="deletion_requests",
                                  on_delete="RESTRICT")
     asked_at = DateTimeField()

@@ -331,7 +331,7 @@ def low_level_person():
     taken, with their dates."""
     if not low_level.may_see_log(current_user):
         abort(403)
-    found = low_level.person(current_user, request.args.get("who", "")[:120])
+    found = low_level.person(current_user, request.args.get("who", "")[:low_level.LONGEST_KEY])
     if found is None:
         abort(404)
     audit.record("low_level.person_viewed", kind="breach",

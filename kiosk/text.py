@@ -45,3 +45,47 @@ def search_name(value: str) -> str:
     """A name typed to search for, cleaned as names are when stored (any run of spaces, tabs
     or new lines is one space); at most 100 characters, as stored."""
     return clean_text(" ".join(value.split()))[:100]
+
+
+# A stored name's search key is at most this long: casefolding and NFKC can make a 100-character
+# name longer ("ß" is "ss", "ﬃ" is "ffi"), never this much in a real name.
+SEARCH_KEY_LENGTH = 300
+
+# Letters of Latin alphabets that carry their mark inside them (no separate accent to drop), as
+# someone without that keyboard types them: "Lukasz" finds Łukasz, "Oyvind" finds Øyvind.
+_PLAIN_LETTERS = str.maketrans({
+    "ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ı": "i", "ŧ": "t", "ŀ": "l", "ð": "d",
+    "æ": "ae", "œ": "oe", "þ": "th",
+    # The iPad's curly apostrophes and the other dashes are the typed ' and - in a name.
+    "\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u2032": "'", "`": "'",
+    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-",
+})
+
+
+def _sheds_accents(base: str) -> bool:
+    """Whether accents on this letter may be dropped: Latin and Greek letters (Zoë is Zoe, Άννα
+    is Αννα). Elsewhere a mark can be a letter of its own (a Devanagari vowel sign), so it stays,
+    as does a mark with no letter before it."""
+    return bool(base) and unicodedata.name(base, "").startswith(("LATIN ", "GREEK "))
+
+
+def search_key(value: str | None) -> str:
+    """A name as every search compares it, in Python, never in SQL: cleaned as `search_name`
+    cleans it, NFKC, casefolded (not lower-cased: "STRASSE" finds Straße) and without accents
+    on Latin and Greek letters, so Émile, EMILE and Emile are one name. Stored beside each name
+    (the `name_key` columns) so SQLite and PostgreSQL find exactly the same people: SQL's
+    LOWER() differs between them and lowers no "É" on SQLite at all."""
+    if not value:
+        return ""
+    folded = unicodedata.normalize("NFKC", search_name(value)).casefold()
+    kept: list[str] = []
+    base = ""
+    for ch in unicodedata.normalize("NFKD", folded):
+        if unicodedata.combining(ch):
+            if _sheds_accents(base):
+                continue
+        else:
+            base = ch
+        kept.append(ch)
+    plain = unicodedata.normalize("NFC", "".join(kept)).translate(_PLAIN_LETTERS)
+    return " ".join(plain.split())[:SEARCH_KEY_LENGTH]

@@ -7,8 +7,6 @@ import json
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from peewee import fn
-
 from .. import audit, low_level
 from ..models import (
     Acceptance,
@@ -44,34 +42,33 @@ class SubjectRecords:
 
 
 def subject_records(name: str, viewer: StaffUser, person: RosterPerson | None = None) -> SubjectRecords:
-    """Records about the person of this name (any case), and about their roster entry: the one
-    given, or every entry of that name. Breaches and deletion requests only as the viewer may see
-    them, so a concern about the head never appears in the head's download."""
-    lowered = name.lower()
+    """Records about the person of this name (any case, any accents), and about their roster
+    entry: the one given, or every entry of that name. Breaches and deletion requests only as
+    the viewer may see them, so a concern about the head never appears in the head's download."""
     roster = ([person] if person is not None else
-              list(RosterPerson.select().where(fn.LOWER(RosterPerson.full_name) == lowered)
+              list(RosterPerson.select().where(RosterPerson.named(name))
                    .order_by(RosterPerson.id)))
-    by_name = fn.LOWER(Acceptance.full_name) == lowered
+    by_name = Acceptance.named(name)
     if roster:
         by_name |= Acceptance.roster_person.in_([p.id for p in roster])
     acceptances = list(Acceptance.select(Acceptance, PolicyVersion).join(PolicyVersion).where(by_name)
                        .order_by(Acceptance.accepted_at, Acceptance.id))
     theirs = [a.id for a in acceptances]
 
-    def named_or_linked(model, name_field):
-        condition = fn.LOWER(name_field) == lowered
+    def named_or_linked(model):
+        condition = model.named(name)
         if theirs:
             condition |= model.acceptance.in_(theirs)
         return condition
 
     # A concern about staff linked to their account or roster entry is theirs whatever name was
     # typed when it was logged (as in the chronology).
-    about_them = named_or_linked(Breach, Breach.subject_name) | low_level.linked_to_name(name)
+    about_them = named_or_linked(Breach) | low_level.linked_to_name(name)
     if roster:
         about_them |= Breach.subject_person.in_([p.id for p in roster])
     found = list(Breach.visible_to(viewer).where(about_them).order_by(Breach.occurred_at, Breach.id))
     requests = list(DeletionRequest.visible_to(viewer)
-                    .where(named_or_linked(DeletionRequest, DeletionRequest.person_name))
+                    .where(named_or_linked(DeletionRequest))
                     .order_by(DeletionRequest.asked_at, DeletionRequest.id))
     reminders = (list(Reminder.select(Reminder, PolicyVersion).join(PolicyVersion)
                       .where(Reminder.person.in_([p.id for p in roster])).order_by(Reminder.sent_at))
