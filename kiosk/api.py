@@ -21,6 +21,7 @@ from werkzeug.datastructures import MultiDict
 from . import breaches, deletions, disclosures
 from .acceptances import AcceptanceDetails, record_acceptance
 from .access import ALL_STAFF, find_visible, role_required
+from .forms.fields import EARLIEST, LATEST
 from .forms.public import AcceptForm
 from .forms.records import BreachForm, DeletionRequestForm
 from .forms.welfare import DisclosureForm
@@ -135,10 +136,10 @@ def create_acceptance():
     if not form.validate():
         return invalid(form)
     accepted_at = _device_time(fields.get("accepted_at"))
-    if accepted_at is None:
+    if accepted_at is None:  # a 422: the outbox keeps it as "needs attention", never retrying
         return error(422, "invalid", "Please correct the details and send again.",
                      fields={"accepted_at": "Give the time of acceptance as an ISO 8601 date "
-                                            "and time."})
+                                            "and time, with its time zone, between 2000 and 2100."})
     details = AcceptanceDetails(
         client_uuid=form.client_uuid.data, policy_version=form.version,
         full_name=form.full_name.data, role=form.role.data, organisation=form.organisation.data,
@@ -158,14 +159,16 @@ def acceptance_answer(row: Acceptance) -> dict:
 
 
 def _device_time(value: str | None) -> dt.datetime | None:
-    """The device's clock reading in UTC (naive), or None if it is not a date and time."""
+    """The device's clock reading in UTC (naive), or None if it is not a date and time with its
+    zone between 2000 and 2100 (the years a form takes; 0001-01-01T00:00+14:00 is not even a
+    time in UTC)."""
     try:
         moment = dt.datetime.fromisoformat(value or "")
-    except ValueError:
+        moment = as_stored(moment) if moment.tzinfo is not None else None
+    except (ValueError, OverflowError):
         return None
-    if moment.tzinfo is None:
+    if moment is None or not EARLIEST <= moment <= LATEST:
         return None
-    moment = as_stored(moment)
     now = utcnow()
     return now if moment > now + CLOCK_TOLERANCE else moment
 

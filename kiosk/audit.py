@@ -67,13 +67,21 @@ def record(action: str, *, kind: str, record_id: object = "", actor: StaffUser |
         serialize(_CHAIN_LOCK)
         last = AuditEvent.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).first()
         event = AuditEvent(
-            at=utcnow(), actor=actor, actor_label=label, action=action, record_kind=kind,
-            record_id=str(record_id), previous_hash=last.hash if last else GENESIS,
-            detail=json.dumps(detail, sort_keys=True, ensure_ascii=False, default=str) if detail else "",
+            at=utcnow(), actor=actor, actor_label=_storable(label), action=action, record_kind=kind,
+            record_id=_storable(str(record_id)), previous_hash=last.hash if last else GENESIS,
+            detail=_storable(json.dumps(detail, sort_keys=True, ensure_ascii=False, default=str))
+            if detail else "",
         )
         event.hash = compute_hash(event)
         event.save(force_insert=True)
     return event
+
+
+def _storable(text: str) -> str:
+    """What was asked for, as both databases can keep it: PostgreSQL refuses a NUL, and neither
+    takes a lone surrogate. Requests carrying them are refused before any view (security.py);
+    this keeps the refusal of anything else that carries one from failing to be written."""
+    return text.replace("\x00", "\ufffd").encode("utf-8", "replace").decode()
 
 
 # What can be wrong with the chain at an event, in words (the command prints them).

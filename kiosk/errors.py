@@ -6,6 +6,8 @@ from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from .security import NestedTooDeeply
+
 MESSAGES = {
     400: ("Something was wrong with that request", "Please go back and try again."),
     403: ("You cannot do that", "You do not have permission to see this page."),
@@ -32,7 +34,7 @@ def init_app(app: Flask) -> None:
 
 def render_error(status: int, heading: str | None = None, message: str | None = None):
     default_heading, default_message = MESSAGES.get(status, MESSAGES[400])
-    if request.path.startswith("/api/"):
+    if request.path.startswith("/api/") or request.is_json:  # JSON asked, JSON answered
         return jsonify(error=ERROR_CODES.get(status, "error"),
                        message=message or f"{heading or default_heading}. {default_message}"), status
     return render_template("error.html", status=status, heading=heading or default_heading,
@@ -49,6 +51,8 @@ def http_error(error: HTTPException):
     if error.code == 413 and request.endpoint == "admin.setup":
         return render_error(413, "Those pictures were too large",
                             "Nothing was saved. Please go back and choose pictures under 5 MB each.")
+    if isinstance(error, NestedTooDeeply):
+        return render_error(400, "That could not be read", error.description)
     return render_error(error.code or 500)
 
 

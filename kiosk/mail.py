@@ -16,7 +16,9 @@ def configured() -> bool:
 
 def new_message(subject: str, to: str | list[str], body: str) -> EmailMessage:
     message = EmailMessage()
-    message["Subject"] = subject
+    # One line, whatever it was made from: a title saved before line separators were refused
+    # would otherwise make the header refuse it (ValueError), and nobody would be emailed.
+    message["Subject"] = " ".join(subject.splitlines())
     message["From"] = current_app.config["KIOSK_MAIL_FROM"]
     message["To"] = to if isinstance(to, str) else ", ".join(to)
     message.set_content(body)

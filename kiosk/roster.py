@@ -326,23 +326,26 @@ def send_reminders(sender: StaffUser, role: str | None = None) -> tuple[int, int
         due = [entry for entry in entries if can_remind(entry)]
         claims = {entry.person.id: Reminder.create(person=entry.person, policy_version=current,
                                                    sent_by=sender) for entry in due}
-    sent = failed = 0
+    delivered: set[int] = set()
     try:
         with mail.connection() as smtp:
             for entry in due:
                 try:
                     smtp.send_message(_reminder_message(entry.person, current))
-                except smtplib.SMTPException as error:
+                except (smtplib.SMTPException, ValueError) as error:
+                    # This one was refused (or could not be made into an email): the rest go on.
                     current_app.logger.error("Reminder to %s failed: %s", entry.person.id, error)
-                    claims[entry.person.id].delete_instance()
-                    failed += 1
                     continue
-                sent += 1
+                delivered.add(entry.person.id)
     except (OSError, smtplib.SMTPException) as error:
         current_app.logger.error("Could not reach the mail server: %s", error)
-        unsent = [claim.id for person_id, claim in claims.items()][sent + failed:]
-        Reminder.delete().where(Reminder.id.in_(unsent)).execute()
-        failed = len(due) - sent
+    finally:
+        # A reminder counts as sent only once the mail server took it, whatever went wrong
+        # before then: the claim on every other one is let go, so it can be sent again.
+        Reminder.delete().where(Reminder.id.in_(
+            [claim.id for person_id, claim in claims.items() if person_id not in delivered])).execute()
+    sent = len(delivered)
+    failed = len(due) - sent
     audit.record("roster.reminded", kind="roster_person", sent=sent,
                  skipped=len(entries) - len(due), failed=failed)
     return sent, len(entries) - len(due), failed

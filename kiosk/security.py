@@ -1,11 +1,16 @@
-"""Response headers that every page gets: a strict Content-Security-Policy and no caching."""
+"""What every request and response gets: input no view can use refused with a 400 before any
+view sees it (a NUL, a lone surrogate, JSON nested too deeply), a strict Content-Security-Policy
+and no caching."""
 
 from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 from flask import Flask, Response, abort, current_app, request
+from flask.json.provider import DefaultJSONProvider
+from werkzeug.exceptions import BadRequest
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -28,7 +33,8 @@ _WAITING_COUNT = re.compile(r"[1-9][0-9]{0,4}")
 
 
 def init_app(app: Flask) -> None:
-    app.before_request(refuse_nul_characters)
+    app.json = BoundedJSON(app)
+    app.before_request(refuse_unstorable_input)
     app.after_request(add_security_headers)
     app.after_request(keep_waiting_count)
 
@@ -47,13 +53,59 @@ def keep_waiting_count(response: Response) -> Response:
     return response
 
 
-def refuse_nul_characters():
-    """A NUL character is never meaningful input, and PostgreSQL cannot store one: refuse it
-    everywhere with a 400 before any view sees it."""
-    values = [*request.args.values(), *request.form.values()]
+# Nothing we take is nested more than two deep (an object of lists of strings). Python's own
+# parser gives up (RecursionError, a 500) somewhere near a thousand.
+MAX_JSON_NESTING = 16
+
+
+class NestedTooDeeply(BadRequest):
+    """A JSON body nested deeper than any record: a 400, even where the reader asked to be
+    silent about bodies it cannot read (silence only covers a ValueError)."""
+
+    description = "It was nested too deeply to read. Nothing was saved."
+
+
+class BoundedJSON(DefaultJSONProvider):
+    """Flask's JSON, but a request body nested past MAX_JSON_NESTING is refused, so no view
+    (or `repr`, or `json.dumps` of it) ever recurses through one."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            value = super().loads(s, **kwargs)
+        except RecursionError:
+            raise NestedTooDeeply() from None
+        if nesting(value) > MAX_JSON_NESTING:
+            raise NestedTooDeeply()
+        return value
+
+
+def nesting(value: Any) -> int:
+    """How deep lists and objects are nested in a parsed JSON value (a string or number is 0),
+    found without recursing, and no further than one level past MAX_JSON_NESTING."""
+    deepest, waiting = 0, [(value, 1)]
+    while waiting and deepest <= MAX_JSON_NESTING:
+        item, depth = waiting.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is not None:
+            deepest = max(deepest, depth)
+            waiting.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def refuse_unstorable_input():
+    """A NUL character is never meaningful input, and PostgreSQL cannot store one (nor can either
+    database store a lone surrogate, which only a JSON escape can make): refuse them everywhere,
+    the address included, with a 400 before any view sees them, so nothing is half-written and
+    no refusal is audited with them."""
+    values = [request.path, *request.args.values(), *request.form.values()]
     if request.is_json:
         body = request.get_json(silent=True)
-        values.append(json.dumps(body) if body is not None else "")
+        text = json.dumps(body, ensure_ascii=False) if body is not None else ""
+        try:
+            text.encode()
+        except UnicodeEncodeError:
+            abort(400)
+        values.append(text)
     if any("\x00" in value or "\\u0000" in value for value in values):
         abort(400)
     return None

@@ -18,9 +18,15 @@ def clean_text(value: str | None) -> str:
     return re.sub(" {2,}", " ", unicodedata.normalize("NFC", value)).strip()
 
 
+# Control characters (tabs, new lines, NUL, DEL), and the line and paragraph separators
+# (U+2028, U+2029): each breaks a line where one-line text goes, an email's subject among them.
+_LINE_BREAKING = frozenset({"Cc", "Zl", "Zp"})
+
+
 def has_control_characters(value: str) -> bool:
-    """Control characters (tabs, new lines, NUL, DEL) or direction overrides in one-line text."""
-    return any(unicodedata.category(ch) == "Cc" for ch in value) or bool(_BIDI_CONTROLS.search(value))
+    """Control characters, line or paragraph separators, or direction overrides in one-line text."""
+    return (any(unicodedata.category(ch) in _LINE_BREAKING for ch in value)
+            or bool(_BIDI_CONTROLS.search(value)))
 
 
 def clean_block(value: str | None) -> str:

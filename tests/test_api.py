@@ -268,3 +268,76 @@ def test_the_same_key_with_another_body_is_a_422_for_staff_records_too(app, clie
             assert Breach.get().category.slug == "photographing"
         else:
             assert DeletionRequest.get().person_name == "Sam Visitor"
+
+
+# Input no record can hold: a clear 4xx the outbox keeps as "needs attention", never a 500 it
+# would retry for ever ----------------------------------------------------------------------------
+
+# A device clock at either end of what an ISO 8601 time can say: neither is even a time in UTC.
+IMPOSSIBLE_TIMES = ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"]
+
+
+@pytest.mark.parametrize("accepted_at", [*IMPOSSIBLE_TIMES, "1970-01-01T00:00:00Z",
+                                         "2150-06-01T09:00:00+01:00"])
+def test_a_device_time_outside_the_years_a_form_takes_is_a_422_naming_the_field(app, client,
+                                                                                 accepted_at):
+    with nothing_written(app):
+        response = post(client, "/api/v1/acceptances", acceptance_body(accepted_at=accepted_at))
+    assert response.status_code == 422 and response.json["error"] == "invalid"
+    assert "between 2000 and 2100" in response.json["fields"]["accepted_at"]
+
+
+@pytest.mark.parametrize("accepted_at", ["2000-01-01T00:00:00+00:00", "2000-01-01T09:00:00+09:00"])
+def test_a_device_time_at_the_start_of_2000_is_still_taken(app, client, accepted_at):
+    response = post(client, "/api/v1/acceptances", acceptance_body(accepted_at=accepted_at))
+    assert response.status_code == 201 and response.json["accepted_at"] == "2000-01-01T00:00:00Z"
+
+
+@pytest.mark.parametrize(("path", "field"), [
+    ("/api/v1/breaches", "occurred_at"), ("/api/v1/deletion-requests", "asked_at"),
+    ("/api/v1/deletion-requests", "due_by"), ("/api/v1/disclosures", "told_at"),
+])
+@pytest.mark.parametrize("moment", IMPOSSIBLE_TIMES)
+def test_impossible_times_on_the_staff_endpoints_are_a_422_naming_the_field(app, client, teacher,
+                                                                            path, field, moment):
+    sign_in_as(client, teacher)
+    with nothing_written(app):
+        response = post(client, path, {"staff_id": teacher.id, field: moment})
+    assert response.status_code == 422 and field in response.json["fields"]
+
+
+def nested(depth: int) -> str:
+    """A JSON object whose one field holds lists inside lists, `depth` deep in all."""
+    return '{"full_name": ' + "[" * (depth - 1) + '"Ann"' + "]" * (depth - 1) + "}"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/acceptances", "/api/v1/breaches",
+                                  "/api/v1/deletion-requests", "/api/v1/disclosures"])
+@pytest.mark.parametrize("body", [nested(1500), '{"a":' * 1500 + "1" + "}" * 1500, nested(100)],
+                         ids=["lists-1500", "objects-1500", "lists-100"])
+def test_a_body_nested_deeper_than_any_record_is_a_json_400(app, client, teacher, path, body):
+    if path != "/api/v1/acceptances":
+        sign_in_as(client, teacher)
+    with nothing_written(app):
+        response = client.post(path, data=body, content_type="application/json",
+                               headers={**HEADERS, "Idempotency-Key": str(uuid.uuid4())})
+    assert response.status_code == 400 and response.json["error"] == "bad_request"
+    assert response.json["message"] == "It was nested too deeply to read. Nothing was saved."
+
+
+def test_a_body_nested_as_deep_as_a_record_is_read_as_before(app, client):
+    """The limit is far above anything sent: a list of lists is still a name that is refused."""
+    response = client.post("/api/v1/acceptances", data=nested(16), content_type="application/json",
+                           headers={**HEADERS, "Idempotency-Key": str(uuid.uuid4())})
+    assert response.status_code == 422 and response.json["error"] == "invalid"
+
+
+def test_a_lone_surrogate_escaped_in_json_is_a_400(app, client):
+    body = '{"full_name": "Ann \\ud800 Smith", "accept": true}'
+    with nothing_written(app):
+        response = client.post("/api/v1/acceptances", data=body, content_type="application/json",
+                               headers={**HEADERS, "Idempotency-Key": str(uuid.uuid4())})
+    assert response.status_code == 400 and response.json["error"] == "bad_request"
+    # A character beyond the first plane, escaped as a surrogate pair, is a name like any other.
+    response = post(client, "/api/v1/acceptances", acceptance_body(full_name="Ann \U0001d49c Smith"))
+    assert response.status_code == 201

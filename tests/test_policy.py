@@ -25,6 +25,7 @@ from kiosk.policies import (
 
 from .helpers import (
     KEY_POINTS,
+    field_error,
     form_page,
     hidden_fields,
     make_acceptance,
@@ -240,6 +241,24 @@ def test_a_draft_needs_a_title_and_text(app, client, head):
     assert response.status_code == 422
     assert "Please give the policy a title." in html and "Please write the policy." in html
     assert "Please give a date between 2000 and 2100." in html
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029"])
+@pytest.mark.parametrize("action", ["save", "publish"])
+def test_a_title_with_a_line_or_paragraph_separator_is_refused_beside_it(app, client, head,
+                                                                         separator, action):
+    """It would break the reminder email's subject line; nothing is saved or published."""
+    sign_in_as(client, head)
+    fields = form_page(client, "/admin/policy")
+    with nothing_written(app):
+        response = client.post("/admin/policy", data={
+            **fields, "title": f"Social Media{separator}Policy", "body": "## B\n\nNew text.",
+            "key_points": KEY_POINTS, "action": action})
+    assert response.status_code == 422
+    assert field_error(response.get_data(as_text=True), "title") == (
+        "Please use letters, numbers and punctuation only.")
+    with app.app_context():
+        assert PolicyVersion.current().number == 1
 
 
 def test_a_past_review_date_shows_a_banner_to_the_head_and_the_dsl_only(app, client, head, dsl,

@@ -412,6 +412,99 @@ def test_a_failed_reminder_is_not_counted_as_sent(app, client, head, closed_port
         assert Reminder.select().count() == 0
 
 
+def remind(app, client, head, port: int) -> tuple[int, str]:
+    """As the head: email the reminders through the server on `port`; the page that says how it went."""
+    app.config.update(KIOSK_SMTP_HOST="127.0.0.1", KIOSK_SMTP_PORT=port, KIOSK_SMTP_STARTTLS=False)
+    sign_in_as(client, head)
+    fields = {"csrf_token": hidden_fields(client.get("/admin/roster").get_data(as_text=True))["csrf_token"]}
+    response = client.post("/admin/roster/remind", data=fields, follow_redirects=True)
+    return response.status_code, response.get_data(as_text=True)
+
+
+def reminded(app) -> set[str]:
+    with app.app_context():
+        return {r.person.email for r in Reminder.select()}
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029"])
+def test_a_title_saved_with_a_line_separator_still_gets_its_reminders_delivered(
+        app, client, head, smtp_server, separator):
+    """Saved before one-line fields refused them: the subject is made one line, not a 500 with
+    everyone marked as reminded and nobody emailed."""
+    controller, inbox = smtp_server
+    with app.app_context():
+        make_policy(title=f"Social Media{separator}and Mobile Phone Policy")
+        roster.add_person("Lina Separator", "lina@example.org", "volunteer")
+    status, html = remind(app, client, head, controller.port)
+    assert status == 200 and "Reminders sent: 1." in html
+    [message] = inbox.messages
+    unfolded = "".join(message["Subject"].splitlines())  # as long headers are, over lines
+    assert unfolded == ("Please read and accept Westacre Infant School's "
+                        "Social Media and Mobile Phone Policy")
+    assert reminded(app) == {"lina@example.org"}
+
+
+class Refusing:
+    """A mail server that takes every message but those to `refused@` (550, at RCPT) and to
+    `bounced@` (554, at DATA)."""
+
+    def __init__(self, inbox) -> None:
+        self.inbox = inbox
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith("refused@"):
+            return "550 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if any(to.startswith("bounced@") for to in envelope.rcpt_tos):
+            return "554 Transaction failed"
+        return await self.inbox.handle_DATA(server, session, envelope)
+
+
+def test_a_reminder_the_mail_server_refuses_is_not_marked_sent_and_the_rest_go(app, client, head):
+    from aiosmtpd.controller import Controller
+
+    from .postgres import start_on_a_free_port
+    from .smtp import Inbox
+
+    inbox = Inbox()
+    controller = start_on_a_free_port(
+        lambda port: (c := Controller(Refusing(inbox), hostname="127.0.0.1", port=port)).start() or c)
+    try:
+        with app.app_context():
+            for name in ("Ann", "Refused", "Bounced", "Zoe"):
+                roster.add_person(f"{name} Person", f"{name.lower()}@example.org", "volunteer")
+        status, html = remind(app, client, head, controller.port)
+    finally:
+        controller.stop()
+    assert status == 200 and "Reminders sent: 2." in html and "Could not be sent: 2." in html
+    assert sorted(m["To"] for m in inbox.messages) == ["ann@example.org", "zoe@example.org"]
+    assert reminded(app) == {"ann@example.org", "zoe@example.org"}
+
+
+def test_a_reminder_is_never_marked_sent_when_something_unexpected_stops_the_sending(
+        app, client, head, smtp_server, monkeypatch):
+    """Whatever goes wrong part-way, the reminders the mail server took stay marked and no other."""
+    controller, inbox = smtp_server
+    with app.app_context():
+        for name in ("Ann", "Bob", "Cat"):
+            roster.add_person(f"{name} Person", f"{name.lower()}@example.org", "volunteer")
+    made = roster._reminder_message
+
+    def fails_for_bob(person, version):
+        if person.email == "bob@example.org":
+            raise LookupError("a fault nobody foresaw")
+        return made(person, version)
+
+    monkeypatch.setattr(roster, "_reminder_message", fails_for_bob)
+    status, _ = remind(app, client, head, controller.port)
+    assert status == 500  # the fault is the server's; what it says was sent is still true
+    assert [m["To"] for m in inbox.messages] == ["ann@example.org"]
+    assert reminded(app) == {"ann@example.org"}
+
+
 def test_reminders_skip_people_off_the_roster_and_those_who_accepted_this_version(
         app, client, head, smtp_server):
     controller, inbox = smtp_server

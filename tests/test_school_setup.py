@@ -131,6 +131,8 @@ def test_before_set_up_the_thank_you_asks_for_the_office(client):
     ({"review_due": "31/02/2027"}, "review_due", "Not a valid date value."),
     ({"thanks_next_step": "x" * 201}, "thanks_next_step", "Please keep this under 200 characters."),
     ({"privacy_contact": "a\x01b"}, "privacy_contact", "Please use letters, numbers and punctuation"),
+    ({"school_name": "Westacre\u2029Infant School"}, "school_name",
+     "Please use letters, numbers and punctuation"),  # it is in every reminder's subject line
 ])
 def test_bad_set_up_is_refused_beside_its_field_and_nothing_is_saved(app, client, head, changes,
                                                                      field, message):

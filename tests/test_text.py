@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import unicodedata
 
+import pytest
+
 from kiosk.text import clean_block, clean_text, has_block_controls, has_control_characters, search_name
 
 from .helpers import make_acceptance, sign_in_as
@@ -25,6 +27,14 @@ def test_control_characters_are_found_where_they_do_not_belong():
     assert has_control_characters("Ann\tSmith") and has_control_characters("Ann\u202eSmith")
     assert not has_control_characters("Ann Smith-Jones")
     assert has_block_controls("line\x00") and not has_block_controls("one\n\ttwo")
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\x85"])
+def test_line_and_paragraph_separators_break_one_line_text(separator):
+    """Python (and an email's header) starts a new line at each; a one-line field refuses them."""
+    assert len(f"Policy{separator}Title".splitlines()) == 2
+    assert has_control_characters(f"Policy{separator}Title")
+    assert not has_control_characters("Policy\u00a0Title\u2009(\u2019)")  # spaces, a quote
 
 
 def test_a_searched_name_is_cleaned_as_a_stored_one():

@@ -18,7 +18,8 @@ EARLIEST, LATEST = dt.datetime(2000, 1, 1), dt.datetime(2100, 1, 1)
 
 
 def refuse_control_characters(form, field) -> None:
-    """Refuse control characters and direction overrides in one-line text."""
+    """Refuse control characters, line and paragraph separators and direction overrides in
+    one-line text."""
     if has_control_characters(field.data or ""):
         raise ValidationError("Please use letters, numbers and punctuation only.")
 

@@ -339,6 +339,31 @@ def test_an_entry_the_server_refuses_stays_visible_as_needing_attention(server, 
     assert sent == [] and outbox_count(page) == 1
 
 
+@pytest.mark.parametrize("accepted_at", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"])
+def test_an_acceptance_from_a_clock_no_time_can_be_made_of_needs_attention_and_is_not_resent(
+        server, new_context, accepted_at):
+    """The server answers a 422 (it was a 500, which the outbox would have retried for ever)."""
+    context = new_context(**TABLET)
+    page = context.new_page()
+    page.goto(server.url + "/")
+    ready(page)
+    outcome = page.evaluate("""async (acceptedAt) => {
+        const entry = await KioskOutbox.add({id: crypto.randomUUID(), kind: 'acceptance',
+            url: '/api/v1/acceptances', body: {full_name: 'Broken Clock', role: 'visitor',
+            accept: true, policy_version: '1', channel: 'kiosk', accepted_at: acceptedAt}});
+        return KioskOutbox.send(entry);
+    }""", accepted_at)
+    assert outcome == "attention"
+    page.goto(server.url + "/")
+    status = page.get_by_role("status").filter(has_text="1 needs attention")
+    expect(status).to_be_visible()
+    sent = []
+    context.on("request", lambda request: sent.append(request.url)
+               if "/api/v1/acceptances" in request.url else None)
+    page.evaluate("() => KioskOutbox.flush()")
+    assert sent == [] and outbox_count(page) == 1 and rows(server, Acceptance) == []
+
+
 def test_a_redirect_to_the_sign_in_page_is_never_taken_as_the_record_kept(server, teacher_ipad):
     """A proxy or an expired session answering with the sign-in page (200 after a redirect) must
     not make the outbox forget the record."""
