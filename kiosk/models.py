@@ -286,6 +286,12 @@ class StaffUser(UserMixin, NameKeyed):
     created_at = DateTimeField(default=utcnow)
     # The day they left the school's employment, as the head records it (see RosterPerson).
     left_on = DateField(null=True)
+    # Two-step sign-in (second_factor.py): the TOTP secret (base32; "" when there is none),
+    # when its first code confirmed it (until then it does not count), and the last time step
+    # a code was accepted at, so no code works twice.
+    totp_secret = CharField(max_length=64, default="")
+    totp_confirmed_at = DateTimeField(null=True)
+    totp_last_step = IntegerField(default=0)
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"
@@ -306,6 +312,19 @@ class StaffUser(UserMixin, NameKeyed):
     @classmethod
     def any_exist(cls) -> bool:
         return cls.select().exists()
+
+
+class RecoveryCode(BaseModel):
+    """One of the ten single-use codes that stand in for the authenticator app once each: only
+    its argon2 hash is kept (as a password's is), and when it was spent."""
+
+    user = ForeignKeyField(StaffUser, backref="recovery_codes", on_delete="CASCADE")
+    code_hash = CharField(max_length=255)
+    used_at = DateTimeField(null=True)
+
+    @classmethod
+    def unused(cls, user: StaffUser):
+        return cls.select().where(cls.user == user, cls.used_at.is_null()).order_by(cls.id)
 
 
 class BreachCategory(BaseModel):
@@ -613,4 +632,4 @@ class SchoolImage(BaseModel):
 
 MODELS = (PolicyVersion, RosterPerson, Acceptance, StaffUser, BreachCategory, Breach, DeletionRequest,
           LadoReferral, WelfareTask, RecordUpdate, AuditEvent, Reminder, RetentionSetting, PolicyDraft,
-          SchoolSettings, SchoolImage)
+          SchoolSettings, SchoolImage, RecoveryCode)
