@@ -22,6 +22,7 @@ from . import (
     public,
     pwa,
     records,
+    second_step,
     security,
     staff,
     templating,
@@ -78,7 +79,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     templating.init_app(app)
     cli.init_app(app)
-    for blueprint in (public.bp, pwa.bp, auth.bp, staff.bp, records.bp, admin.bp, api.bp,
+    for blueprint in (public.bp, pwa.bp, auth.bp, second_step.bp, staff.bp, records.bp, admin.bp, api.bp,
                       reports_views.bp):
         app.register_blueprint(blueprint)
     # The API has its own cross-site defence (see kiosk/api.py): a replay may come a day later.

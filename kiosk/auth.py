@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from . import accounts, audit
+from . import accounts, audit, second_factor
 from .access import start_session
 from .extensions import limiter
 from .forms.sign_in import ChangePasswordForm, NewPasswordForm, SetupForm, SignInForm
@@ -51,6 +51,9 @@ def sign_in():
             audit.record("signin.failed", kind="staff_user", actor_label="",
                          email=normalise_email(form.email.data)[:254])
             form.form_errors.append("That email address and password do not match an active account.")
+        elif second_factor.required(user):  # the code from their app next (second_step.py)
+            second_factor.begin(user, _safe_next())
+            return redirect(url_for("second_step.code"), code=303)
         else:
             start_session(user)
             login_user(user, remember=False)
@@ -133,11 +136,11 @@ def setup():
                                         form.password.data)
         except accounts.AccountError as error:
             form.form_errors.append(str(error))
-        else:
-            start_session(user)
-            login_user(user, remember=False)
-            flash("Your account is ready. Now tell the kiosk about your school.")
-            return redirect(url_for("admin.setup"), code=303)
+        else:  # not signed in until two-step sign-in is set up too
+            second_factor.begin(user, url_for("admin.setup"))
+            flash("Your account is ready. Now set up two-step sign-in; then tell the kiosk "
+                  "about your school.")
+            return redirect(url_for("second_step.setup"), code=303)
     status = 200 if request.method == "GET" else 422
     return render_template("auth/setup.html", form=form), status
 

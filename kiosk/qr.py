@@ -12,6 +12,16 @@ import qrcode.image.svg
 @lru_cache(maxsize=32)
 def qr_svg(url: str) -> str:
     """An SVG QR code for a URL: black on white, with a quiet zone, scalable to any size."""
+    return _svg(url)
+
+
+def secret_qr_data_uri(text: str) -> str:
+    """A QR code holding a secret (a second factor's set-up address), as a data: address: made
+    each time, never kept in the cache."""
+    return "data:image/svg+xml;base64," + base64.b64encode(_svg(text).encode()).decode()
+
+
+def _svg(url: str) -> str:
     code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4,
                          image_factory=qrcode.image.svg.SvgPathFillImage)
     code.add_data(url)

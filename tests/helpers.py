@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 import re
 import reprlib
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -78,16 +81,70 @@ def hidden_fields(html: str) -> dict[str, str]:
 PASSWORD = "correct horse battery staple"
 
 
+def totp_secret_for(email: str) -> str:
+    """The authenticator app's secret a test account of a role with two-step sign-in has: worked
+    out from its email, so a test (or the browser's sign-in helper) can make its codes."""
+    digest = hashlib.sha256(f"test second factor {email}".encode()).digest()
+    return base64.b32encode(digest[:20]).decode()
+
+
+def totp_code(email: str, at: float | None = None) -> str:
+    """The code the account's authenticator app shows at `at` (now by default)."""
+    import pyotp
+
+    return pyotp.TOTP(totp_secret_for(email)).at(time.time() if at is None else at)
+
+
 def make_user(role: str = "staff", **kw):
-    """An active account with the test password."""
+    """An active account with the test password. The DSL, the head and the chair have two-step
+    sign-in set up already (`totp_secret_for` their email), unless `totp_secret=""` is given."""
     from kiosk.accounts import hasher
     from kiosk.models import StaffUser
+    from kiosk.second_factor import ROLES
 
     count = StaffUser.select().count() + 1
     defaults = dict(email=f"{role}{count}@westacre.sch.uk", display_name=f"{role.title()} {count}",
                     role=role, password_hash=hasher.hash(PASSWORD))
     defaults.update(kw)
+    if role in ROLES and "totp_secret" not in kw:
+        defaults.update(totp_secret=totp_secret_for(defaults["email"]),
+                        totp_confirmed_at=utcnow())
     return StaffUser.create(**defaults)
+
+
+def setup_key(html: str) -> str:
+    """The secret the set-up page shows for typing into an app (grouped in fours), as one."""
+    found = re.search(r'<p class="setup-key"><code>([A-Z2-7 ]+)</code></p>', html)
+    assert found, "the set-up page shows no key"
+    return found.group(1).replace(" ", "")
+
+
+def recovery_codes(html: str) -> list[str]:
+    """The recovery codes a page shows."""
+    return re.findall(r'<li><code>([a-z2-9]{5}-[a-z2-9]{5})</code></li>', html)
+
+
+def set_up_second_step(client) -> list[str]:
+    """After the password, set up two-step sign-in as a person would (the key typed into the
+    app, its first code), keep the recovery codes and continue. Returns the codes."""
+    import pyotp
+
+    fields = form_page(client, "/signin/set-up")
+    html = client.get("/signin/set-up").get_data(as_text=True)
+    response = client.post("/signin/set-up", data={
+        **fields, "code": pyotp.TOTP(setup_key(html)).now()})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    codes = recovery_codes(response.get_data(as_text=True))
+    assert len(codes) == 10
+    kept = client.post("/signin/recovery-codes", data=hidden_fields(response.get_data(as_text=True)))
+    assert kept.status_code == 303
+    return codes
+
+
+def enter_code(client, user, code: str | None = None):
+    """After the password, the second step: the code the user's app shows now, or `code`."""
+    fields = form_page(client, "/signin/code")
+    return client.post("/signin/code", data={**fields, "code": code or totp_code(user.email)})
 
 
 def sign_in_as(client, user) -> None:

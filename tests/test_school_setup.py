@@ -17,7 +17,7 @@ from kiosk.display import long_date
 from kiosk.models import AuditEvent, PolicyVersion, SchoolImage, SchoolSettings, utcnow
 from kiosk.school import MAX_UPLOAD_BYTES
 
-from .helpers import PASSWORD, form_page, nothing_written, sign_in_as
+from .helpers import PASSWORD, form_page, nothing_written, set_up_second_step, sign_in_as
 
 GOOD = {"school_name": "Westacre Infant School", "dsl_name": "Dee Safeguard",
         "public_url": "https://kiosk.westacre.sch.uk", "thanks_next_step": "Please sign the book.",
@@ -69,7 +69,10 @@ def test_the_first_account_goes_straight_to_the_set_up_screen(app, client):
     response = client.post("/setup", data={**fields, "display_name": "A Edmunds",
                                            "email": "head@westacre.sch.uk",
                                            "password": PASSWORD, "confirm": PASSWORD})
-    assert response.headers["Location"] == "/admin/setup"
+    # Two-step sign-in is set up first: until then the head is not signed in.
+    assert response.headers["Location"] == "/signin/set-up"
+    assert client.get("/admin/setup").status_code == 302
+    set_up_second_step(client)
     html = client.get("/admin/setup").get_data(as_text=True)
     assert "Set up the kiosk for your school" in html
 

@@ -58,3 +58,21 @@ class SetupForm(NewPasswordForm):
                         validators=[DataRequired("Please enter your email address."),
                                     Length(max=254, message="That email address is too long."),
                                     Email("Please enter an email address like name@school.org.")])
+
+
+class SecondStepForm(FlaskForm):
+    """The 6-digit code from the authenticator app, or a recovery code. Whether it is right is
+    the second factor's to say (second_factor.check)."""
+
+    code = StringField("Code", filters=[lambda v: (v or "").strip()], validators=[
+        DataRequired("Enter the 6-digit code from your authenticator app, or a recovery code."),
+        Length(max=40, message="That is too long to be a code."), refuse_control_characters])
+
+
+class SetupCodeForm(FlaskForm):
+    """The first code from the app, which confirms that it holds the secret."""
+
+    code = StringField("The 6-digit code the app shows", filters=[lambda v: (v or "").strip()],
+                       validators=[DataRequired("Enter the 6-digit code the app shows."),
+                                   Length(max=40, message="That is too long to be a code."),
+                                   refuse_control_characters])

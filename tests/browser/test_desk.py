@@ -11,7 +11,7 @@ from kiosk import roster
 from kiosk.models import PolicyVersion, SchoolSettings
 
 from ..helpers import make_acceptance, make_breach, make_policy, make_user
-from .conftest import TABLET, sign_in
+from .conftest import TABLET, enter_code, sign_in
 
 
 def sign_in_head(page, server):
@@ -414,6 +414,7 @@ def test_without_javascript_the_copy_and_print_buttons_are_not_shown(live_server
     page.get_by_label("Email address").fill(head.email)
     page.get_by_label("Password").fill("correct horse battery staple")
     page.get_by_role("button", name="Sign in").click()
+    enter_code(page, live_server, head.email)
     page.goto(live_server.url + "/admin/roster/links")
     expect(page.get_by_label(re.compile("Names and personal links"))).to_be_visible()
     expect(page.get_by_role("button", name="Copy the links")).to_be_hidden()

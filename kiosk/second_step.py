@@ -1,0 +1,133 @@
+"""The second step of signing in for the DSL, the head and the chair: the code from the
+authenticator app (or a recovery code), and setting it up the first time. The rules are in
+`second_factor.py`; the password step before this is `auth.sign_in`."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user
+
+from . import audit, second_factor
+from .access import start_session
+from .auth import SIGN_IN_LIMIT_PER_ACCOUNT, home_for
+from .extensions import limiter
+from .forms.sign_in import SecondStepForm, SetupCodeForm
+from .models import StaffUser
+from .qr import secret_qr_data_uri
+from .school import school_name
+from .templating import serves
+
+bp = Blueprint("second_step", __name__, url_prefix="/signin")
+serves(bp, "sign-in")
+
+
+def _pending_account() -> str:
+    """The account half-way through signing in on this session: codes are counted per account,
+    as passwords are, whichever device or session they come from."""
+    state = session.get(second_factor.PENDING)
+    who = str(state.get("user", "")).split(":")[0] if isinstance(state, dict) else ""
+    return "second-step:" + who
+
+
+def _code_refused(response) -> bool:
+    """Only a refused code counts against the limit."""
+    return response.status_code == 422
+
+
+# The same numbers as passwords, shared by the code step and the set-up's first code.
+limited = limiter.shared_limit(SIGN_IN_LIMIT_PER_ACCOUNT, scope="second-step",
+                               key_func=_pending_account, methods=["POST"],
+                               deduct_when=_code_refused)
+
+
+def _start_again(had_pending: bool):
+    """Nobody is half-way here (or their five minutes are up): the password first."""
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user), code=303)
+    if had_pending:
+        flash("Please sign in again: the code must be entered within 5 minutes of the password.")
+    return redirect(url_for("auth.sign_in"), code=303)
+
+
+def _signed_in(user: StaffUser):
+    """Both steps done: a new session, signed in, as `auth.sign_in` does without a second step."""
+    next_url = second_factor.pending_next()
+    start_session(user)
+    login_user(user, remember=False)
+    audit.record("signin", kind="staff_user", record_id=user.id, actor=user)
+    if user.must_change_password:
+        return redirect(url_for("auth.change_password"), code=303)
+    return redirect(next_url or home_for(user), code=303)
+
+
+@bp.route("/code", methods=["GET", "POST"])
+@limited
+def code():
+    """The 6-digit code from the app, or a recovery code (spent, with how many are left)."""
+    had_pending = second_factor.PENDING in session
+    user = second_factor.pending_user()
+    if user is None:
+        return _start_again(had_pending)
+    if not second_factor.is_set_up(user):
+        return redirect(url_for(".setup"), code=303)
+    form = SecondStepForm()
+    if form.validate_on_submit():
+        try:
+            accepted = second_factor.check(user, form.code.data)
+        except second_factor.CodeRefused as refused:
+            form.code.errors.append(str(refused))
+        else:
+            if accepted.recovery:
+                _recovery_left(user, accepted.recovery_left)
+            return _signed_in(user)
+    status = 200 if request.method == "GET" else 422
+    return render_template("second_step/code.html", form=form), status
+
+
+def _recovery_left(user: StaffUser, left: int) -> None:
+    codes = "recovery code" if left == 1 else "recovery codes"
+    flash(f"You signed in with a recovery code, which cannot be used again. You have {left} "
+          f"{codes} left.")
+    if left <= second_factor.FEW_LEFT:
+        flash(f"Ask {second_factor.who_resets(user)} to reset your two-step sign-in soon, then "
+              "set it up again to get ten new recovery codes.")
+
+
+@bp.route("/set-up", methods=["GET", "POST"])
+@limited
+def setup():
+    """The first time: a QR code (and the secret as text) for the app, and its first code."""
+    had_pending = second_factor.PENDING in session
+    user = second_factor.pending_user()
+    if user is None:
+        return _start_again(had_pending)
+    if second_factor.is_set_up(user):
+        if second_factor.proved():  # reloaded after the codes were shown: never again
+            return render_template("second_step/recovery_codes.html", codes=None)
+        return redirect(url_for(".code"), code=303)
+    form = SetupCodeForm()
+    if form.validate_on_submit():
+        try:
+            codes = second_factor.confirm(user, form.code.data)
+        except second_factor.CodeRefused as refused:
+            form.code.errors.append(str(refused))
+        else:
+            # Shown in this answer only: the codes are kept nowhere but as hashes.
+            return render_template("second_step/recovery_codes.html", codes=codes)
+    address = second_factor.setup_address(user, school_name())
+    status = 200 if request.method == "GET" else 422
+    return render_template("second_step/setup.html", form=form, user=user,
+                           qr=secret_qr_data_uri(address),
+                           secret=second_factor.grouped(user.totp_secret)), status
+
+
+@bp.post("/recovery-codes")
+def codes_kept():
+    """"I have kept these somewhere safe": signed in, once the set-up's first code was right."""
+    had_pending = second_factor.PENDING in session
+    user = second_factor.pending_user()
+    if user is None:
+        return _start_again(had_pending)
+    if not second_factor.proved():
+        return redirect(url_for(".code"), code=303)
+    return _signed_in(user)
