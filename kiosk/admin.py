@@ -29,6 +29,7 @@ from . import (
     retention,
     roster,
     school,
+    second_factor,
 )
 from .access import find_visible, get_or_404, role_required
 from .audit_log import check_now, last_check, people_in_log, read_log
@@ -133,6 +134,30 @@ def staff_reset(user_id: int):
     password = accounts.temporary_password()
     accounts.set_password(user, password, must_change=True)
     return render_template("admin/password_shown.html", user=user, password=password)
+
+
+def _second_factor_account(user_id: int) -> StaffUser:
+    """An account whose two-step sign-in the head may reset: a DSL's or another head's, set up.
+    The chair's is reset only on the server (the chair guards concerns about the head), and so
+    is a head's own."""
+    user = _account(user_id)
+    if (user.id == current_user.id or user.role not in ("dsl", "head")
+            or not second_factor.is_set_up(user)):
+        abort(404)
+    return user
+
+
+@bp.route("/staff/<int(max=2147483647):user_id>/second-factor", methods=["GET", "POST"])
+@role_required("head")
+def staff_second_factor(user_id: int):
+    """Reset someone's two-step sign-in (a lost phone), after a page that asks to be sure."""
+    user = _second_factor_account(user_id)
+    if request.method == "GET":
+        return render_template("admin/second_factor_reset.html", user=user)
+    second_factor.reset(user, by=current_user._get_current_object())
+    flash(f"{user.display_name}'s two-step sign-in is reset, and they are signed out. They will "
+          "set it up again the next time they sign in.")
+    return redirect(url_for("admin.staff_accounts"), code=303)
 
 
 # Breach categories (head) ------------------------------------------------------------------------

@@ -301,6 +301,39 @@ def _account_deactivated(e, d, n, who):
     return f"{who} deactivated {n.account(e) or 'someone'}'s account and signed them out."
 
 
+@_says("second_factor.set_up")
+def _second_factor_set_up(e, d, n, who):
+    return f"{who} set up two-step sign-in."
+
+
+_CODE_REFUSED = {"wrong": "a wrong code", "reused": "a code that had already been used",
+                 "recovery": "a recovery code that was wrong or already used"}
+
+
+@_says("second_factor.failed")
+def _second_factor_failed(e, d, n, who):
+    whom = n.account(e) or "someone"
+    code = _CODE_REFUSED.get(d.get("reason"), "a wrong code")
+    if d.get("stage") == "setup":
+        return f"Someone setting up two-step sign-in for {whom} gave {code}."
+    return f"Someone signed in with {whom}'s password but gave {code}."
+
+
+@_says("second_factor.recovery_used")
+def _second_factor_recovery_used(e, d, n, who):
+    left = _number(d.get("left"))
+    codes = f"{left} left" if left is not None else "some left"
+    return f"{who} signed in with a recovery code ({codes})."
+
+
+@_says("second_factor.reset")
+def _second_factor_reset(e, d, n, who):
+    whom = n.account(e) or "someone"
+    if e.actor_id is None:
+        return f"{whom}'s two-step sign-in was reset by IT support."
+    return f"{who} reset {whom}'s two-step sign-in."
+
+
 @_says("acceptance.created")
 def _accepted(e, d, n, who):
     version = d.get("policy_version")

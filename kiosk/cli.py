@@ -7,10 +7,12 @@ from pathlib import Path
 import click
 from flask import Flask
 
-from . import accounts, retention
+from . import accounts, retention, second_factor
 from .audit import check_chain
 from .migrate import migrate_database
+from .models import StaffUser
 from .policies import seed_default_policy
+from .text import normalise_email
 from .vocabulary import STAFF_ROLES
 
 
@@ -21,6 +23,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(audit_verify_command)
     app.cli.add_command(purge_command)
     app.cli.add_command(backup_command)
+    app.cli.add_command(reset_second_factor_command)
 
 
 @click.command("migrate")
@@ -98,3 +101,24 @@ def backup_command(path: Path) -> None:
     except retention.BackupError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Backed up {pages} pages to {path}.")
+
+
+@click.command("reset-second-factor")
+@click.argument("email")
+def reset_second_factor_command(email: str) -> None:
+    """Reset someone's two-step sign-in (the chair's, or a head's own): they set it up again at
+    their next sign-in, and are signed out now. Audited."""
+    user = StaffUser.get_or_none(StaffUser.email == normalise_email(email))
+    if user is None:
+        raise click.ClickException(f"There is no account with the email address {email}.")
+    if not second_factor.required(user):
+        raise click.ClickException(f"{user.email} signs in without a second step: nothing to "
+                                   "reset.")
+    was_set_up = second_factor.is_set_up(user)
+    second_factor.reset(user, by=None)
+    if was_set_up:
+        click.echo(f"Reset two-step sign-in for {user.email}: they set it up again when they "
+                   "next sign in.")
+    else:
+        click.echo(f"{user.email} had no two-step sign-in set up; they set it up when they next "
+                   "sign in.")

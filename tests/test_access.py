@@ -75,6 +75,13 @@ MATRIX = [
     ("auth.change_password", "POST", "/account/password", {**everyone(422), "anonymous": SIGN_IN}),
     ("auth.setup", "GET", "/setup", everyone(404)),
     ("auth.setup", "POST", "/setup", everyone(404)),
+    # Two-step sign-in: only someone half-way through signing in (not a signed-in session) has
+    # a code to give; everyone else is sent on (to sign in, or home), and nothing is written.
+    ("second_step.code", "GET", "/signin/code", everyone(303)),
+    ("second_step.code", "POST", "/signin/code", everyone(303)),
+    ("second_step.setup", "GET", "/signin/set-up", everyone(303)),
+    ("second_step.setup", "POST", "/signin/set-up", everyone(303)),
+    ("second_step.codes_kept", "POST", "/signin/recovery-codes", everyone(303)),
     ("staff.home", "GET", "/staff/", STAFF_PAGE),
     ("staff.visitors", "GET", "/staff/visitors", STAFF_PAGE),
     ("staff.new_breach", "GET", "/staff/breaches/new", STAFF_PAGE),
@@ -154,6 +161,12 @@ MATRIX = [
     ("admin.staff_accounts", "POST", "/admin/staff", {**HEAD_PAGE, "head": 422}),
     ("admin.staff_active", "POST", "/admin/staff/{user}/active", {**HEAD_PAGE, "head": 303}),
     ("admin.staff_reset", "POST", "/admin/staff/{user}/reset", HEAD_PAGE),
+    # {lead} is the DSL's account: the head resets its two-step sign-in after a page that asks.
+    ("admin.staff_second_factor", "GET", "/admin/staff/{lead}/second-factor", HEAD_PAGE),
+    ("admin.staff_second_factor", "POST", "/admin/staff/{lead}/second-factor",
+     {**HEAD_PAGE, "head": 303}),
+    ("admin.staff_second_factor", "GET", "/admin/staff/{user}/second-factor",
+     {**HEAD_PAGE, "head": 404}),  # a teacher signs in without a second step
     ("admin.categories", "GET", "/admin/categories", HEAD_PAGE),
     ("admin.category", "GET", "/admin/categories/1", HEAD_PAGE),
     ("admin.category", "GET", "/admin/categories/new", HEAD_PAGE),
@@ -294,6 +307,7 @@ def world(app):
             "deletion": make_deletion_request(author).public_id,
             "restricted_deletion": make_deletion_request(author, breach=restricted).public_id,
             "user": make_user("staff").id,
+            "lead": users["dsl"].id,
             "person": person.id,
             "token": person.token,
         }
