@@ -49,12 +49,15 @@ def _start_again(had_pending: bool):
     return redirect(url_for("auth.sign_in"), code=303)
 
 
-def _signed_in(user: StaffUser):
-    """Both steps done: a new session, signed in, as `auth.sign_in` does without a second step."""
+def _signed_in(user: StaffUser, accepted: second_factor.Accepted | None = None):
+    """Both steps done: a new session, signed in, as `auth.sign_in` does without a second step
+    (then, after a recovery code, how many are left)."""
     next_url = second_factor.pending_next()
     start_session(user)
     login_user(user, remember=False)
     audit.record("signin", kind="staff_user", record_id=user.id, actor=user)
+    if accepted is not None and accepted.recovery:
+        _recovery_left(user, accepted.recovery_left)
     if user.must_change_password:
         return redirect(url_for("auth.change_password"), code=303)
     return redirect(next_url or home_for(user), code=303)
@@ -77,9 +80,7 @@ def code():
         except second_factor.CodeRefused as refused:
             form.code.errors.append(str(refused))
         else:
-            if accepted.recovery:
-                _recovery_left(user, accepted.recovery_left)
-            return _signed_in(user)
+            return _signed_in(user, accepted)
     status = 200 if request.method == "GET" else 422
     return render_template("second_step/code.html", form=form), status
 
