@@ -12,7 +12,7 @@ import pyotp
 import pytest
 
 from kiosk import second_factor
-from kiosk.models import AuditEvent, RecoveryCode, StaffUser
+from kiosk.models import AuditEvent, RecoveryCode, StaffUser, utcnow
 
 from .helpers import (
     ACCESS_REFUSED,
@@ -367,3 +367,31 @@ def test_the_server_command_refuses_an_unknown_email_and_a_teacher(app, runner, 
     plain = runner.invoke(args=["reset-second-factor", teacher.email])
     assert plain.exit_code != 0 and "without a second step" in plain.output
     assert events(app, "second_factor.reset") == []
+
+
+# Migration 010 ------------------------------------------------------------------------------------
+
+def test_migration_010_signs_out_the_roles_it_asks_for_a_second_step(tmp_path):
+    from peewee import Table
+
+    from kiosk.migrate import router
+    from kiosk.models import db, open_database
+
+    db.initialize(open_database(f"sqlite:///{tmp_path / 'old.sqlite3'}"))
+    try:
+        router().run("009_name_search_keys")
+        users = Table("staff_user", ("id", "email", "display_name", "name_key", "role",
+                                     "password_hash", "must_change_password", "active",
+                                     "session_version", "created_at")).bind(db.obj)
+        for role in ("staff", "dsl", "head", "chair"):
+            users.insert(email=f"{role}@example.org", display_name=role, name_key=role,
+                         role=role, password_hash="x", must_change_password=False, active=True,
+                         session_version=4, created_at=utcnow()).execute()
+        assert router().run() == ["010_second_factor"]
+        versions = {u.role: (u.session_version, u.totp_secret, u.totp_confirmed_at)
+                    for u in StaffUser.select()}
+        assert versions == {"staff": (4, "", None), "dsl": (5, "", None), "head": (5, "", None),
+                            "chair": (5, "", None)}
+        assert RecoveryCode.select().count() == 0
+    finally:
+        db.close()
