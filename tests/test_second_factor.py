@@ -176,6 +176,7 @@ def test_the_right_first_code_sets_it_up_and_shows_ten_codes_once(app, client):
     response = client.post("/signin/set-up", data={
         **hidden_fields(html), "code": pyotp.TOTP(setup_key(html)).now()})
     assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"  # Back never shows them again
     codes = recovery_codes(response.get_data(as_text=True))
     assert len(codes) == len(set(codes)) == 10
     with app.app_context():
@@ -185,6 +186,8 @@ def test_the_right_first_code_sets_it_up_and_shows_ten_codes_once(app, client):
     assert len(hashes) == 10 and all(h.startswith("$argon2id$") for h in hashes)
     assert not any(code.replace("-", "") in h for code in codes for h in hashes)
     assert [e.actor_id for e in events(app, "second_factor.set_up")] == [head.id]
+    with client.session_transaction() as session:  # nor kept in the session's cookie
+        assert not any(code in repr(dict(session)) for code in codes)
     # Not signed in until they say the codes are kept; a reload never shows them again.
     assert not signed_in(client)
     again = client.get("/signin/set-up").get_data(as_text=True)
