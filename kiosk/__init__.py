@@ -25,6 +25,7 @@ from . import (
     security,
     staff,
     templating,
+    viewed,
 )
 from .models import db, open_database
 from .reports import views as reports_views
@@ -77,6 +78,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
+    viewed.init_app(app)
     cli.init_app(app)
     for blueprint in (public.bp, pwa.bp, auth.bp, staff.bp, records.bp, admin.bp, api.bp,
                       reports_views.bp):

@@ -67,7 +67,6 @@ def concerns():
 def breach(public_id: str):
     """One breach with its history; leads can triage it here."""
     record = visible_or_404(Breach, current_user, public_id)
-    audit.record("breach.viewed", kind="breach", record_id=record.public_id)
     return _render_breach(record)
 
 
@@ -154,7 +153,6 @@ def deletions_list():
 def deletion(public_id: str):
     """One deletion request, its history and the outcome form."""
     record = visible_or_404(DeletionRequest, current_user, public_id)
-    audit.record("deletion_request.viewed", kind="deletion_request", record_id=record.public_id)
     return _render_deletion(record, OutcomeForm(formdata=None))
 
 
@@ -334,8 +332,6 @@ def low_level_person():
     found = low_level.person(current_user, request.args.get("who", "")[:low_level.LONGEST_KEY])
     if found is None:
         abort(404)
-    audit.record("low_level.person_viewed", kind="breach",
-                 shown=[str(b.public_id) for b in found.concerns])
     return render_template("records/low_level_person.html", person=found,
                            entries=low_level.entries_for(found.concerns, current_user),
                            settings=low_level.settings())
@@ -453,7 +449,6 @@ def welfare_task(public_id: str):
     """One welfare task: the pupils, when, what kind, what the case manager shared; the DSL's
     notes, reference and done."""
     task = visible_or_404(WelfareTask, current_user, public_id)
-    audit.record("welfare_task.viewed", kind="welfare_task", record_id=task.public_id)
     return _render_task(task)
 
 

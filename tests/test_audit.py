@@ -628,14 +628,14 @@ def test_each_kind_of_event_reads_as_a_sentence(app, cast, action, recorded, sen
 
 
 def _actions_recorded_in_the_code() -> set[str]:
-    """Every action name the app passes to audit.record (breach.{kind}_added is a note or an
-    action)."""
+    """Every action name the app passes to audit.record, or names as a page's view event
+    (viewed.py) (breach.{kind}_added is a note or an action)."""
     found = set()
     for path in Path(audit.__file__).parent.rglob("*.py"):
         text = path.read_text()
         # audit.record("...", ...) and the (sent, failed) pair an alert is audited as.
         calls = re.findall(r"audit\.record\((.*?)kind=", text, re.S) + re.findall(
-            r"events=\((.*?)\)", text, re.S)
+            r"events=\((.*?)\)", text, re.S) + re.findall(r"View\((\"[a-z_.]+\")", text)
         for call in calls:
             for name in re.findall(r'"([a-z_.{}]+)"', call):
                 found |= ({name.replace("{kind}", k) for k in ("note", "action")}
