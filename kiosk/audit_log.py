@@ -16,8 +16,8 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from . import audit
-from .display import long_date, school_zone, to_local
+from . import audit, refusals
+from .display import long_date, school_zone, short_time, to_local, weekday_date
 from .models import (
     Acceptance,
     AuditEvent,
@@ -270,6 +270,26 @@ def _refused(e, d, n, who):
     if e.record_kind == "deletion_request":
         return f"{who} tried to open {n.request(e)}, which they may not see."
     return f"{who} tried to open something they may not see."
+
+
+def _stored(value: object) -> dt.datetime | None:
+    """A stored (naive UTC) time an event's detail keeps as text, or None if damaged."""
+    try:
+        return dt.datetime.fromisoformat(str(value)).replace(tzinfo=None)
+    except ValueError:
+        return None
+
+
+@_says("access.refused_anonymous")
+def _refused_anonymous(e, d, n, who):
+    start, end = _stored(d.get("start")), _stored(d.get("end"))
+    when = (f" between {short_time(start)} and {short_time(end)} on "
+            f"{weekday_date(to_local(start).date())}" if start and end else "")
+    refused = d.get("refused") if isinstance(d.get("refused"), int) else 0
+    limited = d.get("limited") if isinstance(d.get("limited"), int) else 0
+    waited = f" {_figure(limited)} of them came too fast and were told to wait." if limited else ""
+    return (f"{_count(refused, 'request')} for staff pages from people who were not signed in "
+            f"{'was' if refused == 1 else 'were'} refused{when}.{waited}")
 
 
 @_says("account.created")
@@ -879,7 +899,9 @@ def _by_day(entries: Iterable[Entry]) -> list[tuple[dt.date, list[Entry]]]:
 
 def read_log(reader: StaffUser, filters: LogFilters, number: int) -> LogPage:
     """One page of the log as this reader may read it, newest first, narrowed by the filters,
-    with the last check of the chain; the reading itself is audited."""
+    with the last check of the chain; the reading itself is audited. The hours of refused
+    requests from people not signed in that have ended are written first (`refusals`)."""
+    refusals.write_summaries()
     kind, about, missing = _about(reader, filters)
     if missing:
         return LogPage(entries=[], number=1, total=0, about=None, filters=filters,

@@ -134,6 +134,9 @@ SETTINGS: tuple[Setting, ...] = (
             "A signed-in member of staff is signed out after this long without using the app."),
     Setting("STAFF_SESSION_HOURS", "KIOSK_STAFF_SESSION_HOURS", _int(1, 24 * 7), 12,
             "...and after this long in all, however busy."),
+    Setting("REFUSED_PER_MINUTE", "KIOSK_REFUSED_PER_MINUTE", _int(1, 100_000), 60,
+            "How many staff pages one address may ask for in a minute without signing in; "
+            "after that it is told to wait until the minute is out."),
     Setting("SMTP_HOST", "KIOSK_SMTP_HOST", parse_text, None,
             "The mail server for alerts to the DSL and headteacher. Unset: no email is sent "
             "(the counts on their home screens still show new concerns)."),

@@ -357,6 +357,18 @@ SENTENCES = [
      f"Dee Lead tried to open {BREACH}, which they may not see."),
     ("access.refused", dict(actor="@teacher", kind="deletion_request", record_id="{request}"),
      f"Sam Taylor tried to open {REQUEST}, which they may not see."),
+    ("access.refused", dict(actor="@dsl", kind="page", record_id="/records/breaches/…/lado",
+                            role="dsl"),
+     "Dee Lead tried to open a breach, which their role does not allow."),
+    ("access.refused_anonymous", dict(kind="page", actor_label="", refused=142, limited=82,
+                                      start="2026-03-03T10:00:00", end="2026-03-03T11:00:00"),
+     "142 requests for staff pages from people who were not signed in were refused between "
+     "10:00am and 11:00am on Tuesday 3 March 2026. 82 of them came too fast and were told to "
+     "wait."),
+    ("access.refused_anonymous", dict(kind="page", actor_label="", refused=1, limited=0,
+                                      start="2026-07-01T23:00:00", end="2026-07-02T00:00:00"),
+     "1 request for staff pages from people who were not signed in was refused between "
+     "12:00am and 1:00am on Thursday 2 July 2026."),
     ("account.created", dict(actor="@head", kind="staff_user", record_id="{teacher}",
                              email="staff2@westacre.sch.uk", role="staff"),
      "Ann Smith added an account for Sam Taylor as a member of staff."),
@@ -650,7 +662,8 @@ def test_every_event_the_app_records_has_a_sentence_and_a_test_of_it():
     assert in_use <= {action for action, _, _ in SENTENCES}
 
 
-def test_the_page_speaks_in_sentences_with_no_codes_ids_or_utc(app, client, cast):
+def test_the_page_speaks_in_sentences_with_no_codes_ids_or_utc(app, client, cast, monkeypatch):
+    monkeypatch.setattr(audit_log, "PAGE_SIZE", 2 * len(SENTENCES))  # every sentence on one page
     with app.app_context():
         events = [_record(action, recorded, cast) for action, recorded, _ in SENTENCES]
         codes = {e.action for e in events} | {e.record_kind for e in events if e.record_kind}
