@@ -3,7 +3,9 @@
 Logging a breach and recording a deletion request are the iPad's quick actions (`staff`); here
 is what happens to the records after that: reading one, the leads' list of concerns, triage,
 the LADO referral and a deletion request's outcome. Who may see which record is
-`access.visible_or_404`; what they may do with it is the domain module's.
+`access.visible_or_404`; what they may do with it is the domain module's. Each render of a
+record's page (the GET, or the page again with a form's errors) is audited as a view of it by
+`viewed.py`, not here.
 """
 
 from __future__ import annotations
