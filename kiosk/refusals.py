@@ -17,7 +17,7 @@ import datetime as dt
 import threading
 import time
 
-from flask import current_app, make_response
+from flask import Response, current_app, make_response
 from flask_limiter.util import get_remote_address
 from limits import RateLimitItemPerMinute
 
@@ -76,12 +76,12 @@ def write_summaries(hours: list[int] | None = None) -> None:
         if hour >= current or not refused or storage.incr(written, KEPT) != 1:
             continue
         start = dt.datetime.fromtimestamp(hour * PERIOD, dt.UTC).replace(tzinfo=None)
-        audit.record("access.refused_anonymous", kind="page", visitor=True, actor_label="", refused=refused,
-                     limited=storage.get(limited), start=start.isoformat(),
+        audit.record("access.refused_anonymous", kind="page", visitor=True, actor_label="",
+                     refused=refused, limited=storage.get(limited), start=start.isoformat(),
                      end=(start + dt.timedelta(seconds=PERIOD)).isoformat())
 
 
-def too_many():
+def too_many() -> Response:
     """The answer to an address refused too often: a plain page, or JSON for the API."""
     response = make_response(render_error(429, "Too many requests",
                                           "Please wait a minute, then sign in and try again."))

@@ -27,9 +27,9 @@ def strict_server(tmp_path):
 
 
 def _shots(page, name: str) -> None:
-    """Screenshots at the iPad's two sizes, to look at (not compared)."""
+    """Screenshots at the iPad's two sizes and a phone's, to look at (not compared)."""
     SHOTS.mkdir(exist_ok=True)
-    for width, height in ((1024, 1366), (768, 1024)):
+    for width, height in ((1024, 1366), (768, 1024), (390, 844)):
         page.set_viewport_size({"width": width, "height": height})
         page.screenshot(path=str(SHOTS / f"{name}-{width}x{height}.png"), full_page=True)
     page.set_viewport_size(TABLET["viewport"])
