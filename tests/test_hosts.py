@@ -160,3 +160,21 @@ def test_the_head_cannot_set_an_address_the_server_will_not_answer(hosted):
     assert "does not answer at that address" in field_error(
         refused.get_data(as_text=True), "public_url")
     assert post_setup(client, public_url=f"http://{LAN}").status_code == 303
+
+
+# The set-up address printed when the server starts --------------------------------------------------
+
+def test_production_prints_the_set_up_address_at_its_public_address(tmp_path, monkeypatch, capsys):
+    """gunicorn listens on loopback behind the proxy, and production answers no host but its
+    public one: the address printed must be one that opens."""
+    from types import SimpleNamespace
+
+    from kiosk import serve
+
+    monkeypatch.setenv("KIOSK_ENV", "production")
+    monkeypatch.setenv("KIOSK_PUBLIC_URL", PUBLIC)
+    monkeypatch.setenv("KIOSK_INSTANCE_PATH", str(tmp_path / "instance"))
+    new_app(tmp_path)
+    serve.when_ready(SimpleNamespace(LISTENERS=["http://127.0.0.1:8000"]))
+    printed = capsys.readouterr().out
+    assert f"{PUBLIC}/setup?token=" in printed and "127.0.0.1" not in printed
