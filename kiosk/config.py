@@ -7,6 +7,7 @@ table is checked against this list by a test, so the two cannot drift apart.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -57,6 +58,21 @@ def parse_public_url(name: str, raw: str) -> str:
     return value.rstrip("/")
 
 
+def parse_host_list(name: str, raw: str) -> tuple[str, ...]:
+    """Host names (or IPv4 addresses) separated by commas; a leading dot allows every name under
+    it (`.westacre.sch.uk`). No scheme, port or path: only the name a browser puts in Host."""
+    hosts = tuple(part.strip().lower() for part in raw.split(",") if part.strip())
+    for host in hosts:
+        if not _HOST_NAME.fullmatch(host):
+            raise ConfigError(f"{name} must be host names separated by commas, such as "
+                              f"kiosk.westacre.sch.uk,192.168.1.20, not {raw!r}")
+    return hosts
+
+
+# What werkzeug's trusted-host check can compare: a name or an IPv4 address (not IPv6).
+_HOST_NAME = re.compile(r"\.?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*")
+
+
 def parse_database_url(name: str, raw: str) -> str:
     """A sqlite:/// or postgresql:// URL."""
     value = raw.strip()
@@ -104,10 +120,12 @@ def _int(minimum: int, maximum: int) -> Callable[[str, str], int]:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("INSTANCE_PATH", "KIOSK_INSTANCE_PATH", parse_text, None,
-            "The folder for the SQLite database and the generated secret key. Unset: `instance/` "
-            "beside the code."),
+            "The folder for the SQLite database and the generated secret key, kept readable by "
+            "the server's user only (0700, its files 0600; tightened at start-up). Unset: "
+            "`instance/` beside the code."),
     Setting("ENV", "KIOSK_ENV", parse_env, "development",
-            "`production` refuses a weak `KIOSK_SECRET_KEY` and sends cookies only over HTTPS."),
+            "`production` refuses a weak `KIOSK_SECRET_KEY` or a missing `KIOSK_PUBLIC_URL`, and "
+            "sends cookies only over HTTPS."),
     Setting("SECRET_KEY", "SECRET_KEY", parse_text, None,
             "Signs sessions and form tokens. Unset: a random key is generated into "
             "`instance/secret_key` on first run and reused."),
@@ -115,9 +133,17 @@ SETTINGS: tuple[Setting, ...] = (
             "`postgresql://user:pass@host/db` for PostgreSQL. Unset: SQLite at "
             "`instance/kiosk.sqlite3`. `DATABASE_URL` without the prefix is read too."),
     Setting("PUBLIC_URL", "KIOSK_PUBLIC_URL", parse_public_url, None,
-            "The address phones should open, e.g. `https://kiosk.westacre.sch.uk`; printed QR "
-            "codes point here, until the head sets one on the set-up screen. Unset: the address "
-            "the page was requested on."),
+            "The address staff and phones open, e.g. `https://kiosk.westacre.sch.uk`: links in "
+            "emails and printed QR codes point here (until the head sets one on the set-up "
+            "screen), and the app answers only requests for this host (and "
+            "`KIOSK_TRUSTED_HOSTS`). Required in production. Unset (development only): emails "
+            "carry no link, QR codes use the address the page was requested on, any host is "
+            "answered."),
+    Setting("TRUSTED_HOSTS", "KIOSK_TRUSTED_HOSTS", parse_host_list, None,
+            "Other host names the app answers to besides `KIOSK_PUBLIC_URL`'s, separated by "
+            "commas, e.g. the server's address on the school network `192.168.1.20` (`.name` "
+            "allows every name under it). A request for any other host is refused with 400. In "
+            "development `localhost` and `127.0.0.1` are always allowed."),
     Setting("SCHOOL_NAME", "KIOSK_SCHOOL_NAME", parse_text, None,
             "The school's name on every page, until the head sets one on the set-up screen. "
             "Unset: the `school` of the current policy."),
@@ -213,3 +239,46 @@ def finish(config: dict[str, Any], instance_path: str) -> None:
     if config.get("SESSION_COOKIE_SECURE") is None:
         public = config.get("KIOSK_PUBLIC_URL") or ""
         config["SESSION_COOKIE_SECURE"] = production or public.startswith("https://")
+
+    public = config.get("KIOSK_PUBLIC_URL")
+    if production and not public:
+        raise ConfigError(
+            "KIOSK_PUBLIC_URL must be set in production: the address staff and phones open, such "
+            "as https://kiosk.westacre.sch.uk (links in emails point there, and requests for any "
+            "other host are refused)")
+    if config.get("TRUSTED_HOSTS") is None:
+        config["TRUSTED_HOSTS"] = trusted_hosts(public, config.get("KIOSK_TRUSTED_HOSTS") or (),
+                                                production=production)
+
+
+# Always answered in development, so `make run` and the tests work on the machine itself.
+LOOPBACK_NAMES = ("localhost", "127.0.0.1")
+
+
+def trusted_hosts(public_url: str | None, extra: tuple[str, ...], *,
+                  production: bool) -> list[str] | None:
+    """The hosts the app answers to (Flask's TRUSTED_HOSTS): the public address's and the extra
+    ones, and in development the machine's own names too. None (any host) only in development
+    with neither set: then nothing takes an address from the request but the QR code."""
+    hosts = list(extra)
+    if public_url:
+        host = urlsplit(public_url).hostname or ""
+        if not _HOST_NAME.fullmatch(host):
+            raise ConfigError("KIOSK_PUBLIC_URL must use a host name or an IPv4 address, "
+                              f"not {host!r}")
+        hosts.insert(0, host)
+    if not hosts:
+        return None
+    if not production:
+        hosts += [name for name in LOOPBACK_NAMES if name not in hosts]
+    return hosts
+
+
+def host_trusted(config: Mapping[str, Any], host: str) -> bool:
+    """Whether the app answers requests for this host name (no port)."""
+    hosts = config.get("TRUSTED_HOSTS")
+    if not hosts:
+        return True
+    host = host.lower()
+    return any(host == name or (name.startswith(".") and (host.endswith(name) or host == name[1:]))
+               for name in hosts)

@@ -20,8 +20,11 @@ control_socket_disable = True
 
 def when_ready(server) -> None:
     """Print the one-time set-up address while no account exists (in the master process)."""
+    from urllib.parse import urlsplit
+
     from kiosk import create_app
     from kiosk.auth import announce_setup
+    from kiosk.config import host_trusted
     from kiosk.models import db
 
     for listener in server.LISTENERS:
@@ -31,6 +34,9 @@ def when_ready(server) -> None:
             # own loopback address can (a tablet uses the server's address on the network).
             address = address.replace("//0.0.0.0:", "//127.0.0.1:").replace("//[::]:", "//[::1]:")
             app = create_app()
+            if not host_trusted(app.config, urlsplit(address).hostname or ""):
+                # Production answers only at its public address (behind the proxy).
+                address = app.config["KIOSK_PUBLIC_URL"]
             try:
                 announce_setup(app, address)
             finally:
