@@ -4,17 +4,28 @@ between processes through Redis, and a known device kept apart from the account'
 from __future__ import annotations
 
 import datetime as dt
+import http.cookiejar
 import re
+import socket
+import subprocess
 import threading
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 
 import pytest
+from argon2 import PasswordHasher
 from itsdangerous import URLSafeTimedSerializer
 
 from kiosk import accounts, config, sign_in_limits
+from kiosk.migrate import migrate_database
 from kiosk.models import AuditEvent
+from kiosk.policies import seed_default_policy
 
 from .helpers import PASSWORD, SCHOOL_ZONE, form_page, make_user, nothing_written
+from .live import LiveServer
+from .postgres import start_on_a_free_port
 
 WRONG = "wrong password!"
 REFUSED = ("signin.rate_limited",)
@@ -267,3 +278,110 @@ def test_production_with_several_workers_needs_shared_limits(env, storage, worke
 def test_a_limits_storage_that_is_not_memory_or_redis_is_refused(value):
     with pytest.raises(config.ConfigError, match="memory:// or a Redis address"):
         config.parse_limits_storage("KIOSK_RATELIMIT_STORAGE", value)
+
+
+# Shared between processes: two app processes on one Redis ----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def redis_url():
+    """Debian's redis-server on a spare loopback port, nothing saved, for this module."""
+
+    def start(port):
+        process = subprocess.Popen(
+            ["/usr/bin/redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--daemonize", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError("redis-server stopped (its port was taken?)")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+                    s.sendall(b"PING\r\n")
+                    if s.recv(16).startswith(b"+PONG"):
+                        return process, port
+            except OSError:
+                time.sleep(0.05)
+        process.kill()
+        raise RuntimeError("redis-server did not answer within 10 seconds")
+
+    process, port = start_on_a_free_port(start)
+    yield f"redis://127.0.0.1:{port}"
+    process.terminate()
+    process.wait(timeout=10)
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # a 303 is the answer itself
+
+
+class Browser:
+    """A browser of its own (cookies, form token) on one of the live servers."""
+
+    def __init__(self, server: LiveServer):
+        self.url = server.url + "/signin"
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirects())
+        html = self.opener.open(self.url, timeout=10).read().decode()
+        self.token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+
+    def sign_in(self, email: str, password: str) -> int:
+        data = urllib.parse.urlencode({"csrf_token": self.token, "email": email,
+                                       "password": password}).encode()
+        try:
+            with self.opener.open(self.url, data, timeout=30) as response:
+                return response.status
+        except urllib.error.HTTPError as answer:
+            return answer.code
+
+
+SAM = "sam@westacre.sch.uk"
+CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+@pytest.fixture(scope="module")
+def two_processes(redis_url, tmp_path_factory):
+    """Two app processes, as two workers would be: one database, one key, one Redis."""
+    folder = tmp_path_factory.mktemp("two")
+    env = {"KIOSK_RATELIMIT_STORAGE": redis_url, "KIOSK_SECRET_KEY": "k" * 40}
+    first = LiveServer(folder / "first", env)
+    second = LiveServer(folder / "second", env, database_url=first.database_url)
+    for server in (first, second):
+        server.instance.mkdir(parents=True)
+    with first.database():  # in this process: a command's process would take seconds to start
+        migrate_database()
+        seed_default_policy()
+        # A cheap hash: the servers verify with the cost written in it.
+        make_user("staff", email=SAM, password_hash=CHEAP.hash(PASSWORD))
+    first.start(prepare=False)
+    second.start(prepare=False)
+    yield first, second
+    first.stop()
+    second.stop()
+
+
+def test_two_processes_share_one_count_in_redis(two_processes):
+    first, second = two_processes
+    email = SAM
+    browsers = [Browser(server) for server in (first, second) for _ in range(20)]
+    start, statuses = threading.Barrier(len(browsers)), []
+
+    def attempt(browser):
+        start.wait()
+        statuses.append(browser.sign_in(email, WRONG))
+
+    threads = [threading.Thread(target=attempt, args=(browser,)) for browser in browsers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # Forty at once across both processes: ten passwords checked, not ten in each (twenty).
+    assert sorted(statuses) == [422] * 10 + [429] * 30
+    with first.database():
+        assert AuditEvent.select().where(AuditEvent.action == "signin.failed").count() == 10
+        assert AuditEvent.select().where(AuditEvent.action == "signin.rate_limited").count() == 1
+    # The right password is refused by either process now.
+    assert Browser(first).sign_in(email, PASSWORD) == 429
+    assert Browser(second).sign_in(email, PASSWORD) == 429
