@@ -96,8 +96,8 @@ def take_attempt(email: str) -> Attempt:
     if device is not None:
         limits = [(PER_KNOWN_DEVICE, "device", device)]
     else:
-        limits = [(PER_ACCOUNT, "account", email), (PER_ADDRESS, "address", request.remote_addr
-                                                     or "")]
+        limits = [(PER_ACCOUNT, "account", email),
+                  (PER_ADDRESS, "address", request.remote_addr or "")]
     taken: list[str] = []
     for item, scope, identifier in limits:
         key = item.key_for("signin", scope, identifier)
