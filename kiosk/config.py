@@ -82,6 +82,17 @@ def parse_database_url(name: str, raw: str) -> str:
     return value
 
 
+def parse_limits_storage(name: str, raw: str) -> str:
+    """memory:// (one process) or a Redis address (shared between processes)."""
+    value = raw.strip()
+    parts = urlsplit(value)
+    redis = parts.scheme in {"redis", "rediss", "redis+unix"} and bool(parts.netloc or parts.path)
+    if value != "memory://" and not redis:
+        raise ConfigError(f"{name} must be memory:// or a Redis address such as "
+                          f"redis://127.0.0.1:6379, not {raw!r}")
+    return value
+
+
 def parse_env(name: str, raw: str) -> str:
     value = raw.strip().lower()
     if value not in {"production", "development"}:
@@ -173,9 +184,11 @@ SETTINGS: tuple[Setting, ...] = (
             "The From address of alert emails."),
     Setting("REMINDER_MIN_DAYS", "KIOSK_REMINDER_MIN_DAYS", _int(1, 365), 7,
             "A roster person is reminded to accept a new version at most once in this many days."),
-    Setting("RATELIMIT_STORAGE", "RATELIMIT_STORAGE_URI", parse_text, "memory://",
+    Setting("RATELIMIT_STORAGE", "RATELIMIT_STORAGE_URI", parse_limits_storage, "memory://",
             "Where sign-in attempt counts are kept; `memory://` is per process, "
-            "`redis://host:6379` shares them between processes."),
+            "`redis://127.0.0.1:6379` shares them between processes. Production with more than "
+            "one worker process refuses to start on `memory://`. If Redis cannot be reached, "
+            "nobody can sign in until it can."),
     Setting("MAX_REQUEST_BYTES", "MAX_CONTENT_LENGTH", _int(1024, 10 * 1024 * 1024), 64 * 1024,
             "The largest request body accepted; anything bigger is refused with 413."),
     Setting("SECURE_COOKIES", "SESSION_COOKIE_SECURE", lambda n, r: parse_bool(n, r), None,
@@ -249,6 +262,11 @@ def finish(config: dict[str, Any], instance_path: str) -> None:
     if config.get("TRUSTED_HOSTS") is None:
         config["TRUSTED_HOSTS"] = trusted_hosts(public, config.get("KIOSK_TRUSTED_HOSTS") or (),
                                                 production=production)
+    # A storage error becomes limits' StorageError (sign_in_limits refuses the sign-in with a
+    # 503); an unreachable Redis answers within seconds rather than holding the request.
+    config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"wrap_exceptions": True} | (
+        {} if config["RATELIMIT_STORAGE_URI"] == "memory://"
+        else {"socket_connect_timeout": 3, "socket_timeout": 3}))
 
 
 # Always answered in development, so `make run` and the tests work on the machine itself.
@@ -282,3 +300,15 @@ def host_trusted(config: Mapping[str, Any], host: str) -> bool:
     host = host.lower()
     return any(host == name or (name.startswith(".") and (host.endswith(name) or host == name[1:]))
                for name in hosts)
+
+
+
+def check_workers(config: Mapping[str, Any], workers: int) -> None:
+    """Refuse production with sign-in limits kept per process when more than one process
+    serves: each would count on its own, multiplying the limits."""
+    if config["KIOSK_ENV"] == "production" and workers > 1 \
+            and config["RATELIMIT_STORAGE_URI"] == "memory://":
+        raise ConfigError(
+            f"{workers} worker processes would each count sign-in attempts on their own: set "
+            f"KIOSK_RATELIMIT_STORAGE=redis://127.0.0.1:6379 (a Redis server) so they share "
+            f"the counts, or serve with one worker (--workers 1)")

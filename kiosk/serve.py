@@ -2,7 +2,8 @@
 
 Two worker processes with a few threads each suit a school's server; the address comes from
 `--bind`. Once gunicorn is listening, the set-up address is printed with the port it really
-listens on, so it opens as printed.
+listens on, so it opens as printed. In production, more than one worker needs the sign-in limits
+in Redis (`KIOSK_RATELIMIT_STORAGE`): gunicorn refuses to start otherwise.
 """
 
 from __future__ import annotations
@@ -16,6 +17,19 @@ accesslog = None
 # No runtime control socket in the home folder: nothing here uses it, and two servers on one
 # machine would fight over it.
 control_socket_disable = True
+
+
+def on_starting(server) -> None:
+    """Before any worker starts: refuse production with per-process sign-in limits and several
+    workers (each would count on its own)."""
+    import os
+
+    from kiosk import config
+
+    try:
+        config.check_workers(config.from_environment(os.environ, ""), server.cfg.workers)
+    except config.ConfigError as e:
+        raise SystemExit(f"Policy Kiosk cannot start: {e}") from None
 
 
 def when_ready(server) -> None:
