@@ -216,8 +216,13 @@ def _against_checkpoints(reading: audit_checkpoint.Reading, seen: dict[int, tupl
     for checkpoint in reversed(reading.checkpoints):
         if seen.get(checkpoint.event) == (checkpoint.hash, checkpoint.count):
             continue
-        has = AuditEvent.select().where(AuditEvent.id <= checkpoint.event).count()
-        gone = checkpoint.event not in seen and has < checkpoint.count
+        # The chain held, so every event's time is as it was written. On SQLite a new event
+        # may take the id of a removed one: it is newer than the checkpoint.
+        has = AuditEvent.select().where(AuditEvent.id <= checkpoint.event,
+                                        AuditEvent.at <= checkpoint.at).count()
+        now_there = AuditEvent.get_or_none(AuditEvent.id == checkpoint.event)
+        gone = ((now_there is None or now_there.at > checkpoint.at)
+                and has < checkpoint.count)
         return ChainProblem(checkpoint.event, "removed" if gone else "rewritten",
                             since=checkpoint.at, had=checkpoint.count, has=has,
                             last_event=last_id)
@@ -291,7 +296,7 @@ def checkpoint_due(now: float | None = None) -> bool:
         return False
     try:
         written = Path(path).stat().st_mtime
-    except FileNotFoundError:
+    except OSError:  # none yet (or it cannot be reached: writing will say so)
         return True
     if now < written + _interval():
         _not_before[path] = written + _interval()

@@ -76,7 +76,7 @@ def read(path: Path, key: bytes) -> Reading:
     """Every checkpoint in the file (none if there is no file yet), and the lines that fail."""
     try:
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return Reading([], [])
     good, bad = [], []
     for number, text in enumerate(lines, start=1):

@@ -81,7 +81,8 @@ def _problem_in_words(checked: int, problem: audit.ChainProblem) -> str:
     if problem.fault == "removed":
         return (f"The audit log has been tampered with: it ends at event {problem.last_event:,}, "
                 f"but at {local_time(problem.since)} it had reached event {problem.event_id:,}: "
-                f"{problem.removed:,} {_events(problem.removed)} have been removed.")
+                f"{problem.removed:,} {'event has' if problem.removed == 1 else 'events have'} been "
+                f"removed.")
     if problem.fault == "rewritten":
         return (f"The audit log has been tampered with: event {problem.event_id:,} is not the one "
                 f"the checkpoint of {local_time(problem.since)} recorded ({problem.had:,} events "
