@@ -14,6 +14,7 @@ from . import (
     access,
     admin,
     api,
+    audit,
     auth,
     cli,
     config,
@@ -78,6 +79,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.before_request(admin.allow_large_forms)
     extensions.init_app(app)
     access.init_app(app)
+    audit.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     templating.init_app(app)

@@ -196,6 +196,17 @@ SETTINGS: tuple[Setting, ...] = (
             "`KIOSK_PUBLIC_URL` is https."),
     Setting("PROXY_COUNT", "KIOSK_PROXY_COUNT", _int(0, 5), 0,
             "How many reverse proxies sit in front of the app (trusts their X-Forwarded-* headers)."),
+    Setting("AUDIT_KEY", "KIOSK_AUDIT_KEY", parse_text, None,
+            "Seals the audit log (each entry and the checkpoints), so whoever can write to the "
+            "database cannot rewrite it unnoticed. Unset: a random key is generated into "
+            "`instance/audit_key` on first run and reused. Give the server and every command "
+            "the same one, and keep a copy apart from the database's backups."),
+    Setting("AUDIT_CHECKPOINTS", "KIOSK_AUDIT_CHECKPOINTS", parse_text, None,
+            "The file the signed checkpoints of the audit log are added to (best on another disk "
+            "or machine). Unset: `instance/audit-checkpoints.jsonl`."),
+    Setting("AUDIT_CHECKPOINT_MINUTES", "KIOSK_AUDIT_CHECKPOINT_MINUTES", _int(1, 24 * 60), 60,
+            "A checkpoint is written after an entry is added once the last one is this old "
+            "(`flask --app kiosk audit-checkpoint` writes one at any time, e.g. from cron)."),
 )
 
 
@@ -203,9 +214,10 @@ def _database_default(instance_path: str) -> str:
     return f"sqlite:///{Path(instance_path) / 'kiosk.sqlite3'}"
 
 
-def load_secret_key(instance_path: str) -> str:
-    """Read the instance's secret key, generating it on first run (owner-only permissions)."""
-    path = Path(instance_path) / "secret_key"
+def load_secret_key(instance_path: str, filename: str = "secret_key") -> str:
+    """Read the instance's secret key (or another key, such as `audit_key`), generating it on
+    first run (owner-only permissions)."""
+    path = Path(instance_path) / filename
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         # O_EXCL: when two processes start at once, only one writes; the other reads its key.
@@ -247,6 +259,7 @@ def finish(config: dict[str, Any], instance_path: str) -> None:
             raise ConfigError(
                 f"KIOSK_SECRET_KEY is too weak for production: use at least "
                 f"{MIN_SECRET_KEY_LENGTH} random characters, or unset it to have one generated")
+    _finish_audit(config, instance_path, production)
     if config.get("DATABASE_URL") is None:
         config["DATABASE_URL"] = _database_default(instance_path)
     if config.get("SESSION_COOKIE_SECURE") is None:
@@ -302,7 +315,6 @@ def host_trusted(config: Mapping[str, Any], host: str) -> bool:
                for name in hosts)
 
 
-
 def check_workers(config: Mapping[str, Any], workers: int) -> None:
     """Refuse production with sign-in limits kept per process when more than one process
     serves: each would count on its own, multiplying the limits."""
@@ -312,3 +324,20 @@ def check_workers(config: Mapping[str, Any], workers: int) -> None:
             f"{workers} worker processes would each count sign-in attempts on their own: set "
             f"KIOSK_RATELIMIT_STORAGE=redis://127.0.0.1:6379 (a Redis server) so they share "
             f"the counts, or serve with one worker (--workers 1)")
+
+
+def _finish_audit(config: dict[str, Any], instance_path: str, production: bool) -> None:
+    """The audit log's key (generated like the secret key when unset, refused in production
+    when weak) and where its checkpoints go."""
+    if config.get("KIOSK_AUDIT_KEY") is None:
+        config["KIOSK_AUDIT_KEY"] = load_secret_key(instance_path, "audit_key")
+    elif production:
+        key = str(config["KIOSK_AUDIT_KEY"])
+        if len(key) < MIN_SECRET_KEY_LENGTH or key.lower() in WEAK_SECRET_KEYS:
+            raise ConfigError(
+                f"KIOSK_AUDIT_KEY is too weak for production: use at least "
+                f"{MIN_SECRET_KEY_LENGTH} random characters, or unset it to have one generated")
+        if key == str(config["SECRET_KEY"]):
+            raise ConfigError("KIOSK_AUDIT_KEY must not be the same as KIOSK_SECRET_KEY")
+    if config.get("KIOSK_AUDIT_CHECKPOINTS") is None:
+        config["KIOSK_AUDIT_CHECKPOINTS"] = str(Path(instance_path) / "audit-checkpoints.jsonl")

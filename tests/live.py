@@ -99,8 +99,10 @@ class LiveServer:
         app of its own on that database (domain functions read the app's settings). It has no
         mail server, so records the test makes directly send no alerts."""
         if self._app is None:
+            # The server's own audit key, when it was given one rather than its instance's.
+            key = {"KIOSK_AUDIT_KEY": self.env["KIOSK_AUDIT_KEY"]} if "KIOSK_AUDIT_KEY" in self.env else {}
             self._app = create_app({"KIOSK_INSTANCE_PATH": str(self.instance),
-                                    "DATABASE_URL": self.database_url})
+                                    "DATABASE_URL": self.database_url, **key})
         db.initialize(open_database(self.database_url))
         try:
             with self._app.app_context(), db.connection_context():
