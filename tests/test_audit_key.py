@@ -126,6 +126,7 @@ def test_the_audit_key_setting_is_used_when_given(tmp_path, monkeypatch):
 ])
 def test_production_refuses_a_weak_audit_key(tmp_path, monkeypatch, key, refused):
     monkeypatch.setenv("KIOSK_ENV", "production")
+    monkeypatch.setenv("KIOSK_PUBLIC_URL", "https://kiosk.westacre.sch.uk")
     monkeypatch.setenv("KIOSK_SECRET_KEY", "s" * 40)
     monkeypatch.setenv("KIOSK_AUDIT_KEY", key)
     with pytest.raises(SystemExit, match=refused):

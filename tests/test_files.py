@@ -48,7 +48,7 @@ def test_a_fresh_instance_is_private_after_start_up_and_after_writing(tmp_path, 
         make_acceptance(full_name="Ann Visitor")
         # While a connection is open the -wal and -shm files exist: SQLite made them too.
         files = everything_in(instance)
-        assert {"kiosk.sqlite3", "kiosk.sqlite3-wal", "kiosk.sqlite3-shm", "secret_key"} <= set(files)
+        assert {"kiosk.sqlite3", "kiosk.sqlite3-wal", "kiosk.sqlite3-shm", "secret_key", "audit_key"} <= set(files)
         assert files == {name: 0o600 for name in files}
         assert Acceptance.select().count() == 1
     assert mode(instance) == 0o700
@@ -73,8 +73,8 @@ def test_an_existing_open_instance_is_tightened_at_start_up_and_logged(tmp_path,
         create_app({"KIOSK_INSTANCE_PATH": str(instance), "TESTING": True})
     assert mode(instance) == 0o700 and mode(instance / "backups") == 0o700
     assert {name: m for name, m in everything_in(instance).items() if name != "shared.txt"} == {
-        "backups": 0o700, "backups/monday.sqlite3": 0o600, "kiosk.sqlite3": 0o600,
-        "kiosk.sqlite3-wal": 0o600, "secret_key": 0o600}
+        "audit_key": 0o600, "backups": 0o700, "backups/monday.sqlite3": 0o600,
+        "kiosk.sqlite3": 0o600, "kiosk.sqlite3-wal": 0o600, "secret_key": 0o600}
     assert mode(outside) == 0o644
     logged = [record.getMessage() for record in caplog.records]
     assert f"Made {instance} private: its permissions were 0755, now 0700" in logged
