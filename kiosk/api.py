@@ -69,8 +69,13 @@ def refuse_cross_site_and_malformed():
     return None
 
 
-def _origin(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
+def _origin(url: str) -> tuple[str, str] | None:
+    """A URL's scheme and host; None for what is no address at all (`http://[`, which
+    urlsplit refuses), and so is not this site."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
     return parts.scheme, parts.netloc
 
 
