@@ -46,7 +46,7 @@ ONE_LINE = ("One line of text: control characters, line and paragraph separators
 BLOCK = "Text of several lines: control characters other than new lines and tabs are refused (422)."
 
 # What a form cannot say about a field: hidden fields the outbox fills in, and fields whose rule
-# needs the database. Keyed by (form, field).
+# needs the database. By field name (the same in every form that has it).
 HIDDEN_FIELDS: dict[str, dict[str, Any]] = {
     "policy_version": {"type": "integer", "minimum": 1, "maximum": 999_999_999,
                        "description": "The number of the policy version the person read (the "
@@ -117,8 +117,8 @@ def field_schema(name: str, unbound: UnboundField) -> tuple[dict[str, Any], bool
         if required:  # a box that must be ticked
             schema["enum"] = [True]
     elif issubclass(kind, SelectMultipleField):
-        codes = [choice.value for choice in unbound.kwargs["choices"]]
-        schema = {"type": "array", "items": {"type": "string", "enum": codes}, "uniqueItems": True}
+        offered = [choice.value for choice in unbound.kwargs["choices"]]
+        schema = {"type": "array", "items": {"type": "string", "enum": offered}}
     elif issubclass(kind, LocalDateTimeField):
         schema = {"type": "string", "pattern": LOCAL_DATE_TIME,
                   "description": f"In the school's time zone, as typed (YYYY-MM-DDTHH:MM), between "
