@@ -48,7 +48,8 @@ def test_a_fresh_instance_is_private_after_start_up_and_after_writing(tmp_path, 
         make_acceptance(full_name="Ann Visitor")
         # While a connection is open the -wal and -shm files exist: SQLite made them too.
         files = everything_in(instance)
-        assert {"kiosk.sqlite3", "kiosk.sqlite3-wal", "kiosk.sqlite3-shm", "secret_key", "audit_key"} <= set(files)
+        assert {"kiosk.sqlite3", "kiosk.sqlite3-wal", "kiosk.sqlite3-shm", "secret_key",
+                "audit_key"} <= set(files)
         assert files == {name: 0o600 for name in files}
         assert Acceptance.select().count() == 1
     assert mode(instance) == 0o700
