@@ -56,7 +56,9 @@ def http_error(error: HTTPException):
     if getattr(error, "heading", None):  # a refusal that says its own words (sign_in_limits)
         page, status = render_error(error.code, error.heading, error.description)
         return page, status, [(k, v) for k, v in error.get_headers() if k == "Retry-After"]
-    return render_error(error.code or 500)
+    page, status = render_error(error.code or 500)
+    # A 405 names the methods that would work, as HTTP asks (werkzeug's own page would).
+    return page, status, [(k, v) for k, v in error.get_headers() if k == "Allow"]
 
 
 def unexpected_error(error: Exception):
