@@ -223,6 +223,7 @@ MATRIX = [
     # The API: JSON with our header and a fresh Idempotency-Key; the body is empty, so whoever
     # is let in gets 422 for the missing fields.
     ("api.create_acceptance", "POST", "/api/v1/acceptances", everyone(422)),
+    ("api.description", "GET", "/api/v1/openapi.json", PUBLIC),  # the API's OpenAPI description
     ("api.create_breach", "POST", "/api/v1/breaches",
      {"anonymous": 401, "reporter": 422, "staff": 422, "dsl": 422, "head": 422, "chair": 403}),
     ("api.create_deletion_request", "POST", "/api/v1/deletion-requests",
@@ -344,7 +345,7 @@ def test_each_role_gets_what_it_may_and_nothing_else(app, world, role):
 
 # Whatever a signed-in page, export or API answer holds, the browser must not keep a copy.
 CACHEABLE = {"public.qr_code", "public.school_image", "pwa.service_worker", "pwa.manifest",
-             "pwa.staff_manifest", "pwa.favicon"}
+             "pwa.staff_manifest", "pwa.favicon", "api.description"}
 
 
 @pytest.mark.parametrize("role", ["head", "dsl", "reporter", "chair"])

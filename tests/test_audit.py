@@ -555,6 +555,28 @@ SENTENCES = [
     ("audit.checked", dict(kind="audit_event", checked=4, problem="changed", problem_event=2),
      "The audit log was checked on the server: found that an entry had been changed after it "
      "was written."),
+    ("audit.checked", dict(kind="audit_event", checked=4, problem="removed", problem_event=9,
+                           since="2026-03-03T10:15:00", had=9, has=6, last_event=6),
+     "The audit log was checked on the server: found that entries had been removed from the end "
+     "of the log."),
+    ("audit.checked", dict(actor="@head", kind="audit_event", checked=4, problem="rewritten",
+                           problem_event=3, since="2026-03-03T10:15:00", had=3, has=3),
+     "Ann Smith checked the audit log: found that the log had been rewritten since it was last "
+     "written down outside the database."),
+    ("audit.checked", dict(kind="audit_event", checked=0, problem="unsealed", problem_event=4),
+     "The audit log was checked on the server: found that the entries were not sealed with the "
+     "school's own key."),
+    ("audit.checked", dict(kind="audit_event", checked=4, problem="checkpoint_damaged",
+                           problem_event=0, line=2),
+     "The audit log was checked on the server: found that the record of the log kept outside "
+     "the database had been altered."),
+    ("audit.keyed", dict(kind="audit_event", before=1234),
+     "The audit log was sealed with the school's own key, which is kept outside the database: "
+     "this entry and the 1,234 entries before it cannot now be changed without a check "
+     "noticing."),
+    ("audit.checkpoint_failed", dict(kind="audit_event", reason="Permission denied"),
+     "The server could not write down how far the audit log had reached in its file outside the "
+     "database. Ask your IT support to check the server's disk and where that file is kept."),
     ("low_level.settings_saved", dict(actor="@head", kind="school_settings", record_id=1,
                                       old_lead="dsl", lead="head", old_threshold=3, threshold=4),
      "Ann Smith chose the headteacher alone to lead on low-level concerns about staff, and a "
@@ -652,7 +674,7 @@ def _actions_recorded_in_the_code() -> set[str]:
             for name in re.findall(r'"([a-z_.{}]+)"', call):
                 found |= ({name.replace("{kind}", k) for k in ("note", "action")}
                           if "{kind}" in name else {name})
-    return found | {audit.CHECKED}
+    return found | {audit.CHECKED, audit.KEYED, audit.CHECKPOINT_FAILED}
 
 
 def test_every_event_the_app_records_has_a_sentence_and_a_test_of_it():
@@ -672,9 +694,12 @@ def test_the_page_speaks_in_sentences_with_no_codes_ids_or_utc(app, client, cast
     response = client.get("/admin/audit")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    shown = entries(html)
+    # More than a page of 100: the second page starts one later, since reading the first was
+    # itself an entry.
+    second = client.get("/admin/audit?page=2").get_data(as_text=True)
+    shown = entries(html) + entries(second)[1:]
     assert shown[:len(SENTENCES)] == [sentence for _, _, sentence in reversed(SENTENCES)]
-    text = visible_text(html)
+    text = visible_text(html) + " " + visible_text(second)
     words = set(re.findall(r"[\w.:/@{}-]+", text))
     codes = {code for code in codes if "." in code or "_" in code}  # not "breach", "page"
     assert len(codes) > 40
