@@ -8,7 +8,9 @@ process first notices: at its next refusal, or when the head opens the audit log
 refused more than `KIOSK_REFUSED_PER_MINUTE` times in a minute gets a 429 until the minute is
 out. A signed-in member of staff refused a page is still audited one by one (`access.py`).
 
-What a server restart or a stop loses is the count of the hour it was in.
+What a server restart or a stop loses is the count of the hour it was in. When the storage
+cannot be reached (Redis away), a refusal is still a refusal, uncounted and with a logged
+warning: counting must never turn a "please sign in" into a server error.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import time
 from flask import Response, current_app, make_response
 from flask_limiter.util import get_remote_address
 from limits import RateLimitItemPerMinute
+from limits.errors import StorageError
 
 from . import audit
 from .errors import render_error
@@ -49,6 +52,14 @@ def refuse_anonymous() -> bool:
     """Count one refused request from someone not signed in (and write the summaries of the
     hours that have ended). False when this address has been refused too often this minute:
     answer it with `too_many()`."""
+    try:
+        return _count_refusal()
+    except (StorageError, OSError) as error:
+        current_app.logger.warning("Refused requests cannot be counted: %s", error)
+        return True
+
+
+def _count_refusal() -> bool:
     hour = int(_now() // PERIOD)
     storage = limiter.storage
     counted, limited, _ = _keys(hour)
@@ -57,7 +68,7 @@ def refuse_anonymous() -> bool:
         _pending.add(hour)
         ended = sorted(h for h in _pending if h < hour)
         _pending.difference_update(ended)
-    write_summaries(ended)
+    _write_summaries(ended)
     per_minute = RateLimitItemPerMinute(current_app.config["KIOSK_REFUSED_PER_MINUTE"])
     if limiter.limiter.hit(per_minute, "refused-anonymous", get_remote_address()):
         return True
@@ -67,7 +78,15 @@ def refuse_anonymous() -> bool:
 
 def write_summaries(hours: list[int] | None = None) -> None:
     """Write one event for each of these ended hours (by default, the last day's) that had
-    refusals and that no process has written yet."""
+    refusals and that no process has written yet (none, with a logged warning, while the
+    storage cannot be reached: the head's audit log still opens)."""
+    try:
+        _write_summaries(hours)
+    except (StorageError, OSError) as error:
+        current_app.logger.warning("Refused requests cannot be summed up: %s", error)
+
+
+def _write_summaries(hours: list[int] | None) -> None:
     current = int(_now() // PERIOD)
     storage = limiter.storage
     for hour in hours if hours is not None else range(current - LOOK_BACK, current):

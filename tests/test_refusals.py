@@ -157,3 +157,29 @@ def test_the_heads_log_never_shows_an_id_of_a_concern_about_the_head(app, head, 
     assert dsls.record_id == "/records/breaches/…/lado"
     assert f"{dsl.display_name} tried to open a breach, which their role does not allow." in (
         entries(html))
+
+
+def test_with_redis_away_a_refusal_is_still_a_plain_refusal_and_the_log_opens(tmp_path, closed_port,
+                                                                              caplog):
+    """Counting must never turn "please sign in" into a server error: with the limits' storage
+    unreachable, an anonymous request is refused as usual (uncounted, a warning logged) and the
+    head's audit log still opens."""
+    from kiosk import create_app
+    from kiosk.migrate import migrate_database
+    from tests.helpers import make_user, sign_in_as
+
+    app = create_app({"KIOSK_INSTANCE_PATH": str(tmp_path / "instance"), "TESTING": True,
+                      "RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:{closed_port}",
+                      "RATELIMIT_STORAGE_OPTIONS": {"wrap_exceptions": True,
+                                                    "socket_connect_timeout": 1}})
+    with app.app_context():
+        migrate_database()
+        head = make_user("head")
+    client = app.test_client()
+    response = client.get("/staff/")
+    assert response.status_code == 302 and "/signin" in response.headers["Location"]
+    assert client.get("/staff/visitors").status_code == 302
+    assert "Refused requests cannot be counted" in caplog.text
+    sign_in_as(client, head)
+    assert client.get("/admin/audit").status_code == 200
+    assert "Refused requests cannot be summed up" in caplog.text
