@@ -33,6 +33,7 @@ run: setup-db
 test: $(VENV)/.dev
 	@sh scripts/ensure-test-tools.sh
 	$(BIN)/ruff check .
+	$(BIN)/bandit -c pyproject.toml -r kiosk -q
 	$(BIN)/python -m pytest
 
 # Not part of `make test`: it takes a long while. Breaks each rule on purpose and checks a test
@@ -46,6 +47,7 @@ mutation: $(VENV)/.dev
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
+	$(BIN)/bandit -c pyproject.toml -r kiosk -q
 
 clean-venv:
 	rm -rf $(VENV)

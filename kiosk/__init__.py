@@ -14,11 +14,13 @@ from . import (
     access,
     admin,
     api,
+    audit,
     auth,
     cli,
     config,
     errors,
     extensions,
+    instance,
     public,
     pwa,
     records,
@@ -26,6 +28,7 @@ from . import (
     security,
     staff,
     templating,
+    viewed,
 )
 from .models import db, open_database
 from .reports import views as reports_views
@@ -45,8 +48,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
     )
-    os.makedirs(app.instance_path, exist_ok=True)
-
+    # Owner only (0700, its files 0600), before the secret key or the database is written.
+    instance.make_private(app.instance_path, app.logger)
     try:
         settings = config.from_environment(os.environ, app.instance_path)
         settings.update(overrides)
@@ -55,6 +58,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         # A clear sentence, not a traceback: the person starting the server needs only this.
         raise SystemExit(f"Policy Kiosk cannot start: {e}") from None
     app.config.update(settings)
+    instance.make_database_private(app.config["DATABASE_URL"], app.logger)
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -68,6 +72,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         n = app.config["KIOSK_PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)
 
+    # First of all: a request for a host the app does not serve (TRUSTED_HOSTS) stops here.
+    app.before_request(security.refuse_untrusted_host)
     db.initialize(open_database(app.config["DATABASE_URL"]))
     app.before_request(_connect_db)
     app.teardown_appcontext(_close_db)
@@ -75,9 +81,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.before_request(admin.allow_large_forms)
     extensions.init_app(app)
     access.init_app(app)
+    audit.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
+    viewed.init_app(app)
     cli.init_app(app)
     for blueprint in (public.bp, pwa.bp, auth.bp, second_step.bp, staff.bp, records.bp, admin.bp, api.bp,
                       reports_views.bp):

@@ -1,5 +1,7 @@
 """Email alerts for new concerns. They name no child, no subject and no detail: only that
-something was logged, by whom and when, and where to sign in to read it."""
+something was logged, by whom and when, and where to sign in to read it: a link to the kiosk's
+configured address, never one made from the request (whose Host anyone can write), or without
+one, the words for where to go."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from collections.abc import Callable
 
 from flask import current_app, url_for
 
-from . import audit, mail
+from . import audit, mail, school
 from .display import local_time
 from .models import CASE_MANAGER, RAISED_IT, Breach, StaffUser, WelfareTask
 
@@ -29,7 +31,7 @@ def alert_new_concern(breach: Breach) -> int:
     audited, never raised: the record is already safe and counted on their home screen."""
     return _send(recipients_for(breach), "A new concern was logged in Policy Kiosk",
                  lambda: f"A new concern was logged by {breach.reporter.display_name} at "
-                 f"{local_time(breach.created_at)}.\n\nSign in to read it: {_sign_in_url()}\n",
+                 f"{local_time(breach.created_at)}.\n\n{_where_to_read('Sign in to read it')}\n",
                  events=("alert.sent", "alert.failed"), kind="breach", record_id=breach.public_id)
 
 
@@ -52,10 +54,13 @@ def _send(people: list[StaffUser], subject: str, body: Callable[[], str], *,
     return len(people)
 
 
-def _sign_in_url() -> str:
-    base = current_app.config.get("KIOSK_PUBLIC_URL")
-    path = url_for("auth.sign_in")
-    return base + path if base else url_for("auth.sign_in", _external=True)
+# Without a configured address an email says where to go in words: never a guessed link.
+NO_ADDRESS = "Open Policy Kiosk on the school's network and sign in to read it."
+
+
+def _where_to_read(sign_in: str) -> str:
+    base = school.configured_public_url()
+    return f"{sign_in}: {base}{url_for('auth.sign_in')}" if base else NO_ADDRESS
 
 
 # Welfare tasks -----------------------------------------------------------------------------------
@@ -71,6 +76,6 @@ def alert_welfare_task(task: WelfareTask) -> int:
     return _send(list(StaffUser.with_role("dsl")), "A welfare task is waiting in Policy Kiosk",
                  lambda: f"A welfare task for the Designated Safeguarding Lead was recorded by "
                  f"{_by(task)} at {local_time(task.created_at)}.\n\n"
-                 f"Sign in to read it now: {_sign_in_url()}\n",
+                 f"{_where_to_read('Sign in to read it now')}\n",
                  events=("welfare_alert.sent", "welfare_alert.failed"), kind="welfare_task",
                  record_id=task.public_id)

@@ -18,7 +18,7 @@ from flask import Blueprint, abort, jsonify, make_response, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from . import breaches, deletions, disclosures
+from . import breaches, deletions, disclosures, openapi
 from .acceptances import AcceptanceDetails, record_acceptance
 from .access import ALL_STAFF, find_visible, role_required
 from .forms.fields import EARLIEST, LATEST
@@ -39,9 +39,15 @@ def error(status: int, code: str, message: str, **extra: Any):
     return jsonify(error=code, message=message, **extra), status
 
 
+# How long a browser or proxy may keep the description: it changes only with a release.
+DESCRIPTION_MAX_AGE = 3600
+
+
 @bp.before_request
 def refuse_cross_site_and_malformed():
     """Same-origin JSON with our header and a UUID Idempotency-Key, or a clear 4xx."""
+    if request.endpoint == "api.description":  # a public document, read by people and tools
+        return None
     site = request.headers.get("Sec-Fetch-Site")
     if site is not None and site not in ("same-origin", "none"):
         return error(403, "cross_site", "Requests from other sites are refused.")
@@ -63,8 +69,13 @@ def refuse_cross_site_and_malformed():
     return None
 
 
-def _origin(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
+def _origin(url: str) -> tuple[str, str] | None:
+    """A URL's scheme and host; None for what is no address at all (`http://[`, which
+    urlsplit refuses), and so is not this site."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
     return parts.scheme, parts.netloc
 
 
@@ -117,6 +128,14 @@ def earlier_answer(model, request_hash: str, describe):
 def conflict():
     return error(422, "idempotency_key_reused",
                  "This key was already used for a record with other details.")
+
+
+@bp.get("/openapi.json")
+def description():
+    """The OpenAPI description of these endpoints (kiosk/openapi.py): public, and cacheable."""
+    response = jsonify(openapi.description())
+    response.headers["Cache-Control"] = f"public, max-age={DESCRIPTION_MAX_AGE}"
+    return response
 
 
 # Acceptances (public) ----------------------------------------------------------------------------

@@ -1,20 +1,54 @@
-"""The audit log: append-only, each event chained to the one before by a SHA-256 hash.
+"""The audit log: append-only, each event chained to the one before and sealed with a key.
 
 An event's hash covers its own fields and the previous event's hash, so changing, removing or
-reordering any stored event breaks every hash after it; `flask --app kiosk audit-verify` finds
-the first break. The database also refuses UPDATE and DELETE on the table (migration 002).
+reordering any stored event breaks every hash after it; `flask --app kiosk audit-verify` (and the
+head's "Check now") finds the first break. The database also refuses UPDATE and DELETE on the
+table (migration 002); on PostgreSQL the app's own role should not own the table either (see
+`grant_app_role`), so it cannot drop that guard.
+
+**Keyed.** The hash is an HMAC-SHA256 with the audit key (`KIOSK_AUDIT_KEY`, or the file
+`instance/audit_key` generated on first run), which is kept outside the database: someone who can
+write to the database can edit an event but cannot work out a hash the check accepts, whether
+they recompute the chain with plain SHA-256 or with a key of their own.
+
+**Events from before the key.** Until issue 13 the hash was plain SHA-256 (`plain_hash`), and the
+table refuses UPDATE, so those events keep their plain hashes. No marker column says which scheme
+made an event (a marker could be edited too); instead the rule is: plain events may only form the
+start of the log, and the first keyed event after them is the seal (`KEYED`, written by migration
+011 when it finds the log's newest event unkeyed, naming how many came before). The seal's own
+HMAC covers the previous event's hash, so every plain event before it is held by the key too. A
+plain event after any keyed one is a changed event; a log with plain events and no keyed event
+after them (rewritten from the start without the key) is reported as unsealed.
+
+**Checkpoints.** The head of the chain (the newest event's id and hash, how many events, the
+time) is signed with the key and appended to a file outside the database (`audit_checkpoint.py`;
+`KIOSK_AUDIT_CHECKPOINTS`): after an event is recorded once the last checkpoint is older than
+`KIOSK_AUDIT_CHECKPOINT_MINUTES` (one `stat` of the file when none is due, and none at all while
+this process knows the next is not due), or by `flask --app kiosk audit-checkpoint`. A checkpoint
+is written only outside a transaction, so it never names an event that is later rolled back.
+The check compares the chain with every checkpoint: an event it names that is gone, or that now
+has another hash, means events were removed from the end or the log was rewritten; a line of the
+file whose signature fails is reported too. Removing the newest events after the last checkpoint
+cannot be seen; the interval bounds how many.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import hmac
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from flask import Flask, current_app, g, has_app_context
 from flask_login import current_user
 
+from . import audit_checkpoint
+from .audit_checkpoint import Checkpoint
 from .models import (
     AuditEvent,
     Breach,
@@ -46,7 +80,21 @@ def _canonical(event: AuditEvent) -> bytes:
 
 
 def compute_hash(event: AuditEvent) -> str:
+    """The plain SHA-256 of an event: how events were hashed before the key (issue 13)."""
     return hashlib.sha256(_canonical(event)).hexdigest()
+
+
+plain_hash = compute_hash
+
+
+def _key() -> bytes:
+    return str(current_app.config["KIOSK_AUDIT_KEY"]).encode()
+
+
+def keyed_hash(event: AuditEvent, key: bytes | None = None) -> str:
+    """The HMAC-SHA256 of an event with the audit key: how every event is hashed now."""
+    return hmac.new(key if key is not None else _key(), _canonical(event),
+                    hashlib.sha256).hexdigest()
 
 
 def _acting_user() -> StaffUser | None:
@@ -58,9 +106,17 @@ def _acting_user() -> StaffUser | None:
 
 def record(action: str, *, kind: str, record_id: object = "", actor: StaffUser | None = None,
            actor_label: str | None = None, visitor: bool = False, **detail: Any) -> AuditEvent:
-    """Append one event. Pass `actor` to name someone other than the signed-in user, or
-    `visitor=True` for something a visitor did (no member of staff is named, even one signed in
-    on the same iPad)."""
+    """Append one event (and a checkpoint, if one is due). Pass `actor` to name someone other
+    than the signed-in user, or `visitor=True` for something a visitor did (no member of staff is
+    named, even one signed in on the same iPad)."""
+    event = _append(action, kind=kind, record_id=record_id, actor=actor, actor_label=actor_label,
+                    visitor=visitor, **detail)
+    checkpoint_soon()
+    return event
+
+
+def _append(action: str, *, kind: str, record_id: object = "", actor: StaffUser | None = None,
+            actor_label: str | None = None, visitor: bool = False, **detail: Any) -> AuditEvent:
     actor = None if visitor else actor or _acting_user()
     label = actor_label if actor_label is not None else (actor.email if actor else "")
     with db.atomic():
@@ -72,7 +128,7 @@ def record(action: str, *, kind: str, record_id: object = "", actor: StaffUser |
             detail=_storable(json.dumps(detail, sort_keys=True, ensure_ascii=False, default=str))
             if detail else "",
         )
-        event.hash = compute_hash(event)
+        event.hash = keyed_hash(event)
         event.save(force_insert=True)
     return event
 
@@ -84,47 +140,200 @@ def _storable(text: str) -> str:
     return text.replace("\x00", "\ufffd").encode("utf-8", "replace").decode()
 
 
-# What can be wrong with the chain at an event, in words (the command prints them).
+# What can be wrong with the log, in words (the command prints them).
 CHAIN_FAULTS = {
     "out_of_order": "it does not follow the event before it (an event was removed or reordered)",
     "changed": "its contents were changed after it was written",
+    "unsealed": "none of the events up to it is sealed with the audit key (the log was rewritten "
+                "by someone without the key)",
+    "removed": "events have been removed from the end of the log",
+    "rewritten": "the log has been rewritten since a checkpoint was taken",
+    "checkpoint_damaged": "a line of the checkpoint file fails its signature (it was changed, or "
+                          "written with another key)",
 }
+# The faults found by comparing with the checkpoint file rather than by walking the chain.
+CHECKPOINT_FAULTS = ("removed", "rewritten", "checkpoint_damaged")
 
 
 @dataclass(frozen=True)
 class ChainProblem:
-    event_id: int
+    event_id: int  # the event at fault; for a checkpoint's fault, the event it names
     fault: str  # a key of CHAIN_FAULTS
+    since: dt.datetime | None = None  # when the checkpoint that disagrees was written
+    had: int | None = None  # how many events the log held then, up to its event
+    has: int | None = None  # ...and holds now, up to that event
+    last_event: int | None = None  # the newest event now (0: none)
+    line: int | None = None  # the checkpoint file's damaged line
 
     @property
     def reason(self) -> str:
         return CHAIN_FAULTS[self.fault]
 
+    @property
+    def removed(self) -> int:
+        return max(0, (self.had or 0) - (self.has or 0))
+
+    def detail(self) -> dict[str, Any]:
+        """What a check records of it (and the head's page reads back)."""
+        found = {"problem": self.fault, "problem_event": self.event_id}
+        if self.since is not None:
+            found |= {"since": self.since.isoformat(timespec="seconds"), "had": self.had,
+                      "has": self.has, "last_event": self.last_event}
+        if self.line is not None:
+            found["line"] = self.line
+        return found
+
 
 def verify_chain(batch: int = 1000) -> tuple[int, ChainProblem | None]:
-    """Walk the whole chain; return (events checked, the first problem or None)."""
-    previous = GENESIS
-    checked = 0
+    """Walk the whole chain, then compare it with every checkpoint; return (events checked, the
+    first problem or None). The chain's own faults come first, then what the checkpoints show."""
+    key = _key()
+    reading = audit_checkpoint.read(checkpoint_path(), key)
+    marked = {checkpoint.event for checkpoint in reading.checkpoints}
+    seen: dict[int, tuple[str, int]] = {}  # a checkpoint's event: its hash, events up to it
+    previous, checked, keyed, last_id = GENESIS, 0, False, 0
     for event in _in_order(batch):
         if event.previous_hash != previous:
             return checked, ChainProblem(event.id, "out_of_order")
-        if compute_hash(event) != event.hash:
+        if hmac.compare_digest(keyed_hash(event, key), event.hash):
+            keyed = True
+        elif keyed or plain_hash(event) != event.hash:
+            # A plain hash is accepted only before the first keyed event (the seal).
             return checked, ChainProblem(event.id, "changed")
-        previous = event.hash
+        previous, last_id = event.hash, event.id
         checked += 1
-    return checked, None
+        if event.id in marked:
+            seen[event.id] = (event.hash, checked)
+    if checked and not keyed:
+        return 0, ChainProblem(last_id, "unsealed")
+    problem = _against_checkpoints(reading, seen, last_id)
+    return checked, problem
+
+
+def _against_checkpoints(reading: audit_checkpoint.Reading, seen: dict[int, tuple[str, int]],
+                         last_id: int) -> ChainProblem | None:
+    """The newest checkpoint the chain no longer matches, or the first damaged line."""
+    for checkpoint in reversed(reading.checkpoints):
+        if seen.get(checkpoint.event) == (checkpoint.hash, checkpoint.count):
+            continue
+        # The chain held, so every event's time is as it was written. On SQLite a new event
+        # may take the id of a removed one: it is newer than the checkpoint.
+        has = AuditEvent.select().where(AuditEvent.id <= checkpoint.event,
+                                        AuditEvent.at <= checkpoint.at).count()
+        now_there = AuditEvent.get_or_none(AuditEvent.id == checkpoint.event)
+        gone = ((now_there is None or now_there.at > checkpoint.at)
+                and has < checkpoint.count)
+        return ChainProblem(checkpoint.event, "removed" if gone else "rewritten",
+                            since=checkpoint.at, had=checkpoint.count, has=has,
+                            last_event=last_id)
+    if reading.bad_lines:
+        return ChainProblem(0, "checkpoint_damaged", line=reading.bad_lines[0])
+    return None
 
 
 CHECKED = "audit.checked"
+KEYED = "audit.keyed"
+CHECKPOINT_FAILED = "audit.checkpoint_failed"
 
 
 def check_chain(actor: StaffUser | None = None) -> tuple[int, ChainProblem | None]:
     """Walk the whole chain now and record what was found as an event of its own, which the
     head's page shows instead of walking the chain on every view."""
     checked, problem = verify_chain()
-    found = {"problem": problem.fault, "problem_event": problem.event_id} if problem else {}
+    found = problem.detail() if problem else {}
     record(CHECKED, kind="audit_event", actor=actor, checked=checked, **found)
     return checked, problem
+
+
+def seal() -> AuditEvent | None:
+    """Seal the events hashed before the key (migration 011): if the newest event is not keyed,
+    add the keyed event that holds every one before it. Nothing when the log is empty or sealed."""
+    last = AuditEvent.select().order_by(AuditEvent.id.desc()).first()
+    if last is None or hmac.compare_digest(keyed_hash(last), last.hash):
+        return None
+    return record(KEYED, kind="audit_event", before=AuditEvent.select().count())
+
+
+# Checkpoints ----------------------------------------------------------------------------------
+
+def checkpoint_path() -> Path:
+    return Path(current_app.config["KIOSK_AUDIT_CHECKPOINTS"])
+
+
+def checkpoints() -> list[Checkpoint]:
+    """The checkpoints in the file whose signature holds, oldest first."""
+    return audit_checkpoint.read(checkpoint_path(), _key()).checkpoints
+
+
+def write_checkpoint() -> Checkpoint | None:
+    """Write down the head of the chain now, in the checkpoint file; None while the log is
+    empty. Reads the newest event and the count in one statement, so the two agree."""
+    row = db.execute_sql("SELECT id, hash, (SELECT COUNT(*) FROM audit_event) FROM audit_event "
+                         "ORDER BY id DESC LIMIT 1").fetchone()
+    path = checkpoint_path()
+    if row is None:
+        return None
+    checkpoint = Checkpoint(event=row[0], hash=row[1], count=row[2], at=utcnow())
+    audit_checkpoint.append(path, _key(), checkpoint)
+    _not_before[str(path)] = time.time() + _interval()
+    return checkpoint
+
+
+# For each checkpoint file, the time (time.time()) before which this process knows none is due.
+_not_before: dict[str, float] = {}
+
+
+def _interval() -> float:
+    return current_app.config["KIOSK_AUDIT_CHECKPOINT_MINUTES"] * 60
+
+
+def checkpoint_due(now: float | None = None) -> bool:
+    """Is the last checkpoint older than the interval? Usually answered from memory; otherwise
+    by the file's modification time (another process may have written one)."""
+    now = time.time() if now is None else now
+    path = str(checkpoint_path())
+    if now < _not_before.get(path, 0):
+        return False
+    try:
+        written = Path(path).stat().st_mtime
+    except OSError:  # none yet (or it cannot be reached: writing will say so)
+        return True
+    if now < written + _interval():
+        _not_before[path] = written + _interval()
+        return False
+    return True
+
+
+def checkpoint_soon() -> None:
+    """After an event: a checkpoint, if one is due. Inside a transaction the event may yet be
+    rolled back, so it waits until the request ends (`init_app`)."""
+    if not has_app_context():
+        return
+    if db.in_transaction():
+        g.audit_checkpoint_waiting = True
+        return
+    checkpoint_if_due()
+
+
+def checkpoint_if_due() -> None:
+    if not checkpoint_due():
+        return
+    try:
+        write_checkpoint()
+    except OSError as error:
+        # Not again until the interval has passed, and recorded (without a checkpoint after it).
+        _not_before[str(checkpoint_path())] = time.time() + _interval()
+        _append(CHECKPOINT_FAILED, kind="audit_event", reason=error.strerror or str(error))
+
+
+def _after_request(response):
+    if g.pop("audit_checkpoint_waiting", False) and not db.in_transaction():
+        checkpoint_if_due()
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(_after_request)
 
 
 def last_check(reader: StaffUser) -> AuditEvent | None:

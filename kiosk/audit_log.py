@@ -16,8 +16,8 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from . import audit
-from .display import long_date, school_zone, to_local
+from . import audit, refusals
+from .display import long_date, school_zone, short_time, to_local, weekday_date
 from .models import (
     Acceptance,
     AuditEvent,
@@ -194,7 +194,13 @@ PURGED = {"visitor_acceptances": ("acceptance by a one-off visitor", "acceptance
           "breaches": ("breach", "breaches"),
           "deletion_requests": ("deletion request", "deletion requests")}
 CHECK_FOUND = {"changed": "an entry had been changed after it was written",
-               "out_of_order": "an entry was missing or out of order"}
+               "out_of_order": "an entry was missing or out of order",
+               "unsealed": "the entries were not sealed with the school's own key",
+               "removed": "entries had been removed from the end of the log",
+               "rewritten": "the log had been rewritten since it was last written down outside "
+                            "the database",
+               "checkpoint_damaged": "the record of the log kept outside the database had been "
+                                     "altered"}
 
 # The pages a refused visit may have been to, by the start of their address.
 PAGES = [
@@ -270,6 +276,26 @@ def _refused(e, d, n, who):
     if e.record_kind == "deletion_request":
         return f"{who} tried to open {n.request(e)}, which they may not see."
     return f"{who} tried to open something they may not see."
+
+
+def _stored(value: object) -> dt.datetime | None:
+    """A stored (naive UTC) time an event's detail keeps as text, or None if damaged."""
+    try:
+        return dt.datetime.fromisoformat(str(value)).replace(tzinfo=None)
+    except ValueError:
+        return None
+
+
+@_says("access.refused_anonymous")
+def _refused_anonymous(e, d, n, who):
+    start, end = _stored(d.get("start")), _stored(d.get("end"))
+    when = (f" between {short_time(start)} and {short_time(end)} on "
+            f"{weekday_date(to_local(start).date())}" if start and end else "")
+    refused = d.get("refused") if isinstance(d.get("refused"), int) else 0
+    limited = d.get("limited") if isinstance(d.get("limited"), int) else 0
+    waited = f" {_figure(limited)} of them came too fast and were told to wait." if limited else ""
+    return (f"{_count(refused, 'request')} for staff pages from people who were not signed in "
+            f"{'was' if refused == 1 else 'were'} refused{when}.{waited}")
 
 
 @_says("account.created")
@@ -704,6 +730,21 @@ def _checked(e, d, n, who):
     return f"{who} checked the audit log: {found}."
 
 
+@_says(audit.KEYED)
+def _keyed(e, d, n, who):
+    before = d.get("before") if isinstance(d.get("before"), int) else 0
+    return ("The audit log was sealed with the school's own key, which is kept outside the "
+            f"database: this entry and the {_count(before, 'entry', 'entries')} before it cannot "
+            "now be changed without a check noticing.")
+
+
+@_says(audit.CHECKPOINT_FAILED)
+def _checkpoint_failed(e, d, n, who):
+    return ("The server could not write down how far the audit log had reached in its file "
+            "outside the database. Ask your IT support to check the server's disk and where that "
+            "file is kept.")
+
+
 # Low-level concerns and who a concern is about (issue 12) ----------------------------------------
 
 @_says("low_level.settings_saved")
@@ -827,6 +868,23 @@ class LastCheck:
     fault: str | None  # a key of audit.CHAIN_FAULTS, or None when all was intact
     faulty_at: dt.datetime | None = None  # when the faulty entry says it was written
     faulty_sentence: str | None = None  # what it says, if the reader may see it
+    since: dt.datetime | None = None  # a checkpoint the log no longer matches: when it was taken
+    had: int = 0  # how many entries the log had then
+    has: int = 0  # ...and how many of those are still there
+
+    @property
+    def removed(self) -> int:
+        return max(0, self.had - self.has)
+
+    @property
+    def removed_words(self) -> str:
+        """"the log had reached 1,052 entries, but only 1,040 of them are still there: 12
+        entries have been removed"."""
+        left = (f"only {_figure(self.has)} of them {'is' if self.has == 1 else 'are'} still there"
+                if self.has else "none of them is still there")
+        gone = "entry has" if self.removed == 1 else "entries have"
+        return (f"the log had reached {_count(self.had, 'entry', 'entries')}, but {left}: "
+                f"{_figure(self.removed)} {gone} been removed")
 
     @property
     def intact_words(self) -> str:
@@ -912,7 +970,9 @@ def _by_day(entries: Iterable[Entry]) -> list[tuple[dt.date, list[Entry]]]:
 
 def read_log(reader: StaffUser, filters: LogFilters, number: int) -> LogPage:
     """One page of the log as this reader may read it, newest first, narrowed by the filters,
-    with the last check of the chain; the reading itself is audited."""
+    with the last check of the chain; the reading itself is audited. The hours of refused
+    requests from people not signed in that have ended are written first (`refusals`)."""
+    refusals.write_summaries()
     kind, about, missing = _about(reader, filters)
     if missing:
         return LogPage(entries=[], number=1, total=0, about=None, filters=filters,
@@ -937,7 +997,7 @@ def last_check(reader: StaffUser) -> LastCheck | None:
     fault = found.get("problem") if found.get("problem") in audit.CHAIN_FAULTS else None
     checked = found.get("checked") if isinstance(found.get("checked"), int) else 0
     faulty_at = faulty_sentence = None
-    if fault and isinstance(found.get("problem_event"), int):
+    if fault in ("changed", "out_of_order") and isinstance(found.get("problem_event"), int):
         faulty = AuditEvent.get_or_none(AuditEvent.id == found["problem_event"])
         if faulty is not None:
             faulty_at = faulty.at
@@ -945,7 +1005,19 @@ def last_check(reader: StaffUser) -> LastCheck | None:
                 faulty_sentence = describe(faulty, reader)
     by = event.actor.display_name if event.actor_id else None
     return LastCheck(at=event.at, by=by, checked=checked, fault=fault, faulty_at=faulty_at,
-                     faulty_sentence=faulty_sentence)
+                     faulty_sentence=faulty_sentence, since=_stored_time(found.get("since")),
+                     had=_whole(found.get("had")), has=_whole(found.get("has")))
+
+
+def _stored_time(value: object) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _whole(value: object) -> int:
+    return value if isinstance(value, int) else 0
 
 
 def check_now(reader: StaffUser) -> LastCheck | None:

@@ -8,9 +8,8 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from . import accounts, audit, second_factor
+from . import accounts, audit, second_factor, sign_in_limits
 from .access import start_session
-from .extensions import limiter
 from .forms.sign_in import ChangePasswordForm, NewPasswordForm, SetupForm, SignInForm
 from .models import StaffUser
 from .templating import serves
@@ -18,18 +17,6 @@ from .text import normalise_email
 
 bp = Blueprint("auth", __name__)
 serves(bp, "sign-in")
-SIGN_IN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
-# Everyone in a school shares one public address, so the per-address limit is generous.
-SIGN_IN_LIMIT_PER_ADDRESS = "60 per 15 minutes"
-
-
-def _account_key() -> str:
-    return "account:" + normalise_email(request.form.get("email", ""))
-
-
-def _sign_in_failed(response) -> bool:
-    """Only failed attempts count against the limits."""
-    return response.status_code != 303
 
 
 def home_for(user: StaffUser) -> str:
@@ -37,24 +24,24 @@ def home_for(user: StaffUser) -> str:
 
 
 @bp.route("/signin", methods=["GET", "POST"])
-@limiter.limit(SIGN_IN_LIMIT_PER_ACCOUNT, key_func=_account_key, methods=["POST"],
-               deduct_when=_sign_in_failed)
-@limiter.limit(SIGN_IN_LIMIT_PER_ADDRESS, methods=["POST"], deduct_when=_sign_in_failed)
 def sign_in():
-    """Email and password; a new session each time; failures are counted and audited."""
+    """Email and password; a new session each time; failures are counted (before the password
+    is checked: `sign_in_limits`) and audited."""
     if current_user.is_authenticated and request.method == "GET":
         return redirect(home_for(current_user))
     form = SignInForm()
     if form.validate_on_submit():
+        attempt = sign_in_limits.take_attempt(form.email.data)  # raises TooManyAttempts
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is None:
             audit.record("signin.failed", kind="staff_user", actor_label="",
                          email=normalise_email(form.email.data)[:254])
             form.form_errors.append("That email address and password do not match an active account.")
-        elif second_factor.required(user):  # the code from their app next (second_step.py)
-            second_factor.begin(user, _safe_next())
-            return redirect(url_for("second_step.code"), code=303)
         else:
+            attempt.succeeded(user)
+            if second_factor.required(user):  # the code from their app next (second_step.py)
+                second_factor.begin(user, _safe_next())
+                return redirect(url_for("second_step.code"), code=303)
             start_session(user)
             login_user(user, remember=False)
             audit.record("signin", kind="staff_user", record_id=user.id, actor=user)
@@ -111,6 +98,7 @@ def change_password():
             form.current_password.errors.append("That is not your current password.")
             return render_template("auth/change_password.html", form=form), 422
         accounts.set_password(user, form.password.data)
+        sign_in_limits.remember_device(user)  # the cookie of the old password no longer counts
         start_session(user)
         login_user(user, remember=False)  # the new session version
         flash("Your password has been changed.")

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 
-from . import accounts, retention, second_factor
-from .audit import check_chain
+from . import accounts, audit, database_roles, retention, second_factor
+from .display import local_time
 from .migrate import migrate_database
 from .models import StaffUser
 from .policies import seed_default_policy
@@ -21,12 +22,15 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_policy_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(audit_verify_command)
+    app.cli.add_command(audit_checkpoint_command)
+    app.cli.add_command(grant_app_role_command)
     app.cli.add_command(purge_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(reset_second_factor_command)
 
 
 @click.command("migrate")
+@with_appcontext  # audit events are sealed with the app's key
 def migrate_command() -> None:
     """Bring the database schema up to date (creates it on first run; never drops data)."""
     applied = migrate_database()
@@ -37,6 +41,7 @@ def migrate_command() -> None:
 
 
 @click.command("seed-policy")
+@with_appcontext
 def seed_policy_command() -> None:
     """Publish the school's default policy as version 1 if no version exists yet."""
     version = seed_default_policy()
@@ -47,6 +52,7 @@ def seed_policy_command() -> None:
 
 
 @click.command("create-user")
+@with_appcontext
 @click.option("--role", type=click.Choice(list(STAFF_ROLES)), required=True)
 @click.option("--email", prompt="Email address")
 @click.option("--name", "display_name", prompt="Name")
@@ -61,18 +67,73 @@ def create_user_command(role: str, email: str, display_name: str, password: str)
 
 
 @click.command("audit-verify")
+@with_appcontext
 def audit_verify_command() -> None:
-    """Check the audit log's hash chain from the first event to the last; the head's audit page
-    shows the result."""
-    checked, problem = check_chain()
+    """Check the audit log's sealed chain from the first event to the last, and against every
+    checkpoint in the checkpoint file; the head's audit page shows the result."""
+    checked, problem = audit.check_chain()
     if problem:
-        raise click.ClickException(
-            f"The audit log has been tampered with: event {problem.event_id} fails because "
+        raise click.ClickException(_problem_in_words(checked, problem))
+    checkpoints = len(audit.checkpoints())
+    matched = (f" It matches all {checkpoints:,} checkpoints in {audit.checkpoint_path()}."
+               if checkpoints != 1 else f" It matches the checkpoint in {audit.checkpoint_path()}.")
+    click.echo(f"The audit log is intact: {checked} events checked.{matched if checkpoints else ''}")
+
+
+def _problem_in_words(checked: int, problem: audit.ChainProblem) -> str:
+    if problem.fault == "removed":
+        return (f"The audit log has been tampered with: it ends at event {problem.last_event:,}, "
+                f"but at {local_time(problem.since)} it had reached event {problem.event_id:,}: "
+                f"{problem.removed:,} {'event has' if problem.removed == 1 else 'events have'} been "
+                f"removed.")
+    if problem.fault == "rewritten":
+        return (f"The audit log has been tampered with: event {problem.event_id:,} is not the one "
+                f"the checkpoint of {local_time(problem.since)} recorded ({problem.had:,} events "
+                f"up to it then, {problem.has:,} now): {problem.reason}.")
+    if problem.fault == "checkpoint_damaged":
+        return (f"The checkpoint file {audit.checkpoint_path()} has been tampered with: line "
+                f"{problem.line} fails its signature (it was changed, or written with another "
+                f"key). The {checked} events of the audit log itself are intact.")
+    if problem.fault == "unsealed":
+        return (f"The audit log has been tampered with: {problem.reason}. None of its events, up "
+                f"to event {problem.event_id:,}, can be trusted.")
+    return (f"The audit log has been tampered with: event {problem.event_id} fails because "
             f"{problem.reason}. {checked} events before it are intact.")
-    click.echo(f"The audit log is intact: {checked} events checked.")
+
+
+def _events(count: int) -> str:
+    return "event" if count == 1 else "events"
+
+
+@click.command("audit-checkpoint")
+@with_appcontext
+def audit_checkpoint_command() -> None:
+    """Write a signed checkpoint of the audit log's newest event to the checkpoint file now
+    (the app writes one itself once an hour, when events are added; run this from cron too)."""
+    checkpoint = audit.write_checkpoint()
+    if checkpoint is None:
+        click.echo("The audit log is empty: there is nothing to checkpoint yet.")
+        return
+    click.echo(f"Checkpoint written to {audit.checkpoint_path()}: {checkpoint.count:,} "
+               f"{_events(checkpoint.count)}, up to event {checkpoint.event:,}.")
+
+
+@click.command("grant-app-role")
+@with_appcontext
+@click.argument("role")
+def grant_app_role_command(role: str) -> None:
+    """PostgreSQL: let ROLE (the role the app runs as) read and write the tables, but only add
+    to and read the audit log. Run as the tables' owner, after `migrate`."""
+    try:
+        database_roles.grant_app_role(role)
+    except database_roles.RoleError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"{role} may now use the tables, and only read and add to the audit log. Run the "
+               f"app with DATABASE_URL naming {role}; run `migrate` as the owner.")
 
 
 @click.command("purge")
+@with_appcontext
 @click.option("--dry-run", is_flag=True, help="Show what would be removed; remove nothing.")
 def purge_command(dry_run: bool) -> None:
     """Remove personal data past its retention period (run daily; see the README)."""
@@ -93,6 +154,7 @@ def purge_command(dry_run: bool) -> None:
 
 
 @click.command("backup")
+@with_appcontext
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def backup_command(path: Path) -> None:
     """Copy the live SQLite database to PATH, consistently, while the app keeps running."""

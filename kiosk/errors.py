@@ -53,7 +53,12 @@ def http_error(error: HTTPException):
                             "Nothing was saved. Please go back and choose pictures under 5 MB each.")
     if isinstance(error, NestedTooDeeply):
         return render_error(400, "That could not be read", error.description)
-    return render_error(error.code or 500)
+    if getattr(error, "heading", None):  # a refusal that says its own words (sign_in_limits)
+        page, status = render_error(error.code, error.heading, error.description)
+        return page, status, [(k, v) for k, v in error.get_headers() if k == "Retry-After"]
+    page, status = render_error(error.code or 500)
+    # A 405 names the methods that would work, as HTTP asks (werkzeug's own page would).
+    return page, status, [(k, v) for k, v in error.get_headers() if k == "Allow"]
 
 
 def unexpected_error(error: Exception):

@@ -1,7 +1,10 @@
 """The Flask extensions, made once here and bound to the app in `create_app`.
 
 - `csrf`: a token on every form (the API has its own defence, see `api.py`).
-- `limiter`: sign-in attempts (`auth.py`); a refusal is audited.
+- `limiter`: its storage (`RATELIMIT_STORAGE_URI`: memory, or Redis shared between processes) is
+  where `sign_in_limits.py` counts sign-in attempts, itself, before a password is checked (a
+  decorator's `deduct_when` counts only after the response, which many requests at once outrun).
+  A decorator limit added here is audited when refused.
 - `login_manager`: who is signed in; its loader and handlers are in `access.py`.
 """
 

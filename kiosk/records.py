@@ -3,7 +3,9 @@
 Logging a breach and recording a deletion request are the iPad's quick actions (`staff`); here
 is what happens to the records after that: reading one, the leads' list of concerns, triage,
 the LADO referral and a deletion request's outcome. Who may see which record is
-`access.visible_or_404`; what they may do with it is the domain module's.
+`access.visible_or_404`; what they may do with it is the domain module's. Each render of a
+record's page (the GET, or the page again with a form's errors) is audited as a view of it by
+`viewed.py`, not here.
 """
 
 from __future__ import annotations
@@ -67,7 +69,6 @@ def concerns():
 def breach(public_id: str):
     """One breach with its history; leads can triage it here."""
     record = visible_or_404(Breach, current_user, public_id)
-    audit.record("breach.viewed", kind="breach", record_id=record.public_id)
     return _render_breach(record)
 
 
@@ -154,7 +155,6 @@ def deletions_list():
 def deletion(public_id: str):
     """One deletion request, its history and the outcome form."""
     record = visible_or_404(DeletionRequest, current_user, public_id)
-    audit.record("deletion_request.viewed", kind="deletion_request", record_id=record.public_id)
     return _render_deletion(record, OutcomeForm(formdata=None))
 
 
@@ -334,8 +334,6 @@ def low_level_person():
     found = low_level.person(current_user, request.args.get("who", "")[:low_level.LONGEST_KEY])
     if found is None:
         abort(404)
-    audit.record("low_level.person_viewed", kind="breach",
-                 shown=[str(b.public_id) for b in found.concerns])
     return render_template("records/low_level_person.html", person=found,
                            entries=low_level.entries_for(found.concerns, current_user),
                            settings=low_level.settings())
@@ -453,7 +451,6 @@ def welfare_task(public_id: str):
     """One welfare task: the pupils, when, what kind, what the case manager shared; the DSL's
     notes, reference and done."""
     task = visible_or_404(WelfareTask, current_user, public_id)
-    audit.record("welfare_task.viewed", kind="welfare_task", record_id=task.public_id)
     return _render_task(task)
 
 

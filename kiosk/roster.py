@@ -48,10 +48,11 @@ def new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-def personal_link(person: RosterPerson) -> str:
+def personal_link(person: RosterPerson, base: str | None = None) -> str:
     """The address that ties an acceptance to this person (for emails, letters and QR codes),
-    at the address phones reach the kiosk on: the same as the poster's."""
-    return school.public_url() + url_for("public.personal", token=person.token)
+    at the address phones reach the kiosk on: the same as the poster's (`base`, else
+    school.public_url())."""
+    return (base or school.public_url()) + url_for("public.personal", token=person.token)
 
 
 def clean_email(raw: str) -> str:
@@ -382,9 +383,15 @@ def hand_out(way: str, role: str | None = None) -> list[HandOut]:
 
 def _reminder_message(person: RosterPerson, version: PolicyVersion):
     role = ROSTER_ROLES.get(person.role, "member of our school community").lower()
+    # The link only ever from the configured address, never the request's Host, which anyone
+    # can write; without one (development) the email says where to go in words.
+    base = school.configured_public_url()
+    where = (f"please read it and accept it here (this link is yours; please do not share it):"
+             f"\n\n{personal_link(person, base)}" if base else
+             "please read it and accept it on Policy Kiosk at school: the school office can give "
+             "you your own link to it.")
     return mail.new_message(
         f"Please read and accept {version.school}'s {version.title}", person.email,
         f"Dear {person.full_name},\n\n"
         f"{version.school} has published version {version.number} of its {version.title}. As a "
-        f"{role}, please read it and accept it here (this link is yours; please do not share "
-        f"it):\n\n{personal_link(person)}\n\nThank you.\n")
+        f"{role}, {where}\n\nThank you.\n")

@@ -63,11 +63,19 @@ def thanks_next_step() -> str:
     return settings().thanks_next_step or DEFAULT_NEXT_STEP
 
 
+def configured_public_url() -> str | None:
+    """The kiosk's address as the school set it, without a trailing slash: the head's (set-up
+    screen), else the server's KIOSK_PUBLIC_URL; None when neither is set (development only:
+    production refuses to start without KIOSK_PUBLIC_URL). Never taken from a request, whose Host
+    anyone can write: emails use only this."""
+    return settings().public_url or current_app.config["KIOSK_PUBLIC_URL"] or None
+
+
 def public_url() -> str:
-    """Where phones reach the kiosk (printed in QR codes), without a trailing slash: the head's
-    address, else the server's setting, else the address this page was asked for."""
-    return (settings().public_url or current_app.config["KIOSK_PUBLIC_URL"]
-            or request.host_url.rstrip("/"))
+    """Where phones reach the kiosk (printed in QR codes and personal links), without a trailing
+    slash: the configured address; only when there is none (development) the address this page
+    was asked for."""
+    return configured_public_url() or request.host_url.rstrip("/")
 
 
 def phone_start_url() -> str:
@@ -82,7 +90,7 @@ def public_url_problem() -> str | None:
     if host == "localhost" or host.endswith(".localhost") or _is_loopback(host):
         return (f"The QR code points at {address}, which only works on the server itself: "
                 "phones cannot open it. Set the kiosk's public address on the set-up screen.")
-    if not (settings().public_url or current_app.config["KIOSK_PUBLIC_URL"]):
+    if not configured_public_url():
         return (f"No public address is set, so the QR code uses {address}, the address this page "
                 "was opened on. Check that a phone on the school's Wi-Fi or mobile data can open "
                 "it, or set the public address on the set-up screen.")

@@ -1,6 +1,6 @@
-"""What every request and response gets: input no view can use refused with a 400 before any
-view sees it (a NUL, a lone surrogate, JSON nested too deeply), a strict Content-Security-Policy
-and no caching."""
+"""What every request and response gets: a request for a host the app does not serve, and input
+no view can use, refused with a 400 before any view sees it (a NUL, a lone surrogate, JSON nested
+too deeply); a strict Content-Security-Policy, HSTS over HTTPS, and no caching."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ import json
 import re
 from typing import Any
 
-from flask import Flask, Response, abort, current_app, request
+from flask import Flask, Response, abort, current_app, jsonify, request
 from flask.json.provider import DefaultJSONProvider
-from werkzeug.exceptions import BadRequest
+from markupsafe import escape
+from werkzeug.exceptions import BadRequest, SecurityError
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -32,8 +33,13 @@ WAITING_COOKIE_DAYS = 400  # the longest browsers keep a cookie
 _WAITING_COUNT = re.compile(r"[1-9][0-9]{0,4}")
 
 
+# Browsers that once reached the kiosk over HTTPS never try plain HTTP for it for a year.
+HSTS = "max-age=31536000; includeSubDomains"
+
+
 def init_app(app: Flask) -> None:
     app.json = BoundedJSON(app)
+    app.register_error_handler(SecurityError, untrusted_host)
     app.before_request(refuse_unstorable_input)
     app.after_request(add_security_headers)
     app.after_request(keep_waiting_count)
@@ -111,6 +117,35 @@ def refuse_unstorable_input():
     return None
 
 
+def refuse_untrusted_host() -> None:
+    """A request whose Host is not one of TRUSTED_HOSTS (set from KIOSK_PUBLIC_URL): Flask found
+    it while routing; stop it before anything else runs (the database, the session), since no
+    address can be built for it."""
+    if isinstance(request.routing_exception, SecurityError):
+        raise request.routing_exception
+
+
+UNTRUSTED_HOST_PAGE = """<!doctype html>
+<html lang="en-GB">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{heading}</title></head>
+<body><main><h1>{heading}</h1><p>{message}</p></main></body>
+</html>
+"""
+UNTRUSTED_HOST = ("This is not the kiosk's address",
+                  "Please open Policy Kiosk at the address the school gave you.")
+
+
+def untrusted_host(error: SecurityError):
+    """A plain page (or JSON for the API), with no link: no address can be trusted for this
+    request, and it is refused before the templates, which build addresses, could run."""
+    heading, message = UNTRUSTED_HOST
+    if request.path.startswith("/api/") or request.is_json:
+        return jsonify(error="bad_request", message=f"{heading}. {message}"), 400
+    page = UNTRUSTED_HOST_PAGE.format(heading=escape(heading), message=escape(message))
+    return Response(page, status=400, mimetype="text/html")
+
+
 def add_security_headers(response: Response) -> Response:
     """Set the CSP and friends; pages are never stored, so Back cannot show someone's details."""
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
@@ -118,6 +153,8 @@ def add_security_headers(response: Response) -> Response:
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if request.is_secure:  # behind a proxy, as it says (KIOSK_PROXY_COUNT); never on plain HTTP
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     if request.endpoint != "static" and "Cache-Control" not in response.headers:
         response.headers["Cache-Control"] = "no-store"
     return response

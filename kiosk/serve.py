@@ -2,7 +2,8 @@
 
 Two worker processes with a few threads each suit a school's server; the address comes from
 `--bind`. Once gunicorn is listening, the set-up address is printed with the port it really
-listens on, so it opens as printed.
+listens on, so it opens as printed. In production, more than one worker needs the sign-in limits
+in Redis (`KIOSK_RATELIMIT_STORAGE`): gunicorn refuses to start otherwise.
 """
 
 from __future__ import annotations
@@ -18,10 +19,26 @@ accesslog = None
 control_socket_disable = True
 
 
+def on_starting(server) -> None:
+    """Before any worker starts: refuse production with per-process sign-in limits and several
+    workers (each would count on its own)."""
+    import os
+
+    from kiosk import config
+
+    try:
+        config.check_workers(config.from_environment(os.environ, ""), server.cfg.workers)
+    except config.ConfigError as e:
+        raise SystemExit(f"Policy Kiosk cannot start: {e}") from None
+
+
 def when_ready(server) -> None:
     """Print the one-time set-up address while no account exists (in the master process)."""
+    from urllib.parse import urlsplit
+
     from kiosk import create_app
     from kiosk.auth import announce_setup
+    from kiosk.config import host_trusted
     from kiosk.models import db
 
     for listener in server.LISTENERS:
@@ -31,6 +48,9 @@ def when_ready(server) -> None:
             # own loopback address can (a tablet uses the server's address on the network).
             address = address.replace("//0.0.0.0:", "//127.0.0.1:").replace("//[::]:", "//[::1]:")
             app = create_app()
+            if not host_trusted(app.config, urlsplit(address).hostname or ""):
+                # Production answers only at its public address (behind the proxy).
+                address = app.config["KIOSK_PUBLIC_URL"]
             try:
                 announce_setup(app, address)
             finally:

@@ -163,9 +163,6 @@ def new_deletion():
         if request.values.get("breach") else None
     if request.values.get("breach") and linked is None:
         abort(404)
-    if linked is not None and request.method == "GET":
-        audit.record("breach.viewed", kind="breach", record_id=linked.public_id,
-                     page="deletion form")
     if request.method == "GET":
         form.client_uuid.data = str(uuid.uuid4())
         form.asked_at.data = utcnow()

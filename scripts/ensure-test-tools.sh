@@ -1,11 +1,13 @@
 #!/bin/sh
 # Installs what the test suite needs from Debian when it is missing: Chromium for the browser
-# tests, PostgreSQL for the database tests. Fails with a clear message when it cannot.
+# tests, PostgreSQL for the database tests,
+# redis-server for the shared sign-in limits. Fails with a clear message when it cannot.
 set -eu
 
 missing=""
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || missing="$missing chromium"
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$missing postgresql"
+[ -x /usr/bin/redis-server ] || missing="$missing redis-server"
 [ -z "$missing" ] && exit 0
 
 echo "Installing for the tests:$missing"

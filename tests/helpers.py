@@ -208,6 +208,11 @@ def typed(moment: dt.datetime) -> str:
 # They record the refusal; the write that was refused must leave no event of its own.
 ACCESS_REFUSED = ("access.refused",)
 
+# A form sent back with its errors (422) shows the whole record again, and every render of a
+# record is audited as a view of it (kiosk/viewed.py): the one event a refused write on a
+# record's page leaves, beside the refusal.
+VIEWED = ("breach.viewed", "deletion_request.viewed", "welfare_task.viewed")
+
 
 def _every_row(app) -> tuple[dict[str, list[tuple]], int]:
     """Every row of every table but the audit log, and the audit log's last event."""

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from kiosk.models import AuditEvent, Breach, utcnow
+from kiosk.models import AuditEvent, Breach, SchoolSettings, utcnow
 
 from .helpers import form_page, make_user, sign_in_as, typed
 
@@ -117,3 +117,68 @@ def test_a_mail_failure_still_saves_the_concern_and_is_audited(app, client, teac
     with app.app_context():
         assert Breach.select().count() == 1
         assert AuditEvent.select().where(AuditEvent.action == "alert.failed").count() == 1
+
+
+# Where the email sends them: never an address made from the request ---------------------------------
+
+@pytest.fixture
+def mail_without_address(app, smtp_server):
+    """A mail server, but no KIOSK_PUBLIC_URL: development before the head's set-up."""
+    controller, inbox = smtp_server
+    app.config.update(KIOSK_SMTP_HOST="127.0.0.1", KIOSK_SMTP_PORT=controller.port,
+                      KIOSK_SMTP_STARTTLS=False)
+    return app, inbox
+
+
+EVIL = {"base_url": "http://evil.example"}
+
+
+def on_a_forged_host(client) -> None:
+    """The signed-in session sent with `Host: evil.example`, as any script can send it."""
+    cookie = client.get_cookie("kiosk_session")
+    client.set_cookie("kiosk_session", cookie.value, domain="evil.example")
+
+
+def test_an_alert_asked_for_on_a_forged_host_carries_no_link_but_says_where_to_go(
+        mail_without_address, client, teacher, dsl):
+    _app, inbox = mail_without_address
+    sign_in_as(client, teacher)
+    fields = form_page(client, "/staff/breaches/new?who=visitor&category=photographing")
+    fields.update({"subject_name": "Pupil Name Here", "description": "Very private detail"})
+    on_a_forged_host(client)
+    assert client.post("/staff/breaches", data=fields, **EVIL).status_code == 303
+    [message] = inbox.messages
+    body = message.get_payload()
+    assert "evil.example" not in message.as_string()
+    assert "http" not in body  # no link at all: none is known to be the school's
+    assert "Open Policy Kiosk on the school's network and sign in to read it." in body
+
+
+def test_an_alert_links_to_the_address_the_head_set_whatever_the_host(mail_without_address,
+                                                                      client, teacher, dsl):
+    app, inbox = mail_without_address
+    with app.app_context():
+        SchoolSettings.create(public_url="https://kiosk.westacre.sch.uk", school_name="Westacre")
+    sign_in_as(client, teacher)
+    fields = form_page(client, "/staff/breaches/new?who=visitor&category=photographing")
+    fields.update({"subject_name": "Pupil Name Here", "description": "Very private detail"})
+    on_a_forged_host(client)
+    assert client.post("/staff/breaches", data=fields, **EVIL).status_code == 303
+    [message] = inbox.messages
+    assert "Sign in to read it: https://kiosk.westacre.sch.uk/signin" in message.get_payload()
+    assert "evil.example" not in message.as_string()
+
+
+def test_a_welfare_alert_carries_no_link_made_from_the_request(mail_without_address, client,
+                                                                teacher, dsl):
+    _app, inbox = mail_without_address
+    sign_in_as(client, teacher)
+    fields = form_page(client, "/staff/disclosures/new")
+    fields.update({"child_name": "Chloe Child", "child_words": "It was a secret",
+                   "about_adult": "no"})
+    on_a_forged_host(client)
+    assert client.post("/staff/disclosures/new", data=fields, **EVIL).status_code == 303
+    [message] = inbox.messages
+    assert message["Subject"] == "A welfare task is waiting in Policy Kiosk"
+    assert "evil.example" not in message.as_string()
+    assert "Open Policy Kiosk on the school's network" in message.get_payload()

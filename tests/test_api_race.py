@@ -40,7 +40,8 @@ def test_the_same_keys_sent_to_two_processes_at_once_make_one_record_each(tmp_pa
                                                                           backend):
     database_url = (request.getfixturevalue("postgres_url") if backend == "postgresql"
                     else f"sqlite:///{tmp_path / 'shared.sqlite3'}")
-    servers = [LiveServer(tmp_path / name, {}, database_url=database_url) for name in ("a", "b")]
+    shared = {"KIOSK_AUDIT_KEY": secrets.token_urlsafe(40)}  # one audit log, one key
+    servers = [LiveServer(tmp_path / name, shared, database_url=database_url) for name in ("a", "b")]
     for server in servers:
         server.start()
     try:
@@ -64,7 +65,8 @@ def test_the_same_keys_sent_to_two_processes_at_once_make_one_record_each(tmp_pa
 
 
 def test_the_same_breach_keys_sent_to_two_processes_at_once_make_one_breach_each(tmp_path):
-    shared = {"KIOSK_SECRET_KEY": secrets.token_urlsafe(40)}  # one session valid on both
+    shared = {"KIOSK_SECRET_KEY": secrets.token_urlsafe(40),  # one session valid on both
+              "KIOSK_AUDIT_KEY": secrets.token_urlsafe(40)}  # one audit log, one key
     database_url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
     servers = [LiveServer(tmp_path / name, shared, database_url=database_url) for name in ("a", "b")]
     for server in servers:

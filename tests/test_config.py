@@ -52,8 +52,44 @@ def test_production_refuses_a_weak_secret_key(monkeypatch, tmp_path, weak):
 
 
 def test_production_accepts_a_strong_key_and_secures_cookies(monkeypatch, tmp_path):
-    app = start(monkeypatch, tmp_path, KIOSK_ENV="production", KIOSK_SECRET_KEY="x" * 16 + "Y" * 20)
+    app = start(monkeypatch, tmp_path, KIOSK_ENV="production", KIOSK_SECRET_KEY="x" * 16 + "Y" * 20,
+                KIOSK_PUBLIC_URL="https://kiosk.westacre.sch.uk")
     assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_production_refuses_to_start_without_a_public_address(monkeypatch, tmp_path):
+    """Without it, emails' links would have to come from a request's Host, which anyone writes."""
+    with pytest.raises(SystemExit) as stopped:
+        start(monkeypatch, tmp_path, KIOSK_ENV="production")
+    assert str(stopped.value).startswith("Policy Kiosk cannot start: KIOSK_PUBLIC_URL must be set "
+                                         "in production")
+
+
+def test_production_answers_only_its_public_host_and_the_extra_ones(monkeypatch, tmp_path):
+    app = start(monkeypatch, tmp_path, KIOSK_ENV="production",
+                KIOSK_PUBLIC_URL="https://Kiosk.Westacre.sch.uk:8443/",
+                KIOSK_TRUSTED_HOSTS=" 192.168.1.20, .westacre.lan ")
+    assert app.config["TRUSTED_HOSTS"] == ["kiosk.westacre.sch.uk", "192.168.1.20", ".westacre.lan"]
+
+
+def test_development_also_answers_on_the_machine_itself_but_any_host_without_an_address(
+        monkeypatch, tmp_path):
+    app = start(monkeypatch, tmp_path, KIOSK_PUBLIC_URL="https://kiosk.westacre.sch.uk")
+    assert app.config["TRUSTED_HOSTS"] == ["kiosk.westacre.sch.uk", "localhost", "127.0.0.1"]
+    monkeypatch.delenv("KIOSK_PUBLIC_URL")
+    assert start(monkeypatch, tmp_path).config["TRUSTED_HOSTS"] is None
+
+
+@pytest.mark.parametrize(("name", "value", "message"), [
+    ("KIOSK_TRUSTED_HOSTS", "https://kiosk.school", "KIOSK_TRUSTED_HOSTS must be host names"),
+    ("KIOSK_TRUSTED_HOSTS", "kiosk.school:5000", "KIOSK_TRUSTED_HOSTS must be host names"),
+    ("KIOSK_TRUSTED_HOSTS", "kiosk school", "KIOSK_TRUSTED_HOSTS must be host names"),
+    ("KIOSK_PUBLIC_URL", "http://[::1]:5000", "KIOSK_PUBLIC_URL must use a host name or an IPv4"),
+])
+def test_hosts_it_cannot_check_are_refused(monkeypatch, tmp_path, name, value, message):
+    with pytest.raises(SystemExit) as stopped:
+        start(monkeypatch, tmp_path, **{name: value})
+    assert str(stopped.value).startswith("Policy Kiosk cannot start: " + message)
 
 
 def test_an_https_public_url_secures_cookies(monkeypatch, tmp_path):

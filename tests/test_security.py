@@ -99,3 +99,13 @@ def test_an_audit_event_naming_a_nul_is_written_on_postgresql_and_the_chain_hold
         assert stored.record_id == "/p/\ufffd" and "\x00" not in stored.detail
         assert audit.verify_chain() == (AuditEvent.select().count(), None)
         assert StaffUser.select().count() == 1
+
+
+@pytest.mark.parametrize(("path", "allowed"), [("/api/v1/acceptances", {"POST", "OPTIONS"}),
+                                               ("/signout", {"POST", "OPTIONS"})])
+def test_a_wrong_method_is_told_which_methods_would_work(client, path, allowed):
+    """HTTP asks a 405 to name the methods that work; our plain error page kept werkzeug's
+    status but dropped its Allow header."""
+    response = client.delete(path)
+    assert response.status_code == 405
+    assert set(response.headers["Allow"].split(", ")) == allowed

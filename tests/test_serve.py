@@ -88,3 +88,18 @@ def test_nothing_is_printed_once_an_account_exists(instance):
         assert "setup?token" not in output
     finally:
         stop(process)
+
+
+def test_production_with_two_workers_refuses_per_process_sign_in_limits(tmp_path):
+    """Each worker would count sign-in attempts on its own: gunicorn stops before serving."""
+    env = {**LiveServer(tmp_path / "instance", {}).env, "KIOSK_ENV": "production",
+           "KIOSK_PUBLIC_URL": "https://kiosk.westacre.sch.uk"}
+    env.pop("KIOSK_RATELIMIT_STORAGE", None)
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "gunicorn"), "--config", "python:kiosk.serve",
+         "--bind", "127.0.0.1:0", "wsgi:app"],  # kiosk.serve's two workers
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=30)
+    assert done.returncode != 0
+    assert "Policy Kiosk cannot start: 2 worker processes would each count sign-in attempts" \
+           in done.stderr
+    assert "KIOSK_RATELIMIT_STORAGE=redis://" in done.stderr and "Booting worker" not in done.stderr

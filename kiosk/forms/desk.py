@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from urllib.parse import urlsplit
 
+from flask import current_app
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -25,7 +27,7 @@ from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length
 from .. import policies, retention, school
 from ..accounts import HEAD_MANAGED_ROLES
 from ..audit_log import NOBODY, LogFilters
-from ..config import ConfigError, parse_public_url
+from ..config import ConfigError, host_trusted, parse_public_url
 from ..models import StaffUser, utcnow
 from ..text import clean_block, clean_text
 from ..vocabulary import LOW_LEVEL_LEADS, MATERIALS, POLICY_CHANGES, ROSTER_ROLES
@@ -152,6 +154,11 @@ class SchoolSetupForm(FlaskForm):
         except ConfigError:
             raise ValidationError("Please enter the full address phones open, starting https:// "
                                   "(for example https://kiosk.westacre.sch.uk).") from None
+        if not host_trusted(current_app.config, urlsplit(field.data).hostname or ""):
+            # The server refuses requests for hosts it was not told of (TRUSTED_HOSTS).
+            raise ValidationError("The kiosk's server does not answer at that address, so phones "
+                                  "could not open it. Ask your IT support to add it to the "
+                                  "server first.")
 
     saved_review_due: dt.date | None = None  # the date set now: saving it again is no change
 

@@ -152,6 +152,17 @@ def test_the_poster_qr_code_opens_the_configured_public_address(tmp_path, new_co
         assert code.text == "https://kiosk.westacre.sch.uk/phone"
         page.emulate_media(media="print")
         expect(page.get_by_role("link", name="Back to the start")).to_be_hidden()
+
+        # A request for another host (a forged Host, or a name the server was not told of): a
+        # plain page, no link, readable on a phone (the real server answers it).
+        phone = new_context(**PHONE).new_page()
+        phone.route("http://evil.example/**", lambda route: route.fulfill(response=route.fetch(
+            url=server.url + "/signin", headers={**route.request.headers, "host": "evil.example"})))
+        refused = phone.goto("http://evil.example/signin")
+        assert refused.status == 400
+        expect(phone.get_by_role("heading", level=1)).to_have_text("This is not the kiosk's address")
+        assert phone.locator("a").count() == 0
+        assert_accessible(phone)
     finally:
         server.stop()
 
