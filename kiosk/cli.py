@@ -166,6 +166,7 @@ def backup_command(path: Path) -> None:
 
 
 @click.command("reset-second-factor")
+@with_appcontext
 @click.argument("email")
 def reset_second_factor_command(email: str) -> None:
     """Reset someone's two-step sign-in (the chair's, or a head's own): they set it up again at

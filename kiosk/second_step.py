@@ -7,10 +7,9 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user
 
-from . import audit, second_factor
+from . import audit, second_factor, sign_in_limits
 from .access import start_session
-from .auth import SIGN_IN_LIMIT_PER_ACCOUNT, home_for
-from .extensions import limiter
+from .auth import home_for
 from .forms.sign_in import SecondStepForm, SetupCodeForm
 from .models import StaffUser
 from .qr import secret_qr_data_uri
@@ -19,25 +18,6 @@ from .templating import serves
 
 bp = Blueprint("second_step", __name__, url_prefix="/signin")
 serves(bp, "sign-in")
-
-
-def _pending_account() -> str:
-    """The account half-way through signing in on this session: codes are counted per account,
-    as passwords are, whichever device or session they come from."""
-    state = session.get(second_factor.PENDING)
-    who = str(state.get("user", "")).split(":")[0] if isinstance(state, dict) else ""
-    return "second-step:" + who
-
-
-def _code_refused(response) -> bool:
-    """Only a refused code counts against the limit."""
-    return response.status_code == 422
-
-
-# The same numbers as passwords, shared by the code step and the set-up's first code.
-limited = limiter.shared_limit(SIGN_IN_LIMIT_PER_ACCOUNT, scope="second-step",
-                               key_func=_pending_account, methods=["POST"],
-                               deduct_when=_code_refused)
 
 
 def _start_again(had_pending: bool):
@@ -64,7 +44,6 @@ def _signed_in(user: StaffUser, accepted: second_factor.Accepted | None = None):
 
 
 @bp.route("/code", methods=["GET", "POST"])
-@limited
 def code():
     """The 6-digit code from the app, or a recovery code (spent, with how many are left)."""
     had_pending = second_factor.PENDING in session
@@ -75,11 +54,13 @@ def code():
         return redirect(url_for(".setup"), code=303)
     form = SecondStepForm()
     if form.validate_on_submit():
+        attempt = sign_in_limits.take_code_attempt(user)  # raises TooManyAttempts
         try:
             accepted = second_factor.check(user, form.code.data)
         except second_factor.CodeRefused as refused:
             form.code.errors.append(str(refused))
         else:
+            attempt.refund()
             return _signed_in(user, accepted)
     status = 200 if request.method == "GET" else 422
     return render_template("second_step/code.html", form=form), status
@@ -95,7 +76,6 @@ def _recovery_left(user: StaffUser, left: int) -> None:
 
 
 @bp.route("/set-up", methods=["GET", "POST"])
-@limited
 def setup():
     """The first time: a QR code (and the secret as text) for the app, and its first code."""
     had_pending = second_factor.PENDING in session
@@ -108,11 +88,13 @@ def setup():
         return redirect(url_for(".code"), code=303)
     form = SetupCodeForm()
     if form.validate_on_submit():
+        attempt = sign_in_limits.take_code_attempt(user)  # raises TooManyAttempts
         try:
             codes = second_factor.confirm(user, form.code.data)
         except second_factor.CodeRefused as refused:
             form.code.errors.append(str(refused))
         else:
+            attempt.refund()
             # Shown in this answer only: the codes are kept nowhere but as hashes.
             return render_template("second_step/recovery_codes.html", codes=codes)
     address = second_factor.setup_address(user, school_name())

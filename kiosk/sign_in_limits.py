@@ -83,8 +83,12 @@ class Attempt:
 
     def succeeded(self, user: StaffUser) -> None:
         """Only failures count: return the attempt, and remember this device for the account."""
-        _refund(self.taken)
+        self.refund()
         remember_device(user, self.device)
+
+    def refund(self) -> None:
+        """Give the attempt back: it was right, and only failures count."""
+        _refund(self.taken)
 
 
 def take_attempt(email: str) -> Attempt:
@@ -98,6 +102,18 @@ def take_attempt(email: str) -> Attempt:
     else:
         limits = [(PER_ACCOUNT, "account", email),
                   (PER_ADDRESS, "address", request.remote_addr or "")]
+    return Attempt(_take(limits, email), device)
+
+
+def take_code_attempt(user: StaffUser) -> Attempt:
+    """Count a code given at the second step of signing in (`second_step`), before it is
+    checked: per account, with the same numbers as passwords, whichever device or session it
+    comes from, and as atomically; give it back with `refund` when it was right."""
+    return Attempt(_take([(PER_ACCOUNT, "second-step", str(user.id))], user.email))
+
+
+def _take(limits: list[tuple[RateLimitItem, str, str]], email: str) -> list[str]:
+    """Take one from each limit, or none and raise TooManyAttempts when one is used up."""
     taken: list[str] = []
     for item, scope, identifier in limits:
         key = item.key_for("signin", scope, identifier)
@@ -110,7 +126,7 @@ def take_attempt(email: str) -> Attempt:
                              limit=str(item), scope=scope, email=email[:254])
             raise TooManyAttempts(_storage_call(limiter.storage.get_expiry, key))
         taken.append(key)
-    return Attempt(taken, device)
+    return taken
 
 
 def remember_device(user: StaffUser, device: str | None = None) -> None:
