@@ -197,6 +197,10 @@ def answers(app, client):
     answer(acceptances, VALID[acceptances], **{"Sec-Fetch-Site": "cross-site"})
     answer(acceptances, {"full_name": "a" * 70_000})
     answer(breaches, staff[breaches])  # not signed in
+    app.config["KIOSK_REFUSED_PER_MINUTE"] = 1  # a limit of its own: one more is let through,
+    answer(breaches, staff[breaches])
+    answer(breaches, staff[breaches])  # then, within the minute, told to wait
+    app.config["KIOSK_REFUSED_PER_MINUTE"] = 60
     answer(breaches, staff[breaches], chair_client)
     answer(breaches, staff[breaches], changing_client)
     answer(breaches, {**staff[breaches], "staff_id": str(chair.id)}, teacher_client)
