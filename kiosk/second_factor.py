@@ -30,6 +30,7 @@ PENDING = "second_step"  # the session's key for someone between the password an
 PENDING_SECONDS = 5 * 60
 RECOVERY_CODES = 10
 FEW_LEFT = 3  # at or below this many recovery codes left, the person is told to get more
+UNSET = ""  # the stored secret of someone who has not set two-step sign-in up (yet, or again)
 # No 0/o, 1/l/i: a recovery code is read off paper and typed.
 _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 _CODE_LENGTH = 10
@@ -119,7 +120,7 @@ def setup_secret(user: StaffUser) -> str:
     if not user.totp_secret:
         user.totp_secret = pyotp.random_base32()
         StaffUser.update(totp_secret=user.totp_secret).where(
-            StaffUser.id == user.id, StaffUser.totp_secret == "").execute()
+            StaffUser.id == user.id, StaffUser.totp_secret == UNSET).execute()
         user.totp_secret = StaffUser.get_by_id(user.id).totp_secret  # another tab's, if first
     return user.totp_secret
 
@@ -221,7 +222,7 @@ def reset(user: StaffUser, *, by: StaffUser | None) -> None:
     command)."""
     with db.atomic():
         RecoveryCode.delete().where(RecoveryCode.user == user).execute()
-        StaffUser.update(totp_secret="", totp_confirmed_at=None, totp_last_step=0,
+        StaffUser.update(totp_secret=UNSET, totp_confirmed_at=None, totp_last_step=0,
                          session_version=StaffUser.session_version + 1).where(
             StaffUser.id == user.id).execute()
         audit.record("second_factor.reset", kind="staff_user", record_id=user.id, actor=by,
