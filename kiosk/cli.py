@@ -10,7 +10,7 @@ from flask.cli import with_appcontext
 
 from . import accounts, audit, database_roles, retention, second_factor
 from .display import local_time
-from .migrate import migrate_database
+from .migrate import MigrationRefused, migrate_database
 from .models import StaffUser
 from .policies import seed_default_policy
 from .text import normalise_email
@@ -33,7 +33,10 @@ def init_app(app: Flask) -> None:
 @with_appcontext  # audit events are sealed with the app's key
 def migrate_command() -> None:
     """Bring the database schema up to date (creates it on first run; never drops data)."""
-    applied = migrate_database()
+    try:
+        applied = migrate_database()
+    except MigrationRefused as refused:
+        raise click.ClickException(str(refused)) from None
     if applied:
         click.echo(f"Applied {len(applied)} migration(s): {', '.join(applied)}")
     else:

@@ -356,12 +356,12 @@ def test_a_checkpoint_line_whose_signature_fails_is_reported(app, runner, client
 
 # PostgreSQL: the app's role cannot take the guard off ----------------------------------------
 
-def test_the_app_role_cannot_disable_the_audit_trigger_but_the_app_still_works(
-        postgres_server, postgres_url, tmp_path):
+def _owner_and_app_role(postgres_server: str, postgres_url: str, tmp_path: Path) -> tuple[str, str]:
+    """A database owned by a role that migrated it, and an app role given `grant-app-role`, as
+    the README sets PostgreSQL up; their URLs (the owner's, the app's)."""
     import uuid
 
     import psycopg2
-    from peewee import DatabaseError
 
     suffix = uuid.uuid4().hex[:8]
     owner, app_role = f"kiosk_owner_{suffix}", f"kiosk_app_{suffix}"
@@ -384,9 +384,16 @@ def test_the_app_role_cannot_disable_the_audit_trigger_but_the_app_still_works(
     granted = runner.invoke(args=["grant-app-role", app_role])
     assert granted.exit_code == 0, granted.output
     db.close()
+    return f"{server.format(owner)}/{name}", f"{server.format(app_role)}/{name}"
 
+
+def test_the_app_role_cannot_disable_the_audit_trigger_but_the_app_still_works(
+        postgres_server, postgres_url, tmp_path):
+    from peewee import DatabaseError
+
+    _, app_url = _owner_and_app_role(postgres_server, postgres_url, tmp_path)
     app = create_app({"KIOSK_INSTANCE_PATH": str(tmp_path), "TESTING": True,
-                      "DATABASE_URL": f"{server.format(app_role)}/{name}"})
+                      "DATABASE_URL": app_url})
     with app.app_context():
         from kiosk.policies import seed_default_policy
 
@@ -405,3 +412,42 @@ def test_the_app_role_cannot_disable_the_audit_trigger_but_the_app_still_works(
     text = visible_text(client.get("/admin/audit").get_data(as_text=True))
     assert "entries were intact" in text
     db.close()
+
+
+def test_make_runs_migrate_and_seed_policy_as_the_app_role_once_the_owner_has_migrated(
+        postgres_server, postgres_url, tmp_path):
+    """`make run` migrates before it serves, with the server's DATABASE_URL: the app's role,
+    which may not create tables. With nothing to migrate that must not try to (it did: the
+    migration history's CREATE TABLE IF NOT EXISTS, "permission denied for schema public")."""
+    _, app_url = _owner_and_app_role(postgres_server, postgres_url, tmp_path)
+    runner = create_app({"KIOSK_INSTANCE_PATH": str(tmp_path), "DATABASE_URL": app_url}
+                        ).test_cli_runner()
+    try:
+        migrated = runner.invoke(args=["migrate"])
+        assert migrated.exit_code == 0, repr(migrated.exception)
+        assert "The database is up to date." in migrated.output
+        seeded = runner.invoke(args=["seed-policy"])
+        assert seeded.exit_code == 0, repr(seeded.exception)
+    finally:
+        db.close()
+
+
+def test_a_migration_the_app_role_may_not_run_says_to_run_it_as_the_owner(
+        postgres_server, postgres_url, tmp_path):
+    owner_url, app_url = _owner_and_app_role(postgres_server, postgres_url, tmp_path)
+    last = router().todo[-1]
+    psycopg = __import__("psycopg2")
+    connection = psycopg.connect(owner_url)
+    connection.autocommit = True
+    with connection.cursor() as cur:  # as if a newer release had brought this migration
+        cur.execute("DELETE FROM migratehistory WHERE name = %s", (last,))
+    connection.close()
+    runner = create_app({"KIOSK_INSTANCE_PATH": str(tmp_path), "DATABASE_URL": app_url}
+                        ).test_cli_runner()
+    try:
+        result = runner.invoke(args=["migrate"])
+    finally:
+        db.close()
+    assert result.exit_code == 1
+    assert f"Migration {last} is waiting" in result.output and "owner of the tables" in result.output
+    assert "Traceback" not in result.output
