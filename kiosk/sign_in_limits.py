@@ -55,14 +55,17 @@ _SALT = "policy-kiosk known device"
 _memory_lock = threading.Lock()
 
 
+LOCKED_OUT_ADVICE = "ask the headteacher to reset your password"
+
+
 class TooManyAttempts(TooManyRequests):
     """Refused before the password was checked; `description` says when to try again."""
 
     heading = "Too many attempts"
 
-    def __init__(self, retry_at: float):
-        super().__init__(f"Try again after {_when(retry_at)}, or ask the headteacher to reset "
-                         f"your password.", retry_after=max(1, math.ceil(retry_at - time.time())))
+    def __init__(self, retry_at: float, advice: str = LOCKED_OUT_ADVICE):
+        super().__init__(f"Try again after {_when(retry_at)}, or {advice}.",
+                         retry_after=max(1, math.ceil(retry_at - time.time())))
 
 
 class LimitsUnavailable(ServiceUnavailable):
@@ -109,10 +112,15 @@ def take_code_attempt(user: StaffUser) -> Attempt:
     """Count a code given at the second step of signing in (`second_step`), before it is
     checked: per account, with the same numbers as passwords, whichever device or session it
     comes from, and as atomically; give it back with `refund` when it was right."""
-    return Attempt(_take([(PER_ACCOUNT, "second-step", str(user.id))], user.email))
+    from .second_factor import who_resets  # which imports the sign-in modules this one serves
+
+    return Attempt(_take([(PER_ACCOUNT, "second-step", str(user.id))], user.email,
+                         f"if your phone is lost, ask {who_resets(user)} to reset your two-step "
+                         "sign-in"))
 
 
-def _take(limits: list[tuple[RateLimitItem, str, str]], email: str) -> list[str]:
+def _take(limits: list[tuple[RateLimitItem, str, str]], email: str,
+          advice: str = LOCKED_OUT_ADVICE) -> list[str]:
     """Take one from each limit, or none and raise TooManyAttempts when one is used up."""
     taken: list[str] = []
     for item, scope, identifier in limits:
@@ -124,7 +132,7 @@ def _take(limits: list[tuple[RateLimitItem, str, str]], email: str) -> list[str]
             if count == item.amount + 1:  # the first refusal of this lock-out, exactly once
                 audit.record("signin.rate_limited", kind="staff_user", actor_label="",
                              limit=str(item), scope=scope, email=email[:254])
-            raise TooManyAttempts(_storage_call(limiter.storage.get_expiry, key))
+            raise TooManyAttempts(_storage_call(limiter.storage.get_expiry, key), advice)
         taken.append(key)
     return taken
 

@@ -294,6 +294,9 @@ def test_wrong_codes_are_limited_per_account_like_passwords(app, client, dsl):
     with nothing_written(app, allow=("signin.rate_limited",)) as written:
         response = client.post("/signin/code", data={**fields, "code": totp_code(dsl.email)})
     assert response.status_code == 429 and written == ["signin.rate_limited"]
+    words = " ".join(response.get_data(as_text=True).split())
+    assert ("if your phone is lost, ask the headteacher to reset your two-step sign-in" in words
+            and "reset your password" not in words)  # the password was right
     assert not signed_in(client)
     # Counted for the account, not the session: a new password does not start a new count.
     again = app.test_client()
