@@ -34,7 +34,7 @@ test: $(VENV)/.dev
 	@sh scripts/ensure-test-tools.sh
 	$(BIN)/ruff check .
 	$(BIN)/bandit -c pyproject.toml -r kiosk -q
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 # Not part of `make test`: it takes a long while. Breaks each rule on purpose and checks a test
 # notices (docs/TESTING.md): mutmut for the Python rules, scripts/mutate-js.py for the outbox.

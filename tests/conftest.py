@@ -15,6 +15,16 @@ from .helpers import make_user
 from .postgres import closed_port, postgres_server, postgres_url  # noqa: F401  (fixtures)
 from .smtp import smtp_server  # noqa: F401  (a fixture)
 
+BROWSER_TESTS = os.path.join("tests", "browser", "")
+
+
+def pytest_collection_modifyitems(items):
+    """`make test` runs two processes (`-n 2 --dist loadgroup`): the browser tests all in one,
+    in order, with one Chromium; the rest shared between both."""
+    for item in items:
+        if BROWSER_TESTS in str(item.path):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch):
