@@ -57,7 +57,8 @@ def main() -> int:
                 "policy_version": "1", "channel": "kiosk",
                 "accepted_at": "2026-01-01T10:00:00Z"},
                 headers={"X-Kiosk-Client": "outbox", "Idempotency-Key": str(uuid.uuid4())})
-        assert response.status_code < 400, (response.status_code, response.get_data()[:500])
+        if response.status_code >= 400:
+            raise SystemExit(f"{response.status_code}: {response.get_data()[:500]!r}")
 
     for _ in range(10):
         one()
