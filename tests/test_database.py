@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from kiosk.models import PolicyVersion, db
+from kiosk.models import PolicyVersion, db, open_database
 
 
 def test_a_connection_is_kept_between_requests(app, client):
@@ -68,3 +68,12 @@ def test_a_transaction_left_open_at_the_end_of_a_request_does_not_block_the_next
     other.start()
     other.join(5)
     assert done.is_set()
+
+
+def test_another_process_holding_the_write_lock_is_waited_for_ten_seconds(tmp_path):
+    """The pool's own `timeout` is its wait for a free connection; SQLite's busy wait, for the
+    other worker process's write, stays the 10 s it was before the pool."""
+    database = open_database(f"sqlite:///{tmp_path / 'kiosk.sqlite3'}")
+    connection = database.connection()
+    assert connection.execute("PRAGMA busy_timeout").fetchone()[0] == 10_000
+    database.close()
