@@ -65,9 +65,6 @@ def as_local(stored: dt.datetime, zone: ZoneInfo) -> dt.datetime:
     return stored.replace(tzinfo=dt.UTC).astimezone(zone)
 
 
-BUSY_SECONDS = 10
-
-
 class KioskSqliteDatabase(PooledSqliteDatabase):
     """SQLite as this app uses it, made cheaper per request without being less careful:
 
@@ -86,9 +83,6 @@ class KioskSqliteDatabase(PooledSqliteDatabase):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # Another worker process holding the write lock is waited for up to 10 s, as before the
-        # pool (whose own `timeout` argument is its wait for a free connection, not SQLite's).
-        self._timeout = BUSY_SECONDS
         self._writer = threading.Lock()
         self._holding = threading.local()
 

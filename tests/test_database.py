@@ -71,8 +71,8 @@ def test_a_transaction_left_open_at_the_end_of_a_request_does_not_block_the_next
 
 
 def test_another_process_holding_the_write_lock_is_waited_for_ten_seconds(tmp_path):
-    """The pool's own `timeout` is its wait for a free connection; SQLite's busy wait, for the
-    other worker process's write, stays the 10 s it was before the pool."""
+    """SQLite's busy wait for the other worker process's write is 10 s under the pool too (set
+    by the pragma: the pool takes a `timeout` argument as its own wait for a connection)."""
     database = open_database(f"sqlite:///{tmp_path / 'kiosk.sqlite3'}")
     connection = database.connection()
     assert connection.execute("PRAGMA busy_timeout").fetchone()[0] == 10_000
