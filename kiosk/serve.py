@@ -1,14 +1,34 @@
 """gunicorn's settings for `make run` (`gunicorn --config python:kiosk.serve wsgi:app`).
 
-Two worker processes with a few threads each suit a school's server; the address comes from
-`--bind`. Once gunicorn is listening, the set-up address is printed with the port it really
-listens on, so it opens as printed. In production, more than one worker needs the sign-in limits
-in Redis (`KIOSK_RATELIMIT_STORAGE`): gunicorn refuses to start otherwise.
+Two worker processes (`KIOSK_WORKERS`; gunicorn's own `--workers` wins) with a few threads
+each suit a school's server; the address comes from `--bind`. Once gunicorn is listening, the
+set-up address is printed with the port it really listens on, so it opens as printed. In
+production, more than one worker needs the sign-in limits in Redis (`KIOSK_RATELIMIT_STORAGE`):
+gunicorn refuses to start otherwise.
 """
 
 from __future__ import annotations
 
-workers = 2
+import os
+
+# Every name at the top of this module that gunicorn knows is read as one of its settings (even
+# `config`): only gunicorn's settings and private names here, the app's modules imported inside.
+
+
+def _workers(environ) -> int:
+    """`KIOSK_WORKERS`, parsed as strictly as every other setting (a bad value stops gunicorn
+    with the sentence, before anything starts)."""
+    from kiosk import config
+
+    setting = next(s for s in config.SETTINGS if s.name == "WORKERS")
+    raw = environ.get(config.PREFIX + setting.name)
+    try:
+        return setting.default if raw is None else setting.parse(config.PREFIX + setting.name, raw)
+    except config.ConfigError as e:
+        raise SystemExit(f"Policy Kiosk cannot start: {e}") from None
+
+
+workers = _workers(os.environ)
 worker_class = "gthread"
 threads = 4
 # No access log: it would keep every visitor's address and browser, and personal links' secret
@@ -21,9 +41,8 @@ control_socket_disable = True
 
 def on_starting(server) -> None:
     """Before any worker starts: refuse production with per-process sign-in limits and several
-    workers (each would count on its own)."""
-    import os
-
+    workers (each would count on its own). `server.cfg.workers` is the number gunicorn will
+    really start: `KIOSK_WORKERS`, or `--workers` when given."""
     from kiosk import config
 
     try:
