@@ -163,3 +163,19 @@ def test_the_production_check_counts_the_workers_gunicorn_will_start(monkeypatch
     else:
         with pytest.raises(SystemExit, match=refused):
             serve.on_starting(server)
+
+
+def test_the_app_is_made_once_before_the_workers_fork(monkeypatch):
+    """preload_app: the workers share the master's app and modules (docs/PERFORMANCE.md); what
+    it holds before each fork is frozen, so the workers' garbage collections leave it shared."""
+    import gc
+
+    assert gunicorn_config(monkeypatch, {}).preload_app is True
+    from kiosk import serve
+
+    gc.unfreeze()
+    try:
+        serve.pre_fork(types.SimpleNamespace(), types.SimpleNamespace())
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
