@@ -14,6 +14,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify
 from peewee import PeeweeException
 
+from . import migrate
 from .models import db
 
 bp = Blueprint("health", __name__)
@@ -26,9 +27,7 @@ CURRENT = "kiosk_migrations_current"
 def healthz():
     db.execute_sql("SELECT 1")
     if not current_app.extensions.get(CURRENT):
-        from .migrate import pending  # peewee-migrate: only for the first check
-
-        if pending():
+        if migrate.pending():
             return unavailable("migrations")
         current_app.extensions[CURRENT] = True
     return jsonify(status="ok")
