@@ -20,6 +20,7 @@ from . import (
     config,
     errors,
     extensions,
+    health,
     instance,
     public,
     pwa,
@@ -87,8 +88,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     templating.init_app(app)
     viewed.init_app(app)
     cli.init_app(app)
-    for blueprint in (public.bp, pwa.bp, auth.bp, second_step.bp, staff.bp, records.bp, admin.bp, api.bp,
-                      reports_views.bp):
+    for blueprint in (health.bp, public.bp, pwa.bp, auth.bp, second_step.bp, staff.bp, records.bp,
+                      admin.bp, api.bp, reports_views.bp):
         app.register_blueprint(blueprint)
     # The API has its own cross-site defence (see kiosk/api.py): a replay may come a day later.
     extensions.csrf.exempt(api.bp)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from . import audit
 from .models import StaffUser, db
@@ -23,10 +23,19 @@ MAX_PASSWORD_LENGTH = 256
 # argon2-cffi's defaults are argon2id with the RFC 9106 low-memory profile; when a future version
 # raises them, check_needs_rehash notices at the next sign-in.
 hasher = PasswordHasher()
-_COMMON_PASSWORDS = frozenset(FREQUENCY_LISTS["passwords"])
 # Verifying against this when the email is unknown takes as long as a real check, so the time
 # taken does not tell an attacker which addresses have accounts.
 _DUMMY_HASH = hasher.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    """zxcvbn's list of common passwords, read when a password is first set, not at start-up:
+    its module holds every frequency list (about 13 MB), which a worker that only serves
+    visitors never needs (docs/PERFORMANCE.md, Memory)."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(FREQUENCY_LISTS["passwords"])
 
 
 class AccountError(ValueError):
@@ -39,7 +48,7 @@ def password_problem(password: str) -> str | None:
         return f"Use at least {MIN_PASSWORD_LENGTH} characters."
     if len(password) > MAX_PASSWORD_LENGTH:
         return f"Use at most {MAX_PASSWORD_LENGTH} characters."
-    if password.lower() in _COMMON_PASSWORDS:
+    if password.lower() in common_passwords():
         return "That password is too common and easy to guess. Please choose another."
     return None
 

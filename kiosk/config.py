@@ -192,6 +192,10 @@ SETTINGS: tuple[Setting, ...] = (
             "`redis://127.0.0.1:6379` shares them between processes. Production with more than "
             "one worker process refuses to start on `memory://`. If Redis cannot be reached, "
             "nobody can sign in until it can."),
+    Setting("WORKERS", "KIOSK_WORKERS", _int(1, 32), 2,
+            "How many gunicorn worker processes serve (each with 4 threads), read by "
+            "`kiosk/serve.py`; gunicorn's own `--workers` wins over it. More than one in "
+            "production needs `KIOSK_RATELIMIT_STORAGE=redis://...`."),
     Setting("MAX_REQUEST_BYTES", "MAX_CONTENT_LENGTH", _int(1024, 10 * 1024 * 1024), 64 * 1024,
             "The largest request body accepted; anything bigger is refused with 413."),
     Setting("SECURE_COOKIES", "SESSION_COOKIE_SECURE", lambda n, r: parse_bool(n, r), None,

@@ -1,19 +1,45 @@
 """gunicorn's settings for `make run` (`gunicorn --config python:kiosk.serve wsgi:app`).
 
-Two worker processes with a few threads each suit a school's server; the address comes from
-`--bind`. Once gunicorn is listening, the set-up address is printed with the port it really
-listens on, so it opens as printed. In production, more than one worker needs the sign-in limits
-in Redis (`KIOSK_RATELIMIT_STORAGE`): gunicorn refuses to start otherwise.
+Two worker processes (`KIOSK_WORKERS`; gunicorn's own `--workers` wins) with a few threads
+each suit a school's server; the address comes from `--bind`. Once gunicorn is listening, the
+set-up address is printed with the port it really listens on, so it opens as printed. In
+production, more than one worker needs the sign-in limits in Redis (`KIOSK_RATELIMIT_STORAGE`):
+gunicorn refuses to start otherwise.
 """
 
 from __future__ import annotations
 
-workers = 2
+import os
+
+# Every name at the top of this module that gunicorn knows is read as one of its settings (even
+# `config`): only gunicorn's settings and private names here, the app's modules imported inside.
+
+
+def _workers(environ) -> int:
+    """`KIOSK_WORKERS`, parsed as strictly as every other setting (a bad value stops gunicorn
+    with the sentence, before anything starts)."""
+    from kiosk import config
+
+    setting = next(s for s in config.SETTINGS if s.name == "WORKERS")
+    raw = environ.get(config.PREFIX + setting.name)
+    try:
+        return setting.default if raw is None else setting.parse(config.PREFIX + setting.name, raw)
+    except config.ConfigError as e:
+        raise SystemExit(f"Policy Kiosk cannot start: {e}") from None
+
+
+workers = _workers(os.environ)
 worker_class = "gthread"
 threads = 4
 # No access log: it would keep every visitor's address and browser, and personal links' secret
 # tokens, with nothing to delete them (the privacy notice promises neither is recorded).
 accesslog = None
+# The app is made once, in the master process, before the workers are forked: they share its
+# memory rather than each importing and building its own (docs/PERFORMANCE.md, Memory). Nothing
+# made then is held open across the fork: the database is connected per request (and the set-up
+# check below closes its connection), a Redis client reconnects in each worker, and the sign-in
+# counts in memory:// start empty in each. An upgrade therefore needs a restart, not a HUP.
+preload_app = True
 # No runtime control socket in the home folder: nothing here uses it, and two servers on one
 # machine would fight over it.
 control_socket_disable = True
@@ -21,9 +47,8 @@ control_socket_disable = True
 
 def on_starting(server) -> None:
     """Before any worker starts: refuse production with per-process sign-in limits and several
-    workers (each would count on its own)."""
-    import os
-
+    workers (each would count on its own). `server.cfg.workers` is the number gunicorn will
+    really start: `KIOSK_WORKERS`, or `--workers` when given."""
     from kiosk import config
 
     try:
@@ -32,11 +57,21 @@ def on_starting(server) -> None:
         raise SystemExit(f"Policy Kiosk cannot start: {e}") from None
 
 
+def pre_fork(server, worker) -> None:
+    """Just before each worker is forked: what the master has made so far is moved out of the
+    garbage collector's sight, so collections in the workers do not write to (and so copy) the
+    pages they share with it."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+
+
 def when_ready(server) -> None:
-    """Print the one-time set-up address while no account exists (in the master process)."""
+    """Print the one-time set-up address while no account exists (in the master process, with
+    the app it has loaded for the workers)."""
     from urllib.parse import urlsplit
 
-    from kiosk import create_app
     from kiosk.auth import announce_setup
     from kiosk.config import host_trusted
     from kiosk.models import db
@@ -47,7 +82,7 @@ def when_ready(server) -> None:
             # An address that means "every interface" cannot be opened as it is: this machine's
             # own loopback address can (a tablet uses the server's address on the network).
             address = address.replace("//0.0.0.0:", "//127.0.0.1:").replace("//[::]:", "//[::1]:")
-            app = create_app()
+            app = server.app.wsgi()
             if not host_trusted(app.config, urlsplit(address).hostname or ""):
                 # Production answers only at its public address (behind the proxy).
                 address = app.config["KIOSK_PUBLIC_URL"]

@@ -10,15 +10,21 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import holidays
-
 from .models import as_local, as_stored
+
+if TYPE_CHECKING:
+    import holidays
 
 
 @cache
 def _bank_holidays(year: int) -> holidays.HolidayBase:
+    # Imported on first use (a LADO deadline), not at start-up: every country's calendars, about
+    # 3 MB per worker that most never need (docs/PERFORMANCE.md, Memory).
+    import holidays
+
     return holidays.country_holidays("GB", subdiv="ENG", years=year)
 
 

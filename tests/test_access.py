@@ -237,6 +237,7 @@ MATRIX = [
     # is let in gets 422 for the missing fields.
     ("api.create_acceptance", "POST", "/api/v1/acceptances", everyone(422)),
     ("api.description", "GET", "/api/v1/openapi.json", PUBLIC),  # the API's OpenAPI description
+    ("health.healthz", "GET", "/healthz", PUBLIC),  # the proxy's and monitoring's check
     ("api.create_breach", "POST", "/api/v1/breaches",
      {"anonymous": 401, "reporter": 422, "staff": 422, "dsl": 422, "head": 422, "chair": 403}),
     ("api.create_deletion_request", "POST", "/api/v1/deletion-requests",

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 from argon2 import PasswordHasher
@@ -13,6 +16,7 @@ from kiosk.accounts import AccountError, create_user, set_password
 from kiosk.models import AuditEvent, StaffUser
 
 from .helpers import ACCESS_REFUSED, PASSWORD, field_error, form_page, nothing_written, sign_in_as
+from .live import ROOT
 
 SIGN_IN_FAILED = ("signin.failed",)
 NO_MATCH = "That email address and password do not match an active account."
@@ -79,6 +83,19 @@ def test_a_common_password_is_refused_with_the_reason(app, client, teacher, comm
     assert response.status_code == 422
     assert field_error(response.get_data(as_text=True), "password") == (
         "That password is too common and easy to guess. Please choose another.")
+
+
+def test_the_common_passwords_list_is_not_loaded_until_a_password_is_checked(tmp_path):
+    """zxcvbn's frequency lists (about 13 MB) stay out of a worker that only serves visitors;
+    the first password checked loads them, and the rule holds (the test above: through a page)."""
+    code = ("import sys, wsgi; from kiosk.accounts import password_problem; "
+            "print('zxcvbn.frequency_lists' in sys.modules); "
+            "print(password_problem('iloveyou')); "
+            "print('zxcvbn.frequency_lists' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, "KIOSK_INSTANCE_PATH": str(tmp_path)}, check=True)
+    assert done.stdout.splitlines() == [
+        "False", "That password is too common and easy to guess. Please choose another.", "True"]
 
 
 def test_set_password_itself_refuses_a_weak_password(app, ctx, teacher):

@@ -175,6 +175,8 @@ def test_production_prints_the_set_up_address_at_its_public_address(tmp_path, mo
     monkeypatch.setenv("KIOSK_PUBLIC_URL", PUBLIC)
     monkeypatch.setenv("KIOSK_INSTANCE_PATH", str(tmp_path / "instance"))
     new_app(tmp_path)
-    serve.when_ready(SimpleNamespace(LISTENERS=["http://127.0.0.1:8000"]))
+    # gunicorn's app, loaded in the master (preload_app): one made from this environment.
+    serve.when_ready(SimpleNamespace(LISTENERS=["http://127.0.0.1:8000"],
+                                     app=SimpleNamespace(wsgi=create_app)))
     printed = capsys.readouterr().out
     assert f"{PUBLIC}/setup?token=" in printed and "127.0.0.1" not in printed

@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 import time
+import types
 import urllib.request
 from pathlib import Path
 
@@ -103,3 +104,78 @@ def test_production_with_two_workers_refuses_per_process_sign_in_limits(tmp_path
     assert "Policy Kiosk cannot start: 2 worker processes would each count sign-in attempts" \
            in done.stderr
     assert "KIOSK_RATELIMIT_STORAGE=redis://" in done.stderr and "Booting worker" not in done.stderr
+
+
+def gunicorn_config(monkeypatch, env: dict[str, str], *args: str):
+    """gunicorn's settings as `gunicorn --config python:kiosk.serve ARGS wsgi:app` reads them,
+    without starting it: kiosk.serve is imported afresh under `env`."""
+    from gunicorn.app.wsgiapp import WSGIApplication
+
+    for name in ("WEB_CONCURRENCY", "GUNICORN_CMD_ARGS"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delitem(sys.modules, "kiosk.serve", raising=False)
+    monkeypatch.setattr(sys, "argv", ["gunicorn", "--config", "python:kiosk.serve", *args,
+                                      "wsgi:app"])
+    return WSGIApplication("%(prog)s [OPTIONS] [APP_MODULE]").cfg
+
+
+@pytest.mark.parametrize(("env", "args", "workers"), [
+    ({}, (), 2),  # the default
+    ({"KIOSK_WORKERS": "1"}, (), 1),
+    ({"KIOSK_WORKERS": " 5 "}, (), 5),
+    ({"KIOSK_WORKERS": "5"}, ("--workers", "3"), 3),  # gunicorn's own option wins
+])
+def test_the_number_of_workers_comes_from_kiosk_workers(monkeypatch, env, args, workers):
+    assert gunicorn_config(monkeypatch, env, *args).workers == workers
+
+
+@pytest.mark.parametrize(("raw", "said"), [
+    ("0", "KIOSK_WORKERS must be between 1 and 32, not 0"),
+    ("33", "KIOSK_WORKERS must be between 1 and 32, not 33"),
+    ("two", "KIOSK_WORKERS must be a whole number, not 'two'"),
+])
+def test_a_bad_number_of_workers_stops_gunicorn_with_a_sentence(monkeypatch, raw, said):
+    with pytest.raises(SystemExit) as stopped:
+        gunicorn_config(monkeypatch, {"KIOSK_WORKERS": raw})
+    assert str(stopped.value) == f"Policy Kiosk cannot start: {said}"
+
+
+PRODUCTION = {"KIOSK_ENV": "production", "KIOSK_PUBLIC_URL": "https://kiosk.westacre.sch.uk"}
+
+
+@pytest.mark.parametrize(("env", "args", "refused"), [
+    ({"KIOSK_WORKERS": "3"}, (), "3 worker processes"),
+    ({"KIOSK_WORKERS": "1"}, ("--workers", "4"), "4 worker processes"),
+    ({"KIOSK_WORKERS": "1"}, (), None),
+    ({"KIOSK_WORKERS": "4"}, ("--workers", "1"), None),
+])
+def test_the_production_check_counts_the_workers_gunicorn_will_start(monkeypatch, env, args,
+                                                                     refused):
+    """Per-process sign-in limits (memory://) are refused for the number really started."""
+    cfg = gunicorn_config(monkeypatch, {**PRODUCTION, **env}, *args)
+    from kiosk import serve
+
+    server = types.SimpleNamespace(cfg=cfg)
+    if refused is None:
+        serve.on_starting(server)
+    else:
+        with pytest.raises(SystemExit, match=refused):
+            serve.on_starting(server)
+
+
+def test_the_app_is_made_once_before_the_workers_fork(monkeypatch):
+    """preload_app: the workers share the master's app and modules (docs/PERFORMANCE.md); what
+    it holds before each fork is frozen, so the workers' garbage collections leave it shared."""
+    import gc
+
+    assert gunicorn_config(monkeypatch, {}).preload_app is True
+    from kiosk import serve
+
+    gc.unfreeze()
+    try:
+        serve.pre_fork(types.SimpleNamespace(), types.SimpleNamespace())
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

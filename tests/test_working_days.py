@@ -2,12 +2,17 @@
 `holidays` package) do not count; the school's clock does."""
 
 import datetime as dt
+import os
+import subprocess
+import sys
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from kiosk.models import as_stored
 from kiosk.working_days import after_one_working_day, is_working_day, time_left_in_words
+
+from .live import ROOT
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -60,3 +65,15 @@ def test_bank_holidays_come_from_the_holidays_package_not_a_fixed_list():
 ])
 def test_the_time_left_reads_in_words(deadline, now, words):
     assert time_left_in_words(deadline, now) == words
+
+
+def test_the_holidays_package_is_not_loaded_until_a_deadline_is_worked_out(tmp_path):
+    """Every country's calendars (about 3 MB) stay out of a worker that never needs a LADO
+    deadline; the first working day asked for loads them (the tests above: rightly)."""
+    code = ("import sys, datetime, wsgi; from kiosk.working_days import is_working_day; "
+            "print('holidays' in sys.modules); "
+            "print(is_working_day(datetime.date(2025, 12, 25))); "
+            "print('holidays' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, "KIOSK_INSTANCE_PATH": str(tmp_path)}, check=True)
+    assert done.stdout.splitlines() == ["False", "False", "True"]
