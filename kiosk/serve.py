@@ -36,8 +36,8 @@ threads = 4
 accesslog = None
 # The app is made once, in the master process, before the workers are forked: they share its
 # memory rather than each importing and building its own (docs/PERFORMANCE.md, Memory). Nothing
-# made then is held open across the fork: the database is connected per request (and the set-up
-# check below closes its connection), a Redis client reconnects in each worker, and the sign-in
+# made then is held open across the fork: the database's connections are closed before each fork
+# (`pre_fork`), a Redis client reconnects in each worker, and the sign-in
 # counts in memory:// start empty in each. An upgrade therefore needs a restart, not a HUP.
 preload_app = True
 # No runtime control socket in the home folder: nothing here uses it, and two servers on one
@@ -58,11 +58,20 @@ def on_starting(server) -> None:
 
 
 def pre_fork(server, worker) -> None:
-    """Just before each worker is forked: what the master has made so far is moved out of the
-    garbage collector's sight, so collections in the workers do not write to (and so copy) the
-    pages they share with it."""
+    """Just before each worker is forked: no database connection is carried across it (SQLite's
+    must never be: the set-up check's goes back to the connection pool, which would hand the same
+    one to every worker), and what the master has made so far is moved out of the garbage
+    collector's sight, so collections in the workers do not write to (and so copy) the pages
+    they share with it."""
     import gc
 
+    from kiosk.models import db
+
+    if db.obj is not None:
+        if not db.is_closed():
+            db.close()
+        if hasattr(db.obj, "close_all"):  # the SQLite pool: its kept connections too
+            db.obj.close_all()
     gc.collect()
     gc.freeze()
 

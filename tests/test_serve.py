@@ -179,3 +179,24 @@ def test_the_app_is_made_once_before_the_workers_fork(monkeypatch):
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+def test_no_database_connection_is_carried_into_a_worker(app):
+    """SQLite's connections must never cross a fork. The set-up check in the master returns its
+    connection to the pool, which would hand that one connection to every worker: the master
+    closes them all just before forking."""
+    from kiosk import serve
+    from kiosk.models import db
+
+    with app.app_context():
+        db.connect(reuse_if_open=True)
+        db.execute_sql("SELECT 1")
+        db.close()  # back to the pool, still open
+        assert len(db.obj._connections) == 1
+        try:
+            serve.pre_fork(types.SimpleNamespace(), types.SimpleNamespace())
+        finally:
+            import gc
+
+            gc.unfreeze()
+        assert db.obj._connections == [] and db.is_closed()
