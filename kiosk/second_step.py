@@ -54,16 +54,25 @@ def code():
         return redirect(url_for(".setup"), code=303)
     form = SecondStepForm()
     if form.validate_on_submit():
-        attempt = sign_in_limits.take_code_attempt(user)  # raises TooManyAttempts
-        try:
-            accepted = second_factor.check(user, form.code.data)
-        except second_factor.CodeRefused as refused:
-            form.code.errors.append(str(refused))
-        else:
-            attempt.refund()
+        accepted = _counted(second_factor.check, user, form)
+        if accepted is not None:
             return _signed_in(user, accepted)
     status = 200 if request.method == "GET" else 422
     return render_template("second_step/code.html", form=form), status
+
+
+def _counted(check, user: StaffUser, form):
+    """A code counted against the account's limit before it is checked, as passwords are
+    (raises TooManyAttempts), then checked: what the check gives, or None with the reason beside
+    the field. A right code gives its attempt back: only failures count."""
+    attempt = sign_in_limits.take_code_attempt(user)
+    try:
+        result = check(user, form.code.data)
+    except second_factor.CodeRefused as refused:
+        form.code.errors.append(str(refused))
+        return None
+    attempt.refund()
+    return result
 
 
 def _recovery_left(user: StaffUser, left: int) -> None:
@@ -88,13 +97,8 @@ def setup():
         return redirect(url_for(".code"), code=303)
     form = SetupCodeForm()
     if form.validate_on_submit():
-        attempt = sign_in_limits.take_code_attempt(user)  # raises TooManyAttempts
-        try:
-            codes = second_factor.confirm(user, form.code.data)
-        except second_factor.CodeRefused as refused:
-            form.code.errors.append(str(refused))
-        else:
-            attempt.refund()
+        codes = _counted(second_factor.confirm, user, form)
+        if codes is not None:
             # Shown in this answer only: the codes are kept nowhere but as hashes.
             return render_template("second_step/recovery_codes.html", codes=codes)
     address = second_factor.setup_address(user, school_name())
