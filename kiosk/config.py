@@ -258,14 +258,7 @@ def from_environment(environ: Mapping[str, str], instance_path: str) -> dict[str
 def finish(config: dict[str, Any], instance_path: str) -> None:
     """Fill in the defaults that depend on other settings, and refuse unsafe combinations."""
     production = config["KIOSK_ENV"] == "production"
-    if config.get("SECRET_KEY") is None:
-        config["SECRET_KEY"] = load_secret_key(instance_path)
-    elif production:
-        key = str(config["SECRET_KEY"])
-        if len(key) < MIN_SECRET_KEY_LENGTH or key.lower() in WEAK_SECRET_KEYS:
-            raise ConfigError(
-                f"KIOSK_SECRET_KEY is too weak for production: use at least "
-                f"{MIN_SECRET_KEY_LENGTH} random characters, or unset it to have one generated")
+    _key(config, "SECRET_KEY", "KIOSK_SECRET_KEY", instance_path, "secret_key", production)
     _finish_audit(config, instance_path, production)
     if config.get("DATABASE_URL") is None:
         config["DATABASE_URL"] = _database_default(instance_path)
@@ -333,18 +326,24 @@ def check_workers(config: Mapping[str, Any], workers: int) -> None:
             f"the counts, or serve with one worker (--workers 1)")
 
 
+def _key(config: dict[str, Any], config_key: str, env_name: str, instance_path: str,
+         filename: str, production: bool) -> None:
+    """A key: generated into the instance folder when unset; refused in production when weak."""
+    if config.get(config_key) is None:
+        config[config_key] = load_secret_key(instance_path, filename)
+        return
+    key = config[config_key] = str(config[config_key])
+    if production and (len(key) < MIN_SECRET_KEY_LENGTH or key.lower() in WEAK_SECRET_KEYS):
+        raise ConfigError(
+            f"{env_name} is too weak for production: use at least {MIN_SECRET_KEY_LENGTH} "
+            f"random characters, or unset it to have one generated")
+
+
 def _finish_audit(config: dict[str, Any], instance_path: str, production: bool) -> None:
     """The audit log's key (generated like the secret key when unset, refused in production
     when weak) and where its checkpoints go."""
-    if config.get("KIOSK_AUDIT_KEY") is None:
-        config["KIOSK_AUDIT_KEY"] = load_secret_key(instance_path, "audit_key")
-    elif production:
-        key = str(config["KIOSK_AUDIT_KEY"])
-        if len(key) < MIN_SECRET_KEY_LENGTH or key.lower() in WEAK_SECRET_KEYS:
-            raise ConfigError(
-                f"KIOSK_AUDIT_KEY is too weak for production: use at least "
-                f"{MIN_SECRET_KEY_LENGTH} random characters, or unset it to have one generated")
-        if key == str(config["SECRET_KEY"]):
-            raise ConfigError("KIOSK_AUDIT_KEY must not be the same as KIOSK_SECRET_KEY")
+    _key(config, "KIOSK_AUDIT_KEY", "KIOSK_AUDIT_KEY", instance_path, "audit_key", production)
+    if production and config["KIOSK_AUDIT_KEY"] == str(config["SECRET_KEY"]):
+        raise ConfigError("KIOSK_AUDIT_KEY must not be the same as KIOSK_SECRET_KEY")
     if config.get("KIOSK_AUDIT_CHECKPOINTS") is None:
         config["KIOSK_AUDIT_CHECKPOINTS"] = str(Path(instance_path) / "audit-checkpoints.jsonl")
