@@ -4,6 +4,8 @@ authenticator app (or a recovery code), and setting it up the first time. The ru
 
 from __future__ import annotations
 
+import functools
+
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user
 
@@ -43,13 +45,23 @@ def _signed_in(user: StaffUser, accepted: second_factor.Accepted | None = None):
     return redirect(next_url or home_for(user), code=303)
 
 
+def _half_way(view):
+    """For someone half-way through signing in (their password right in the last 5 minutes),
+    given to the view; anyone else is sent back to the password."""
+    @functools.wraps(view)
+    def wrapped():
+        had_pending = second_factor.PENDING in session
+        user = second_factor.pending_user()
+        if user is None:
+            return _start_again(had_pending)
+        return view(user)
+    return wrapped
+
+
 @bp.route("/code", methods=["GET", "POST"])
-def code():
+@_half_way
+def code(user: StaffUser):
     """The 6-digit code from the app, or a recovery code (spent, with how many are left)."""
-    had_pending = second_factor.PENDING in session
-    user = second_factor.pending_user()
-    if user is None:
-        return _start_again(had_pending)
     if not second_factor.is_set_up(user):
         return redirect(url_for(".setup"), code=303)
     form = SecondStepForm()
@@ -85,12 +97,9 @@ def _recovery_left(user: StaffUser, left: int) -> None:
 
 
 @bp.route("/set-up", methods=["GET", "POST"])
-def setup():
+@_half_way
+def setup(user: StaffUser):
     """The first time: a QR code (and the secret as text) for the app, and its first code."""
-    had_pending = second_factor.PENDING in session
-    user = second_factor.pending_user()
-    if user is None:
-        return _start_again(had_pending)
     if second_factor.is_set_up(user):
         if second_factor.proved():  # reloaded after the codes were shown: never again
             return render_template("second_step/recovery_codes.html", codes=None)
@@ -109,12 +118,9 @@ def setup():
 
 
 @bp.post("/recovery-codes")
-def codes_kept():
+@_half_way
+def codes_kept(user: StaffUser):
     """"I have kept these somewhere safe": signed in, once the set-up's first code was right."""
-    had_pending = second_factor.PENDING in session
-    user = second_factor.pending_user()
-    if user is None:
-        return _start_again(had_pending)
     if not second_factor.proved():
         return redirect(url_for(".code"), code=303)
     return _signed_in(user)
