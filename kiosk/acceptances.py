@@ -24,11 +24,13 @@ class AcceptanceDetails:
     roster_person: RosterPerson | None = None
 
 
-def record_acceptance(details: AcceptanceDetails, request_hash: str) -> tuple[Acceptance, bool]:
+def record_acceptance(details: AcceptanceDetails, request_hash: str, *,
+                      looked: bool = False) -> tuple[Acceptance, bool]:
     """Store an acceptance once per client UUID; return (row, created).
 
     The same UUID with the same content returns the first row (a double tap or a replay); with
-    other content it raises idempotency.Conflict.
+    other content it raises idempotency.Conflict. `looked=True`: the caller has just found no
+    acceptance with this UUID (the API, before validating), so it is not looked for again.
     """
     def create() -> Acceptance:
         row = Acceptance.create(
@@ -44,4 +46,4 @@ def record_acceptance(details: AcceptanceDetails, request_hash: str) -> tuple[Ac
                      policy_version=details.policy_version.number)
         return row
 
-    return create_once(Acceptance, details.client_uuid, request_hash, create)
+    return create_once(Acceptance, details.client_uuid, request_hash, create, looked=looked)

@@ -25,7 +25,7 @@ from .forms.fields import EARLIEST, LATEST
 from .forms.public import AcceptForm
 from .forms.records import BreachForm, DeletionRequestForm
 from .forms.welfare import DisclosureForm
-from .idempotency import Conflict, fingerprint
+from .idempotency import Conflict, existing, fingerprint
 from .models import Acceptance, Breach, DeletionRequest, WelfareTask, as_stored, utcnow
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -117,12 +117,12 @@ def answer(body: dict, created: bool):
 def earlier_answer(model, request_hash: str, describe):
     """A key we have seen: the first answer again, or a conflict. Checked before validation, so
     a replay is answered the same way even if what it refers to has changed since."""
-    existing = model.get_or_none(model.client_uuid == idempotency_key())
-    if existing is None:
+    found = existing(model, idempotency_key())
+    if found is None:
         return None
-    if existing.request_hash != request_hash:
+    if found.request_hash != request_hash:
         return conflict()
-    return answer(describe(existing), created=False)
+    return answer(describe(found), created=False)
 
 
 def conflict():
@@ -165,7 +165,7 @@ def create_acceptance():
         reason=form.reason.data, channel=form.channel.data, accepted_at=accepted_at,
         roster_person=form.roster_person)
     try:
-        row, created = record_acceptance(details, request_hash)
+        row, created = record_acceptance(details, request_hash, looked=True)
     except Conflict:
         return conflict()
     return answer(acceptance_answer(row), created)

@@ -53,6 +53,7 @@ from .models import (
     AuditEvent,
     Breach,
     DeletionRequest,
+    FixedQuery,
     StaffUser,
     WelfareTask,
     db,
@@ -121,7 +122,7 @@ def _append(action: str, *, kind: str, record_id: object = "", actor: StaffUser 
     label = actor_label if actor_label is not None else (actor.email if actor else "")
     with db.atomic():
         serialize(_CHAIN_LOCK)
-        last = AuditEvent.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).first()
+        last = _LAST_HASH.first()
         event = AuditEvent(
             at=utcnow(), actor=actor, actor_label=_storable(label), action=action, record_kind=kind,
             record_id=_storable(str(record_id)), previous_hash=last.hash if last else GENESIS,
@@ -131,6 +132,11 @@ def _append(action: str, *, kind: str, record_id: object = "", actor: StaffUser 
         event.hash = keyed_hash(event)
         event.save(force_insert=True)
     return event
+
+
+# The chain's last hash, read by every event: its SQL built once (models.FixedQuery).
+_LAST_HASH = FixedQuery(
+    lambda: AuditEvent.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
 
 
 def _storable(text: str) -> str:

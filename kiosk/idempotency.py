@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from peewee import IntegrityError, Model
 
-from .models import db
+from .models import FixedQuery, db
 
 Row = TypeVar("Row", bound=Model)
 
@@ -38,19 +38,33 @@ def form_fingerprint(formdata) -> str:
     return fingerprint({key: formdata.getlist(key) for key in formdata if key != "csrf_token"})
 
 
+def existing(model: type[Row], client_uuid: uuid.UUID) -> Row | None:
+    """The record made for this client UUID, or None: one select, its SQL built once."""
+    if model not in _BY_UUID:
+        _BY_UUID[model] = FixedQuery(
+            lambda key: model.select().where(model.client_uuid == key).limit(1),
+            model.client_uuid)
+    return _BY_UUID[model].first(client_uuid)
+
+
+_BY_UUID: dict[type, FixedQuery] = {}
+
+
 def create_once(model: type[Row], client_uuid: uuid.UUID, request_hash: str,
-                create: Callable[[], Row]) -> tuple[Row, bool]:
-    """Run `create` (inside a transaction) unless this UUID exists; return (row, created)."""
-    existing = model.get_or_none(model.client_uuid == client_uuid)
-    if existing is None:
+                create: Callable[[], Row], *, looked: bool = False) -> tuple[Row, bool]:
+    """Run `create` (inside a transaction) unless this UUID exists; return (row, created).
+    `looked=True`: the caller has just asked `existing` and found nothing, so it is not asked
+    again (the unique index still decides a race)."""
+    found = None if looked else existing(model, client_uuid)
+    if found is None:
         try:
             with db.atomic():
                 return create(), True
         except IntegrityError:
             # Another process inserted the same UUID between our read and our write.
-            existing = model.get_or_none(model.client_uuid == client_uuid)
-            if existing is None:
+            found = existing(model, client_uuid)
+            if found is None:
                 raise
-    if existing.request_hash != request_hash:
+    if found.request_hash != request_hash:
         raise Conflict(str(client_uuid))
-    return existing, False
+    return found, False

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
+import os
 import threading
 import uuid
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
+from flask import g, has_request_context
 from flask_login import UserMixin
 from peewee import (
     BlobField,
@@ -15,12 +19,15 @@ from peewee import (
     DatabaseProxy,
     DateField,
     DateTimeField,
+    Field,
     ForeignKeyField,
     IntegerField,
     Model,
+    ModelSelect,
     PostgresqlDatabase,
     TextField,
     UUIDField,
+    Value,
 )
 from playhouse.db_url import connect, parse
 from playhouse.pool import PooledSqliteDatabase
@@ -74,22 +81,33 @@ class KioskSqliteDatabase(PooledSqliteDatabase):
       connection comes back to the pool at the end of each request with any transaction rolled
       back (peewee's pool does that); a connection serves one thread at a time, so handing it
       to another thread later is safe (check_same_thread=False).
-    - **One writer at a time in this process waits its turn here**, not in SQLite: a transaction
-      begins IMMEDIATE (the write lock up front), and a second thread of the same process asking
-      for it would sleep in SQLite's busy handler, in steps of up to 100 ms, long after the lock
-      is free. Taking a process lock first, the threads queue and wake as soon as it is released;
-      only the other worker processes still meet SQLite's own wait.
+    - **Writers queue for their turn**, not in SQLite: a transaction begins IMMEDIATE (the
+      write lock up front), and a writer that finds it taken sleeps in SQLite's busy handler,
+      in steps of up to 100 ms, long after the lock is free (that drove the POSTs' p99 past a
+      second). So a writer first takes this process's lock (its other threads queue there),
+      then an exclusive `flock` on `WRITER_LOCK`, a file beside the database (the other
+      processes queue there, gunicorn's workers and the server's commands alike), and wakes as
+      soon as the writer before it commits. Each process opens that file itself: a descriptor
+      inherited across a fork would share its lock with the parent rather than exclude it. An
+      in-memory database has no file and no other process.
     """
+
+    WRITER_LOCK = "{database}-writer.lock"
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._writer = threading.Lock()
         self._holding = threading.local()
+        self._lock_file: tuple[int, int] | None = None  # (process id, descriptor)
 
     def begin(self, lock_type=None):
         self._writer.acquire()
         self._holding.lock = True
         try:
+            descriptor = self._writers_file()
+            if descriptor is not None:
+                fcntl.flock(descriptor, fcntl.LOCK_EX)  # waits without holding the GIL
+            self._holding.file = descriptor
             super().begin(lock_type)
         except BaseException:
             self._release_writer()
@@ -113,10 +131,66 @@ class KioskSqliteDatabase(PooledSqliteDatabase):
         finally:
             self._release_writer()  # a transaction left open is rolled back by the pool
 
+    def _writers_file(self) -> int | None:
+        """This process's descriptor of the writers' lock file; None in memory."""
+        if not self.database or self.database == ":memory:" or self.database.startswith("file:"):
+            return None
+        pid = os.getpid()
+        if self._lock_file is None or self._lock_file[0] != pid:
+            path = self.WRITER_LOCK.format(database=self.database)
+            self._lock_file = (pid, os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600))
+        return self._lock_file[1]
+
     def _release_writer(self) -> None:
         if getattr(self._holding, "lock", False):
             self._holding.lock = False
-            self._writer.release()
+            descriptor, self._holding.file = getattr(self._holding, "file", None), None
+            try:
+                if descriptor is not None:
+                    fcntl.flock(descriptor, fcntl.LOCK_UN)
+            finally:
+                self._writer.release()
+
+
+class _Slot:
+    """Where a FixedQuery's value goes: stands in for it while peewee builds the SQL."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+
+class FixedQuery:
+    """A select whose shape never changes, its SQL built by peewee once per kind of database
+    and then run with each request's values. Building the SQL is most of what a simple select
+    costs in peewee (a third of an API POST's time: docs/PERFORMANCE.md); running it is not.
+
+    `build` gets one stand-in for each field in `fields` and returns the query; `first(...)`
+    runs it with values for those fields (each converted by its field, as peewee would) and
+    returns its first row as a model instance, or None.
+    """
+
+    def __init__(self, build: Callable[..., ModelSelect], *fields: Field) -> None:
+        self._build, self._fields = build, fields
+        self._compiled: dict[type, tuple[str, list]] = {}  # by the class of database
+
+    def _sql(self) -> tuple[str, list]:
+        kind = type(db.obj)
+        if kind not in self._compiled:
+            slots = [Value(_Slot(n), converter=False) for n in range(len(self._fields))]
+            query = self._build(*slots)
+            self._model = query.model
+            self._compiled[kind] = query.sql()
+        return self._compiled[kind]
+
+    def first(self, *values):
+        sql, params = self._sql()
+        bound = [self._fields[p.index].db_value(values[p.index]) if isinstance(p, _Slot) else p
+                 for p in params]
+        for row in self._model.raw(sql, *bound):
+            return row
+        return None
 
 
 def open_database(url: str):
@@ -207,8 +281,28 @@ class PolicyVersion(BaseModel):
 
     @classmethod
     def current(cls) -> PolicyVersion | None:
-        """The newest published version, or None before the first is seeded."""
-        return cls.newest_first().first()
+        """The newest published version, or None before the first is seeded. Read once a
+        request (a page asks for it several times); a version saved during the request is seen
+        at once, and the next request reads it afresh, so a version the head publishes is what
+        the very next visitor reads."""
+        if not has_request_context() or db.in_transaction():
+            return _NEWEST_VERSION.first()  # what a rollback would take back is not kept
+        if "current_policy" not in g:
+            g.current_policy = _NEWEST_VERSION.first()
+        return g.current_policy
+
+    @classmethod
+    def numbered(cls, number: int) -> PolicyVersion | None:
+        """The version with this number (the one a form says its reader was shown), or None."""
+        current = cls.current()
+        if current is not None and current.number == number:
+            return current
+        return _NUMBERED_VERSION.first(number)
+
+    def save(self, *args, **kwargs):
+        if has_request_context():
+            g.pop("current_policy", None)  # a new version, or the current one changed
+        return super().save(*args, **kwargs)
 
     @classmethod
     def current_acceptance_floor(cls) -> PolicyVersion | None:
@@ -243,6 +337,12 @@ class PolicyVersion(BaseModel):
     @property
     def key_point_list(self) -> list[str]:
         return [line.strip() for line in self.key_points.splitlines() if line.strip()]
+
+
+_NEWEST_VERSION = FixedQuery(lambda: PolicyVersion.newest_first().limit(1))
+_NUMBERED_VERSION = FixedQuery(
+    lambda number: PolicyVersion.select().where(PolicyVersion.number == number).limit(1),
+    PolicyVersion.number)
 
 
 class RosterPerson(NameKeyed):

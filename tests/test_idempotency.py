@@ -11,7 +11,8 @@ import pytest
 from peewee import IntegrityError
 from werkzeug.datastructures import MultiDict
 
-from kiosk.idempotency import Conflict, create_once, fingerprint, form_fingerprint
+from kiosk import idempotency
+from kiosk.idempotency import Conflict, create_once, existing, fingerprint, form_fingerprint
 from kiosk.models import Acceptance, PolicyVersion, utcnow
 
 from .helpers import form_page, nothing_written, sign_in_as
@@ -58,38 +59,50 @@ def test_the_first_send_creates_and_a_replay_returns_it(app, ctx):
 
 
 class AnotherProcessWinsTheRace:
-    """Acceptance, except that just after our first look finds nothing, another process commits
-    a record with the same UUID (the interleaving the unique index exists for)."""
-
-    client_uuid = Acceptance.client_uuid
+    """idempotency.existing, except that just after our first look finds nothing, another process
+    commits a record with the same UUID (the interleaving the unique index exists for)."""
 
     def __init__(self, key: uuid.UUID, their_hash: str) -> None:
         self.key, self.their_hash, self.looked = key, their_hash, False
 
-    def get_or_none(self, *query):
+    def __call__(self, model, client_uuid):
         if not self.looked:
             self.looked = True
-            found = Acceptance.get_or_none(*query)
+            found = existing(model, client_uuid)
             _acceptance(self.key, self.their_hash, name="The Other Process")
             return found
-        return Acceptance.get_or_none(*query)
+        return existing(model, client_uuid)
 
 
-def test_losing_the_race_to_another_process_returns_its_record(ctx):
+def test_losing_the_race_to_another_process_returns_its_record(ctx, monkeypatch):
     _acceptance(uuid.uuid4(), "an-earlier-one", name="Someone Earlier")
     key = uuid.uuid4()
-    row, created = create_once(AnotherProcessWinsTheRace(key, "hash-1"), key, "hash-1",
-                               lambda: _acceptance(key, "hash-1"))
+    monkeypatch.setattr(idempotency, "existing", AnotherProcessWinsTheRace(key, "hash-1"))
+    row, created = create_once(Acceptance, key, "hash-1", lambda: _acceptance(key, "hash-1"))
     assert created is False and row.full_name == "The Other Process"
     assert Acceptance.select().count() == 2
 
 
-def test_losing_the_race_with_other_content_is_a_conflict(ctx):
+def test_losing_the_race_with_other_content_is_a_conflict(ctx, monkeypatch):
     key = uuid.uuid4()
+    monkeypatch.setattr(idempotency, "existing", AnotherProcessWinsTheRace(key, "their-hash"))
     with pytest.raises(Conflict):
-        create_once(AnotherProcessWinsTheRace(key, "their-hash"), key, "our-hash",
-                    lambda: _acceptance(key, "our-hash"))
+        create_once(Acceptance, key, "our-hash", lambda: _acceptance(key, "our-hash"))
     assert [a.full_name for a in Acceptance.select()] == ["The Other Process"]
+
+
+def test_a_caller_that_has_just_looked_is_not_looked_for_again_and_still_loses_a_race(ctx):
+    """The API looks for the key before validating; create_once(looked=True) then goes straight
+    to the insert, and the unique index still turns a lost race into the other record."""
+    key = uuid.uuid4()
+    _acceptance(key, "their-hash", name="The Other Process")  # committed after our look
+    row, created = create_once(Acceptance, key, "their-hash",
+                               lambda: _acceptance(key, "their-hash"), looked=True)
+    assert created is False and row.full_name == "The Other Process"
+    with pytest.raises(Conflict):
+        create_once(Acceptance, key, "our-hash", lambda: _acceptance(key, "our-hash"),
+                    looked=True)
+    assert Acceptance.select().count() == 1
 
 
 def test_an_integrity_error_that_is_not_the_race_is_not_swallowed(ctx):

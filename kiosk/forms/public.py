@@ -75,7 +75,7 @@ class AcceptForm(FlaskForm):
     def validate_policy_version(self, field) -> None:
         version = None
         if re.fullmatch(r"[0-9]{1,9}", str(field.data or "")):
-            version = PolicyVersion.get_or_none(PolicyVersion.number == int(field.data))
+            version = PolicyVersion.numbered(int(field.data))
         if version is None:
             raise ValidationError(DAMAGED)
         self.version = version
