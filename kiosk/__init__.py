@@ -10,35 +10,37 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import (
-    access,
-    admin,
-    api,
-    audit,
-    auth,
-    cli,
-    config,
-    errors,
-    extensions,
-    health,
-    instance,
-    public,
-    pwa,
-    records,
-    second_step,
-    security,
-    staff,
-    templating,
-    viewed,
-)
-from .models import db, open_database
-from .reports import views as reports_views
+from . import config, instance
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then the environment, then the test mapping (if any)."""
+    # The app's modules are imported here, not when the package is: gunicorn's settings
+    # (kiosk/serve.py) must run before peewee is first imported (docs/PERFORMANCE.md, Memory).
+    from . import (
+        access,
+        admin,
+        api,
+        audit,
+        auth,
+        cli,
+        errors,
+        extensions,
+        health,
+        public,
+        pwa,
+        records,
+        second_step,
+        security,
+        staff,
+        templating,
+        viewed,
+    )
+    from .models import db, open_database
+    from .reports import views as reports_views
+
     overrides = dict(test_config or {})
     instance_path = (overrides.pop("KIOSK_INSTANCE_PATH", None)
                      or os.environ.get("KIOSK_INSTANCE_PATH")
@@ -97,9 +99,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _connect_db() -> None:
+    from .models import db
+
     db.connect(reuse_if_open=True)
 
 
 def _close_db(exc: BaseException | None) -> None:
+    from .models import db
+
     if not db.is_closed():
         db.close()

@@ -16,7 +16,15 @@ from peewee import DatabaseError
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from . import audit
-from .models import PolicyVersion, SchoolImage, SchoolSettings, db, serialize, utcnow
+from .models import (
+    FixedQuery,
+    PolicyVersion,
+    SchoolImage,
+    SchoolSettings,
+    db,
+    serialize,
+    utcnow,
+)
 
 DEFAULT_NEXT_STEP = "Please show this screen at the office."
 _SETUP_LOCK = 730_507
@@ -40,7 +48,11 @@ def settings() -> SchoolSettings:
 
 
 def _the_row() -> SchoolSettings | None:
-    return SchoolSettings.select().order_by(SchoolSettings.id).first()
+    return _FIRST_ROW.first()
+
+
+# Read by every page (its SQL built once: models.FixedQuery).
+_FIRST_ROW = FixedQuery(lambda: SchoolSettings.select().order_by(SchoolSettings.id).limit(1))
 
 
 def school_name() -> str:

@@ -10,6 +10,7 @@ gunicorn refuses to start otherwise.
 from __future__ import annotations
 
 import os
+import sys
 
 # Every name at the top of this module that gunicorn knows is read as one of its settings (even
 # `config`): only gunicorn's settings and private names here, the app's modules imported inside.
@@ -28,6 +29,20 @@ def _workers(environ) -> int:
         raise SystemExit(f"Policy Kiosk cannot start: {e}") from None
 
 
+def _without_postgres_driver(environ) -> None:
+    """On SQLite, keep PostgreSQL's driver out of every worker: peewee imports psycopg2 whenever
+    it is installed (4 MiB a process: docs/PERFORMANCE.md, Memory). A module set to None in
+    `sys.modules` is one Python's import system reports as missing, which peewee takes as "no
+    driver". Done before the app (and peewee) is imported; PostgreSQL's URL leaves it alone."""
+    url = environ.get("KIOSK_DATABASE_URL")
+    if url is None:
+        url = environ.get("DATABASE_URL")
+    if (url is None or url.strip().startswith("sqlite:")) and "peewee" not in sys.modules:
+        for name in ("psycopg2", "psycopg2cffi", "psycopg"):
+            sys.modules.setdefault(name, None)
+
+
+_without_postgres_driver(os.environ)
 workers = _workers(os.environ)
 worker_class = "gthread"
 threads = 4

@@ -16,7 +16,7 @@ import hashlib
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Blueprint, Flask, current_app, url_for
+from flask import Blueprint, Flask, current_app, request, url_for
 
 from . import display, school
 from .policies import review_overdue
@@ -39,9 +39,17 @@ def _file_version(path: str) -> str:
 
 def asset(filename: str) -> str:
     """A static file's URL with its content's hash, so a new release is never mixed with files
-    cached from the last one."""
-    return url_for("static", filename=filename,
-                   v=_file_version(str(Path(current_app.static_folder) / filename)))
+    cached from the last one. Worked out once per file (and prefix the app is served under) in
+    each process: a page asks for five."""
+    key = (request.script_root, filename)
+    if key not in _asset_urls:
+        _asset_urls[key] = url_for(
+            "static", filename=filename,
+            v=_file_version(str(Path(current_app.static_folder) / filename)))
+    return _asset_urls[key]
+
+
+_asset_urls: dict[tuple[str, str], str] = {}
 
 
 def _shared() -> dict:
