@@ -1,0 +1,272 @@
+"""What keeps the hot paths cheap (the kiosk's home, accepting on the form and through the API) and
+a worker small, without bending a rule: how many statements each runs, the current policy and
+the school's settings read once a request and never kept beyond it, the writers' queue across
+processes, and what a SQLite worker leaves unimported. The timings themselves are in
+docs/PERFORMANCE.md, from bench/; none is measured here."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import subprocess
+import sys
+import time
+import uuid
+from contextlib import contextmanager
+
+import pytest
+
+from kiosk import school
+from kiosk.models import Acceptance, PolicyVersion, db, open_database
+
+from .helpers import hidden_fields, make_policy
+from .live import ROOT
+
+OUTBOX = {"X-Kiosk-Client": "outbox"}
+
+
+def acceptance_body(name: str = "Ann Visitor") -> dict:
+    return {"full_name": name, "role": "visitor", "accept": True, "policy_version": "1",
+            "channel": "kiosk", "accepted_at": "2026-01-01T10:00:00Z"}
+
+
+@contextmanager
+def statements():
+    """Every SQL statement peewee runs meanwhile (it logs each one to its logger at DEBUG)."""
+    run: list[str] = []
+
+    class Counter(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if isinstance(record.msg, tuple):  # (sql, params); not the pool's own messages
+                run.append(record.msg[0])
+
+    logger, counter = logging.getLogger("peewee"), Counter()
+    level = logger.level
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(counter)
+    try:
+        yield run
+    finally:
+        logger.removeHandler(counter)
+        logger.setLevel(level)
+
+
+def reading(run: list[str], table: str) -> list[str]:
+    return [sql for sql in run if sql.startswith("SELECT") and f'FROM "{table}"' in sql]
+
+
+@pytest.fixture
+def warm(client):
+    """The app after one acceptance: the audit log's first checkpoint is written, so the
+    requests counted are the ones every visitor makes."""
+    response = client.post("/api/v1/acceptances", json=acceptance_body("Warm Up"),
+                           headers={**OUTBOX, "Idempotency-Key": str(uuid.uuid4())})
+    assert response.status_code == 201
+    return client
+
+
+# How many statements ----------------------------------------------------------------------------
+
+def test_an_api_acceptance_looks_for_its_key_once_and_runs_at_most_seven_statements(app, warm):
+    with statements() as run:
+        response = warm.post("/api/v1/acceptances", json=acceptance_body(),
+                             headers={**OUTBOX, "Idempotency-Key": str(uuid.uuid4())})
+    assert response.status_code == 201
+    assert len(reading(run, "acceptance")) == 1  # not again before the insert
+    assert len(reading(run, "policy_version")) == 1
+    assert [sql.split()[0] for sql in run if sql.startswith("INSERT")] == ["INSERT", "INSERT"]
+    assert len(run) <= 7, run  # look, version, insert, savepoint, chain, event, release
+    with app.app_context():
+        assert Acceptance.select().count() == 2
+
+
+def test_a_replay_through_the_api_writes_nothing(app, warm):
+    key = str(uuid.uuid4())
+    assert warm.post("/api/v1/acceptances", json=acceptance_body(),
+                     headers={**OUTBOX, "Idempotency-Key": key}).status_code == 201
+    with statements() as run:
+        again = warm.post("/api/v1/acceptances", json=acceptance_body(),
+                          headers={**OUTBOX, "Idempotency-Key": key})
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert [sql for sql in run if not sql.startswith("SELECT")] == []
+    assert len(reading(run, "acceptance")) == 1
+
+
+def test_the_accept_form_reads_the_version_and_its_key_once_each(app, warm):
+    fields = hidden_fields(warm.get("/accept?channel=kiosk").get_data(as_text=True))
+    with statements() as run:
+        response = warm.post("/accept", data={**fields, "full_name": "Ann Visitor",
+                                              "role": "visitor", "accept": "y"})
+    assert response.status_code == 303
+    assert len(reading(run, "policy_version")) == 1
+    assert len(reading(run, "acceptance")) == 1
+    assert len(run) <= 7, run
+
+
+def test_the_kiosk_home_reads_the_policy_and_the_settings_once(client):
+    client.get("/")
+    with statements() as run:
+        assert client.get("/").status_code == 200
+    assert len(reading(run, "policy_version")) == 1
+    assert len(reading(run, "school_settings")) == 1
+    assert len(run) == 2, run
+
+
+# Read once a request, never kept beyond it ------------------------------------------------------
+
+def test_a_version_published_between_two_requests_is_what_the_next_one_shows(app, client):
+    assert "Version 2 title" not in client.get("/").get_data(as_text=True)
+    with app.app_context():  # as the head's publish in another worker would commit it
+        make_policy(title="Version 2 title")
+    assert "Version 2 title" in client.get("/").get_data(as_text=True)
+    # ...and what a form of the new version sends is taken as that version
+    fields = hidden_fields(client.get("/accept?channel=kiosk").get_data(as_text=True))
+    assert fields["policy_version"] == "2"
+    response = client.post("/accept", data={**fields, "full_name": "Ann Visitor",
+                                            "role": "visitor", "accept": "y"})
+    assert response.status_code == 303
+    with app.app_context():
+        assert Acceptance.get().policy_version.number == 2
+
+
+def test_a_version_saved_during_a_request_is_seen_at_once_by_that_request(app):
+    with app.test_request_context("/"):
+        assert PolicyVersion.current().number == 1
+        make_policy()
+        assert PolicyVersion.current().number == 2
+        assert PolicyVersion.numbered(1).number == 1  # an older version is still found
+
+
+def test_a_version_read_inside_a_transaction_is_not_kept_after_it(app):
+    """What a rollback takes back must not stay as the request's current version."""
+    with app.test_request_context("/"):
+        with pytest.raises(RuntimeError), db.atomic():
+            make_policy()
+            assert PolicyVersion.current().number == 2
+            raise RuntimeError("the publish fails after the version was written")
+        assert PolicyVersion.current().number == 1
+
+
+def test_the_schools_name_saved_is_on_the_very_next_page(app, client):
+    client.get("/")
+    with app.test_request_context("/"):
+        school.save_setup(school.SetupDetails(
+            school_name="Eastacre Infants", dsl_name="", public_url="", thanks_next_step="",
+            privacy_contact="", review_due=None))
+    assert "Eastacre Infants" in client.get("/").get_data(as_text=True)
+
+
+def test_an_asset_address_follows_the_prefix_each_request_is_served_under(client):
+    plain = client.get("/").get_data(as_text=True)
+    prefixed = client.get("/", base_url="http://localhost/kiosk/").get_data(as_text=True)
+    stylesheet = re.search(r'href="(/static/css/kiosk\.css\?v=[0-9a-f]{10})"', plain).group(1)
+    assert f'href="/kiosk{stylesheet}"' in prefixed
+    assert f'href="{stylesheet}"' in client.get("/").get_data(as_text=True)
+
+
+# The writers' queue across processes ------------------------------------------------------------
+
+WRITER = """
+import sys, time
+from kiosk.models import open_database
+database = open_database(sys.argv[1])
+database.connect()
+database.execute_sql("PRAGMA busy_timeout = 0")  # SQLite's own wait would fail at once
+print("ready", flush=True)
+started = time.monotonic()
+with database.atomic():
+    database.execute_sql("INSERT INTO note (text) VALUES ('second')")
+print(f"waited {time.monotonic() - started:.3f}", flush=True)
+"""
+
+
+def _database(tmp_path):
+    url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+    database = open_database(url)
+    database.connect()
+    database.execute_sql("CREATE TABLE note (text TEXT)")
+    return url, database
+
+
+def test_a_writer_in_another_process_queues_for_the_lock_instead_of_failing(tmp_path):
+    url, database = _database(tmp_path)
+    other = subprocess.Popen([sys.executable, "-c", WRITER, url], cwd=ROOT, text=True,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        with database.atomic():
+            database.execute_sql("INSERT INTO note (text) VALUES ('first')")
+            assert other.stdout.readline().strip() == "ready"
+            time.sleep(0.5)  # the other writer is waiting now
+        output = other.communicate(timeout=30)[0]
+    finally:
+        other.kill()
+    assert other.returncode == 0, output
+    assert float(output.split()[-1]) >= 0.3  # it waited for our commit, then wrote
+    assert [row[0] for row in database.execute_sql("SELECT text FROM note ORDER BY rowid")] == [
+        "first", "second"]
+    database.close_all()
+
+
+def test_a_forked_worker_takes_the_lock_on_its_own_and_does_not_share_its_parents(tmp_path):
+    """gunicorn forks its workers from a master that has used the database: a lock file opened
+    in the master and inherited would be one lock shared by both, excluding neither."""
+    _url, database = _database(tmp_path)
+    with database.atomic():  # the master has opened the lock file
+        database.execute_sql("INSERT INTO note (text) VALUES ('master')")
+    database.close_all()
+    go_read, go_write = os.pipe()
+    result_read, result_write = os.pipe()
+    child = os.fork()
+    if child == 0:  # the worker: nothing here may return into pytest
+        code = 1
+        try:
+            os.read(go_read, 1)
+            database.connect()
+            database.execute_sql("PRAGMA busy_timeout = 0")
+            started = time.monotonic()
+            with database.atomic():
+                database.execute_sql("INSERT INTO note (text) VALUES ('worker')")
+            os.write(result_write, f"{time.monotonic() - started:.3f}".encode())
+            code = 0
+        finally:
+            os._exit(code)
+    try:
+        with database.atomic():
+            database.execute_sql("INSERT INTO note (text) VALUES ('master again')")
+            os.write(go_write, b"x")
+            time.sleep(0.5)
+        _, status = os.waitpid(child, 0)
+    finally:
+        for descriptor in (go_read, go_write, result_write):
+            os.close(descriptor)
+    waited = os.read(result_read, 32).decode()
+    os.close(result_read)
+    assert os.waitstatus_to_exitcode(status) == 0  # a shared lock: "database is locked"
+    assert float(waited) >= 0.3
+    assert [row[0] for row in database.execute_sql("SELECT text FROM note ORDER BY rowid")] == [
+        "master", "master again", "worker"]
+    database.close_all()
+
+
+# A SQLite worker's memory ------------------------------------------------------------------------
+
+LOADED = """
+import sys
+import kiosk.serve  # gunicorn reads its settings first, as `make run` starts it
+import wsgi
+print(" ".join(name for name in ("psycopg2", "yaml", "email_validator") if sys.modules.get(name)))
+"""
+
+
+@pytest.mark.parametrize(("database_url", "loaded"), [
+    (None, ""),  # SQLite in the instance folder
+    ("postgresql://kiosk@127.0.0.1:1/kiosk", "psycopg2"),  # never connected to here
+])
+def test_a_sqlite_worker_never_imports_the_postgresql_driver(tmp_path, database_url, loaded):
+    env = {**os.environ, "KIOSK_INSTANCE_PATH": str(tmp_path / "instance")}
+    if database_url:
+        env["KIOSK_DATABASE_URL"] = database_url
+    result = subprocess.run([sys.executable, "-c", LOADED], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60, check=True)
+    assert result.stdout.strip() == loaded
