@@ -1,6 +1,7 @@
 """Policy Kiosk against a bare Flask + peewee app, side by side, under the same gunicorn.
 
     .venv/bin/python bench/compare.py [--seconds 8] [--rounds 3] [--connections 16 64]
+                                      [--baseline OTHER_CHECKOUT]
 
 Starts both on loopback ports, each with a fresh folder: Policy Kiosk migrated and seeded
 (`flask migrate`, `flask seed-policy`) and served with `gunicorn --config python:kiosk.serve`
@@ -18,6 +19,11 @@ Prints, per figure: requests a second (median of the rounds, and the range), p50
 median and the worst round), errors (non-2xx/3xx and socket errors, all rounds), the kiosk/bare
 ratio of the medians, and peak RSS per worker (VmHWM of each gunicorn worker at the end).
 Takes about rounds x connection counts x 6 x seconds, plus start-up.
+
+`--baseline OTHER_CHECKOUT` (a folder with another version of Policy Kiosk, e.g. `git worktree
+add /tmp/before main`, with its .venv) starts that version too, as "before", and runs it in
+the same rounds, so before and after are measured side by side in one run, each against the
+same bare app: on a shared machine, figures from two separate runs do not compare.
 """
 
 from __future__ import annotations
@@ -115,19 +121,22 @@ class Server:
                 self.process.kill()
 
 
-def start_kiosk(folder: Path, log) -> Server:
-    instance = folder / "kiosk-instance"
+def start_kiosk(folder: Path, log, name: str = "kiosk", checkout: Path = ROOT) -> Server:
+    instance = folder / f"{name}-instance"
     env = {**os.environ, "KIOSK_INSTANCE_PATH": str(instance), "KIOSK_ENV": "development"}
-    for name in ("DATABASE_URL", "KIOSK_DATABASE_URL", "KIOSK_PUBLIC_URL", "KIOSK_TRUSTED_HOSTS"):
-        env.pop(name, None)
+    for setting in ("DATABASE_URL", "KIOSK_DATABASE_URL", "KIOSK_PUBLIC_URL",
+                    "KIOSK_TRUSTED_HOSTS"):
+        env.pop(setting, None)
+    binaries = checkout / ".venv" / "bin"
     for command in ("migrate", "seed-policy"):
-        subprocess.run([str(BIN / "flask"), "--app", "kiosk", command], cwd=ROOT, env=env,  # nosec
-                       check=True, stdout=log, stderr=log)
-    server = Server("kiosk", free_port(), instance / "kiosk.sqlite3",
+        subprocess.run([str(binaries / "flask"), "--app", "kiosk", command], cwd=checkout,  # nosec
+                       env=env, check=True, stdout=log, stderr=log)
+    server = Server(name, free_port(), instance / "kiosk.sqlite3",
                     {"home": "/", "form": "/accept", "api": "/api/v1/acceptances"}, env=env)
     server.process = subprocess.Popen(  # nosec B603
-        [str(BIN / "gunicorn"), "--config", "python:kiosk.serve", "--bind",
-         f"127.0.0.1:{server.port}", "wsgi:app"], cwd=ROOT, env=env, stdout=log, stderr=log)
+        [str(binaries / "gunicorn"), "--config", "python:kiosk.serve", "--bind",
+         f"127.0.0.1:{server.port}", "wsgi:app"], cwd=checkout, env=env, stdout=log,
+        stderr=log)
     wait_for(server.url + "/")
     # A visitor's session and form token, as the kiosk's browser would have them.
     jar = http.cookiejar.CookieJar()
@@ -194,23 +203,28 @@ def run_wrk(server: Server, figure: str, connections: int, seconds: int) -> Run:
 
 
 def table(results: dict, servers: dict, figures: list[str], connections: list[int]) -> str:
-    lines = ["| figure | conns | Policy Kiosk req/s (range) | p50 / p99 ms | errors "
-             "| bare req/s (range) | p50 / p99 ms | errors | ratio |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    """One line per figure: each Policy Kiosk (this one, and "before" if given), then the bare
+    app, then each kiosk's ratio to the bare app (of the median rates)."""
+    kiosks = [name for name in servers if name != "bare"]
+    head = ["figure", "conns"]
+    for name in [*kiosks, "bare"]:
+        head += [f"{name} req/s (range)", "p50 / p99 ms", "errors"]
+    head += [f"ratio {name}" for name in kiosks]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for figure in figures:
         for conns in connections:
             cells = [TITLES[figure], str(conns)]
-            medians = []
-            for name in ("kiosk", "bare"):
+            medians = {}
+            for name in [*kiosks, "bare"]:
                 runs = results[(name, figure, conns)]
                 rates = [r.rate for r in runs]
-                medians.append(statistics.median(rates))
-                cells.append(f"{medians[-1]:,.0f} ({min(rates):,.0f}-{max(rates):,.0f})")
+                medians[name] = statistics.median(rates)
+                cells.append(f"{medians[name]:,.0f} ({min(rates):,.0f}-{max(rates):,.0f})")
                 cells.append(f"{statistics.median(r.p50_ms for r in runs):.1f} / "
                              f"{statistics.median(r.p99_ms for r in runs):.1f} "
                              f"(worst {max(r.p99_ms for r in runs):.1f})")
                 cells.append(str(sum(r.errors for r in runs)))
-            cells.append(f"{medians[0] / medians[1]:.2f}")
+            cells += [f"{medians[name] / medians['bare']:.2f}" for name in kiosks]
             lines.append("| " + " | ".join(cells) + " |")
     rss = {name: server.peak_rss_mb() for name, server in servers.items()}
     lines.append("")
@@ -226,6 +240,7 @@ def main() -> int:
     parser.add_argument("--connections", type=int, nargs="+", default=[16, 64])
     parser.add_argument("--only", choices=FIGURES, nargs="+", default=list(FIGURES))
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--baseline", type=Path, help="another checkout, run as \"before\"")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("wrk is needed (apt-get install wrk)", file=sys.stderr)
@@ -235,18 +250,23 @@ def main() -> int:
     servers: dict[str, Server] = {}
     try:
         servers["kiosk"] = start_kiosk(folder, log)
+        if args.baseline:
+            servers["before"] = start_kiosk(folder, log, "before", args.baseline.resolve())
         servers["bare"] = start_bare(folder, log)
         results: dict[tuple, list[Run]] = {}
         problems = []
         for round_number in range(args.rounds):
-            order = ("kiosk", "bare") if round_number % 2 == 0 else ("bare", "kiosk")
+            # Each server goes first in turn, so none always runs straight after another.
+            names = list(servers)
+            shift = round_number % len(names)
+            order = names[shift:] + names[:shift]
             for conns in args.connections:
                 for figure in args.only:
                     for name in order:
                         run = run_wrk(servers[name], figure, conns, args.seconds)
                         results.setdefault((name, figure, conns), []).append(run)
                         rows = "" if run.rows is None else f", {run.rows} rows"
-                        print(f"round {round_number + 1} {name:5} {TITLES[figure]:20} c{conns:<3} "
+                        print(f"round {round_number + 1} {name:6} {TITLES[figure]:20} c{conns:<3} "
                               f"{run.rate:8,.0f} req/s  p50 {run.p50_ms:6.1f} ms  "
                               f"p99 {run.p99_ms:6.1f} ms  errors {run.errors}{rows} "
                               f"{run.problem}", flush=True)
