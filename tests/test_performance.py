@@ -20,7 +20,7 @@ import pytest
 from kiosk import school
 from kiosk.models import Acceptance, PolicyVersion, db, open_database
 
-from .helpers import hidden_fields, make_policy
+from .helpers import hidden_fields, make_policy, publish_policy, sign_in_as
 from .live import ROOT
 
 OUTBOX = {"X-Kiosk-Client": "outbox"}
@@ -128,6 +128,17 @@ def test_a_version_published_between_two_requests_is_what_the_next_one_shows(app
     assert response.status_code == 303
     with app.app_context():
         assert Acceptance.get().policy_version.number == 2
+
+
+def test_the_heads_publish_is_what_the_kiosk_shows_next(app, client, head):
+    kiosk = app.test_client()  # its own session, as the tablet at the door
+    assert 'name="policy_version" type="hidden" value="1"' in kiosk.get(
+        "/accept?channel=kiosk").get_data(as_text=True)
+    sign_in_as(client, head)
+    publish_policy(client, title="Our Phone Policy")
+    page = kiosk.get("/accept?channel=kiosk").get_data(as_text=True)
+    assert 'name="policy_version" type="hidden" value="2"' in page
+    assert "Our Phone Policy" in kiosk.get("/").get_data(as_text=True)
 
 
 def test_a_version_saved_during_a_request_is_seen_at_once_by_that_request(app):
