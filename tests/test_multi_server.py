@@ -133,17 +133,18 @@ def post_acceptance(url: str, key: uuid.UUID, name: str) -> tuple[int, dict, boo
         return answer.code, json.loads(answer.read()), False
 
 
-def sign_in(server: AppServer, email: str, password: str) -> int:
-    """A browser of its own signing in on one server. Production marks the session cookie Secure
-    (the proxy serves HTTPS); here the server is reached over plain HTTP, as the proxy reaches it,
-    so the cookie is carried by hand."""
-    with urllib.request.urlopen(server.url + "/signin", timeout=10) as page:
+def sign_in(form_from: AppServer, post_to: AppServer, email: str, password: str) -> int:
+    """A browser of its own: the sign-in form from one server, sent to another (no sticky
+    sessions: the session cookie and its form token are signed with the shared secret key).
+    Production marks the cookie Secure (the proxy serves HTTPS); the servers are reached over
+    plain HTTP here, as the proxy reaches them, so the cookie is carried by hand."""
+    with urllib.request.urlopen(form_from.url + "/signin", timeout=10) as page:
         cookie = page.headers["Set-Cookie"].split(";", 1)[0]
         token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
                           page.read().decode()).group(1)
     data = urllib.parse.urlencode({"csrf_token": token, "email": email,
                                    "password": password}).encode()
-    request = urllib.request.Request(server.url + "/signin", data=data, headers={"Cookie": cookie})
+    request = urllib.request.Request(post_to.url + "/signin", data=data, headers={"Cookie": cookie})
     try:
         with urllib.request.build_opener(NoRedirects).open(request, timeout=30) as response:
             return response.status
@@ -197,12 +198,13 @@ def test_a_key_used_on_one_server_for_other_details_is_refused_by_the_other(two_
 
 def test_wrong_passwords_alternated_between_the_servers_lock_after_ten_in_all(two_servers):
     servers, app = two_servers
-    statuses = [sign_in(servers[n % 2], SAM, WRONG) for n in range(12)]
+    statuses = [sign_in(servers[(n + 1) % 2], servers[n % 2], SAM, WRONG) for n in range(12)]
     # Ten checked and refused in all (five on each), then locked on both: per server, twelve
-    # alternated would be six on each, all under the limit.
+    # alternated would be six on each, all under the limit. (A form token one server would not
+    # take from the other would be a 400, not a 422.)
     assert statuses == [422] * 10 + [429] * 2
-    assert sign_in(servers[0], SAM, PASSWORD) == 429
-    assert sign_in(servers[1], SAM, PASSWORD) == 429
+    assert sign_in(servers[1], servers[0], SAM, PASSWORD) == 429
+    assert sign_in(servers[0], servers[1], SAM, PASSWORD) == 429
     with app.app_context(), db.connection_context():
         assert AuditEvent.select().where(AuditEvent.action == "signin.failed").count() == 10
 
