@@ -36,6 +36,7 @@ from .test_sign_in_limits import CHEAP, WRONG
 
 PUBLIC_URL = "https://kiosk.westacre-trust.example"
 SAM = "sam@westacre.sch.uk"
+KIM = "kim@westacre.sch.uk"
 YESTERDAY = (utcnow() - timedelta(days=1)).replace(microsecond=0)
 redis_url = test_sign_in_limits.redis_url  # a real redis-server for this module (a fixture)
 
@@ -102,6 +103,7 @@ def two_servers(postgres_server, migrated_template, redis_url, tmp_path_factory)
         migrate_database()
         seed_default_policy()
         make_user("staff", email=SAM, password_hash=CHEAP.hash(PASSWORD))
+        make_user("staff", email=KIM, display_name="Kim Teacher", password_hash=CHEAP.hash(PASSWORD))
     for server in servers:
         server.start()  # both at once: each takes about a second to load the app
     try:
@@ -134,6 +136,11 @@ def post_acceptance(url: str, key: uuid.UUID, name: str) -> tuple[int, dict, boo
 
 
 def sign_in(form_from: AppServer, post_to: AppServer, email: str, password: str) -> int:
+    return signed_in(form_from, post_to, email, password)[0]
+
+
+def signed_in(form_from: AppServer, post_to: AppServer, email: str,
+              password: str) -> tuple[int, str]:
     """A browser of its own: the sign-in form from one server, sent to another (no sticky
     sessions: the session cookie and its form token are signed with the shared secret key).
     Production marks the cookie Secure (the proxy serves HTTPS); the servers are reached over
@@ -145,11 +152,18 @@ def sign_in(form_from: AppServer, post_to: AppServer, email: str, password: str)
     data = urllib.parse.urlencode({"csrf_token": token, "email": email,
                                    "password": password}).encode()
     request = urllib.request.Request(post_to.url + "/signin", data=data, headers={"Cookie": cookie})
+    status, headers = answer_of(request)
+    cookies = [c.split(";", 1)[0] for c in headers.get_all("Set-Cookie") or []]
+    return status, next((c for c in cookies if c.startswith("kiosk_session=")), "")
+
+
+def answer_of(request: urllib.request.Request) -> tuple[int, dict]:
+    """The status and headers of one request, a redirect being an answer like any other."""
     try:
         with urllib.request.build_opener(NoRedirects).open(request, timeout=30) as response:
-            return response.status
+            return response.status, response.headers
     except urllib.error.HTTPError as answer:
-        return answer.code
+        return answer.code, answer.headers
 
 
 class NoRedirects(urllib.request.HTTPRedirectHandler):
@@ -194,6 +208,19 @@ def test_a_key_used_on_one_server_for_other_details_is_refused_by_the_other(two_
     with app.app_context(), db.connection_context():
         assert [row.full_name for row in Acceptance.select().where(Acceptance.client_uuid == key)] \
             == ["Pat First"]
+
+
+def test_a_session_made_on_one_server_is_good_on_the_other(two_servers):
+    servers, _ = two_servers
+    status, session = signed_in(servers[0], servers[1], KIM, PASSWORD)
+    assert status == 303 and session.startswith("kiosk_session=")
+    for server in servers:
+        status, _ = answer_of(urllib.request.Request(server.url + "/staff/",
+                                                     headers={"Cookie": session}))
+        assert status == 200
+        # Not without it: the staff page is not open to anyone.
+        status, headers = answer_of(urllib.request.Request(server.url + "/staff/"))
+        assert status in (302, 303) and "/signin" in headers["Location"]
 
 
 def test_wrong_passwords_alternated_between_the_servers_lock_after_ten_in_all(two_servers):
