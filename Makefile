@@ -30,6 +30,8 @@ setup-db: $(VENV)/.runtime
 run: setup-db
 	$(BIN)/gunicorn --config python:kiosk.serve --bind $(HOST):$(PORT) wsgi:app
 
+# pytest in two processes: the browser tests in one; every other test that builds an app twice,
+# on SQLite and on a throwaway PostgreSQL, shared between both (docs/TESTING.md).
 test: $(VENV)/.dev
 	@sh scripts/ensure-test-tools.sh
 	$(BIN)/ruff check .

@@ -1,4 +1,11 @@
-"""Fixtures: a fresh app and database per test, the test client and CLI runner."""
+"""Fixtures: a fresh app and database per test, the test client and CLI runner.
+
+Every test that builds an app (it uses `app`, or `tmp_path` for an instance folder of its own) runs
+twice: `[sqlite]`, on a new SQLite file in its instance folder, and `[postgresql]`, on a new
+database of its own on a throwaway PostgreSQL server (tests/postgres.py). `--database sqlite` (or
+`postgresql`) runs one of them only. A test about SQLite itself is marked `sqlite_only` with the
+reason, and its PostgreSQL run is skipped saying so. Tests that pick their database themselves
+(`postgres_url`, or a `database` or `backend` parameter of their own) run once, as written."""
 
 from __future__ import annotations
 
@@ -6,16 +13,43 @@ import os
 
 import pytest
 
-from kiosk import create_app
+from kiosk import config, create_app
 from kiosk.migrate import migrate_database
-from kiosk.models import db
+from kiosk.models import KioskSqliteDatabase, db
 from kiosk.policies import seed_default_policy
 
+from . import live
 from .helpers import make_user
-from .postgres import closed_port, postgres_server, postgres_url  # noqa: F401  (fixtures)
+from .postgres import (  # noqa: F401  (fixtures)
+    PostgresDatabases,
+    closed_port,
+    migrated_template,
+    postgres_server,
+    postgres_url,
+)
 from .smtp import smtp_server  # noqa: F401  (a fixture)
 
 BROWSER_TESTS = os.path.join("tests", "browser", "")
+DATABASES = ("sqlite", "postgresql")
+# A test that has any of these picks its database itself, and is run once as written.
+OWN_DATABASE = {"postgres_url", "postgres_server", "database", "backend", "any_app",
+                "closed_port"}
+
+
+def pytest_addoption(parser):
+    parser.addoption("--database", choices=("both", *DATABASES), default="both",
+                     help="run the tests that build an app on SQLite, PostgreSQL or both")
+
+
+def pytest_generate_tests(metafunc):
+    """The tests that build an app, outside the browser tests, once on each database."""
+    names = set(metafunc.fixturenames)
+    if (BROWSER_TESTS in str(metafunc.definition.path) or not names & {"app", "tmp_path"}
+            or names & OWN_DATABASE):
+        return
+    chosen = metafunc.config.getoption("database")
+    metafunc.parametrize("on_database", DATABASES if chosen == "both" else (chosen,),
+                         indirect=True)
 
 
 def pytest_collection_modifyitems(items):
@@ -34,10 +68,54 @@ def clean_environment(monkeypatch):
             monkeypatch.delenv(name)
 
 
+@pytest.fixture(autouse=True)
+def on_database(request, monkeypatch):
+    """"sqlite", or on the PostgreSQL run the test's databases (`PostgresDatabases`): then an app
+    built without a DATABASE_URL, and a live server started without one, gets its instance
+    folder's own database on the throwaway server where it would have had a new SQLite file."""
+    if getattr(request, "param", "sqlite") == "sqlite":
+        yield "sqlite"
+        return
+    marker = request.node.get_closest_marker("sqlite_only")
+    if marker:
+        pytest.skip("about SQLite itself: " + marker.args[0])
+    databases = PostgresDatabases(request.getfixturevalue("postgres_server"),
+                                  request.getfixturevalue("migrated_template"))
+    monkeypatch.setattr(config, "_database_default", databases.for_instance)
+    monkeypatch.setattr(live, "default_database", databases.for_instance)
+    # A test that still opens a SQLite file here would pass on SQLite and be counted as passed
+    # on PostgreSQL: it fails instead, to be marked `sqlite_only` or given its own database.
+    opened = []
+    sqlite_init = KioskSqliteDatabase.__init__
+    monkeypatch.setattr(KioskSqliteDatabase, "__init__",
+                        lambda self, *args, **kwargs: opened.append(args[:1])
+                        or sqlite_init(self, *args, **kwargs))
+    try:
+        yield databases
+    finally:
+        if not db.is_closed():
+            db.close()
+        databases.drop_all()
+    if opened:
+        pytest.fail(f"On its PostgreSQL run this test opened SQLite ({opened[0][0]}): mark it "
+                    "sqlite_only with the reason, or use its instance's database.")
+
+
 @pytest.fixture
-def app(tmp_path):
-    """An app on a freshly migrated SQLite database, with the default policy as version 1."""
-    app = create_app({"KIOSK_INSTANCE_PATH": str(tmp_path / "instance"), "TESTING": True})
+def new_database_url(tmp_path, on_database):
+    """A new, empty database for this test, on the database of this run: new_database_url(name)."""
+    if on_database == "sqlite":
+        return lambda name: f"sqlite:///{tmp_path / (name + '.sqlite3')}"
+    return lambda name: on_database.for_instance(tmp_path / name)
+
+
+@pytest.fixture
+def app(tmp_path, on_database):
+    """An app on a freshly migrated database, with the default policy as version 1."""
+    settings = {"KIOSK_INSTANCE_PATH": str(tmp_path / "instance"), "TESTING": True}
+    if on_database != "sqlite":
+        settings["DATABASE_URL"] = on_database.migrated(tmp_path / "instance")
+    app = create_app(settings)
     with app.app_context():
         migrate_database()
         seed_default_policy()

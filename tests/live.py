@@ -23,6 +23,12 @@ ROOT = Path(__file__).resolve().parents[1]
 _template: Path | None = None
 
 
+def default_database(instance: Path) -> str | None:
+    """The database a server gets when it is given none: its instance folder's SQLite file
+    (None), or on the PostgreSQL run of a test its own database there (tests/conftest.py)."""
+    return None
+
+
 def _prepared_instance() -> Path:
     global _template
     if _template is None:
@@ -44,6 +50,7 @@ class LiveServer:
         self.instance = instance
         self.port: int | None = None  # chosen by the system when the server starts
         self.url = ""
+        database_url = database_url or default_database(instance)
         self.database_url = database_url or f"sqlite:///{instance / 'kiosk.sqlite3'}"
         if database_url:
             env = {**env, "KIOSK_DATABASE_URL": database_url}

@@ -17,6 +17,7 @@ import pytest
 from kiosk import audit
 from kiosk.models import Acceptance, Breach, DeletionRequest, utcnow
 
+from . import live
 from .helpers import PASSWORD, make_user, typed
 from .live import LiveServer
 
@@ -67,7 +68,8 @@ def test_the_same_keys_sent_to_two_processes_at_once_make_one_record_each(tmp_pa
 def test_the_same_breach_keys_sent_to_two_processes_at_once_make_one_breach_each(tmp_path):
     shared = {"KIOSK_SECRET_KEY": secrets.token_urlsafe(40),  # one session valid on both
               "KIOSK_AUDIT_KEY": secrets.token_urlsafe(40)}  # one audit log, one key
-    database_url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+    # On the PostgreSQL run, a database of its own there (tests/conftest.py).
+    database_url = live.default_database(tmp_path / "shared") or f"sqlite:///{tmp_path / 'shared.sqlite3'}"
     servers = [LiveServer(tmp_path / name, shared, database_url=database_url) for name in ("a", "b")]
     for server in servers:
         server.start()

@@ -43,8 +43,8 @@ def _rechain(first_id: int, hash_of, last_id: int | None = None) -> None:
                                            ).order_by(AuditEvent.id):
         event.previous_hash = previous
         previous = hash_of(event)
-        db.execute_sql("UPDATE audit_event SET previous_hash = ?, hash = ? WHERE id = ?",
-                       (event.previous_hash, previous, event.id))
+        AuditEvent.update(previous_hash=event.previous_hash, hash=previous).where(
+            AuditEvent.id == event.id).execute()
 
 
 def _events(app, count: int) -> list[AuditEvent]:

@@ -98,13 +98,14 @@ def test_an_https_public_url_secures_cookies(monkeypatch, tmp_path):
     assert app.config["SESSION_COOKIE_SECURE"] is True
 
 
-def test_database_url_without_the_prefix_is_read(monkeypatch, tmp_path):
-    url = f"sqlite:///{tmp_path / 'other.sqlite3'}"
+def test_database_url_without_the_prefix_is_read(monkeypatch, tmp_path, new_database_url):
+    url = new_database_url("other")
     monkeypatch.delenv("KIOSK_DATABASE_URL", raising=False)
     app = start(monkeypatch, tmp_path, DATABASE_URL=url)
     assert app.config["DATABASE_URL"] == url
 
 
+@pytest.mark.sqlite_only("the default database is a SQLite file in the instance folder")
 def test_the_default_database_is_sqlite_in_the_instance_folder(monkeypatch, tmp_path):
     monkeypatch.delenv("KIOSK_DATABASE_URL", raising=False)
     monkeypatch.delenv("DATABASE_URL", raising=False)

@@ -9,6 +9,7 @@ import pytest
 from kiosk.models import PolicyVersion, db, open_database
 
 
+@pytest.mark.sqlite_only("SQLite's connection pool")
 def test_a_connection_is_kept_between_requests(app, client):
     seen = []
     app.before_request(lambda: seen.append(db.connection()) and None)
@@ -18,6 +19,7 @@ def test_a_connection_is_kept_between_requests(app, client):
     assert db.is_closed()  # handed back to the pool at the end of each request
 
 
+@pytest.mark.sqlite_only("the process lock SQLite's writers queue on")
 def test_a_writer_holds_the_process_lock_until_it_commits(app):
     """SQLite alone would also make the second writer wait, but in its busy handler (sleeping in
     steps of up to 100 ms); the process lock is what makes it wake as soon as the first commits."""
@@ -70,6 +72,7 @@ def test_a_transaction_left_open_at_the_end_of_a_request_does_not_block_the_next
     assert done.is_set()
 
 
+@pytest.mark.sqlite_only("SQLite's write lock on its file and its busy timeout")
 def test_another_process_holding_the_write_lock_is_waited_for_ten_seconds(tmp_path):
     """SQLite's busy wait for the other worker process's write is 10 s under the pool too (set
     by the pragma: the pool takes a `timeout` argument as its own wait for a connection)."""

@@ -34,6 +34,7 @@ def everything_in(folder: Path) -> dict[str, int]:
     return {str(path.relative_to(folder)): mode(path) for path in folder.rglob("*")}
 
 
+@pytest.mark.sqlite_only("the SQLite file and its -wal and -shm files are made owner-only")
 def test_a_fresh_instance_is_private_after_start_up_and_after_writing(tmp_path, usual_umask):
     instance = tmp_path / "instance"
     app = create_app({"KIOSK_INSTANCE_PATH": str(instance), "TESTING": True})
@@ -88,6 +89,7 @@ def test_an_existing_open_instance_is_tightened_at_start_up_and_logged(tmp_path,
     assert caplog.records == []
 
 
+@pytest.mark.sqlite_only("a SQLite file outside the instance folder is made owner-only")
 def test_a_sqlite_database_kept_outside_the_instance_folder_is_tightened_too(tmp_path, usual_umask):
     database = tmp_path / "data" / "kiosk.sqlite3"
     database.parent.mkdir()

@@ -48,6 +48,8 @@ def test_once_current_the_migrations_are_not_read_again(app, client, monkeypatch
     assert client.get("/healthz").get_json() == OK
 
 
+@pytest.mark.sqlite_only("a file that is not a SQLite database (PostgreSQL's counterpart is a "
+                         "server that does not answer, the next test)")
 def test_a_database_that_is_not_one_is_a_503_not_a_500(tmp_path):
     broken = tmp_path / "broken.sqlite3"
     broken.write_bytes(b"this is not a database file " * 100)

@@ -41,6 +41,7 @@ def schema_from(url: str, *, migrate: bool) -> dict:
         db.close()
 
 
+@pytest.mark.sqlite_only("SQLite's schema; PostgreSQL's is the test after it")
 def test_a_sqlite_database_migrated_from_zero_matches_the_models(tmp_path):
     migrated = schema_from(f"sqlite:///{tmp_path / 'migrated.sqlite3'}", migrate=True)
     created = schema_from(f"sqlite:///{tmp_path / 'created.sqlite3'}", migrate=False)
@@ -70,6 +71,7 @@ def test_migrating_again_changes_nothing_and_keeps_every_row(app, ctx):
 @pytest.mark.parametrize(("pragma", "expected"), [
     ("journal_mode", "wal"), ("foreign_keys", 1), ("busy_timeout", 10000), ("synchronous", 2),
 ])
+@pytest.mark.sqlite_only("SQLite's pragmas")
 def test_sqlite_runs_with_wal_foreign_keys_a_busy_timeout_and_durable_commits(tmp_path, pragma,
                                                                              expected):
     database = open_database(f"sqlite:///{tmp_path / 'k.sqlite3'}")

@@ -602,6 +602,10 @@ def test_concerns_about_the_head_are_reviewed_by_the_chair_not_listed_for_the_he
 
 # Backups -------------------------------------------------------------------------------------------
 
+COPIES_THE_SQLITE_FILE = "the backup command copies the SQLite file (on PostgreSQL it points to pg_dump)"
+
+
+@pytest.mark.sqlite_only(COPIES_THE_SQLITE_FILE)
 def test_a_backup_into_new_folders_reports_its_pages_and_is_audited(app, runner, tmp_path):
     target = tmp_path / "backups" / "2026" / "kiosk.sqlite3"
     db.close()
@@ -631,6 +635,7 @@ def test_a_backup_of_a_server_database_points_to_pg_dump_and_touches_nothing(tmp
     assert not target.exists()
 
 
+@pytest.mark.sqlite_only(COPIES_THE_SQLITE_FILE)
 def test_a_backup_is_a_consistent_copy_that_restores_every_record(app, runner, aged, tmp_path):
     target = tmp_path / "backups" / f"kiosk-{utcnow():%Y-%m-%d}.sqlite3"
     with app.app_context():
@@ -659,6 +664,7 @@ def test_backup_on_postgresql_points_to_pg_dump(postgres_url, tmp_path):
     db.close()
 
 
+@pytest.mark.sqlite_only(COPIES_THE_SQLITE_FILE)
 def test_a_backup_file_is_readable_by_its_owner_only(app, runner, tmp_path):
     import stat
 

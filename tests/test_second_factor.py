@@ -411,13 +411,13 @@ def test_the_server_command_refuses_an_unknown_email_and_a_teacher(app, runner, 
 
 # Migration 010 ------------------------------------------------------------------------------------
 
-def test_migration_010_signs_out_the_roles_it_asks_for_a_second_step(tmp_path):
+def test_migration_010_signs_out_the_roles_it_asks_for_a_second_step(new_database_url):
     from peewee import Table
 
     from kiosk.migrate import router
     from kiosk.models import db, open_database
 
-    db.initialize(open_database(f"sqlite:///{tmp_path / 'old.sqlite3'}"))
+    db.initialize(open_database(new_database_url("old")))
     try:
         router().run("009_name_search_keys")
         users = Table("staff_user", ("id", "email", "display_name", "name_key", "role",

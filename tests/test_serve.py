@@ -181,6 +181,7 @@ def test_the_app_is_made_once_before_the_workers_fork(monkeypatch):
         gc.unfreeze()
 
 
+@pytest.mark.sqlite_only("SQLite's pooled connections must not cross gunicorn's fork")
 def test_no_database_connection_is_carried_into_a_worker(app):
     """SQLite's connections must never cross a fork. The set-up check in the master returns its
     connection to the pool, which would hand that one connection to every worker: the master
