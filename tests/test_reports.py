@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import datetime as dt
 import io
 import json
-import logging
 import re
 import uuid
 from urllib.parse import urlencode
@@ -28,6 +26,7 @@ from .helpers import (
     make_deletion_request,
     make_policy,
     make_user,
+    queries_run,
     sign_in_as,
 )
 
@@ -344,27 +343,6 @@ def test_staff_cannot_export(app, client, teacher):
 
 
 # Exports are streamed, a batch of rows at a time -----------------------------------------------
-
-@contextlib.contextmanager
-def queries_run():
-    """The SQL statements peewee runs inside the block (it logs each one at DEBUG)."""
-    seen: list[str] = []
-
-    class Collect(logging.Handler):
-        def emit(self, record):
-            if isinstance(record.msg, tuple):  # (sql, params); the pool logs plain messages
-                seen.append(str(record.msg[0]))
-
-    logger, handler = logging.getLogger("peewee"), Collect(logging.DEBUG)
-    level = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
-    try:
-        yield seen
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
-
 
 def pieces(client, url: str) -> list[str]:
     """The download as the server sends it, piece by piece (asserting it is streamed)."""
