@@ -598,7 +598,7 @@ def test_the_head_sees_what_the_next_clean_up_will_remove(app, client, head, cha
     assert "The next daily clean-up will remove:" in html
     assert "<li>Acceptances by one-off visitors: <strong>1</strong></li>" in html
     assert "<li>Breaches that are not a safeguarding matter: <strong>1</strong></li>" in html
-    assert "<li>Deletion requests not part of a breach: <strong>2</strong></li>" in html
+    assert "<li>Deletion requests, on their own or with their breach: <strong>2</strong></li>" in html
     assert "<li>Acceptances by people on the roster: <strong>0</strong></li>" in html
     with app.app_context():
         retention.purge(pause=0)
