@@ -454,6 +454,35 @@ def test_a_large_export_is_sent_in_pieces_with_one_query_a_batch(app, client, ds
     assert audit_details(app, "export.acceptances") == [{"rows": 2500}]
 
 
+def test_the_export_reads_in_batches_on_postgresql_too(postgres_url, tmp_path, monkeypatch):
+    """psycopg2 reads a whole result into memory: on PostgreSQL too each query is one batch,
+    and rows at the same time across a batch's edge come once each, in order."""
+    from kiosk import create_app
+    from kiosk.migrate import migrate_database
+    from kiosk.models import db
+    from kiosk.policies import seed_default_policy
+
+    monkeypatch.setattr(exports, "BATCH_ROWS", 2)
+    app = create_app({"KIOSK_INSTANCE_PATH": str(tmp_path), "DATABASE_URL": postgres_url,
+                      "TESTING": True})
+    at = stored(dt.date(2025, 3, 3), hour=9)
+    with app.app_context():
+        migrate_database()
+        seed_default_policy()
+        head = make_user("head")
+        for n in range(5):
+            make_acceptance(full_name=f"Visitor {n}", accepted_at=at + dt.timedelta(hours=n // 3))
+    client = app.test_client()
+    sign_in_as(client, head)
+    with queries_run() as queries:
+        sent = pieces(client, "/reports/acceptances.csv")
+    rows = list(csv.reader(io.StringIO("".join(sent[1:]))))
+    assert [row[1] for row in rows] == [f"Visitor {n}" for n in range(5)] and len(sent) == 4
+    batches = [q for q in queries if q.startswith('SELECT "t1"."id", "t1"."accepted_at"')]
+    assert len(batches) == 3 and all(q.endswith("LIMIT %s") for q in batches), batches
+    db.close()
+
+
 def test_the_breach_export_joins_category_and_reporter_rather_than_asking_per_row(
         app, client, teacher, dsl, monkeypatch):
     monkeypatch.setattr(exports, "BATCH_ROWS", 10)

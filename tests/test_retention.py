@@ -608,6 +608,44 @@ def test_the_head_sees_what_the_next_clean_up_will_remove(app, client, head, cha
     assert "next daily clean-up" not in client.get("/admin/retention").get_data(as_text=True)
 
 
+def test_the_batched_purge_keeps_every_rule_on_postgresql(postgres_url, tmp_path):
+    """The purge's SQL (NOT EXISTS for held acceptances, the going breaches' requests) on
+    PostgreSQL, in batches of two."""
+    from kiosk.migrate import migrate_database
+    from kiosk.policies import seed_default_policy
+
+    from .helpers import make_user
+
+    app = create_app({"KIOSK_INSTANCE_PATH": str(tmp_path), "DATABASE_URL": postgres_url,
+                      "TESTING": True})
+    with app.app_context():
+        migrate_database()
+        seed_default_policy()
+        teacher = make_user("staff")
+        person = roster.add_person("Ros Ter", "ros@example.org", "pta")
+        going = [make_acceptance(full_name=f"Old {n}", accepted_at=old(400)).id for n in range(5)]
+        held = make_acceptance(full_name="Held", accepted_at=old(400))
+        held_by_request = make_acceptance(full_name="Held By Request", accepted_at=old(400))
+        current = make_acceptance(full_name="Ros Ter", roster_person=person, accepted_at=old(2500))
+        staying = make_breach(teacher, category="commercial", acceptance=held)
+        old_breach = make_breach(teacher, category="commercial")
+        safeguarding = make_breach(teacher, category="photographing")
+        Breach.update(created_at=old(2500)).where(Breach.id.in_([old_breach.id, safeguarding.id])).execute()
+        make_deletion_request(teacher, breach=old_breach)
+        make_deletion_request(teacher, asked_at=old(800))
+        recent_request = make_deletion_request(teacher, asked_at=old(10), acceptance=held_by_request)
+        assert retention.plan_purge().counts() == {"deletion_requests": 2, "breaches": 1,
+                                                   "visitor_acceptances": 5, "roster_acceptances": 0}
+        counts = retention.purge(batch_size=2, pause=0)
+        assert counts == {"deletion_requests": 2, "breaches": 1, "visitor_acceptances": 5,
+                          "roster_acceptances": 0}
+        assert not set(going) & {a.id for a in Acceptance.select()}
+        assert {a.id for a in Acceptance.select()} == {held.id, held_by_request.id, current.id}
+        assert {b.id for b in Breach.select()} == {staying.id, safeguarding.id}
+        assert [r.id for r in DeletionRequest.select()] == [recent_request.id]
+    db.close()
+
+
 # The head's review of safeguarding and restricted records ----------------------------------------
 
 def test_due_for_review_one_second_after_the_period_and_after_keep_until(app, ctx, teacher, head, now):

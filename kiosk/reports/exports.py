@@ -112,11 +112,11 @@ def download_name(stem: str, zone: ZoneInfo, extension: str) -> str:
     return f"{stem}-{as_local(utcnow(), zone):%Y-%m-%d}.{extension}"
 
 
-def _up_to_now(query: ModelSelect, model: type[Model]) -> ModelSelect:
-    """The query's rows as they stand when the export is asked for: a row added while it is
-    being sent is left for the next export, so the audited count is the rows sent."""
+def _up_to_now(rows: ModelSelect, model: type[Model]) -> ModelSelect:
+    """The rows as they stand when the export is asked for: a row added while it is being sent
+    is left for the next export, so the audited count is the rows sent."""
     newest = model.select(fn.MAX(model.id)).scalar() or 0
-    return query.where(model.id <= newest)
+    return rows.where(model.id <= newest)
 
 
 ACCEPTANCE_COLUMNS = ("Accepted (school time)", "Full name", "Role", "Organisation", "Reason for visit",
@@ -128,11 +128,12 @@ def export_acceptances(zone: ZoneInfo) -> Download:
     when it is asked for, before the first row is sent."""
     # Only the columns the sheet shows: a whole policy version (its text) on every row would be
     # read, and held, a batch at a time.
-    query = _up_to_now(Acceptance.select(
+    chosen = _up_to_now(Acceptance.select(), Acceptance)
+    count = chosen.count()
+    query = chosen.select(
         Acceptance.id, Acceptance.accepted_at, Acceptance.full_name, Acceptance.role,
         Acceptance.organisation, Acceptance.reason, Acceptance.channel, Acceptance.client_uuid,
-        PolicyVersion.number, PolicyVersion.title).join(PolicyVersion), Acceptance)
-    count = query.count()
+        PolicyVersion.number, PolicyVersion.title).join(PolicyVersion)
     audit.record("export.acceptances", kind="export", rows=count)
     rows = ((_sheet_time(a["accepted_at"], zone), a["full_name"], label(a["role"], "visitor_role"),
              a["organisation"], a["reason"], label(a["channel"], "channel"), a["number"], a["title"],
@@ -150,12 +151,13 @@ BREACH_COLUMNS = ("Happened (school time)", "Logged (school time)", "Category", 
 def export_breaches(user: StaffUser, zone: ZoneInfo) -> Download:
     """The breaches this user may see as CSV, oldest first (restricted ones only for the head),
     streamed; the export is audited with its row count when it is asked for."""
-    query = _up_to_now(Breach.visible_to(user).select(
+    chosen = _up_to_now(Breach.visible_to(user), Breach)
+    count = chosen.count()
+    query = chosen.select(
         Breach.id, Breach.occurred_at, Breach.created_at, Breach.subject_kind, Breach.subject_name,
         Breach.location, Breach.description, Breach.actions, Breach.safeguarding, Breach.restricted,
-        Breach.status, Breach.public_id, BreachCategory.label, StaffUser.display_name)
-        .join(BreachCategory).switch(Breach).join(StaffUser, on=Breach.reporter), Breach)
-    count = query.count()
+        Breach.status, Breach.public_id, BreachCategory.label, StaffUser.display_name).join(
+        BreachCategory).switch(Breach).join(StaffUser, on=Breach.reporter)
     audit.record("export.breaches", kind="export", rows=count)
     rows = ((_sheet_time(b["occurred_at"], zone), _sheet_time(b["created_at"], zone), b["label"],
              label(b["subject_kind"], "subject_kind"), b["subject_name"], b["location"],
