@@ -2,7 +2,8 @@
 batched purge), on SQLite.
 
     .venv/bin/python bench/exports_and_purge.py [--acceptances 2000000] [--breaches 50000]
-        [--expired-acceptances 330000] [--expired-breaches 8000] [--before COMMIT] [--only ...]
+        [--expired-acceptances 330000] [--expired-breaches 8000] [--before COMMIT]
+        [--only purge exports] [--tracemalloc] [--keep | --database FILLED.sqlite3]
 
 Fills a fresh SQLite database in a temporary folder in bulk (rows copied from one row made by
 the app, so every column is as the app writes it): N acceptances over the last two years, of
@@ -15,8 +16,10 @@ Then, for the code of this checkout ("after") and of --before (default: main bef
 point 4, loaded from git):
 
 - each export, called as its view calls it (the audited count, then the rows): time to the
-  first piece (the header), to the first rows, and to the end; tracemalloc's peak in a second
-  run (tracemalloc slows Python down, so the times come from the first);
+  first piece (the header), to the first rows, and to the end, and how far the process's
+  resident memory rose (its high-water mark reset first); with --tracemalloc, tracemalloc's
+  peak in a second run (tracemalloc slows Python down three times, so the times come from the
+  first);
 - the purge of what is past its period, on its own copy of the database, while another process
   (a kiosk) writes an acceptance every 20 ms in its own transaction: the purge's time, its
   longest transaction, and how long the kiosk's writes waited (longest, 99th percentile).
@@ -184,13 +187,27 @@ def _chain(first, rest):
 
 # Exports ---------------------------------------------------------------------------------------
 
-def measure_export(app, call, streamed: bool) -> dict[str, float]:
-    """Times to the first piece, the first rows and the end; then the peak of tracemalloc."""
+def _rss_mb(field: str) -> float:
+    """This process's resident memory now (VmRSS) or its high-water mark (VmHWM), in MiB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    raise LookupError(field)
+
+
+def measure_export(app, call, streamed: bool, traced: bool) -> dict[str, float]:
+    """Times to the first piece, the first rows and the end, and how far the process's resident
+    memory rose above where it was (its high-water mark is reset first); with `traced`, a
+    second run under tracemalloc for its peak (tracemalloc slows Python down, so the times come
+    from the first)."""
     figures: dict[str, float] = {}
-    for traced in (False, True):
+    for tracing in (False, True) if traced else (False,):
         with app.test_request_context():
-            if traced:
+            if tracing:
                 tracemalloc.start()
+            else:
+                Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM to VmRSS
+                resident = _rss_mb("VmRSS")
             started = time.perf_counter()
             download = call()
             size = 0
@@ -206,26 +223,28 @@ def measure_export(app, call, streamed: bool) -> dict[str, float]:
                 size = len(download.body)
                 header_at = rows_at = time.perf_counter()
             ended = time.perf_counter()
-            if traced:
-                figures["peak_mb"] = tracemalloc.get_traced_memory()[1] / 2**20
+            if tracing:
+                figures["traced_mb"] = tracemalloc.get_traced_memory()[1] / 2**20
                 tracemalloc.stop()
             else:
                 figures.update(first_byte_ms=(header_at - started) * 1000,
                                first_rows_ms=(rows_at - started) * 1000,
-                               total_s=ended - started, rows=download.rows, mb=size / 2**20)
+                               total_s=ended - started, rows=download.rows, mb=size / 2**20,
+                               rss_mb=_rss_mb("VmHWM") - resident)
+            del download
         from kiosk.models import db
         db.close()
     return figures
 
 
-def exports_at_scale(app, user_id: int, before: str) -> None:
+def exports_at_scale(app, user_id: int, before: str, traced: bool) -> None:
     from kiosk.display import school_zone
     from kiosk.models import StaffUser
     from kiosk.reports import exports
 
     old = load_before(before, "kiosk.reports.exports") if before else None
-    print("\nexport | code | rows | first byte | first rows | whole file | size | peak memory "
-          "(tracemalloc)")
+    print("\nexport | code | rows | first byte | first rows | whole file | size | resident memory "
+          "added" + (" | tracemalloc peak" if traced else ""), flush=True)
     for name in ("acceptances", "breaches"):
         for label, module, streamed in (("after", exports, True), ("before", old, False)):
             if module is None:
@@ -237,10 +256,11 @@ def exports_at_scale(app, user_id: int, before: str) -> None:
                     return module.export_acceptances(zone)
                 return module.export_breaches(StaffUser.get_by_id(user_id), zone)
 
-            f = measure_export(app, call, streamed)
+            f = measure_export(app, call, streamed, traced)
             print(f"{name} | {label} | {f['rows']:,} | {f['first_byte_ms']:,.0f} ms | "
                   f"{f['first_rows_ms']:,.0f} ms | {f['total_s']:.1f} s | {f['mb']:.0f} MB | "
-                  f"{f['peak_mb']:.1f} MB", flush=True)
+                  f"{f['rss_mb']:.1f} MB" + (f" | {f['traced_mb']:.1f} MB" if traced else ""),
+                  flush=True)
 
 
 # The purge ---------------------------------------------------------------------------------------
@@ -299,6 +319,8 @@ def purge_at_scale(source: Path, workdir: Path, before: str) -> None:
         variants.append(("before", None))
     for label, module in variants:
         copy = workdir / f"purge-{label}.sqlite3"
+        with sqlite3.connect(source) as checkpoint:
+            checkpoint.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         shutil.copy(source, copy)
         app = create_app({"KIOSK_INSTANCE_PATH": str(workdir / f"instance-{label}"),
                           "DATABASE_URL": f"sqlite:///{copy}"})
@@ -336,34 +358,52 @@ def main() -> int:
     parser.add_argument("--breaches", type=int, default=50_000)
     parser.add_argument("--expired-breaches", type=int, default=8_000)
     parser.add_argument("--before", default=BEFORE, help="commit to compare with ('' for none)")
-    parser.add_argument("--only", nargs="+", choices=("exports", "purge"), default=("exports", "purge"))
+    parser.add_argument("--only", nargs="+", choices=("exports", "purge"), default=("purge", "exports"))
+    parser.add_argument("--tracemalloc", action="store_true",
+                        help="also run each export under tracemalloc for its peak (slow)")
+    parser.add_argument("--database", type=Path,
+                        help="a database this script filled before (kept with --keep): no fill")
+    parser.add_argument("--keep", action="store_true", help="keep the filled database")
     args = parser.parse_args()
 
-    workdir = Path(tempfile.mkdtemp(prefix="kiosk-scale-"))
     os.environ["KIOSK_ENV"] = "development"
     from kiosk import create_app
     from kiosk.migrate import migrate_database
+    from kiosk.models import StaffUser
     from kiosk.policies import seed_default_policy
 
-    database = workdir / "kiosk.sqlite3"
+    workdir = Path(tempfile.mkdtemp(prefix="kiosk-scale-"))
+    database = args.database or workdir / "kiosk.sqlite3"
     app = create_app({"KIOSK_INSTANCE_PATH": str(workdir / "instance"),
                       "DATABASE_URL": f"sqlite:///{database}"})
-    with app.app_context():
-        migrate_database()
-        seed_default_policy()
-    people = template_rows(app)
-    print(f"Filling {database} ...", flush=True)
-    started = time.perf_counter()
-    fill(database, args)
-    print(f"  filled in {time.perf_counter() - started:.0f} s "
-          f"({database.stat().st_size / 2**20:,.0f} MB)", flush=True)
+    if args.database:
+        with app.app_context():
+            head = StaffUser.get(StaffUser.role == "head").id
+    else:
+        with app.app_context():
+            migrate_database()
+            seed_default_policy()
+        head = template_rows(app)["head"]
+        print(f"Filling {database} ...", flush=True)
+        started = time.perf_counter()
+        fill(database, args)
+        print(f"  filled in {time.perf_counter() - started:.0f} s "
+              f"({database.stat().st_size / 2**20:,.0f} MB)", flush=True)
     try:
-        if "exports" in args.only:
-            exports_at_scale(app, people["head"], args.before)
-        if "purge" in args.only:
-            purge_at_scale(database, workdir, args.before)
+        for part in args.only:
+            if part == "purge":
+                purge_at_scale(database, workdir, args.before)
+            else:
+                # The database is bound globally by each app made: the purge's copies were the
+                # last, so the exports get an app of their own on the filled database.
+                app = create_app({"KIOSK_INSTANCE_PATH": str(workdir / "instance"),
+                                  "DATABASE_URL": f"sqlite:///{database}"})
+                exports_at_scale(app, head, args.before, args.tracemalloc)
     finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+        if args.keep and not args.database:
+            print(f"The database is kept: {database}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
     return 0
 
 
