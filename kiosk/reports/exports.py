@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from peewee import Field, Model, ModelSelect, fn
+from peewee import SQL, Field, Model, ModelSelect, Select, fn
 
 from .. import audit
 from ..models import Acceptance, Breach, BreachCategory, PolicyVersion, StaffUser, as_local, utcnow
@@ -112,11 +112,20 @@ def download_name(stem: str, zone: ZoneInfo, extension: str) -> str:
     return f"{stem}-{as_local(utcnow(), zone):%Y-%m-%d}.{extension}"
 
 
-def _up_to_now(rows: ModelSelect, model: type[Model]) -> ModelSelect:
-    """The rows as they stand when the export is asked for: a row added while it is being sent
-    is left for the next export, so the audited count is the rows sent."""
-    newest = model.select(fn.MAX(model.id)).scalar() or 0
-    return rows.where(model.id <= newest)
+def _newest(model: type[Model]) -> int:
+    """The id of the newest row now: an export sends the rows up to it, so a row added while it
+    is being sent is left for the next export and the audited count is the rows sent."""
+    return model.select(fn.MAX(model.id)).scalar() or 0
+
+
+def _count_up_to(model: type[Model], newest: int) -> int:
+    """How many rows have an id up to `newest`: every row, less those after it. SQLite counts
+    a whole table from its smallest index (35 ms for two million rows) but a range of ids by
+    reading the table itself (800 ms); one statement, so both counts see the same moment."""
+    every, after = (Select(columns=[model.select(fn.COUNT(SQL("*"))),
+                                    model.select(fn.COUNT(SQL("*"))).where(model.id > newest)])
+                    .bind(model._meta.database).tuples().get())
+    return every - after
 
 
 ACCEPTANCE_COLUMNS = ("Accepted (school time)", "Full name", "Role", "Organisation", "Reason for visit",
@@ -128,12 +137,12 @@ def export_acceptances(zone: ZoneInfo) -> Download:
     when it is asked for, before the first row is sent."""
     # Only the columns the sheet shows: a whole policy version (its text) on every row would be
     # read, and held, a batch at a time.
-    chosen = _up_to_now(Acceptance.select(), Acceptance)
-    count = chosen.count()
-    query = chosen.select(
+    newest = _newest(Acceptance)
+    count = _count_up_to(Acceptance, newest)
+    query = Acceptance.select(
         Acceptance.id, Acceptance.accepted_at, Acceptance.full_name, Acceptance.role,
         Acceptance.organisation, Acceptance.reason, Acceptance.channel, Acceptance.client_uuid,
-        PolicyVersion.number, PolicyVersion.title).join(PolicyVersion)
+        PolicyVersion.number, PolicyVersion.title).join(PolicyVersion).where(Acceptance.id <= newest)
     audit.record("export.acceptances", kind="export", rows=count)
     rows = ((_sheet_time(a["accepted_at"], zone), a["full_name"], label(a["role"], "visitor_role"),
              a["organisation"], a["reason"], label(a["channel"], "channel"), a["number"], a["title"],
@@ -151,7 +160,7 @@ BREACH_COLUMNS = ("Happened (school time)", "Logged (school time)", "Category", 
 def export_breaches(user: StaffUser, zone: ZoneInfo) -> Download:
     """The breaches this user may see as CSV, oldest first (restricted ones only for the head),
     streamed; the export is audited with its row count when it is asked for."""
-    chosen = _up_to_now(Breach.visible_to(user), Breach)
+    chosen = Breach.visible_to(user).where(Breach.id <= _newest(Breach))
     count = chosen.count()
     query = chosen.select(
         Breach.id, Breach.occurred_at, Breach.created_at, Breach.subject_kind, Breach.subject_name,
