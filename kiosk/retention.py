@@ -157,6 +157,12 @@ PURGE_BATCH = 2000
 # Between batches the purge rests this long (seconds), so that a writer waiting in SQLite's busy
 # handler, which sleeps up to 100 ms between tries, finds the lock free before the next batch.
 PURGE_PAUSE = 0.1
+# A batch that held the lock longer than this (seconds) makes the next one half the size, down to
+# PURGE_SMALLEST_BATCH; a quick one (a quarter of it) lets the size grow back to the one asked
+# for. On a loaded server the kiosk then waits for a small batch, and the purge takes longer.
+PURGE_TRANSACTION_TARGET = 0.25
+PURGE_SMALLEST_BATCH = 100
+_clock = time.monotonic  # a module name of its own, for the tests to stand in for
 
 # In the order they are deleted: a breach's deletion requests before it, and an acceptance only
 # once the records that held it are gone.
@@ -255,11 +261,21 @@ def _delete_acceptances(kind: str):
     return delete
 
 
+def _next_batch_size(size: int, took: float, largest: int) -> int:
+    """Half the size after a batch slower than the target, double it (up to the size asked
+    for) after a quick one."""
+    if took > PURGE_TRANSACTION_TARGET:
+        return max(min(PURGE_SMALLEST_BATCH, largest), size // 2)
+    if took < PURGE_TRANSACTION_TARGET / 4:
+        return min(largest, size * 2)
+    return size
+
+
 def purge(now: dt.datetime | None = None, batch_size: int = PURGE_BATCH,
           pause: float = PURGE_PAUSE) -> dict[str, int]:
-    """Delete what is past its retention, `batch_size` records a transaction with a rest between,
-    so the kiosk's writes are never held up for long; one audit event at the end with the counts
-    (never names).
+    """Delete what is past its retention, up to `batch_size` records a transaction (fewer while
+    transactions are slow) with a rest between, so the kiosk's writes are never held up for
+    long; one audit event at the end with the counts (never names).
 
     If it stops part-way (a failure, the server shutting down), each batch done stays done and
     the next purge carries on from what is left. The event is still written for what was
@@ -273,14 +289,17 @@ def purge(now: dt.datetime | None = None, batch_size: int = PURGE_BATCH,
              ("roster_acceptances", _delete_acceptances("roster_acceptances")))
     try:
         for kind, delete in steps:
+            size = batch_size
             while True:
+                started = _clock()
                 with db.atomic():
-                    ids = plan.ids(kind, batch_size)
+                    ids = plan.ids(kind, size)
                     done = delete(ids) if ids else {}
                 for key, count in done.items():
                     removed[key] += count
-                if len(ids) < batch_size:
+                if len(ids) < size:
                     break
+                size = _next_batch_size(size, _clock() - started, batch_size)
                 if pause:
                     time.sleep(pause)
     except BaseException:

@@ -460,6 +460,36 @@ def test_the_purge_deletes_in_batches_of_the_size_it_is_given(app, ctx):
     assert json.loads(last_event("retention.purged").detail)["visitor_acceptances"] == 7
 
 
+def test_slow_batches_make_the_next_smaller_and_quick_ones_let_it_grow_back(app, ctx, monkeypatch):
+    """A loaded server: a batch that held the lock longer than the target halves the next one
+    (never below the smallest), a quick one doubles it, never above the size asked for."""
+    old_visitors(30)
+    monkeypatch.setattr(retention, "PURGE_SMALLEST_BATCH", 2)
+    slow, quick = retention.PURGE_TRANSACTION_TARGET + 0.01, retention.PURGE_TRANSACTION_TARGET / 5
+    durations = iter([slow, slow, slow, quick, quick, quick, quick, quick])
+    clock = {"now": 0.0}
+    sizes = []
+    real = retention.PurgePlan.ids
+
+    def asked(plan, kind, limit=None):
+        # Inside the batch's transaction: the clock moves on by that batch's time.
+        if kind == "visitor_acceptances":
+            sizes.append(limit)
+            clock["now"] += next(durations, 0.0)
+        return real(plan, kind, limit)
+
+    def fake_clock():
+        return clock["now"]
+
+    monkeypatch.setattr(retention, "_clock", fake_clock)
+    monkeypatch.setattr(retention.PurgePlan, "ids", asked)
+    assert retention.purge(batch_size=8, pause=0)["visitor_acceptances"] == 30
+    # 8 (slow) 4 (slow) 2 (slow) 2 (quick) 4 (quick) 8 (quick): 28 gone, then 2 of the 8 asked.
+    assert sizes == [8, 4, 2, 2, 4, 8, 8]
+    assert Acceptance.select().count() == 0
+    assert retention._next_batch_size(8, retention.PURGE_TRANSACTION_TARGET, 8) == 8  # at the target
+
+
 def test_the_purge_command_takes_a_batch_size_and_refuses_a_nonsense_one(app, runner, monkeypatch):
     with app.app_context():
         old_visitors(5)
