@@ -533,7 +533,9 @@ def retention_settings():
                            default_words={kind: retention.in_words(days)
                                           for kind, (_, days) in retention.KINDS.items()},
                            last_purged=last_purged,
-                           purge_overdue=retention.purge_overdue(last_purged)), (
+                           purge_overdue=retention.purge_overdue(last_purged),
+                           due_to_go=(retention.plan_purge().counts()
+                                      if current_user.role == "head" else None)), (
         422 if request.method == "POST" else 200)
 
 

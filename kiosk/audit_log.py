@@ -646,6 +646,9 @@ def _purged(e, d, n, who):
     removed = [_count(d.get(key), one, many) for key, (one, many) in PURGED.items() if d.get(key)]
     if not removed:
         return "The regular clear-out of old records found nothing to remove."
+    if d.get("stopped"):  # the next clear-out carries on with what is left
+        return (f"The regular clear-out of old records removed {_listing(removed)}, then "
+                "stopped before it had finished.")
     return f"The regular clear-out of old records removed {_listing(removed)}."
 
 

@@ -138,20 +138,22 @@ def grant_app_role_command(role: str) -> None:
 @click.command("purge")
 @with_appcontext
 @click.option("--dry-run", is_flag=True, help="Show what would be removed; remove nothing.")
-def purge_command(dry_run: bool) -> None:
+@click.option("--batch-size", type=click.IntRange(min=1), default=retention.PURGE_BATCH,
+              show_default=True, help="Records removed in one transaction.")
+def purge_command(dry_run: bool, batch_size: int) -> None:
     """Remove personal data past its retention period (run daily; see the README)."""
     if dry_run:
         plan = retention.plan_purge()
         for kind, count in plan.counts().items():
             click.echo(f"{retention.KINDS[kind][0]}: {count} would be removed")
-        for breach in plan.breaches:
-            click.echo(f"  breach {breach.public_id} logged {breach.created_at:%Y-%m-%d}")
+        for public_id, logged in plan.breaches_listed():
+            click.echo(f"  breach {public_id} logged {logged:%Y-%m-%d}")
         review = retention.due_for_review_by_anyone()
         if review:
             click.echo(f"{len(review)} safeguarding or restricted record(s) are due for the head's "
                        "review (never removed automatically).")
         return
-    counts = retention.purge()
+    counts = retention.purge(batch_size=batch_size)
     click.echo("Removed: " + ", ".join(f"{count} {kind.replace('_', ' ')}"
                                        for kind, count in counts.items()) + ".")
 

@@ -9,11 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sqlite3
-from dataclasses import dataclass, field
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from flask import has_app_context
-from peewee import SqliteDatabase, fn
+from peewee import ModelSelect, SqliteDatabase, fn
 
 from . import audit, low_level
 from .display import school_zone
@@ -23,6 +26,7 @@ from .models import (
     Breach,
     DeletionRequest,
     LadoReferral,
+    PolicyVersion,
     RecordUpdate,
     RetentionSetting,
     StaffUser,
@@ -118,7 +122,8 @@ PURGE_EXPECTED_WITHIN = dt.timedelta(days=2)
 def last_purged_at() -> dt.datetime | None:
     """When the daily clean-up last ran (from its audit event), or None if it never has."""
     return (AuditEvent.select(fn.MAX(AuditEvent.at))
-            .where(AuditEvent.action == "retention.purged").scalar())
+            .where(AuditEvent.action == "retention.purged",
+                   ~AuditEvent.detail.contains('"stopped": true')).scalar())
 
 
 def purge_overdue(last: dt.datetime | None, now: dt.datetime | None = None) -> bool:
@@ -145,68 +150,164 @@ def _cutoff(kind: str, now: dt.datetime) -> dt.datetime:
     return now - dt.timedelta(days=days_for(kind))
 
 
-@dataclass
+# The purge deletes this many records of a kind in one transaction. On SQLite a transaction
+# holds the database's one write lock, so a kiosk's acceptance waits for the batch in hand (tens
+# of milliseconds), never for the whole purge.
+PURGE_BATCH = 2000
+# Between batches the purge rests this long (seconds), so that a writer waiting in SQLite's busy
+# handler, which sleeps up to 100 ms between tries, finds the lock free before the next batch.
+PURGE_PAUSE = 0.1
+# A batch that held the lock longer than this (seconds) makes the next one half the size, down to
+# PURGE_SMALLEST_BATCH; a quick one (a quarter of it) lets the size grow back to the one asked
+# for. On a loaded server the kiosk then waits for a small batch, and the purge takes longer.
+PURGE_TRANSACTION_TARGET = 0.25
+PURGE_SMALLEST_BATCH = 100
+_clock = time.monotonic  # a module name of its own, for the tests to stand in for
+
+# In the order they are deleted: a breach's deletion requests before it, and an acceptance only
+# once the records that held it are gone.
+PURGED_KINDS = ("deletion_requests", "breaches", "visitor_acceptances", "roster_acceptances")
+
+
+def _going_breach(now: dt.datetime):
+    """A breach past its period that is not a safeguarding or restricted record."""
+    return ~Breach.safeguarding & ~Breach.restricted & (Breach.created_at < _cutoff("breaches", now))
+
+
+def _going_request(now: dt.datetime):
+    """A deletion request past its period on its own, or one of a breach that goes."""
+    standalone = (DeletionRequest.asked_at < _cutoff("deletion_requests", now)) & (
+        DeletionRequest.breach.is_null())
+    # is_null(False) first: a standalone request's NULL breach must make this false, not NULL.
+    with_a_going_breach = DeletionRequest.breach.is_null(False) & DeletionRequest.breach.in_(
+        Breach.select(Breach.id).where(_going_breach(now)))
+    return standalone | with_a_going_breach
+
+
+def _going_acceptance(kind: str, now: dt.datetime):
+    """An acceptance past its period that no staying record holds (in SQL, row by row)."""
+    is_roster = kind == "roster_acceptances"
+    condition = (Acceptance.accepted_at < _cutoff(kind, now)) & Acceptance.roster_person.is_null(
+        not is_roster)
+    # An acceptance still pointed at by a record that stays is kept until that record goes.
+    held_by_breach = Breach.select(Breach.id).where(
+        (Breach.acceptance == Acceptance.id) & ~_going_breach(now))
+    held_by_request = DeletionRequest.select(DeletionRequest.id).where(
+        (DeletionRequest.acceptance == Acceptance.id) & ~_going_request(now))
+    condition &= ~fn.EXISTS(held_by_breach) & ~fn.EXISTS(held_by_request)
+    if is_roster:
+        # A roster person's acceptance of the current policy is their evidence: it stays however
+        # short the retention period, or they would be asked to accept again. After a minor
+        # change that is still their acceptance of the version it corrected.
+        condition &= Acceptance.policy_version.not_in(
+            PolicyVersion.counting_as_current().select(PolicyVersion.id))
+    return condition
+
+
+@dataclass(frozen=True)
 class PurgePlan:
-    deletion_requests: list[DeletionRequest] = field(default_factory=list)
-    breaches: list[Breach] = field(default_factory=list)
-    visitor_acceptances: list[Acceptance] = field(default_factory=list)
-    roster_acceptances: list[Acceptance] = field(default_factory=list)
+    """What is past its retention period, as queries of ids: nothing is loaded or deleted here.
+    The purge asks them again before each batch, so what it deletes is what is due then."""
+
+    deletion_requests: ModelSelect
+    breaches: ModelSelect
+    visitor_acceptances: ModelSelect
+    roster_acceptances: ModelSelect
 
     def counts(self) -> dict[str, int]:
-        return {"deletion_requests": len(self.deletion_requests), "breaches": len(self.breaches),
-                "visitor_acceptances": len(self.visitor_acceptances),
-                "roster_acceptances": len(self.roster_acceptances)}
+        """How many of each would go, counted by the database."""
+        return {kind: getattr(self, kind).count() for kind in PURGED_KINDS}
+
+    def ids(self, kind: str, limit: int | None = None) -> list[int]:
+        """The ids of those of a kind that would go (up to `limit` of them)."""
+        return [row_id for (row_id,) in getattr(self, kind).limit(limit).tuples()]
+
+    def breaches_listed(self) -> Iterator[tuple[uuid.UUID, dt.datetime]]:
+        """Each breach that would go, oldest first: its reference and when it was logged."""
+        return (Breach.select(Breach.public_id, Breach.created_at)
+                .where(Breach.id.in_(self.breaches)).order_by(Breach.created_at, Breach.id)
+                .tuples().iterator())
 
 
 def plan_purge(now: dt.datetime | None = None) -> PurgePlan:
     """What is past its retention period (nothing is deleted here)."""
     now = now or utcnow()
-    plan = PurgePlan()
-    plan.breaches = list(Breach.select().where(
-        ~Breach.safeguarding, ~Breach.restricted, Breach.created_at < _cutoff("breaches", now)))
-    going_breaches = {b.id for b in plan.breaches}
-    plan.deletion_requests = list(DeletionRequest.select().where(
-        DeletionRequest.asked_at < _cutoff("deletion_requests", now), DeletionRequest.breach.is_null()))
-    if going_breaches:  # a breach's deletion requests go with it
-        plan.deletion_requests += list(DeletionRequest.select().where(
-            DeletionRequest.breach.in_(list(going_breaches))))
-    going_requests = {r.id for r in plan.deletion_requests}
-    # An acceptance still pointed at by a record that stays is kept until that record goes.
-    held = {b.acceptance_id for b in Breach.select(Breach.acceptance, Breach.id)
-            if b.acceptance_id and b.id not in going_breaches}
-    held |= {r.acceptance_id for r in DeletionRequest.select(DeletionRequest.acceptance, DeletionRequest.id)
-             if r.acceptance_id and r.id not in going_requests}
-    # A roster person's acceptance of the current policy is their evidence: it stays however
-    # short the retention period, or they would be asked to accept again. After a minor change
-    # that is still their acceptance of the version it corrected.
-    held |= {a.id for a in Acceptance.counting_as_current().select(Acceptance.id).where(
-        Acceptance.roster_person.is_null(False))}
-    for kind, is_roster in (("visitor_acceptances", False), ("roster_acceptances", True)):
-        query = Acceptance.select().where(
-            Acceptance.accepted_at < _cutoff(kind, now),
-            Acceptance.roster_person.is_null(not is_roster))
-        setattr(plan, kind, [a for a in query if a.id not in held])
-    return plan
+    return PurgePlan(
+        deletion_requests=DeletionRequest.select(DeletionRequest.id).where(_going_request(now)),
+        breaches=Breach.select(Breach.id).where(_going_breach(now)),
+        visitor_acceptances=Acceptance.select(Acceptance.id).where(
+            _going_acceptance("visitor_acceptances", now)),
+        roster_acceptances=Acceptance.select(Acceptance.id).where(
+            _going_acceptance("roster_acceptances", now)))
 
 
-def purge(now: dt.datetime | None = None) -> dict[str, int]:
-    """Delete what is past its retention; one audit event with the counts (never names)."""
-    with db.atomic():
-        plan = plan_purge(now)
-        request_ids = [r.id for r in plan.deletion_requests]
-        breach_ids = [b.id for b in plan.breaches]
-        acceptance_ids = [a.id for a in plan.visitor_acceptances + plan.roster_acceptances]
-        if request_ids:
-            RecordUpdate.delete().where(RecordUpdate.deletion_request.in_(request_ids)).execute()
-            DeletionRequest.delete().where(DeletionRequest.id.in_(request_ids)).execute()
-        if breach_ids:
-            RecordUpdate.delete().where(RecordUpdate.breach.in_(breach_ids)).execute()
-            Breach.delete().where(Breach.id.in_(breach_ids)).execute()
-        if acceptance_ids:
-            Acceptance.delete().where(Acceptance.id.in_(acceptance_ids)).execute()
-        counts = plan.counts()
-        audit.record("retention.purged", kind="purge", actor_label="purge", **counts)
-    return counts
+def _delete_requests(ids: list[int]) -> dict[str, int]:
+    RecordUpdate.delete().where(RecordUpdate.deletion_request.in_(ids)).execute()
+    return {"deletion_requests": DeletionRequest.delete().where(DeletionRequest.id.in_(ids)).execute()}
+
+
+def _delete_breaches(ids: list[int]) -> dict[str, int]:
+    # Requests made for these breaches since the requests were purged go with them too.
+    requests = [r for (r,) in DeletionRequest.select(DeletionRequest.id)
+                .where(DeletionRequest.breach.in_(ids)).tuples()]
+    removed = _delete_requests(requests) if requests else {}
+    RecordUpdate.delete().where(RecordUpdate.breach.in_(ids)).execute()
+    return {**removed, "breaches": Breach.delete().where(Breach.id.in_(ids)).execute()}
+
+
+def _delete_acceptances(kind: str):
+    def delete(ids: list[int]) -> dict[str, int]:
+        return {kind: Acceptance.delete().where(Acceptance.id.in_(ids)).execute()}
+    return delete
+
+
+def _next_batch_size(size: int, took: float, largest: int) -> int:
+    """Half the size after a batch slower than the target, double it (up to the size asked
+    for) after a quick one."""
+    if took > PURGE_TRANSACTION_TARGET:
+        return max(min(PURGE_SMALLEST_BATCH, largest), size // 2)
+    if took < PURGE_TRANSACTION_TARGET / 4:
+        return min(largest, size * 2)
+    return size
+
+
+def purge(now: dt.datetime | None = None, batch_size: int = PURGE_BATCH,
+          pause: float = PURGE_PAUSE) -> dict[str, int]:
+    """Delete what is past its retention, up to `batch_size` records a transaction (fewer while
+    transactions are slow) with a rest between, so the kiosk's writes are never held up for
+    long; one audit event at the end with the counts (never names).
+
+    If it stops part-way (a failure, the server shutting down), each batch done stays done and
+    the next purge carries on from what is left. The event is still written for what was
+    removed, marked as stopped, and the head is still told the clean-up is not running if it
+    never finishes (`last_purged_at` counts only finished ones)."""
+    now = now or utcnow()
+    plan = plan_purge(now)
+    removed = dict.fromkeys(PURGED_KINDS, 0)
+    steps = (("deletion_requests", _delete_requests), ("breaches", _delete_breaches),
+             ("visitor_acceptances", _delete_acceptances("visitor_acceptances")),
+             ("roster_acceptances", _delete_acceptances("roster_acceptances")))
+    try:
+        for kind, delete in steps:
+            size = batch_size
+            while True:
+                started = _clock()
+                with db.atomic():
+                    ids = plan.ids(kind, size)
+                    done = delete(ids) if ids else {}
+                for key, count in done.items():
+                    removed[key] += count
+                if len(ids) < size:
+                    break
+                size = _next_batch_size(size, _clock() - started, batch_size)
+                if pause:
+                    time.sleep(pause)
+    except BaseException:
+        if any(removed.values()):
+            audit.record("retention.purged", kind="purge", actor_label="purge", stopped=True, **removed)
+        raise
+    audit.record("retention.purged", kind="purge", actor_label="purge", **removed)
+    return removed
 
 
 # Safeguarding and restricted records: the head decides ---------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import logging
 import re
 import reprlib
 import time
@@ -283,3 +284,24 @@ def make_allegation(reporter, **kw):
     Breach.update(classification="allegation", allegation_since=breach.created_at).where(
         Breach.id == breach.id).execute()
     return Breach.get_by_id(breach.id)
+
+
+@contextmanager
+def queries_run() -> Iterator[list[str]]:
+    """The SQL statements peewee runs inside the block (it logs each one at DEBUG)."""
+    seen: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record):
+            if isinstance(record.msg, tuple):  # (sql, params); the pool logs plain messages
+                seen.append(str(record.msg[0]))
+
+    logger, handler = logging.getLogger("peewee"), Collect(logging.DEBUG)
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        yield seen
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)

@@ -26,6 +26,7 @@ from .helpers import (
     make_deletion_request,
     make_policy,
     make_user,
+    queries_run,
     sign_in_as,
 )
 
@@ -339,6 +340,191 @@ def test_staff_cannot_export(app, client, teacher):
     assert get(client, "/reports/breaches.csv").status_code == 403
     assert get(client, "/reports/acceptances.csv").status_code == 403
     assert audit_rows(app, "export.breaches") == [] and audit_rows(app, "export.acceptances") == []
+
+
+# Exports are streamed, a batch of rows at a time -----------------------------------------------
+
+def pieces(client, url: str) -> list[str]:
+    """The download as the server sends it, piece by piece (asserting it is streamed)."""
+    with client.get(url) as response:
+        assert response.status_code == 200 and response.is_streamed
+        assert "Content-Length" not in response.headers
+        return [piece.decode("utf-8") for piece in response.response]
+
+
+def add_visitors(count: int, day: dt.date) -> None:
+    """Many acceptances quickly: one transaction, a row each, a minute apart."""
+    from kiosk.models import Acceptance, db
+
+    version = PolicyVersion.current() or make_policy()
+    start = stored(day, hour=8)
+    with db.atomic():
+        for n in range(count):
+            Acceptance.insert(client_uuid=uuid.UUID(int=n + 1), policy_version=version,
+                              full_name=f"Visitor {n:05d}", role="visitor", channel="kiosk",
+                              accepted_at=start + dt.timedelta(minutes=n), received_at=start).execute()
+
+
+EXPECTED_ACCEPTANCES = (
+    "\ufeffAccepted (school time),Full name,Role,Organisation,Reason for visit,Channel,"
+    "Policy version,Policy title,Reference\r\n"
+    "2025-01-15 09:30,Zoë Parent,Parent or carer,,,Own phone,1,Social Media and Mobile Phone Policy,"
+    "00000000-0000-0000-0000-000000000002\r\n"
+    "2025-01-15 09:30,\"'=HYPERLINK(\"\"x\"\")\",Visitor,'+44 1234,,Entrance tablet,1,"
+    "Social Media and Mobile Phone Policy,00000000-0000-0000-0000-000000000003\r\n"
+    "2025-01-15 09:30,Ann Visitor,Contractor,\"Acme, \"\"the best\"\" Ltd\",Fixing the boiler,"
+    "Entrance tablet,1,Social Media and Mobile Phone Policy,00000000-0000-0000-0000-000000000001\r\n"
+    "2025-07-01 15:05,Bo Helper,Volunteer,,\"Two\nlines\",Own phone,2,Second Policy,"
+    "00000000-0000-0000-0000-000000000004\r\n"
+)
+
+
+def test_the_acceptances_export_is_the_same_document_as_before_across_batches(app, client, head,
+                                                                             monkeypatch):
+    """Three acceptances at the same minute straddle a batch of two: none is sent twice or lost,
+    and the document is byte for byte what the export wrote when it was built in memory."""
+    monkeypatch.setattr(exports, "BATCH_ROWS", 2)
+    same_minute = stored(dt.date(2025, 1, 15), hour=9) + dt.timedelta(minutes=30)
+    with app.app_context():
+        first = PolicyVersion.current() or make_policy()
+        make_acceptance(client_uuid=uuid.UUID(int=4), full_name="Bo Helper", role="volunteer",
+                        channel="phone", reason="Two\nlines",
+                        policy_version=make_policy(title="Second Policy"),
+                        accepted_at=stored(dt.date(2025, 7, 1), hour=15) + dt.timedelta(minutes=5))
+        make_acceptance(client_uuid=uuid.UUID(int=2), full_name="Zoë Parent", role="parent",
+                        channel="phone", policy_version=first, accepted_at=same_minute)
+        make_acceptance(client_uuid=uuid.UUID(int=3), full_name='=HYPERLINK("x")',
+                        organisation="+44 1234", policy_version=first, accepted_at=same_minute)
+        make_acceptance(client_uuid=uuid.UUID(int=1), full_name="Ann Visitor", role="contractor",
+                        organisation='Acme, "the best" Ltd', reason="Fixing the boiler",
+                        policy_version=first, accepted_at=same_minute)
+        # The first three at one minute: in the order they were made (the Bo Helper first, and
+        # at a later time: made in the order of neither the document nor their references).
+    sign_in_as(client, head)
+    sent = pieces(client, "/reports/acceptances.csv")
+    assert "".join(sent) == EXPECTED_ACCEPTANCES
+    assert len(sent) == 3  # the header, then two rows a piece
+    assert audit_details(app, "export.acceptances") == [{"rows": 4}]
+
+
+COMMERCIAL = '"Promoting personal business, finances or campaigns"'  # quoted: it holds commas
+
+
+def test_the_breach_export_is_the_same_document_as_before_across_batches(app, client, teacher, head,
+                                                                         monkeypatch):
+    monkeypatch.setattr(exports, "BATCH_ROWS", 1)
+    with app.app_context():
+        at = stored(dt.date(2025, 2, 3), hour=10)
+        made = [make_breach(teacher, category="commercial", occurred_at=at, subject_name=name,
+                            location=location, description=text, actions=actions)
+                for name, location, text, actions in (
+                    ("Pat Visitor", "Gate", "Selling, \"cheap\" things", ("asked_to_stop",)),
+                    ("-Dash", "", "", ()),
+                )]
+        Breach.update(created_at=at + dt.timedelta(hours=1)).execute()
+    sign_in_as(client, head)
+    document = "".join(pieces(client, "/reports/breaches.csv"))
+    assert document == (
+        "\ufeffHappened (school time),Logged (school time),Category,About,Name,Location,What happened,"
+        "Actions taken,Safeguarding,Restricted,Status,Reported by,Reference\r\n"
+        f"2025-02-03 10:00,2025-02-03 11:00,{COMMERCIAL},Visitor,Pat Visitor,Gate,"
+        f"\"Selling, \"\"cheap\"\" things\",Asked them to stop,No,No,Open,{teacher.display_name},"
+        f"{made[0].public_id}\r\n"
+        f"2025-02-03 10:00,2025-02-03 11:00,{COMMERCIAL},Visitor,'-Dash,,,,No,No,Open,"
+        f"{teacher.display_name},{made[1].public_id}\r\n")
+
+
+def test_a_large_export_is_sent_in_pieces_with_one_query_a_batch(app, client, dsl):
+    """2,500 acceptances: the header at once, then a piece for each batch of 1,000 rows, each
+    batch one query (the policy version joined in, never looked up row by row)."""
+    with app.app_context():
+        add_visitors(2500, local_today() - dt.timedelta(days=3))
+    sign_in_as(client, dsl)
+    with client.get("/reports/acceptances.csv") as response:
+        assert response.is_streamed
+        chunks = iter(response.response)
+        header = next(chunks).decode()
+        assert header.startswith("\ufeffAccepted (school time),") and header.count("\n") == 1
+        with queries_run() as queries:
+            rest = [chunk.decode() for chunk in chunks]
+    assert [piece.count("\r\n") for piece in rest] == [1000, 1000, 500]
+    assert len(queries) == 3 and all('JOIN "policy_version"' in q for q in queries), queries
+    rows = list(csv.reader(io.StringIO("".join(rest))))
+    assert [row[1] for row in rows] == [f"Visitor {n:05d}" for n in range(2500)]
+    assert audit_details(app, "export.acceptances") == [{"rows": 2500}]
+
+
+def test_the_export_reads_in_batches_on_postgresql_too(postgres_url, tmp_path, monkeypatch):
+    """psycopg2 reads a whole result into memory: on PostgreSQL too each query is one batch,
+    and rows at the same time across a batch's edge come once each, in order."""
+    from kiosk import create_app
+    from kiosk.migrate import migrate_database
+    from kiosk.models import db
+    from kiosk.policies import seed_default_policy
+
+    monkeypatch.setattr(exports, "BATCH_ROWS", 2)
+    app = create_app({"KIOSK_INSTANCE_PATH": str(tmp_path), "DATABASE_URL": postgres_url,
+                      "TESTING": True})
+    at = stored(dt.date(2025, 3, 3), hour=9)
+    with app.app_context():
+        migrate_database()
+        seed_default_policy()
+        head = make_user("head")
+        for n in range(5):
+            make_acceptance(full_name=f"Visitor {n}", accepted_at=at + dt.timedelta(hours=n // 3))
+    client = app.test_client()
+    sign_in_as(client, head)
+    with queries_run() as queries:
+        sent = pieces(client, "/reports/acceptances.csv")
+    rows = list(csv.reader(io.StringIO("".join(sent[1:]))))
+    assert [row[1] for row in rows] == [f"Visitor {n}" for n in range(5)] and len(sent) == 4
+    batches = [q for q in queries if q.startswith('SELECT "t1"."id", "t1"."accepted_at"')]
+    assert len(batches) == 3 and all(q.endswith("LIMIT %s") for q in batches), batches
+    db.close()
+
+
+def test_the_breach_export_joins_category_and_reporter_rather_than_asking_per_row(
+        app, client, teacher, dsl, monkeypatch):
+    monkeypatch.setattr(exports, "BATCH_ROWS", 10)
+    with app.app_context():
+        for _ in range(25):
+            make_breach(teacher, category="commercial")
+    sign_in_as(client, dsl)
+    with client.get("/reports/breaches.csv") as response:
+        chunks = iter(response.response)
+        next(chunks)
+        with queries_run() as queries:
+            body = b"".join(chunks).decode()
+    assert body.count("\r\n") == 25
+    assert len(queries) == 3, queries  # 10, 10 and 5 rows: three batches, nothing per row
+
+
+def test_the_audited_count_is_what_was_asked_for_not_what_arrives_while_it_is_sent(
+        app, client, head):
+    """An acceptance made while the download is being sent is left for the next one, so the
+    export's audit event counts exactly the rows in the file."""
+    with app.app_context():
+        add_visitors(1500, local_today() - dt.timedelta(days=3))
+    sign_in_as(client, head)
+    with client.get("/reports/acceptances.csv") as response:
+        chunks = iter(response.response)
+        next(chunks)
+        with app.app_context():
+            make_acceptance(full_name="Late Arrival",
+                            accepted_at=stored(local_today() - dt.timedelta(days=5)))
+        body = b"".join(chunks).decode()
+    assert body.count("\r\n") == 1500 and "Late Arrival" not in body
+    assert audit_details(app, "export.acceptances") == [{"rows": 1500}]
+    assert get(client, "/reports/acceptances.csv").body.count("Late Arrival") == 1
+
+
+def test_the_export_is_audited_when_asked_for_even_if_never_read(app, client, head):
+    with app.app_context():
+        add_visitors(3, local_today())
+    sign_in_as(client, head)
+    with client.get("/reports/acceptances.csv") as response:
+        assert response.is_streamed
+    assert audit_details(app, "export.acceptances") == [{"rows": 3}]
 
 
 # Evidence for one person --------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+import threading
 
 import pytest
 
@@ -33,6 +34,7 @@ from .helpers import (
     make_deletion_request,
     make_policy,
     nothing_written,
+    queries_run,
     sign_in_as,
 )
 
@@ -434,6 +436,244 @@ def test_purge_never_removes_a_concern_about_staff_however_old(app, runner, teac
     with app.app_context():
         assert {b.id for b in Breach.select()} == {plain.id, referred.id}
         assert DeletionRequest.select().count() == 1 and LadoReferral.select().count() == 1
+
+
+# The purge in batches, the kiosk writing between them -----------------------------------------
+
+def old_visitors(count: int) -> list[int]:
+    return [make_acceptance(full_name=f"Old Visitor {n}", accepted_at=old(400)).id for n in range(count)]
+
+
+def deletes_of(queries: list[str], table: str) -> int:
+    """How many DELETE statements on the table ran."""
+    return [q.split('"')[1] for q in queries if q.startswith("DELETE FROM")].count(table)
+
+
+def test_the_purge_deletes_in_batches_of_the_size_it_is_given(app, ctx):
+    old_visitors(7)
+    kept = make_acceptance(full_name="New Visitor", accepted_at=old(10))
+    with queries_run() as queries:
+        counts = retention.purge(batch_size=3, pause=0)
+    assert counts["visitor_acceptances"] == 7
+    assert deletes_of(queries, "acceptance") == 3  # 3, 3 and 1
+    assert [a.id for a in Acceptance.select()] == [kept.id]
+    assert json.loads(last_event("retention.purged").detail)["visitor_acceptances"] == 7
+
+
+def test_slow_batches_make_the_next_smaller_and_quick_ones_let_it_grow_back(app, ctx, monkeypatch):
+    """A loaded server: a batch that held the lock longer than the target halves the next one
+    (never below the smallest), a quick one doubles it, never above the size asked for."""
+    old_visitors(30)
+    monkeypatch.setattr(retention, "PURGE_SMALLEST_BATCH", 2)
+    slow, quick = retention.PURGE_TRANSACTION_TARGET + 0.01, retention.PURGE_TRANSACTION_TARGET / 5
+    durations = iter([slow, slow, slow, quick, quick, quick, quick, quick])
+    clock = {"now": 0.0}
+    sizes = []
+    real = retention.PurgePlan.ids
+
+    def asked(plan, kind, limit=None):
+        # Inside the batch's transaction: the clock moves on by that batch's time.
+        if kind == "visitor_acceptances":
+            sizes.append(limit)
+            clock["now"] += next(durations, 0.0)
+        return real(plan, kind, limit)
+
+    def fake_clock():
+        return clock["now"]
+
+    monkeypatch.setattr(retention, "_clock", fake_clock)
+    monkeypatch.setattr(retention.PurgePlan, "ids", asked)
+    assert retention.purge(batch_size=8, pause=0)["visitor_acceptances"] == 30
+    # 8 (slow) 4 (slow) 2 (slow) 2 (quick) 4 (quick) 8 (quick): 28 gone, then 2 of the 8 asked.
+    assert sizes == [8, 4, 2, 2, 4, 8, 8]
+    assert Acceptance.select().count() == 0
+    assert retention._next_batch_size(8, retention.PURGE_TRANSACTION_TARGET, 8) == 8  # at the target
+
+
+def test_the_purge_command_takes_a_batch_size_and_refuses_a_nonsense_one(app, runner, monkeypatch):
+    with app.app_context():
+        old_visitors(5)
+    sizes = []
+    real = retention.purge
+    monkeypatch.setattr(retention, "purge", lambda **kw: sizes.append(kw) or real(pause=0, **kw))
+    result = runner.invoke(args=["purge", "--batch-size", "2"])
+    assert result.exit_code == 0, result.output
+    assert "5 visitor acceptances" in result.output and sizes == [{"batch_size": 2}]
+    refused = runner.invoke(args=["purge", "--batch-size", "0"])
+    assert refused.exit_code == 2 and "--batch-size" in refused.output and len(sizes) == 1
+
+
+def test_the_purge_rests_between_batches_and_not_after_the_last(app, ctx, monkeypatch):
+    old_visitors(6)
+    rests = []
+    monkeypatch.setattr(retention.time, "sleep", rests.append)
+    retention.purge(batch_size=3, pause=0.25)
+    # Two full batches, then an empty look that ends it: a rest after each full batch.
+    assert rests == [0.25, 0.25]
+
+
+def test_the_kiosk_writes_between_batches_without_waiting_for_the_whole_purge(app, ctx, teacher,
+                                                                            monkeypatch):
+    """Another thread (a kiosk's request) writes during the rest after the first batch: it gets
+    the write lock at once, its acceptance is kept, and an old acceptance it makes a breach about
+    in that moment is kept with it (the purge asks again before each batch)."""
+    old_visitors(7)
+    written: dict[str, object] = {}
+
+    def kiosk_writes():
+        with app.app_context():
+            written["new"] = make_acceptance(full_name="Arrived Mid Purge").id
+            written["held"] = retention.plan_purge().ids("visitor_acceptances")[0]
+            make_breach(teacher, category="commercial",
+                        acceptance=Acceptance.get_by_id(written["held"]))
+            db.close()
+
+    def rest(seconds):
+        if "new" not in written:
+            writer = threading.Thread(target=kiosk_writes)
+            writer.start()
+            writer.join(timeout=5)
+            assert not writer.is_alive(), "the kiosk's write waited for the purge"
+
+    monkeypatch.setattr(retention.time, "sleep", rest)
+    counts = retention.purge(batch_size=3, pause=0.1)
+    assert counts["visitor_acceptances"] == 6
+    left = {a.id for a in Acceptance.select()}
+    assert left == {written["new"], written["held"]}
+
+
+def test_a_purge_that_stops_part_way_keeps_what_it_did_says_so_and_the_next_one_carries_on(
+        app, ctx, head, monkeypatch):
+    from kiosk import audit_log
+
+    old_visitors(7)
+    rested = []
+
+    def interrupted(seconds):
+        rested.append(seconds)
+        if len(rested) == 2:
+            raise KeyboardInterrupt  # the server shutting down, after two batches
+
+    monkeypatch.setattr(retention.time, "sleep", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        retention.purge(batch_size=3)
+    assert Acceptance.select().count() == 1
+    event = last_event("retention.purged")
+    assert json.loads(event.detail) == {"deletion_requests": 0, "breaches": 0, "stopped": True,
+                                        "visitor_acceptances": 6, "roster_acceptances": 0}
+    assert audit_log.describe(event, head) == (
+        "The regular clear-out of old records removed 6 acceptances by one-off visitors, then "
+        "stopped before it had finished.")
+    assert retention.last_purged_at() is None  # the head is still told it is not running
+
+    monkeypatch.setattr(retention.time, "sleep", lambda seconds: None)
+    assert retention.purge(batch_size=3)["visitor_acceptances"] == 1
+    assert Acceptance.select().count() == 0
+    finished = AuditEvent.select().where(AuditEvent.action == "retention.purged").order_by(
+        AuditEvent.id.desc()).first()
+    assert json.loads(finished.detail)["visitor_acceptances"] == 1
+    assert retention.last_purged_at() == finished.at
+
+
+def test_a_purge_that_fails_before_removing_anything_writes_no_event(app, ctx, teacher, monkeypatch):
+    old_visitors(2)
+
+    def broken(ids):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(retention, "_delete_requests", broken)
+    make_deletion_request(teacher, asked_at=old(800))
+    with pytest.raises(RuntimeError):
+        retention.purge(pause=0)
+    assert not AuditEvent.select().where(AuditEvent.action == "retention.purged").exists()
+    assert Acceptance.select().count() == 2
+
+
+def test_a_breach_past_its_period_takes_a_request_made_after_the_requests_were_purged(
+        app, ctx, teacher, monkeypatch):
+    """The breaches go after the deletion requests: a request added to a going breach in between
+    goes with its breach, counted, instead of stopping the purge on the link."""
+    going = make_breach(teacher, category="commercial")
+    Breach.update(created_at=old(2500)).where(Breach.id == going.id).execute()
+    make_deletion_request(teacher, breach=going)
+    real = retention.PurgePlan.ids
+
+    def then_a_request_arrives(plan, kind, limit=None):
+        if kind == "breaches" and DeletionRequest.select().count() == 0:
+            make_deletion_request(teacher, breach=going)  # after the requests were purged
+        return real(plan, kind, limit)
+
+    monkeypatch.setattr(retention.PurgePlan, "ids", then_a_request_arrives)
+    counts = retention.purge(pause=0)
+    assert counts["breaches"] == 1 and counts["deletion_requests"] == 2
+    assert Breach.select().count() == 0 and DeletionRequest.select().count() == 0
+
+
+def test_the_plan_counts_in_the_database_without_loading_a_record(app, aged, ctx):
+    plan = retention.plan_purge()
+    with queries_run() as queries:
+        counts = plan.counts()
+    assert counts == {"deletion_requests": 2, "breaches": 1, "visitor_acceptances": 1,
+                      "roster_acceptances": 0}
+    counted = [q for q in queries if "COUNT(" in q]
+    assert len(counted) == 4
+    # Nothing else read from the records themselves (only the settings and policy versions).
+    assert all('FROM "retention_setting"' in q or 'FROM "policy_version"' in q
+               for q in queries if q not in counted), queries
+
+
+def test_the_head_sees_what_the_next_clean_up_will_remove(app, client, head, chair, aged):
+    sign_in_as(client, head)
+    html = client.get("/admin/retention").get_data(as_text=True)
+    assert "The next daily clean-up will remove:" in html
+    assert "<li>Acceptances by one-off visitors: <strong>1</strong></li>" in html
+    assert "<li>Breaches that are not a safeguarding matter: <strong>1</strong></li>" in html
+    assert "<li>Deletion requests, on their own or with their breach: <strong>2</strong></li>" in html
+    assert "<li>Acceptances by people on the roster: <strong>0</strong></li>" in html
+    with app.app_context():
+        retention.purge(pause=0)
+    html = client.get("/admin/retention").get_data(as_text=True)
+    assert "<li>Acceptances by one-off visitors: <strong>0</strong></li>" in html
+    sign_in_as(client, chair)
+    assert "next daily clean-up" not in client.get("/admin/retention").get_data(as_text=True)
+
+
+def test_the_batched_purge_keeps_every_rule_on_postgresql(postgres_url, tmp_path):
+    """The purge's SQL (NOT EXISTS for held acceptances, the going breaches' requests) on
+    PostgreSQL, in batches of two."""
+    from kiosk.migrate import migrate_database
+    from kiosk.policies import seed_default_policy
+
+    from .helpers import make_user
+
+    app = create_app({"KIOSK_INSTANCE_PATH": str(tmp_path), "DATABASE_URL": postgres_url,
+                      "TESTING": True})
+    with app.app_context():
+        migrate_database()
+        seed_default_policy()
+        teacher = make_user("staff")
+        person = roster.add_person("Ros Ter", "ros@example.org", "pta")
+        going = [make_acceptance(full_name=f"Old {n}", accepted_at=old(400)).id for n in range(5)]
+        held = make_acceptance(full_name="Held", accepted_at=old(400))
+        held_by_request = make_acceptance(full_name="Held By Request", accepted_at=old(400))
+        current = make_acceptance(full_name="Ros Ter", roster_person=person, accepted_at=old(2500))
+        staying = make_breach(teacher, category="commercial", acceptance=held)
+        old_breach = make_breach(teacher, category="commercial")
+        safeguarding = make_breach(teacher, category="photographing")
+        Breach.update(created_at=old(2500)).where(Breach.id.in_([old_breach.id, safeguarding.id])).execute()
+        make_deletion_request(teacher, breach=old_breach)
+        make_deletion_request(teacher, asked_at=old(800))
+        recent_request = make_deletion_request(teacher, asked_at=old(10), acceptance=held_by_request)
+        assert retention.plan_purge().counts() == {"deletion_requests": 2, "breaches": 1,
+                                                   "visitor_acceptances": 5, "roster_acceptances": 0}
+        counts = retention.purge(batch_size=2, pause=0)
+        assert counts == {"deletion_requests": 2, "breaches": 1, "visitor_acceptances": 5,
+                          "roster_acceptances": 0}
+        assert not set(going) & {a.id for a in Acceptance.select()}
+        assert {a.id for a in Acceptance.select()} == {held.id, held_by_request.id, current.id}
+        assert {b.id for b in Breach.select()} == {staying.id, safeguarding.id}
+        assert [r.id for r in DeletionRequest.select()] == [recent_request.id]
+    db.close()
 
 
 # The head's review of safeguarding and restricted records ----------------------------------------

@@ -20,7 +20,7 @@ from ..models import (
     utcnow,
 )
 from ..vocabulary import label
-from .exports import Download, download_name, write_csv, yes_no
+from .exports import Download, csv_pieces, download_name, yes_no
 
 
 @dataclass(frozen=True)
@@ -156,8 +156,8 @@ def subject_access_json(records: SubjectRecords, school: str, zone: ZoneInfo) ->
 
 
 def subject_access_csv(records: SubjectRecords, zone: ZoneInfo) -> Download:
-    """Every record about the person as CSV, one field a row (the records differ in shape);
-    audited with counts, never the name."""
+    """Every record about the person as CSV, one field a row (the records differ in shape),
+    streamed like the other exports; audited with counts, never the name, before it is sent."""
     def lines():
         for kind, reference, fields in subject_entries(records, zone):
             for field, value in fields.items():
@@ -167,7 +167,7 @@ def subject_access_csv(records: SubjectRecords, zone: ZoneInfo) -> Download:
                     value = "; ".join(value)
                 yield kind, reference, field, value
 
-    body, _ = write_csv(("Record", "Reference", "Field", "Value"), lines())
     audit.record("subject_access.downloaded", kind="subject_access", format="csv", **records.counts)
-    return Download(download_name("subject-access", zone, "csv"), body, "text/csv",
+    return Download(download_name("subject-access", zone, "csv"),
+                    csv_pieces(("Record", "Reference", "Field", "Value"), lines()), "text/csv",
                     sum(records.counts.values()))

@@ -5,7 +5,17 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user
 
 from .. import audit
@@ -26,7 +36,10 @@ serves(bp, "staff")
 
 
 def _download(download: exports.Download) -> Response:
-    response = Response(download.body, mimetype=download.mimetype)
+    """The file as an attachment; one in pieces is streamed, with the request (and its database
+    connection) kept until the last piece is sent."""
+    body = download.body if isinstance(download.body, str) else stream_with_context(download.body)
+    response = Response(body, mimetype=download.mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{download.filename}"'
     return response
 

@@ -3,12 +3,13 @@ CSV import, letters to print and links to copy), retention in years and months, 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from playwright.sync_api import expect
 
 from kiosk import roster
-from kiosk.models import PolicyVersion, SchoolSettings
+from kiosk.models import PolicyVersion, SchoolSettings, utcnow
 
 from ..helpers import make_acceptance, make_breach, make_policy, make_user
 from .conftest import TABLET, enter_code, sign_in
@@ -272,6 +273,24 @@ def test_retention_periods_are_chosen_in_years_and_months(live_server, new_conte
         "18 months after you accept")
     expect(page.get_by_role("listitem").filter(has_text="policy was broken")).to_contain_text(
         "10 years")
+
+
+def test_the_head_sees_what_the_next_clean_up_will_remove(live_server, new_context, assert_accessible):
+    with live_server.database():
+        for n in range(3):
+            make_acceptance(full_name=f"Old Visitor {n}",
+                            accepted_at=utcnow() - dt.timedelta(days=400))
+        make_acceptance(full_name="New Visitor")
+    page = new_context(**TABLET).new_page()
+    sign_in_head(page, live_server)
+    page.get_by_role("link", name="Retention", exact=True).click()
+    expect(page.get_by_role("heading", name="Past these periods now")).to_be_visible()
+    due = page.get_by_role("list").filter(has_text="Acceptances by one-off visitors:")
+    expect(due.get_by_role("listitem")).to_have_text([
+        "Acceptances by one-off visitors: 3", "Acceptances by people on the roster: 0",
+        "Breaches that are not a safeguarding matter: 0",
+        "Deletion requests, on their own or with their breach: 0"])
+    assert_accessible(page)
 
 
 def test_the_roster_shows_where_each_person_stands(live_server, new_context, assert_accessible):
