@@ -103,7 +103,7 @@ NOT_SIGNED_IN_AT_THE_DOOR = ("staff", "pupil")
 def _breach_details(form, category, acceptance, status):
     form.offer_actions_for(category)
     today = None if acceptance or form.subject_kind.data in NOT_SIGNED_IN_AT_THE_DOOR \
-        else _offer(form.acceptance.data or "")
+        else _offer()
     return render_template("staff/breach_details.html", form=form, category=category,
                            acceptance=acceptance, today=today, search=_searched(),
                            seen_by=_who_will_see(form, category)), status
