@@ -16,11 +16,12 @@ DETAILS = "/staff/breaches/new?who=visitor&category=photographing"
 PAGES = ["/staff/breaches/new", DETAILS, "/staff/deletions/new", "/staff/visitors"]
 
 
-def fill_the_day(app, count: int, **named) -> dict[str, Acceptance]:
+def fill_the_day(database, count: int, **named) -> dict[str, Acceptance]:
     """`count` visitors today, a second apart, the newest a minute ago; each of `named` (a name:
-    how many seconds before the newest) among them. Returns the named ones."""
+    how many seconds before the newest) among them. Returns the named ones. `database`: the
+    context to write in (an app's `app_context()`, a live server's `database()`)."""
     newest = utcnow() - dt.timedelta(minutes=1)
-    with app.app_context(), db.atomic():
+    with database, db.atomic():
         for i in range(count - len(named)):
             make_acceptance(full_name=f"Fair Visitor {i:04d}", accepted_at=newest - dt.timedelta(seconds=i))
         return {name: make_acceptance(full_name=name, accepted_at=newest - dt.timedelta(seconds=ago))
@@ -37,7 +38,7 @@ def person_tiles(html: str) -> list[str]:
 
 def test_with_two_thousand_visitors_today_each_page_is_small_and_the_search_finds_one(
         app, client, teacher):
-    found = fill_the_day(app, 2000, **{"Émile Dubois": 1500})
+    found = fill_the_day(app.app_context(), 2000, **{"Émile Dubois": 1500})
     sign_in_as(client, teacher)
     for url in PAGES:
         response = client.get(url)
@@ -54,7 +55,7 @@ def test_with_two_thousand_visitors_today_each_page_is_small_and_the_search_find
 
 
 def test_a_quiet_day_shows_everyone_and_no_search(app, client, teacher):
-    fill_the_day(app, TILES)
+    fill_the_day(app.app_context(), TILES)
     sign_in_as(client, teacher)
     for url in PAGES[:3]:
         html = client.get(url).get_data(as_text=True)
@@ -64,7 +65,7 @@ def test_a_quiet_day_shows_everyone_and_no_search(app, client, teacher):
 
 
 def test_one_more_than_the_tiles_brings_the_search(app, client, teacher):
-    fill_the_day(app, TILES + 1)
+    fill_the_day(app.app_context(), TILES + 1)
     sign_in_as(client, teacher)
     for url in PAGES:
         html = client.get(url).get_data(as_text=True)
@@ -73,7 +74,7 @@ def test_one_more_than_the_tiles_brings_the_search(app, client, teacher):
 
 
 def test_the_search_finds_a_part_of_the_name_in_any_case_and_only_todays(app, client, teacher):
-    named = fill_the_day(app, 20, **{"Priya Shah": 15, "Ravi Shahid": 16})
+    named = fill_the_day(app.app_context(), 20, **{"Priya Shah": 15, "Ravi Shahid": 16})
     with app.app_context():
         make_acceptance(full_name="Yesterday Shah", accepted_at=utcnow() - dt.timedelta(days=1))
     sign_in_as(client, teacher)
@@ -85,7 +86,7 @@ def test_the_search_finds_a_part_of_the_name_in_any_case_and_only_todays(app, cl
 
 
 def test_a_search_with_like_wildcards_finds_only_what_was_typed(app, client, teacher):
-    fill_the_day(app, 20, **{"Ann 50% Off": 19})
+    fill_the_day(app.app_context(), 20, **{"Ann 50% Off": 19})
     sign_in_as(client, teacher)
     assert person_tiles(client.get("/staff/breaches/new?search=%25").get_data(as_text=True)) == [
         "Ann 50% Off"]
@@ -95,7 +96,7 @@ def test_a_search_with_like_wildcards_finds_only_what_was_typed(app, client, tea
 
 
 def test_a_search_matching_more_than_the_tiles_says_so(app, client, teacher):
-    fill_the_day(app, 40)
+    fill_the_day(app.app_context(), 40)
     sign_in_as(client, teacher)
     html = client.get("/staff/breaches/new?search=fair").get_data(as_text=True)
     assert len(person_tiles(html)) == TILES
@@ -104,7 +105,7 @@ def test_a_search_matching_more_than_the_tiles_says_so(app, client, teacher):
 
 
 def test_the_details_step_searches_without_losing_who_and_what(app, client, teacher):
-    named = fill_the_day(app, 30, **{"Olwen Price": 25})
+    named = fill_the_day(app.app_context(), 30, **{"Olwen Price": 25})
     sign_in_as(client, teacher)
     html = client.get(DETAILS).get_data(as_text=True)
     assert "Olwen Price" not in html
@@ -123,7 +124,7 @@ def test_the_details_step_searches_without_losing_who_and_what(app, client, teac
 
 def test_a_person_found_by_search_stays_chosen_when_the_details_come_back_with_an_error(
         app, client, teacher):
-    named = fill_the_day(app, 30, **{"Olwen Price": 25})
+    named = fill_the_day(app.app_context(), 30, **{"Olwen Price": 25})
     olwen = str(named["Olwen Price"].client_uuid)
     sign_in_as(client, teacher)
     fields = {**form_page(client, DETAILS + "&search=olwen"), "acceptance": olwen,
@@ -141,7 +142,7 @@ def test_a_person_found_by_search_stays_chosen_when_the_details_come_back_with_a
 
 
 def test_the_deletion_form_searches_and_keeps_the_person_chosen(app, client, teacher):
-    named = fill_the_day(app, 30, **{"Olwen Price": 25})
+    named = fill_the_day(app.app_context(), 30, **{"Olwen Price": 25})
     olwen = str(named["Olwen Price"].client_uuid)
     sign_in_as(client, teacher)
     assert "Olwen Price" not in client.get("/staff/deletions/new").get_data(as_text=True)
@@ -162,7 +163,7 @@ def test_the_deletion_form_searches_and_keeps_the_person_chosen(app, client, tea
 
 
 def test_todays_visitors_says_how_many_and_pages_back_through_all_of_them(app, client, teacher):
-    fill_the_day(app, LIST_PAGE + 10)
+    fill_the_day(app.app_context(), LIST_PAGE + 10)
     with app.app_context(), db.atomic():  # two at one moment: the page break must not drop one
         moment = utcnow() - dt.timedelta(hours=3)
         make_acceptance(full_name="Twin One", accepted_at=moment)
@@ -182,7 +183,7 @@ def test_todays_visitors_says_how_many_and_pages_back_through_all_of_them(app, c
 
 
 def test_todays_visitors_search_and_a_count_of_one(app, client, teacher):
-    fill_the_day(app, 1, **{"Émile Dubois": 0})
+    fill_the_day(app.app_context(), 1, **{"Émile Dubois": 0})
     sign_in_as(client, teacher)
     html = client.get("/staff/visitors").get_data(as_text=True)
     assert "1 person has signed in today." in html
@@ -196,7 +197,7 @@ def test_todays_visitors_search_and_a_count_of_one(app, client, teacher):
 
 
 def test_an_unknown_page_start_is_the_most_recent_page(app, client, teacher):
-    fill_the_day(app, 3)
+    fill_the_day(app.app_context(), 3)
     sign_in_as(client, teacher)
     response = client.get("/staff/visitors?before=not-a-uuid")
     assert response.status_code == 200
