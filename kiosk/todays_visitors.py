@@ -95,7 +95,9 @@ class Listing:
     def heading(self) -> str:
         if self.search:
             return _matched(self.matched, self.search)
-        return "Earlier today" if self.earlier else "Most recent"
+        if self.earlier:
+            return "Earlier today"
+        return f"The {LIST_PAGE} most recent" if self.next_before else "Most recent first"
 
 
 def listing(timezone: str, search: str = "", before: str = "") -> Listing:

@@ -170,7 +170,7 @@ def test_todays_visitors_says_how_many_and_pages_back_through_all_of_them(app, c
         make_acceptance(full_name="Twin Two", accepted_at=moment)
     sign_in_as(client, teacher)
     html = client.get("/staff/visitors").get_data(as_text=True)
-    assert "62 people have signed in today." in html
+    assert "62 people have signed in today." in html and "The 50 most recent" in html
     seen = re.findall(r"<tr><td>([^<]+)</td>", html)
     assert len(seen) == LIST_PAGE and seen[0] == "Fair Visitor 0000"
     while (more := re.search(r'href="(/staff/visitors\?before=[^"#]+)#visitors-found">Show earlier',
@@ -186,7 +186,7 @@ def test_todays_visitors_search_and_a_count_of_one(app, client, teacher):
     fill_the_day(app.app_context(), 1, **{"Émile Dubois": 0})
     sign_in_as(client, teacher)
     html = client.get("/staff/visitors").get_data(as_text=True)
-    assert "1 person has signed in today." in html
+    assert "1 person has signed in today." in html and "Most recent first" in html
     assert "Show earlier visitors" not in html
     html = client.get("/staff/visitors?search=EMILE").get_data(as_text=True)
     assert "1 person who signed in today matches “EMILE”" in html
