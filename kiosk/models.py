@@ -420,12 +420,20 @@ class Acceptance(NameKeyed):
             PolicyVersion.counting_as_current().select(PolicyVersion.id)))
 
     @classmethod
-    def today(cls, timezone: str):
-        """Acceptances since midnight in the school's time zone, newest first."""
+    def today(cls, timezone: str, name_containing: str = ""):
+        """Acceptances since midnight in the school's time zone, newest first (the later row
+        first of two at the same moment, so a page of them has one order); with
+        `name_containing`, only those whose name holds it anywhere, compared by search key
+        ("emile" finds Émile Martin, "shah" finds Priya Shah)."""
         zone = ZoneInfo(timezone)
         midnight = dt.datetime.now(zone).replace(hour=0, minute=0, second=0, microsecond=0)
-        start = as_stored(midnight)
-        return cls.select().where(cls.accepted_at >= start).order_by(cls.accepted_at.desc())
+        query = cls.select().where(cls.accepted_at >= as_stored(midnight))
+        key = search_key(name_containing)
+        if key:
+            # peewee escapes % and _ in the key; the key is already casefolded on both sides, so
+            # the LIKE's own case rule (ASCII on SQLite, the locale on PostgreSQL) never decides.
+            query = query.where(cls.name_key.contains(key))
+        return query.order_by(cls.accepted_at.desc(), cls.id.desc())
 
 
 class StaffUser(UserMixin, NameKeyed):

@@ -7,9 +7,9 @@ import uuid
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from . import audit, breaches, deletions, disclosures, school, welfare
+from . import audit, breaches, deletions, disclosures, school, todays_visitors, welfare
 from .access import ALL_STAFF, LEADS, find_visible, role_required
-from .forms.records import BreachForm, DeletionRequestForm
+from .forms.records import BreachForm, DeletionRequestForm, TodaysVisitorSearch
 from .forms.welfare import DisclosureForm
 from .idempotency import Conflict, form_fingerprint
 from .models import (
@@ -25,8 +25,16 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 serves(bp, "staff")
 
 
-def todays_acceptances():
-    return Acceptance.today(current_app.config["KIOSK_TIMEZONE"])
+def _searched() -> TodaysVisitorSearch:
+    """The search for one of today's visitors, as the address gives it (none on a POST)."""
+    return TodaysVisitorSearch(request.args)
+
+
+def _offer(chosen: str = "") -> todays_visitors.Offer:
+    """Today's visitors to offer as tiles: the newest, or those the search found, with the one
+    already chosen on the form."""
+    return todays_visitors.offer(current_app.config["KIOSK_TIMEZONE"],
+                                 _searched().search.data, chosen)
 
 
 @bp.get("/")
@@ -49,8 +57,11 @@ def home():
 @bp.get("/visitors")
 @role_required(*ALL_STAFF)
 def visitors():
-    """Names and roles of today's acceptances."""
-    return render_template("staff/visitors.html", acceptances=todays_acceptances())
+    """Today's acceptances, newest first a page at a time, how many, and a search by name."""
+    search = _searched()
+    listing = todays_visitors.listing(current_app.config["KIOSK_TIMEZONE"], search.search.data,
+                                      request.args.get("before", ""))
+    return render_template("staff/visitors.html", listing=listing, search=search)
 
 
 # Logging a breach: who, then what, then details ---------------------------------------------------
@@ -66,8 +77,7 @@ def new_breach():
     if acceptance is not None and who not in SUBJECT_KINDS:
         who = breaches.SUBJECT_FOR_ROLE.get(acceptance.role, "unknown")
     if who not in SUBJECT_KINDS:
-        return render_template("staff/breach_who.html",
-                               today=todays_acceptances())
+        return render_template("staff/breach_who.html", today=_offer(), search=_searched())
     category = BreachCategory.in_use_by_slug(category_slug)
     if category is None or not breaches.category_fits(who, category):
         # An address put together by hand (a staff-only kind for a visitor) is answered with
@@ -92,10 +102,10 @@ NOT_SIGNED_IN_AT_THE_DOOR = ("staff", "pupil")
 
 def _breach_details(form, category, acceptance, status):
     form.offer_actions_for(category)
-    today = [] if acceptance or form.subject_kind.data in NOT_SIGNED_IN_AT_THE_DOOR \
-        else list(todays_acceptances())
+    today = None if acceptance or form.subject_kind.data in NOT_SIGNED_IN_AT_THE_DOOR \
+        else _offer()
     return render_template("staff/breach_details.html", form=form, category=category,
-                           acceptance=acceptance, today=today,
+                           acceptance=acceptance, today=today, search=_searched(),
                            seen_by=_who_will_see(form, category)), status
 
 
@@ -182,7 +192,8 @@ def new_deletion():
             flash("Saved. Record what happened when you know.")
             return redirect(url_for("records.deletion", public_id=created.public_id), code=303)
     return render_template("staff/deletion_new.html", form=form, breach=linked,
-                           today=todays_acceptances()), 200 if request.method == "GET" else 422
+                           today=None if linked else _offer(form.acceptance.data or ""),
+                           search=_searched()), 200 if request.method == "GET" else 422
 
 
 # A child told me something ------------------------------------------------------------------------

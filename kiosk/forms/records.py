@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, RadioField, StringField, TextAreaField, URLField
+from wtforms import BooleanField, Form, HiddenField, RadioField, StringField, TextAreaField, URLField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, ValidationError
 
@@ -14,7 +14,7 @@ from ..deletions import DEADLINE_RULE, DeletionDetails
 from ..low_level import ENTRY_KINDS as LOW_LEVEL_ENTRY_KINDS
 from ..models import Acceptance, BreachCategory
 from ..staff_concerns import AllegationClosing
-from ..text import clean_block, clean_text
+from ..text import clean_block, clean_text, search_name
 from ..vocabulary import (
     ALLEGATION_OUTCOMES,
     BREACH_ACTIONS,
@@ -50,6 +50,15 @@ def acceptance_from(field) -> Acceptance | None:
     if row is None:
         raise ValidationError(DAMAGED)
     return row
+
+
+class TodaysVisitorSearch(Form):
+    """The search for one of today's visitors by name, beside their tiles (a breach's who and
+    details steps, the deletion form, today's visitors). A GET that changes nothing, so no
+    CSRF token; whatever is typed is only looked for (todays_visitors), never refused."""
+
+    search = StringField("Search today's visitors by name",
+                         filters=[lambda value: search_name(value or "")])
 
 
 class BreachForm(FlaskForm):
