@@ -212,3 +212,21 @@ def test_an_acceptance_just_after_midnight_counts_in_the_week_it_falls_in_locall
 def test_the_lists_and_counts_are_read_through_their_indexes(ctx, query, index):
     plan = " ".join(str(row) for row in db.execute_sql(f"EXPLAIN QUERY PLAN {query}"))
     assert index in plan
+
+
+def test_the_governors_summary_counts_in_the_database(app, head, teacher):
+    from kiosk.reports import governors
+
+    with app.app_context():
+        term = governors.term_containing(dt.datetime.now(SCHOOL_ZONE).date())
+        for _ in range(3):
+            make_breach(teacher)
+            make_deletion_request(teacher)
+        make_breach(teacher, subject_kind="staff", category="pupil_contact")
+        with counting_queries() as queries:
+            summary = governors.summary(term, head, SCHOOL_ZONE)
+    assert (summary.breaches, summary.about_staff) == (4, 1)
+    assert dict(summary.by_category)["Photographing or recording pupils or staff on a phone"] == 3
+    assert dict(summary.deletion_outcomes)["Waiting"] == 3
+    # No breach or deletion request is read whole: their rows are counted, not fetched.
+    assert not any('"t1"."description"' in sql or '"t1"."person_name"' in sql for sql in queries)
