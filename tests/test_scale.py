@@ -198,6 +198,8 @@ def test_an_acceptance_just_after_midnight_counts_in_the_week_it_falls_in_locall
 
 
 @pytest.mark.parametrize(("query", "index"), [
+    ("SELECT role, COUNT(*) FROM acceptance WHERE accepted_at >= '2026-01-01' GROUP BY role",
+     "COVERING INDEX acceptance_accepted_at_role"),
     ("SELECT id FROM breach WHERE status = 'open' ORDER BY created_at DESC LIMIT 51",
      "breach_status_created_at"),
     ("SELECT id FROM breach WHERE reporter_id = 1 ORDER BY created_at DESC LIMIT 51",
