@@ -445,10 +445,11 @@ def welfare_list():
     if current_user.role not in WELFARE_ROLES:
         abort(404)
     status = request.args.get("status", "open")
-    tasks = welfare.tasks_for(current_user, status)
+    page = welfare.tasks_for(current_user, status, request.args.get("older"),
+                             request.args.get("newer"))
     audit.record("welfare_task.list_viewed", kind="welfare_task", list=status,
-                 shown=[str(t.public_id) for t in tasks])
-    return render_template("records/welfare_list.html", tasks=tasks, status=status)
+                 shown=[str(t.public_id) for t in page.rows])
+    return render_template("records/welfare_list.html", tasks=page.rows, page=page, status=status)
 
 
 @bp.get("/welfare/<public_id>")

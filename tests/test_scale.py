@@ -232,3 +232,24 @@ def test_the_governors_summary_counts_in_the_database(app, head, teacher):
     assert dict(summary.deletion_outcomes)["Waiting"] == 3
     # No breach or deletion request is read whole: their rows are counted, not fetched.
     assert not any('"t1"."description"' in sql or '"t1"."person_name"' in sql for sql in queries)
+
+
+def test_the_welfare_list_pages_oldest_first(app, client, dsl, teacher):
+    from kiosk.models import WelfareTask
+
+    with app.app_context():
+        tasks = [make_breach(teacher, subject_kind="staff", category="pupil_contact",
+                             pupils=f"Pupil {n}") for n in range(PAGE_SIZE + 3)]
+        rows = [WelfareTask.get(WelfareTask.breach == b) for b in tasks]
+        spread(WelfareTask, rows, "created_at")
+    oldest = [str(t.public_id) for t in rows]
+    sign_in_as(client, dsl)
+    task_link = re.compile(r'href="/records/welfare/([0-9a-f-]{36})"')
+    first = client.get("/records/welfare").get_data(as_text=True)
+    assert task_link.findall(first) == oldest[:50]
+    assert link(first, "Older") is None
+    rest = client.get(link(first, "Newer tasks")).get_data(as_text=True)
+    assert task_link.findall(rest) == oldest[50:]
+    assert "status=open" in link(rest, "Older tasks")
+    assert task_link.findall(client.get(link(rest, "Older tasks")).get_data(as_text=True)) == \
+        oldest[:50]
