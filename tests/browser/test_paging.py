@@ -1,6 +1,6 @@
 """Long lists a page at a time, in Chromium: the "Older" and "Newer" links are big enough to tap,
 reachable by keyboard, and the pages pass axe (the concerns list, my reports, the deletion
-requests list and the dashboard's link to every request needing attention)."""
+requests list, the welfare tasks and the dashboard's link to every request needing attention)."""
 
 from __future__ import annotations
 
@@ -45,6 +45,9 @@ def long_lists(live_server):
         for n in range(PAGE_SIZE + 5):
             make_deletion_request(teacher, person_name=f"Waiting {n}",
                                   asked_at=utcnow() + dt.timedelta(minutes=n))
+        for n in range(PAGE_SIZE + 1):  # welfare tasks for the DSL (and the head)
+            make_breach(teacher, subject_kind="staff", category="pupil_contact",
+                        pupils=f"Pupil {n}")
     return head, teacher
 
 
@@ -56,6 +59,7 @@ def test_the_long_lists_page_by_newer_and_older_links_and_pass_axe(live_server, 
     page = new_context(**SIZES[size]).new_page()
     sign_in(page, live_server, head.email)
 
+    # 2 x 50 + 6 concerns (those behind the welfare tasks are the head's too): three pages.
     page.goto(live_server.url + "/records/concerns?status=all")
     pager = page.get_by_role("navigation", name="More concerns")
     older = pager.get_by_role("link", name="Older concerns")
@@ -67,7 +71,9 @@ def test_the_long_lists_page_by_newer_and_older_links_and_pass_axe(live_server, 
     shoot(page, "concerns", size)
     older.focus()
     page.keyboard.press("Enter")  # the keyboard's path
-    expect(page.locator(".record-list li")).to_have_count(5)
+    expect(page.locator(".record-list li")).to_have_count(PAGE_SIZE)
+    page.get_by_role("link", name="Older concerns").click()
+    expect(page.locator(".record-list li")).to_have_count(6)
     newer = page.get_by_role("link", name="Newer concerns")
     expect(newer).to_be_visible()
     expect(page.get_by_role("link", name="Older concerns")).to_have_count(0)
@@ -84,6 +90,16 @@ def test_the_long_lists_page_by_newer_and_older_links_and_pass_axe(live_server, 
     expect(page.get_by_role("heading", name=f"Refused or overdue: all {PAGE_SIZE + 5}")
            ).to_be_visible()
     assert_accessible(page)
+
+    page.goto(live_server.url + "/records/welfare")
+    newer_tasks = page.get_by_role("link", name="Newer tasks")
+    expect(newer_tasks).to_be_visible()
+    assert newer_tasks.bounding_box()["height"] >= 48
+    assert_accessible(page)
+    shoot(page, "welfare", size)
+    newer_tasks.click()
+    expect(page.get_by_role("link", name="Older tasks")).to_be_visible()
+    expect(page.locator(".record-list li")).to_have_count(1)
 
     page.goto(live_server.url + "/reports/")
     expect(page.get_by_role("link", name=f"All {PAGE_SIZE + 5} refused or overdue")).to_be_visible()
