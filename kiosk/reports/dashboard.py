@@ -18,9 +18,11 @@ from ..models import (
     as_local,
     utcnow,
 )
-from ..paging import PAGE_SIZE
 from ..vocabulary import VISITOR_ROLES, label
 from .charts import MONTHS, WEEKS, Chart, Series, count_by_period, last_months, last_weeks
+
+# How many refused or overdue deletion requests the dashboard names; the list has them all.
+ATTENTION_SHOWN = 10
 
 
 def acceptances_chart(zone: ZoneInfo, today: dt.date) -> Chart:
@@ -52,7 +54,7 @@ class Dashboard:
     breaches: Chart
     open_deletions: int
     overdue_deletions: int
-    deletions_needing_attention: list[DeletionRequest]  # the latest deadlines, up to a page
+    deletions_needing_attention: list[DeletionRequest]  # the latest deadlines, a few
     deletions_attention_total: int
     lado_overdue: list[tuple[Breach, LadoReferral | None]] | None  # None: not this user's to see
     policy: PolicyVersion | None
@@ -73,7 +75,7 @@ def dashboard(user: StaffUser, zone: ZoneInfo, now: dt.datetime | None = None) -
     pending = visible.where(DeletionRequest.outcome == "pending")
     attention = deletions.needing_attention(user, now)
     shown = list(attention.order_by(DeletionRequest.due_by.desc(), DeletionRequest.id.desc())
-                 .limit(PAGE_SIZE))
+                 .limit(ATTENTION_SHOWN))
     policy = PolicyVersion.current()
     return Dashboard(
         acceptances=acceptances_chart(zone, today),
@@ -81,7 +83,8 @@ def dashboard(user: StaffUser, zone: ZoneInfo, now: dt.datetime | None = None) -
         open_deletions=pending.count(),
         overdue_deletions=pending.where(DeletionRequest.due_by < now).count(),
         deletions_needing_attention=shown,
-        deletions_attention_total=len(shown) if len(shown) < PAGE_SIZE else attention.count(),
+        deletions_attention_total=(len(shown) if len(shown) < ATTENTION_SHOWN
+                                   else attention.count()),
         lado_overdue=overdue_lado_referrals(user, now) if user.role == "head" else None,
         policy=policy,
         review_overdue=bool(policy and policy.review_due and policy.review_due < today),
