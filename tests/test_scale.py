@@ -254,3 +254,41 @@ def test_the_welfare_list_pages_oldest_first(app, client, dsl, teacher):
     assert "status=open" in link(rest, "Older tasks")
     assert task_link.findall(client.get(link(rest, "Older tasks")).get_data(as_text=True)) == \
         oldest[:50]
+
+
+def test_the_roster_page_shows_fifty_people_at_a_time_in_its_order(app, client, head):
+    from kiosk.models import RosterPerson
+    from kiosk.roster import add_person
+
+    with app.app_context():
+        people = [add_person(f"Person {n:02d}", f"p{n}@example.org", "volunteer")
+                  for n in range(PAGE_SIZE + 5)]
+        RosterPerson.update(active=False).where(RosterPerson.id == people[0].id).execute()
+    in_order = [p.id for p in people[1:]] + [people[0].id]  # those taken off come last
+    sign_in_as(client, head)
+    person_link = re.compile(r'href="/admin/roster/([0-9]+)"')
+    first = client.get("/admin/roster").get_data(as_text=True)
+    assert [int(i) for i in person_link.findall(first)] == in_order[:50]
+    assert "Previous people" not in first
+    after = re.search(r'href="(/admin/roster\?after=[0-9]+)"', first).group(1)
+    rest = client.get(after).get_data(as_text=True)
+    assert [int(i) for i in person_link.findall(rest)] == in_order[50:]
+    assert "Next people" not in rest
+    before = re.search(r'href="(/admin/roster\?before=[0-9]+)"', rest).group(1)
+    assert person_link.findall(client.get(before).get_data(as_text=True)) == \
+        person_link.findall(first)
+    assert client.get("/admin/roster?after=x1").status_code == 200  # the first page
+
+
+def test_the_roster_page_reads_the_acceptances_of_its_own_people_only(app, ctx):
+    from kiosk import roster
+    from kiosk.roster import add_person
+
+    from .helpers import make_acceptance
+    shown = add_person("Ann Shown", "ann@example.org", "volunteer")
+    make_acceptance(full_name="Ann Shown", roster_person=shown)
+    with counting_queries() as queries:
+        page = roster.listed_with_status(size=1)
+    assert [p.id for p, _ in page.people] == [shown.id]
+    assert page.people[0][1].kind == "current"
+    assert any('"roster_person_id" IN (' in sql for sql in queries)
