@@ -114,3 +114,28 @@ def test_the_long_lists_page_by_newer_and_older_links_and_pass_axe(live_server, 
            ).to_be_visible()
     assert_accessible(teacher_page)
     shoot(teacher_page, "my-reports", size)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_roster_pages_by_next_and_previous_links_and_passes_axe(live_server, new_context,
+                                                                   assert_accessible, size):
+    from kiosk.roster import add_person
+
+    with live_server.database():
+        head = make_user("head", email="head@westacre.sch.uk")
+        for n in range(PAGE_SIZE + 2):
+            add_person(f"Person {n:02d}", f"p{n}@example.org", "volunteer")
+    page = new_context(**SIZES[size]).new_page()
+    sign_in(page, live_server, head.email)
+    page.goto(live_server.url + "/admin/roster")
+    following = page.get_by_role("navigation", name="More of the roster").get_by_role(
+        "link", name="Next people")
+    expect(following).to_be_visible()
+    assert following.bounding_box()["height"] >= 48
+    assert_accessible(page)
+    shoot(page, "roster", size)
+    following.click()
+    expect(page.get_by_role("link", name="Person 51")).to_be_visible()
+    expect(page.get_by_role("link", name="Previous people")).to_be_visible()
+    assert_accessible(page)
+    shoot(page, "roster-next", size)
