@@ -385,10 +385,16 @@ def roster_people():
         else:
             flash(f"{person.full_name} was added.")
             return redirect(url_for("admin.roster_people"), code=303)
-    people = roster.listed_with_status()
-    return render_template("admin/roster.html", form=form, people=people,
+    listed = roster.listed_with_status(_id_arg("after"), _id_arg("before"))
+    return render_template("admin/roster.html", form=form, people=listed.people, listed=listed,
                            current=PolicyVersion.current()), (
         422 if request.method == "POST" else 200)
+
+
+def _id_arg(name: str) -> int | None:
+    """A record's number from the address (?after=12), or None for anything else."""
+    raw = request.args.get(name, "")
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
 
 
 @bp.route("/roster/import", methods=["GET", "POST"])

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from peewee import fn
 
-from . import alerts, audit, welfare
+from . import alerts, audit, paging, welfare
 from .deletions import DeletionDetails, request_deletion
 from .display import local_time, school_zone
 from .idempotency import create_once
@@ -188,10 +188,13 @@ def save_category(category: BreachCategory | None, fill: Callable[[BreachCategor
 
 # Who may see what -------------------------------------------------------------------------------
 
-def own_reports(user: StaffUser):
-    """Everything this user reported, newest first (restricted ones shown only as received)."""
-    return (Breach.select(Breach, BreachCategory).join(BreachCategory)
-            .where(Breach.reporter == user).order_by(Breach.created_at.desc()))
+def own_reports(user: StaffUser, older: str | None = None, newer: str | None = None
+                ) -> paging.Page:
+    """One page of what this user reported, newest first (restricted ones shown only as
+    received)."""
+    return paging.newest_first(Breach.select(Breach, BreachCategory).join(BreachCategory)
+                               .where(Breach.reporter == user), Breach.created_at,
+                               older=older, newer=newer)
 
 
 def own_saved(user: StaffUser, client_uuid: str) -> Breach | None:
@@ -290,14 +293,15 @@ def lado_referrals_for(rows: list[Breach]) -> dict[int, LadoReferral]:
             LadoReferral.select().where(LadoReferral.breach.in_([b.id for b in rows]))}
 
 
-def concerns_for(user: StaffUser, status: str, limit: int = 500) -> list[Breach]:
-    """The breaches a lead may see, newest first; only those with `status` when it is one."""
+def concerns_for(user: StaffUser, status: str, older: str | None = None,
+                 newer: str | None = None) -> paging.Page:
+    """One page of the breaches a lead may see, newest first; only those with `status` when it
+    is one. `older`/`newer` name the record the page follows or comes before (paging.py)."""
     # With each breach's category in the same query: the list names every one.
-    query = (Breach.visible_to(user).select_extend(BreachCategory).join(BreachCategory)
-             .order_by(Breach.created_at.desc()))
+    query = Breach.visible_to(user).select_extend(BreachCategory).join(BreachCategory)
     if status in BREACH_STATUSES:
         query = query.where(Breach.status == status)
-    return list(query.limit(limit))
+    return paging.newest_first(query, Breach.created_at, older=older, newer=newer)
 
 
 def lado_overdue(breach: Breach, referral: LadoReferral | None, now: dt.datetime | None = None) -> bool:

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from . import audit
+from . import audit, paging
 from .idempotency import create_once
 from .models import Acceptance, Breach, DeletionRequest, RecordUpdate, StaffUser, db, utcnow
 from .vocabulary import OUTCOMES
@@ -100,20 +100,51 @@ def needs_attention(request: DeletionRequest, now: dt.datetime | None = None) ->
     return request.outcome in ("refused", "not_done") or is_overdue(request, now)
 
 
-def needing_attention(user: StaffUser) -> list[DeletionRequest]:
-    """The requests this user may see that are refused, not done or overdue."""
-    return [r for r in DeletionRequest.visible_to(user) if needs_attention(r)]
+def _needing_attention(now: dt.datetime):
+    """`needs_attention` as a condition the database checks."""
+    return (DeletionRequest.outcome.in_(("refused", "not_done"))
+            | ((DeletionRequest.outcome == "pending") & (DeletionRequest.due_by < now)))
 
 
-def for_list(user: StaffUser) -> tuple[list[DeletionRequest], list[DeletionRequest]]:
+def needing_attention(user: StaffUser, now: dt.datetime | None = None):
+    """The requests this user may see that are refused, not done or overdue (a query)."""
+    return DeletionRequest.visible_to(user).where(_needing_attention(now or utcnow()))
+
+
+def attention_count(user: StaffUser) -> int:
+    """How many requests this user may see are refused, not done or overdue, counted by the
+    database."""
+    return needing_attention(user).count()
+
+
+@dataclass(frozen=True)
+class DeletionList:
+    """The deletion requests list: those needing attention (the latest deadlines, up to a page,
+    and how many there are), then one page of the rest; or, asked for, a page of those needing
+    attention alone."""
+
+    attention: list[DeletionRequest]
+    attention_total: int
+    others: paging.Page | None  # None on the pages of those needing attention alone
+    attention_page: paging.Page | None = None
+
+
+def for_list(user: StaffUser, older: str | None = None, newer: str | None = None,
+             attention_only: bool = False) -> DeletionList:
     """The requests this user may see, latest deadline first: those needing attention, then
-    the rest."""
+    one page of the rest (paging.py)."""
     now = utcnow()  # one moment for the whole list: no request is in both parts, or neither
-    attention: list[DeletionRequest] = []
-    others: list[DeletionRequest] = []
-    for row in DeletionRequest.visible_to(user).order_by(DeletionRequest.due_by.desc()):
-        (attention if needs_attention(row, now) else others).append(row)
-    return attention, others
+    attention = needing_attention(user, now)
+    if attention_only:
+        page = paging.newest_first(attention, DeletionRequest.due_by, older=older, newer=newer)
+        return DeletionList(page.rows, attention.count(), None, page)
+    # Above the first page of the rest only.
+    first = [] if older or newer else list(attention.order_by(
+        DeletionRequest.due_by.desc(), DeletionRequest.id.desc()).limit(paging.PAGE_SIZE))
+    total = len(first) if len(first) < paging.PAGE_SIZE else attention.count()
+    others = DeletionRequest.visible_to(user).where(~_needing_attention(now))
+    return DeletionList(first, total, paging.newest_first(others, DeletionRequest.due_by,
+                                                          older=older, newer=newer))
 
 
 def asked_by(user: StaffUser):

@@ -401,8 +401,13 @@ class Acceptance(NameKeyed):
     reason = CharField(max_length=200, default="")
     channel = CharField(max_length=10)
     language = CharField(max_length=10, default="en")
-    accepted_at = DateTimeField(index=True)  # the device's clock, in UTC
+    accepted_at = DateTimeField()  # the device's clock, in UTC
     received_at = DateTimeField(default=utcnow)  # the server's clock, in UTC
+
+    class Meta:
+        # Today's visitors, a term's count, and the dashboard's acceptances per week by role,
+        # read from the index alone (migration 012).
+        indexes = ((("accepted_at", "role"), False),)
 
     @classmethod
     def by_client_uuid(cls, value) -> Acceptance | None:
@@ -560,6 +565,12 @@ class Breach(NameKeyed):
     # when their retention runs out and may keep them until this date.
     keep_until = DateTimeField(null=True)
 
+    class Meta:
+        # The leads' list by status and a teacher's own reports, newest first; the dashboard's
+        # breaches per month (migration 012).
+        indexes = ((("status", "created_at"), False), (("reporter", "created_at"), False),
+                   (("occurred_at",), False))
+
     @property
     def action_codes(self) -> list[str]:
         return [code for code in self.actions.split(",") if code]
@@ -616,6 +627,10 @@ class DeletionRequest(NameKeyed):
                                  on_delete="RESTRICT")
     checked_at = DateTimeField(null=True)
     created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        # Open, overdue and refused requests; a term's requests (migration 012).
+        indexes = ((("outcome", "due_by"), False), (("asked_at",), False))
 
     @classmethod
     def visible_to(cls, user: StaffUser):
@@ -716,6 +731,9 @@ class RecordUpdate(BaseModel):
     # Codes that go with the change: the KCSIE harm tests an allegation met, comma-separated.
     detail = CharField(max_length=200, default="")
     text = TextField(default="")
+
+    class Meta:
+        indexes = ((("kind", "at"), False),)  # the allegations closed in a term (migration 012)
 
 
 class AuditEvent(BaseModel):

@@ -53,11 +53,13 @@ TRIAGE_ROLES = (*LEADS, "chair")
 def concerns():
     """Every breach this lead may see, filtered by status; overdue LADO referrals flagged."""
     status = request.args.get("status", "open")
-    rows = breaches.concerns_for(current_user, status)
+    page = breaches.concerns_for(current_user, status, request.args.get("older"),
+                                 request.args.get("newer"))
+    rows = page.rows
     referrals = breaches.lado_referrals_for(rows)
     audit.record("breach.list_viewed", kind="breach", list=f"concerns:{status}",
                  shown=[str(b.public_id) for b in rows])
-    return render_template("records/concerns.html", breaches=rows, status=status,
+    return render_template("records/concerns.html", breaches=rows, page=page, status=status,
                            alerts_by_email=mail.configured(),
                            low_level_log=low_level.may_see_log(current_user),
                            lado_overdue={b.id: breaches.lado_overdue(b, referrals.get(b.id))
@@ -143,11 +145,15 @@ def deletions_list():
     """Deletion requests this user may see; refused and overdue ones first, with next steps."""
     if request.args.get("saved"):
         flash("Saved. Record what happened when you know.")
-    attention, others = deletions.for_list(current_user)
+    listed = deletions.for_list(current_user, request.args.get("older"),
+                                request.args.get("newer"),
+                                attention_only=request.args.get("show") == "attention")
+    others = listed.others.rows if listed.others else []
     audit.record("deletion_request.list_viewed", kind="deletion_request",
-                 shown=[str(r.public_id) for r in attention + others])
-    return render_template("records/deletions.html", attention=attention, others=others,
-                           next_steps=deletions.NEXT_STEPS, is_overdue=deletions.is_overdue)
+                 shown=[str(r.public_id) for r in listed.attention + others])
+    return render_template("records/deletions.html", listed=listed, attention=listed.attention,
+                           others=others, next_steps=deletions.NEXT_STEPS,
+                           is_overdue=deletions.is_overdue)
 
 
 @bp.get("/deletions/<public_id>")
@@ -439,10 +445,11 @@ def welfare_list():
     if current_user.role not in WELFARE_ROLES:
         abort(404)
     status = request.args.get("status", "open")
-    tasks = welfare.tasks_for(current_user, status)
+    page = welfare.tasks_for(current_user, status, request.args.get("older"),
+                             request.args.get("newer"))
     audit.record("welfare_task.list_viewed", kind="welfare_task", list=status,
-                 shown=[str(t.public_id) for t in tasks])
-    return render_template("records/welfare_list.html", tasks=tasks, status=status)
+                 shown=[str(t.public_id) for t in page.rows])
+    return render_template("records/welfare_list.html", tasks=page.rows, page=page, status=status)
 
 
 @bp.get("/welfare/<public_id>")

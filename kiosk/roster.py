@@ -11,7 +11,7 @@ import smtplib
 from dataclasses import dataclass, field
 
 from flask import current_app, url_for
-from peewee import fn
+from peewee import Tuple, fn
 
 from . import audit, mail, school
 from .models import (
@@ -24,6 +24,7 @@ from .models import (
     serialize,
     utcnow,
 )
+from .paging import PAGE_SIZE
 from .text import clean_text, has_control_characters, normalise_email
 from .vocabulary import ROSTER_ROLES
 
@@ -229,16 +230,17 @@ class AcceptanceStatus:
 NOT_ACCEPTED = AcceptanceStatus()
 
 
-def acceptance_statuses() -> dict[int, AcceptanceStatus]:
-    """Everyone on the roster who has accepted any version, by their id, from one query: the
-    newest version each accepted and when (the last time, if they accepted it twice), and
-    whether it counts for the current policy: the current version, or one that only minor
-    changes have corrected since (PolicyVersion.current_acceptance_floor)."""
+def acceptance_statuses(people: list[int] | None = None) -> dict[int, AcceptanceStatus]:
+    """Everyone on the roster (or these people, by id) who has accepted any version, by their
+    id, from one query: the newest version each accepted and when (the last time, if they
+    accepted it twice), and whether it counts for the current policy: the current version, or
+    one that only minor changes have corrected since (PolicyVersion.current_acceptance_floor)."""
     floor = PolicyVersion.current_acceptance_floor()
     rows = (Acceptance.select(Acceptance.roster_person, PolicyVersion.number,
                               fn.MAX(Acceptance.accepted_at))
             .join(PolicyVersion)
-            .where(Acceptance.roster_person.is_null(False))
+            .where(Acceptance.roster_person.is_null(False) if people is None
+                   else Acceptance.roster_person.in_(people))
             .group_by(Acceptance.roster_person, PolicyVersion.number)
             .tuples())
     newest: dict[int, tuple[int, dt.datetime]] = {}
@@ -250,10 +252,45 @@ def acceptance_statuses() -> dict[int, AcceptanceStatus]:
             for person_id, (number, accepted_at) in newest.items()}
 
 
-def listed_with_status() -> list[tuple[RosterPerson, AcceptanceStatus]]:
-    """Everyone on the roster (those still on it first), each with where they stand."""
-    statuses = acceptance_statuses()
-    return [(person, statuses.get(person.id, NOT_ACCEPTED)) for person in RosterPerson.listed()]
+@dataclass(frozen=True)
+class RosterPage:
+    """One page of the roster in its order, each person with where they stand; `after` and
+    `before` are the ids the "Next" and "Previous" links carry, when there is more that way."""
+
+    people: list[tuple[RosterPerson, AcceptanceStatus]]
+    after: int | None
+    before: int | None
+
+
+def listed_with_status(after: int | None = None, before: int | None = None,
+                       size: int = PAGE_SIZE) -> RosterPage:
+    """A page of the roster (those still on it first, then by name), each with where they
+    stand: after the person `after` names, before the one `before` names, or the first. Read
+    by keyset, so a trust's roster costs a page's worth, and their acceptances are looked up for
+    the page's people only."""
+    order = (~RosterPerson.active, RosterPerson.full_name, RosterPerson.id)
+    key = Tuple(*order)
+    anchor = RosterPerson.get_or_none(RosterPerson.id == (after or before or 0))
+    query = RosterPerson.select()
+    if anchor is not None:
+        point = Tuple(not anchor.active, anchor.full_name, anchor.id)
+        if after:
+            rows = list(query.where(key > point).order_by(*order).limit(size + 1))
+            more_after, more_before = len(rows) > size, True
+            rows = rows[:size]
+        else:
+            rows = list(query.where(key < point).order_by(*(o.desc() for o in order))
+                        .limit(size + 1))
+            more_before, more_after = len(rows) > size, True
+            rows = list(reversed(rows[:size]))
+    if anchor is None or not rows:
+        rows = list(query.order_by(*order).limit(size + 1))
+        more_after, more_before = len(rows) > size, False
+        rows = rows[:size]
+    statuses = acceptance_statuses([p.id for p in rows])
+    return RosterPage([(p, statuses.get(p.id, NOT_ACCEPTED)) for p in rows],
+                      rows[-1].id if rows and more_after else None,
+                      rows[0].id if rows and more_before else None)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from .models import (
     BreachCategory,
     utcnow,
 )
+from .paging import PAGE_SIZE
 from .templating import serves
 from .vocabulary import SUBJECT_KINDS
 
@@ -43,13 +44,13 @@ def home():
     """Large tiles for the common jobs; the leads also see what is waiting for them."""
     user = current_user
     waiting = breaches.new_concerns_count(user) if user.role in LEADS else 0
-    attention = deletions.needing_attention(user) if user.role in LEADS else []
+    attention = deletions.attention_count(user) if user.role in LEADS else 0
     # A child's disclosure the page's script sent: the thank-you for it (only for one of theirs
     # the server holds, so nobody is told "the DSL has been told" when it has not).
     thanks = disclosures.thanks_for(user, request.args.get("saved", ""))
     if thanks:
         flash(thanks)
-    return render_template("staff/home.html", waiting=waiting, attention=len(attention),
+    return render_template("staff/home.html", waiting=waiting, attention=attention,
                            welfare_waiting=welfare.waiting_count(user) if user.role in LEADS else 0,
                            setup_done=school.setup_complete())
 
@@ -155,11 +156,13 @@ def my_reports():
     if request.args.get("saved"):  # the page's script sends the record's UUID
         saved = breaches.own_saved(current_user, request.args["saved"])
         flash(breaches.thanks_for(saved) if saved else breaches.THANKS)
-    mine = list(breaches.own_reports(current_user))
+    page = breaches.own_reports(current_user, request.args.get("older"),
+                                request.args.get("newer"))
     audit.record("breach.list_viewed", kind="breach", list="own",
-                 shown=[str(b.public_id) for b in mine if not b.restricted])
-    return render_template("staff/my_reports.html", breaches=mine,
-                           deletions=deletions.asked_by(current_user))
+                 shown=[str(b.public_id) for b in page.rows if not b.restricted])
+    return render_template("staff/my_reports.html", breaches=page.rows, page=page,
+                           deletions=deletions.asked_by(current_user).limit(PAGE_SIZE + 1),
+                           page_size=PAGE_SIZE)
 
 
 # Deletion requests -------------------------------------------------------------------------------

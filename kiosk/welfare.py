@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 
-from . import alerts, audit
+from . import alerts, audit, paging
 from .idempotency import create_once
 from .models import Breach, RecordUpdate, StaffUser, WelfareTask, db, utcnow
 from .vocabulary import WELFARE_STATUSES
@@ -46,14 +46,14 @@ def new_tasks_of(breach: Breach) -> list[WelfareTask]:
 
 # What the DSL and the leads see ----------------------------------------------------------------
 
-def tasks_for(user: StaffUser, status: str = "open") -> list[WelfareTask]:
-    """The tasks this user may open, oldest waiting first; only those with `status` when it is
-    one, else all."""
-    query = (WelfareTask.visible_to(user).select_extend(StaffUser).join(StaffUser)
-             .order_by(WelfareTask.created_at))
+def tasks_for(user: StaffUser, status: str = "open", older: str | None = None,
+              newer: str | None = None) -> paging.Page:
+    """One page of the tasks this user may open, oldest waiting first; only those with
+    `status` when it is one, else all."""
+    query = WelfareTask.visible_to(user).select_extend(StaffUser).join(StaffUser)
     if status in WELFARE_STATUSES:
         query = query.where(WelfareTask.status == status)
-    return list(query)
+    return paging.oldest_first(query, WelfareTask.created_at, older=older, newer=newer)
 
 
 def waiting_count(user: StaffUser) -> int:

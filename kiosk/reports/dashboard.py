@@ -19,15 +19,17 @@ from ..models import (
     utcnow,
 )
 from ..vocabulary import VISITOR_ROLES, label
-from .charts import MONTHS, WEEKS, Chart, Series, count_by_period, day_start, last_months, last_weeks
+from .charts import MONTHS, WEEKS, Chart, Series, count_by_period, last_months, last_weeks
+
+# How many refused or overdue deletion requests the dashboard names; the list has them all.
+ATTENTION_SHOWN = 10
 
 
 def acceptances_chart(zone: ZoneInfo, today: dt.date) -> Chart:
     """Acceptances per week by role, the last 12 weeks."""
     periods = last_weeks(today)
-    rows = (Acceptance.select(Acceptance.accepted_at, Acceptance.role)
-            .where(Acceptance.accepted_at >= day_start(periods[0].start, zone)).tuples())
-    counts = count_by_period(rows, periods, zone)
+    counts = count_by_period(Acceptance.select(), Acceptance.accepted_at, Acceptance.role,
+                             periods, zone)
     # Known roles in the form's order, then anything older or unexpected.
     keys = ([k for k in VISITOR_ROLES if k in counts]
             + sorted(str(k) for k in counts if k not in VISITOR_ROLES))
@@ -38,9 +40,8 @@ def acceptances_chart(zone: ZoneInfo, today: dt.date) -> Chart:
 def breaches_chart(user: StaffUser, zone: ZoneInfo, today: dt.date) -> Chart:
     """Breaches this user may see, per month by category, the last 12 months."""
     periods = last_months(today)
-    rows = (Breach.visible_to(user).where(Breach.occurred_at >= day_start(periods[0].start, zone))
-            .select(Breach.occurred_at, Breach.category).tuples())
-    counts = count_by_period(rows, periods, zone)
+    counts = count_by_period(Breach.visible_to(user), Breach.occurred_at, Breach.category,
+                             periods, zone)
     categories = BreachCategory.select().where(BreachCategory.id.in_(list(counts))) if counts else []
     ordered = sorted(categories, key=lambda c: (c.position, c.id))
     return Chart("breaches", "Breaches per month, by category", f"the last {MONTHS} months", periods,
@@ -53,7 +54,8 @@ class Dashboard:
     breaches: Chart
     open_deletions: int
     overdue_deletions: int
-    deletions_needing_attention: list[DeletionRequest]
+    deletions_needing_attention: list[DeletionRequest]  # the latest deadlines, a few
+    deletions_attention_total: int
     lado_overdue: list[tuple[Breach, LadoReferral | None]] | None  # None: not this user's to see
     policy: PolicyVersion | None
     review_overdue: bool
@@ -69,16 +71,20 @@ def dashboard(user: StaffUser, zone: ZoneInfo, now: dt.datetime | None = None) -
     """Everything on the head's and the DSL's dashboard, as this user may see it."""
     now = now or utcnow()
     today = as_local(now, zone).date()
-    waiting = list(DeletionRequest.visible_to(user)
-                   .where(DeletionRequest.outcome.in_(("pending", "refused", "not_done")))
-                   .order_by(DeletionRequest.due_by))
+    visible = DeletionRequest.visible_to(user)
+    pending = visible.where(DeletionRequest.outcome == "pending")
+    attention = deletions.needing_attention(user, now)
+    shown = list(attention.order_by(DeletionRequest.due_by.desc(), DeletionRequest.id.desc())
+                 .limit(ATTENTION_SHOWN))
     policy = PolicyVersion.current()
     return Dashboard(
         acceptances=acceptances_chart(zone, today),
         breaches=breaches_chart(user, zone, today),
-        open_deletions=sum(r.outcome == "pending" for r in waiting),
-        overdue_deletions=sum(deletions.is_overdue(r, now) for r in waiting),
-        deletions_needing_attention=[r for r in waiting if deletions.needs_attention(r, now)],
+        open_deletions=pending.count(),
+        overdue_deletions=pending.where(DeletionRequest.due_by < now).count(),
+        deletions_needing_attention=shown,
+        deletions_attention_total=(len(shown) if len(shown) < ATTENTION_SHOWN
+                                   else attention.count()),
         lado_overdue=overdue_lado_referrals(user, now) if user.role == "head" else None,
         policy=policy,
         review_overdue=bool(policy and policy.review_due and policy.review_due < today),

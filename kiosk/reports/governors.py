@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from peewee import JOIN
+from peewee import JOIN, fn
 
 from .. import breaches
 from ..display import long_date
@@ -103,14 +103,18 @@ def summary(term: Term, reader: StaffUser, zone: ZoneInfo) -> Summary:
     result = Summary(term)
     result.acceptances = (Acceptance.select()
                           .where(Acceptance.accepted_at >= start, Acceptance.accepted_at < end).count())
-    in_term = (Breach.select(Breach, BreachCategory).join(BreachCategory)
-               .where(Breach.created_at >= start, Breach.created_at < end))
-    rows = [b for b in in_term if not (b.restricted and b.concerns_head)]
-    result.breaches = len(rows)
-    categories = Counter(b.category.label for b in rows)
+    # Counted by the database: a term of a big school's breaches is never read row by row. Only
+    # the concerns about staff are read (the LADO's deadline is worked out in Python).
+    in_term = Breach.select().where(Breach.created_at >= start, Breach.created_at < end)
+    counted = in_term.where(~(Breach.restricted & Breach.concerns_head))
+    categories = Counter(dict(
+        counted.select(BreachCategory.label, fn.COUNT(Breach.id)).join(BreachCategory)
+        .group_by(BreachCategory.label).tuples()))
+    result.breaches = sum(categories.values())
     result.by_category = sorted(categories.items(), key=lambda item: (-item[1], item[0]))
 
-    staff = [b for b in rows if b.restricted]
+    staff = list(counted.select(Breach.id, Breach.restricted, Breach.classification,
+                                Breach.allegation_since).where(Breach.restricted))
     result.about_staff = len(staff)
     classified = Counter(b.classification for b in staff)
     result.by_classification = [(CLASSIFICATIONS[code], classified[code]) for code in CLASSIFICATIONS]
@@ -132,16 +136,17 @@ def summary(term: Term, reader: StaffUser, zone: ZoneInfo) -> Summary:
     referrals = breaches.lado_referrals_for(staff)
     result.lado_late = sum(breaches.lado_overdue(b, referrals.get(b.id)) for b in staff)
 
-    requests = [r for r in DeletionRequest.select(DeletionRequest, Breach)
-                .join(Breach, JOIN.LEFT_OUTER)
-                .where(DeletionRequest.asked_at >= start, DeletionRequest.asked_at < end)
-                if not (r.breach_id and r.breach.restricted and r.breach.concerns_head)]
-    done = Counter(r.outcome for r in requests)
+    done = Counter(dict(
+        DeletionRequest.select(DeletionRequest.outcome, fn.COUNT(DeletionRequest.id))
+        .join(Breach, JOIN.LEFT_OUTER)
+        .where(DeletionRequest.asked_at >= start, DeletionRequest.asked_at < end,
+               DeletionRequest.breach.is_null() | ~(Breach.restricted & Breach.concerns_head))
+        .group_by(DeletionRequest.outcome).tuples()))
     result.deletion_outcomes = [(label, done[code]) for code, label in OUTCOMES.items()]
     result.deletions_refused = done["refused"]
 
     if reader.role == "chair":
-        result.about_the_head = sum(1 for b in in_term if b.restricted and b.concerns_head)
+        result.about_the_head = in_term.where(Breach.restricted & Breach.concerns_head).count()
     return result
 
 
