@@ -10,6 +10,7 @@ import re
 from contextlib import contextmanager
 
 import pytest
+from peewee import PostgresqlDatabase
 
 from kiosk import deletions
 from kiosk.models import Breach, DeletionRequest, db, utcnow
@@ -213,8 +214,17 @@ def test_an_acceptance_just_after_midnight_counts_in_the_week_it_falls_in_locall
      "recordupdate_kind_at"),
 ])
 def test_the_lists_and_counts_are_read_through_their_indexes(ctx, query, index):
-    plan = " ".join(str(row) for row in db.execute_sql(f"EXPLAIN QUERY PLAN {query}"))
-    assert index in plan
+    if isinstance(db.obj, PostgresqlDatabase):
+        # A test's tables are tiny, so PostgreSQL would rightly read them whole; with that
+        # ruled out, the plan shows whether an index can answer the query at all.
+        with db.atomic():
+            db.execute_sql("SET LOCAL enable_seqscan = off")
+            plan = " ".join(str(row) for row in db.execute_sql(f"EXPLAIN {query}"))
+        assert index.removeprefix("COVERING INDEX ") in plan
+        assert "Seq Scan" not in plan
+    else:
+        plan = " ".join(str(row) for row in db.execute_sql(f"EXPLAIN QUERY PLAN {query}"))
+        assert index in plan
 
 
 def test_the_governors_summary_counts_in_the_database(app, head, teacher):
