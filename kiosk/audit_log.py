@@ -968,14 +968,15 @@ def _filtered(visible, filters: LogFilters, kind: str | None):
     if kind is not None:
         key = str(filters.breach or filters.deletion)
         # The record's own events, and the lists that showed it (they keep what they showed),
-        # none of them older than the record's first event (a bound for the search of lists).
+        # none of them older than the record's first event, its creation (breaches.log_breach
+        # and deletions.request_deletion audit it as they make it): that bounds the search of
+        # the lists' details, which no index can answer.
         first = (AuditEvent.select(AuditEvent.id).where((AuditEvent.record_kind == kind)
                                                        & (AuditEvent.record_id == key))
                  .order_by(AuditEvent.id).first())
         query = query.where(((AuditEvent.record_kind == kind) & (AuditEvent.record_id == key))
-                            | (AuditEvent.action.in_(LISTINGS) & AuditEvent.detail.contains(key)))
-        if first is not None:
-            query = query.where(AuditEvent.id >= first.id)
+                            | (AuditEvent.action.in_(LISTINGS) & AuditEvent.detail.contains(key)),
+                            AuditEvent.id >= (first.id if first is not None else LARGEST_ID))
     if filters.start is not None:
         query = query.where(AuditEvent.at >= _start_of(filters.start))
     if filters.end is not None:

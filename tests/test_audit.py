@@ -808,6 +808,33 @@ def test_filtering_by_a_breach_shows_what_was_done_with_it_and_the_lists_that_sh
                      f"{teacher.display_name} logged {name} as a safeguarding matter."]
 
 
+def test_the_search_of_lists_for_a_record_starts_at_its_creation(app, client, head, teacher,
+                                                                monkeypatch):
+    from kiosk.models import Breach
+
+    with app.app_context():
+        breach = make_breach(teacher, subject_name="Pat Visitor")
+        # No list can show a breach before it was made; the search does not read that far back.
+        created = AuditEvent.get(AuditEvent.record_id == str(breach.public_id))
+        never = Breach.create(client_uuid=uuid.uuid4(), reporter=teacher, subject_kind="visitor",
+                              category=breach.category, occurred_at=breach.occurred_at)
+    real = audit_log._filtered
+    bounds = []
+
+    def spying(*args):
+        query = real(*args)
+        bounds.append(query.sql()[1])  # its parameters
+        return query
+
+    monkeypatch.setattr(audit_log, "_filtered", spying)
+    sign_in_as(client, head)
+    status, _, shown = _shown(client, f"/admin/audit?breach={breach.public_id}")
+    assert status == 200 and len(shown) == 1 and bounds[-1][-1] == created.id
+    # A breach no entry names (not one the app made) shows nothing, without reading the lists.
+    status, _, shown = _shown(client, f"/admin/audit?breach={never.public_id}")
+    assert status == 200 and shown == [] and bounds[-1][-1] == audit_log.LARGEST_ID
+
+
 def test_the_who_has_viewed_link_is_the_heads_alone(app, client, teacher, dsl):
     with app.app_context():
         breach = make_breach(teacher)
