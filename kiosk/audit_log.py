@@ -723,11 +723,20 @@ def _audit_viewed(e, d, n, who):
 
 @_says(audit.CHECKED)
 def _checked(e, d, n, who):
-    found = (f"found that {CHECK_FOUND[d['problem']]}" if d.get("problem") in CHECK_FOUND
-             else f"all {_count(d.get('checked'), 'entry', 'entries')} were intact")
+    full = d.get("full") is True  # (checks from before there were incremental ones: neither)
+    if d.get("problem") in CHECK_FOUND:
+        found = f"found that {CHECK_FOUND[d['problem']]}"
+    elif d.get("full") is False:
+        found = LastCheck(at=e.at, by=None, checked=_whole(d.get("checked")), fault=None,
+                          full=False, start=d.get("start", "check")).intact_words
+    elif full:
+        found = f"all {_figure(d.get('checked'))} were intact"
+    else:
+        found = f"all {_count(d.get('checked'), 'entry', 'entries')} were intact"
+    what = "every entry of the audit log" if full else "the audit log"
     if e.actor_id is None:
-        return f"The audit log was checked on the server: {found}."
-    return f"{who} checked the audit log: {found}."
+        return f"{what[:1].upper()}{what[1:]} was checked on the server: {found}."
+    return f"{who} checked {what}: {found}."
 
 
 @_says(audit.KEYED)
@@ -901,7 +910,8 @@ class LastCheck:
         if not self.full:
             if self.checked == 0:
                 return f"no entries had been added {self.since_words}"
-            added = "entry" if self.checked == 1 else f"{_count(self.checked, 'entry', 'entries')}"
+            added = ("one entry" if self.checked == 1
+                     else f"{_count(self.checked, 'entry', 'entries')}")
             return f"the {added} added {self.since_words} {'was' if self.checked == 1 else 'were'} intact"
         if self.checked == 1:
             return "the one entry was intact"

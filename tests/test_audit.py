@@ -578,6 +578,21 @@ SENTENCES = [
      f"Ann Smith looked at the audit log for {BREACH}."),
     ("audit.checked", dict(actor="@head", kind="audit_event", checked=12345),
      "Ann Smith checked the audit log: all 12,345 entries were intact."),
+    ("audit.checked", dict(actor="@head", kind="audit_event", checked=12345, full=True,
+                           through=12345, through_hash="ab" * 32, count=12345),
+     "Ann Smith checked every entry of the audit log: all 12,345 were intact."),
+    ("audit.checked", dict(actor="@head", kind="audit_event", checked=1200, full=False,
+                           start="check", through=9, through_hash="ab" * 32, count=5_001_200),
+     "Ann Smith checked the audit log: the 1,200 entries added since the check before were "
+     "intact."),
+    ("audit.checked", dict(kind="audit_event", checked=1, full=False, start="checkpoint",
+                           through=9, through_hash="ab" * 32, count=10),
+     "The audit log was checked on the server: the one entry added since the log was last "
+     "written down outside the database was intact."),
+    ("audit.checked", dict(kind="audit_event", checked=0, full=False, start="check",
+                           through=9, through_hash="ab" * 32, count=10),
+     "The audit log was checked on the server: no entries had been added since the check "
+     "before."),
     ("audit.checked", dict(kind="audit_event", checked=4, problem="changed", problem_event=2),
      "The audit log was checked on the server: found that an entry had been changed after it "
      "was written."),
