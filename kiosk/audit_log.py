@@ -984,8 +984,11 @@ def _filtered(visible, filters: LogFilters, kind: str | None):
         first = (AuditEvent.select(AuditEvent.id).where((AuditEvent.record_kind == kind)
                                                        & (AuditEvent.record_id == key))
                  .order_by(AuditEvent.id).first())
+        # `action || ''` keeps SQLite from answering the OR through two indexes, which would
+        # gather every list ever viewed and sort them: it reads newest first and stops at a page.
         query = query.where(((AuditEvent.record_kind == kind) & (AuditEvent.record_id == key))
-                            | (AuditEvent.action.in_(LISTINGS) & AuditEvent.detail.contains(key)),
+                            | (AuditEvent.action.concat("").in_(LISTINGS)
+                               & AuditEvent.detail.contains(key)),
                             AuditEvent.id >= (first.id if first is not None else LARGEST_ID))
     if filters.start is not None:
         query = query.where(AuditEvent.at >= _start_of(filters.start))
