@@ -32,7 +32,7 @@ from . import (
     second_factor,
 )
 from .access import find_visible, get_or_404, role_required
-from .audit_log import check_now, last_check, people_in_log, read_log
+from .audit_log import LARGEST_ID, check_now, last_check, people_in_log, read_log
 from .forms.desk import (
     AuditFilterForm,
     CategoryForm,
@@ -190,16 +190,26 @@ def category(category_id: int | None):
 @bp.get("/audit")
 @role_required("head")
 def audit_log():
-    """The log in sentences, newest first, 100 a page, narrowed by who did it, which record and
-    which days; with what the last check of the chain found (the chain is not walked here)."""
+    """The log in sentences, newest first, 100 a page (found by the entry either side:
+    `before=` or `after=` an entry's number), narrowed by who did it, which record and which
+    days; with what the last check of the chain found (the chain is not walked here)."""
     form = AuditFilterForm(request.args, people=people_in_log())
     if not form.validate():
         return render_template("admin/audit.html", form=form, log=None,
                                last_check=last_check(current_user)), 400
-    number = min(max(request.args.get("page", 1, type=int), 1), 100_000)
-    log = read_log(current_user, form.filters(), number)
+    log = read_log(current_user, form.filters(), before=_entry_number("before"),
+                   after=_entry_number("after"))
     return render_template("admin/audit.html", form=form, log=log,
                            last_check=log.last_check), 404 if log.missing else 200
+
+
+def _entry_number(name: str) -> int | None:
+    """An entry's number from the address; anything else (typed, damaged, too large) is
+    ignored, which shows the newest entries."""
+    value = request.args.get(name, "")
+    if not (value.isascii() and value.isdigit() and len(value) <= 19):
+        return None
+    return int(value) if int(value) <= LARGEST_ID else None
 
 
 @bp.post("/audit/check")

@@ -40,7 +40,7 @@ import hmac
 import json
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -190,36 +190,150 @@ class ChainProblem:
         return found
 
 
+@dataclass(frozen=True)
+class Verification:
+    """What one check of the chain found."""
+
+    checked: int  # events read (and their links and hashes worked out) by this check
+    problem: ChainProblem | None
+    full: bool  # read from the first event, rather than from a point known good
+    start: str = "start"  # where it began: "start", "check" (the last good check) or "checkpoint"
+    through: int = 0  # the newest event found intact (0: none)
+    through_hash: str = ""
+    count: int = 0  # events in the log up to `through`, as far as the checks know
+
+    def detail(self) -> dict[str, Any]:
+        """What the check's own event records: the next check may start from `through`."""
+        found = {"checked": self.checked, "full": self.full}
+        if not self.full:
+            found["start"] = self.start
+        if self.problem is not None:
+            return found | self.problem.detail()
+        return found | {"through": self.through, "through_hash": self.through_hash,
+                        "count": self.count}
+
+
+@dataclass(frozen=True)
+class _Start:
+    """A point of the chain known good: an event, its hash, the events up to it."""
+
+    event: int
+    hash: str
+    count: int
+    source: str  # "start", "check" or "checkpoint"
+    keyed: bool = False  # the event is sealed with the key (so no plain event may follow)
+
+
+_GENESIS_START = _Start(0, GENESIS, 0, "start")
+
+
 def verify_chain(batch: int = 1000) -> tuple[int, ChainProblem | None]:
     """Walk the whole chain, then compare it with every checkpoint; return (events checked, the
     first problem or None). The chain's own faults come first, then what the checkpoints show."""
+    found = verify(full=True, batch=batch)
+    return found.checked, found.problem
+
+
+def verify(full: bool = False, batch: int = 1000) -> Verification:
+    """Check the chain. In full, from the first event, and against every checkpoint. Otherwise
+    only the events after the newest point known good (the last check that found the log
+    intact, or the newest checkpoint, whichever is newer and still matches), and against the
+    checkpoints from there on and the newest one: an edit before that point is found only by a
+    full check, which is why one should run every night (`audit-verify --full`)."""
     key = _key()
     reading = audit_checkpoint.read(checkpoint_path(), key)
-    marked = {checkpoint.event for checkpoint in reading.checkpoints}
+    start, problem = (_GENESIS_START, None) if full else _incremental_start(reading, key)
+    if problem is not None:
+        return Verification(0, problem, full=False, start="checkpoint")
+    compared = [c for c in reading.checkpoints if c.event > start.event]
+    marked = {checkpoint.event for checkpoint in compared}
     seen: dict[int, tuple[str, int]] = {}  # a checkpoint's event: its hash, events up to it
-    previous, checked, keyed, last_id = GENESIS, 0, False, 0
-    for event in _in_order(batch):
+    previous, checked, keyed, last_id = start.hash, 0, start.keyed, start.event
+    whole = start.source == "start"
+    for event in _in_order(batch, after=start.event):
         if event.previous_hash != previous:
-            return checked, ChainProblem(event.id, "out_of_order")
+            return Verification(checked, ChainProblem(event.id, "out_of_order"), whole, start.source)
         if hmac.compare_digest(keyed_hash(event, key), event.hash):
             keyed = True
         elif keyed or plain_hash(event) != event.hash:
             # A plain hash is accepted only before the first keyed event (the seal).
-            return checked, ChainProblem(event.id, "changed")
+            return Verification(checked, ChainProblem(event.id, "changed"), whole, start.source)
         previous, last_id = event.hash, event.id
         checked += 1
         if event.id in marked:
-            seen[event.id] = (event.hash, checked)
-    if checked and not keyed:
-        return 0, ChainProblem(last_id, "unsealed")
-    problem = _against_checkpoints(reading, seen, last_id)
-    return checked, problem
+            seen[event.id] = (event.hash, start.count + checked)
+    if last_id and not keyed:
+        return Verification(0, ChainProblem(last_id, "unsealed"), whole, start.source)
+    problem = _against_checkpoints(compared, reading.bad_lines, seen, last_id)
+    return Verification(checked, problem, whole, start.source, through=last_id,
+                        through_hash=previous if last_id else "", count=start.count + checked)
 
 
-def _against_checkpoints(reading: audit_checkpoint.Reading, seen: dict[int, tuple[str, int]],
-                         last_id: int) -> ChainProblem | None:
+def _incremental_start(reading: audit_checkpoint.Reading,
+                       key: bytes) -> tuple[_Start, ChainProblem | None]:
+    """The newest point known good to check on from: the last good check's or the newest
+    checkpoint's event, if it still has the hash written down then and its own hash holds.
+    The newest checkpoint is always compared (one look-up): if its event is gone or changed,
+    that is the problem found. A check that no longer matches is only passed over: the walk
+    from the checkpoint before it finds what changed."""
+    checkpoint = None
+    if reading.checkpoints:
+        newest = reading.checkpoints[-1]
+        checkpoint = _sound_start(_Start(newest.event, newest.hash, newest.count, "checkpoint"),
+                                  key)
+        if checkpoint is None:
+            there = AuditEvent.get_or_none(AuditEvent.id == newest.event)
+            if there is not None and there.hash == newest.hash:  # its hash, not its contents
+                return _GENESIS_START, ChainProblem(there.id, "changed")
+            return _GENESIS_START, _against_checkpoints([newest], [], {}, _newest_id())
+    check = _last_good_check(key)
+    if check is not None and (checkpoint is None or check.event >= checkpoint.event):
+        check = _sound_start(check, key)
+        if check is not None:
+            return check, None
+    return checkpoint or _GENESIS_START, None
+
+
+def _sound_start(candidate: _Start, key: bytes) -> _Start | None:
+    """The candidate, if its event is there with the hash written down and that hash holds."""
+    event = AuditEvent.get_or_none(AuditEvent.id == candidate.event)
+    if event is None or not hmac.compare_digest(event.hash, candidate.hash):
+        return None
+    if hmac.compare_digest(keyed_hash(event, key), event.hash):
+        return replace(candidate, keyed=True)
+    return candidate if plain_hash(event) == event.hash else None
+
+
+def _last_good_check(key: bytes, looked_at: int = 10) -> _Start | None:
+    """The newest of the last few checks that found the log intact and says how far it read,
+    if its own hash holds (so what it says was written by the app, with the key)."""
+    for event in (AuditEvent.select().where(AuditEvent.action == CHECKED)
+                  .order_by(AuditEvent.id.desc()).limit(looked_at)):
+        try:
+            found = json.loads(event.detail or "{}")
+        except ValueError:
+            continue
+        if not isinstance(found, dict) or "problem" in found:
+            continue
+        through, through_hash, count = (found.get("through"), found.get("through_hash"),
+                                        found.get("count"))
+        if not (isinstance(through, int) and isinstance(through_hash, str)
+                and isinstance(count, int) and 0 < through < event.id):
+            continue
+        if hmac.compare_digest(keyed_hash(event, key), event.hash):
+            return _Start(through, through_hash, count, "check")
+    return None
+
+
+def _newest_id() -> int:
+    newest = AuditEvent.select(AuditEvent.id).order_by(AuditEvent.id.desc()).first()
+    return newest.id if newest else 0
+
+
+def _against_checkpoints(checkpoints: list[Checkpoint], bad_lines: list[int],
+                         seen: dict[int, tuple[str, int]], last_id: int) -> ChainProblem | None:
     """The newest checkpoint the chain no longer matches, or the first damaged line."""
-    for checkpoint in reversed(reading.checkpoints):
+    for checkpoint in reversed(checkpoints):
         if seen.get(checkpoint.event) == (checkpoint.hash, checkpoint.count):
             continue
         # The chain held, so every event's time is as it was written. On SQLite a new event
@@ -232,8 +346,8 @@ def _against_checkpoints(reading: audit_checkpoint.Reading, seen: dict[int, tupl
         return ChainProblem(checkpoint.event, "removed" if gone else "rewritten",
                             since=checkpoint.at, had=checkpoint.count, has=has,
                             last_event=last_id)
-    if reading.bad_lines:
-        return ChainProblem(0, "checkpoint_damaged", line=reading.bad_lines[0])
+    if bad_lines:
+        return ChainProblem(0, "checkpoint_damaged", line=bad_lines[0])
     return None
 
 
@@ -242,13 +356,20 @@ KEYED = "audit.keyed"
 CHECKPOINT_FAILED = "audit.checkpoint_failed"
 
 
-def check_chain(actor: StaffUser | None = None) -> tuple[int, ChainProblem | None]:
-    """Walk the whole chain now and record what was found as an event of its own, which the
-    head's page shows instead of walking the chain on every view."""
-    checked, problem = verify_chain()
-    found = problem.detail() if problem else {}
-    record(CHECKED, kind="audit_event", actor=actor, checked=checked, **found)
-    return checked, problem
+def check(actor: StaffUser | None = None, full: bool = False) -> Verification:
+    """Check the chain now (only what is new since the last point known good, unless `full`)
+    and record what was found as an event of its own, which the head's page shows instead of
+    checking on every view; the next check starts from it."""
+    found = verify(full=full)
+    record(CHECKED, kind="audit_event", actor=actor, **found.detail())
+    return found
+
+
+def check_chain(actor: StaffUser | None = None,
+                full: bool = False) -> tuple[int, ChainProblem | None]:
+    """`check`, as (events read, the problem found or None)."""
+    found = check(actor, full=full)
+    return found.checked, found.problem
 
 
 def seal() -> AuditEvent | None:
@@ -342,14 +463,18 @@ def init_app(app: Flask) -> None:
     app.after_request(_after_request)
 
 
-def last_check(reader: StaffUser) -> AuditEvent | None:
-    """The newest recorded check of the chain that this reader may see, or None."""
-    return (visible_events(reader).where(AuditEvent.action == CHECKED)
-            .order_by(AuditEvent.id.desc()).first())
+def last_check(visible, full: bool = False) -> AuditEvent | None:
+    """The newest recorded check of the chain (or full check) among the events `visible`
+    (`visible_events(reader)`), or None. Checks from before incremental ones say nothing of it
+    and were full."""
+    query = visible.where(AuditEvent.action == CHECKED)
+    if full:
+        query = query.where(~AuditEvent.detail.contains('"full": false'))
+    return query.order_by(AuditEvent.id.desc()).first()
 
 
-def _in_order(batch: int) -> Iterator[AuditEvent]:
-    last_id = 0
+def _in_order(batch: int, after: int = 0) -> Iterator[AuditEvent]:
+    last_id = after
     while True:
         rows = list(AuditEvent.select().where(AuditEvent.id > last_id)
                     .order_by(AuditEvent.id).limit(batch))

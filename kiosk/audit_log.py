@@ -726,11 +726,20 @@ def _audit_viewed(e, d, n, who):
 
 @_says(audit.CHECKED)
 def _checked(e, d, n, who):
-    found = (f"found that {CHECK_FOUND[d['problem']]}" if d.get("problem") in CHECK_FOUND
-             else f"all {_count(d.get('checked'), 'entry', 'entries')} were intact")
+    full = d.get("full") is True  # (checks from before there were incremental ones: neither)
+    if d.get("problem") in CHECK_FOUND:
+        found = f"found that {CHECK_FOUND[d['problem']]}"
+    elif d.get("full") is False:
+        found = LastCheck(at=e.at, by=None, checked=_whole(d.get("checked")), fault=None,
+                          full=False, start=d.get("start", "check")).intact_words
+    elif full:
+        found = f"all {_figure(d.get('checked'))} were intact"
+    else:
+        found = f"all {_count(d.get('checked'), 'entry', 'entries')} were intact"
+    what = "every entry of the audit log" if full else "the audit log"
     if e.actor_id is None:
-        return f"The audit log was checked on the server: {found}."
-    return f"{who} checked the audit log: {found}."
+        return f"{what[:1].upper()}{what[1:]} was checked on the server: {found}."
+    return f"{who} checked {what}: {found}."
 
 
 @_says(audit.KEYED)
@@ -874,6 +883,8 @@ class LastCheck:
     since: dt.datetime | None = None  # a checkpoint the log no longer matches: when it was taken
     had: int = 0  # how many entries the log had then
     has: int = 0  # ...and how many of those are still there
+    full: bool = True  # read every entry from the first (else only those since the check before)
+    start: str = "start"  # an incremental check's starting point: "check" or "checkpoint"
 
     @property
     def removed(self) -> int:
@@ -890,8 +901,21 @@ class LastCheck:
                 f"{_figure(self.removed)} {gone} been removed")
 
     @property
+    def since_words(self) -> str:
+        """Since when an incremental check read the entries."""
+        return ("since the log was last written down outside the database"
+                if self.start == "checkpoint" else "since the check before")
+
+    @property
     def intact_words(self) -> str:
-        """"all 12,345 entries were intact"."""
+        """"all 12,345 entries were intact", or "the 12 entries added since the check before
+        were intact"."""
+        if not self.full:
+            if self.checked == 0:
+                return f"no entries had been added {self.since_words}"
+            added = ("one entry" if self.checked == 1
+                     else f"{_count(self.checked, 'entry', 'entries')}")
+            return f"the {added} added {self.since_words} {'was' if self.checked == 1 else 'were'} intact"
         if self.checked == 1:
             return "the one entry was intact"
         return f"all {_count(self.checked, 'entry', 'entries')} were intact"
@@ -899,6 +923,12 @@ class LastCheck:
     @property
     def before_words(self) -> str:
         """What was found sound before the fault."""
+        if not self.full:
+            if self.checked == 0:  # the point the check started from, or the first after it
+                return ""
+            return (f"The {_count(self.checked, 'entry', 'entries')} before it, added "
+                    f"{self.since_words}, are intact." if self.checked > 1 else
+                    f"The one entry before it, added {self.since_words}, is intact.")
         if self.checked == 0:
             return "It is the first entry in the log."
         if self.checked == 1:
@@ -908,26 +938,20 @@ class LastCheck:
 
 @dataclass(frozen=True)
 class LogPage:
+    """One page of the log, newest first. Pages are found by the entries either side (keyset):
+    `older` and `newer` are what the links carry (`before=`, `after=`), None when there are
+    none, so a page stays the same when entries are added while the head reads."""
+
     entries: list[Entry]
-    number: int
-    total: int
     about: str | None  # the record the log is narrowed to, in words
     filters: LogFilters
     last_check: LastCheck | None
+    full_check: LastCheck | None = None  # the last full check, if the last check was not one
     missing: bool = False  # the record asked for is not one the reader may see
     days: list[tuple[dt.date, list[Entry]]] = field(default_factory=list)
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // PAGE_SIZE))
-
-    @property
-    def first(self) -> int:
-        return (self.number - 1) * PAGE_SIZE + 1
-
-    @property
-    def last(self) -> int:
-        return min(self.number * PAGE_SIZE, self.total)
+    older: int | None = None  # before= for the next page back
+    newer: int | None = None  # after= for the page before this one
+    paged: bool = False  # this is not the newest page
 
 
 def _start_of(day: dt.date) -> dt.datetime:
@@ -948,17 +972,27 @@ def _about(reader: StaffUser, filters: LogFilters) -> tuple[str | None, str | No
     return None, None, False
 
 
-def _filtered(reader: StaffUser, filters: LogFilters, kind: str | None):
-    query = audit.visible_events(reader)
+def _filtered(visible, filters: LogFilters, kind: str | None):
+    query = visible
     if filters.who == NOBODY:
         query = query.where(AuditEvent.actor.is_null())
     elif filters.who:
         query = query.where(AuditEvent.actor == (_number(filters.who) or 0))
     if kind is not None:
         key = str(filters.breach or filters.deletion)
-        # The record's own events, and the lists that showed it (they keep what they showed).
+        # The record's own events, and the lists that showed it (they keep what they showed),
+        # none of them older than the record's first event, its creation (breaches.log_breach
+        # and deletions.request_deletion audit it as they make it): that bounds the search of
+        # the lists' details, which no index can answer.
+        first = (AuditEvent.select(AuditEvent.id).where((AuditEvent.record_kind == kind)
+                                                       & (AuditEvent.record_id == key))
+                 .order_by(AuditEvent.id).first())
+        # `action || ''` keeps SQLite from answering the OR through two indexes, which would
+        # gather every list ever viewed and sort them: it reads newest first and stops at a page.
         query = query.where(((AuditEvent.record_kind == kind) & (AuditEvent.record_id == key))
-                            | (AuditEvent.action.in_(LISTINGS) & AuditEvent.detail.contains(key)))
+                            | (AuditEvent.action.concat("").in_(LISTINGS)
+                               & AuditEvent.detail.contains(key)),
+                            AuditEvent.id >= (first.id if first is not None else LARGEST_ID))
     if filters.start is not None:
         query = query.where(AuditEvent.at >= _start_of(filters.start))
     if filters.end is not None:
@@ -971,29 +1005,63 @@ def _by_day(entries: Iterable[Entry]) -> list[tuple[dt.date, list[Entry]]]:
             itertools.groupby(entries, key=lambda entry: to_local(entry.at).date())]
 
 
-def read_log(reader: StaffUser, filters: LogFilters, number: int) -> LogPage:
-    """One page of the log as this reader may read it, newest first, narrowed by the filters,
-    with the last check of the chain; the reading itself is audited. The hours of refused
-    requests from people not signed in that have ended are written first (`refusals`)."""
+# Ids an address may carry: SQLite's and PostgreSQL's integers stop at 2**63 - 1.
+LARGEST_ID = 2**63 - 1
+
+
+def read_log(reader: StaffUser, filters: LogFilters, before: int | None = None,
+             after: int | None = None) -> LogPage:
+    """One page of the log as this reader may read it, newest first, narrowed by the filters:
+    the newest 100, or the 100 older than the entry `before`, or newer than `after`; with the
+    last check of the chain (never a walk of it). The reading itself is audited. The hours of
+    refused requests from people not signed in that have ended are written first (`refusals`)."""
     refusals.write_summaries()
+    visible = audit.visible_events(reader)  # once a page: it looks up what is hidden
     kind, about, missing = _about(reader, filters)
+    checks = _checks(reader, visible)
     if missing:
-        return LogPage(entries=[], number=1, total=0, about=None, filters=filters,
-                       last_check=last_check(reader), missing=True)
-    query = _filtered(reader, filters, kind)
-    total = query.count()
-    events = list(query.order_by(AuditEvent.id.desc()).paginate(number, PAGE_SIZE))
+        return LogPage(entries=[], about=None, filters=filters, missing=True, **checks)
+    query = _filtered(visible, filters, kind)
+    newest_id = AuditEvent.id.desc()
+    if after is not None:
+        rows = list(query.where(AuditEvent.id > after).order_by(AuditEvent.id)
+                    .limit(PAGE_SIZE + 1))
+        events = rows[:PAGE_SIZE][::-1]
+        newer = len(rows) > PAGE_SIZE
+        # Older ones are those up to `after`; the nearest is found first.
+        older = query.where(AuditEvent.id <= after).order_by(newest_id).first() is not None
+    else:
+        page = query.where(AuditEvent.id < before) if before is not None else query
+        rows = list(page.order_by(newest_id).limit(PAGE_SIZE + 1))
+        events = rows[:PAGE_SIZE]
+        older = len(rows) > PAGE_SIZE
+        newer = before is not None and (
+            query.where(AuditEvent.id >= before).order_by(AuditEvent.id).first() is not None)
     entries = [Entry(e.at, sentence) for e, sentence in zip(events, describe_all(events, reader),
                                                              strict=True)]
-    audit.record("audit.viewed", kind="audit_event", page=number, **filters.args())
-    return LogPage(entries=entries, number=number, total=total, about=about, filters=filters,
-                   last_check=last_check(reader), days=_by_day(entries))
+    position = {"before": before} if before is not None else (
+        {"after": after} if after is not None else {})
+    audit.record("audit.viewed", kind="audit_event", **position, **filters.args())
+    low = events[-1].id if events else (after if after is not None else before)
+    high = events[0].id if events else (before if before is not None else after)
+    return LogPage(entries=entries, about=about, filters=filters, days=_by_day(entries),
+                   older=low if older and low is not None else None,
+                   newer=high if newer and high is not None else None,
+                   paged=before is not None or after is not None, **checks)
 
 
-def last_check(reader: StaffUser) -> LastCheck | None:
-    """The newest check of the chain, with the entry it found faulty put into words (only if
-    the reader may see that entry)."""
-    event = audit.last_check(reader)
+def _checks(reader: StaffUser, visible) -> dict:
+    """The last check, and the last full check if the last check was not one."""
+    newest = last_check(reader, visible)
+    full = None if newest is None or newest.full else last_check(reader, visible, full=True)
+    return {"last_check": newest, "full_check": full}
+
+
+def last_check(reader: StaffUser, visible=None, full: bool = False) -> LastCheck | None:
+    """The newest check of the chain (or full check), with the entry it found faulty put into
+    words (only if the reader may see that entry)."""
+    visible = audit.visible_events(reader) if visible is None else visible
+    event = audit.last_check(visible, full=full)
     if event is None:
         return None
     found = _detail(event)
@@ -1004,12 +1072,14 @@ def last_check(reader: StaffUser) -> LastCheck | None:
         faulty = AuditEvent.get_or_none(AuditEvent.id == found["problem_event"])
         if faulty is not None:
             faulty_at = faulty.at
-            if audit.visible_events(reader).where(AuditEvent.id == faulty.id).exists():
+            if visible.where(AuditEvent.id == faulty.id).exists():
                 faulty_sentence = describe(faulty, reader)
     by = event.actor.display_name if event.actor_id else None
     return LastCheck(at=event.at, by=by, checked=checked, fault=fault, faulty_at=faulty_at,
                      faulty_sentence=faulty_sentence, since=_stored_time(found.get("since")),
-                     had=_whole(found.get("had")), has=_whole(found.get("has")))
+                     had=_whole(found.get("had")), has=_whole(found.get("has")),
+                     full=found.get("full") is not False,
+                     start="checkpoint" if found.get("start") == "checkpoint" else "check")
 
 
 def _stored_time(value: object) -> dt.datetime | None:
@@ -1024,7 +1094,8 @@ def _whole(value: object) -> int:
 
 
 def check_now(reader: StaffUser) -> LastCheck | None:
-    """Check the whole chain now (recorded as a check by the reader), and return what it found."""
+    """Check the entries added since the last point known good now (recorded as a check by the
+    reader), and return what it found."""
     audit.check_chain(reader)
     return last_check(reader)
 

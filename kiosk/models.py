@@ -739,7 +739,7 @@ class RecordUpdate(BaseModel):
 class AuditEvent(BaseModel):
     """Who did or saw what, when. Append-only and hash-chained (see kiosk/audit.py)."""
 
-    at = DateTimeField(default=utcnow)
+    at = DateTimeField(default=utcnow, index=True)  # the head's "which days" (migration 013)
     actor = ForeignKeyField(StaffUser, null=True, backref="audit_events", on_delete="RESTRICT")
     actor_label = CharField(max_length=254, default="")  # kept even if the account changes
     action = CharField(max_length=40, index=True)
@@ -748,6 +748,13 @@ class AuditEvent(BaseModel):
     detail = TextField(default="")  # JSON
     previous_hash = CharField(max_length=64)
     hash = CharField(max_length=64, unique=True)
+
+    class Meta:
+        # The head's log is read newest first a page at a time (by id), narrowed by who did it,
+        # by a record, or (the last check) by what was done: each with the id after it, so a
+        # page is one walk down one index, on PostgreSQL as on SQLite (migration 013).
+        indexes = ((("actor", "id"), False), (("action", "id"), False),
+                   (("record_kind", "record_id", "id"), False))
 
 
 class Reminder(BaseModel):

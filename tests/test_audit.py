@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import multiprocessing
 import re
 import uuid
@@ -91,10 +92,11 @@ def test_audit_verify_detects_an_altered_row(app, runner, sql, failing, reason):
     with app.app_context():
         for n in range(3):
             audit.record("test.event", kind="test", record_id=n)
-    assert "The audit log is intact: 4 events checked." in runner.invoke(args=["audit-verify"]).output
+    assert "The audit log is intact: 4 events checked, from the first." in runner.invoke(
+        args=["audit-verify", "--full"]).output
     with app.app_context():
         _tamper(sql)
-    result = runner.invoke(args=["audit-verify"])
+    result = runner.invoke(args=["audit-verify", "--full"])
     assert result.exit_code == 1
     assert f"event {failing} fails because" in result.output
     assert "1 events before it are intact" in result.output
@@ -180,7 +182,7 @@ def test_an_edit_to_any_hashed_column_is_flagged(app, runner, client, head, teac
         second = AuditEvent.select().order_by(AuditEvent.id).offset(1).get()
         edit = HASHED_EDITS[column].format(other=head.id)
         _tamper(f"UPDATE audit_event SET {edit} WHERE id = {second.id}")  # noqa: S608 (test data)
-    result = runner.invoke(args=["audit-verify"])
+    result = runner.invoke(args=["audit-verify", "--full"])
     assert result.exit_code == 1
     assert f"event {second.id} fails because" in result.output
     sign_in_as(client, head)
@@ -273,7 +275,7 @@ def test_a_broken_chain_is_explained_in_plain_words(app, runner, sql, reason):
         for n in range(3):
             audit.record("test.event", kind="test", record_id=n)
         _tamper(sql)
-    assert f"fails because {reason}." in runner.invoke(args=["audit-verify"]).output
+    assert f"fails because {reason}." in runner.invoke(args=["audit-verify", "--full"]).output
 
 
 @pytest.mark.parametrize(("actor_id", "label", "actor_text"), [(7, "renée@westacre.sch.uk", "7"),
@@ -576,6 +578,21 @@ SENTENCES = [
      f"Ann Smith looked at the audit log for {BREACH}."),
     ("audit.checked", dict(actor="@head", kind="audit_event", checked=12345),
      "Ann Smith checked the audit log: all 12,345 entries were intact."),
+    ("audit.checked", dict(actor="@head", kind="audit_event", checked=12345, full=True,
+                           through=12345, through_hash="ab" * 32, count=12345),
+     "Ann Smith checked every entry of the audit log: all 12,345 were intact."),
+    ("audit.checked", dict(actor="@head", kind="audit_event", checked=1200, full=False,
+                           start="check", through=9, through_hash="ab" * 32, count=5_001_200),
+     "Ann Smith checked the audit log: the 1,200 entries added since the check before were "
+     "intact."),
+    ("audit.checked", dict(kind="audit_event", checked=1, full=False, start="checkpoint",
+                           through=9, through_hash="ab" * 32, count=10),
+     "The audit log was checked on the server: the one entry added since the log was last "
+     "written down outside the database was intact."),
+    ("audit.checked", dict(kind="audit_event", checked=0, full=False, start="check",
+                           through=9, through_hash="ab" * 32, count=10),
+     "The audit log was checked on the server: no entries had been added since the check "
+     "before."),
     ("audit.checked", dict(kind="audit_event", checked=4, problem="changed", problem_event=2),
      "The audit log was checked on the server: found that an entry had been changed after it "
      "was written."),
@@ -806,6 +823,33 @@ def test_filtering_by_a_breach_shows_what_was_done_with_it_and_the_lists_that_sh
                      f"{teacher.display_name} logged {name} as a safeguarding matter."]
 
 
+def test_the_search_of_lists_for_a_record_starts_at_its_creation(app, client, head, teacher,
+                                                                monkeypatch):
+    from kiosk.models import Breach
+
+    with app.app_context():
+        breach = make_breach(teacher, subject_name="Pat Visitor")
+        # No list can show a breach before it was made; the search does not read that far back.
+        created = AuditEvent.get(AuditEvent.record_id == str(breach.public_id))
+        never = Breach.create(client_uuid=uuid.uuid4(), reporter=teacher, subject_kind="visitor",
+                              category=breach.category, occurred_at=breach.occurred_at)
+    real = audit_log._filtered
+    bounds = []
+
+    def spying(*args):
+        query = real(*args)
+        bounds.append(query.sql()[1])  # its parameters
+        return query
+
+    monkeypatch.setattr(audit_log, "_filtered", spying)
+    sign_in_as(client, head)
+    status, _, shown = _shown(client, f"/admin/audit?breach={breach.public_id}")
+    assert status == 200 and len(shown) == 1 and bounds[-1][-1] == created.id
+    # A breach no entry names (not one the app made) shows nothing, without reading the lists.
+    status, _, shown = _shown(client, f"/admin/audit?breach={never.public_id}")
+    assert status == 200 and shown == [] and bounds[-1][-1] == audit_log.LARGEST_ID
+
+
 def test_the_who_has_viewed_link_is_the_heads_alone(app, client, teacher, dsl):
     with app.app_context():
         breach = make_breach(teacher)
@@ -904,30 +948,120 @@ def test_a_bad_date_is_a_clear_message_beside_its_field(app, client, head, query
 
 # Pages -------------------------------------------------------------------------------------------
 
-def test_the_log_comes_100_entries_a_page_and_the_links_keep_the_filters(app, client, head,
-                                                                          teacher):
+def _links(html: str) -> dict[str, str]:
+    """The pager's links by their words: "Newer entries", "Older entries"."""
+    return {words: unescape(href) for href, words in re.findall(
+        r'<a class="button button--secondary" rel="(?:prev|next)" href="([^"]+)">([^<]+)</a>',
+        html)}
+
+
+def _numbers(shown: list[str]) -> list[int]:
+    return [int(re.search("‘Name (\\d+)’", s).group(1)) for s in shown if "‘Name" in s]
+
+
+def _name_events(app, actor, names) -> None:
     with app.app_context():
-        for n in range(205):
+        for n in names:
             audit.record("category.saved", kind="breach_category", record_id=1, label=f"Name {n}",
-                         actor=teacher, active=True)
+                         actor=actor, active=True)
+
+
+def test_the_log_comes_100_entries_a_page_found_by_the_entries_either_side(app, client, head,
+                                                                          teacher):
+    _name_events(app, teacher, range(250))
     sign_in_as(client, head)
-    seen = []
-    url = f"/admin/audit?who={teacher.id}"
-    for expected in (100, 100, 5):
+    url, seen, pages = f"/admin/audit?who={teacher.id}", [], []
+    while url:
         status, html, shown = _shown(client, url)
-        assert status == 200 and len(shown) == expected
-        seen += [re.search("‘Name (\\d+)’", s).group(1) for s in shown]
-        older = re.search(r'rel="next" href="([^"]+)">Older entries', html)
-        if expected == 5:
-            assert older is None and 'rel="prev"' in html
-            assert "Page 3 of 3" in visible_text(html)
-            break
-        url = unescape(older.group(1))
-        assert f"who={teacher.id}" in url
-    assert seen == [str(n) for n in range(204, -1, -1)]  # every one once, newest first
-    status, html, shown = _shown(client, f"/admin/audit?who={teacher.id}&page=9")
-    assert status == 200 and shown == []
-    assert "There are no entries on this page." in visible_text(html)
+        assert status == 200
+        pages.append((len(shown), sorted(_links(html))))
+        seen += _numbers(shown)
+        url = _links(html).get("Older entries")
+        if url:
+            assert f"who={teacher.id}" in url and re.search(r"before=\d+", url)
+            assert "page=" not in url and "after=" not in url
+    assert pages == [(100, ["Older entries"]), (100, ["Newer entries", "Older entries"]),
+                     (50, ["Newer entries"])]
+    assert seen == list(range(249, -1, -1))  # every one once, newest first
+    # And back: "Newer entries" from the last page shows the 100 just newer, then the newest.
+    newer = _links(html)["Newer entries"]
+    assert re.search(r"after=\d+", newer) and f"who={teacher.id}" in newer
+    status, html, shown = _shown(client, newer)
+    assert _numbers(shown) == list(range(149, 49, -1))
+    status, html, shown = _shown(client, _links(html)["Newer entries"])
+    assert _numbers(shown) == list(range(249, 149, -1)) and "Newer entries" not in _links(html)
+
+
+def test_no_entry_is_missed_or_shown_twice_when_entries_arrive_between_pages(app, client, head,
+                                                                            teacher):
+    _name_events(app, teacher, range(250))
+    sign_in_as(client, head)
+    _, html, first = _shown(client, f"/admin/audit?who={teacher.id}")
+    _name_events(app, teacher, range(250, 280))  # 30 more while the head reads
+    _, html, second = _shown(client, _links(html)["Older entries"])
+    _name_events(app, teacher, range(280, 290))
+    _, html, third = _shown(client, _links(html)["Older entries"])
+    assert _numbers(first + second + third) == list(range(249, -1, -1))
+    # Going back up, the new ones come after the ones already seen.
+    _, html, back = _shown(client, _links(html)["Newer entries"])
+    assert _numbers(back) == list(range(149, 49, -1))
+    _, html, back = _shown(client, _links(html)["Newer entries"])
+    assert _numbers(back) == list(range(249, 149, -1))
+    _, html, back = _shown(client, _links(html)["Newer entries"])
+    assert _numbers(back) == list(range(289, 249, -1)) and "Newer entries" not in _links(html)
+
+
+def test_paging_keeps_each_filter_and_the_filters_keep_working(app, client, head, teacher,
+                                                              other_teacher):
+    _name_events(app, teacher, range(0, 300, 2))  # even numbers by one, odd by the other
+    _name_events(app, other_teacher, range(1, 300, 2))
+    sign_in_as(client, head)
+    today = dt.datetime.now(SCHOOL_ZONE).strftime("%d/%m/%Y")
+    status, html, shown = _shown(client, f"/admin/audit?who={other_teacher.id}&start={today}")
+    assert status == 200 and _numbers(shown) == list(range(299, 99, -2))
+    older = _links(html)["Older entries"]
+    assert f"who={other_teacher.id}" in older and "start=" in older
+    status, html, shown = _shown(client, older)
+    assert _numbers(shown) == list(range(99, 0, -2)) and "Older entries" not in _links(html)
+
+
+@pytest.mark.parametrize("query", [
+    "before=abc", "before=-5", "before=1.5", "before=99999999999999999999999999", "after=%C2%B2",
+    "before=%D9%A1%D9%A2", "after=", "before=0", "after=9223372036854775807&before=3",
+    "page=9",  # an old address, from before pages were found by their entries
+])
+def test_a_damaged_page_address_shows_the_log_never_an_error(app, client, head, teacher, query):
+    _name_events(app, teacher, range(5))
+    sign_in_as(client, head)
+    status, html, shown = _shown(client, f"/admin/audit?{query}")
+    assert status == 200
+    if query in ("before=0", "after=9223372036854775807&before=3"):
+        assert shown == [] and "There are no" in visible_text(html)
+        assert "Go to the newest entries" in visible_text(html)
+    else:
+        assert _numbers(shown) == [4, 3, 2, 1, 0]
+
+
+def test_a_page_of_the_log_asks_what_is_hidden_once_and_counts_nothing(app, client, head,
+                                                                       teacher, monkeypatch):
+    import peewee
+
+    _name_events(app, teacher, range(150))
+    sign_in_as(client, head)
+    asked = []
+    real = audit.visible_events
+    monkeypatch.setattr(audit, "visible_events", lambda user: asked.append(1) or real(user))
+
+    def no_count(*args, **kwargs):
+        raise AssertionError("the page counted the log")
+
+    monkeypatch.setattr(peewee.SelectBase, "count", no_count)
+    for url in ("/admin/audit", f"/admin/audit?who={teacher.id}"):
+        asked.clear()
+        response = client.get(url)
+        assert response.status_code == 200 and asked == [1]
+        assert len(response.get_data()) < 100 * 1024
+        assert "The newest 100 entries" in visible_text(response.get_data(as_text=True))
 
 
 # Checking the chain ------------------------------------------------------------------------------
@@ -938,6 +1072,8 @@ def _fail_if_called(*args, **kwargs):
 
 def test_reading_the_log_does_not_walk_the_chain(app, client, head, monkeypatch):
     monkeypatch.setattr(audit, "verify_chain", _fail_if_called)
+    monkeypatch.setattr(audit, "verify", _fail_if_called)
+    monkeypatch.setattr(audit, "_in_order", _fail_if_called)
     sign_in_as(client, head)
     response = client.get("/admin/audit")
     assert response.status_code == 200
@@ -951,26 +1087,34 @@ def _check_now(client, query: str = ""):
     return client.post(f"/admin/audit/check{query}", data={"csrf_token": token})
 
 
-def test_check_now_walks_the_chain_records_it_and_the_page_shows_the_result(app, client, head,
-                                                                            monkeypatch):
-    walked = []
-    real = audit.verify_chain
-    monkeypatch.setattr(audit, "verify_chain", lambda *a: walked.append(1) or real(*a))
+def test_check_now_checks_what_is_new_records_it_and_the_page_shows_the_result(app, client,
+                                                                             head, monkeypatch):
     sign_in_as(client, head)
-    response = _check_now(client, f"?who={head.id}")
-    assert response.status_code == 303 and walked == [1]
+    client.get("/admin/audit")  # its entry is the first; a checkpoint names it
+    with app.app_context():
+        for n in range(3):
+            audit.record("test.event", kind="test", record_id=n)
+    response = _check_now(client, f"?who={head.id}")  # (its page adds a fourth)
+    assert response.status_code == 303
     assert response.headers["Location"] == f"/admin/audit?who={head.id}"
     with app.app_context():
         check = AuditEvent.select().where(AuditEvent.action == "audit.checked").get()
-        before = AuditEvent.select().where(AuditEvent.id < check.id).count()
-        assert (check.actor_id, check.detail) == (head.id, f'{{"checked": {before}}}')
+        before = AuditEvent.select().where(AuditEvent.id < check.id).order_by(AuditEvent.id)
+        found = json.loads(check.detail)
+        assert check.actor_id == head.id
+        assert found == {"checked": 4, "full": False, "start": "checkpoint",
+                         "through": check.id - 1, "through_hash": before[-1].hash,
+                         "count": len(before)}
         from kiosk.display import weekday_time
         when = weekday_time(check.at)
     monkeypatch.setattr(audit, "verify_chain", _fail_if_called)
+    monkeypatch.setattr(audit, "verify", _fail_if_called)
     text = visible_text(client.get("/admin/audit").get_data(as_text=True))
-    assert (f"The log was last checked at {when} by {head.display_name}: all {before} entries "
-            "were intact.") in text
+    assert (f"The log was last checked at {when} by {head.display_name}: the 4 entries added "
+            "since the log was last written down outside the database were intact.") in text
     assert "has not been checked yet" not in text
+    assert ("No full check, which reads every entry from the first, has been made yet: ask your "
+            "IT support to run one on the server every night.") in text
 
 
 def test_check_now_needs_the_forms_token(app, client, head, monkeypatch):
@@ -992,18 +1136,20 @@ def test_the_command_line_check_shows_on_the_page_too(app, runner, client, head)
 @pytest.mark.parametrize(("sql", "words"), [
     ("UPDATE audit_event SET actor_label = 'someone else' WHERE id = {second}",
      "The entry written at {when} (“{who} viewed the breach ‘Photographing or recording "
-     "pupils or staff on a phone: Pat Visitor’”) was changed after it was written. The 2 entries "
-     "before it are intact."),
+     "pupils or staff on a phone: Pat Visitor’”) was changed after it was written. The one entry "
+     "before it, added since the log was last written down outside the database, is intact."),
     ("DELETE FROM audit_event WHERE id = {second}",
      "An entry is missing or out of order just before the one written at {when} (“{who} "
-     "signed out”). The 2 entries before it are intact."),
+     "signed out”). The one entry before it, added since the log was last written down outside "
+     "the database, is intact."),
 ])
 def test_a_tampered_entry_found_by_check_now_is_reported_in_words(app, client, head, teacher,
                                                                   monkeypatch, sql, words):
     from kiosk.display import weekday_time
 
     with app.app_context():
-        # The seeded policy is the first entry; then a breach is logged.
+        # A checkpoint of the log so far; then a breach is logged and viewed.
+        audit.write_checkpoint()
         breach = make_breach(teacher, subject_name="Pat Visitor")
         viewed = audit.record("breach.viewed", kind="breach", record_id=breach.public_id,
                               actor=teacher)

@@ -82,7 +82,7 @@ def test_a_log_rewritten_from_its_first_event_without_the_key_is_found(app, runn
     with app.app_context():
         _tamper("UPDATE audit_event SET record_id = 'x'")
         _rechain(1, hash_of)
-    result = runner.invoke(args=["audit-verify"])
+    result = runner.invoke(args=["audit-verify", "--full"])
     assert result.exit_code == 1 and found in result.output
     sign_in_as(client, head)
     _check_now(client)
@@ -324,7 +324,7 @@ def test_a_log_that_matches_its_checkpoints_is_intact(app, runner):
     _events(app, 2)
     runner.invoke(args=["audit-checkpoint"])
     _events(app, 2)
-    result = runner.invoke(args=["audit-verify"])
+    result = runner.invoke(args=["audit-verify", "--full"])
     assert result.exit_code == 0
     assert "The audit log is intact" in result.output and "It matches all 2 checkpoints" in result.output
 
@@ -410,7 +410,7 @@ def test_the_app_role_cannot_disable_the_audit_trigger_but_the_app_still_works(
     sign_in_as(client, head)
     _check_now(client)
     text = visible_text(client.get("/admin/audit").get_data(as_text=True))
-    assert "entries were intact" in text
+    assert "The log was last checked at" in text and "found a problem" not in text
     db.close()
 
 
