@@ -137,8 +137,9 @@ def test_a_check_whose_entry_was_altered_is_not_trusted_as_a_starting_point(ctx,
     claimed = json.dumps({"checked": 0, "count": 99, "full": False, "start": "check",
                           "through": newest.id, "through_hash": newest.hash})
     check_event = AuditEvent.select().where(AuditEvent.action == audit.CHECKED).get()
-    db.execute_sql("DROP TRIGGER audit_event_no_update")
-    db.execute_sql("UPDATE audit_event SET detail = ? WHERE id = ?", (claimed, check_event.id))
+    _tamper("SELECT 1")  # the guard dropped; then the edit, with the placeholder of either database
+    db.execute_sql(f"UPDATE audit_event SET detail = {db.param} WHERE id = {db.param}",  # noqa: S608
+                   (claimed, check_event.id))
     read.clear()
     found = audit.verify()
     # Its own hash fails, so the check starts from the checkpoint, and finds the altered entry.
@@ -153,8 +154,7 @@ def test_events_removed_from_the_end_past_the_checkpoint_are_reported_with_the_c
     events = _events(8)
     checkpoint = audit.write_checkpoint()
     audit.check()
-    db.execute_sql("DROP TRIGGER audit_event_no_delete")
-    db.execute_sql("DELETE FROM audit_event WHERE id > ?", (events[-1 - removed].id,))
+    _tamper(f"DELETE FROM audit_event WHERE id > {events[-1 - removed].id}")  # noqa: S608
     found = audit.verify()
     assert found.problem.fault == "removed"
     assert found.problem.event_id == checkpoint.event
@@ -166,8 +166,7 @@ def test_a_rewrite_of_the_chain_up_to_the_checkpoint_breaks_at_its_checkpointed_
     _events(6)
     checkpoint = audit.write_checkpoint()
     _events(3)
-    db.execute_sql("DROP TRIGGER audit_event_no_update")
-    db.execute_sql("UPDATE audit_event SET record_id = 'x' WHERE id = 3")
+    _tamper("UPDATE audit_event SET record_id = 'x' WHERE id = 3")
 
     def wrong_key(event):
         return audit.keyed_hash(event, WRONG_KEY)
