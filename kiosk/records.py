@@ -275,7 +275,8 @@ def _low_level_parts(record: Breach, low_level_form=None, subject_form=None) -> 
     if parts["may_link_subject"]:
         parts["subject_form"] = subject_form or SubjectLinkForm(
             formdata=None, subject=low_level.subject_key(record))
-        parts["subject_accounts"], parts["subject_people"] = low_level.subject_choices()
+        parts["subject_offer"] = low_level.subject_offer(
+            request.args.get("find", "")[:100], parts["subject_form"].subject.data or "")
     return parts
 
 

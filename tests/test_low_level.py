@@ -432,6 +432,119 @@ def test_a_link_to_no_one_on_the_list_is_refused_beside_the_field(app, client, t
         "Please choose someone from the list.")
 
 
+# Finding who it is about at a trust's size -----------------------------------------------------
+
+def _trust(roster: int = 2000, accounts: int = 103) -> None:
+    """A trust's roster and staff accounts, written in bulk (the hash is one, shared)."""
+    from kiosk.models import db
+    with db.atomic():
+        for n in range(roster):
+            RosterPerson.create(full_name=f"Roster Person {n:04d}", email=f"r{n}@trust.org.uk",
+                                role="volunteer", token=f"t{n:060d}")
+        hashed = StaffUser.get().password_hash
+        for n in range(accounts - StaffUser.select().count()):
+            StaffUser.create(email=f"s{n}@trust.org.uk", display_name=f"Staff Member {n:03d}",
+                             role="staff", password_hash=hashed)
+
+
+def test_at_a_trust_size_the_link_is_a_search_and_the_page_stays_under_100_kb(app, client,
+                                                                              teacher, head):
+    with app.app_context():
+        row = concern(teacher, "allegation", subject_name="Mr S")
+        _trust()
+        emile = RosterPerson.create(full_name="Émile Martin", email="emile@trust.org.uk",
+                                    role="volunteer", token="e" * 60)
+        assert RosterPerson.select().count() == 2001 and StaffUser.select().count() == 103
+    sign_in_as(client, head)
+    response = client.get(breach_url(row))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and len(response.data) < 100_000
+    assert 'label for="subject-find">Find the person by name</label>' in html
+    assert "Roster Person" not in html and "Staff Member" not in html
+    assert "Find the person by name to choose them." in html
+    status, html = page(client, breach_url(row) + "?find=emile")
+    assert status == 200
+    assert f'<option value="roster-{emile.id}">Émile Martin (volunteer)</option>' in html
+    assert "1 person matches “emile”." in html and "Roster Person" not in html
+    status, html = page(client, breach_url(row) + "?find=person+1")
+    assert html.count('<option value="roster-') == 20
+    assert "1,000 people match “person 1”: the first 20 are offered." in html
+
+
+def test_a_search_escapes_like_wildcards_and_finds_no_one_by_them(app, client, teacher, head):
+    with app.app_context():
+        row = concern(teacher, "allegation", subject_name="Mr S")
+        _trust(roster=40, accounts=3)
+    sign_in_as(client, head)
+    for wildcard in ("%25", "_", "person%25"):
+        html = page(client, breach_url(row) + f"?find={wildcard}")[1]
+        assert '<option value="roster-' not in html and '<option value="staff-' not in html
+        assert "No staff account or roster entry has" in html
+
+
+def test_someone_not_among_the_shown_matches_can_still_be_linked(app, client, teacher, head):
+    with app.app_context():
+        row = concern(teacher, "allegation", subject_name="Mr S")
+        _trust(roster=100, accounts=3)
+        last = RosterPerson.get(RosterPerson.full_name == "Roster Person 0099")
+    sign_in_as(client, head)
+    assert f'value="roster-{last.id}"' not in page(client, breach_url(row) + "?find=person")[1]
+    response = client.post(f"{breach_url(row)}/subject", data={
+        "csrf_token": token(client), "subject": f"roster-{last.id}"})
+    assert response.status_code == 303
+    with app.app_context():
+        assert Breach.get_by_id(row.id).subject_person_id == last.id
+    html = page(client, breach_url(row))[1]
+    # The current link is always offered, selected, whatever the search shows.
+    assert f'<option value="roster-{last.id}" selected>Roster Person 0099 (volunteer)' in html
+    assert "Linked to Roster Person 0099 on the roster." in html
+
+
+def test_a_bad_link_at_a_trust_size_is_refused_beside_the_field(app, client, teacher, head):
+    with app.app_context():
+        row = concern(teacher, "allegation", subject_name="Mr S")
+        _trust(roster=100, accounts=3)
+    sign_in_as(client, head)
+    with nothing_written(app, allow=VIEWED):
+        response = client.post(f"{breach_url(row)}/subject", data={
+            "csrf_token": token(client), "subject": "roster-999999"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert field_error(html, "subject") == "Please choose someone from the list."
+    assert 'label for="subject-find">Find the person by name</label>' in html
+
+
+def test_a_quiet_school_sees_everyone_in_the_plain_select_with_no_search(app, client, teacher,
+                                                                         head):
+    with app.app_context():
+        row = concern(teacher, "allegation", subject_name="Mr S")
+        _trust(roster=25, accounts=5)
+        assert (StaffUser.select().count() - 0) + RosterPerson.select().count() == 30
+    sign_in_as(client, head)
+    html = page(client, breach_url(row) + "?find=nobody")[1]
+    assert "subject-find" not in html and "Find the person by name" not in html
+    assert html.count('<option value="roster-') == 25
+    assert html.count('<option value="staff-') == 5
+
+
+def test_the_search_lists_no_one_for_anyone_but_the_case_manager(app, teacher, dsl, head):
+    with app.app_context():
+        row = concern(teacher)  # low-level: the DSL leads and sees it; the head manages it
+        _trust(roster=100, accounts=5)
+    client = app.test_client()
+    sign_in_as(client, dsl)
+    status, html = page(client, breach_url(row) + "?find=person")
+    assert status == 200
+    assert "Roster Person" not in html and "subject-find" not in html
+    with nothing_written(app, allow=ACCESS_REFUSED):
+        response = client.post(f"{breach_url(row)}/subject", data={
+            "csrf_token": token(client), "subject": "roster-1"})
+    assert response.status_code == 403
+    other = app.test_client()
+    sign_in_as(other, teacher)
+    assert other.get(breach_url(row) + "?find=person").status_code == 404
+
+
 # The chronology ----------------------------------------------------------------------------------
 
 def _linked(reporter, user, classification, **kw) -> Breach:
