@@ -299,13 +299,15 @@ def test_the_head_records_a_leaving_date_on_a_staff_account_or_clears_it(app, cl
         pat = make_user("staff", display_name="Pat Staff")
     sign_in_as(client, head)
     field = f"u{pat.id}-left_on"
-    assert f'id="{field}"' in page(client, "/admin/staff")[1]
+    assert f'id="{field}"' in page(client, f"/admin/staff/{pat.id}")[1]
     response = client.post(f"/admin/staff/{pat.id}/left-on", data={
         "csrf_token": token(client), field: "2026-03-03"})
     assert response.status_code == 303
     with app.app_context():
         assert StaffUser.get_by_id(pat.id).left_on == dt.date(2026, 3, 3)
     assert "Left on 3 March 2026" in page(client, "/admin/staff")[1]
+    assert "<dt>Left the school</dt><dd>3 March 2026</dd>" in page(
+        client, f"/admin/staff/{pat.id}")[1]
     client.post(f"/admin/staff/{pat.id}/left-on", data={"csrf_token": token(client), field: ""})
     with app.app_context():
         assert StaffUser.get_by_id(pat.id).left_on is None
@@ -315,6 +317,9 @@ def test_the_head_records_a_leaving_date_on_a_staff_account_or_clears_it(app, cl
 def test_the_chairs_account_gets_no_leaving_date_from_the_head(app, client, head, chair):
     sign_in_as(client, head)
     assert f"u{chair.id}-left_on" not in page(client, "/admin/staff")[1]
+    assert f"/admin/staff/{chair.id}" not in page(client, "/admin/staff")[1]
+    with nothing_written(app, allow=ACCESS_REFUSED):
+        assert client.get(f"/admin/staff/{chair.id}").status_code == 403
     with nothing_written(app, allow=ACCESS_REFUSED):
         response = client.post(f"/admin/staff/{chair.id}/left-on", data={
             "csrf_token": token(client), f"u{chair.id}-left_on": "2026-03-03"})
