@@ -471,6 +471,10 @@ def test_at_a_trust_size_the_link_is_a_search_and_the_page_stays_under_100_kb(ap
     assert status == 200
     assert f'<option value="roster-{emile.id}">Émile Martin (volunteer)</option>' in html
     assert "1 person matches “emile”." in html and "Roster Person" not in html
+    # Spaces, tabs and new lines are one space, as names are stored; a long search is cut.
+    assert "1 person matches “emile martin”." in page(
+        client, breach_url(row) + "?find=%09emile%0A%20%20martin")[1]
+    assert page(client, breach_url(row) + "?find=" + "x" * 5000)[0] == 200
     status, html = page(client, breach_url(row) + "?find=person+1")
     assert html.count('<option value="roster-') == 20
     assert "1,000 people match “person 1”: the first 20 are offered." in html
