@@ -92,15 +92,26 @@ def staff_accounts():
     return _staff_page(form, code)
 
 
-def _staff_page(form: StaffAccountForm, code: int, left_on_form: LeftOnForm | None = None,
-                left_on_user: int | None = None):
-    users = list(StaffUser.listed())
-    left_on_forms = {u.id: (left_on_form if u.id == left_on_user else
-                            LeftOnForm(formdata=None, prefix=f"u{u.id}", left_on=u.left_on))
-                     for u in users}
-    return render_template("admin/staff.html", form=form, users=users,
-                           left_on_forms=left_on_forms,
+def _staff_page(form: StaffAccountForm, code: int):
+    """The list of accounts, a row each (name, role, status and "Manage"): each account's
+    actions are on its own page, so the list stays small at a trust's hundred accounts."""
+    return render_template("admin/staff.html", form=form, users=list(StaffUser.listed()),
                            chair_active=StaffUser.with_role("chair").exists()), code
+
+
+@bp.get("/staff/<int(max=2147483647):user_id>")
+@role_required("head")
+def staff_account(user_id: int):
+    """One account and what the head can do with it: deactivate or reactivate it, reset its
+    password or two-step sign-in, record the day its owner left."""
+    return _account_page(_account(user_id), 200)
+
+
+def _account_page(user: StaffUser, code: int, left_on_form: LeftOnForm | None = None):
+    left_on_form = left_on_form or LeftOnForm(formdata=None, prefix=f"u{user.id}",
+                                              left_on=user.left_on)
+    return render_template("admin/staff_account.html", user=user, left_on_form=left_on_form,
+                           second_factor_set_up=second_factor.is_set_up(user)), code
 
 
 def _account(user_id: int) -> StaffUser:
@@ -601,7 +612,7 @@ def staff_left_on(user_id: int):
         accounts.set_left_on(user, form.left_on.data)
         flash(_left_on_message(user.display_name, form.left_on.data))
         return redirect(url_for("admin.staff_accounts"), code=303)
-    return _staff_page(StaffAccountForm(formdata=None), 422, form, user.id)
+    return _account_page(user, 422, form)
 
 
 @bp.post("/roster/<int(max=2147483647):person_id>/left-on")

@@ -33,7 +33,7 @@ from .models import (
     db,
     utcnow,
 )
-from .text import SEARCH_KEY_LENGTH
+from .text import SEARCH_KEY_LENGTH, search_key
 from .vocabulary import LOW_LEVEL_LEADS
 
 THRESHOLD_RANGE = (1, 20)
@@ -125,11 +125,74 @@ def add_entry(breach: Breach, user: StaffUser, kind: str, text: str) -> RecordUp
 
 # Who a concern is about --------------------------------------------------------------------------
 
-def subject_choices() -> tuple[list[StaffUser], list[RosterPerson]]:
+# A school with at most this many people to choose from (staff accounts and the roster together)
+# sees them all in one select, as before: 30 options are about 2 KB of page and a short scroll on
+# an iPad, and a search box would only add a step. A bigger school or a trust (2,000 on the
+# roster) searches by name instead, and sees at most SUBJECT_MATCHES of those found.
+SUBJECT_ALL_MAX = 30
+SUBJECT_MATCHES = 20
+
+
+@dataclass(frozen=True)
+class SubjectOffer:
+    """Whom the link's select offers the case manager, and the words above it."""
+
+    accounts: list[StaffUser]
+    people: list[RosterPerson]
+    searchable: bool  # too many to list: a search by name picks them
+    search: str  # the name searched for, as typed; "" for none
+    matched: int  # how many accounts and roster people hold the search in their name
+
+    @property
+    def heading(self) -> str:
+        """What the select offers, in words (only when searching is offered)."""
+        if not self.searchable:
+            return ""
+        if not self.search:
+            return "Find the person by name to choose them."
+        if not self.matched:
+            return f"No staff account or roster entry has “{self.search}” in its name."
+        found = "1 person matches" if self.matched == 1 else f"{self.matched:,} people match"
+        shown = (f": the first {SUBJECT_MATCHES} are offered. Type more of the name to find "
+                 "someone else." if self.matched > SUBJECT_MATCHES else ".")
+        return f"{found} “{self.search}”{shown}"
+
+
+def _linkable_accounts():
+    return StaffUser.listed().where(StaffUser.role != "chair")
+
+
+def subject_offer(search: str = "", chosen: str = "") -> SubjectOffer:
     """Whom the case manager may link a concern to: every staff account but the chair's, and
-    everyone on the roster (those who have left too: a concern can come after)."""
-    accounts = list(StaffUser.listed().where(StaffUser.role != "chair"))
-    return accounts, list(RosterPerson.listed())
+    everyone on the roster (those who have left too: a concern can come after). A small school
+    is offered them all; a bigger one those whose name holds `search` (part of it, any case, any
+    accents), at most SUBJECT_MATCHES. The one `chosen` (the current link, or the value sent
+    back with an error) is always offered, so re-showing the form never changes the choice."""
+    total = _linkable_accounts().count() + RosterPerson.select().count()
+    if total <= SUBJECT_ALL_MAX:
+        return SubjectOffer(list(_linkable_accounts()), list(RosterPerson.listed()),
+                            searchable=False, search="", matched=total)
+    key = search_key(search)
+    search = search.strip() if key else ""
+    accounts: list[StaffUser] = []
+    people: list[RosterPerson] = []
+    matched = 0
+    if key:
+        # peewee escapes % and _ in the key, so "%" finds only a name holding a "%".
+        found_accounts = _linkable_accounts().where(StaffUser.name_key.contains(key))
+        found_people = RosterPerson.listed().where(RosterPerson.name_key.contains(key))
+        accounts = list(found_accounts.limit(SUBJECT_MATCHES))
+        people = list(found_people.limit(SUBJECT_MATCHES - len(accounts)))
+        matched = found_accounts.count() + found_people.count()
+    try:
+        staff, person = _parse_link(chosen)
+    except LowLevelError:
+        staff, person = None, None
+    if staff is not None and staff.id not in {u.id for u in accounts}:
+        accounts.insert(0, staff)
+    if person is not None and person.id not in {p.id for p in people}:
+        people.insert(0, person)
+    return SubjectOffer(accounts, people, searchable=True, search=search, matched=matched)
 
 
 def subject_key(breach: Breach) -> str:

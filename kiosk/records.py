@@ -39,6 +39,7 @@ from .forms.welfare import (
 from .idempotency import Conflict, form_fingerprint
 from .models import Breach, DeletionRequest, WelfareTask, utcnow
 from .templating import serves
+from .text import search_name
 from .vocabulary import ALLEGATION_OUTCOMES
 
 bp = Blueprint("records", __name__, url_prefix="/records")
@@ -275,7 +276,8 @@ def _low_level_parts(record: Breach, low_level_form=None, subject_form=None) -> 
     if parts["may_link_subject"]:
         parts["subject_form"] = subject_form or SubjectLinkForm(
             formdata=None, subject=low_level.subject_key(record))
-        parts["subject_accounts"], parts["subject_people"] = low_level.subject_choices()
+        parts["subject_offer"] = low_level.subject_offer(
+            search_name(request.args.get("find", "")), parts["subject_form"].subject.data or "")
     return parts
 
 

@@ -160,6 +160,7 @@ MATRIX = [
      {**LEADS_PAGE, "chair": 200}),  # the chair: concerns about the head only
     ("admin.staff_accounts", "GET", "/admin/staff", HEAD_PAGE),
     ("admin.staff_accounts", "POST", "/admin/staff", {**HEAD_PAGE, "head": 422}),
+    ("admin.staff_account", "GET", "/admin/staff/{user}", HEAD_PAGE),
     ("admin.staff_active", "POST", "/admin/staff/{user}/active", {**HEAD_PAGE, "head": 303}),
     ("admin.staff_reset", "POST", "/admin/staff/{user}/reset", HEAD_PAGE),
     # {lead} is the DSL's account: the head resets its two-step sign-in after a page that asks.

@@ -336,3 +336,52 @@ def test_the_head_is_warned_when_no_chair_can_receive_concerns_about_the_head(cl
     sign_in_as(client, head)
     assert "There is no active chair of governors account" in client.get(
         "/admin/staff").get_data(as_text=True)
+
+
+# The list at a trust's size, and each account's own page -----------------------------------------
+
+def test_at_a_hundred_accounts_the_list_is_a_row_each_under_100_kb_with_a_manage_link(
+        app, client, head, chair):
+    with app.app_context():
+        hashed = StaffUser.get_by_id(head.id).password_hash
+        for n in range(103 - StaffUser.select().count()):
+            StaffUser.create(email=f"s{n}@trust.org.uk", display_name=f"Staff Member {n:03d}",
+                             role="staff", password_hash=hashed)
+        people = list(StaffUser.select())
+    sign_in_as(client, head)
+    response = client.get("/admin/staff")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and len(response.data) < 100_000
+    assert len(people) == 103
+    for user in people:
+        manage = f'href="/admin/staff/{user.id}">Manage<span class="visually-hidden"> '
+        assert (manage in html) == (user.role != "chair"), user.display_name
+    assert "/active" not in html and "/reset" not in html and "left_on" not in html
+
+
+def test_an_accounts_page_offers_its_actions_and_they_work_from_it(app, client, head, teacher):
+    sign_in_as(client, head)
+    page = client.get(f"/admin/staff/{teacher.id}").get_data(as_text=True)
+    assert f'action="/admin/staff/{teacher.id}/active"' in page
+    assert f'action="/admin/staff/{teacher.id}/reset"' in page
+    assert f'action="/admin/staff/{teacher.id}/left-on"' in page
+    assert "/second-factor" not in page  # a teacher has no two-step sign-in to reset
+    fields = form_page(client, f"/admin/staff/{teacher.id}")
+    response = client.post(f"/admin/staff/{teacher.id}/active", data={**fields, "active": "no"})
+    assert response.status_code == 303 and not fresh(app, teacher).active
+    page = client.get(f"/admin/staff/{teacher.id}").get_data(as_text=True)
+    assert "<dt>Status</dt><dd>Deactivated</dd>" in page and "Reactivate" in page
+    assert shown_password(client.post(f"/admin/staff/{teacher.id}/reset", data=fields))
+
+
+def test_the_heads_own_account_page_offers_no_deactivation_or_password_reset(app, client, head):
+    sign_in_as(client, head)
+    page = client.get(f"/admin/staff/{head.id}").get_data(as_text=True)
+    assert "This is your own account" in page
+    assert "/active" not in page and "/reset" not in page and "/second-factor" not in page
+    assert f'action="/admin/staff/{head.id}/left-on"' in page
+
+
+def test_an_account_page_for_no_account_is_a_404(client, head):
+    sign_in_as(client, head)
+    assert client.get("/admin/staff/999999").status_code == 404

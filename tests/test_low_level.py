@@ -299,13 +299,15 @@ def test_the_head_records_a_leaving_date_on_a_staff_account_or_clears_it(app, cl
         pat = make_user("staff", display_name="Pat Staff")
     sign_in_as(client, head)
     field = f"u{pat.id}-left_on"
-    assert f'id="{field}"' in page(client, "/admin/staff")[1]
+    assert f'id="{field}"' in page(client, f"/admin/staff/{pat.id}")[1]
     response = client.post(f"/admin/staff/{pat.id}/left-on", data={
         "csrf_token": token(client), field: "2026-03-03"})
     assert response.status_code == 303
     with app.app_context():
         assert StaffUser.get_by_id(pat.id).left_on == dt.date(2026, 3, 3)
     assert "Left on 3 March 2026" in page(client, "/admin/staff")[1]
+    assert "<dt>Left the school</dt><dd>3 March 2026</dd>" in page(
+        client, f"/admin/staff/{pat.id}")[1]
     client.post(f"/admin/staff/{pat.id}/left-on", data={"csrf_token": token(client), field: ""})
     with app.app_context():
         assert StaffUser.get_by_id(pat.id).left_on is None
@@ -315,6 +317,9 @@ def test_the_head_records_a_leaving_date_on_a_staff_account_or_clears_it(app, cl
 def test_the_chairs_account_gets_no_leaving_date_from_the_head(app, client, head, chair):
     sign_in_as(client, head)
     assert f"u{chair.id}-left_on" not in page(client, "/admin/staff")[1]
+    assert f"/admin/staff/{chair.id}" not in page(client, "/admin/staff")[1]
+    with nothing_written(app, allow=ACCESS_REFUSED):
+        assert client.get(f"/admin/staff/{chair.id}").status_code == 403
     with nothing_written(app, allow=ACCESS_REFUSED):
         response = client.post(f"/admin/staff/{chair.id}/left-on", data={
             "csrf_token": token(client), f"u{chair.id}-left_on": "2026-03-03"})
@@ -430,6 +435,125 @@ def test_a_link_to_no_one_on_the_list_is_refused_beside_the_field(app, client, t
     assert response.status_code == 422
     assert field_error(response.get_data(as_text=True), "subject") == (
         "Please choose someone from the list.")
+
+
+# Finding who it is about at a trust's size -----------------------------------------------------
+
+def _trust(roster: int = 2000, accounts: int = 103) -> None:
+    """A trust's roster and staff accounts, written in bulk (the hash is one, shared)."""
+    from kiosk.models import db
+    with db.atomic():
+        for n in range(roster):
+            RosterPerson.create(full_name=f"Roster Person {n:04d}", email=f"r{n}@trust.org.uk",
+                                role="volunteer", token=f"t{n:060d}")
+        hashed = StaffUser.get().password_hash
+        for n in range(accounts - StaffUser.select().count()):
+            StaffUser.create(email=f"s{n}@trust.org.uk", display_name=f"Staff Member {n:03d}",
+                             role="staff", password_hash=hashed)
+
+
+def test_at_a_trust_size_the_link_is_a_search_and_the_page_stays_under_100_kb(app, client,
+                                                                              teacher, head):
+    with app.app_context():
+        row = concern(teacher, "allegation", subject_name="Mr S")
+        _trust()
+        emile = RosterPerson.create(full_name="Émile Martin", email="emile@trust.org.uk",
+                                    role="volunteer", token="e" * 60)
+        assert RosterPerson.select().count() == 2001 and StaffUser.select().count() == 103
+    sign_in_as(client, head)
+    response = client.get(breach_url(row))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and len(response.data) < 100_000
+    assert 'label for="subject-find">Find the person by name</label>' in html
+    assert "Roster Person" not in html and "Staff Member" not in html
+    assert "Find the person by name to choose them." in html
+    viewed = actions(app, "breach.viewed")
+    with nothing_written(app, allow=VIEWED):  # a search writes nothing but the view's audit
+        status, html = page(client, breach_url(row) + "?find=emile")
+    assert status == 200 and actions(app, "breach.viewed") == viewed + 1
+    assert f'<option value="roster-{emile.id}">Émile Martin (volunteer)</option>' in html
+    assert "1 person matches “emile”." in html and "Roster Person" not in html
+    # Spaces, tabs and new lines are one space, as names are stored; a long search is cut.
+    assert "1 person matches “emile martin”." in page(
+        client, breach_url(row) + "?find=%09emile%0A%20%20martin")[1]
+    assert page(client, breach_url(row) + "?find=" + "x" * 5000)[0] == 200
+    status, html = page(client, breach_url(row) + "?find=person+1")
+    assert html.count('<option value="roster-') == 20
+    assert "1,000 people match “person 1”: the first 20 are offered." in html
+
+
+def test_a_search_escapes_like_wildcards_and_finds_no_one_by_them(app, client, teacher, head):
+    with app.app_context():
+        row = concern(teacher, "allegation", subject_name="Mr S")
+        _trust(roster=40, accounts=3)
+    sign_in_as(client, head)
+    for wildcard in ("%25", "_", "person%25"):
+        html = page(client, breach_url(row) + f"?find={wildcard}")[1]
+        assert '<option value="roster-' not in html and '<option value="staff-' not in html
+        assert "No staff account or roster entry has" in html
+
+
+def test_someone_not_among_the_shown_matches_can_still_be_linked(app, client, teacher, head):
+    with app.app_context():
+        row = concern(teacher, "allegation", subject_name="Mr S")
+        _trust(roster=100, accounts=3)
+        last = RosterPerson.get(RosterPerson.full_name == "Roster Person 0099")
+    sign_in_as(client, head)
+    assert f'value="roster-{last.id}"' not in page(client, breach_url(row) + "?find=person")[1]
+    response = client.post(f"{breach_url(row)}/subject", data={
+        "csrf_token": token(client), "subject": f"roster-{last.id}"})
+    assert response.status_code == 303
+    with app.app_context():
+        assert Breach.get_by_id(row.id).subject_person_id == last.id
+    html = page(client, breach_url(row))[1]
+    # The current link is always offered, selected, whatever the search shows.
+    assert f'<option value="roster-{last.id}" selected>Roster Person 0099 (volunteer)' in html
+    assert "Linked to Roster Person 0099 on the roster." in html
+
+
+def test_a_bad_link_at_a_trust_size_is_refused_beside_the_field(app, client, teacher, head):
+    with app.app_context():
+        row = concern(teacher, "allegation", subject_name="Mr S")
+        _trust(roster=100, accounts=3)
+    sign_in_as(client, head)
+    with nothing_written(app, allow=VIEWED):
+        response = client.post(f"{breach_url(row)}/subject", data={
+            "csrf_token": token(client), "subject": "roster-999999"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert field_error(html, "subject") == "Please choose someone from the list."
+    assert 'label for="subject-find">Find the person by name</label>' in html
+
+
+def test_a_quiet_school_sees_everyone_in_the_plain_select_with_no_search(app, client, teacher,
+                                                                         head):
+    with app.app_context():
+        row = concern(teacher, "allegation", subject_name="Mr S")
+        _trust(roster=25, accounts=5)
+        assert (StaffUser.select().count() - 0) + RosterPerson.select().count() == 30
+    sign_in_as(client, head)
+    html = page(client, breach_url(row) + "?find=nobody")[1]
+    assert "subject-find" not in html and "Find the person by name" not in html
+    assert html.count('<option value="roster-') == 25
+    assert html.count('<option value="staff-') == 5
+
+
+def test_the_search_lists_no_one_for_anyone_but_the_case_manager(app, teacher, dsl, head):
+    with app.app_context():
+        row = concern(teacher)  # low-level: the DSL leads and sees it; the head manages it
+        _trust(roster=100, accounts=5)
+    client = app.test_client()
+    sign_in_as(client, dsl)
+    status, html = page(client, breach_url(row) + "?find=person")
+    assert status == 200
+    assert "Roster Person" not in html and "subject-find" not in html
+    with nothing_written(app, allow=ACCESS_REFUSED):
+        response = client.post(f"{breach_url(row)}/subject", data={
+            "csrf_token": token(client), "subject": "roster-1"})
+    assert response.status_code == 403
+    other = app.test_client()
+    sign_in_as(other, teacher)
+    assert other.get(breach_url(row) + "?find=person").status_code == 404
 
 
 # The chronology ----------------------------------------------------------------------------------

@@ -348,9 +348,11 @@ def test_forty_wrong_codes_at_once_check_ten_codes(app, dsl, monkeypatch):
 def test_the_head_resets_a_dsls_second_step_after_a_page_that_asks(app, client, head, dsl,
                                                                     teacher, chair):
     sign_in_as(client, head)
-    staff_page = client.get("/admin/staff").get_data(as_text=True)
+    staff_page = "".join(client.get(f"/admin/staff/{user.id}").get_data(as_text=True)
+                         for user in (dsl, teacher, head))
     assert staff_page.count("Reset two-step sign-in") == 1  # the DSL's: not the teacher's,
-    assert f"/admin/staff/{dsl.id}/second-factor" in staff_page  # the chair's or the head's own
+    assert f"/admin/staff/{dsl.id}/second-factor" in staff_page  # or the head's own
+    assert client.get(f"/admin/staff/{chair.id}").status_code == 403  # nor the chair's
     asking = client.get(f"/admin/staff/{dsl.id}/second-factor").get_data(as_text=True)
     assert f"Reset two-step sign-in for {dsl.display_name}?" in asking
     dsl_client = app.test_client()

@@ -69,7 +69,7 @@ def test_the_head_chooses_the_lead_links_a_concern_and_records_a_leaving_date(
     page.go_back()
 
     page.goto(f"{live_server.url}/admin/staff")
-    page.get_by_text(f"Leaving date of {sam.display_name}", exact=True).click()
+    page.get_by_role("link", name=f"Manage {sam.display_name}").click()
     page.get_by_label(f"Left the school on, {sam.display_name}").fill("2026-03-03")
     page.get_by_role("button", name=f"Save the leaving date of {sam.display_name}").click()
     expect(page.get_by_text("Sam Taylor is recorded as leaving on 3 March 2026.")).to_be_visible()

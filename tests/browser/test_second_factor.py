@@ -53,6 +53,8 @@ def test_a_head_sets_up_two_step_sign_in_then_signs_in_with_the_code(live_server
     # The head resets the DSL's (a lost phone), after a page that asks.
     page.goto(live_server.url + "/admin/staff")
     assert_accessible(page)
+    page.get_by_role("link", name="Manage Dee Lead").click()
+    assert_accessible(page)
     page.get_by_role("link", name="Reset two-step sign-in for Dee Lead").click()
     expect(page.get_by_role("heading", name="Reset two-step sign-in for Dee Lead?")).to_be_visible()
     assert_accessible(page)
