@@ -30,13 +30,13 @@ setup-db: $(VENV)/.runtime
 run: setup-db
 	$(BIN)/gunicorn --config python:kiosk.serve --bind $(HOST):$(PORT) wsgi:app
 
-# pytest in two processes: the browser tests in one; every other test that builds an app twice,
-# on SQLite and on a throwaway PostgreSQL, shared between both (docs/TESTING.md).
+# pytest in three processes: the browser tests in one; every other test that builds an app twice,
+# on SQLite and on a throwaway PostgreSQL, shared between the other two (docs/TESTING.md).
 test: $(VENV)/.dev
 	@sh scripts/ensure-test-tools.sh
 	$(BIN)/ruff check .
 	$(BIN)/bandit -c pyproject.toml -r kiosk -q
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -n 3 --dist loadgroup
 
 # Not part of `make test`: it takes a long while. Breaks each rule on purpose and checks a test
 # notices (docs/TESTING.md): mutmut for the Python rules, scripts/mutate-js.py for the outbox.

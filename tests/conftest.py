@@ -53,8 +53,8 @@ def pytest_generate_tests(metafunc):
 
 
 def pytest_collection_modifyitems(items):
-    """`make test` runs two processes (`-n 2 --dist loadgroup`): the browser tests all in one,
-    in order, with one Chromium; the rest shared between both."""
+    """`make test` runs three processes (`-n 3 --dist loadgroup`): the browser tests all in one,
+    in order, with one Chromium; the rest shared between the others."""
     for item in items:
         if BROWSER_TESTS in str(item.path):
             item.add_marker(pytest.mark.xdist_group("browser"))
