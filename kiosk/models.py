@@ -406,8 +406,10 @@ class Acceptance(NameKeyed):
 
     class Meta:
         # Today's visitors, a term's count, and the dashboard's acceptances per week by role,
-        # read from the index alone (migration 012).
-        indexes = ((("accepted_at", "role"), False),)
+        # read from the index alone (migration 012); who on the roster has accepted which
+        # version, and when, one look-up per person (migration 014).
+        indexes = ((("accepted_at", "role"), False),
+                   (("roster_person", "policy_version", "accepted_at"), False))
 
     @classmethod
     def by_client_uuid(cls, value) -> Acceptance | None:
