@@ -231,10 +231,11 @@ NOT_ACCEPTED = AcceptanceStatus()
 
 
 def acceptance_statuses(people=None) -> dict[int, AcceptanceStatus]:
-    """Everyone on the roster (or these people: a list of ids, or a query of them) who has accepted any version, by their
-    id, from one query: the newest version each accepted and when (the last time, if they
-    accepted it twice), and whether it counts for the current policy: the current version, or
-    one that only minor changes have corrected since (PolicyVersion.current_acceptance_floor)."""
+    """Everyone on the roster (or these people: a list of their ids, or a query of them) who has
+    accepted any version, by their id, from one query: the newest version each accepted and when
+    (the last time, if they accepted it twice), and whether it counts for the current policy: the
+    current version, or one that only minor changes have corrected since
+    (PolicyVersion.current_acceptance_floor)."""
     floor = PolicyVersion.current_acceptance_floor()
     rows = (Acceptance.select(Acceptance.roster_person, PolicyVersion.number,
                               fn.MAX(Acceptance.accepted_at))
