@@ -211,3 +211,30 @@ def test_who_has_accepted_is_read_through_the_roster_index(ctx, query):
     else:
         plan = " ".join(str(row) for row in db.execute_sql(f"EXPLAIN QUERY PLAN {query}"))
         assert f"COVERING INDEX {index}" in plan, plan
+
+
+# The low-level concerns log -------------------------------------------------------------------------
+
+def test_the_low_level_log_reads_linked_people_in_the_same_query(ctx, head, teacher):
+    from kiosk import low_level
+
+    def linked_concern(**link):
+        breach = make_breach(teacher, subject_kind="staff", category="pupil_contact")
+        Breach.update(classification="low_level", **link).where(Breach.id == breach.id).execute()
+
+    def names():
+        with queries_run() as queries:
+            people = low_level.pattern(head)
+        return sorted((p.name, p.left_on) for p in people), queries
+
+    left = utcnow().date() - dt.timedelta(days=3)
+    linked_concern(subject_staff=make_user("staff", display_name="Sal Staff", left_on=left).id)
+    linked_concern(subject_person=person(full_name="Rob Roster").id)
+    few_names, few = names()
+    assert few_names == [("Rob Roster", None), ("Sal Staff", left)]
+    for n in range(6):
+        linked_concern(subject_staff=make_user("staff", display_name=f"Staff {n}").id)
+        linked_concern(subject_person=person(full_name=f"Roster {n}").id)
+    many_names, many = names()
+    assert len(many_names) == 14 and ("Rob Roster", None) in many_names
+    assert len(many) == len(few)
