@@ -238,3 +238,16 @@ def test_the_low_level_log_reads_linked_people_in_the_same_query(ctx, head, teac
     many_names, many = names()
     assert len(many_names) == 14 and ("Rob Roster", None) in many_names
     assert len(many) == len(few)
+
+
+def test_the_chronologys_deletion_requests_are_found_by_name_then_checked_one_by_one(ctx, dsl):
+    from kiosk.reports import evidence
+
+    with queries_run() as queries:
+        evidence.chronology("Pat Visitor", dsl)
+    sql = next(q for q in queries if 'FROM "deletion_request"' in q)
+    assert '"breach_id" IN (SELECT' not in sql
+    if not isinstance(db.obj, PostgresqlDatabase):
+        plan = " ".join(str(r) for r in db.execute_sql(
+            "EXPLAIN QUERY PLAN " + sql, ["low_level", dsl.id, "pat visitor"]))
+        assert "deletion_request_name_key" in plan and "LIST SUBQUERY" not in plan, plan
