@@ -121,6 +121,10 @@ def test_the_outstanding_list_costs_the_same_queries_however_many_acceptances(ct
     with queries_run() as many:
         assert len(roster.outstanding()) == 23
     assert len(many) == len(few)
+    # Only the acceptances of those still to accept are read, never every roster person's.
+    reads = [q for q in many if 'FROM "acceptance"' in q]
+    assert reads and not any('"roster_person_id" IS NOT NULL' in q for q in reads)
+    assert any("NOT EXISTS" in q for q in many)
 
 
 def test_letters_and_links_list_everyone_still_to_accept(client, app, head, roster_of_every_kind):
