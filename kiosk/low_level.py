@@ -16,7 +16,7 @@ import operator
 from dataclasses import dataclass, field
 from functools import reduce
 
-from peewee import Expression
+from peewee import JOIN, Expression
 
 from . import alerts, audit
 from .breaches import TriageError
@@ -337,11 +337,15 @@ def _key(breach: Breach) -> str:
 
 
 def visible_concerns(viewer: StaffUser):
-    """The low-level concerns this viewer may see, newest first."""
-    return (Breach.visible_to(viewer).select_extend(BreachCategory).join(
-        BreachCategory, on=Breach.category)
-        .where(Breach.restricted, Breach.classification == "low_level")
-        .order_by(Breach.occurred_at.desc(), Breach.id.desc()))
+    """The low-level concerns this viewer may see, newest first, each with its category and
+    the account or roster person it is linked to read in the same query (one query for the
+    whole log, not two more for each person in it)."""
+    return (Breach.visible_to(viewer).select_extend(BreachCategory, StaffUser, RosterPerson)
+            .join(BreachCategory, on=Breach.category)
+            .join_from(Breach, StaffUser, JOIN.LEFT_OUTER, on=Breach.subject_staff)
+            .join_from(Breach, RosterPerson, JOIN.LEFT_OUTER, on=Breach.subject_person)
+            .where(Breach.restricted, Breach.classification == "low_level")
+            .order_by(Breach.occurred_at.desc(), Breach.id.desc()))
 
 
 def pattern(viewer: StaffUser, now: dt.datetime | None = None) -> list[Person]:

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from flask import g, has_request_context
 from flask_login import UserMixin
 from peewee import (
+    SQL,
     BlobField,
     BooleanField,
     CharField,
@@ -28,6 +29,7 @@ from peewee import (
     TextField,
     UUIDField,
     Value,
+    fn,
 )
 from playhouse.db_url import connect, parse
 from playhouse.pool import PooledSqliteDatabase
@@ -406,8 +408,10 @@ class Acceptance(NameKeyed):
 
     class Meta:
         # Today's visitors, a term's count, and the dashboard's acceptances per week by role,
-        # read from the index alone (migration 012).
-        indexes = ((("accepted_at", "role"), False),)
+        # read from the index alone (migration 012); who on the roster has accepted which
+        # version, and when, one look-up per person (migration 014).
+        indexes = ((("accepted_at", "role"), False),
+                   (("roster_person", "policy_version", "accepted_at"), False))
 
     @classmethod
     def by_client_uuid(cls, value) -> Acceptance | None:
@@ -635,8 +639,13 @@ class DeletionRequest(NameKeyed):
     @classmethod
     def visible_to(cls, user: StaffUser):
         """Those of breaches this user may see, plus standalone ones they made (staff) or any
-        standalone one (DSL and head)."""
-        linked = cls.breach.in_(Breach.visible_to(user).select(Breach.id))
+        standalone one (DSL and head).
+
+        "Of a breach they may see" is asked of each request's own breach (EXISTS, by the
+        breach's id), never by listing every breach the user may see: a count of the open
+        requests costs those requests, not the years of breaches."""
+        linked = fn.EXISTS(Breach.visible_to(user).select(SQL("1"))
+                           .where(Breach.id == cls.breach))
         if user.role in ("dsl", "head"):
             return cls.select().where(linked | cls.breach.is_null())
         if user.role == "chair":

@@ -230,11 +230,12 @@ class AcceptanceStatus:
 NOT_ACCEPTED = AcceptanceStatus()
 
 
-def acceptance_statuses(people: list[int] | None = None) -> dict[int, AcceptanceStatus]:
-    """Everyone on the roster (or these people, by id) who has accepted any version, by their
-    id, from one query: the newest version each accepted and when (the last time, if they
-    accepted it twice), and whether it counts for the current policy: the current version, or
-    one that only minor changes have corrected since (PolicyVersion.current_acceptance_floor)."""
+def acceptance_statuses(people=None) -> dict[int, AcceptanceStatus]:
+    """Everyone on the roster (or these people: a list of their ids, or a query of them) who has
+    accepted any version, by their id, from one query: the newest version each accepted and when
+    (the last time, if they accepted it twice), and whether it counts for the current policy: the
+    current version, or one that only minor changes have corrected since
+    (PolicyVersion.current_acceptance_floor)."""
     floor = PolicyVersion.current_acceptance_floor()
     rows = (Acceptance.select(Acceptance.roster_person, PolicyVersion.number,
                               fn.MAX(Acceptance.accepted_at))
@@ -319,20 +320,30 @@ def accepted_count() -> tuple[int, int]:
 def outstanding(role: str | None = None) -> list[Outstanding]:
     """Active roster people who have not accepted the current policy, with the version they
     last accepted and when, and when they were last reminded. An acceptance of the version a
-    minor change corrected still counts (PolicyVersion.current_acceptance_floor)."""
+    minor change corrected still counts (PolicyVersion.current_acceptance_floor).
+
+    Three queries whatever the years of acceptances: who is still to accept is the database's
+    (NOT EXISTS over acceptance (roster_person_id, policy_version_id, accepted_at), migration
+    014), and only their acceptances and reminders are read."""
     if PolicyVersion.current() is None:
         return []
-    statuses = acceptance_statuses()
-    query = (RosterPerson.select()
-             .where(RosterPerson.active == True)  # noqa: E712
-             .order_by(RosterPerson.full_name))
+    counting = (Acceptance.counting_as_current().select(Acceptance.id)
+                .where(Acceptance.roster_person == RosterPerson.id))
+    still_to_accept = (RosterPerson.select()
+                       .where(RosterPerson.active == True, ~fn.EXISTS(counting)))  # noqa: E712
     if role in ROSTER_ROLES:
-        query = query.where(RosterPerson.role == role)
+        still_to_accept = still_to_accept.where(RosterPerson.role == role)
+    people = list(still_to_accept.order_by(RosterPerson.full_name, RosterPerson.id))
+    if not people:
+        return []
+    ids = still_to_accept.select(RosterPerson.id)
+    statuses = acceptance_statuses(ids)
     reminded = dict(Reminder.select(Reminder.person, fn.MAX(Reminder.sent_at))
+                    .where(Reminder.person.in_(ids))
                     .group_by(Reminder.person).tuples())
     return [Outstanding(person=p, status=statuses.get(p.id, NOT_ACCEPTED),
                         last_reminded_at=reminded.get(p.id))
-            for p in query if not statuses.get(p.id, NOT_ACCEPTED).current]
+            for p in people]
 
 
 def status_for(person: RosterPerson
