@@ -21,9 +21,9 @@ INDEXES = {
     "breach_status_created_at": ("breach", "status, created_at"),
     "breach_reporter_id_created_at": ("breach", "reporter_id, created_at"),
     "breach_occurred_at": ("breach", "occurred_at"),
-    "deletionrequest_outcome_due_by": ("deletion_request", "outcome, due_by"),
-    "deletionrequest_asked_at": ("deletion_request", "asked_at"),
-    "recordupdate_kind_at": ("record_update", "kind, at"),
+    "deletion_request_outcome_due_by": ("deletion_request", "outcome, due_by"),
+    "deletion_request_asked_at": ("deletion_request", "asked_at"),
+    "record_update_kind_at": ("record_update", "kind, at"),
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import pytest
 from peewee import SqliteDatabase, Table
@@ -217,3 +218,18 @@ def test_versions_published_before_minor_changes_existed_all_needed_accepting(da
         assert Acceptance.get(Acceptance.full_name == "Early Visitor").policy_version.number == 1
     finally:
         db.close()
+
+
+
+@pytest.mark.sqlite_only("the models' index names, read once")
+def test_migration_012_names_each_index_as_the_models_do():
+    """The names matter too: a later migration drops an index by its name, on databases that were
+    migrated and on databases made from the models alike."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "scale_indexes", Path(__file__).parent.parent / "migrations" / "012_scale_indexes.py")
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    declared = {index._name for model in MODELS for index in model._meta.fields_to_index()}
+    assert set(migration.INDEXES) <= declared, set(migration.INDEXES) - declared

@@ -208,10 +208,10 @@ def test_an_acceptance_just_after_midnight_counts_in_the_week_it_falls_in_locall
      "breach_reporter_id_created_at"),
     ("SELECT category_id FROM breach WHERE occurred_at >= '2026-01-01'", "breach_occurred_at"),
     ("SELECT COUNT(*) FROM deletion_request WHERE outcome = 'pending' AND due_by < '2026-01-01'",
-     "deletionrequest_outcome_due_by"),
-    ("SELECT id FROM deletion_request WHERE asked_at >= '2026-01-01'", "deletionrequest_asked_at"),
+     "deletion_request_outcome_due_by"),
+    ("SELECT id FROM deletion_request WHERE asked_at >= '2026-01-01'", "deletion_request_asked_at"),
     ("SELECT breach_id FROM record_update WHERE kind = 'allegation_outcome' AND at >= '2026-01-01'",
-     "recordupdate_kind_at"),
+     "record_update_kind_at"),
 ])
 def test_the_lists_and_counts_are_read_through_their_indexes(ctx, query, index):
     if isinstance(db.obj, PostgresqlDatabase):
