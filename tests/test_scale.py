@@ -5,9 +5,7 @@ and the staff home are the database's: what a page costs does not grow with the 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import re
-from contextlib import contextmanager
 
 import pytest
 from peewee import PostgresqlDatabase
@@ -17,7 +15,7 @@ from kiosk.models import Breach, DeletionRequest, db, utcnow
 from kiosk.paging import PAGE_SIZE
 from kiosk.reports import dashboard
 
-from .helpers import SCHOOL_ZONE, make_breach, make_deletion_request, sign_in_as
+from .helpers import SCHOOL_ZONE, make_breach, make_deletion_request, queries_run, sign_in_as
 
 RECORD = re.compile(r'href="/records/(?:breaches|deletions)/([0-9a-f-]{36})"')
 
@@ -145,38 +143,18 @@ def test_more_than_a_page_needing_attention_shows_the_latest_and_a_link_to_all(a
     assert len(ids_on(board)) == dashboard.ATTENTION_SHOWN
 
 
-@contextmanager
-def counting_queries():
-    """Count the SQL statements peewee runs (it logs each one at DEBUG)."""
-    seen: list[str] = []
-
-    class Counter(logging.Handler):
-        def emit(self, record):
-            seen.append(record.getMessage())
-
-    logger = logging.getLogger("peewee")
-    handler, level = Counter(level=logging.DEBUG), logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
-    try:
-        yield seen
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
-
-
 def test_the_dashboard_and_the_staff_home_count_in_the_database(app, dsl, teacher):
     with app.app_context():
         for _ in range(dashboard.ATTENTION_SHOWN + 1):  # more than the dashboard names
             make_deletion_request(teacher, asked_at=utcnow() - dt.timedelta(days=2))
         make_breach(teacher)
-        with counting_queries() as few:
+        with queries_run() as few:
             board = dashboard.dashboard(dsl, SCHOOL_ZONE)
             assert deletions.attention_count(dsl) == 11
         for _ in range(30):
             make_deletion_request(teacher, asked_at=utcnow() - dt.timedelta(days=2))
             make_breach(teacher)
-        with counting_queries() as many:
+        with queries_run() as many:
             board = dashboard.dashboard(dsl, SCHOOL_ZONE)
             assert deletions.attention_count(dsl) == 41
     assert len(many) == len(few)
@@ -236,7 +214,7 @@ def test_the_governors_summary_counts_in_the_database(app, head, teacher):
             make_breach(teacher)
             make_deletion_request(teacher)
         make_breach(teacher, subject_kind="staff", category="pupil_contact")
-        with counting_queries() as queries:
+        with queries_run() as queries:
             summary = governors.summary(term, head, SCHOOL_ZONE)
     assert (summary.breaches, summary.about_staff) == (4, 1)
     assert dict(summary.by_category)["Photographing or recording pupils or staff on a phone"] == 3
@@ -297,7 +275,7 @@ def test_the_roster_page_reads_the_acceptances_of_its_own_people_only(app, ctx):
     from .helpers import make_acceptance
     shown = add_person("Ann Shown", "ann@example.org", "volunteer")
     make_acceptance(full_name="Ann Shown", roster_person=shown)
-    with counting_queries() as queries:
+    with queries_run() as queries:
         page = roster.listed_with_status(size=1)
     assert [p.id for p, _ in page.people] == [shown.id]
     assert page.people[0][1].kind == "current"
