@@ -540,6 +540,10 @@ def roster_remind():
 
 # Retention (head) --------------------------------------------------------------------------------
 
+# The retention page counts what the next clean-up removes this far, and says "more than" past it.
+DUE_COUNTED_UP_TO = 10_000
+
+
 @bp.route("/retention", methods=["GET", "POST"])
 @role_required("head", "chair")
 def retention_settings():
@@ -561,8 +565,9 @@ def retention_settings():
                                           for kind, (_, days) in retention.KINDS.items()},
                            last_purged=last_purged,
                            purge_overdue=retention.purge_overdue(last_purged),
-                           due_to_go=(retention.plan_purge().counts()
-                                      if current_user.role == "head" else None)), (
+                           due_to_go=(retention.plan_purge().counts(up_to=DUE_COUNTED_UP_TO)
+                                      if current_user.role == "head" else None),
+                           counted_up_to=DUE_COUNTED_UP_TO), (
         422 if request.method == "POST" else 200)
 
 

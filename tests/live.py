@@ -98,7 +98,11 @@ class LiveServer:
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
             self.process.terminate()
-            self.process.wait(timeout=10)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:  # a loaded machine: never leave it running
+                self.process.kill()
+                self.process.wait()
 
     @contextmanager
     def database(self):

@@ -17,13 +17,20 @@ from .helpers import make_acceptance
 MIGRATION_TABLE = "migratehistory"
 
 
+def _predicate(sql: str | None) -> str:
+    """A partial index's WHERE, however quoted ("" for a whole-table index)."""
+    _, where, predicate = (sql or "").upper().partition(" WHERE ")
+    return "".join(c for c in predicate if c not in '"() ') if where else ""
+
+
 def describe_schema(database) -> dict:
     """Tables, columns (name, type, null, primary key), indexes and foreign keys, comparable."""
     schema = {}
     for table in sorted(set(database.get_tables()) - {MIGRATION_TABLE}):
         columns = sorted((c.name, c.data_type.lower(), c.null, c.primary_key)
                          for c in database.get_columns(table))
-        indexes = sorted((tuple(i.columns), i.unique) for i in database.get_indexes(table))
+        indexes = sorted((tuple(i.columns), i.unique, _predicate(i.sql))
+                         for i in database.get_indexes(table))
         foreign_keys = sorted((f.column, f.dest_table, f.dest_column)
                               for f in database.get_foreign_keys(table))
         schema[table] = {"columns": columns, "indexes": indexes, "foreign_keys": foreign_keys}

@@ -4,6 +4,7 @@ it really listens on."""
 from __future__ import annotations
 
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -27,9 +28,16 @@ def gunicorn(instance: Path, bind: str) -> subprocess.Popen:
 
 
 def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    process.wait(timeout=10)
-    process.stdout.close()
+    """SIGINT is gunicorn's quick shutdown (SIGTERM waits up to 30 s for its workers, which a
+    loaded machine can take); a server that still lingers is killed, never left running."""
+    try:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    finally:
+        process.stdout.close()
 
 
 def read_until(process: subprocess.Popen, pattern: str, seconds: float = 20) -> str:
