@@ -23,6 +23,7 @@ from .helpers import make_user
 from .postgres import (  # noqa: F401  (fixtures)
     PostgresDatabases,
     closed_port,
+    migrated_pool,
     migrated_template,
     postgres_server,
     postgres_url,
@@ -80,7 +81,7 @@ def on_database(request, monkeypatch):
     if marker:
         pytest.skip("about SQLite itself: " + marker.args[0])
     databases = PostgresDatabases(request.getfixturevalue("postgres_server"),
-                                  request.getfixturevalue("migrated_template"))
+                                  request.getfixturevalue("migrated_pool"))
     monkeypatch.setattr(config, "_database_default", databases.for_instance)
     monkeypatch.setattr(live, "default_database", databases.for_instance)
     # A test that still opens a SQLite file here would pass on SQLite and be counted as passed

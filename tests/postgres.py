@@ -17,6 +17,7 @@ import uuid
 
 import psycopg2
 import pytest
+from psycopg2 import sql
 
 
 def free_port() -> int:
@@ -99,9 +100,10 @@ def postgres_url(postgres_server):
 
 # The PostgreSQL pass ---------------------------------------------------------------------------
 # Every test that builds an app runs twice (tests/conftest.py): on SQLite, and on a database of
-# its own on the throwaway server. The migrations run once per test process, into a template;
-# each test's database is a copy of it (CREATE DATABASE ... TEMPLATE: about 40 ms, where
-# migrating again would be twice that) and is dropped when the test ends.
+# its own on the throwaway server. The migrations run once per test process, into a template.
+# A test's migrated database is a copy of it, made the first time (CREATE DATABASE ... TEMPLATE
+# takes about a third of a second, longer than most tests) and afterwards emptied back to the
+# template's rows and kept for the next test (a few milliseconds): `MigratedPool`.
 
 
 def _admin(server: str):
@@ -132,44 +134,151 @@ def migrated_template(postgres_server, tmp_path_factory) -> str:
     return name
 
 
-class PostgresDatabases:
-    """The databases one test uses on the throwaway server, made when first asked for and all
-    dropped at its end. An app's database is its instance folder's, as the SQLite file is: two
-    apps on one instance folder share one database, apps on two folders have one each."""
+# The schema, in a form that changes when any table, column, index, trigger or constraint does.
+_SCHEMA = """
+    SELECT md5(string_agg(part, ',' ORDER BY part)) FROM (
+        SELECT c.relname || ':' || c.relkind::text || ':' || a.attname || ':' || a.atttypid::text
+               || ':' || a.attnotnull::text AS part
+          FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
+         WHERE c.relnamespace = 'public'::regnamespace AND a.attnum > 0 AND NOT a.attisdropped
+        UNION ALL SELECT 'trigger:' || tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+         WHERE c.relnamespace = 'public'::regnamespace
+        UNION ALL SELECT 'constraint:' || conname || ':' || pg_get_constraintdef(oid)
+          FROM pg_constraint WHERE connamespace = 'public'::regnamespace
+        UNION ALL SELECT 'index:' || indexdef FROM pg_indexes WHERE schemaname = 'public'
+        UNION ALL SELECT 'function:' || proname || ':' || md5(prosrc) FROM pg_proc
+         WHERE pronamespace = 'public'::regnamespace
+    ) parts"""
+
+
+class MigratedPool:
+    """Migrated databases for one test process to reuse. A test's database is taken from here
+    (copied from the template when none is free) and given back at its end: every row is
+    deleted and the template's own rows (the migration history, the breach categories) and
+    sequence positions put back, so the next test finds it exactly as a fresh copy. One whose
+    schema a test changed, or that cannot be emptied, is dropped instead of reused."""
 
     def __init__(self, server: str, template: str):
         self.server, self.template = server, template
-        self.by_instance: dict[str, str] = {}
-        self.made: list[str] = []
+        self.free: list[str] = []
+        conn = psycopg2.connect(f"{server}/{template}")
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                            "ORDER BY tablename")
+                self.tables = [name for (name,) in cur.fetchall()]
+                self.rows = {}
+                for table in self.tables:
+                    cur.execute(sql.SQL("SELECT * FROM {}").format(sql.Identifier(table)))
+                    if cur.rowcount:
+                        self.rows[table] = ([c.name for c in cur.description], cur.fetchall())
+                cur.execute("SELECT sequencename, COALESCE(last_value, 1), last_value IS NOT NULL "
+                            "FROM pg_sequences WHERE schemaname = 'public'")
+                self.sequences = cur.fetchall()
+                cur.execute(_SCHEMA)
+                (self.schema,) = cur.fetchone()
+        finally:
+            conn.close()
 
-    def _create(self, template: str | None) -> str:
+    def take(self) -> str:
+        if self.free:
+            return self.free.pop()
         name = "kiosk_" + uuid.uuid4().hex[:12]
         conn = _admin(self.server)
         with conn.cursor() as cur:
-            cur.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+            cur.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
         conn.close()
-        self.made.append(name)
-        return f"{self.server}/{name}"
+        return name
+
+    def give_back(self, name: str, admin) -> None:
+        """Empty it for the next test; drop it if that cannot be done exactly."""
+        with admin.cursor() as cur:
+            # A connection the test left open (a thread's, a server's) is ended, as DROP
+            # DATABASE ... WITH (FORCE) would; waiting up to 5 s for each to go.
+            cur.execute("SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
+                        "WHERE datname = %s AND pid <> pg_backend_pid()", (name,))
+        try:
+            self._empty(name)
+        except psycopg2.Error:
+            with admin.cursor() as cur:
+                cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        else:
+            self.free.append(name)
+
+    def _empty(self, name: str) -> None:
+        conn = psycopg2.connect(f"{self.server}/{name}")
+        try:
+            with conn.cursor() as cur:
+                cur.execute(_SCHEMA)
+                if cur.fetchone()[0] != self.schema:
+                    raise psycopg2.DataError("a test changed the schema")
+                # As a replica applies rows: no trigger fires (the audit log's append-only
+                # guard, the foreign keys), so the tables can be emptied in any order.
+                cur.execute("SET LOCAL session_replication_role = replica")
+                for table in self.tables:
+                    cur.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(table)))
+                for table, (columns, rows) in self.rows.items():
+                    cur.executemany(sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
+                        sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns)),
+                        sql.SQL(", ").join(sql.Placeholder() * len(columns))), rows)
+                if self.sequences:
+                    cur.execute("SELECT " + ", ".join(
+                        "setval(%s, %s, %s)" for _ in self.sequences),
+                        [value for sequence in self.sequences for value in sequence])
+            conn.commit()
+        finally:
+            conn.close()
+
+
+@pytest.fixture(scope="session")
+def migrated_pool(postgres_server, migrated_template) -> MigratedPool:
+    return MigratedPool(postgres_server, migrated_template)
+
+
+class PostgresDatabases:
+    """The databases one test uses on the throwaway server, made when first asked for and all
+    dropped (or, migrated ones, given back to the pool) at its end. An app's database is its
+    instance folder's, as the SQLite file is: two apps on one instance folder share one
+    database, apps on two folders have one each."""
+
+    def __init__(self, server: str, pool: MigratedPool):
+        self.server, self.pool = server, pool
+        self.by_instance: dict[str, str] = {}
+        self.made: list[str] = []
+        self.taken: list[str] = []
 
     def migrated(self, instance_path) -> str:
         """A migrated database for this instance folder (the `app` fixture's)."""
         key = str(os.path.realpath(instance_path))
-        self.by_instance[key] = self._create(self.template)
+        name = self.pool.take()
+        self.taken.append(name)
+        self.by_instance[key] = f"{self.server}/{name}"
         return self.by_instance[key]
 
     def for_instance(self, instance_path) -> str:
         """This instance folder's database: empty at first, as a new SQLite file would be."""
         key = str(os.path.realpath(instance_path))
         if key not in self.by_instance:
-            self.by_instance[key] = self._create(None)
+            name = "kiosk_" + uuid.uuid4().hex[:12]
+            conn = _admin(self.server)
+            with conn.cursor() as cur:
+                cur.execute(f'CREATE DATABASE "{name}"')
+            conn.close()
+            self.made.append(name)
+            self.by_instance[key] = f"{self.server}/{name}"
         return self.by_instance[key]
 
     def drop_all(self) -> None:
-        if not self.made:
+        if not (self.made or self.taken):
             return
         conn = _admin(self.server)
-        with conn.cursor() as cur:
-            for name in self.made:
-                # FORCE: a connection the test left open (a thread's, a server's) is ended.
-                cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.close()
+        try:
+            for name in self.taken:
+                self.pool.give_back(name, conn)
+            with conn.cursor() as cur:
+                for name in self.made:
+                    # FORCE: a connection the test left open (a thread's, a server's) is ended.
+                    cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            conn.close()
+        self.made, self.taken = [], []

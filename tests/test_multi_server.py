@@ -81,11 +81,11 @@ class AppServer:
 
 
 @pytest.fixture(scope="module")
-def two_servers(postgres_server, migrated_template, redis_url, tmp_path_factory):
+def two_servers(postgres_server, migrated_pool, redis_url, tmp_path_factory):
     """Two production app servers on one PostgreSQL database and one Redis, with the same keys;
     the database migrated and seeded once, before either starts."""
     folder = tmp_path_factory.mktemp("trust")
-    databases = PostgresDatabases(postgres_server, migrated_template)
+    databases = PostgresDatabases(postgres_server, migrated_pool)
     database_url = databases.migrated(folder / "database")
     machine = {name: value for name, value in os.environ.items()
                if not name.startswith("KIOSK_") and name != "DATABASE_URL"}
