@@ -32,7 +32,7 @@ from peewee import (
     fn,
 )
 from playhouse.db_url import connect, parse
-from playhouse.pool import PooledSqliteDatabase
+from playhouse.pool import PooledPostgresqlDatabase, PooledSqliteDatabase
 
 from .text import SEARCH_KEY_LENGTH, search_key
 
@@ -202,6 +202,19 @@ def open_database(url: str):
         return KioskSqliteDatabase(parts.pop("database"), max_connections=None,
                                    pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE",
                                    check_same_thread=False, **parts)
+    if url.startswith(("postgres://", "postgresql://")):
+        # Connections kept between requests, a pool in each process: one a thread at most (a
+        # gunicorn worker has one thread), up to 20, a 21st request at once waiting up to 10 s
+        # for one to come back rather than failing. A new connection costs the server a process and
+        # its first look at every table a request touches (about 25 ms a request in the
+        # access-matrix tests); a kept one costs a round trip: before handing one out, peewee
+        # sends it `SELECT 1`, so one the server ended meanwhile (a restart, a failover) is
+        # replaced rather than failing a request (tests/test_database.py). One idle for five
+        # minutes is closed, not reused. gunicorn's master closes them all before it forks
+        # (kiosk/serve.py), so no two workers ever share one.
+        parts = parse(url)
+        return PooledPostgresqlDatabase(parts.pop("database"), max_connections=20, timeout=10,
+                                        stale_timeout=300, **parts)
     return connect(url)
 
 

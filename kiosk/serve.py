@@ -85,7 +85,7 @@ def pre_fork(server, worker) -> None:
     if db.obj is not None:
         if not db.is_closed():
             db.close()
-        if hasattr(db.obj, "close_all"):  # the SQLite pool: its kept connections too
+        if hasattr(db.obj, "close_all"):  # the pool (SQLite's or PostgreSQL's): its kept ones too
             db.obj.close_all()
     gc.collect()
     gc.freeze()

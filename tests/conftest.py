@@ -10,6 +10,7 @@ reason, and its PostgreSQL run is skipped saying so. Tests that pick their datab
 from __future__ import annotations
 
 import os
+import shutil
 
 import pytest
 
@@ -53,12 +54,21 @@ def pytest_generate_tests(metafunc):
                          indirect=True)
 
 
-def pytest_collection_modifyitems(items):
-    """`make test` runs three processes (`-n 3 --dist loadgroup`): the browser tests all in one,
-    in order, with one Chromium; the rest shared between the others."""
-    for item in items:
-        if BROWSER_TESTS in str(item.path):
-            item.add_marker(pytest.mark.xdist_group("browser"))
+def pytest_xdist_make_scheduler(config, log):
+    """`make test` runs pytest in several processes (`-n 3 --dist loadgroup`): the browser tests
+    all in one, in order, with one Chromium; the rest shared between the others. xdist's own
+    loadgroup groups tests by a suffix its workers add to each test's id, which pytest 9 no
+    longer reads (every process then ran browser tests at once, two or three Chromiums on two
+    cores): the same grouping here, by the test's path."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class BrowserTestsTogether(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "browser" if nodeid.startswith(BROWSER_TESTS) else nodeid
+
+    return BrowserTestsTogether(config, log)
 
 
 @pytest.fixture(autouse=True)
@@ -110,12 +120,32 @@ def new_database_url(tmp_path, on_database):
     return lambda name: on_database.for_instance(tmp_path / name)
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite_file(tmp_path_factory):
+    """A SQLite file the migrations ran on, once per test process (migrating a new file takes
+    longer than most tests); each test's `app` gets a copy. No audit event in it (the seal adds
+    nothing to an empty log), so it does not matter that its audit key is not the test's."""
+    instance = tmp_path_factory.mktemp("sqlite-template")
+    app = create_app({"KIOSK_INSTANCE_PATH": str(instance), "TESTING": True})
+    with app.app_context():
+        migrate_database()
+    if not db.is_closed():
+        db.close()
+    db.obj.close_all()  # the last connection checkpoints the WAL into the file
+    return instance / "kiosk.sqlite3"
+
+
 @pytest.fixture
-def app(tmp_path, on_database):
+def app(tmp_path, on_database, request):
     """An app on a freshly migrated database, with the default policy as version 1."""
-    settings = {"KIOSK_INSTANCE_PATH": str(tmp_path / "instance"), "TESTING": True}
-    if on_database != "sqlite":
-        settings["DATABASE_URL"] = on_database.migrated(tmp_path / "instance")
+    instance = tmp_path / "instance"
+    settings = {"KIOSK_INSTANCE_PATH": str(instance), "TESTING": True}
+    if on_database == "sqlite":
+        instance.mkdir()
+        shutil.copyfile(request.getfixturevalue("migrated_sqlite_file"),
+                        instance / "kiosk.sqlite3")
+    else:
+        settings["DATABASE_URL"] = on_database.migrated(instance)
     app = create_app(settings)
     with app.app_context():
         migrate_database()

@@ -73,7 +73,7 @@ def postgres_server():
     def start(port: int) -> int:
         subprocess.run(_as_owner([_bin("pg_ctl"), "-D", data, "-l", os.path.join(folder, "log"),
                                   "-w", "-o", f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 "
-                                  "-c fsync=off", "start"]),
+                                  "-c fsync=off -c autovacuum=off", "start"]),
                        check=True, capture_output=True)
         return port
 
@@ -130,7 +130,8 @@ def migrated_template(postgres_server, tmp_path_factory) -> str:
     with app.app_context():
         migrate_database()
     if not db.is_closed():
-        db.close()  # a template may have no connection while it is copied
+        db.close()
+    db.obj.close_all()  # a template may have no connection while it is copied: not even a kept one
     return name
 
 
@@ -151,10 +152,14 @@ _SCHEMA = """
     ) parts"""
 
 
+_SIZES = ("SELECT relname, reltuples, relpages, relallvisible FROM pg_class "
+          "WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'i')")
+
+
 class MigratedPool:
     """Migrated databases for one test process to reuse. A test's database is taken from here
-    (copied from the template when none is free) and given back at its end: every row is
-    deleted and the template's own rows (the migration history, the breach categories) and
+    (copied from the template when none is free) and given back at its end: every table it
+    wrote to is truncated and the template's own rows (the migration history, the breach categories) and
     sequence positions put back, so the next test finds it exactly as a fresh copy. One whose
     schema a test changed, or that cannot be emptied, is dropped instead of reused."""
 
@@ -177,6 +182,8 @@ class MigratedPool:
                 self.sequences = cur.fetchall()
                 cur.execute(_SCHEMA)
                 (self.schema,) = cur.fetchone()
+                cur.execute(_SIZES)
+                self.sizes = cur.fetchall()
         finally:
             conn.close()
 
@@ -213,14 +220,29 @@ class MigratedPool:
                 if cur.fetchone()[0] != self.schema:
                     raise psycopg2.DataError("a test changed the schema")
                 # As a replica applies rows: no trigger fires (the audit log's append-only
-                # guard, the foreign keys), so the tables can be emptied in any order.
+                # guard among them). The tables a test wrote to (they have pages now, or had
+                # rows in the template) are truncated, not emptied row by row: their files and
+                # indexes go back to nothing, so the planner sees the sizes a fresh copy has.
                 cur.execute("SET LOCAL session_replication_role = replica")
-                for table in self.tables:
-                    cur.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(table)))
+                cur.execute("SELECT relname FROM pg_class WHERE relnamespace = "
+                            "'public'::regnamespace AND relkind = 'r' AND "
+                            "(pg_relation_size(oid) > 0 OR relname = ANY(%s))", (list(self.rows),))
+                written = [table for (table,) in cur.fetchall()]
+                if written:
+                    cur.execute(sql.SQL("TRUNCATE {} RESTART IDENTITY CASCADE").format(
+                        sql.SQL(", ").join(map(sql.Identifier, written))))
                 for table, (columns, rows) in self.rows.items():
                     cur.executemany(sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
                         sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns)),
                         sql.SQL(", ").join(sql.Placeholder() * len(columns))), rows)
+                # What the planner knows of the tables, as in the template: a test's ANALYZE
+                # (or its rows) must not change the plans the next test gets.
+                cur.execute("DELETE FROM pg_statistic WHERE starelid IN (SELECT oid FROM pg_class"
+                            " WHERE relnamespace = 'public'::regnamespace)")
+                cur.executemany("UPDATE pg_class SET reltuples = %s, relpages = %s, "
+                                "relallvisible = %s WHERE oid = %s::regclass",
+                                [(tuples, pages, visible, sql.Identifier(name).as_string(conn))
+                                 for name, tuples, pages, visible in self.sizes])
                 if self.sequences:
                     cur.execute("SELECT " + ", ".join(
                         "setval(%s, %s, %s)" for _ in self.sequences),

@@ -1,4 +1,5 @@
-"""How SQLite is opened (models.KioskSqliteDatabase): connections kept, writers queued in-process."""
+"""How the database is opened: SQLite (models.KioskSqliteDatabase: connections kept, writers
+queued) and PostgreSQL (models.KioskPostgresqlDatabase: connections kept, checked before use)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import pytest
 from kiosk.models import PolicyVersion, db, open_database
 
 
-@pytest.mark.sqlite_only("SQLite's connection pool")
 def test_a_connection_is_kept_between_requests(app, client):
     seen = []
     app.before_request(lambda: seen.append(db.connection()) and None)
@@ -80,3 +80,37 @@ def test_another_process_holding_the_write_lock_is_waited_for_ten_seconds(tmp_pa
     connection = database.connection()
     assert connection.execute("PRAGMA busy_timeout").fetchone()[0] == 10_000
     database.close()
+
+
+def test_a_postgresql_connection_the_server_ended_is_replaced_not_a_failed_request(postgres_url,
+                                                                                   tmp_path):
+    """A kept connection can be ended by the server while it waits in the pool (a restart, a
+    failover, an administrator): the next request gets a new one and answers as usual."""
+    import psycopg2
+
+    from kiosk import create_app
+    from kiosk.migrate import migrate_database
+    from kiosk.policies import seed_default_policy
+
+    app = create_app({"KIOSK_INSTANCE_PATH": str(tmp_path), "DATABASE_URL": postgres_url,
+                      "TESTING": True})
+    with app.app_context():
+        migrate_database()
+        seed_default_policy()
+    client = app.test_client()
+    pids = []
+    app.before_request(lambda: pids.append(db.connection().get_backend_pid()) and None)
+    assert client.get("/policy").status_code == 200
+    assert client.get("/policy").status_code == 200
+    assert pids[0] == pids[1]  # kept
+    admin = psycopg2.connect(postgres_url)
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cur:
+            cur.execute("SELECT pg_terminate_backend(%s, 5000)", (pids[0],))
+        response = client.get("/policy")
+    finally:
+        admin.close()
+        db.obj.close_all()
+    assert response.status_code == 200
+    assert pids[2] != pids[0]
