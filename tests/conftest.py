@@ -91,7 +91,8 @@ def on_database(request, monkeypatch):
     if marker:
         pytest.skip("about SQLite itself: " + marker.args[0])
     databases = PostgresDatabases(request.getfixturevalue("postgres_server"),
-                                  request.getfixturevalue("migrated_pool"))
+                                  request.getfixturevalue("migrated_pool"),
+                                  fresh=request.node.get_closest_marker("fresh_database") is not None)
     monkeypatch.setattr(config, "_database_default", databases.for_instance)
     monkeypatch.setattr(live, "default_database", databases.for_instance)
     # A test that still opens a SQLite file here would pass on SQLite and be counted as passed

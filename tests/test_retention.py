@@ -948,6 +948,7 @@ def test_the_counts_the_page_shows_stop_one_past_where_they_are_shown(app, clien
     assert "<li>Deletion requests, on their own or with their breach: <strong>2</strong></li>" in html
 
 
+@pytest.mark.fresh_database("which index the planner picks")
 def test_old_acceptances_are_found_through_the_accepted_at_index(app, ctx, teacher):
     """At a trust's size the retention page took a minute: SQLite read every visitor acceptance
     through the roster's index, and the whole breach table for each one. With a school's mix of

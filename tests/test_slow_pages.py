@@ -192,6 +192,7 @@ def test_the_dashboard_asks_about_each_requests_own_breach_not_every_breach(ctx,
 
 # The index ----------------------------------------------------------------------------------------
 
+@pytest.mark.fresh_database("which index the planner picks")
 @pytest.mark.parametrize("query", [
     # Who is still to accept: one look-up per person on the roster.
     "SELECT id FROM roster_person WHERE active AND NOT EXISTS (SELECT 1 FROM acceptance "
