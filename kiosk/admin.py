@@ -509,7 +509,9 @@ def roster_letters():
     """A letter to print for each person still to accept: one A4 page each, with their QR code
     and personal link (for a school whose kiosk cannot send email)."""
     role = request.args.get("role", "")
-    return render_template("admin/letters.html", letters=roster.hand_out("letters", role or None),
+    batch = roster.hand_out("letters", role or None,
+                            page=request.args.get("page", 1, type=int) or 1)
+    return render_template("admin/letters.html", batch=batch, letters=batch.items,
                            current=PolicyVersion.current(), qr=qr_data_uri, today=display.today(),
                            address_problem=school.public_url_problem(), role=role)
 
@@ -519,7 +521,7 @@ def roster_letters():
 def roster_links():
     """The names and personal links of everyone still to accept, as text to copy."""
     role = request.args.get("role", "")
-    return render_template("admin/links.html", links=roster.hand_out("links", role or None),
+    return render_template("admin/links.html", links=roster.hand_out("links", role or None).items,
                            address_problem=school.public_url_problem(), role=role)
 
 

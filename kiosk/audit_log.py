@@ -560,6 +560,11 @@ def _imported(e, d, n, who):
 
 @_says("roster.letters_shown")
 def _letters(e, d, n, who):
+    if d.get("of"):  # one printout of several
+        first, count = (value if isinstance(value, int) else 0
+                        for value in (d.get("first"), d.get("count")))
+        return (f"{who} opened letters {_figure(first)} to {_figure(first + count - 1)} of the "
+                f"{_figure(d.get('of'))} people still to accept the policy, to print.")
     return (f"{who} opened the letters to print for {_count(d.get('count'), 'person', 'people')} "
             "still to accept the policy.")
 

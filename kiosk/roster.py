@@ -414,21 +414,52 @@ class HandOut:
 
 
 HAND_OUT_WAYS = ("letters", "links")
+# Letters are printed this many at a time: a printout a school's printer takes in one go, and a
+# page that opens in a second or two however many are still to accept (each letter carries its
+# own QR code).
+LETTERS_A_PRINTOUT = 100
 
 
-def hand_out(way: str, role: str | None = None) -> list[HandOut]:
-    """Everyone who still has to accept the current version, with their personal link, to print
-    as letters or copy as a list. A personal link lets whoever holds it accept in that person's
-    name, so showing them is audited as sending them is: how, how many, and whose (never names)."""
+@dataclass(frozen=True)
+class HandOutBatch:
+    """Those still to accept shown at once: `items`, numbered `first` on of `total`."""
+
+    items: list[HandOut]
+    first: int  # the number of the first one here, counting from 1 (0 when there are none)
+    total: int
+    page: int = 1
+    pages: int = 1
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.items) - 1 if self.items else 0
+
+
+def hand_out(way: str, role: str | None = None, page: int | None = None) -> HandOutBatch:
+    """Those who still have to accept the current version, with their personal links, to print
+    as letters or copy as a list: everyone, or with `page` that printout of letters
+    (`LETTERS_A_PRINTOUT` a printout; a page past the last is the last). A personal link lets
+    whoever holds it accept in that person's name, so showing them is audited as sending them
+    is: how, how many, and whose (never names)."""
     if way not in HAND_OUT_WAYS:
         raise ValueError(way)
     entries = outstanding(role)
+    total, pages = len(entries), 1
+    if page is not None:
+        pages = max(1, -(-total // LETTERS_A_PRINTOUT))
+        page = min(max(page, 1), pages)
+        entries = entries[(page - 1) * LETTERS_A_PRINTOUT:page * LETTERS_A_PRINTOUT]
+    first = (page or 1) - 1
+    first = first * LETTERS_A_PRINTOUT + 1 if entries else 0
     if entries:
+        shown = {"count": len(entries), "role": role if role in ROSTER_ROLES else "",
+                 "people": [entry.person.id for entry in entries]}
+        if len(entries) < total:
+            shown.update(first=first, of=total)
         audit.record("roster.letters_shown" if way == HAND_OUT_WAYS[0] else "roster.links_shown",
-                     kind="roster_person", count=len(entries),
-                     role=role if role in ROSTER_ROLES else "",
-                     people=[entry.person.id for entry in entries])
-    return [HandOut(entry.person, entry.status, personal_link(entry.person)) for entry in entries]
+                     kind="roster_person", **shown)
+    return HandOutBatch([HandOut(entry.person, entry.status, personal_link(entry.person))
+                         for entry in entries], first, total, page or 1, pages)
 
 
 def _reminder_message(person: RosterPerson, version: PolicyVersion):

@@ -524,6 +524,10 @@ SENTENCES = [
     ("roster.letters_shown", dict(actor="@head", kind="roster_person", count=3, role="",
                                   people=[1, 2, 3]),
      "Ann Smith opened the letters to print for 3 people still to accept the policy."),
+    ("roster.letters_shown", dict(actor="@head", kind="roster_person", count=100, role="",
+                                  people=list(range(101, 201)), first=101, of=1953),
+     "Ann Smith opened letters 101 to 200 of the 1,953 people still to accept the policy, to "
+     "print."),
     ("roster.links_shown", dict(actor="@head", kind="roster_person", count=1, role="pta",
                                 people=[1]),
      "Ann Smith opened the personal links to copy for 1 person still to accept the policy."),

@@ -692,6 +692,53 @@ def test_a_letter_for_each_person_still_to_accept_with_their_qr_code_and_link(ap
         assert "Ann" not in event.detail
 
 
+def test_letters_come_a_printout_at_a_time_each_audited_for_its_own_people(app, client, head,
+                                                                         monkeypatch):
+    """However many are still to accept, a page holds one printout of letters
+    (`LETTERS_A_PRINTOUT`), with the way to the next; only the people on it are audited."""
+    monkeypatch.setattr(roster, "LETTERS_A_PRINTOUT", 2)
+    ann, _, cat, _ = outstanding_people(app)
+    with app.app_context():
+        eve = roster.add_person("Eve Later", "eve@example.org", "pta")
+    sign_in_as(client, head)
+
+    def shown(path):
+        html = client.get(path).get_data(as_text=True)
+        names = [re.search(r"<h2[^>]*>Dear (.*?),</h2>", letter)[1] for letter in letters_in(html)]
+        with app.app_context():
+            event = (AuditEvent.select().where(AuditEvent.action == "roster.letters_shown")
+                     .order_by(AuditEvent.id.desc()).first())
+        return html, names, json.loads(event.detail)
+
+    html, names, detail = shown("/admin/roster/letters")
+    assert names == ["Ann Again", "Cat Never"]
+    assert "<strong>Letters 1 to 2 of 3</strong> (printout 1 of 2)." in html
+    assert "data-print hidden>Print these 2 letters</button>" in html
+    assert 'href="/admin/roster/letters?page=2" rel="next">Next letters (3 onwards)</a>' in html
+    assert 'rel="prev"' not in html
+    assert detail == {"count": 2, "role": "", "people": [ann.id, cat.id], "first": 1, "of": 3}
+
+    html, names, detail = shown("/admin/roster/letters?page=2")
+    assert names == ["Eve Later"]
+    assert "<strong>Letters 3 to 3 of 3</strong> (printout 2 of 2)." in html
+    assert 'href="/admin/roster/letters?page=1" rel="prev">Previous letters</a>' in html
+    assert 'rel="next"' not in html
+    assert detail == {"count": 1, "role": "", "people": [eve.id], "first": 3, "of": 3}
+
+    # A printout past the last is the last; anything else is the first.
+    assert shown("/admin/roster/letters?page=99")[1] == ["Eve Later"]
+    assert shown("/admin/roster/letters?page=nonsense")[1] == ["Ann Again", "Cat Never"]
+    assert shown("/admin/roster/letters?page=-4")[1] == ["Ann Again", "Cat Never"]
+
+
+def test_a_single_printout_has_no_count_and_no_way_on(app, client, head):
+    outstanding_people(app)
+    sign_in_as(client, head)
+    html = client.get("/admin/roster/letters").get_data(as_text=True)
+    assert len(letters_in(html)) == 2
+    assert "printout" not in html and 'rel="next"' not in html
+
+
 def test_the_letters_follow_the_role_chosen(app, client, head):
     _, _, cat, _ = outstanding_people(app)
     sign_in_as(client, head)
