@@ -4,12 +4,13 @@ CSV import, letters to print and links to copy), retention in years and months, 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 
 from playwright.sync_api import expect
 
 from kiosk import roster
-from kiosk.models import PolicyVersion, SchoolSettings, utcnow
+from kiosk.models import PolicyVersion, SchoolSettings, db, utcnow
 
 from ..helpers import make_acceptance, make_breach, make_policy, make_user
 from .conftest import TABLET, enter_code, sign_in
@@ -389,6 +390,35 @@ def test_without_email_the_head_prints_a_letter_for_each_person(live_server, new
     expect(page.locator(".site-header")).to_be_hidden()
     pdf = page.pdf(format="A4", prefer_css_page_size=True)
     assert len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf)) == 3
+
+
+def test_past_a_hundred_the_letters_come_a_printout_at_a_time(live_server, new_context,
+                                                              assert_accessible):
+    with live_server.database():
+        SchoolSettings.create(public_url="https://kiosk.westacre.sch.uk")
+        with db.atomic():
+            for n in range(101):
+                roster.add_person(f"Person {n:03}", f"p{n}@example.org", "volunteer")
+    context = new_context(**TABLET)
+    page = context.new_page()
+    sign_in_head(page, live_server)
+    page.goto(live_server.url + "/admin/roster/letters")
+    expect(page.get_by_role("article")).to_have_count(100)
+    expect(page.get_by_text("Letters 1 to 100 of 101")).to_be_visible()
+    expect(page.get_by_role("button", name="Print these 100 letters")).to_be_visible()
+    assert_accessible(page)
+    if os.environ.get("SCREENSHOTS_DIR"):  # a folder: save a screenshot there to look at
+        page.screenshot(path=os.environ["SCREENSHOTS_DIR"] + "/letters-printout.png")
+    page.get_by_role("link", name="Next letters (101 onwards)").click()
+    expect(page.get_by_role("article")).to_have_count(1)
+    expect(page.get_by_role("heading", name="Dear Person 100,")).to_be_visible()
+    expect(page.get_by_role("link", name="Previous letters")).to_be_visible()
+    assert_accessible(page)
+    # The way between printouts is not printed: one page, the one letter.
+    page.emulate_media(media="print")
+    expect(page.get_by_role("link", name="Previous letters")).to_be_hidden()
+    pdf = page.pdf(format="A4", prefer_css_page_size=True)
+    assert len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf)) == 1
 
 
 def test_without_email_the_head_copies_the_links(live_server, new_context, assert_accessible):
