@@ -444,13 +444,13 @@ def hand_out(way: str, role: str | None = None, page: int | None = None) -> Hand
     if way not in HAND_OUT_WAYS:
         raise ValueError(way)
     entries = outstanding(role)
-    total, pages = len(entries), 1
+    total, pages, start = len(entries), 1, 0
     if page is not None:
         pages = max(1, -(-total // LETTERS_A_PRINTOUT))
         page = min(max(page, 1), pages)
-        entries = entries[(page - 1) * LETTERS_A_PRINTOUT:page * LETTERS_A_PRINTOUT]
-    first = (page or 1) - 1
-    first = first * LETTERS_A_PRINTOUT + 1 if entries else 0
+        start = (page - 1) * LETTERS_A_PRINTOUT
+        entries = entries[start:start + LETTERS_A_PRINTOUT]
+    first = start + 1 if entries else 0
     if entries:
         shown = {"count": len(entries), "role": role if role in ROSTER_ROLES else "",
                  "people": [entry.person.id for entry in entries]}
