@@ -112,6 +112,16 @@ def _admin(server: str):
     return conn
 
 
+def _create_database(server: str, template: str | None = None) -> str:
+    """A new database on the server (a copy of `template`, or empty): its name."""
+    name = "kiosk_" + uuid.uuid4().hex[:12]
+    conn = _admin(server)
+    with conn.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+    conn.close()
+    return name
+
+
 @pytest.fixture(scope="session")
 def migrated_template(postgres_server, tmp_path_factory) -> str:
     """The name of a migrated database to copy, with no rows of its own but what the migrations
@@ -188,14 +198,7 @@ class MigratedPool:
             conn.close()
 
     def take(self) -> str:
-        if self.free:
-            return self.free.pop()
-        name = "kiosk_" + uuid.uuid4().hex[:12]
-        conn = _admin(self.server)
-        with conn.cursor() as cur:
-            cur.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
-        conn.close()
-        return name
+        return self.free.pop() if self.free else _create_database(self.server, self.template)
 
     def give_back(self, name: str, admin) -> None:
         """Empty it for the next test; drop it if that cannot be done exactly."""
@@ -272,11 +275,7 @@ class PostgresDatabases:
         """A migrated database for this instance folder (the `app` fixture's)."""
         key = str(os.path.realpath(instance_path))
         if self.fresh:  # a copy of its own, dropped at the end (its files as the template's)
-            name = "kiosk_" + uuid.uuid4().hex[:12]
-            conn = _admin(self.server)
-            with conn.cursor() as cur:
-                cur.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.pool.template}"')
-            conn.close()
+            name = _create_database(self.server, self.pool.template)
             self.made.append(name)
         else:
             name = self.pool.take()
@@ -288,11 +287,7 @@ class PostgresDatabases:
         """This instance folder's database: empty at first, as a new SQLite file would be."""
         key = str(os.path.realpath(instance_path))
         if key not in self.by_instance:
-            name = "kiosk_" + uuid.uuid4().hex[:12]
-            conn = _admin(self.server)
-            with conn.cursor() as cur:
-                cur.execute(f'CREATE DATABASE "{name}"')
-            conn.close()
+            name = _create_database(self.server)
             self.made.append(name)
             self.by_instance[key] = f"{self.server}/{name}"
         return self.by_instance[key]
