@@ -4,7 +4,8 @@
 - `limiter`: its storage (`RATELIMIT_STORAGE_URI`: memory, or Redis shared between processes) is
   where `sign_in_limits.py` counts sign-in attempts, itself, before a password is checked (a
   decorator's `deduct_when` counts only after the response, which many requests at once outrun).
-  A decorator limit added here is audited when refused.
+  A decorator limit added here is audited when refused. No default or blueprint-wide limits:
+  flask-limiter's look for them before every request is taken out (`init_app` below).
 - `login_manager`: who is signed in; its loader and handlers are in `access.py`.
 """
 
@@ -37,4 +38,10 @@ login_manager.session_protection = None  # we renew the session at sign-in and c
 def init_app(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
+    # flask-limiter looks, before every request, for the limits that apply to it: a default or
+    # a blueprint's limit, of which there are none here (a decorator's limit is checked by its
+    # own wrapper; the sign-in limits are counted in `sign_in_limits.py`). That look was 0.5-1 ms
+    # of each request (docs/PERFORMANCE.md), so it is taken out; a default or blueprint limit
+    # added later needs it back.
+    app.before_request_funcs[None].remove(limiter._check_request_limit)
     login_manager.init_app(app)

@@ -1,11 +1,13 @@
 """What keeps the hot paths cheap (the kiosk's home, accepting on the form and through the API) and
 a worker small, without bending a rule: how many statements each runs, the current policy and
-the school's settings read once a request and never kept beyond it, the writers' queue across
-processes, and what a SQLite worker leaves unimported. The timings themselves are in
+the school's settings read once a request and never kept beyond it, an INSERT's SQL built once,
+no look for rate limits where none apply, the writers' queue across processes, and what a SQLite
+worker leaves unimported. The timings themselves are in
 docs/PERFORMANCE.md, from bench/; none is measured here."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import re
@@ -15,9 +17,13 @@ import time
 import uuid
 from contextlib import contextmanager
 
+import peewee
 import pytest
+from flask_limiter import Limiter
+from peewee import SQL
 
-from kiosk import school
+from kiosk import models, school
+from kiosk.extensions import limiter
 from kiosk.models import Acceptance, PolicyVersion, db, open_database
 
 from .helpers import hidden_fields, make_policy, publish_policy, sign_in_as
@@ -113,6 +119,83 @@ def test_the_kiosk_home_reads_the_policy_and_the_settings_once(client):
     assert len(reading(run, "policy_version")) == 1
     assert len(reading(run, "school_settings")) == 1
     assert len(run) == 2, run
+
+
+# SQL built once -----------------------------------------------------------------------------------
+
+@pytest.fixture
+def counted_inserts(monkeypatch):
+    """How many times peewee builds an INSERT's SQL from here on, with no INSERT built before."""
+    built = []
+    build = peewee.ModelInsert.__sql__
+
+    def counting(query, ctx):
+        built.append(query.model.__name__)
+        return build(query, ctx)
+
+    monkeypatch.setattr(peewee.ModelInsert, "__sql__", counting)
+    monkeypatch.setattr(models, "_INSERTS", {}, raising=False)
+    return built
+
+
+def a_visitor(name: str, **more) -> dict:
+    return {"client_uuid": uuid.uuid4(), "full_name": name, "role": "visitor", "channel": "kiosk",
+            "accepted_at": dt.datetime(2026, 3, 4, 9, 30, 15, 250000),
+            "received_at": dt.datetime(2026, 3, 4, 9, 31), "policy_version": PolicyVersion.current(),
+            **more}
+
+
+def stored(row_id: int) -> dict:
+    row = Acceptance.select().where(Acceptance.id == row_id).dicts().get()
+    return {name: value for name, value in row.items() if name not in ("id", "client_uuid")}
+
+
+def test_a_rows_insert_is_built_once_and_stores_what_peewee_would(app, counted_inserts):
+    with app.app_context():
+        first = Acceptance.create(**a_visitor("Zoë  Ångström", organisation="PTA"))
+        second = Acceptance.create(**a_visitor("Bob Lee", reason="Reading with Class 2"))
+        assert counted_inserts == ["Acceptance"]  # the second used the first's SQL
+        assert second.id == first.id + 1 and not first.dirty_fields and not second.dirty_fields
+        # The same values through peewee's own insert store the same row.
+        by_peewee = Acceptance.insert(**a_visitor("Zoë  Ångström", organisation="PTA")).execute()
+        assert counted_inserts == ["Acceptance", "Acceptance"]
+        assert stored(first.id) == stored(by_peewee)
+        assert stored(first.id)["name_key"] == "zoe angstrom"
+        assert Acceptance.get_by_id(second.id).reason == "Reading with Class 2"
+        assert Acceptance.get_by_id(second.id).client_uuid == second.client_uuid
+
+
+def test_a_row_with_its_own_id_or_an_sql_value_is_built_by_peewee_every_time(
+        app, counted_inserts):
+    with app.app_context():
+        Acceptance.create(id=500, **a_visitor("Own Id"))
+        Acceptance.create(id=501, **a_visitor("Own Id Too"))
+        Acceptance.create(**a_visitor("From SQL", role=SQL("'volunteer'")))
+        Acceptance.create(**a_visitor("From SQL Too", role=SQL("'governor'")))
+        assert counted_inserts == ["Acceptance"] * 4 and models._INSERTS == {}
+        made = Acceptance.select().where(Acceptance.full_name.startswith("Own Id")
+                                         | Acceptance.full_name.startswith("From SQL"))
+        assert sorted((row.full_name, row.role) for row in made) == [
+            ("From SQL", "volunteer"), ("From SQL Too", "governor"), ("Own Id", "visitor"),
+            ("Own Id Too", "visitor")]
+        assert [row.id for row in made.order_by(Acceptance.full_name)][2:] == [500, 501]
+
+
+def test_no_request_looks_for_rate_limits_but_a_decorators_limit_still_holds(
+        app, monkeypatch):
+    looked = []
+    identify = Limiter.identify_request
+    monkeypatch.setattr(Limiter, "identify_request",
+                        lambda self: looked.append(1) or identify(self))
+    app.add_url_rule("/limited", "limited", limiter.limit("2 per minute")(lambda: "yes"))
+    client = app.test_client()
+    assert client.get("/").status_code == 200
+    assert client.post("/api/v1/acceptances", json=acceptance_body(),
+                       headers={**OUTBOX, "Idempotency-Key": str(uuid.uuid4())}
+                       ).status_code == 201
+    assert looked == []  # no limit applies to either, and none was looked for
+    assert [client.get("/limited").status_code for _ in range(3)] == [200, 200, 429]
+    assert looked  # the decorator's own check
 
 
 # Read once a request, never kept beyond it ------------------------------------------------------
