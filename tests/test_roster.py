@@ -690,6 +690,9 @@ def test_a_letter_for_each_person_still_to_accept_with_their_qr_code_and_link(ap
         assert event.actor_label == head.email
         assert json.loads(event.detail) == {"count": 2, "role": "", "people": [ann.id, cat.id]}
         assert "Ann" not in event.detail
+    one = client.get("/admin/roster/letters?role=governor").get_data(as_text=True)  # Cat only
+    assert "data-print hidden>Print the letter</button>" in one and "1 letter" not in one
+    assert "printout-count" not in one  # one printout: no "Letter 1 of 1"
 
 
 def test_letters_come_a_printout_at_a_time_each_audited_for_its_own_people(app, client, head,
@@ -720,7 +723,8 @@ def test_letters_come_a_printout_at_a_time_each_audited_for_its_own_people(app, 
 
     html, names, detail = shown("/admin/roster/letters?page=2")
     assert names == ["Eve Later"]
-    assert "<strong>Letters 3 to 3 of 3</strong> (printout 2 of 2)." in html
+    assert "<strong>Letter 3 of 3</strong> (printout 2 of 2)." in html
+    assert "data-print hidden>Print this letter</button>" in html and "Letters 3 to 3" not in html
     assert 'href="/admin/roster/letters?page=1" rel="prev">Previous letters</a>' in html
     assert 'rel="next"' not in html
     assert detail == {"count": 1, "role": "", "people": [eve.id], "first": 3, "of": 3}
