@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import has_app_context
-from peewee import ModelSelect, SqliteDatabase, fn
+from peewee import ModelSelect, SqliteDatabase
 
 from . import audit, low_level
 from .display import school_zone
@@ -120,10 +120,17 @@ PURGE_EXPECTED_WITHIN = dt.timedelta(days=2)
 
 
 def last_purged_at() -> dt.datetime | None:
-    """When the daily clean-up last ran (from its audit event), or None if it never has."""
-    return (AuditEvent.select(fn.MAX(AuditEvent.at))
+    """When the daily clean-up last ran (from its audit event), or None if it never has.
+
+    The newest such event by id, read backwards through the (action, id) index: only the
+    clean-up's own events. (`MAX(at)` had SQLite walk the `at` index from the newest event
+    back, through every event of the log when the clean-up has never run: 1.4 s at five million
+    events, on the very page that says it has not run.)"""
+    last = (AuditEvent.select(AuditEvent.at)
             .where(AuditEvent.action == "retention.purged",
-                   ~AuditEvent.detail.contains('"stopped": true')).scalar())
+                   ~AuditEvent.detail.contains('"stopped": true'))
+            .order_by(AuditEvent.id.desc()).first())
+    return last.at if last else None
 
 
 def purge_overdue(last: dt.datetime | None, now: dt.datetime | None = None) -> bool:
