@@ -45,6 +45,8 @@ import tracemalloc
 import uuid
 from pathlib import Path
 
+from peewee import PostgresqlDatabase  # the pooled one is a subclass
+
 HERE = Path(__file__).resolve().parent.parent
 
 # At --scale 1 (issue 14).
@@ -82,7 +84,7 @@ class Bulk:
         self.parents = parents  # written first: their rows are what these rows point at
         self.rows: list[tuple] = []
         self.written = 0
-        self.postgres = database.__class__.__name__.startswith("Postgres")
+        self.postgres = isinstance(database, PostgresqlDatabase)
         marks = ", ".join([database.param] * len(columns))
         # The table and column names are this script's own constants.
         self.sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608
@@ -216,7 +218,7 @@ def fill(app, scale: float, seed: int = 14) -> dict:
     names = [f"{rng.choice(FIRST)} {rng.choice(last_names)}" for _ in range(30_000)]
     database = db.obj
     version = PolicyVersion.current()
-    if not database.__class__.__name__.startswith("Postgres"):
+    if not isinstance(database, PostgresqlDatabase):
         # Random keys (UUIDs, hashes) go into big indexes: a 1 GB page cache for this
         # connection, instead of SQLite's 2 MB, keeps those inserts in memory until each commit.
         database.execute_sql("PRAGMA cache_size = -1048576")
@@ -444,7 +446,7 @@ def fill(app, scale: float, seed: int = 14) -> dict:
         chain.bulk.flush()
         times["busy day"] = time.perf_counter() - clock
 
-        if database.__class__.__name__.startswith("Postgres"):
+        if isinstance(database, PostgresqlDatabase):
             for table in ("staff_user", "roster_person", "acceptance", "breach",
                           "deletion_request", "welfare_task", "audit_event"):
                 sql = (f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
