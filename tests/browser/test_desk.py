@@ -413,7 +413,11 @@ def test_past_a_hundred_the_letters_come_a_printout_at_a_time(live_server, new_c
     expect(page.get_by_role("article")).to_have_count(1)
     expect(page.get_by_role("heading", name="Dear Person 100,")).to_be_visible()
     expect(page.get_by_role("link", name="Previous letters")).to_be_visible()
+    expect(page.get_by_text("Letter 101 of 101", exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="Print this letter")).to_be_visible()
     assert_accessible(page)
+    if os.environ.get("SCREENSHOTS_DIR"):
+        page.screenshot(path=os.environ["SCREENSHOTS_DIR"] + "/letters-last-one.png")
     # The way between printouts is not printed: one page, the one letter.
     page.emulate_media(media="print")
     expect(page.get_by_role("link", name="Previous letters")).to_be_hidden()
