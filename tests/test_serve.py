@@ -209,3 +209,36 @@ def test_no_database_connection_is_carried_into_a_worker(app):
 
             gc.unfreeze()
         assert db.obj._connections == [] and db.is_closed()
+
+
+# Four threads alive at once, each allocating through malloc (objects over 512 bytes), then
+# glibc's own count of its arenas (malloc_stats prints one "Arena N:" each, to stderr).
+ARENAS = """
+import ctypes, threading
+{before}
+ready = threading.Barrier(5)
+def work():
+    kept = [bytearray(4000) for _ in range(100)]
+    ready.wait()
+    ready.wait()
+threads = [threading.Thread(target=work) for _ in range(4)]
+for thread in threads:
+    thread.start()
+ready.wait()
+ctypes.CDLL("libc.so.6").malloc_stats()
+ready.wait()
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's arenas")
+@pytest.mark.parametrize(("before", "environment", "one"), [
+    ("import kiosk.serve", {}, True),  # what gunicorn reads before it forks the workers
+    ("", {}, False),  # without it, each thread has its own: the test can tell them apart
+    ("import kiosk.serve", {"MALLOC_ARENA_MAX": "3"}, False),  # the school's own setting wins
+])
+def test_a_workers_threads_share_one_malloc_arena(tmp_path, before, environment, one):
+    env = {**LiveServer(tmp_path / "instance", {}).env, **environment}
+    result = subprocess.run([sys.executable, "-c", ARENAS.format(before=before)], cwd=ROOT,
+                            env=env, capture_output=True, text=True, timeout=60, check=True)
+    arenas = len(re.findall(r"^Arena \d+:", result.stderr, re.MULTILINE))
+    assert arenas == 1 if one else arenas > 1, result.stderr
