@@ -240,3 +240,16 @@ def test_migration_012_names_each_index_as_the_models_do():
     spec.loader.exec_module(migration)
     declared = {index._name for model in MODELS for index in model._meta.fields_to_index()}
     assert set(migration.INDEXES) <= declared, set(migration.INDEXES) - declared
+
+
+def test_no_index_is_the_start_of_another_on_the_same_table(app, ctx):
+    """An index on (a) beside one on (a, b) serves no look-up the longer one does not, and costs
+    every INSERT an entry (migration 016 dropped three). A unique index enforces something, and a
+    partial one holds other rows: neither counts as held by a longer one."""
+    held = []
+    for table in db.get_tables():
+        indexes = [index for index in db.obj.get_indexes(table) if not _predicate(index.sql)]
+        held += [(table, short.name, long.name) for short in indexes for long in indexes
+                 if short is not long and not short.unique
+                 and long.columns[:len(short.columns)] == short.columns]
+    assert held == []
