@@ -43,5 +43,7 @@ def init_app(app: Flask) -> None:
     # own wrapper; the sign-in limits are counted in `sign_in_limits.py`). That look was 0.5-1 ms
     # of each request (docs/PERFORMANCE.md), so it is taken out; a default or blueprint limit
     # added later needs it back.
-    app.before_request_funcs[None].remove(limiter._check_request_limit)
+    checks = app.before_request_funcs.get(None, [])
+    if limiter._check_request_limit in checks:  # not there when RATELIMIT_ENABLED is False
+        checks.remove(limiter._check_request_limit)
     login_manager.init_app(app)

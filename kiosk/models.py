@@ -316,7 +316,11 @@ class NameKeyed(BaseModel):
     def save(self, force_insert=False, only=None):
         name_field = self._meta.fields[self.NAME_FIELD]
         if only is None or name_field in only or self.NAME_FIELD in only:
-            self.name_key = search_key(getattr(self, self.NAME_FIELD))
+            name = getattr(self, self.NAME_FIELD)
+            if not isinstance(name, str):
+                raise TypeError(f"{type(self).__name__}.{self.NAME_FIELD} must be written as "
+                                "text, so its search key can be worked out.")
+            self.name_key = search_key(name)
             if only is not None:
                 only = [*only, self._meta.fields["name_key"]]
         return super().save(force_insert=force_insert, only=only)

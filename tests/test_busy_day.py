@@ -163,13 +163,9 @@ def test_the_deletion_form_searches_and_keeps_the_person_chosen(app, client, tea
 
 
 def test_todays_visitors_says_how_many_and_pages_back_through_all_of_them(app, client, teacher):
-    fill_the_day(app.app_context(), LIST_PAGE + 10)
     # Two at one moment, the 50th and 51st: the page break between them must not drop one. (A
-    # moment minutes ago, not hours: hours before a test run after midnight are yesterday.)
-    with app.app_context(), db.atomic():
-        moment = utcnow() - dt.timedelta(minutes=1, seconds=48.5)
-        make_acceptance(full_name="Twin One", accepted_at=moment)
-        make_acceptance(full_name="Twin Two", accepted_at=moment)
+    # moment seconds before the rest, not hours: hours before a run after midnight are yesterday.)
+    fill_the_day(app.app_context(), LIST_PAGE + 12, **{"Twin One": 48.5, "Twin Two": 48.5})
     sign_in_as(client, teacher)
     html = client.get("/staff/visitors").get_data(as_text=True)
     assert "62 people have signed in today." in html and "The 50 most recent" in html

@@ -262,6 +262,9 @@ def test_every_way_of_writing_a_name_writes_its_key(app, ctx):
                                    "role": "volunteer", "token": "t3"}])
     with pytest.raises(TypeError):
         RosterPerson.update(full_name=RosterPerson.email)
+    with pytest.raises(TypeError):  # nor saved or created without a name as text
+        RosterPerson.create(full_name=None, email="z@example.org", role="volunteer", token="t4")
+    assert not RosterPerson.select().where(RosterPerson.email == "z@example.org").exists()
 
 
 # Migration 009 gives the rows already there their keys ------------------------------------------

@@ -165,6 +165,13 @@ def test_a_rows_insert_is_built_once_and_stores_what_peewee_would(app, counted_i
         assert stored(first.id)["name_key"] == "zoe angstrom"
         assert Acceptance.get_by_id(second.id).reason == "Reading with Class 2"
         assert Acceptance.get_by_id(second.id).client_uuid == second.client_uuid
+        # A foreign key to a row saved after it was set (peewee's unsaved relation) is its id.
+        version = PolicyVersion(number=7, title="T", body="B", school="S", content_hash="h",
+                                review_due=dt.date(2027, 1, 1))
+        third = Acceptance(**{**a_visitor("Cy Lee"), "policy_version": version})
+        version.save()
+        third.save()
+        assert Acceptance.get_by_id(third.id).policy_version_id == version.id != first.policy_version_id
 
 
 def test_a_row_with_its_own_id_or_an_sql_value_is_built_by_peewee_every_time(
@@ -198,6 +205,14 @@ def test_no_request_looks_for_rate_limits_but_a_decorators_limit_still_holds(
     assert looked == []  # no limit applies to either, and none was looked for
     assert [client.get("/limited").status_code for _ in range(3)] == [200, 200, 429]
     assert looked  # the decorator's own check
+
+
+def test_an_app_with_rate_limits_switched_off_still_starts(tmp_path):
+    from kiosk import create_app
+
+    app = create_app({"KIOSK_INSTANCE_PATH": str(tmp_path / "instance"), "TESTING": True,
+                      "RATELIMIT_ENABLED": False})
+    assert limiter._check_request_limit not in app.before_request_funcs.get(None, [])
 
 
 def test_an_acceptance_whose_audit_event_fails_is_not_kept_and_one_outside_any_is(
