@@ -251,8 +251,8 @@ class BaseModel(Model):
         database = db.obj if meta.database is db else meta.database
         shape = (type(self), type(database), names)
         built = _INSERTS.get(shape)
+        fields = meta.fields
         if built is None:
-            fields = meta.fields
             query = ModelInsert(type(self), {fields[name]: Value(_Slot(n), converter=False)
                                              for n, name in enumerate(names)})
             sql, params = query.sql()
@@ -261,7 +261,6 @@ class BaseModel(Model):
             built = _INSERTS[shape] = (sql, [param.index for param in params],
                                        bool(query._returning))
         sql, order, returns_id = built
-        fields = meta.fields
         cursor = database.execute_sql(sql, [fields[names[n]].db_value(values[n]) for n in order])
         self._pk = cursor.fetchone()[0] if returns_id else cursor.lastrowid
         self._dirty.discard(pk_name)
@@ -288,14 +287,17 @@ class NameKeyed(BaseModel):
         return cls.name_key == search_key(name)
 
     @classmethod
+    def _key_of(cls, name) -> str:
+        if not isinstance(name, str):
+            raise TypeError(f"{cls.__name__}.{cls.NAME_FIELD} must be written as text, so "
+                            "its search key can be worked out.")
+        return search_key(name)
+
+    @classmethod
     def _with_key(cls, data: dict) -> dict:
         name_field = cls._meta.fields[cls.NAME_FIELD]
         if name_field in data:
-            value = data[name_field]
-            if not isinstance(value, str):
-                raise TypeError(f"{cls.__name__}.{cls.NAME_FIELD} must be written as text, so "
-                                "its search key can be worked out.")
-            data[cls._meta.fields["name_key"]] = search_key(value)
+            data[cls._meta.fields["name_key"]] = cls._key_of(data[name_field])
         return data
 
     @classmethod
@@ -316,11 +318,7 @@ class NameKeyed(BaseModel):
     def save(self, force_insert=False, only=None):
         name_field = self._meta.fields[self.NAME_FIELD]
         if only is None or name_field in only or self.NAME_FIELD in only:
-            name = getattr(self, self.NAME_FIELD)
-            if not isinstance(name, str):
-                raise TypeError(f"{type(self).__name__}.{self.NAME_FIELD} must be written as "
-                                "text, so its search key can be worked out.")
-            self.name_key = search_key(name)
+            self.name_key = self._key_of(getattr(self, self.NAME_FIELD))
             if only is not None:
                 only = [*only, self._meta.fields["name_key"]]
         return super().save(force_insert=force_insert, only=only)
