@@ -207,9 +207,12 @@ def test_no_request_looks_for_rate_limits_but_a_decorators_limit_still_holds(
     assert looked  # the decorator's own check
 
 
-def test_an_app_with_rate_limits_switched_off_still_starts(tmp_path):
+def test_an_app_with_rate_limits_switched_off_still_starts(tmp_path, monkeypatch):
     from kiosk import create_app
 
+    # The limiter is one for the process, and flask-limiter keeps "switched off" on it for every
+    # app made after: switched on again once this test ends.
+    monkeypatch.setattr(limiter, "enabled", limiter.enabled)
     app = create_app({"KIOSK_INSTANCE_PATH": str(tmp_path / "instance"), "TESTING": True,
                       "RATELIMIT_ENABLED": False})
     assert limiter._check_request_limit not in app.before_request_funcs.get(None, [])
