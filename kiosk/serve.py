@@ -46,8 +46,9 @@ def _one_malloc_arena() -> None:
     """glibc's malloc gives each new thread an arena of its own (up to eight per core) and keeps
     what each held at its peak: with four threads a worker peaked about 4 MB higher than with
     them sharing one (56-57 MB against 52, docs/PERFORMANCE.md, Memory). Python holds the GIL
-    while it allocates, so its threads gain next to nothing from arenas of their own. Set here,
-    in the master before it forks, so every worker has it; `MALLOC_ARENA_MAX` in the
+    while it allocates, so its threads gain next to nothing from arenas of their own. Set in
+    each worker as it starts, before its threads (`post_fork`), not at import: a process that
+    only reads these settings (a test) is left as it is. `MALLOC_ARENA_MAX` in the
     environment, when set, is left to glibc."""
     if os.environ.get("MALLOC_ARENA_MAX") or not sys.platform.startswith("linux"):
         return
@@ -62,7 +63,6 @@ def _one_malloc_arena() -> None:
 
 
 _without_postgres_driver(os.environ)
-_one_malloc_arena()
 workers = _workers(os.environ)
 worker_class = "gthread"
 threads = 4
@@ -109,6 +109,11 @@ def pre_fork(server, worker) -> None:
             db.obj.close_all()
     gc.collect()
     gc.freeze()
+
+
+def post_fork(server, worker) -> None:
+    """In each worker as soon as it is forked, before it starts its threads."""
+    _one_malloc_arena()
 
 
 def when_ready(server) -> None:

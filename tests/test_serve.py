@@ -232,9 +232,12 @@ ready.wait()
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's arenas")
 @pytest.mark.parametrize(("before", "environment", "one"), [
-    ("import kiosk.serve", {}, True),  # what gunicorn reads before it forks the workers
-    ("", {}, False),  # without it, each thread has its own: the test can tell them apart
-    ("import kiosk.serve", {"MALLOC_ARENA_MAX": "3"}, False),  # the school's own setting wins
+    # What gunicorn runs in each worker as it is forked, before the worker's threads start.
+    ("import kiosk.serve; kiosk.serve.post_fork(None, None)", {}, True),
+    ("import kiosk.serve", {}, False),  # reading the settings alone changes nothing
+    ("", {}, False),  # nor does nothing: each thread has its own, and the test can tell
+    ("import kiosk.serve; kiosk.serve.post_fork(None, None)", {"MALLOC_ARENA_MAX": "3"},
+     False),  # the school's own setting wins
 ])
 def test_a_workers_threads_share_one_malloc_arena(tmp_path, before, environment, one):
     env = {**LiveServer(tmp_path / "instance", {}).env, **environment}
