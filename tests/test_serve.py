@@ -239,8 +239,9 @@ ready.wait()
     ("import kiosk.serve; kiosk.serve.post_fork(None, None)", {"MALLOC_ARENA_MAX": "3"},
      False),  # the school's own setting wins
 ])
-def test_a_workers_threads_share_one_malloc_arena(tmp_path, before, environment, one):
-    env = {**LiveServer(tmp_path / "instance", {}).env, **environment}
+def test_a_workers_threads_share_one_malloc_arena(tmp_path_factory, before, environment, one):
+    # (tmp_path_factory, not tmp_path: no database is involved, so it runs once, not on each.)
+    env = {**LiveServer(tmp_path_factory.mktemp("arena") / "instance", {}).env, **environment}
     result = subprocess.run([sys.executable, "-c", ARENAS.format(before=before)], cwd=ROOT,
                             env=env, capture_output=True, text=True, timeout=60, check=True)
     arenas = len(re.findall(r"^Arena \d+:", result.stderr, re.MULTILINE))
