@@ -7,6 +7,7 @@ import time
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from tests.helpers import PASSWORD, totp_code
@@ -47,7 +48,19 @@ def axe() -> Axe:
 def assert_accessible(axe):
     """Run axe on the page as it is now; fail with axe's report if anything is violated."""
     def check(page) -> None:
-        results = axe.run(page)
+        # A click that follows a link returns before the next page has loaded: axe run in
+        # between finds no document ("reading 'documentElement'") or has its context destroyed.
+        # So wait for the load, and run again once if the page was still being swapped.
+        for attempt in range(3):
+            page.wait_for_load_state("load")
+            try:
+                results = axe.run(page)
+                break
+            except PlaywrightError as error:
+                swapped = ("documentElement" in error.message
+                           or "Execution context was destroyed" in error.message)
+                if not swapped or attempt == 2:
+                    raise
         assert results.violations_count == 0, results.generate_report()
     return check
 
