@@ -885,6 +885,8 @@ class SchoolSettings(BaseModel):
     # (vocabulary.LOW_LEVEL_LEADS); and how many in twelve months flag a pattern.
     low_level_lead = CharField(max_length=10, default="dsl")
     low_level_threshold = IntegerField(default=3)
+    # A permission request waiting longer than this many working days is flagged to the head.
+    permission_wait_days = IntegerField(default=3)
     updated_at = DateTimeField(default=utcnow)
 
     @classmethod
@@ -907,6 +909,107 @@ class SchoolImage(BaseModel):
     updated_at = DateTimeField(default=utcnow)
 
 
+class PermissionRequest(NameKeyed):
+    """Someone asks the headteacher's permission to post or publish about the school (the
+    policy: "References should not be made to any staff member, pupil, parent or school
+    activity/event unless prior permission has been obtained and agreed with the Headteacher").
+    Asked by a member of staff signed in, or by a person on the roster through their personal
+    link. The head approves it (with conditions, until an end date), declines it with a reason,
+    or asks a question, which the requester answers (PermissionNote rows)."""
+
+    NAME_FIELD = "requester_name"
+
+    public_id = UUIDField(unique=True, default=uuid.uuid4)
+    client_uuid = UUIDField(unique=True, default=uuid.uuid4)
+    request_hash = CharField(max_length=64, default="")
+    # One of the two: who asked.
+    requester_staff = ForeignKeyField(StaffUser, null=True, backref="permission_requests",
+                                      on_delete="RESTRICT")
+    requester_person = ForeignKeyField(RosterPerson, null=True, backref="permission_requests",
+                                       on_delete="RESTRICT")
+    # Their name as it was when they asked: a breach about them is matched on it.
+    requester_name = CharField(max_length=100)
+    name_key = name_key_field()
+    what = TextField()  # what they want to post or publish
+    where = CharField(max_length=200)  # the platform or publication
+    post_on = DateField()  # when they mean to post it
+    shows = CharField(max_length=40, default="")  # comma-separated: pupils, staff, parents
+    # Whether the pupils' photo consent has been checked, as the requester answered ("yes",
+    # "no"; "" when it shows no pupils).
+    consent_answer = CharField(max_length=10, default="")
+    # waiting, question (the head asked one), approved, declined (vocabulary.PERMISSION_STATUSES)
+    status = CharField(max_length=12, default="waiting")
+    asked_at = DateTimeField(default=utcnow)
+    # The head's decision.
+    decided_by = ForeignKeyField(StaffUser, null=True, backref="permission_decisions",
+                                 on_delete="RESTRICT")
+    decided_at = DateTimeField(null=True)
+    conditions = TextField(default="")  # an approval's conditions ("no faces")
+    reason = TextField(default="")  # a refusal's reason
+    ends_on = DateField(null=True)  # an approval holds until the end of this day
+    # The pupils' photo consent as the head's decision records it: checked, by whom, on what day
+    # (consent itself stays in the school's information system).
+    consent_checked = BooleanField(default=False)
+    consent_checked_by = CharField(max_length=100, default="")
+    consent_checked_on = DateField(null=True)
+
+    class Meta:
+        # The head's list of those waiting, oldest first, and of those approved (migration 017).
+        indexes = ((("status", "asked_at"), False),)
+
+    @property
+    def shows_codes(self) -> list[str]:
+        return [code for code in self.shows.split(",") if code]
+
+    @classmethod
+    def visible_to(cls, user: StaffUser):
+        """The head sees every request; a member of staff, their own."""
+        if user.role == "head":
+            return cls.select()
+        return cls.select().where(cls.requester_staff == user)
+
+
+class PermissionNote(BaseModel):
+    """A question the head asked about a permission request, or the requester's answer."""
+
+    request = ForeignKeyField(PermissionRequest, backref="notes", on_delete="CASCADE")
+    kind = CharField(max_length=10)  # "question" or "answer"
+    text = TextField()
+    author = ForeignKeyField(StaffUser, null=True, backref="permission_notes",
+                             on_delete="RESTRICT")  # none for a roster person's answer
+    at = DateTimeField(default=utcnow)
+
+
+class Declaration(BaseModel):
+    """A member of staff's family or friendship link with a pupil's family, declared to the
+    headteacher (the policy: "Where family and friends have pupils in school and there are
+    legitimate family links, please inform the Headteacher"). Only the head and the member of
+    staff who declared it see it. Confirmed as still correct once a year; ended when it no longer
+    applies."""
+
+    public_id = UUIDField(unique=True, default=uuid.uuid4)
+    client_uuid = UUIDField(unique=True, default=uuid.uuid4)
+    request_hash = CharField(max_length=64, default="")
+    declarer = ForeignKeyField(StaffUser, backref="declarations", on_delete="RESTRICT")
+    who = CharField(max_length=200)  # the pupil and family, as the member of staff puts it
+    relationship = CharField(max_length=100)
+    since = CharField(max_length=60)  # since when, in their words ("2019", "birth")
+    declared_at = DateTimeField(default=utcnow)
+    confirmed_at = DateTimeField(default=utcnow)  # declared, or last confirmed still correct
+    acknowledged_by = ForeignKeyField(StaffUser, null=True, backref="declarations_acknowledged",
+                                      on_delete="RESTRICT")
+    acknowledged_at = DateTimeField(null=True)
+    ended_at = DateTimeField(null=True)  # no longer applies (kept for the retention period)
+
+    @classmethod
+    def visible_to(cls, user: StaffUser):
+        """The head sees every declaration; a member of staff, their own."""
+        if user.role == "head":
+            return cls.select()
+        return cls.select().where(cls.declarer == user)
+
+
 MODELS = (PolicyVersion, RosterPerson, Acceptance, StaffUser, BreachCategory, Breach, DeletionRequest,
           LadoReferral, WelfareTask, RecordUpdate, AuditEvent, Reminder, RetentionSetting, PolicyDraft,
-          SchoolSettings, SchoolImage, RecoveryCode)
+          SchoolSettings, SchoolImage, RecoveryCode, PermissionRequest, PermissionNote,
+          Declaration)
