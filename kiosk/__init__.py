@@ -29,6 +29,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         errors,
         extensions,
         health,
+        permission_views,  # noqa: F401 (its routes join the staff, public and admin blueprints)
         public,
         pwa,
         records,

@@ -24,6 +24,7 @@ from .models import (
     Breach,
     BreachCategory,
     DeletionRequest,
+    PermissionRequest,
     RosterPerson,
     StaffUser,
     WelfareTask,
@@ -119,6 +120,10 @@ class _Names:
             seen = {str(t.public_id) for t in WelfareTask.visible_to(reader)
                     .select(WelfareTask.public_id).where(WelfareTask.public_id.in_(listed))}
             self.hidden_tasks = existing - seen
+        asked = [key for e in events if e.record_kind == "permission_request"
+                 and (key := _uuid(e.record_id)) is not None]
+        self.permissions = {str(r.public_id): r for r in PermissionRequest.select().where(
+            PermissionRequest.public_id.in_(asked))} if asked else {}
         people = [_number(e.record_id) for e in events if e.record_kind == "roster_person"]
         self.people = {p.id: p for p in RosterPerson.select().where(
             RosterPerson.id.in_([n for n in people if n is not None]))}
@@ -138,6 +143,25 @@ class _Names:
     def request(self, event: AuditEvent, key: object = None) -> str:
         found = self.requests.get(str(key or event.record_id))
         return deletion_name(found) if found else "a deletion request"
+
+    def permission(self, event: AuditEvent, by_requester: bool = False) -> str:
+        """"Gina Governor's request to post on …"; "their request …" for what its requester
+        may have done (`by_requester`) when they did."""
+        found = self.permissions.get(str(event.record_id))
+        if found is None:
+            return "a request to post about the school"
+        theirs = by_requester and (
+            event.actor_id == found.requester_staff_id if event.actor_id is not None
+            else found.requester_person_id is not None)
+        whose = "their" if theirs else f"{found.requester_name}'s"
+        return f"{whose} request to post on {found.where}"
+
+    def requester(self, event: AuditEvent, who: str) -> str:
+        """Who asked or answered: a person on the roster is no member of staff."""
+        if event.actor_id is not None:
+            return who
+        found = self.permissions.get(str(event.record_id))
+        return found.requester_name if found else "Someone whose request has since been removed"
 
     def person(self, event: AuditEvent) -> str:
         found = self.people.get(_number(event.record_id))
@@ -814,6 +838,51 @@ def _roster_left_on(e, d, n, who):
     if not d.get("left_on"):
         return f"{who} recorded that {n.person(e)} is still at the school."
     return f"{who} recorded the day {n.person(e)} left the school."
+
+
+# Permission to post about the school ------------------------------------------------------------
+
+DECISION_WORDS = {"approved": "approved", "declined": "declined",
+                  "question": "asked a question about"}
+
+
+@_says("permission.requested")
+def _permission_requested(e, d, n, who):
+    found = n.permissions.get(str(e.record_id))
+    what = f"to post on {found.where}" if found else "to post about the school"
+    return f"{n.requester(e, who)} asked the headteacher's permission {what}."
+
+
+@_says("permission.answered")
+def _permission_answered(e, d, n, who):
+    return f"{n.requester(e, who)} answered the headteacher's question about {n.permission(e, True)}."
+
+
+@_says("permission.decided")
+def _permission_decided(e, d, n, who):
+    return f"{who} {DECISION_WORDS.get(d.get('decision'), 'decided on')} {n.permission(e)}."
+
+
+@_says("permission_request.viewed")
+def _permission_viewed(e, d, n, who):
+    return f"{n.requester(e, who)} viewed {n.permission(e, True)}."
+
+
+@_says("permission.wait_changed")
+def _permission_wait(e, d, n, who):
+    return (f"{who} set requests to post about the school to be flagged after "
+            f"{_count(d.get('days'), 'working day')} waiting.")
+
+
+@_says("permission_email.sent")
+def _permission_email_sent(e, d, n, who):
+    return f"The headteacher's answer to {n.permission(e)} was emailed to them."
+
+
+@_says("permission_email.failed")
+def _permission_email_failed(e, d, n, who):
+    return (f"The headteacher's answer to {n.permission(e)} could not be emailed. Ask your IT "
+            "support to check the school's email settings.")
 
 
 def _unknown(e, d, n, who):

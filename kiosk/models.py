@@ -940,6 +940,8 @@ class PermissionRequest(NameKeyed):
     # waiting, question (the head asked one), approved, declined (vocabulary.PERMISSION_STATUSES)
     status = CharField(max_length=12, default="waiting")
     asked_at = DateTimeField(default=utcnow)
+    # Since when it has waited for the head: asked, or the head's question last answered.
+    waiting_since = DateTimeField(default=utcnow)
     # The head's decision.
     decided_by = ForeignKeyField(StaffUser, null=True, backref="permission_decisions",
                                  on_delete="RESTRICT")
@@ -954,8 +956,8 @@ class PermissionRequest(NameKeyed):
     consent_checked_on = DateField(null=True)
 
     class Meta:
-        # The head's list of those waiting, oldest first, and of those approved (migration 017).
-        indexes = ((("status", "asked_at"), False),)
+        # The head's lists by status: those waiting, longest first (migration 017).
+        indexes = ((("status", "waiting_since"), False),)
 
     @property
     def shows_codes(self) -> list[str]:

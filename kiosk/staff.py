@@ -7,7 +7,16 @@ import uuid
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from . import audit, breaches, deletions, disclosures, school, todays_visitors, welfare
+from . import (
+    audit,
+    breaches,
+    deletions,
+    disclosures,
+    permissions,
+    school,
+    todays_visitors,
+    welfare,
+)
 from .access import ALL_STAFF, LEADS, find_visible, role_required
 from .forms.records import BreachForm, DeletionRequestForm, TodaysVisitorSearch
 from .forms.welfare import DisclosureForm
@@ -50,7 +59,9 @@ def home():
     thanks = disclosures.thanks_for(user, request.args.get("saved", ""))
     if thanks:
         flash(thanks)
+    permission_waiting = permissions.waiting_counts() if user.role == "head" else (0, 0)
     return render_template("staff/home.html", waiting=waiting, attention=attention,
+                           permission_waiting=permission_waiting,
                            welfare_waiting=welfare.waiting_count(user) if user.role in LEADS else 0,
                            setup_done=school.setup_complete())
 

@@ -51,12 +51,22 @@ def _deletion_form(context: Mapping[str, Any]) -> View | None:
     return View("breach.viewed", "breach", breach.public_id, {"page": "deletion form"})
 
 
+def _permission(context: Mapping[str, Any]) -> View:
+    """A permission request, by the head or its requester (a person on the roster, through
+    their link, is no member of staff, even on a signed-in iPad)."""
+    by_person = context.get("person") is not None
+    return View("permission_request.viewed", "permission_request", context["row"].public_id,
+                {"visitor": True} if by_person else {})
+
+
 RECORD_PAGES: dict[str, Callable[[Mapping[str, Any]], View | None]] = {
     "records/breach.html": _breach,
     "records/deletion.html": _deletion,
     "records/welfare_task.html": _welfare_task,
     "records/low_level_person.html": _low_level_person,
     "staff/deletion_new.html": _deletion_form,
+    "permissions/head_request.html": _permission,
+    "permissions/request.html": _permission,
 }
 
 

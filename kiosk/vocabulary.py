@@ -139,6 +139,23 @@ WELFARE_STATUSES: dict[str, str] = {"open": "To do", "done": "Done"}
 # "A child told me something": was it about an adult who works or volunteers at the school?
 DISCLOSURE_ABOUT: dict[str, str] = {"no": "No", "yes": "Yes",
                                     "head": "Yes, about the headteacher"}
+# Asking the headteacher's permission to post or publish about the school.
+PERMISSION_STATUSES: dict[str, str] = {
+    "waiting": "Waiting for the headteacher",
+    "question": "The headteacher has a question",
+    "approved": "Approved",
+    "declined": "Declined",
+}
+# Who or what a post shows.
+PERMISSION_SHOWS: dict[str, str] = {"pupils": "Pupils", "staff": "Staff", "parents": "Parents"}
+# The requester's answer: have the pupils' photo consents been checked?
+CONSENT_ANSWERS: dict[str, str] = {"yes": "Yes, checked", "no": "No, not yet"}
+# The head's decision.
+PERMISSION_DECISIONS: dict[str, str] = {
+    "approved": "Approve",
+    "declined": "Decline",
+    "question": "Ask a question first",
+}
 
 VOCABULARIES: dict[str, dict[str, str]] = {
     "visitor_role": VISITOR_ROLES,
@@ -160,6 +177,9 @@ VOCABULARIES: dict[str, dict[str, str]] = {
     "low_level_lead": LOW_LEVEL_LEADS,
     "welfare_kind": WELFARE_KINDS,
     "welfare_status": WELFARE_STATUSES,
+    "permission_status": PERMISSION_STATUSES,
+    "permission_shows": PERMISSION_SHOWS,
+    "consent_answer": CONSENT_ANSWERS,
 }
 
 

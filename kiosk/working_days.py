@@ -49,6 +49,13 @@ def after_one_working_day(stored: dt.datetime, zone: ZoneInfo) -> dt.datetime:
     return as_stored(dt.datetime.combine(day, local.timetz().replace(tzinfo=None), zone))
 
 
+def after_working_days(stored: dt.datetime, zone: ZoneInfo, days: int) -> dt.datetime:
+    """The stored moment `days` working days after `stored` (one working day, `days` times)."""
+    for _ in range(days):
+        stored = after_one_working_day(stored, zone)
+    return stored
+
+
 def time_left_in_words(deadline: dt.datetime, now: dt.datetime) -> str:
     """"5 hours left", "1 day 3 hours left", "overdue by 2 hours" (both stored naive UTC)."""
     seconds = (deadline - now).total_seconds()

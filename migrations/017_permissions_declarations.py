@@ -34,6 +34,7 @@ def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
         consent_answer = pw.CharField(max_length=10, default="")
         status = pw.CharField(max_length=12, default="waiting")
         asked_at = pw.DateTimeField()
+        waiting_since = pw.DateTimeField()
         decided_by = pw.ForeignKeyField(staff, null=True, on_delete="RESTRICT")
         decided_at = pw.DateTimeField(null=True)
         conditions = pw.TextField(default="")
@@ -45,7 +46,7 @@ def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
 
         class Meta:
             table_name = "permission_request"
-            indexes = ((("status", "asked_at"), False),)
+            indexes = ((("status", "waiting_since"), False),)
 
     @migrator.create_model
     class PermissionNote(pw.Model):

@@ -15,7 +15,7 @@ from peewee import DatabaseError, PostgresqlDatabase
 
 from kiosk import audit, audit_log, create_app
 from kiosk.migrate import migrate_database
-from kiosk.models import AuditEvent, db
+from kiosk.models import AuditEvent, PermissionRequest, db
 
 from .helpers import (
     SCHOOL_ZONE,
@@ -332,8 +332,15 @@ def cast(app):
         request = make_deletion_request(teacher)
         acceptance = make_acceptance(full_name="Jo Bloggs")
         person = roster.add_person("Gina Governor", "gina@example.org", "governor")
+        asked = PermissionRequest.create(requester_person=person, requester_name="Gina Governor",
+                                         what="Photos of the fair", where="the PTA's Facebook page",
+                                         post_on=dt.date(2026, 7, 1))
+        asked_by_staff = PermissionRequest.create(
+            requester_staff=teacher, requester_name="Sam Taylor", what="A blog post",
+            where="the class blog", post_on=dt.date(2026, 7, 1))
     return dict(head=head, teacher=teacher, dsl=dsl, chair=chair, breach=breach.public_id,
-                request=request.public_id, acceptance=acceptance.client_uuid, person=person.id)
+                request=request.public_id, acceptance=acceptance.client_uuid, person=person.id,
+                permission=asked.public_id, staff_permission=asked_by_staff.public_id)
 
 
 # (action, what the code records with it, the sentence). Everything named comes from `cast`; a
@@ -677,6 +684,38 @@ SENTENCES = [
     ("welfare_alert.failed", dict(kind="welfare_task", record_id=str(uuid.uuid4()), error="x"),
      "The email alert that a welfare task is waiting could not be sent. Ask your IT support to "
      "check the school's email settings."),
+    ("permission.requested", dict(kind="permission_request", record_id="{permission}",
+                                  visitor=True, by_person="{person}"),
+     "Gina Governor asked the headteacher's permission to post on the PTA's Facebook page."),
+    ("permission.requested", dict(actor="@teacher", kind="permission_request",
+                                  record_id="{staff_permission}"),
+     "Sam Taylor asked the headteacher's permission to post on the class blog."),
+    ("permission.answered", dict(kind="permission_request", record_id="{permission}",
+                                 visitor=True),
+     "Gina Governor answered the headteacher's question about their request to post on the "
+     "PTA's Facebook page."),
+    ("permission.decided", dict(actor="@head", kind="permission_request",
+                                record_id="{permission}", decision="approved"),
+     "Ann Smith approved Gina Governor's request to post on the PTA's Facebook page."),
+    ("permission.decided", dict(actor="@head", kind="permission_request",
+                                record_id="{staff_permission}", decision="question"),
+     "Ann Smith asked a question about Sam Taylor's request to post on the class blog."),
+    ("permission_request.viewed", dict(actor="@teacher", kind="permission_request",
+                                       record_id="{staff_permission}"),
+     "Sam Taylor viewed their request to post on the class blog."),
+    ("permission_request.viewed", dict(actor="@head", kind="permission_request",
+                                       record_id=str(uuid.uuid4())),
+     "Ann Smith viewed a request to post about the school."),
+    ("permission.wait_changed", dict(actor="@head", kind="school_settings", days=5),
+     "Ann Smith set requests to post about the school to be flagged after 5 working days "
+     "waiting."),
+    ("permission_email.sent", dict(kind="permission_request", record_id="{permission}"),
+     "The headteacher's answer to Gina Governor's request to post on the PTA's Facebook page "
+     "was emailed to them."),
+    ("permission_email.failed", dict(kind="permission_request", record_id="{permission}",
+                                     error="x"),
+     "The headteacher's answer to Gina Governor's request to post on the PTA's Facebook page "
+     "could not be emailed. Ask your IT support to check the school's email settings."),
     ("something.new", dict(actor="@teacher", kind="breach", record_id="{breach}"),
      f"Sam Taylor did something about {BREACH} that this page has no words for yet."),
     ("something.new", dict(kind="thing", record_id="7"),
