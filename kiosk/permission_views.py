@@ -73,7 +73,7 @@ def permissions_matching():
     this name, as a piece of the page (the form's script puts it under the name)."""
     name = request.args.get("name", "")[:100]
     return render_template("permissions/_matching.html", name=name,
-                           rows=permissions.approvals_for(name), has_ended=permissions.ended)
+                           rows=permissions.approvals_for(name))
 
 
 # Asking: a person on the roster, through their personal link -----------------------------------

@@ -345,18 +345,16 @@ def email_requester(row: PermissionRequest) -> str:
 
 def approvals_for(name: str, on: dt.date | None = None, *, in_force_only: bool = False
                   ) -> list[PermissionRequest]:
-    """The approvals given to someone of this name (as every name search compares names), or
-    to someone whose name holds it ("Smith"): those in force on `on` first. A name shorter
-    than three letters matches nothing."""
+    """The approvals the head gave someone of this name, as every name search compares names,
+    or (three letters or more) whose name holds it ("Smith"): the newest first, up to 20."""
     key = search_key(name or "")
-    if len(key) < 3:
+    if not key:
         return []
-    on = on or today()
-    query = PermissionRequest.select().where(
-        PermissionRequest.status == "approved",
-        (PermissionRequest.name_key == key) | PermissionRequest.name_key.contains(key))
+    matches = PermissionRequest.name_key == key
+    if len(key) >= 3:
+        matches |= PermissionRequest.name_key.contains(key)
+    query = PermissionRequest.select().where(PermissionRequest.status == "approved", matches)
     if in_force_only:
-        query = query.where(PermissionRequest.ends_on >= on)
-    rows = list(query.order_by(PermissionRequest.ends_on.desc(), PermissionRequest.id.desc())
+        query = query.where(PermissionRequest.ends_on >= (on or today()))
+    return list(query.order_by(PermissionRequest.decided_at.desc(), PermissionRequest.id.desc())
                 .limit(20))
-    return sorted(rows, key=lambda r: (ended(r, on), -r.ends_on.toordinal()))

@@ -15,7 +15,17 @@ import uuid
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from . import audit, breaches, deletions, low_level, mail, staff_concerns, welfare, working_days
+from . import (
+    audit,
+    breaches,
+    deletions,
+    low_level,
+    mail,
+    permissions,
+    staff_concerns,
+    welfare,
+    working_days,
+)
 from .access import ALL_STAFF, LEADS, role_required, visible_or_404
 from .forms.records import (
     ClassifyForm,
@@ -89,7 +99,22 @@ def _render_breach(record: Breach, status_form=None, note_form=None, lado_form=N
         note_form=note_form or NoteForm(formdata=None), lado_form=lado_form or LadoForm(formdata=None),
         can_triage=current_user.role in TRIAGE_ROLES,
         **_low_level_parts(record, forms.get("low_level_form"), forms.get("subject_form")),
-        **_welfare_panel(record, forms.get("welfare_form"))), code
+        **_welfare_panel(record, forms.get("welfare_form")), **_permission_check(record)), code
+
+
+# The breach category the policy's "prior permission ... agreed with the Headteacher" is.
+WITHOUT_PERMISSION = "reference_without_permission"
+
+
+def _permission_check(record: Breach) -> dict:
+    """For a breach of posting without the head's permission: the approvals the head gave the
+    person it is about, by the name on the breach (or of the acceptance or roster person it is
+    tied to)."""
+    if record.category.slug != WITHOUT_PERMISSION:
+        return {}
+    name = (record.subject_person.full_name if record.subject_person_id
+            else record.acceptance.full_name if record.acceptance_id else record.subject_name)
+    return {"permission_check": {"name": name, "rows": permissions.approvals_for(name)}}
 
 
 def _act(record: Breach, form, slot: str, action, saved: str, refused_field=None):

@@ -118,7 +118,18 @@ def _breach_details(form, category, acceptance, status):
         else _offer()
     return render_template("staff/breach_details.html", form=form, category=category,
                            acceptance=acceptance, today=today, search=_searched(),
-                           seen_by=_who_will_see(form, category)), status
+                           seen_by=_who_will_see(form, category),
+                           permission_check=_permission_check(form, category, acceptance)), status
+
+
+def _permission_check(form: BreachForm, category: BreachCategory | None, acceptance
+                      ) -> dict | None:
+    """For posting without the head's permission: the approvals the head gave the person named
+    so far (the page's script asks again, `staff.permissions_matching`, as the name changes)."""
+    if category is None or category.slug != "reference_without_permission":
+        return None
+    name = acceptance.full_name if acceptance else (form.subject_name.data or "")
+    return {"name": name, "rows": permissions.approvals_for(name) if name else []}
 
 
 def _who_will_see(form: BreachForm, category: BreachCategory | None) -> dict | None:
