@@ -182,6 +182,20 @@ def make_deletion_request(asked_by, **kw):
     return request
 
 
+def make_permission_request(*, staff=None, person=None, **kw):
+    """A request to post about the school, asked as its form would ask it."""
+    import datetime as dt
+
+    from kiosk.permissions import Asked, ask
+
+    details = dict(client_uuid=uuid.uuid4(), what="Photos of the summer fair",
+                   where="The PTA's Facebook page", post_on=dt.date.today() + dt.timedelta(days=7),
+                   shows=["pupils"], consent_answer="yes")
+    details.update(kw)
+    row, _ = ask(Asked(**details), "test", staff=staff, person=person)
+    return row
+
+
 def form_page(client, url: str) -> dict[str, str]:
     """GET a page with a form and return what a browser would send if nothing more were typed."""
     response = client.get(url)
@@ -212,7 +226,8 @@ ACCESS_REFUSED = ("access.refused",)
 # A form sent back with its errors (422) shows the whole record again, and every render of a
 # record is audited as a view of it (kiosk/viewed.py): the one event a refused write on a
 # record's page leaves, beside the refusal.
-VIEWED = ("breach.viewed", "deletion_request.viewed", "welfare_task.viewed")
+VIEWED = ("breach.viewed", "deletion_request.viewed", "welfare_task.viewed",
+          "permission_request.viewed")
 
 
 def _every_row(app) -> tuple[dict[str, list[tuple]], int]:

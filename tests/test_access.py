@@ -16,6 +16,7 @@ from .helpers import (
     hidden_fields,
     make_breach,
     make_deletion_request,
+    make_permission_request,
     make_user,
     nothing_written,
     sign_in_as,
@@ -31,6 +32,7 @@ LEADS_PAGE = {"anonymous": SIGN_IN, "reporter": 403, "staff": 403, "dsl": 200, "
 HEAD_PAGE = {"anonymous": SIGN_IN, "reporter": 403, "staff": 403, "dsl": 403, "head": 200,
              "chair": 403}
 PUBLIC = dict.fromkeys(ROLES, 200)
+REQUESTER_PAGE = {**STAFF_PAGE, "head": 403}
 # A concern about a member of staff (not the head): its case manager is the head.
 CASE_MANAGER_PAGE = {"anonymous": SIGN_IN, "reporter": 404, "staff": 404, "dsl": 404, "head": 200,
                      "chair": 404}
@@ -273,6 +275,32 @@ MATRIX = [
      CASE_MANAGER_ACTION),
     ("records.breach_welfare_task", "POST", "/records/breaches/{about_head}/welfare",
      {**CASE_MANAGER_ACTION, "head": 404, "chair": 422}),
+    # Permission to post about the school: staff (not the head, who decides) ask and see their
+    # own ({permission} is the reporter's); a person on the roster through their link
+    # ({person_permission} is theirs); the head decides.
+    ("staff.permissions_mine", "GET", "/staff/permissions", REQUESTER_PAGE),
+    ("staff.ask_permission", "GET", "/staff/permissions/new", REQUESTER_PAGE),
+    ("staff.ask_permission", "POST", "/staff/permissions/new",
+     {**REQUESTER_PAGE, "reporter": 422, "staff": 422, "dsl": 422}),
+    ("staff.permission", "GET", "/staff/permissions/{permission}",
+     {**REQUESTER_PAGE, "staff": 404, "dsl": 404}),
+    ("staff.permission_answer", "POST", "/staff/permissions/{permission}/answer",
+     {**REQUESTER_PAGE, "reporter": 422, "staff": 404, "dsl": 404}),
+    ("staff.permissions_matching", "GET", "/staff/permissions/matching?name=Rita", STAFF_PAGE),
+    ("public.person_permissions", "GET", "/p/{asker}/permissions", PUBLIC),
+    ("public.person_ask_permission", "GET", "/p/{asker}/permissions/new", PUBLIC),
+    ("public.person_ask_permission", "POST", "/p/{asker}/permissions/new", everyone(422)),
+    ("public.person_permission", "GET", "/p/{asker}/permissions/{person_permission}", PUBLIC),
+    ("public.person_permission", "GET", "/p/{asker}/permissions/{permission}", everyone(404)),
+    ("public.person_permission", "GET", "/p/{token}/permissions/{person_permission}",
+     everyone(404)),
+    ("public.person_permission_answer", "POST",
+     "/p/{asker}/permissions/{person_permission}/answer", everyone(422)),
+    ("admin.permissions_list", "GET", "/admin/permissions", HEAD_PAGE),
+    ("admin.permissions_wait", "POST", "/admin/permissions/wait", {**HEAD_PAGE, "head": 422}),
+    ("admin.permission_request", "GET", "/admin/permissions/{permission}", HEAD_PAGE),
+    ("admin.permission_decision", "POST", "/admin/permissions/{permission}/decision",
+     {**HEAD_PAGE, "head": 422}),
 ]
 
 
@@ -314,6 +342,10 @@ def world(app):
             "lead": users["dsl"].id,
             "person": person.id,
             "token": person.token,
+            "permission": make_permission_request(staff=author).public_id,
+            # Their own person: the head's rows above take Rita off the roster.
+            "asker": (asker := add_person("Pam Parent", "pam@example.org", "pta")).token,
+            "person_permission": make_permission_request(person=asker).public_id,
         }
 
 
