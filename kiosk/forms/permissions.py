@@ -80,7 +80,7 @@ class PermissionRequestForm(FlaskForm):
 class DecisionForm(FlaskForm):
     """The headteacher's decision on a request."""
 
-    decision = RadioField("Your decision", choices=choices(PERMISSION_DECISIONS),
+    decision = RadioField("What do you decide?", choices=choices(PERMISSION_DECISIONS),
                           validate_choice=False, validators=[
                               InputRequired("Please choose to approve, decline or ask a question."),
                               AnyOf(PERMISSION_DECISIONS, message="Please choose to approve, "
