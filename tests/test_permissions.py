@@ -21,7 +21,6 @@ from .helpers import (
     form_page,
     make_breach,
     make_permission_request,
-    make_user,
     nothing_written,
     sign_in_as,
 )

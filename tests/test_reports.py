@@ -24,6 +24,7 @@ from .helpers import (
     make_allegation,
     make_breach,
     make_deletion_request,
+    make_permission_request,
     make_policy,
     make_user,
     queries_run,
@@ -669,11 +670,13 @@ def subject(app, teacher, head):
                                       subject_name="Ann Visitor", concerns_head=True),
             "request_by_name": make_deletion_request(teacher, person_name="Ann visitor"),
             "request_by_link": make_deletion_request(teacher, acceptance=by_name, person_name="A. V."),
+            "asked_by_link": make_permission_request(person=person, where="The PTA page"),
         }
         make_acceptance(full_name="Bob Other")
         make_breach(teacher, subject_name="Bob Other")
         make_deletion_request(teacher, person_name="Bob Other")
-        roster_person(full_name="Bob Other", email="bob@example.org")
+        bob = roster_person(full_name="Bob Other", email="bob@example.org")
+        make_permission_request(person=bob, where="Bob's blog")
     return records
 
 
@@ -723,8 +726,13 @@ def test_the_subject_access_json_holds_every_record_about_the_person(app, client
 
     [event] = audit_rows(app, "subject_access.downloaded")
     assert event.record_kind == "subject_access" and event.actor_id == head.id
+    [asked] = document["permission_requests"]
+    assert asked["reference"] == str(subject["asked_by_link"].public_id)
+    assert asked["where"] == "The PTA page" and asked["status"] == "Waiting for the headteacher"
+    assert "Bob&#39;s blog" not in response.body and "Bob's blog" not in response.body
     assert json.loads(event.detail) == {"format": "json", "acceptances": 2, "breaches": 3,
-                                        "deletion_requests": 2, "roster": 1, "reminders": 1}
+                                        "deletion_requests": 2, "roster": 1, "reminders": 1,
+                                        "permission_requests": 1}
     assert "ann" not in event.detail.lower()
 
 
@@ -739,7 +747,8 @@ def test_the_subject_access_csv_has_the_same_records_with_formulas_escaped(app, 
     kinds = {(row[0], row[1]) for row in rows}
     assert sum(kind == "breach" for kind, _ in kinds) == 3
     assert sum(kind == "acceptance" for kind, _ in kinds) == 2
-    assert {k[0] for k in kinds} == {"acceptance", "breach", "deletion_request", "roster_entry", "reminder"}
+    assert {k[0] for k in kinds} == {"acceptance", "breach", "deletion_request", "roster_entry", "reminder",
+                                     "permission_request"}
     assert ["breach", str(subject["breach_by_name"].public_id), "location", "'=1+2"] in rows
     assert ["breach", str(subject["restricted"].public_id), "restricted", "Yes"] in rows
     assert str(subject["about_head"].public_id) not in response.body

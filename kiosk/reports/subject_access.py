@@ -12,6 +12,8 @@ from ..models import (
     Acceptance,
     Breach,
     DeletionRequest,
+    PermissionNote,
+    PermissionRequest,
     PolicyVersion,
     Reminder,
     RosterPerson,
@@ -33,12 +35,14 @@ class SubjectRecords:
     deletion_requests: list[DeletionRequest]
     roster: list[RosterPerson]
     reminders: list[Reminder]
+    permission_requests: list[PermissionRequest]
 
     @property
     def counts(self) -> dict[str, int]:
         return {"acceptances": len(self.acceptances), "breaches": len(self.breaches),
                 "deletion_requests": len(self.deletion_requests), "roster": len(self.roster),
-                "reminders": len(self.reminders)}
+                "reminders": len(self.reminders),
+                "permission_requests": len(self.permission_requests)}
 
 
 def subject_records(name: str, viewer: StaffUser, person: RosterPerson | None = None) -> SubjectRecords:
@@ -73,7 +77,14 @@ def subject_records(name: str, viewer: StaffUser, person: RosterPerson | None = 
     reminders = (list(Reminder.select(Reminder, PolicyVersion).join(PolicyVersion)
                       .where(Reminder.person.in_([p.id for p in roster])).order_by(Reminder.sent_at))
                  if roster else [])
-    return SubjectRecords(name, acceptances, found, requests, roster, reminders)
+    # Their requests to post about the school: asked under this name, or through their link.
+    asked = PermissionRequest.named(name)
+    if roster:
+        asked |= PermissionRequest.requester_person.in_([p.id for p in roster])
+    permission_requests = list(PermissionRequest.visible_to(viewer).where(asked)
+                               .order_by(PermissionRequest.asked_at, PermissionRequest.id))
+    return SubjectRecords(name, acceptances, found, requests, roster, reminders,
+                          permission_requests)
 
 
 def _iso(value: dt.datetime | None, zone: ZoneInfo) -> str:
@@ -117,6 +128,18 @@ def subject_entries(records: SubjectRecords, zone: ZoneInfo) -> list[tuple[str, 
             "breach": str(r.breach.public_id) if r.breach_id else "",
             "acceptance": str(r.acceptance.client_uuid) if r.acceptance_id else "",
         }))
+    for q in records.permission_requests:
+        entries.append(("permission_request", str(q.public_id), {
+            "asked_at": _iso(q.asked_at, zone), "name": q.requester_name, "what": q.what,
+            "where": q.where, "to_be_posted_on": q.post_on.isoformat(),
+            "shows": [label(c, "permission_shows") for c in q.shows_codes],
+            "photo_consent_checked_when_asked": label(q.consent_answer, "consent_answer"),
+            "status": label(q.status, "permission_status"),
+            "decided_at": _iso(q.decided_at, zone), "conditions": q.conditions,
+            "reason": q.reason, "holds_until": q.ends_on.isoformat() if q.ends_on else "",
+            "questions_and_answers": [f"{'Question' if n.kind == 'question' else 'Answer'}: "
+                                      f"{n.text}" for n in q.notes.order_by(PermissionNote.id)],
+        }))
     for p in records.roster:
         entries.append(("roster_entry", str(p.id), {
             "full_name": p.full_name, "email": p.email, "role": label(p.role, "roster_role"),
@@ -139,14 +162,15 @@ NOT_INCLUDED = ("Staff triage notes, the history of each record and LADO referra
 def subject_access_json(records: SubjectRecords, school: str, zone: ZoneInfo) -> Download:
     """Every record about the person as one JSON document; audited with counts, never the name."""
     groups: dict[str, list[dict[str, object]]] = {
-        "acceptance": [], "breach": [], "deletion_request": [], "roster_entry": [], "reminder": []}
+        "acceptance": [], "breach": [], "deletion_request": [], "roster_entry": [], "reminder": [],
+        "permission_request": []}
     for kind, reference, fields in subject_entries(records, zone):
         groups[kind].append({"reference": reference, **fields})
     document = {
         "subject": records.name, "school": school, "produced_at": _iso(utcnow(), zone),
         "acceptances": groups["acceptance"], "breaches": groups["breach"],
         "deletion_requests": groups["deletion_request"], "roster_entries": groups["roster_entry"],
-        "reminders": groups["reminder"],
+        "reminders": groups["reminder"], "permission_requests": groups["permission_request"],
         "not_included": NOT_INCLUDED,
     }
     audit.record("subject_access.downloaded", kind="subject_access", format="json", **records.counts)
