@@ -15,6 +15,7 @@ from .helpers import (
     VIEWED,
     hidden_fields,
     make_breach,
+    make_declaration,
     make_deletion_request,
     make_user,
     nothing_written,
@@ -273,6 +274,20 @@ MATRIX = [
      CASE_MANAGER_ACTION),
     ("records.breach_welfare_task", "POST", "/records/breaches/{about_head}/welfare",
      {**CASE_MANAGER_ACTION, "head": 404, "chair": 422}),
+    # Declarations of family links (issue 15): {declaration} is the reporter's. Only the member
+    # of staff who declared it and the head see it; only its declarer ends it, only the head
+    # acknowledges it.
+    ("staff.family_links", "GET", "/staff/family-links", STAFF_PAGE),
+    ("staff.new_family_link", "GET", "/staff/family-links/new", STAFF_PAGE),
+    ("staff.new_family_link", "POST", "/staff/family-links/new",
+     {**STAFF_PAGE, "reporter": 422, "staff": 422, "dsl": 422, "head": 422}),
+    ("staff.confirm_family_links", "POST", "/staff/family-links/confirm",
+     {**STAFF_PAGE, "reporter": 303, "staff": 303, "dsl": 303, "head": 303}),
+    ("staff.end_family_link", "POST", "/staff/family-links/{declaration}/end",
+     {"anonymous": SIGN_IN, "reporter": 303, "staff": 404, "dsl": 404, "head": 404, "chair": 403}),
+    ("admin.family_links", "GET", "/admin/family-links", HEAD_PAGE),
+    ("admin.acknowledge_family_link", "POST", "/admin/family-links/{declaration}/acknowledge",
+     {**HEAD_PAGE, "head": 303}),
 ]
 
 
@@ -314,6 +329,7 @@ def world(app):
             "lead": users["dsl"].id,
             "person": person.id,
             "token": person.token,
+            "declaration": make_declaration(author).public_id,
         }
 
 
