@@ -193,7 +193,7 @@ PURGED = {"visitor_acceptances": ("acceptance by a one-off visitor", "acceptance
                                  "acceptances by people on the roster"),
           "breaches": ("breach", "breaches"),
           "deletion_requests": ("deletion request", "deletion requests"),
-          "declarations_ended": ("ended declaration of a family link",
+          "ended_declarations": ("ended declaration of a family link",
                                  "ended declarations of family links")}
 CHECK_FOUND = {"changed": "an entry had been changed after it was written",
                "out_of_order": "an entry was missing or out of order",

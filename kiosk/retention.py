@@ -43,7 +43,7 @@ KINDS: dict[str, tuple[str, int]] = {
     "roster_acceptances": ("Acceptances by people on the roster", 6 * 365),
     "breaches": ("Breaches that are not a safeguarding matter", 6 * 365),
     "deletion_requests": ("Deletion requests not part of a breach", 2 * 365),
-    "declarations_ended": ("Declarations of family links that have ended", 365),
+    "ended_declarations": ("Declarations of family links that have ended", 365),
 }
 MIN_DAYS, MAX_DAYS = 30, 50 * 365
 
@@ -176,7 +176,7 @@ _clock = time.monotonic  # a module name of its own, for the tests to stand in f
 # In the order they are deleted: a breach's deletion requests before it, and an acceptance only
 # once the records that held it are gone.
 PURGED_KINDS = ("deletion_requests", "breaches", "visitor_acceptances", "roster_acceptances",
-                "declarations_ended")
+                "ended_declarations")
 
 
 def _going_breach(now: dt.datetime):
@@ -227,7 +227,7 @@ class PurgePlan:
     breaches: ModelSelect
     visitor_acceptances: ModelSelect
     roster_acceptances: ModelSelect
-    declarations_ended: ModelSelect
+    ended_declarations: ModelSelect
 
     def counts(self, up_to: int | None = None) -> dict[str, int]:
         """How many of each would go, counted by the database; with `up_to`, counted no further
@@ -257,14 +257,14 @@ def plan_purge(now: dt.datetime | None = None) -> PurgePlan:
             _going_acceptance("visitor_acceptances", now)),
         roster_acceptances=Acceptance.select(Acceptance.id).where(
             _going_acceptance("roster_acceptances", now)),
-        declarations_ended=Declaration.select(Declaration.id).where(_going_declaration(now)))
+        ended_declarations=Declaration.select(Declaration.id).where(_going_declaration(now)))
 
 
 def _going_declaration(now: dt.datetime):
     """A declaration of a family link that ended longer ago than its period; one still in force
     is never purged, however old."""
     return Declaration.ended_at.is_null(False) & (
-        Declaration.ended_at < _cutoff("declarations_ended", now))
+        Declaration.ended_at < _cutoff("ended_declarations", now))
 
 
 def _delete_requests(ids: list[int]) -> dict[str, int]:
@@ -288,7 +288,7 @@ def _delete_acceptances(kind: str):
 
 
 def _delete_declarations(ids: list[int]) -> dict[str, int]:
-    return {"declarations_ended": Declaration.delete().where(Declaration.id.in_(ids)).execute()}
+    return {"ended_declarations": Declaration.delete().where(Declaration.id.in_(ids)).execute()}
 
 
 def _next_batch_size(size: int, took: float, largest: int) -> int:
@@ -317,7 +317,7 @@ def purge(now: dt.datetime | None = None, batch_size: int = PURGE_BATCH,
     steps = (("deletion_requests", _delete_requests), ("breaches", _delete_breaches),
              ("visitor_acceptances", _delete_acceptances("visitor_acceptances")),
              ("roster_acceptances", _delete_acceptances("roster_acceptances")),
-             ("declarations_ended", _delete_declarations))
+             ("ended_declarations", _delete_declarations))
     try:
         for kind, delete in steps:
             size = batch_size
