@@ -21,6 +21,7 @@ from . import (
     accounts,
     audit,
     breaches,
+    declarations,
     display,
     low_level,
     mail,
@@ -49,6 +50,7 @@ from .forms.desk import (
 from .models import (
     Breach,
     BreachCategory,
+    Declaration,
     PolicyVersion,
     RosterPerson,
     StaffUser,
@@ -642,3 +644,32 @@ def _left_on_message(name: str, day) -> str:
     if day is None:
         return f"{name} is recorded as still working at the school."
     return f"{name} is recorded as leaving on {display.long_date(day)}."
+
+
+# Declarations of family links (head) ----------------------------------------------------------------
+
+@bp.get("/family-links")
+@role_required("head")
+def family_links():
+    """Every declaration of a family link: who declared it, acknowledged or not, those not
+    confirmed for over a year flagged, the ended ones apart."""
+    listed = declarations.listed_for(current_user)
+    audit.record("declaration.list_viewed", kind="declaration", list="all", shown=listed.shown)
+    return render_template("admin/family_links.html", listed=listed,
+                           needs_confirming=declarations.needs_confirming)
+
+
+@bp.post("/family-links/<public_id>/acknowledge")
+@role_required("head")
+def acknowledge_family_link(public_id: str):
+    """The head has read a declaration (once)."""
+    declaration = find_visible(Declaration, current_user, public_id)
+    if declaration is None:
+        abort(404)
+    try:
+        declarations.acknowledge(declaration, current_user)
+    except declarations.DeclarationError as error:
+        flash(str(error))
+    else:
+        flash(f"Acknowledged {declaration.declarer.display_name}'s link with {declaration.who}.")
+    return redirect(url_for("admin.family_links"), code=303)

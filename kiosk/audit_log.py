@@ -216,7 +216,9 @@ PURGED = {"visitor_acceptances": ("acceptance by a one-off visitor", "acceptance
           "roster_acceptances": ("acceptance by someone on the roster",
                                  "acceptances by people on the roster"),
           "breaches": ("breach", "breaches"),
-          "deletion_requests": ("deletion request", "deletion requests")}
+          "deletion_requests": ("deletion request", "deletion requests"),
+          "ended_declarations": ("ended declaration of a family link",
+                                 "ended declarations of family links")}
 CHECK_FOUND = {"changed": "an entry had been changed after it was written",
                "out_of_order": "an entry was missing or out of order",
                "unsealed": "the entries were not sealed with the school's own key",
@@ -232,6 +234,7 @@ PAGES = [
     ("/admin/categories", "the breach categories"), ("/admin/roster", "the roster"),
     ("/admin/policy", "the policy versions"), ("/admin/retention", "how long records are kept"),
     ("/admin/setup", "the school's set-up"), ("/admin/chair", "the chair of governors' page"),
+    ("/admin/family-links", "the declarations of family links"),
     ("/admin", "the headteacher's pages"),
     ("/reports/subject-access", "a subject access request"),
     ("/reports/chronology", "a person's chronology"),
@@ -239,7 +242,8 @@ PAGES = [
     ("/records/concerns", "the list of concerns"), ("/records/breaches", "a breach"),
     ("/records/welfare", "the welfare tasks"), ("/staff/disclosures", "what a child told them"),
     ("/records/deletions", "the deletion requests"), ("/staff/breaches", "logging a breach"),
-    ("/staff/deletions", "recording a deletion request"), ("/staff", "the staff pages"),
+    ("/staff/deletions", "recording a deletion request"),
+    ("/staff/family-links", "their declarations of family links"), ("/staff", "the staff pages"),
     ("/api", "sending a record saved on an iPad"), ("/account", "changing a password"),
 ]
 
@@ -730,6 +734,41 @@ def _welfare_updated(e, d, n, who):
 @_says("welfare_task.name_shared")
 def _welfare_name_shared(e, d, n, who):
     return f"{who} shared the name of the member of staff a concern is about with the DSL."
+
+
+# Declarations of family links (declarations.py) ---------------------------------------------------
+
+DECLARATION_LISTS = {"own": "their own declarations of family links",
+                     "all": "the declarations of family links",
+                     "breach": "the declarations of family links beside a concern about a member "
+                               "of staff"}
+
+
+@_says("declaration.made")
+def _declaration_made(e, d, n, who):
+    return f"{who} declared a family link with a pupil's family."
+
+
+@_says("declaration.ended")
+def _declaration_ended(e, d, n, who):
+    return f"{who} said a family link they had declared no longer applies."
+
+
+@_says("declaration.confirmed")
+def _declaration_confirmed(e, d, n, who):
+    confirmed = _count(len(_listed(d.get("confirmed"))), "declaration")
+    return f"{who} confirmed their declared family links are still correct ({confirmed})."
+
+
+@_says("declaration.acknowledged")
+def _declaration_acknowledged(e, d, n, who):
+    return f"{who} acknowledged a declaration of a family link."
+
+
+@_says("declaration.list_viewed")
+def _declaration_list(e, d, n, who):
+    listed = DECLARATION_LISTS.get(d.get("list"), "declarations of family links")
+    return f"{who} looked at {listed} ({_shown(d.get('shown'))})."
 
 
 @_says("welfare_alert.sent")

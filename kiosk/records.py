@@ -18,6 +18,7 @@ from flask_login import current_user
 from . import (
     audit,
     breaches,
+    declarations,
     deletions,
     low_level,
     mail,
@@ -99,7 +100,8 @@ def _render_breach(record: Breach, status_form=None, note_form=None, lado_form=N
         note_form=note_form or NoteForm(formdata=None), lado_form=lado_form or LadoForm(formdata=None),
         can_triage=current_user.role in TRIAGE_ROLES,
         **_low_level_parts(record, forms.get("low_level_form"), forms.get("subject_form")),
-        **_welfare_panel(record, forms.get("welfare_form")), **_permission_check(record)), code
+        **_welfare_panel(record, forms.get("welfare_form")), **_permission_check(record),
+        family_links=_family_links_box(record)), code
 
 
 # The breach category the policy's "prior permission ... agreed with the Headteacher" is.
@@ -540,3 +542,16 @@ def welfare_task_status(public_id: str):
     form = TaskStatusForm()
     return _task_act(task, form, "status_form", form.status, lambda: welfare.change_status(
         task, current_user, form.status.data, form.note.data), "Saved.")
+
+
+# A concern that a family link was not declared: the declarations, for its case manager -----------
+
+def _family_links_box(record: Breach) -> declarations.ForConcern | None:
+    """What the member of staff a family-link concern is about has declared, for the head as its
+    case manager (records/_family_links.html); None for every other concern and reader. The
+    declarations shown are audited as a list seen."""
+    found = declarations.for_breach(record, current_user)
+    if found is not None and found.declarations:
+        audit.record("declaration.list_viewed", kind="declaration", list="breach",
+                     shown=[str(d.public_id) for d in found.declarations])
+    return found

@@ -24,6 +24,7 @@ from .models import (
     Acceptance,
     AuditEvent,
     Breach,
+    Declaration,
     DeletionRequest,
     LadoReferral,
     PolicyVersion,
@@ -42,6 +43,7 @@ KINDS: dict[str, tuple[str, int]] = {
     "roster_acceptances": ("Acceptances by people on the roster", 6 * 365),
     "breaches": ("Breaches that are not a safeguarding matter", 6 * 365),
     "deletion_requests": ("Deletion requests not part of a breach", 2 * 365),
+    "ended_declarations": ("Declarations of family links that have ended", 365),
 }
 MIN_DAYS, MAX_DAYS = 30, 50 * 365
 
@@ -173,7 +175,8 @@ _clock = time.monotonic  # a module name of its own, for the tests to stand in f
 
 # In the order they are deleted: a breach's deletion requests before it, and an acceptance only
 # once the records that held it are gone.
-PURGED_KINDS = ("deletion_requests", "breaches", "visitor_acceptances", "roster_acceptances")
+PURGED_KINDS = ("deletion_requests", "breaches", "visitor_acceptances", "roster_acceptances",
+                "ended_declarations")
 
 
 def _going_breach(now: dt.datetime):
@@ -224,6 +227,7 @@ class PurgePlan:
     breaches: ModelSelect
     visitor_acceptances: ModelSelect
     roster_acceptances: ModelSelect
+    ended_declarations: ModelSelect
 
     def counts(self, up_to: int | None = None) -> dict[str, int]:
         """How many of each would go, counted by the database; with `up_to`, counted no further
@@ -252,7 +256,15 @@ def plan_purge(now: dt.datetime | None = None) -> PurgePlan:
         visitor_acceptances=Acceptance.select(Acceptance.id).where(
             _going_acceptance("visitor_acceptances", now)),
         roster_acceptances=Acceptance.select(Acceptance.id).where(
-            _going_acceptance("roster_acceptances", now)))
+            _going_acceptance("roster_acceptances", now)),
+        ended_declarations=Declaration.select(Declaration.id).where(_going_declaration(now)))
+
+
+def _going_declaration(now: dt.datetime):
+    """A declaration of a family link that ended longer ago than its period; one still in force
+    is never purged, however old."""
+    return Declaration.ended_at.is_null(False) & (
+        Declaration.ended_at < _cutoff("ended_declarations", now))
 
 
 def _delete_requests(ids: list[int]) -> dict[str, int]:
@@ -273,6 +285,10 @@ def _delete_acceptances(kind: str):
     def delete(ids: list[int]) -> dict[str, int]:
         return {kind: Acceptance.delete().where(Acceptance.id.in_(ids)).execute()}
     return delete
+
+
+def _delete_declarations(ids: list[int]) -> dict[str, int]:
+    return {"ended_declarations": Declaration.delete().where(Declaration.id.in_(ids)).execute()}
 
 
 def _next_batch_size(size: int, took: float, largest: int) -> int:
@@ -300,7 +316,8 @@ def purge(now: dt.datetime | None = None, batch_size: int = PURGE_BATCH,
     removed = dict.fromkeys(PURGED_KINDS, 0)
     steps = (("deletion_requests", _delete_requests), ("breaches", _delete_breaches),
              ("visitor_acceptances", _delete_acceptances("visitor_acceptances")),
-             ("roster_acceptances", _delete_acceptances("roster_acceptances")))
+             ("roster_acceptances", _delete_acceptances("roster_acceptances")),
+             ("ended_declarations", _delete_declarations))
     try:
         for kind, delete in steps:
             size = batch_size

@@ -10,6 +10,7 @@ from flask_login import current_user
 from . import (
     audit,
     breaches,
+    declarations,
     deletions,
     disclosures,
     permissions,
@@ -18,6 +19,7 @@ from . import (
     welfare,
 )
 from .access import ALL_STAFF, LEADS, find_visible, role_required
+from .forms.declarations import DeclarationForm
 from .forms.records import BreachForm, DeletionRequestForm, TodaysVisitorSearch
 from .forms.welfare import DisclosureForm
 from .idempotency import Conflict, form_fingerprint
@@ -63,7 +65,8 @@ def home():
     return render_template("staff/home.html", waiting=waiting, attention=attention,
                            permission_waiting=permission_waiting,
                            welfare_waiting=welfare.waiting_count(user) if user.role in LEADS else 0,
-                           setup_done=school.setup_complete())
+                           setup_done=school.setup_complete(),
+                           **_family_link_callouts(user))
 
 
 @bp.get("/visitors")
@@ -244,3 +247,70 @@ def new_disclosure():
             return redirect(url_for("staff.home"), code=303)
     return render_template("staff/disclosure_new.html", form=form), \
         200 if request.method == "GET" else 422
+
+
+# Declarations of family links ---------------------------------------------------------------------
+
+def _family_link_callouts(user) -> dict:
+    """The home's callouts: my declarations due their yearly confirmation; for the head, how
+    many wait to be acknowledged."""
+    return {"links_to_confirm": declarations.confirming_count(user),
+            "links_to_acknowledge": declarations.waiting_count(user)}
+
+
+@bp.get("/family-links")
+@role_required(*ALL_STAFF)
+def family_links():
+    """My declarations of family links: end one, or confirm they are all still correct."""
+    listed = declarations.own(current_user)
+    audit.record("declaration.list_viewed", kind="declaration", list="own", shown=listed.shown)
+    return render_template("staff/family_links.html", listed=listed,
+                           to_confirm=declarations.confirming_count(current_user),
+                           needs_confirming=declarations.needs_confirming)
+
+
+@bp.route("/family-links/new", methods=["GET", "POST"])
+@role_required(*ALL_STAFF)
+def new_family_link():
+    """Declare a family or friendship link with a pupil's family to the headteacher (once,
+    however often it is sent)."""
+    form = DeclarationForm()
+    if request.method == "GET":
+        form.client_uuid.data = str(uuid.uuid4())
+    elif form.validate_on_submit():
+        try:
+            declarations.declare(current_user, form.details(), form_fingerprint(request.form))
+        except Conflict:
+            form.form_errors.append("This form was already sent with other details. "
+                                    "Please start again.")
+        else:
+            flash("Thank you. Your declaration is with the headteacher.")
+            return redirect(url_for("staff.family_links"), code=303)
+    return render_template("staff/family_link_new.html", form=form), \
+        200 if request.method == "GET" else 422
+
+
+@bp.post("/family-links/<public_id>/end")
+@role_required(*ALL_STAFF)
+def end_family_link(public_id: str):
+    """One of my declarations no longer applies."""
+    declaration = declarations.own_or_none(current_user, public_id)
+    if declaration is None:
+        abort(404)
+    try:
+        declarations.end(declaration, current_user)
+    except declarations.DeclarationError as error:
+        flash(str(error))
+    else:
+        flash(f"Your link with {declaration.who} is marked as ended.")
+    return redirect(url_for("staff.family_links"), code=303)
+
+
+@bp.post("/family-links/confirm")
+@role_required(*ALL_STAFF)
+def confirm_family_links():
+    """My declarations are all still correct (the yearly confirmation)."""
+    confirmed = declarations.confirm_all(current_user)
+    flash("Thank you. Your declarations are confirmed as still correct." if confirmed
+          else "You have no declarations in force to confirm.")
+    return redirect(url_for("staff.family_links"), code=303)

@@ -320,3 +320,20 @@ def queries_run() -> Iterator[list[str]]:
     finally:
         logger.removeHandler(handler)
         logger.setLevel(level)
+
+
+def make_declaration(declarer, **kw):
+    """A declaration of a family link, as the form would make it; `declared_at` (and
+    `confirmed_at`, `ended_at`) set afterwards when given."""
+    from kiosk.declarations import DeclarationDetails, declare
+    from kiosk.models import Declaration
+
+    details = dict(client_uuid=uuid.uuid4(), who="Amy Jones in Year 2, and her mum",
+                   relationship="I am Amy's aunt", since="2019")
+    times = {key: kw.pop(key) for key in ("declared_at", "confirmed_at", "ended_at") if key in kw}
+    details.update(kw)
+    declaration, _ = declare(declarer, DeclarationDetails(**details), "test")
+    if times:
+        Declaration.update(**times).where(Declaration.id == declaration.id).execute()
+        declaration = Declaration.get_by_id(declaration.id)
+    return declaration

@@ -15,6 +15,7 @@ from .helpers import (
     VIEWED,
     hidden_fields,
     make_breach,
+    make_declaration,
     make_deletion_request,
     make_permission_request,
     make_user,
@@ -301,6 +302,20 @@ MATRIX = [
     ("admin.permission_request", "GET", "/admin/permissions/{permission}", HEAD_PAGE),
     ("admin.permission_decision", "POST", "/admin/permissions/{permission}/decision",
      {**HEAD_PAGE, "head": 422}),
+    # Declarations of family links (issue 15): {declaration} is the reporter's. Only the member
+    # of staff who declared it and the head see it; only its declarer ends it, only the head
+    # acknowledges it.
+    ("staff.family_links", "GET", "/staff/family-links", STAFF_PAGE),
+    ("staff.new_family_link", "GET", "/staff/family-links/new", STAFF_PAGE),
+    ("staff.new_family_link", "POST", "/staff/family-links/new",
+     {**STAFF_PAGE, "reporter": 422, "staff": 422, "dsl": 422, "head": 422}),
+    ("staff.confirm_family_links", "POST", "/staff/family-links/confirm",
+     {**STAFF_PAGE, "reporter": 303, "staff": 303, "dsl": 303, "head": 303}),
+    ("staff.end_family_link", "POST", "/staff/family-links/{declaration}/end",
+     {"anonymous": SIGN_IN, "reporter": 303, "staff": 404, "dsl": 404, "head": 404, "chair": 403}),
+    ("admin.family_links", "GET", "/admin/family-links", HEAD_PAGE),
+    ("admin.acknowledge_family_link", "POST", "/admin/family-links/{declaration}/acknowledge",
+     {**HEAD_PAGE, "head": 303}),
 ]
 
 
@@ -346,6 +361,7 @@ def world(app):
             # Their own person: the head's rows above take Rita off the roster.
             "asker": (asker := add_person("Pam Parent", "pam@example.org", "pta")).token,
             "person_permission": make_permission_request(person=asker).public_id,
+            "declaration": make_declaration(author).public_id,
         }
 
 

@@ -264,6 +264,8 @@ class RetentionForm(FlaskForm):
     breaches_months = _months()
     deletion_requests_years = _years()
     deletion_requests_months = _months()
+    ended_declarations_years = _years()
+    ended_declarations_months = _months()
 
     saved: dict[str, int]  # the days each kind is kept now
 
