@@ -218,7 +218,9 @@ PURGED = {"visitor_acceptances": ("acceptance by a one-off visitor", "acceptance
           "breaches": ("breach", "breaches"),
           "deletion_requests": ("deletion request", "deletion requests"),
           "ended_declarations": ("ended declaration of a family link",
-                                 "ended declarations of family links")}
+                                 "ended declarations of family links"),
+          "permission_requests": ("request to post about the school",
+                                  "requests to post about the school")}
 CHECK_FOUND = {"changed": "an entry had been changed after it was written",
                "out_of_order": "an entry was missing or out of order",
                "unsealed": "the entries were not sealed with the school's own key",

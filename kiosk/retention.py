@@ -27,6 +27,8 @@ from .models import (
     Declaration,
     DeletionRequest,
     LadoReferral,
+    PermissionNote,
+    PermissionRequest,
     PolicyVersion,
     RecordUpdate,
     RetentionSetting,
@@ -44,6 +46,8 @@ KINDS: dict[str, tuple[str, int]] = {
     "breaches": ("Breaches that are not a safeguarding matter", 6 * 365),
     "deletion_requests": ("Deletion requests not part of a breach", 2 * 365),
     "ended_declarations": ("Declarations of family links that have ended", 365),
+    "permission_requests": ("Requests to post about the school, once declined or ended",
+                            2 * 365),
 }
 MIN_DAYS, MAX_DAYS = 30, 50 * 365
 
@@ -176,7 +180,7 @@ _clock = time.monotonic  # a module name of its own, for the tests to stand in f
 # In the order they are deleted: a breach's deletion requests before it, and an acceptance only
 # once the records that held it are gone.
 PURGED_KINDS = ("deletion_requests", "breaches", "visitor_acceptances", "roster_acceptances",
-                "ended_declarations")
+                "ended_declarations", "permission_requests")
 
 
 def _going_breach(now: dt.datetime):
@@ -228,6 +232,7 @@ class PurgePlan:
     visitor_acceptances: ModelSelect
     roster_acceptances: ModelSelect
     ended_declarations: ModelSelect
+    permission_requests: ModelSelect
 
     def counts(self, up_to: int | None = None) -> dict[str, int]:
         """How many of each would go, counted by the database; with `up_to`, counted no further
@@ -257,7 +262,22 @@ def plan_purge(now: dt.datetime | None = None) -> PurgePlan:
             _going_acceptance("visitor_acceptances", now)),
         roster_acceptances=Acceptance.select(Acceptance.id).where(
             _going_acceptance("roster_acceptances", now)),
-        ended_declarations=Declaration.select(Declaration.id).where(_going_declaration(now)))
+        ended_declarations=Declaration.select(Declaration.id).where(_going_declaration(now)),
+        permission_requests=PermissionRequest.select(PermissionRequest.id).where(
+            _going_permission_request(now)))
+
+
+def _going_permission_request(now: dt.datetime):
+    """A request to post about the school past its period: counted from the refusal, from the
+    last day an approval held, or, for a question never answered, from when it was asked. One
+    waiting for the head's decision is never purged."""
+    cutoff = _cutoff("permission_requests", now)
+    ended_before = (as_local(cutoff, school_zone()) if has_app_context() else cutoff).date()
+    return (((PermissionRequest.status == "declined") & (PermissionRequest.decided_at < cutoff))
+            | ((PermissionRequest.status == "approved")
+               & (PermissionRequest.ends_on < ended_before))
+            | ((PermissionRequest.status == "question")
+               & (PermissionRequest.waiting_since < cutoff)))
 
 
 def _going_declaration(now: dt.datetime):
@@ -285,6 +305,12 @@ def _delete_acceptances(kind: str):
     def delete(ids: list[int]) -> dict[str, int]:
         return {kind: Acceptance.delete().where(Acceptance.id.in_(ids)).execute()}
     return delete
+
+
+def _delete_permission_requests(ids: list[int]) -> dict[str, int]:
+    PermissionNote.delete().where(PermissionNote.request.in_(ids)).execute()
+    return {"permission_requests": PermissionRequest.delete().where(
+        PermissionRequest.id.in_(ids)).execute()}
 
 
 def _delete_declarations(ids: list[int]) -> dict[str, int]:
@@ -317,7 +343,8 @@ def purge(now: dt.datetime | None = None, batch_size: int = PURGE_BATCH,
     steps = (("deletion_requests", _delete_requests), ("breaches", _delete_breaches),
              ("visitor_acceptances", _delete_acceptances("visitor_acceptances")),
              ("roster_acceptances", _delete_acceptances("roster_acceptances")),
-             ("ended_declarations", _delete_declarations))
+             ("ended_declarations", _delete_declarations),
+             ("permission_requests", _delete_permission_requests))
     try:
         for kind, delete in steps:
             size = batch_size

@@ -11,7 +11,7 @@ import pytest
 
 from kiosk import permissions
 from kiosk.display import today
-from kiosk.models import AuditEvent, PermissionNote, PermissionRequest, RosterPerson
+from kiosk.models import AuditEvent, PermissionNote, PermissionRequest, RosterPerson, utcnow
 from kiosk.roster import add_person
 
 from .helpers import (
@@ -517,3 +517,35 @@ def test_a_refused_request_page_writes_only_the_refusal(app, client, teacher, ot
         assert client.get(f"/staff/permissions/{row.public_id}").status_code == 404
     with nothing_written(app, allow=ACCESS_REFUSED):
         assert client.get(f"/staff/permissions/{uuid.uuid4()}").status_code == 404
+
+
+# Retention -----------------------------------------------------------------------------------
+
+def test_requests_declined_or_ended_longer_ago_than_their_period_are_purged(app, teacher, head):
+    from kiosk import retention
+
+    with app.app_context():
+        long_ago = utcnow() - dt.timedelta(days=2 * 365 + 10)
+
+        def aged(where, **values):
+            row = make_permission_request(staff=teacher, where=where, shows=[])
+            PermissionRequest.update(asked_at=long_ago, waiting_since=long_ago, **values).where(
+                PermissionRequest.id == row.id).execute()
+            return row
+
+        gone = [aged("Declined long ago", status="declined", decided_at=long_ago),
+                aged("Ended long ago", status="approved", decided_at=long_ago,
+                     ends_on=long_ago.date() + dt.timedelta(days=5)),
+                aged("Question never answered", status="question")]
+        PermissionNote.create(request=gone[2], kind="question", text="Which?", author=head,
+                              at=long_ago)
+        kept = [aged("Still waiting for the head"),
+                aged("Approved, still in force", status="approved", decided_at=long_ago,
+                     ends_on=today() + dt.timedelta(days=1)),
+                make_permission_request(staff=teacher, where="Declined today", shows=[])]
+        PermissionRequest.update(status="declined", decided_at=utcnow()).where(
+            PermissionRequest.id == kept[2].id).execute()
+        assert retention.plan_purge().counts()["permission_requests"] == 3
+        assert retention.purge()["permission_requests"] == 3
+        assert {r.where for r in PermissionRequest.select()} == {r.where for r in kept}
+        assert PermissionNote.select().count() == 0

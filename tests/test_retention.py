@@ -144,7 +144,7 @@ def test_saving_the_periods_as_shown_changes_nothing_even_a_period_set_in_days(a
     with app.app_context():
         assert retention.all_settings() == {"visitor_acceptances": 90, "roster_acceptances": 2190,
                                             "breaches": 2190, "deletion_requests": 730,
-                                            "ended_declarations": 365}
+                                            "ended_declarations": 365, "permission_requests": 730}
 
 
 def test_a_blank_part_is_none_of_it(app, client, head):
@@ -332,7 +332,7 @@ def test_purge_removes_a_breach_with_its_history_requests_and_acceptance_and_kee
     result = runner.invoke(args=["purge"])
     assert result.exit_code == 0, result.output
     assert result.output == ("Removed: 2 deletion requests, 1 breaches, 2 visitor acceptances, "
-                             "0 roster acceptances, 0 ended declarations.\n")
+                             "0 roster acceptances, 0 ended declarations, 0 permission requests.\n")
     with app.app_context():
         assert {b.id for b in Breach.select()} == {staying.id}
         assert {r.id for r in DeletionRequest.select()} == {staying_request.id, new_request.id}
@@ -343,7 +343,7 @@ def test_purge_removes_a_breach_with_its_history_requests_and_acceptance_and_kee
             "purge", "", "purge", None)
         assert json.loads(event.detail) == {"deletion_requests": 2, "breaches": 1,
                                             "visitor_acceptances": 2, "roster_acceptances": 0,
-                                            "ended_declarations": 0}
+                                            "ended_declarations": 0, "permission_requests": 0}
 
 
 def test_purge_keeps_roster_acceptances_for_the_roster_period_and_only_the_current_one_for_good(
@@ -359,7 +359,7 @@ def test_purge_keeps_roster_acceptances_for_the_roster_period_and_only_the_curre
     result = runner.invoke(args=["purge"])
     assert result.exit_code == 0, result.output
     assert result.output == ("Removed: 0 deletion requests, 0 breaches, 1 visitor acceptances, "
-                             "1 roster acceptances, 0 ended declarations.\n")
+                             "1 roster acceptances, 0 ended declarations, 0 permission requests.\n")
     with app.app_context():
         assert {a.id for a in Acceptance.select()} == {within.id, current.id}
         assert too_old.id not in {a.id for a in Acceptance.select()}
@@ -564,7 +564,7 @@ def test_a_purge_that_stops_part_way_keeps_what_it_did_says_so_and_the_next_one_
     event = last_event("retention.purged")
     assert json.loads(event.detail) == {"deletion_requests": 0, "breaches": 0, "stopped": True,
                                         "visitor_acceptances": 6, "roster_acceptances": 0,
-                                        "ended_declarations": 0}
+                                        "ended_declarations": 0, "permission_requests": 0}
     assert audit_log.describe(event, head) == (
         "The regular clear-out of old records removed 6 acceptances by one-off visitors, then "
         "stopped before it had finished.")
@@ -618,9 +618,9 @@ def test_the_plan_counts_in_the_database_without_loading_a_record(app, aged, ctx
     with queries_run() as queries:
         counts = plan.counts()
     assert counts == {"deletion_requests": 2, "breaches": 1, "visitor_acceptances": 1,
-                      "roster_acceptances": 0, "ended_declarations": 0}
+                      "roster_acceptances": 0, "ended_declarations": 0, "permission_requests": 0}
     counted = [q for q in queries if "COUNT(" in q]
-    assert len(counted) == 5
+    assert len(counted) == len(retention.PURGED_KINDS)
     # Nothing else read from the records themselves (only the settings and policy versions).
     assert all('FROM "retention_setting"' in q or 'FROM "policy_version"' in q
                for q in queries if q not in counted), queries
@@ -670,10 +670,10 @@ def test_the_batched_purge_keeps_every_rule_on_postgresql(postgres_url, tmp_path
         recent_request = make_deletion_request(teacher, asked_at=old(10), acceptance=held_by_request)
         assert retention.plan_purge().counts() == {"deletion_requests": 2, "breaches": 1,
                                                    "visitor_acceptances": 5, "roster_acceptances": 0,
-                                                   "ended_declarations": 0}
+                                                   "ended_declarations": 0, "permission_requests": 0}
         counts = retention.purge(batch_size=2, pause=0)
         assert counts == {"deletion_requests": 2, "breaches": 1, "visitor_acceptances": 5,
-                          "roster_acceptances": 0, "ended_declarations": 0}
+                          "roster_acceptances": 0, "ended_declarations": 0, "permission_requests": 0}
         assert not set(going) & {a.id for a in Acceptance.select()}
         assert {a.id for a in Acceptance.select()} == {held.id, held_by_request.id, current.id}
         assert {b.id for b in Breach.select()} == {staying.id, safeguarding.id}

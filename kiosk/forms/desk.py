@@ -266,6 +266,8 @@ class RetentionForm(FlaskForm):
     deletion_requests_months = _months()
     ended_declarations_years = _years()
     ended_declarations_months = _months()
+    permission_requests_years = _years()
+    permission_requests_months = _months()
 
     saved: dict[str, int]  # the days each kind is kept now
 
