@@ -23,6 +23,7 @@ from .helpers import (
     make_acceptance,
     make_allegation,
     make_breach,
+    make_declaration,
     make_deletion_request,
     make_permission_request,
     make_policy,
@@ -703,6 +704,23 @@ def test_subject_access_finds_a_concern_linked_to_the_person_whatever_name_was_t
         assert [b["reference"] for b in document["breaches"]] == [str(expected.public_id)]
 
 
+def test_subject_access_for_a_member_of_staff_holds_the_family_links_they_declared(
+        app, client, head, teacher):
+    with app.app_context():
+        sam = make_user("staff", display_name="Sam Taylor")
+        declared = make_declaration(sam, relationship="I am Amy's aunt")
+        make_declaration(teacher, relationship="Someone else's link")
+    sign_in_as(client, head)
+    response = get(client, "/reports/subject-access.json?name=sam+taylor")
+    document = json.loads(response.body)
+    [entry] = document["declarations"]
+    assert entry["reference"] == str(declared.public_id)
+    assert entry["relationship"] == "I am Amy's aunt" and entry["ended_at"] == ""
+    assert "Someone else" not in response.body
+    assert re.search(r"Family links they declared</th><td>1</td>",
+                     get(client, "/reports/subject-access?name=Sam+Taylor").body)
+
+
 def test_the_subject_access_json_holds_every_record_about_the_person(app, client, head, subject):
     sign_in_as(client, head)
     response = get(client, "/reports/subject-access.json?name=Ann+Visitor")
@@ -732,7 +750,7 @@ def test_the_subject_access_json_holds_every_record_about_the_person(app, client
     assert "Bob&#39;s blog" not in response.body and "Bob's blog" not in response.body
     assert json.loads(event.detail) == {"format": "json", "acceptances": 2, "breaches": 3,
                                         "deletion_requests": 2, "roster": 1, "reminders": 1,
-                                        "permission_requests": 1}
+                                        "permission_requests": 1, "declarations": 0}
     assert "ann" not in event.detail.lower()
 
 
@@ -748,7 +766,7 @@ def test_the_subject_access_csv_has_the_same_records_with_formulas_escaped(app, 
     assert sum(kind == "breach" for kind, _ in kinds) == 3
     assert sum(kind == "acceptance" for kind, _ in kinds) == 2
     assert {k[0] for k in kinds} == {"acceptance", "breach", "deletion_request", "roster_entry", "reminder",
-                                     "permission_request"}
+                                     "permission_request"}  # no member of staff: no declarations
     assert ["breach", str(subject["breach_by_name"].public_id), "location", "'=1+2"] in rows
     assert ["breach", str(subject["restricted"].public_id), "restricted", "Yes"] in rows
     assert str(subject["about_head"].public_id) not in response.body

@@ -11,6 +11,7 @@ from .. import audit, low_level
 from ..models import (
     Acceptance,
     Breach,
+    Declaration,
     DeletionRequest,
     PermissionNote,
     PermissionRequest,
@@ -36,13 +37,15 @@ class SubjectRecords:
     roster: list[RosterPerson]
     reminders: list[Reminder]
     permission_requests: list[PermissionRequest]
+    declarations: list[Declaration]
 
     @property
     def counts(self) -> dict[str, int]:
         return {"acceptances": len(self.acceptances), "breaches": len(self.breaches),
                 "deletion_requests": len(self.deletion_requests), "roster": len(self.roster),
                 "reminders": len(self.reminders),
-                "permission_requests": len(self.permission_requests)}
+                "permission_requests": len(self.permission_requests),
+                "declarations": len(self.declarations)}
 
 
 def subject_records(name: str, viewer: StaffUser, person: RosterPerson | None = None) -> SubjectRecords:
@@ -83,8 +86,13 @@ def subject_records(name: str, viewer: StaffUser, person: RosterPerson | None = 
         asked |= PermissionRequest.requester_person.in_([p.id for p in roster])
     permission_requests = list(PermissionRequest.visible_to(viewer).where(asked)
                                .order_by(PermissionRequest.asked_at, PermissionRequest.id))
+    # The family links a member of staff of this name declared (their own data; the pupils'
+    # families named in them are others', for the head to review before sending).
+    declarations = list(Declaration.visible_to(viewer).join(
+        StaffUser, on=Declaration.declarer == StaffUser.id).where(StaffUser.named(name))
+        .order_by(Declaration.declared_at, Declaration.id))
     return SubjectRecords(name, acceptances, found, requests, roster, reminders,
-                          permission_requests)
+                          permission_requests, declarations)
 
 
 def _iso(value: dt.datetime | None, zone: ZoneInfo) -> str:
@@ -140,6 +148,13 @@ def subject_entries(records: SubjectRecords, zone: ZoneInfo) -> list[tuple[str, 
             "questions_and_answers": [f"{'Question' if n.kind == 'question' else 'Answer'}: "
                                       f"{n.text}" for n in q.notes.order_by(PermissionNote.id)],
         }))
+    for d in records.declarations:
+        entries.append(("declaration", str(d.public_id), {
+            "declared_at": _iso(d.declared_at, zone), "who": d.who,
+            "relationship": d.relationship, "since": d.since,
+            "last_confirmed_at": _iso(d.confirmed_at, zone),
+            "acknowledged_at": _iso(d.acknowledged_at, zone), "ended_at": _iso(d.ended_at, zone),
+        }))
     for p in records.roster:
         entries.append(("roster_entry", str(p.id), {
             "full_name": p.full_name, "email": p.email, "role": label(p.role, "roster_role"),
@@ -163,7 +178,7 @@ def subject_access_json(records: SubjectRecords, school: str, zone: ZoneInfo) ->
     """Every record about the person as one JSON document; audited with counts, never the name."""
     groups: dict[str, list[dict[str, object]]] = {
         "acceptance": [], "breach": [], "deletion_request": [], "roster_entry": [], "reminder": [],
-        "permission_request": []}
+        "permission_request": [], "declaration": []}
     for kind, reference, fields in subject_entries(records, zone):
         groups[kind].append({"reference": reference, **fields})
     document = {
@@ -171,6 +186,7 @@ def subject_access_json(records: SubjectRecords, school: str, zone: ZoneInfo) ->
         "acceptances": groups["acceptance"], "breaches": groups["breach"],
         "deletion_requests": groups["deletion_request"], "roster_entries": groups["roster_entry"],
         "reminders": groups["reminder"], "permission_requests": groups["permission_request"],
+        "declarations": groups["declaration"],
         "not_included": NOT_INCLUDED,
     }
     audit.record("subject_access.downloaded", kind="subject_access", format="json", **records.counts)
