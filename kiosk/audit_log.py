@@ -909,6 +909,16 @@ def _permission_viewed(e, d, n, who):
     return f"{n.requester(e, who)} viewed {n.permission(e, True)}."
 
 
+PERMISSION_CHECKS = {"breach_form": "on the breach form", "breach": "on a breach's page"}
+
+
+@_says("permission_request.list_viewed")
+def _permission_checked(e, d, n, who):
+    where = PERMISSION_CHECKS.get(d.get("list"), "")
+    return (f"{who} checked a name against the headteacher's permissions to post {where} "
+            f"({_shown(d.get('shown'))}).").replace("  ", " ")
+
+
 @_says("permission.wait_changed")
 def _permission_wait(e, d, n, who):
     return (f"{who} set requests to post about the school to be flagged after "

@@ -172,8 +172,11 @@ def own_or_none(user: StaffUser, public_id: str) -> Declaration | None:
         key = uuid.UUID(public_id)
     except ValueError:
         return None
-    return Declaration.select().where(Declaration.public_id == key,
-                                      Declaration.declarer == user).first()
+    found = Declaration.select().where(Declaration.public_id == key,
+                                       Declaration.declarer == user).first()
+    if found is None and Declaration.select().where(Declaration.public_id == key).exists():
+        audit.record("access.refused", kind="declaration", record_id=key)
+    return found
 
 
 # A concern that a family link was not declared ---------------------------------------------------

@@ -940,7 +940,8 @@ class PermissionRequest(NameKeyed):
     # waiting, question (the head asked one), approved, declined (vocabulary.PERMISSION_STATUSES)
     status = CharField(max_length=12, default="waiting")
     asked_at = DateTimeField(default=utcnow)
-    # Since when it has waited for the head: asked, or the head's question last answered.
+    # Since when it has been as it is: asked, the head's question (waiting for the answer), or
+    # the answer (waiting for the head again).
     waiting_since = DateTimeField(default=utcnow)
     # The head's decision.
     decided_by = ForeignKeyField(StaffUser, null=True, backref="permission_decisions",

@@ -16,6 +16,7 @@ from flask_login import current_user
 from . import permissions
 from .access import ALL_STAFF, role_required, visible_or_404
 from .admin import bp as admin_bp
+from .display import today
 from .forms.permissions import AnswerForm, DecisionForm, PermissionRequestForm, WaitDaysForm
 from .idempotency import Conflict, form_fingerprint
 from .models import PermissionRequest, RosterPerson
@@ -71,9 +72,8 @@ def permission_answer(public_id: str):
 def permissions_matching():
     """For the breach form's "referenced without permission": the approvals given to someone of
     this name, as a piece of the page (the form's script puts it under the name)."""
-    name = request.args.get("name", "")[:100]
-    return render_template("permissions/_matching.html", name=name,
-                           rows=permissions.approvals_for(name))
+    return render_template("permissions/_matching.html", **permissions.check_for(
+        request.args.get("name", "")[:100], today(), "today", "breach_form"))
 
 
 # Asking: a person on the roster, through their personal link -----------------------------------

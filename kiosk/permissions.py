@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import datetime as dt
 import smtplib
+import textwrap
 import uuid
 from dataclasses import dataclass
 
 from flask import current_app, url_for
 
-from . import audit, mail, school
+from . import audit, mail, retention, school
 from .display import long_date, school_zone, today
 from .idempotency import create_once
 from .models import (
@@ -29,6 +30,7 @@ from .models import (
     RosterPerson,
     SchoolSettings,
     StaffUser,
+    as_local,
     db,
     utcnow,
 )
@@ -107,16 +109,21 @@ def ask(asked: Asked, request_hash: str, *, staff: StaffUser | None = None,
 
 def answer(row: PermissionRequest, text: str, *, staff: StaffUser | None = None,
            person: RosterPerson | None = None) -> PermissionNote:
-    """The requester answers the head's question: it waits for the head again."""
-    if row.status != "question":
-        raise RequestError("The headteacher has not asked a question about this request.",
+    """The requester answers the head's question: it waits for the head again. Only while the
+    question is open, checked as the row changes: an answer sent just as the head decides does
+    not undo the decision."""
+    refused = RequestError("The headteacher has not asked a question about this request.",
                            "answer")
+    if row.status != "question":
+        raise refused
     with db.atomic():
         now = utcnow()
+        changed = PermissionRequest.update(status="waiting", waiting_since=now).where(
+            PermissionRequest.id == row.id, PermissionRequest.status == "question").execute()
+        if not changed:
+            raise refused
         note = PermissionNote.create(request=row, kind="answer", text=text.strip(), author=staff,
                                      at=now)
-        PermissionRequest.update(status="waiting", waiting_since=now).where(
-            PermissionRequest.id == row.id).execute()
         audit.record("permission.answered", kind="permission_request", record_id=row.public_id,
                      visitor=person is not None)
     row.status, row.waiting_since = "waiting", now
@@ -141,7 +148,13 @@ def own_request(public_id: str, *, staff: StaffUser | None = None,
         return None
     owner = (PermissionRequest.requester_staff == staff if staff is not None
              else PermissionRequest.requester_person == person)
-    return PermissionRequest.get_or_none(PermissionRequest.public_id == key, owner)
+    found = PermissionRequest.get_or_none(PermissionRequest.public_id == key, owner)
+    if found is None and PermissionRequest.select().where(
+            PermissionRequest.public_id == key).exists():
+        # Someone else's: refused as every record is (access.find_visible), and audited.
+        audit.record("access.refused", kind="permission_request", record_id=key,
+                     visitor=person is not None)
+    return found
 
 
 def notes(row: PermissionRequest) -> list[PermissionNote]:
@@ -223,35 +236,43 @@ def waiting_counts() -> tuple[int, int]:
 # Deciding --------------------------------------------------------------------------------------
 
 def decide(row: PermissionRequest, head: StaffUser, decision: Decision) -> PermissionRequest:
-    """Approve, decline or ask a question; the requester is then emailed (`email_requester`)."""
+    """Approve, decline or ask a question; the requester is then emailed (`email_requester`).
+    Decided once: the row changes only while it is still undecided, so a second tab or a
+    double tap is refused, not a second decision."""
     if head.role != "head":
         raise RequestError("Only the headteacher decides.")
+    decided = RequestError("This request has already been decided.")
     if row.status not in OPEN:
-        raise RequestError("This request has already been decided.")
+        raise decided
     now = utcnow()
+    if decision.decision == "question":
+        if not decision.question.strip():
+            raise RequestError("Please write your question.", "question")
+        # The question's clock (retention counts an unanswered one from here).
+        values = {"status": "question", "waiting_since": now}
+    elif decision.decision == "approved":
+        _check_approval(row, decision)
+        values = {"status": "approved", "decided_by": head, "decided_at": now,
+                  "conditions": decision.conditions.strip(), "ends_on": decision.ends_on}
+        if "pupils" in row.shows_codes:
+            values.update(consent_checked=True,
+                          consent_checked_by=decision.consent_checked_by.strip(),
+                          consent_checked_on=decision.consent_checked_on)
+    elif decision.decision == "declined":
+        if not decision.reason.strip():
+            raise RequestError("Please give the reason, so they know what to change.", "reason")
+        values = {"status": "declined", "decided_by": head, "decided_at": now,
+                  "reason": decision.reason.strip()}
+    else:
+        raise RequestError("Please choose to approve, decline or ask a question.")
     with db.atomic():
+        changed = PermissionRequest.update(**values).where(
+            PermissionRequest.id == row.id, PermissionRequest.status.in_(OPEN)).execute()
+        if not changed:
+            raise decided
         if decision.decision == "question":
-            if not decision.question.strip():
-                raise RequestError("Please write your question.", "question")
             PermissionNote.create(request=row, kind="question", text=decision.question.strip(),
                                   author=head, at=now)
-            values = {"status": "question"}
-        elif decision.decision == "approved":
-            _check_approval(row, decision)
-            values = {"status": "approved", "decided_by": head, "decided_at": now,
-                      "conditions": decision.conditions.strip(), "ends_on": decision.ends_on}
-            if "pupils" in row.shows_codes:
-                values.update(consent_checked=True,
-                              consent_checked_by=decision.consent_checked_by.strip(),
-                              consent_checked_on=decision.consent_checked_on)
-        elif decision.decision == "declined":
-            if not decision.reason.strip():
-                raise RequestError("Please give the reason, so they know what to change.", "reason")
-            values = {"status": "declined", "decided_by": head, "decided_at": now,
-                      "reason": decision.reason.strip()}
-        else:
-            raise RequestError("Please choose to approve, decline or ask a question.")
-        PermissionRequest.update(**values).where(PermissionRequest.id == row.id).execute()
         audit.record("permission.decided", kind="permission_request", record_id=row.public_id,
                      decision=decision.decision)
     return PermissionRequest.get_by_id(row.id)
@@ -303,19 +324,24 @@ def _where_to_read(row: PermissionRequest) -> str:
     return f"Sign in to see it: {base}{url_for('auth.sign_in')}"
 
 
+def _quoted(text: str) -> str:
+    """Someone's words in an email, every line indented."""
+    return textwrap.indent(text, "  ", lambda line: True).rstrip("\n")
+
+
 def email_body(row: PermissionRequest) -> str:
     """What the requester is told: the decision in full (it is theirs), and where to see it."""
     lines = [f"Dear {row.requester_name},", "",
-             f"You asked to post or publish on {row.where}:", f"  {row.what}", ""]
+             f"You asked to post or publish on {row.where}:", _quoted(row.what), ""]
     if row.status == "approved":
         lines.append(f"The headteacher approved it, until {long_date(row.ends_on)}.")
         if row.conditions:
-            lines += ["", "On these conditions:", f"  {row.conditions}"]
+            lines += ["", "On these conditions:", _quoted(row.conditions)]
     elif row.status == "declined":
-        lines += ["The headteacher declined it, because:", f"  {row.reason}"]
+        lines += ["The headteacher declined it, because:", _quoted(row.reason)]
     else:
         question = [n for n in notes(row) if n.kind == "question"][-1]
-        lines += ["The headteacher would like to know:", f"  {question.text}", "",
+        lines += ["The headteacher would like to know:", _quoted(question.text), "",
                   "Please answer, and the request goes back to the headteacher."]
     lines += ["", _where_to_read(row), ""]
     return "\n".join(lines)
@@ -343,18 +369,33 @@ def email_requester(row: PermissionRequest) -> str:
 
 # Checking a breach against the approvals -------------------------------------------------------
 
-def approvals_for(name: str, on: dt.date | None = None, *, in_force_only: bool = False
-                  ) -> list[PermissionRequest]:
-    """The approvals the head gave someone of this name, as every name search compares names,
-    or (three letters or more) whose name holds it ("Smith"): the newest first, up to 20."""
+def approvals_for(name: str) -> list[PermissionRequest]:
+    """The approvals the head gave someone of exactly this name, as every name search compares
+    names (any case, any accents), newest first, up to 20. Only the whole name: a part of one
+    ("Ann") would show anyone's approvals to whoever types it."""
     key = search_key(name or "")
     if not key:
         return []
-    matches = PermissionRequest.name_key == key
-    if len(key) >= 3:
-        matches |= PermissionRequest.name_key.contains(key)
-    query = PermissionRequest.select().where(PermissionRequest.status == "approved", matches)
-    if in_force_only:
-        query = query.where(PermissionRequest.ends_on >= (on or today()))
-    return list(query.order_by(PermissionRequest.decided_at.desc(), PermissionRequest.id.desc())
+    return list(PermissionRequest.select().where(PermissionRequest.status == "approved",
+                                                 PermissionRequest.name_key == key)
+                .order_by(PermissionRequest.decided_at.desc(), PermissionRequest.id.desc())
                 .limit(20))
+
+
+def held_on(row: PermissionRequest, day: dt.date) -> bool:
+    """Whether an approval held on this day: given by then, and not yet ended."""
+    return (row.status == "approved" and row.decided_at is not None and row.ends_on is not None
+            and as_local(row.decided_at, school_zone()).date() <= day <= row.ends_on)
+
+
+def check_for(name: str, day: dt.date, day_words: str, where: str) -> dict:
+    """What a breach of posting without permission is checked against: the approvals given to
+    this name, each said to hold on `day` or not; audited when it shows any (`where`: the breach
+    form or the breach's page)."""
+    rows = approvals_for(name)
+    if rows:
+        audit.record("permission_request.list_viewed", kind="permission_request", list=where,
+                     shown=[str(row.public_id) for row in rows])
+    return {"name": name, "rows": rows, "held": {row.id: held_on(row, day) for row in rows},
+            "day_words": day_words,
+            "kept_for": retention.in_words(retention.days_for("permission_requests"))}

@@ -28,6 +28,7 @@ from . import (
     working_days,
 )
 from .access import ALL_STAFF, LEADS, role_required, visible_or_404
+from .display import school_zone
 from .forms.records import (
     ClassifyForm,
     CloseAllegationForm,
@@ -48,7 +49,7 @@ from .forms.welfare import (
     WelfareTaskForm,
 )
 from .idempotency import Conflict, form_fingerprint
-from .models import Breach, DeletionRequest, WelfareTask, utcnow
+from .models import Breach, DeletionRequest, WelfareTask, as_local, utcnow
 from .templating import serves
 from .text import search_name
 from .vocabulary import ALLEGATION_OUTCOMES
@@ -111,12 +112,14 @@ WITHOUT_PERMISSION = "reference_without_permission"
 def _permission_check(record: Breach) -> dict:
     """For a breach of posting without the head's permission: the approvals the head gave the
     person it is about, by the name on the breach (or of the acceptance or roster person it is
-    tied to)."""
+    tied to), each said to hold on the day it happened or not."""
     if record.category.slug != WITHOUT_PERMISSION:
         return {}
     name = (record.subject_person.full_name if record.subject_person_id
             else record.acceptance.full_name if record.acceptance_id else record.subject_name)
-    return {"permission_check": {"name": name, "rows": permissions.approvals_for(name)}}
+    day = as_local(record.occurred_at, school_zone()).date()
+    return {"permission_check": permissions.check_for(name, day, "on the day it happened",
+                                                      "breach")}
 
 
 def _act(record: Breach, form, slot: str, action, saved: str, refused_field=None):

@@ -45,7 +45,8 @@ KINDS: dict[str, tuple[str, int]] = {
     "roster_acceptances": ("Acceptances by people on the roster", 6 * 365),
     "breaches": ("Breaches that are not a safeguarding matter", 6 * 365),
     "deletion_requests": ("Deletion requests not part of a breach", 2 * 365),
-    "ended_declarations": ("Declarations of family links that have ended", 365),
+    "ended_declarations": ("Declarations of family links that have ended, or of staff who have "
+                           "left", 365),
     "permission_requests": ("Requests to post about the school, once declined or ended",
                             2 * 365),
 }
@@ -269,8 +270,8 @@ def plan_purge(now: dt.datetime | None = None) -> PurgePlan:
 
 def _going_permission_request(now: dt.datetime):
     """A request to post about the school past its period: counted from the refusal, from the
-    last day an approval held, or, for a question never answered, from when it was asked. One
-    waiting for the head's decision is never purged."""
+    last day an approval held, or, for a question never answered, from when the head asked it.
+    One waiting for the head's decision is never purged."""
     cutoff = _cutoff("permission_requests", now)
     ended_before = (as_local(cutoff, school_zone()) if has_app_context() else cutoff).date()
     return (((PermissionRequest.status == "declined") & (PermissionRequest.decided_at < cutoff))
@@ -281,10 +282,14 @@ def _going_permission_request(now: dt.datetime):
 
 
 def _going_declaration(now: dt.datetime):
-    """A declaration of a family link that ended longer ago than its period; one still in force
-    is never purged, however old."""
-    return Declaration.ended_at.is_null(False) & (
-        Declaration.ended_at < _cutoff("ended_declarations", now))
+    """A declaration of a family link that ended longer ago than its period, or whose member of
+    staff left the school longer ago than that (they can no longer end it themselves); one
+    still in force for someone still at the school is never purged, however old."""
+    cutoff = _cutoff("ended_declarations", now)
+    left_before = (as_local(cutoff, school_zone()) if has_app_context() else cutoff).date()
+    leavers = StaffUser.select(StaffUser.id).where(StaffUser.left_on < left_before)
+    return ((Declaration.ended_at.is_null(False) & (Declaration.ended_at < cutoff))
+            | Declaration.declarer.in_(leavers))
 
 
 def _delete_requests(ids: list[int]) -> dict[str, int]:

@@ -19,6 +19,7 @@ from . import (
     welfare,
 )
 from .access import ALL_STAFF, LEADS, find_visible, role_required
+from .display import today
 from .forms.declarations import DeclarationForm
 from .forms.records import BreachForm, DeletionRequestForm, TodaysVisitorSearch
 from .forms.welfare import DisclosureForm
@@ -132,7 +133,7 @@ def _permission_check(form: BreachForm, category: BreachCategory | None, accepta
     if category is None or category.slug != "reference_without_permission":
         return None
     name = acceptance.full_name if acceptance else (form.subject_name.data or "")
-    return {"name": name, "rows": permissions.approvals_for(name) if name else []}
+    return permissions.check_for(name, today(), "today", "breach_form")
 
 
 def _who_will_see(form: BreachForm, category: BreachCategory | None) -> dict | None:

@@ -706,6 +706,10 @@ SENTENCES = [
     ("permission_request.viewed", dict(actor="@head", kind="permission_request",
                                        record_id=str(uuid.uuid4())),
      "Ann Smith viewed a request to post about the school."),
+    ("permission_request.list_viewed", dict(actor="@teacher", kind="permission_request",
+                                            list="breach_form", shown=["{permission}"]),
+     "Sam Taylor checked a name against the headteacher's permissions to post on the breach "
+     "form (1 shown)."),
     ("permission.wait_changed", dict(actor="@head", kind="school_settings", days=5),
      "Ann Smith set requests to post about the school to be flagged after 5 working days "
      "waiting."),

@@ -274,6 +274,21 @@ def test_an_ended_declaration_is_purged_after_its_period_and_one_in_force_never(
             "The regular clear-out of old records removed 1 ended declaration of a family link.")
 
 
+def test_the_declarations_of_someone_who_left_longer_ago_than_the_period_are_purged(
+        app, teacher, other_teacher):
+    """A leaver cannot sign in to end theirs: their leaving day counts as the end."""
+    with app.app_context():
+        left_long_ago = make_declaration(teacher)
+        left_lately = make_declaration(other_teacher)
+        StaffUser.update(left_on=dt.date.today() - dt.timedelta(days=400)).where(
+            StaffUser.id == teacher.id).execute()
+        StaffUser.update(left_on=dt.date.today() - dt.timedelta(days=30)).where(
+            StaffUser.id == other_teacher.id).execute()
+        assert retention.purge(pause=0)["ended_declarations"] == 1
+        assert [d.id for d in Declaration.select()] == [left_lately.id]
+        assert not Declaration.select().where(Declaration.id == left_long_ago.id).exists()
+
+
 def test_the_privacy_notice_and_the_retention_page_say_how_long_ended_ones_are_kept(app, client,
                                                                                      head):
     html = page(client, "/privacy")

@@ -10,8 +10,15 @@ import uuid
 import pytest
 
 from kiosk import permissions
-from kiosk.display import today
-from kiosk.models import AuditEvent, PermissionNote, PermissionRequest, RosterPerson, utcnow
+from kiosk.display import school_zone, today
+from kiosk.models import (
+    AuditEvent,
+    PermissionNote,
+    PermissionRequest,
+    RosterPerson,
+    as_local,
+    utcnow,
+)
 from kiosk.roster import add_person
 
 from .helpers import (
@@ -460,10 +467,12 @@ def test_the_breach_shows_the_approvals_given_to_the_person_it_is_about(app, cli
         other_kind = make_breach(teacher, category="school_matters", subject_name="Pam Parent")
     sign_in_as(client, teacher)
     page = client.get(f"/records/breaches/{about_pam.public_id}").get_data(as_text=True)
-    assert "The headteacher gave permission to post to Pam Parent" in page
+    assert "The headteacher gave Pam Parent permission to post" in page
     assert "The PTA&#39;s Facebook page" in page and "parish newsletter" not in page
+    assert "In force on the day it happened." in page
     page = client.get(f"/records/breaches/{about_someone_else.public_id}").get_data(as_text=True)
-    assert "The headteacher has not given Pat Visitor permission" in page
+    assert "No permission from the headteacher was found under the name “Pat Visitor”" in page
+    assert "kept for 2 years after it ends" in page
     page = client.get(f"/records/breaches/{other_kind.public_id}").get_data(as_text=True)
     assert "Permission from the headteacher" not in page
 
@@ -476,21 +485,48 @@ def test_the_breach_form_asks_as_the_name_is_typed(app, client, teacher, head, p
     html = form.get_data(as_text=True)
     assert 'data-check-url="/staff/permissions/matching"' in html
     assert "permission-check.js" in html
-    found = client.get("/staff/permissions/matching?name=Parent").get_data(as_text=True)
+    found = client.get("/staff/permissions/matching?name=pam+PARENT").get_data(as_text=True)
     assert "Pam Parent" in found and "The PTA&#39;s Facebook page" in found
-    none = client.get("/staff/permissions/matching?name=Nobody Known").get_data(as_text=True)
-    assert "has not given Nobody Known permission" in none
+    assert "In force today." in found
+    # Only a whole name: a part would show anyone's approvals to whoever typed it.
+    part = client.get("/staff/permissions/matching?name=Parent").get_data(as_text=True)
+    assert "Facebook" not in part and "No permission from the headteacher was found" in part
     assert client.get("/staff/permissions/matching?name=").get_data(as_text=True).strip() == ""
     other = client.get("/staff/breaches/new?who=visitor&category=photographing")
     assert "permission-check" not in other.get_data(as_text=True)
 
 
-def test_two_letters_match_only_a_whole_name(app, head, person):
+def test_only_the_whole_name_matches_and_only_approvals(app, head, person):
     with app.app_context():
         approve(make_permission_request(person=person), head)
-        assert permissions.approvals_for("Pa") == []
+        make_permission_request(person=person)  # waiting: not an approval
         assert [r.requester_name for r in permissions.approvals_for("pam parent")] == ["Pam Parent"]
-        assert [r.requester_name for r in permissions.approvals_for("PARENT")] == ["Pam Parent"]
+        assert [r.requester_name for r in permissions.approvals_for("Pâm  Parent")] == [
+            "Pam Parent"]
+        assert permissions.approvals_for("Parent") == []
+        assert permissions.approvals_for("Pam") == []
+
+
+def test_an_approval_ended_or_not_yet_given_did_not_hold_on_the_day(app, head, person):
+    with app.app_context():
+        row = make_permission_request(person=person)
+        approve(row, head, days=10)
+        row = PermissionRequest.get_by_id(row.id)
+        given = as_local(row.decided_at, school_zone()).date()
+        assert permissions.held_on(row, given) and permissions.held_on(row, row.ends_on)
+        assert not permissions.held_on(row, given - dt.timedelta(days=1))
+        assert not permissions.held_on(row, row.ends_on + dt.timedelta(days=1))
+
+
+def test_a_check_that_shows_approvals_is_audited_and_one_that_shows_none_is_not(
+        app, client, teacher, head, person):
+    with app.app_context():
+        approve(make_permission_request(person=person), head)
+    sign_in_as(client, teacher)
+    client.get("/staff/permissions/matching?name=Nobody+Known")
+    assert "permission_request.list_viewed" not in actions(app)
+    client.get("/staff/permissions/matching?name=Pam+Parent")
+    assert actions(app).count("permission_request.list_viewed") == 1
 
 
 # The audit log -------------------------------------------------------------------------------
@@ -509,14 +545,71 @@ def test_every_step_is_audited_and_viewing_is_too(mail_app, client, teacher, hea
                         "permission_request.viewed", "permission.decided", "permission_email.sent"]
 
 
-def test_a_refused_request_page_writes_only_the_refusal(app, client, teacher, other_teacher):
+def test_someone_elses_request_is_refused_and_the_refusal_audited(app, client, teacher,
+                                                                    other_teacher, person):
     with app.app_context():
         row = make_permission_request(staff=teacher)
+        other = add_person("Olly Other", "olly@example.org", "volunteer")
     sign_in_as(client, other_teacher)
-    with nothing_written(app, allow=ACCESS_REFUSED):
+    with nothing_written(app, allow=ACCESS_REFUSED) as written:
         assert client.get(f"/staff/permissions/{row.public_id}").status_code == 404
-    with nothing_written(app, allow=ACCESS_REFUSED):
+    assert written == ["access.refused"]
+    with app.test_client() as visitor, nothing_written(app, allow=ACCESS_REFUSED) as written:
+        assert visitor.get(f"/p/{other.token}/permissions/{row.public_id}").status_code == 404
+    assert written == ["access.refused"]
+    # One that does not exist at all is only missing.
+    with nothing_written(app) as written:
         assert client.get(f"/staff/permissions/{uuid.uuid4()}").status_code == 404
+    assert written == []
+
+
+# Decided once, even in a race -----------------------------------------------------------------
+
+def test_a_decision_from_a_stale_page_does_not_replace_one_made_meanwhile(app, teacher, head):
+    with app.app_context():
+        row = make_permission_request(staff=teacher, shows=[])
+        stale = PermissionRequest.get_by_id(row.id)
+        permissions.decide(row, head, permissions.Decision("declined", reason="Not this term"))
+        with pytest.raises(permissions.RequestError, match="already been decided"):
+            permissions.decide(stale, head, permissions.Decision(
+                "approved", ends_on=today() + dt.timedelta(days=30)))
+        with pytest.raises(permissions.RequestError, match="already been decided"):
+            permissions.decide(stale, head, permissions.Decision("question", question="Why?"))
+        fresh = PermissionRequest.get_by_id(row.id)
+        assert (fresh.status, fresh.reason, fresh.ends_on) == ("declined", "Not this term", None)
+        assert PermissionNote.select().count() == 0
+        assert AuditEvent.select().where(AuditEvent.action == "permission.decided").count() == 1
+
+
+def test_an_answer_sent_as_the_head_decides_does_not_undo_the_decision(app, teacher, head):
+    with app.app_context():
+        row = make_permission_request(staff=teacher, shows=[])
+        permissions.decide(row, head, permissions.Decision("question", question="Which page?"))
+        asked = PermissionRequest.get_by_id(row.id)  # what the requester's page read
+        permissions.decide(asked, head, permissions.Decision(
+            "approved", ends_on=today() + dt.timedelta(days=30)))
+        with pytest.raises(permissions.RequestError, match="has not asked a question"):
+            permissions.answer(asked, "The class page", staff=teacher)
+        fresh = PermissionRequest.get_by_id(row.id)
+        assert fresh.status == "approved"
+        assert [n.kind for n in permissions.notes(fresh)] == ["question"]
+
+
+def test_a_question_starts_its_own_clock(app, teacher, head):
+    """Retention counts an unanswered question from when the head asked it: a request asked long
+    ago with a question asked today is not purged."""
+    from kiosk import retention
+
+    with app.app_context():
+        row = make_permission_request(staff=teacher, shows=[])
+        long_ago = utcnow() - dt.timedelta(days=3 * 365)
+        PermissionRequest.update(asked_at=long_ago, waiting_since=long_ago).where(
+            PermissionRequest.id == row.id).execute()
+        permissions.decide(PermissionRequest.get_by_id(row.id), head,
+                           permissions.Decision("question", question="Which page?"))
+        assert PermissionRequest.get_by_id(row.id).waiting_since > utcnow() - dt.timedelta(
+            minutes=1)
+        assert retention.plan_purge().counts()["permission_requests"] == 0
 
 
 # Retention -----------------------------------------------------------------------------------

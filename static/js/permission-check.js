@@ -28,7 +28,9 @@ if (form) {
                                    {credentials: "same-origin", headers: {Accept: "text/html"}});
       // Signed out meanwhile, the answer is the sign-in page: not something to show here.
       if (!response.ok || response.redirected) throw new Error(String(response.status));
-      if (name === asked) box.innerHTML = await response.text();
+      const piece = await response.text();
+      // A slower answer for a name typed before this one is not shown.
+      if (name === asked) box.innerHTML = piece;
     } catch {
       if (name !== asked) return;
       const said = document.createElement("p");
