@@ -52,5 +52,8 @@ if (form) {
   form.addEventListener("change", (event) => {
     if (event.target.name === "acceptance") soon();
   });
-  asked = currentName();
+  // The server's answer is for the name the page opened with; one typed before this script ran
+  // is asked about now.
+  asked = box.dataset.checkedName || "";
+  check();
 }

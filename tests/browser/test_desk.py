@@ -290,7 +290,9 @@ def test_the_head_sees_what_the_next_clean_up_will_remove(live_server, new_conte
     expect(due.get_by_role("listitem")).to_have_text([
         "Acceptances by one-off visitors: 3", "Acceptances by people on the roster: 0",
         "Breaches that are not a safeguarding matter: 0",
-        "Deletion requests, on their own or with their breach: 0"])
+        "Deletion requests, on their own or with their breach: 0",
+        "Declarations of family links that have ended, or of staff who have left: 0",
+        "Requests to post about the school, once declined or ended: 0"])
     assert_accessible(page)
 
 
