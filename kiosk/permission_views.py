@@ -183,7 +183,8 @@ def permissions_list():
     and the most recent declined or ended."""
     lists = permissions.head_lists()
     return render_template("permissions/head_list.html", lists=lists,
-                           wait_form=WaitDaysForm(formdata=None, days=lists.wait_days))
+                           wait_form=WaitDaysForm(formdata=None, days=lists.wait_days),
+                           past_shown=permissions.PAST_SHOWN)
 
 
 @admin_bp.post("/permissions/wait")
@@ -195,7 +196,7 @@ def permissions_wait():
         flash("Saved.")
         return redirect(url_for("admin.permissions_list"), code=303)
     return render_template("permissions/head_list.html", lists=permissions.head_lists(),
-                           wait_form=form), 422
+                           wait_form=form, past_shown=permissions.PAST_SHOWN), 422
 
 
 @admin_bp.get("/permissions/<public_id>")

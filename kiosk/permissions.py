@@ -39,6 +39,7 @@ from .vocabulary import CONSENT_ANSWERS, PERMISSION_SHOWS
 from .working_days import after_working_days
 
 OPEN = ("waiting", "question")  # not decided yet
+PAST_SHOWN = 50  # declined or ended requests on the head's list, the most recent
 WAIT_DAYS_LIMITS = (1, 30)
 
 
@@ -203,7 +204,7 @@ class HeadLists:
     overdue: set[int]  # ids of those waiting too long
     question: list[PermissionRequest]  # the head asked; waiting for the requester
     in_force: list[PermissionRequest]  # approved, not ended, ending soonest first
-    past: list[PermissionRequest]  # declined or ended, newest decision first (up to 50)
+    past: list[PermissionRequest]  # declined or ended, newest decision first (PAST_SHOWN)
     wait_days: int
 
 
@@ -219,7 +220,8 @@ def head_lists() -> HeadLists:
     past = list(PermissionRequest.select().where(
         (PermissionRequest.status == "declined")
         | ((PermissionRequest.status == "approved") & (PermissionRequest.ends_on < on)))
-        .order_by(PermissionRequest.decided_at.desc(), PermissionRequest.id.desc()).limit(50))
+        .order_by(PermissionRequest.decided_at.desc(), PermissionRequest.id.desc())
+        .limit(PAST_SHOWN))
     return HeadLists(waiting=waiting, overdue={r.id for r in waiting if overdue(r, now, days)},
                      question=question, in_force=in_force, past=past, wait_days=days)
 

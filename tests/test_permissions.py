@@ -440,6 +440,7 @@ def test_the_head_lists_approvals_in_force_apart_from_those_ended(app, client, t
     in_force = listed[listed.index("Approved and in force"):listed.index("Declined or ended")]
     assert "Running blog" in in_force and "Finished blog" not in in_force
     assert "Finished blog" in listed[listed.index("Declined or ended"):]
+    assert "most recent" not in listed  # all of them are shown
     sign_in_as(client, teacher)
     mine = client.get("/staff/permissions").get_data(as_text=True)
     assert "Approved, now ended" in mine and "Approved until" in mine
@@ -642,3 +643,18 @@ def test_requests_declined_or_ended_longer_ago_than_their_period_are_purged(app,
         assert retention.purge()["permission_requests"] == 3
         assert {r.where for r in PermissionRequest.select()} == {r.where for r in kept}
         assert PermissionNote.select().count() == 0
+
+
+def test_the_heads_list_shows_the_most_recent_declined_and_says_so(app, client, teacher, head,
+                                                                   monkeypatch):
+    monkeypatch.setattr(permissions, "PAST_SHOWN", 2)
+    with app.app_context():
+        for n in range(3):
+            row = make_permission_request(staff=teacher, where=f"Blog {n}", shows=[])
+            PermissionRequest.update(status="declined", decided_by=head,
+                                     decided_at=utcnow() - dt.timedelta(days=3 - n)).where(
+                PermissionRequest.id == row.id).execute()
+    sign_in_as(client, head)
+    listed = client.get("/admin/permissions").get_data(as_text=True)
+    assert "Blog 2" in listed and "Blog 1" in listed and "Blog 0" not in listed
+    assert "The 2 most recent." in listed
