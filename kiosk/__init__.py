@@ -26,6 +26,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         audit,
         auth,
         cli,
+        devices,
         errors,
         extensions,
         health,
@@ -81,6 +82,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     db.initialize(open_database(app.config["DATABASE_URL"]))
     app.before_request(_connect_db)
     app.teardown_appcontext(_close_db)
+    # A paired kiosk is named by its cookie on every request (kiosk/devices.py).
+    app.before_request(devices.identify)
+    app.after_request(devices.finish)
 
     app.before_request(admin.allow_large_forms)
     extensions.init_app(app)

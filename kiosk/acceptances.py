@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from . import audit
 from .idempotency import create_once
-from .models import Acceptance, PolicyVersion, RosterPerson, utcnow
+from .models import Acceptance, KioskDevice, PolicyVersion, RosterPerson, utcnow
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,7 @@ class AcceptanceDetails:
     channel: str
     accepted_at: dt.datetime
     roster_person: RosterPerson | None = None
+    device: KioskDevice | None = None  # the paired kiosk it was taken on (devices.current)
 
 
 def record_acceptance(details: AcceptanceDetails, request_hash: str, *,
@@ -38,7 +39,7 @@ def record_acceptance(details: AcceptanceDetails, request_hash: str, *,
             policy_version=details.policy_version, full_name=details.full_name,
             role=details.role, organisation=details.organisation, reason=details.reason,
             channel=details.channel, accepted_at=details.accepted_at, received_at=utcnow(),
-            roster_person=details.roster_person,
+            roster_person=details.roster_person, device=details.device,
         )
         # No name in the audit detail: the record itself holds it, and is purged with it.
         audit.record("acceptance.created", kind="acceptance", record_id=row.client_uuid,

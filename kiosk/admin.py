@@ -3,6 +3,8 @@ set-up, the roster, retention and the audit log."""
 
 from __future__ import annotations
 
+import uuid
+
 from flask import (
     Blueprint,
     Response,
@@ -22,6 +24,7 @@ from . import (
     audit,
     breaches,
     declarations,
+    devices,
     display,
     low_level,
     mail,
@@ -47,10 +50,12 @@ from .forms.desk import (
     SchoolSetupForm,
     StaffAccountForm,
 )
+from .forms.devices import DeviceForm, SilentHoursForm
 from .models import (
     Breach,
     BreachCategory,
     Declaration,
+    KioskDevice,
     PolicyVersion,
     RosterPerson,
     StaffUser,
@@ -673,3 +678,76 @@ def acknowledge_family_link(public_id: str):
     else:
         flash(f"Acknowledged {declaration.declarer.display_name}'s link with {declaration.who}.")
     return redirect(url_for("admin.family_links"), code=303)
+
+
+# Kiosk devices (head) ----------------------------------------------------------------------------
+
+def _device_or_404(public_id: str) -> KioskDevice:
+    try:
+        key = uuid.UUID(public_id)
+    except ValueError:
+        abort(404)
+    device = KioskDevice.get_or_none(KioskDevice.public_id == key)
+    if device is None:
+        abort(404)
+    return device
+
+
+def _devices_page(form: DeviceForm | None = None, code: str = "", paired_device=None,
+                  silent_form: SilentHoursForm | None = None, status: int = 200):
+    return render_template(
+        "admin/devices.html", listed=devices.listing(), form=form or DeviceForm(formdata=None),
+        code=code, code_for=paired_device, code_minutes=devices.CODE_MINUTES,
+        silent_form=silent_form or SilentHoursForm(formdata=None, hours=devices.silent_hours()),
+        pair_url=school.public_url() + url_for("public.pair_device")), status
+
+
+@bp.route("/devices", methods=["GET", "POST"])
+@role_required("head")
+def kiosk_devices():
+    """The school's kiosk tablets: add one (its pairing code is shown once, here), see when each
+    was last seen and what it reported, revoke one."""
+    if request.method == "GET":
+        return _devices_page()
+    form = DeviceForm()
+    if not form.validate_on_submit():
+        return _devices_page(form=form, status=422)
+    device, code = devices.add(form.name.data)
+    return _devices_page(code=code, paired_device=device)
+
+
+@bp.post("/devices/<public_id>/code")
+@role_required("head")
+def device_code(public_id: str):
+    """A new pairing code for a device (to pair it again)."""
+    device = _device_or_404(public_id)
+    try:
+        code = devices.new_code(device)
+    except devices.DeviceError as error:
+        flash(str(error))
+        return redirect(url_for("admin.kiosk_devices"), code=303)
+    return _devices_page(code=code, paired_device=device)
+
+
+@bp.post("/devices/<public_id>/revoke")
+@role_required("head")
+def device_revoke(public_id: str):
+    device = _device_or_404(public_id)
+    try:
+        devices.revoke(device)
+    except devices.DeviceError as error:
+        flash(str(error))
+    else:
+        flash(f"“{device.name}” is no longer a kiosk. It stops at its next request.")
+    return redirect(url_for("admin.kiosk_devices"), code=303)
+
+
+@bp.post("/devices/silent")
+@role_required("head")
+def devices_silent():
+    form = SilentHoursForm()
+    if form.validate_on_submit():
+        devices.set_silent_hours(form.hours.data)
+        flash("Saved.")
+        return redirect(url_for("admin.kiosk_devices"), code=303)
+    return _devices_page(silent_form=form, status=422)

@@ -18,7 +18,7 @@ from flask import Blueprint, abort, jsonify, make_response, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from . import breaches, deletions, disclosures, openapi
+from . import breaches, deletions, devices, disclosures, openapi
 from .acceptances import AcceptanceDetails, record_acceptance
 from .access import ALL_STAFF, find_visible, role_required
 from .forms.fields import EARLIEST, LATEST
@@ -163,7 +163,7 @@ def create_acceptance():
         client_uuid=form.client_uuid.data, policy_version=form.version,
         full_name=form.full_name.data, role=form.role.data, organisation=form.organisation.data,
         reason=form.reason.data, channel=form.channel.data, accepted_at=accepted_at,
-        roster_person=form.roster_person)
+        roster_person=form.roster_person, device=devices.current())
     try:
         row, created = record_acceptance(details, request_hash, looked=True)
     except Conflict:

@@ -24,6 +24,7 @@ from .models import (
     Breach,
     BreachCategory,
     DeletionRequest,
+    KioskDevice,
     PermissionRequest,
     RosterPerson,
     StaffUser,
@@ -124,6 +125,10 @@ class _Names:
                  and (key := _uuid(e.record_id)) is not None]
         self.permissions = {str(r.public_id): r for r in PermissionRequest.select().where(
             PermissionRequest.public_id.in_(asked))} if asked else {}
+        tablets = [key for e in events if e.record_kind == "kiosk_device"
+                   and (key := _uuid(e.record_id)) is not None]
+        self.devices = {str(d.public_id): d for d in KioskDevice.select().where(
+            KioskDevice.public_id.in_(tablets))} if tablets else {}
         people = [_number(e.record_id) for e in events if e.record_kind == "roster_person"]
         self.people = {p.id: p for p in RosterPerson.select().where(
             RosterPerson.id.in_([n for n in people if n is not None]))}
@@ -155,6 +160,10 @@ class _Names:
             else found.requester_person_id is not None)
         whose = "their" if theirs else f"{found.requester_name}'s"
         return f"{whose} request to post on {found.where}"
+
+    def device(self, event: AuditEvent) -> str:
+        found = self.devices.get(str(event.record_id))
+        return f"the kiosk device “{found.name}”" if found else "a kiosk device"
 
     def requester(self, event: AuditEvent, who: str) -> str:
         """Who asked or answered: a person on the roster is no member of staff."""
@@ -879,6 +888,34 @@ def _roster_left_on(e, d, n, who):
     if not d.get("left_on"):
         return f"{who} recorded that {n.person(e)} is still at the school."
     return f"{who} recorded the day {n.person(e)} left the school."
+
+
+# Kiosk devices ---------------------------------------------------------------------------------
+
+@_says("device.added")
+def _device_added(e, d, n, who):
+    return f"{who} added {n.device(e)} and was shown its pairing code."
+
+
+@_says("device.code_made")
+def _device_code(e, d, n, who):
+    return f"{who} made a new pairing code for {n.device(e)}."
+
+
+@_says("device.paired")
+def _device_paired(e, d, n, who):
+    return f"A tablet was paired as {n.device(e)}."
+
+
+@_says("device.revoked")
+def _device_revoked(e, d, n, who):
+    return f"{who} removed {n.device(e)}: it is no longer a kiosk."
+
+
+@_says("device.silent_hours_changed")
+def _device_silent(e, d, n, who):
+    return (f"{who} set kiosk devices to be flagged after {_count(d.get('hours'), 'hour')} "
+            "without being seen.")
 
 
 # Permission to post about the school ------------------------------------------------------------

@@ -446,6 +446,31 @@ class RosterPerson(NameKeyed):
                 .order_by(Acceptance.accepted_at.desc()).first())
 
 
+class KioskDevice(BaseModel):
+    """A tablet the head paired as a kiosk ("Entrance tablet"): a six-digit code, valid for ten
+    minutes, entered at /kiosk/pair, gives that browser a long-lived credential in an HttpOnly
+    cookie (only its SHA-256 is kept here). Acceptances taken on it name it. Revoked, it stops
+    being a kiosk at its next request."""
+
+    public_id = UUIDField(unique=True, default=uuid.uuid4)
+    name = CharField(max_length=60)
+    created_at = DateTimeField(default=utcnow)  # who added it: the audit log's device.added
+    pairing_code_hash = CharField(max_length=64, default="")  # "" when no code is open
+    pairing_expires_at = DateTimeField(null=True)
+    credential_hash = CharField(max_length=64, null=True, unique=True)
+    paired_at = DateTimeField(null=True)
+    revoked_at = DateTimeField(null=True)
+    # What it reported at its last contact.
+    last_seen_at = DateTimeField(null=True)
+    app_version = CharField(max_length=40, default="")
+    waiting_count = IntegerField(default=0)
+
+    @classmethod
+    def listed(cls):
+        """Every device, those in use first, by name."""
+        return cls.select().order_by(cls.revoked_at.is_null(False), cls.name, cls.id)
+
+
 class Acceptance(NameKeyed):
     """A person's acceptance of one policy version. No IP address or user agent is kept."""
 
@@ -464,6 +489,10 @@ class Acceptance(NameKeyed):
     organisation = CharField(max_length=100, default="")
     reason = CharField(max_length=200, default="")
     channel = CharField(max_length=10)
+    # The paired kiosk it was taken on, if any. Not indexed: no list reads acceptances by device,
+    # and every acceptance would pay for the index (devices are revoked, never deleted).
+    device = ForeignKeyField(KioskDevice, null=True, backref="acceptances", on_delete="RESTRICT",
+                             index=False)
     language = CharField(max_length=10, default="en")
     accepted_at = DateTimeField()  # the device's clock, in UTC
     received_at = DateTimeField(default=utcnow)  # the server's clock, in UTC
@@ -887,6 +916,8 @@ class SchoolSettings(BaseModel):
     low_level_threshold = IntegerField(default=3)
     # A permission request waiting longer than this many working days is flagged to the head.
     permission_wait_days = IntegerField(default=3)
+    # A kiosk device not seen for longer than this many hours is flagged on the head's list.
+    device_silent_hours = IntegerField(default=24)
     updated_at = DateTimeField(default=utcnow)
 
     @classmethod
@@ -1012,7 +1043,7 @@ class Declaration(BaseModel):
         return cls.select().where(cls.declarer == user)
 
 
-MODELS = (PolicyVersion, RosterPerson, Acceptance, StaffUser, BreachCategory, Breach, DeletionRequest,
-          LadoReferral, WelfareTask, RecordUpdate, AuditEvent, Reminder, RetentionSetting, PolicyDraft,
-          SchoolSettings, SchoolImage, RecoveryCode, PermissionRequest, PermissionNote,
-          Declaration)
+MODELS = (PolicyVersion, RosterPerson, KioskDevice, Acceptance, StaffUser, BreachCategory, Breach,
+          DeletionRequest, LadoReferral, WelfareTask, RecordUpdate, AuditEvent, Reminder,
+          RetentionSetting, PolicyDraft, SchoolSettings, SchoolImage, RecoveryCode,
+          PermissionRequest, PermissionNote, Declaration)

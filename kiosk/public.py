@@ -8,6 +8,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    flash,
     redirect,
     render_template,
     request,
@@ -15,8 +16,10 @@ from flask import (
     url_for,
 )
 
-from . import retention, school
+from . import devices, retention, school
 from .acceptances import AcceptanceDetails, record_acceptance
+from .extensions import limiter
+from .forms.devices import PairForm, ReportForm
 from .forms.public import AcceptForm
 from .idempotency import Conflict, form_fingerprint
 from .models import Acceptance, PolicyVersion, RosterPerson, utcnow
@@ -92,6 +95,7 @@ def accept():
             channel=form.channel.data,
             accepted_at=utcnow(),
             roster_person=form.roster_person,
+            device=devices.current(),
         )
         try:
             acceptance, _created = record_acceptance(details, form_fingerprint(request.form))
@@ -156,3 +160,38 @@ def school_image(kind: str):
     versioned = request.args.get("v") == image.digest[:16]
     return Response(bytes(image.data), mimetype=image.content_type, headers={
         "Cache-Control": "public, max-age=31536000, immutable" if versioned else "no-cache"})
+
+
+# Pairing this tablet as a kiosk (kiosk/devices.py) ----------------------------------------------
+
+@bp.route("/kiosk/pair", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+def pair_device():
+    """Enter the six-digit code the head was shown: this browser becomes that kiosk."""
+    form = PairForm()
+    if form.validate_on_submit():
+        paired = devices.pair(form.code.data)
+        if paired is None:
+            form.code.errors.append("That code is not right, or its ten minutes are over. Check "
+                                    "it, or ask the headteacher for a new one.")
+        else:
+            device, token = paired
+            flash(f"This tablet is now the kiosk “{device.name}”.")
+            response = redirect(url_for("public.home"), code=303)
+            devices.set_cookie(response, token)
+            return response
+    return render_template("kiosk_pair.html", form=form,
+                           device=devices.current()), 200 if request.method == "GET" else 422
+
+
+@bp.post("/kiosk/report")
+def device_report():
+    """A paired tablet's page reports the app's version and how many records wait to send."""
+    device = devices.current()
+    if device is None:
+        abort(404)
+    form = ReportForm()
+    if not form.validate_on_submit():
+        abort(400)
+    devices.report(device, form.version.data or "", form.waiting.data)
+    return Response(status=204)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from flask import Blueprint, Flask, current_app, request, url_for
 
-from . import display, school
+from . import devices, display, school
 from .policies import review_overdue
 from .vocabulary import VOCABULARIES, label
 
@@ -56,7 +56,7 @@ def _shared() -> dict:
     return {"asset": asset, "school_name": school.school_name, "school": school.settings,
             "school_image": school.image_url, "next_step": school.thanks_next_step,
             "review_overdue": review_overdue, "vocabulary": VOCABULARIES.__getitem__,
-            "audience": "public"}
+            "audience": "public", "paired_kiosk": devices.current, "release": devices.release}
 
 
 def init_app(app: Flask) -> None:

@@ -7,6 +7,7 @@ from contextlib import nullcontext
 
 import pytest
 
+from kiosk import devices
 from kiosk.models import Breach, StaffUser, WelfareTask
 from kiosk.roster import add_person
 
@@ -297,6 +298,15 @@ MATRIX = [
      everyone(404)),
     ("public.person_permission_answer", "POST",
      "/p/{asker}/permissions/{person_permission}/answer", everyone(422)),
+    # Kiosk devices: a tablet pairs itself with the head's code; the head adds and removes them.
+    ("public.pair_device", "GET", "/kiosk/pair", PUBLIC),
+    ("public.pair_device", "POST", "/kiosk/pair", everyone(422)),
+    ("public.device_report", "POST", "/kiosk/report", everyone(404)),  # not a paired tablet
+    ("admin.kiosk_devices", "GET", "/admin/devices", HEAD_PAGE),
+    ("admin.kiosk_devices", "POST", "/admin/devices", {**HEAD_PAGE, "head": 422}),
+    ("admin.device_code", "POST", "/admin/devices/{device}/code", HEAD_PAGE),
+    ("admin.device_revoke", "POST", "/admin/devices/{device}/revoke", {**HEAD_PAGE, "head": 303}),
+    ("admin.devices_silent", "POST", "/admin/devices/silent", {**HEAD_PAGE, "head": 422}),
     ("admin.permissions_list", "GET", "/admin/permissions", HEAD_PAGE),
     ("admin.permissions_wait", "POST", "/admin/permissions/wait", {**HEAD_PAGE, "head": 422}),
     ("admin.permission_request", "GET", "/admin/permissions/{permission}", HEAD_PAGE),
@@ -358,6 +368,7 @@ def world(app):
             "person": person.id,
             "token": person.token,
             "permission": make_permission_request(staff=author).public_id,
+            "device": devices.add("Entrance tablet")[0].public_id,
             # Their own person: the head's rows above take Rita off the roster.
             "asker": (asker := add_person("Pam Parent", "pam@example.org", "pta")).token,
             "person_permission": make_permission_request(person=asker).public_id,

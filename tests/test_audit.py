@@ -15,7 +15,7 @@ from peewee import DatabaseError, PostgresqlDatabase
 
 from kiosk import audit, audit_log, create_app
 from kiosk.migrate import migrate_database
-from kiosk.models import AuditEvent, PermissionRequest, db
+from kiosk.models import AuditEvent, KioskDevice, PermissionRequest, db
 
 from .helpers import (
     SCHOOL_ZONE,
@@ -335,12 +335,14 @@ def cast(app):
         asked = PermissionRequest.create(requester_person=person, requester_name="Gina Governor",
                                          what="Photos of the fair", where="the PTA's Facebook page",
                                          post_on=dt.date(2026, 7, 1))
+        tablet = KioskDevice.create(name="Entrance tablet")
         asked_by_staff = PermissionRequest.create(
             requester_staff=teacher, requester_name="Sam Taylor", what="A blog post",
             where="the class blog", post_on=dt.date(2026, 7, 1))
     return dict(head=head, teacher=teacher, dsl=dsl, chair=chair, breach=breach.public_id,
                 request=request.public_id, acceptance=acceptance.client_uuid, person=person.id,
-                permission=asked.public_id, staff_permission=asked_by_staff.public_id)
+                permission=asked.public_id, staff_permission=asked_by_staff.public_id,
+                device=tablet.public_id)
 
 
 # (action, what the code records with it, the sentence). Everything named comes from `cast`; a
@@ -684,6 +686,16 @@ SENTENCES = [
     ("welfare_alert.failed", dict(kind="welfare_task", record_id=str(uuid.uuid4()), error="x"),
      "The email alert that a welfare task is waiting could not be sent. Ask your IT support to "
      "check the school's email settings."),
+    ("device.added", dict(actor="@head", kind="kiosk_device", record_id="{device}"),
+     "Ann Smith added the kiosk device “Entrance tablet” and was shown its pairing code."),
+    ("device.code_made", dict(actor="@head", kind="kiosk_device", record_id="{device}"),
+     "Ann Smith made a new pairing code for the kiosk device “Entrance tablet”."),
+    ("device.paired", dict(kind="kiosk_device", record_id="{device}", visitor=True),
+     "A tablet was paired as the kiosk device “Entrance tablet”."),
+    ("device.revoked", dict(actor="@head", kind="kiosk_device", record_id=str(uuid.uuid4())),
+     "Ann Smith removed a kiosk device: it is no longer a kiosk."),
+    ("device.silent_hours_changed", dict(actor="@head", kind="school_settings", hours=12),
+     "Ann Smith set kiosk devices to be flagged after 12 hours without being seen."),
     ("permission.requested", dict(kind="permission_request", record_id="{permission}",
                                   visitor=True, by_person="{person}"),
      "Gina Governor asked the headteacher's permission to post on the PTA's Facebook page."),
