@@ -43,7 +43,11 @@ def current_policy() -> PolicyVersion:
 
 
 def requested_channel() -> str:
-    """Kiosk pages carry ?channel=kiosk; anything else is someone's own phone."""
+    """Kiosk pages carry ?channel=kiosk; anything else is someone's own phone, except on a
+    paired kiosk tablet, where every page is the kiosk's (no name offered from the last person,
+    back to the start when left alone)."""
+    if devices.current() is not None:
+        return "kiosk"
     channel = request.values.get("channel", "phone")
     return channel if channel in ("kiosk", "phone") else "phone"
 

@@ -232,3 +232,16 @@ def test_an_unknown_device_is_a_404(app, client, head):
     token = form_page(client, "/admin/devices")["csrf_token"]
     for path in (f"/admin/devices/{uuid.uuid4()}/revoke", "/admin/devices/not-a-uuid/code"):
         assert client.post(path, data={"csrf_token": token}).status_code == 404
+
+
+def test_every_page_on_a_paired_tablet_is_the_kiosks(app, client, head):
+    """A QR code's address opened on the tablet must not offer the last person's name."""
+    _device, code = add_device(app, client, head)
+    tablet, phone = app.test_client(), app.test_client()
+    pair(app, tablet, code)
+    on_tablet = tablet.get("/accept?channel=phone").get_data(as_text=True)
+    assert 'name="channel" type="hidden" value="kiosk"' in on_tablet
+    assert re.search(r'id="full_name"[^>]*autocomplete="off"|autocomplete="off"[^>]*id="full_name"',
+                     on_tablet)
+    on_phone = phone.get("/accept?channel=phone").get_data(as_text=True)
+    assert 'name="channel" type="hidden" value="phone"' in on_phone

@@ -121,6 +121,44 @@ def test_the_kiosk_can_be_used_with_the_keyboard_alone(live_server, new_context)
     expect(page.get_by_role("heading", name="Thank you, Keyboard Visitor")).to_be_visible()
 
 
+def test_the_policy_page_skips_to_accept_from_the_first_keys_with_the_focus_seen(live_server,
+                                                                                  new_context):
+    page = new_context(**TABLET).new_page()
+    page.goto(live_server.url + "/policy?channel=kiosk")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to main content")).to_be_focused()
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to accept")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()  # shown while it has the focus
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")  # from the accept button's place: the link after it
+    page.keyboard.press("Shift+Tab")
+    accept = page.get_by_role("link", name="Continue to accept")
+    expect(accept).to_be_focused()
+    outline = accept.evaluate("el => getComputedStyle(el).outlineStyle + ' ' + "
+                              "getComputedStyle(el).outlineWidth")
+    assert not outline.startswith("none") and not outline.endswith(" 0px"), outline
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Accept the policy")).to_be_visible()
+
+
+def test_less_motion_is_honoured(live_server, new_context):
+    """Whatever moves on a page (an element with a transition, as a later change might add) stands
+    still for someone whose device asks for less motion, and moves for everyone else."""
+    moving = """() => { const el = document.createElement('p');
+        el.style.transition = 'opacity 1s'; el.style.animation = 'spin 2s infinite';
+        document.querySelector('main').append(el);
+        const style = getComputedStyle(el);
+        return [style.transitionDuration, style.animationName]; }"""
+    still = new_context(**TABLET, reduced_motion="reduce").new_page()
+    still.goto(live_server.url + "/policy?channel=kiosk")
+    assert still.evaluate(moving) == ["0s", "none"]
+    usual = new_context(**TABLET).new_page()
+    usual.goto(live_server.url + "/policy?channel=kiosk")
+    assert usual.evaluate(moving) == ["1s", "spin"]
+
+
 @pytest.mark.parametrize("size", [PHONE, TABLET], ids=["phone", "tablet"])
 def test_every_tap_target_is_at_least_48_pixels(live_server, new_context, size):
     page = new_context(**size).new_page()
