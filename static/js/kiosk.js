@@ -10,9 +10,39 @@
 const body = document.body;
 const homeUrl = body.dataset.homeUrl || "/";
 
+const LARGER_TEXT = "kiosk-larger-text";
+
 function goHome() {
+  // The next person starts with the usual text size.
+  try { window.sessionStorage.removeItem(LARGER_TEXT); } catch { /* storage refused */ }
   // replace(): the page being left does not stay in the history for the next person.
   window.location.replace(homeUrl);
+}
+
+// "Larger text" on the kiosk's pages (not on phones, which zoom by themselves): kept from page to
+// page for this person, and dropped when the screen goes back to the start.
+const largerText = document.querySelector("[data-larger-text]");
+if (largerText && (body.classList.contains("kiosk") || body.dataset.kioskDevice)) {
+  const apply = (on) => {
+    document.documentElement.classList.toggle("larger-text", on);
+    largerText.setAttribute("aria-pressed", String(on));
+  };
+  let on = false;
+  try {
+    // The start screen is where the next person begins: the usual size again.
+    if (body.classList.contains("kiosk-home")) window.sessionStorage.removeItem(LARGER_TEXT);
+    on = window.sessionStorage.getItem(LARGER_TEXT) === "yes";
+  } catch { /* refused */ }
+  apply(on);
+  largerText.hidden = false;
+  largerText.addEventListener("click", () => {
+    on = !on;
+    apply(on);
+    try {
+      if (on) window.sessionStorage.setItem(LARGER_TEXT, "yes");
+      else window.sessionStorage.removeItem(LARGER_TEXT);
+    } catch { /* refused: it lasts for this page */ }
+  });
 }
 
 // A page restored from the back/forward cache may still hold someone's typing: load it afresh.

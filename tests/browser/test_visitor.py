@@ -143,6 +143,36 @@ def test_the_policy_page_skips_to_accept_from_the_first_keys_with_the_focus_seen
     expect(page.get_by_role("heading", name="Accept the policy")).to_be_visible()
 
 
+def test_the_kiosk_offers_larger_text_until_the_screen_goes_back_to_the_start(
+        live_server, new_context, assert_accessible):
+    page = new_context(**TABLET).new_page()
+    page.clock.install()
+    page.goto(live_server.url + "/policy?channel=kiosk")
+    size = "() => getComputedStyle(document.documentElement).fontSize"
+    usual = page.evaluate(size)
+    button = page.get_by_role("button", name="Larger text")
+    expect(button).to_have_attribute("aria-pressed", "false")
+    button.click()
+    expect(button).to_have_attribute("aria-pressed", "true")
+    larger = page.evaluate(size)
+    assert float(larger[:-2]) >= 1.2 * float(usual[:-2])
+    assert_accessible(page)
+    page.get_by_role("link", name="Continue to accept").click()
+    expect(page.get_by_role("heading", name="Accept the policy")).to_be_visible()
+    assert page.evaluate(size) == larger  # kept for this person, page to page
+    scripts_started(page)
+    page.clock.run_for(121_000)  # left alone: back to the start, for the next person
+    expect(page.get_by_role("heading", name="Welcome to Westacre Infant School")).to_be_visible()
+    assert page.evaluate(size) == usual
+    expect(page.get_by_role("button", name="Larger text")).to_have_attribute("aria-pressed",
+                                                                             "false")
+    # Someone's own phone zooms by itself: no button.
+    phone = new_context(**PHONE).new_page()
+    phone.goto(live_server.url + "/policy?channel=phone")
+    scripts_started(phone)
+    expect(phone.get_by_role("button", name="Larger text")).to_be_hidden()
+
+
 def test_less_motion_is_honoured(live_server, new_context):
     """Whatever moves on a page (an element with a transition, as a later change might add) stands
     still for someone whose device asks for less motion, and moves for everyone else."""
