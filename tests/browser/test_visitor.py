@@ -277,3 +277,18 @@ def test_a_personal_links_thank_you_never_counts_down(live_server, new_context):
     expect(page.get_by_text("goes back to the start")).to_have_count(0)
     page.clock.run_for(300_000)  # every timer due in five minutes fires, one after another
     expect(thanks).to_be_visible()
+
+
+def test_the_public_pages_fit_320_pixels_even_with_larger_text(live_server, new_context):
+    """320 CSS pixels is a 1280-pixel screen at 400% zoom, or a small phone: nothing is cut off
+    and nothing needs sideways scrolling, with the kiosk's larger text too."""
+    page = new_context(viewport={"width": 320, "height": 640}, is_mobile=True,
+                       has_touch=True).new_page()
+    for path in ("/", "/policy?channel=kiosk", "/accept?channel=kiosk", "/privacy?channel=kiosk",
+                 "/kiosk/pair"):
+        for larger in (False, True):
+            page.goto(live_server.url + path)
+            scripts_started(page)
+            if larger and page.get_by_role("button", name="Larger text").is_visible():
+                page.get_by_role("button", name="Larger text").click()
+            assert page.evaluate("document.documentElement.scrollWidth") <= 320, (path, larger)
