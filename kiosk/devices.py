@@ -23,8 +23,8 @@ from dataclasses import dataclass
 
 from flask import current_app, g, request
 
-from . import audit
-from .models import KioskDevice, SchoolSettings, db, utcnow
+from . import audit, school
+from .models import KioskDevice, db, utcnow
 
 COOKIE = "kiosk_device"
 COOKIE_YEARS = 5  # long-lived; the head revokes it when the tablet goes
@@ -91,22 +91,13 @@ def revoke(device: KioskDevice) -> None:
 
 
 def silent_hours() -> int:
-    row = SchoolSettings.select(SchoolSettings.device_silent_hours).order_by(
-        SchoolSettings.id).first()
-    return row.device_silent_hours if row is not None else 24
+    return school.settings().device_silent_hours
 
 
 def set_silent_hours(hours: int) -> None:
     if not SILENT_HOURS_LIMITS[0] <= hours <= SILENT_HOURS_LIMITS[1]:
         raise DeviceError("Please give a number of hours from 1 to 336 (two weeks).")
-    with db.atomic():
-        row = SchoolSettings.select().order_by(SchoolSettings.id).first() or SchoolSettings()
-        if row.id is not None and row.device_silent_hours == hours:
-            return
-        row.device_silent_hours = hours
-        row.updated_at = utcnow()
-        row.save()
-        audit.record("device.silent_hours_changed", kind="school_settings", hours=hours)
+    school.save_one("device_silent_hours", hours, "device.silent_hours_changed", hours=hours)
 
 
 @dataclass(frozen=True)

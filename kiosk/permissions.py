@@ -28,7 +28,6 @@ from .models import (
     PermissionNote,
     PermissionRequest,
     RosterPerson,
-    SchoolSettings,
     StaffUser,
     as_local,
     db,
@@ -170,23 +169,14 @@ def ended(row: PermissionRequest, on: dt.date | None = None) -> bool:
 # The head's lists ------------------------------------------------------------------------------
 
 def wait_days() -> int:
-    row = SchoolSettings.select(SchoolSettings.permission_wait_days).order_by(
-        SchoolSettings.id).first()
-    return row.permission_wait_days if row is not None else 3
+    return school.settings().permission_wait_days
 
 
 def set_wait_days(days: int) -> None:
     """How many working days a request may wait before it is flagged (audited)."""
     if not WAIT_DAYS_LIMITS[0] <= days <= WAIT_DAYS_LIMITS[1]:
         raise RequestError("Please choose between 1 and 30 working days.", "days")
-    with db.atomic():
-        row = SchoolSettings.select().order_by(SchoolSettings.id).first() or SchoolSettings()
-        if row.id is not None and row.permission_wait_days == days:
-            return
-        row.permission_wait_days = days
-        row.updated_at = utcnow()
-        row.save()
-        audit.record("permission.wait_changed", kind="school_settings", days=days)
+    school.save_one("permission_wait_days", days, "permission.wait_changed", days=days)
 
 
 def overdue(row: PermissionRequest, now: dt.datetime | None = None, days: int | None = None

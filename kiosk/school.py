@@ -195,6 +195,22 @@ class SetupDetails:
     remove_dsl_photo: bool = False
 
 
+def save_one(field: str, value: object, action: str, **detail: object) -> bool:
+    """One of the head's settings kept on its own (a number on the page it is about: how long a
+    permission request may wait, when a kiosk device counts as quiet), audited as `action`;
+    False, writing nothing, when it already had that value."""
+    with db.atomic():
+        row = _the_row() or SchoolSettings()
+        if row.id is not None and getattr(row, field) == value:
+            return False
+        setattr(row, field, value)
+        row.updated_at = utcnow()
+        row.save()
+        audit.record(action, kind="school_settings", **detail)
+    g.pop("school_settings", None)  # read afresh by the rest of this request
+    return True
+
+
 def save_setup(details: SetupDetails) -> SchoolSettings:
     """Keep the school's details and pictures, and the current policy's review date (audited)."""
     with db.atomic():

@@ -792,9 +792,11 @@ def _actions_recorded_in_the_code() -> set[str]:
     found = set()
     for path in Path(audit.__file__).parent.rglob("*.py"):
         text = path.read_text()
-        # audit.record("...", ...) and the (sent, failed) pair an alert is audited as.
+        # audit.record("...", ...), the (sent, failed) pair an alert is audited as, and the action
+        # a setting kept on its own is audited as (school.save_one).
         calls = re.findall(r"audit\.record\((.*?)kind=", text, re.S) + re.findall(
-            r"events=\((.*?)\)", text, re.S) + re.findall(r"View\((\"[a-z_.]+\")", text)
+            r"events=\((.*?)\)", text, re.S) + re.findall(r"View\((\"[a-z_.]+\")", text) + \
+            re.findall(r"save_one\(\"[a-z_]+\", \w+, (\"[a-z_.]+\")", text)
         for call in calls:
             for name in re.findall(r'"([a-z_.{}]+)"', call):
                 found |= ({name.replace("{kind}", k) for k in ("note", "action")}
