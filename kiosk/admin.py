@@ -699,6 +699,7 @@ def _devices_page(form: DeviceForm | None = None, code: str = "", paired_device=
         "admin/devices.html", listed=devices.listing(), form=form or DeviceForm(formdata=None),
         code=code, code_for=paired_device, code_minutes=devices.CODE_MINUTES,
         silent_form=silent_form or SilentHoursForm(formdata=None, hours=devices.silent_hours()),
+        silent_hours=devices.silent_hours(), release=devices.release(),
         pair_url=school.public_url() + url_for("public.pair_device")), status
 
 
@@ -738,7 +739,8 @@ def device_revoke(public_id: str):
     except devices.DeviceError as error:
         flash(str(error))
     else:
-        flash(f"“{device.name}” is no longer a kiosk. It stops at its next request.")
+        flash(f"“{device.name}” is no longer a kiosk. The tablet stops being one the next time "
+              "it is used or checks in (within five minutes, if it is switched on).")
     return redirect(url_for("admin.kiosk_devices"), code=303)
 
 

@@ -19,6 +19,7 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+import unicodedata
 from dataclasses import dataclass
 
 from flask import current_app, g, request
@@ -46,6 +47,19 @@ def _keyed(secret: str) -> str:
 
 def _credential_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def plain_digits(typed: str) -> str:
+    """The digits typed, as 0-9 whatever keyboard typed them (full-width, Arabic-Indic); spaces
+    dropped; "" if anything else is there."""
+    digits = []
+    for ch in typed:
+        if ch.isspace():
+            continue
+        if not ch.isdecimal():
+            return ""
+        digits.append(str(unicodedata.decimal(ch)))
+    return "".join(digits)
 
 
 def _new_code() -> str:
@@ -130,7 +144,7 @@ def code_open(device: KioskDevice, now: dt.datetime | None = None) -> bool:
 def pair(code: str) -> tuple[KioskDevice, str] | None:
     """The device whose open code this is, given a new credential (returned, to be set as the
     cookie); None for a wrong or expired code. The code is used up."""
-    code = "".join(ch for ch in code if ch.isdigit())
+    code = plain_digits(code)
     if len(code) != CODE_DIGITS:
         return None
     now = utcnow()
@@ -183,8 +197,11 @@ def finish(response):
 
 
 def set_cookie(response, token: str) -> None:
+    """The new credential, which an old cookie's clearing (`finish`) must not undo."""
+    g.kiosk_device_removed = False
+    secure = bool(current_app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
     response.set_cookie(COOKIE, token, max_age=COOKIE_YEARS * 365 * 24 * 3600, path="/",
-                        httponly=True, samesite="Lax", secure=request.is_secure)
+                        httponly=True, samesite="Lax", secure=secure)
 
 
 def release() -> str:
@@ -196,6 +213,6 @@ def release() -> str:
 
 def report(device: KioskDevice, version: str, waiting: int) -> None:
     """What the tablet said at its last contact: the app's version, records waiting to send."""
-    KioskDevice.update(last_seen_at=utcnow(), app_version=version[:40],
+    KioskDevice.update(app_version=version[:40],  # last seen: written by `identify`
                        waiting_count=max(0, min(waiting, 1_000_000))).where(
         KioskDevice.id == device.id).execute()

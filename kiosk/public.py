@@ -15,6 +15,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_login import logout_user
 
 from . import devices, retention, school
 from .acceptances import AcceptanceDetails, record_acceptance
@@ -180,6 +181,9 @@ def pair_device():
                                     "it, or ask the headteacher for a new one.")
         else:
             device, token = paired
+            # A head who added the device on this tablet is signed out: visitors use it now.
+            logout_user()
+            session.clear()
             flash(f"This tablet is now the kiosk “{device.name}”.")
             response = redirect(url_for("public.home"), code=303)
             devices.set_cookie(response, token)

@@ -180,7 +180,7 @@ def test_a_paired_tablet_reports_its_version_and_what_waits_to_send(app, client,
         reported = KioskDevice.get_by_id(device.id)
         assert (reported.app_version, reported.waiting_count) == (release, 3)
     listed = client.get("/admin/devices").get_data(as_text=True)
-    assert "3 records waiting to send" in listed and f"app version {release}" in listed
+    assert "3 records waiting to send" in listed and "up to date" in listed
     with nothing_written(app):
         bad = tablet.post("/kiosk/report", data={"csrf_token": token, "waiting": "-1"})
     assert bad.status_code == 400
@@ -245,3 +245,51 @@ def test_every_page_on_a_paired_tablet_is_the_kiosks(app, client, head):
                      on_tablet)
     on_phone = phone.get("/accept?channel=phone").get_data(as_text=True)
     assert 'name="channel" type="hidden" value="phone"' in on_phone
+
+
+def test_pairing_over_a_removed_devices_cookie_keeps_the_new_one(app, client, head):
+    """The pair page opened before the head removed the tablet and added it again: the old
+    cookie's clearing must not undo the new credential in the same answer."""
+    device, code = add_device(app, client, head)
+    tablet = app.test_client()
+    pair(app, tablet, code)
+    data = form_page(client, "/admin/devices")
+    client.post(f"/admin/devices/{device.public_id}/revoke", data={"csrf_token": data["csrf_token"]})
+    form = form_page(tablet, "/kiosk/pair")  # the cookie is still the removed device's
+    _again, new_code = add_device(app, client, head, "Entrance tablet again")
+    tablet.set_cookie(devices.COOKIE, "the-removed-devices-old-token")
+    form["code"] = new_code
+    response = tablet.post("/kiosk/pair", data=form)
+    assert response.status_code == 303
+    cookies = response.headers.getlist("Set-Cookie")
+    assert [c for c in cookies if c.startswith(f"{devices.COOKIE}=")] and not [
+        c for c in cookies if c.startswith(f"{devices.COOKIE}=;")]
+    assert 'data-kiosk-device="Entrance tablet again"' in tablet.get("/").get_data(as_text=True)
+
+
+def test_pairing_signs_out_a_member_of_staff_on_that_browser(app, client, head):
+    _device, code = add_device(app, client, head)  # signed in as the head, on the tablet
+    assert pair(app, client, code).status_code == 303
+    assert client.get("/staff/").status_code == 302  # sent to sign in
+
+
+@pytest.mark.parametrize("typed", ["１２３４５６", "١٢٣٤٥٦"])
+def test_digits_from_other_keyboards_are_read_as_digits(app, client, head, typed):
+    device, code = add_device(app, client, head)
+    zero = ord(typed[0]) - 1  # that keyboard's 0 (its 1 is the first character)
+    as_typed = "".join(chr(zero + int(d)) for d in code)  # the code as that keyboard types it
+    assert pair(app, app.test_client(), as_typed).status_code == 303
+    with app.app_context():
+        assert KioskDevice.get_by_id(device.id).paired_at is not None
+
+
+def test_the_start_screen_of_a_paired_tablet_does_not_reload_itself(app, client, head):
+    _device, code = add_device(app, client, head)
+    tablet = app.test_client()
+    pair(app, tablet, code)
+    home = tablet.get("/").get_data(as_text=True)
+    assert "data-idle-seconds" not in home
+    policy = tablet.get("/policy?channel=kiosk").get_data(as_text=True)
+    assert policy.count("data-idle-seconds") == 1
+    phone_policy = tablet.get("/policy?channel=phone").get_data(as_text=True)
+    assert phone_policy.count("data-idle-seconds") == 1  # the kiosk's, on a paired tablet

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
-from ..devices import CODE_DIGITS, SILENT_HOURS_LIMITS
+from ..devices import CODE_DIGITS, SILENT_HOURS_LIMITS, plain_digits
 from ..text import clean_text
 from .fields import refuse_control_characters
 
@@ -32,7 +32,7 @@ class PairForm(FlaskForm):
                        validators=[DataRequired("Please enter the six-digit code.")])
 
     def validate_code(self, field) -> None:
-        if not (field.data.isdigit() and len(field.data) == CODE_DIGITS):
+        if len(plain_digits(field.data)) != CODE_DIGITS:
             raise ValidationError("Please enter the six digits of the code.")
 
 

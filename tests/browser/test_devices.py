@@ -67,7 +67,7 @@ def test_the_head_pairs_a_tablet_which_then_works_as_that_kiosk(live_server, new
 
     desk.get_by_role("link", name="Home", exact=True).click()
     desk.get_by_role("link", name="Kiosk devices").click()
-    expect(desk.get_by_text(re.compile(r"Last seen .* app version .* nothing waiting to send"))
+    expect(desk.get_by_text(re.compile(r"Last seen .* up to date .* nothing waiting to send"))
            ).to_be_visible()
     if SHOTS:
         desk.screenshot(path=f"{SHOTS}/devices-list.png", full_page=True)

@@ -148,6 +148,7 @@ def test_the_kiosk_offers_larger_text_until_the_screen_goes_back_to_the_start(
     page = new_context(**TABLET).new_page()
     page.clock.install()
     page.goto(live_server.url + "/policy?channel=kiosk")
+    scripts_started(page)
     size = "() => getComputedStyle(document.documentElement).fontSize"
     usual = page.evaluate(size)
     button = page.get_by_role("button", name="Larger text")
@@ -159,11 +160,12 @@ def test_the_kiosk_offers_larger_text_until_the_screen_goes_back_to_the_start(
     assert_accessible(page)
     page.get_by_role("link", name="Continue to accept").click()
     expect(page.get_by_role("heading", name="Accept the policy")).to_be_visible()
-    assert page.evaluate(size) == larger  # kept for this person, page to page
+    # Kept for this person, page to page (once the page's stylesheet and script have run).
+    page.wait_for_function(f"getComputedStyle(document.documentElement).fontSize === '{larger}'")
     scripts_started(page)
     page.clock.run_for(121_000)  # left alone: back to the start, for the next person
     expect(page.get_by_role("heading", name="Welcome to Westacre Infant School")).to_be_visible()
-    assert page.evaluate(size) == usual
+    page.wait_for_function(f"getComputedStyle(document.documentElement).fontSize === '{usual}'")
     expect(page.get_by_role("button", name="Larger text")).to_have_attribute("aria-pressed",
                                                                              "false")
     # Someone's own phone zooms by itself: no button.
