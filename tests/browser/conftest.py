@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -118,3 +119,16 @@ def scripts_started(page, timeout: float = 10) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("the page's scripts did not start")
         time.sleep(0.05)
+
+
+def each_size(page, stage: str, sizes: dict[str, tuple[int, int]], back_to: dict) -> None:
+    """At each size: the page never scrolls sideways; with SHOTS_DIR set, a full-page screenshot
+    of it there (to look at). Then back to the viewport `back_to`."""
+    shots = os.environ.get("SHOTS_DIR")
+    for name, (width, height) in sizes.items():
+        page.set_viewport_size({"width": width, "height": height})
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, (stage, name)
+        if shots:
+            Path(shots).mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=f"{shots}/{stage}-{name}.png", full_page=True)
+    page.set_viewport_size(back_to)

@@ -5,31 +5,17 @@ Each stage passes axe and fits a phone's width."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-from pathlib import Path
 
 from playwright.sync_api import expect
 
 from kiosk.models import Breach, utcnow
 
 from ..helpers import make_breach, make_user, typed
-from .conftest import TABLET, sign_in
+from .conftest import TABLET, each_size, sign_in
 
 # Set SHOTS_DIR to keep a screenshot of each stage at each size (to look at them).
 SIZES = {"1024x1366": (1024, 1366), "768x1024": (768, 1024), "390x844": (390, 844)}
-
-
-def each_size(page, stage: str) -> None:
-    """At each size: the page never scrolls sideways; with SHOTS_DIR, a full-page screenshot."""
-    shots = os.environ.get("SHOTS_DIR")
-    for name, (width, height) in SIZES.items():
-        page.set_viewport_size({"width": width, "height": height})
-        assert page.evaluate("document.documentElement.scrollWidth") <= width, (stage, name)
-        if shots:
-            Path(shots).mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=f"{shots}/{stage}-{name}.png", full_page=True)
-    page.set_viewport_size(TABLET["viewport"])
 
 
 def test_the_head_classifies_refers_decides_and_closes_an_allegation(live_server, new_context,
@@ -47,7 +33,7 @@ def test_the_head_classifies_refers_decides_and_closes_an_allegation(live_server
     expect(page.get_by_text("Not classified yet.")).to_be_visible()
     expect(page.get_by_role("button", name="Save LADO referral")).to_have_count(0)
     assert_accessible(page)
-    each_size(page, "1-not-classified")
+    each_size(page, "1-not-classified", SIZES, TABLET["viewport"])
 
     what = page.get_by_role("region", name="What this is")
     what.get_by_label("An allegation that may meet the harm threshold").check()
@@ -62,7 +48,7 @@ def test_the_head_classifies_refers_decides_and_closes_an_allegation(live_server
     expect(lado.get_by_text(re.compile(r"Refer to the LADO by \d+:\d\d[ap]m on \w+day \d+ \w+ "
                                        r"\d{4} \(.* left\)\."))).to_be_visible()
     assert_accessible(page)
-    each_size(page, "2-classified")
+    each_size(page, "2-classified", SIZES, TABLET["viewport"])
 
     referred = utcnow() - dt.timedelta(minutes=30)
     lado.get_by_label("Referred to the LADO on").fill(typed(referred))
@@ -80,7 +66,7 @@ def test_the_head_classifies_refers_decides_and_closes_an_allegation(live_server
     expect(decision.get_by_text(re.compile(r"Decided .* by Ann Smith: Alternative arrangements")))\
         .to_be_visible()
     assert_accessible(page)
-    each_size(page, "3-referred-and-decided")
+    each_size(page, "3-referred-and-decided", SIZES, TABLET["viewport"])
 
     closing = page.get_by_role("region", name="Close the allegation")
     # Without the pension age, it is refused beside the field, and nothing is closed.
@@ -93,7 +79,7 @@ def test_the_head_classifies_refers_decides_and_closes_an_allegation(live_server
     pension = closing.get_by_label("The date they reach their normal pension age")
     expect(pension).to_have_attribute("aria-invalid", "true")
     assert_accessible(page)
-    each_size(page, "4-refused")
+    each_size(page, "4-refused", SIZES, TABLET["viewport"])
 
     pension.fill("2049-05-01")
     closing.get_by_role("button", name="Close the allegation").click()
@@ -104,7 +90,7 @@ def test_the_head_classifies_refers_decides_and_closes_an_allegation(live_server
     expect(page.get_by_text("Restricted: headteacher only · Closed")).to_be_visible()
     expect(page.get_by_role("button", name="Close the allegation")).to_have_count(0)
     assert_accessible(page)
-    each_size(page, "5-closed")
+    each_size(page, "5-closed", SIZES, TABLET["viewport"])
 
     with live_server.database():
         stored = Breach.get_by_id(breach.id)

@@ -5,31 +5,17 @@ concern that a family link was not declared. Each page passes axe and fits a pho
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-from pathlib import Path
 
 from playwright.sync_api import expect
 
 from kiosk.models import Declaration, utcnow
 
 from ..helpers import make_breach, make_declaration, make_user
-from .conftest import PHONE, TABLET, sign_in
+from .conftest import PHONE, TABLET, each_size, sign_in
 
 # Set SHOTS_DIR to keep a full-page screenshot of each page at each size (to look at them).
 SIZES = {"390x844": (390, 844), "1024x1366": (1024, 1366)}
-
-
-def each_size(page, stage: str, back_to: dict) -> None:
-    """At each size: the page never scrolls sideways; with SHOTS_DIR, a full-page screenshot."""
-    shots = os.environ.get("SHOTS_DIR")
-    for name, (width, height) in SIZES.items():
-        page.set_viewport_size({"width": width, "height": height})
-        assert page.evaluate("document.documentElement.scrollWidth") <= width, (stage, name)
-        if shots:
-            Path(shots).mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=f"{shots}/{stage}-{name}.png", full_page=True)
-    page.set_viewport_size(back_to["viewport"])
 
 
 def test_a_teacher_declares_a_link_from_the_home_and_the_head_acknowledges_it(
@@ -49,19 +35,19 @@ def test_a_teacher_declares_a_link_from_the_home_and_the_head_acknowledges_it(
     sign_in(page, live_server, teacher.email)
     expect(page.get_by_text("not been confirmed for over a year")).to_be_visible()
     assert_accessible(page)
-    each_size(page, "staff-home", PHONE)
+    each_size(page, "staff-home", SIZES, PHONE["viewport"])
     page.get_by_role("link", name="Family links", exact=True).click()
     expect(page.get_by_role("heading", name="Family links")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("link", name="Declare a family link").click()
     expect(page.get_by_role("heading", name="Declare a family link")).to_be_visible()
     assert_accessible(page)
-    each_size(page, "declare", PHONE)
+    each_size(page, "declare", SIZES, PHONE["viewport"])
 
     page.get_by_role("button", name="Tell the headteacher").click()  # nothing filled in
     expect(page.get_by_role("heading", name="There is a problem")).to_be_visible()
     assert_accessible(page)
-    each_size(page, "declare-errors", PHONE)
+    each_size(page, "declare-errors", SIZES, PHONE["viewport"])
     page.get_by_label("The pupil and their family").fill("Amy Jones in Year 2, and her mum")
     page.get_by_label("Your relationship to them").fill("Her mum is a close friend")
     page.get_by_label("Since when").fill("2019")
@@ -69,7 +55,7 @@ def test_a_teacher_declares_a_link_from_the_home_and_the_head_acknowledges_it(
     expect(page.get_by_text("Your declaration is with the headteacher.")).to_be_visible()
     expect(page.get_by_text("Amy Jones in Year 2, and her mum", exact=True)).to_be_visible()
     assert_accessible(page)
-    each_size(page, "staff-family-links", PHONE)
+    each_size(page, "staff-family-links", SIZES, PHONE["viewport"])
     page.get_by_role("button", name="They are all still correct").click()
     expect(page.get_by_text("Your declarations are confirmed as still correct.")).to_be_visible()
     page.goto(live_server.url + "/staff/")
@@ -82,7 +68,7 @@ def test_a_teacher_declares_a_link_from_the_home_and_the_head_acknowledges_it(
         "2 declarations of a family link waiting for you to acknowledge")).click()
     expect(head_page.get_by_role("heading", name="Declarations of family links")).to_be_visible()
     assert_accessible(head_page)
-    each_size(head_page, "head-family-links", TABLET)
+    each_size(head_page, "head-family-links", SIZES, TABLET["viewport"])
     head_page.get_by_role("button", name="Acknowledge Sam Taylor's link with Amy Jones in Year 2, "
                                          "and her mum").click()
     expect(head_page.get_by_text("Acknowledged Sam Taylor's link with Amy Jones")).to_be_visible()
@@ -97,4 +83,4 @@ def test_a_teacher_declares_a_link_from_the_home_and_the_head_acknowledges_it(
     expect(box).to_contain_text("Sam Taylor declared these links")
     expect(box).to_contain_text("Ben Carter in Reception, and his dad")
     assert_accessible(head_page)
-    each_size(head_page, "concern-box", TABLET)
+    each_size(head_page, "concern-box", SIZES, TABLET["viewport"])
