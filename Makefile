@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app kiosk
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test setup-db lint clean-venv mutation
+.PHONY: run test setup-db lint clean-venv mutation translations
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Policy Kiosk needs Python 3.11 or newer")'
@@ -46,6 +46,16 @@ mutation: $(VENV)/.dev
 	$(BIN)/mutmut run --max-children 2
 	$(BIN)/python scripts/mutation-score.py
 	$(BIN)/python scripts/mutate-js.py
+
+# After changing an interface string: extract them all, add the new ones to each language's
+# catalogue (kiosk/translations/<lang>/LC_MESSAGES/messages.po), translate, then compile the
+# .mo files the app reads. tests/test_i18n.py fails while any message is untranslated.
+translations: $(VENV)/.dev
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k t -k tn:1,2 \
+		--no-location --sort-output --add-comments=Translators: --project="Policy Kiosk" \
+		-o kiosk/translations/messages.pot .
+	$(BIN)/pybabel -q update --no-fuzzy-matching -i kiosk/translations/messages.pot -d kiosk/translations
+	$(BIN)/pybabel -q compile --use-fuzzy -d kiosk/translations
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

@@ -30,6 +30,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         errors,
         extensions,
         health,
+        i18n,
         permission_views,  # noqa: F401 (its routes join the staff, public and admin blueprints)
         public,
         pwa,
@@ -93,6 +94,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
+    i18n.init_app(app)
     viewed.init_app(app)
     cli.init_app(app)
     for blueprint in (health.bp, public.bp, pwa.bp, auth.bp, second_step.bp, staff.bp, records.bp,

@@ -17,7 +17,7 @@ from flask import (
 )
 from flask_login import logout_user
 
-from . import devices, retention, school
+from . import devices, i18n, retention, school
 from .acceptances import AcceptanceDetails, record_acceptance
 from .extensions import limiter
 from .forms.devices import PairForm, ReportForm
@@ -31,6 +31,7 @@ from .vocabulary import CHANNELS
 
 bp = Blueprint("public", __name__)
 serves(bp, "public")
+bp.url_defaults(i18n.carry_language)
 
 
 def current_policy() -> PolicyVersion:
