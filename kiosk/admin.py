@@ -17,6 +17,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from . import (
@@ -30,6 +31,7 @@ from . import (
     mail,
     pasted,
     policies,
+    policy_translations,
     retention,
     roster,
     school,
@@ -51,11 +53,13 @@ from .forms.desk import (
     StaffAccountForm,
 )
 from .forms.devices import DeviceForm, SilentHoursForm
+from .forms.policy_translations import PolicyTranslationForm
 from .models import (
     Breach,
     BreachCategory,
     Declaration,
     KioskDevice,
+    PolicyTranslation,
     PolicyVersion,
     RosterPerson,
     StaffUser,
@@ -753,3 +757,68 @@ def devices_silent():
         flash("Saved.")
         return redirect(url_for("admin.kiosk_devices"), code=303)
     return _devices_page(silent_form=form, status=422)
+
+
+# Translations of the current policy version (kiosk/policy_translations.py).
+
+
+def _version_to_translate() -> PolicyVersion:
+    version = PolicyVersion.current()
+    if version is None:
+        abort(404)
+    return version
+
+
+@bp.get("/policy/translations")
+@role_required("head")
+def policy_translations_list():
+    """The current version's translations: which languages have one, since when, by whom."""
+    version = _version_to_translate()
+    return render_template(
+        "admin/policy_translations.html", version=version,
+        languages=policy_translations.TRANSLATABLE,
+        offered=policy_translations.current_translations(version),
+        history=version.translations.order_by(PolicyTranslation.created_at.desc(),
+                                              PolicyTranslation.id.desc()))
+
+
+@bp.route("/policy/translations/<language>", methods=["GET", "POST"])
+@role_required("head")
+def policy_translation(language: str):
+    """Add or replace the translation of the current version in one language."""
+    if language not in policy_translations.TRANSLATABLE:
+        abort(404)
+    version = _version_to_translate()
+    start = policy_translations.starting_text(version, language)
+    form = PolicyTranslationForm(obj=start) if request.method == "GET" else PolicyTranslationForm()
+    form.version = version
+    if request.method == "GET" and start is None:
+        form.english_applies.data = True
+    if form.validate_on_submit():
+        policy_translations.save(version, language, title=form.title.data, body=form.body.data,
+                                 key_points=form.key_points.data,
+                                 english_applies=form.english_applies.data,
+                                 by=current_user.display_name)
+        flash(_("Saved. The kiosk and phones now offer %(version)s in %(language)s.",
+                version=version.label, language=policy_translations.TRANSLATABLE[language]))
+        return redirect(url_for("admin.policy_translations_list"), code=303)
+    return render_template(
+        "admin/policy_translation.html", form=form, version=version, translating_to=language,
+        language_name=policy_translations.TRANSLATABLE[language], start=start,
+        language_direction=policy_translations.direction_of(language),
+        replacing=PolicyTranslation.offered(version, language)), (
+        422 if request.method == "POST" else 200)
+
+
+@bp.post("/policy/translations/<int:translation_id>/withdraw")
+@role_required("head")
+def policy_translation_withdraw(translation_id: int):
+    """Stop offering a translation; acceptances of it keep naming it."""
+    translation = PolicyTranslation.get_or_none(PolicyTranslation.id == translation_id)
+    if translation is None:
+        abort(404)
+    policy_translations.withdraw(translation)
+    flash(_("The %(language)s translation is no longer offered. Readers in %(language)s see the "
+            "English text.", language=policy_translations.TRANSLATABLE.get(
+                translation.language, translation.language)))
+    return redirect(url_for("admin.policy_translations_list"), code=303)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from flask import g, has_request_context
+from flask_babel import gettext
 from flask_login import UserMixin
 from peewee import (
     SQL,
@@ -387,13 +388,14 @@ class PolicyVersion(BaseModel):
 
     @property
     def label(self) -> str:
-        return f"Version {self.number}"
+        return gettext("Version %(number)d", number=self.number)
 
     @property
     def description(self) -> str:
         """"Version 4", or "Version 4, a minor change to version 3"."""
         if self.minor_change:
-            return f"{self.label}, a minor change to version {self.number - 1}"
+            return gettext("Version %(number)d, a minor change to version %(before)d",
+                           number=self.number, before=self.number - 1)
         return self.label
 
     @property
@@ -405,6 +407,41 @@ _NEWEST_VERSION = FixedQuery(lambda: PolicyVersion.newest_first().limit(1))
 _NUMBERED_VERSION = FixedQuery(
     lambda number: PolicyVersion.select().where(PolicyVersion.number == number).limit(1),
     PolicyVersion.number)
+
+
+class PolicyTranslation(BaseModel):
+    """A translation of one policy version and its key points, added by the head (issue 16).
+
+    Never changed once saved: saving again adds a newer row, and the newest that is not
+    withdrawn is the one offered. An acceptance names the row its reader was shown, so what
+    they read stays on record. Unless the head said otherwise, the English version applies."""
+
+    policy_version = ForeignKeyField(PolicyVersion, backref="translations", on_delete="RESTRICT",
+                                     index=False)  # the index below starts with it
+    language = CharField(max_length=10)
+    title = CharField(max_length=200)
+    body = TextField()  # Markdown, rendered and sanitised on display, as the English
+    key_points = TextField(default="")
+    english_applies = BooleanField(default=True)
+    content_hash = CharField(max_length=64)
+    created_at = DateTimeField(default=utcnow)
+    created_by = CharField(max_length=100)  # the head's name as it was then
+    withdrawn_at = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "policy_translation"
+        indexes = ((("policy_version", "language", "created_at"), False),)
+
+    @classmethod
+    def offered(cls, version: PolicyVersion, language: str) -> PolicyTranslation | None:
+        """The translation a reader of this version in this language is shown, if any."""
+        return (cls.select().where(cls.policy_version == version, cls.language == language,
+                                   cls.withdrawn_at.is_null())
+                .order_by(cls.created_at.desc(), cls.id.desc()).first())
+
+    @property
+    def key_point_list(self) -> list[str]:
+        return [line.strip() for line in self.key_points.splitlines() if line.strip()]
 
 
 class RosterPerson(NameKeyed):
@@ -493,7 +530,11 @@ class Acceptance(NameKeyed):
     # and every acceptance would pay for the index (devices are revoked, never deleted).
     device = ForeignKeyField(KioskDevice, null=True, backref="acceptances", on_delete="RESTRICT",
                              index=False)
+    # The language of the policy text shown ("en" unless a translation was), and that
+    # translation: what the person read stays on record (migration 019).
     language = CharField(max_length=10, default="en")
+    translation = ForeignKeyField(PolicyTranslation, null=True, backref="acceptances",
+                                  on_delete="RESTRICT", index=False)
     accepted_at = DateTimeField()  # the device's clock, in UTC
     received_at = DateTimeField(default=utcnow)  # the server's clock, in UTC
 
@@ -1043,7 +1084,8 @@ class Declaration(BaseModel):
         return cls.select().where(cls.declarer == user)
 
 
-MODELS = (PolicyVersion, RosterPerson, KioskDevice, Acceptance, StaffUser, BreachCategory, Breach,
-          DeletionRequest, LadoReferral, WelfareTask, RecordUpdate, AuditEvent, Reminder,
+MODELS = (PolicyVersion, PolicyTranslation, RosterPerson, KioskDevice, Acceptance, StaffUser,
+          BreachCategory, Breach, DeletionRequest, LadoReferral, WelfareTask,
+          RecordUpdate, AuditEvent, Reminder,
           RetentionSetting, PolicyDraft, SchoolSettings, SchoolImage, RecoveryCode,
           PermissionRequest, PermissionNote, Declaration)

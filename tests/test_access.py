@@ -8,7 +8,7 @@ from contextlib import nullcontext
 import pytest
 
 from kiosk import devices
-from kiosk.models import Breach, StaffUser, WelfareTask
+from kiosk.models import Breach, PolicyTranslation, PolicyVersion, StaffUser, WelfareTask
 from kiosk.roster import add_person
 
 from .helpers import (
@@ -307,6 +307,11 @@ MATRIX = [
     ("admin.device_code", "POST", "/admin/devices/{device}/code", HEAD_PAGE),
     ("admin.device_revoke", "POST", "/admin/devices/{device}/revoke", {**HEAD_PAGE, "head": 303}),
     ("admin.devices_silent", "POST", "/admin/devices/silent", {**HEAD_PAGE, "head": 422}),
+    ("admin.policy_translations_list", "GET", "/admin/policy/translations", HEAD_PAGE),
+    ("admin.policy_translation", "GET", "/admin/policy/translations/pl", HEAD_PAGE),
+    ("admin.policy_translation", "POST", "/admin/policy/translations/pl", {**HEAD_PAGE, "head": 422}),
+    ("admin.policy_translation_withdraw", "POST", "/admin/policy/translations/{translation}/withdraw",
+     {**HEAD_PAGE, "head": 303}),
     ("admin.permissions_list", "GET", "/admin/permissions", HEAD_PAGE),
     ("admin.permissions_wait", "POST", "/admin/permissions/wait", {**HEAD_PAGE, "head": 422}),
     ("admin.permission_request", "GET", "/admin/permissions/{permission}", HEAD_PAGE),
@@ -373,6 +378,9 @@ def world(app):
             "asker": (asker := add_person("Pam Parent", "pam@example.org", "pta")).token,
             "person_permission": make_permission_request(person=asker).public_id,
             "declaration": make_declaration(author).public_id,
+            "translation": PolicyTranslation.create(
+                policy_version=PolicyVersion.current(), language="pl", title="Polityka",
+                body="Tekst.", content_hash="0" * 64, created_by="The Head").id,
         }
 
 

@@ -1,0 +1,157 @@
+"""Translations of the policy (issue 16): the head adds one for the current version; the kiosk
+and phones offer it in that language, marked "The English version is the one that applies"
+unless the head says otherwise; the acceptance records the language and the translation shown."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+
+from kiosk.models import AuditEvent, PolicyTranslation, PolicyVersion
+
+from .helpers import KEY_POINTS, field_error, form_page, make_policy, nothing_written, sign_in_as
+
+POLISH = {
+    "title": "Polityka dotycząca mediów społecznościowych i telefonów komórkowych",
+    "key_points": "Telefony z dala od dzieci.\nŻadnych zdjęć uczniów.\nPorozmawiaj z DSL.",
+    "body": "## Wstęp\n\nTekst polityki po polsku.\n",
+}
+URDU = {
+    "title": "سوشل میڈیا اور موبائل فون کی پالیسی",
+    "key_points": "بچوں کے قریب فون دور رکھیں۔\nشاگردوں کی تصاویر نہیں۔\nفکر ہو تو DSL سے بات کریں۔",
+    "body": "## تعارف\n\nپالیسی کا متن اردو میں۔\n",
+}
+
+
+@pytest.fixture
+def version(app):
+    with app.app_context():
+        return make_policy(key_points=KEY_POINTS)
+
+
+def translate(client, language: str, fields: dict, *, english_applies: bool = True):
+    data = form_page(client, f"/admin/policy/translations/{language}")
+    data.update(fields)
+    if english_applies:
+        data["english_applies"] = "y"
+    else:
+        data.pop("english_applies", None)
+    return client.post(f"/admin/policy/translations/{language}", data=data)
+
+
+def test_the_head_adds_a_translation_of_the_current_version(app, client, head, version):
+    sign_in_as(client, head)
+    listed = client.get("/admin/policy/translations").get_data(as_text=True)
+    assert "Polski" in listed and "No translation of this version yet" in listed
+    response = translate(client, "pl", POLISH)
+    assert response.status_code == 303
+    with app.app_context():
+        saved = PolicyTranslation.get()
+        assert (saved.language, saved.title, saved.policy_version_id) == ("pl", POLISH["title"], version.id)
+        assert saved.english_applies is True and saved.created_by == head.display_name
+        assert saved.key_point_list == POLISH["key_points"].split("\n")
+        event = AuditEvent.get(AuditEvent.action == "policy.translation_saved")
+        assert '"language": "pl"' in event.detail and event.record_id == str(saved.id)
+    listed = client.get("/admin/policy/translations").get_data(as_text=True)
+    assert "Offered since" in listed and "the English version is the one that applies" in listed
+
+
+def test_saving_again_replaces_it_for_new_readers_and_keeps_the_old_row(app, client, head, version):
+    sign_in_as(client, head)
+    translate(client, "pl", POLISH)
+    # The form starts from the translation offered now.
+    assert form_page(client, "/admin/policy/translations/pl")["title"] == POLISH["title"]
+    translate(client, "pl", {**POLISH, "title": "Polityka (poprawiona)"}, english_applies=False)
+    with app.app_context():
+        rows = list(PolicyTranslation.select().order_by(PolicyTranslation.id))
+        assert [r.title for r in rows] == [POLISH["title"], "Polityka (poprawiona)"]
+        offered = PolicyTranslation.offered(version, "pl")
+        assert offered.id == rows[1].id and offered.english_applies is False
+    listed = client.get("/admin/policy/translations").get_data(as_text=True)
+    assert "Replaced by a newer translation" in listed
+    assert "this translation applies as well as the English" in listed
+
+
+def test_a_new_version_starts_from_the_last_translation_but_offers_none_until_saved(
+        app, client, head, version):
+    sign_in_as(client, head)
+    translate(client, "pl", POLISH)
+    with app.app_context():
+        newer = make_policy(key_points=KEY_POINTS)
+        assert PolicyTranslation.offered(newer, "pl") is None
+    page = client.get("/admin/policy/translations/pl").get_data(as_text=True)
+    assert f"This starts from the translation of Version {version.number}" in page
+    assert "Tekst polityki po polsku." in page  # in the text box, to change what changed
+
+
+def test_a_withdrawn_translation_is_no_longer_offered(app, client, head, version):
+    sign_in_as(client, head)
+    translate(client, "pl", POLISH)
+    with app.app_context():
+        saved = PolicyTranslation.get()
+    data = form_page(client, "/admin/policy/translations")
+    response = client.post(f"/admin/policy/translations/{saved.id}/withdraw",
+                           data={"csrf_token": data["csrf_token"]})
+    assert response.status_code == 303
+    with app.app_context():
+        assert PolicyTranslation.offered(version, "pl") is None
+        assert PolicyTranslation.get_by_id(saved.id).withdrawn_at is not None
+        assert AuditEvent.select().where(
+            AuditEvent.action == "policy.translation_withdrawn").count() == 1
+    # Withdrawing twice does nothing more.
+    client.post(f"/admin/policy/translations/{saved.id}/withdraw", data={"csrf_token": data["csrf_token"]})
+    with app.app_context():
+        assert AuditEvent.select().where(
+            AuditEvent.action == "policy.translation_withdrawn").count() == 1
+
+
+@pytest.mark.parametrize("change, field, message", [
+    ({"title": ""}, "title", "Please give the translated title."),
+    ({"body": "  "}, "body", "Please paste or write the translated text."),
+    ({"key_points": "Jeden.\nDwa."}, "key_points", "The English has 3 key points"),
+    ({"key_points": "Jeden.\nDwa.\n" + "x" * 201}, "key_points", "Please keep each key point under 200"),
+    ({"title": "Tytuł\x07"}, "title", None),
+])
+def test_a_bad_translation_is_refused_beside_the_field_and_nothing_is_saved(
+        app, client, head, version, change, field, message):
+    sign_in_as(client, head)
+    with nothing_written(app):
+        response = translate(client, "pl", {**POLISH, **change})
+    assert response.status_code == 422
+    error = field_error(response.get_data(as_text=True), field)
+    assert error is not None and (message is None or message in error)
+
+
+def test_a_language_the_app_does_not_speak_is_not_found(app, client, head, version):
+    sign_in_as(client, head)
+    assert client.get("/admin/policy/translations/en").status_code == 404
+    assert client.get("/admin/policy/translations/fr").status_code == 404
+    assert client.post("/admin/policy/translations/999/withdraw",
+                       data={"csrf_token": form_page(client, "/admin/policy/translations")["csrf_token"]}
+                       ).status_code == 404
+
+
+def test_the_urdu_form_fields_are_right_to_left(app, client, head, version):
+    sign_in_as(client, head)
+    page = client.get("/admin/policy/translations/ur").get_data(as_text=True)
+    assert re.search(r'<textarea[^>]* dir="rtl"[^>]* id="body"[^>]* lang="ur"', page)
+    polish = client.get("/admin/policy/translations/pl").get_data(as_text=True)
+    assert re.search(r'<textarea[^>]* dir="ltr"[^>]* id="body"[^>]* lang="pl"', polish)
+
+
+def test_no_policy_yet_means_nothing_to_translate(app, client, head):
+    with app.app_context():
+        PolicyVersion.delete().execute()  # the seeded one
+    sign_in_as(client, head)
+    assert client.get("/admin/policy/translations").status_code == 404
+    assert client.get("/admin/policy/translations/pl").status_code == 404
+
+
+def _accept(client, url: str, **extra) -> uuid.UUID:
+    data = form_page(client, url)
+    data.update(full_name="Paulina Nowak", role="parent", accept="y", **extra)
+    response = client.post("/accept", data=data)
+    assert response.status_code == 303, response.get_data(as_text=True)[:400]
+    return uuid.UUID(data["client_uuid"])
