@@ -1,5 +1,7 @@
 // The server's reasons for refusing a form sent through the outbox, shown beside its fields.
 
+import { t } from "./i18n.js";
+
 // As the page would show them without JavaScript: a summary at the top in the form's order,
 // each item a link to its field, focus on the summary.
 export function showFieldErrors(form, fields) {
@@ -12,7 +14,7 @@ export function showFieldErrors(form, fields) {
   summary.tabIndex = -1;
   summary.dataset.jsSummary = "";
   const heading = document.createElement("h2");
-  heading.textContent = "There is a problem";
+  heading.textContent = t("There is a problem");
   const list = document.createElement("ul");
   summary.append(heading, list);
   const order = Array.from(form.elements, (element) => element.name);
@@ -39,7 +41,8 @@ export function showFieldErrors(form, fields) {
     error.dataset.jsError = "";
     const hidden = document.createElement("span");
     hidden.className = "visually-hidden";
-    hidden.textContent = "Error:";
+    // Translators: read out by a screen reader before the message about a field.
+    hidden.textContent = t("Error:");
     error.append(hidden, ` ${message}`);
     container.classList.add("field--error");
     const folded = first.closest("details"); // "More details", folded away: open it to show why

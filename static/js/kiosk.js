@@ -1,11 +1,14 @@
 // The entrance tablet: go back to the start when a screen is left alone, and never let the
 // Back button bring back the previous person's page from the browser's memory.
 //
-// It imports nothing, so it runs once the page is parsed with nothing more to fetch first (its
-// idle timer with it). base.html loads it by its plain address, without ?v=, because submit.js
+// It imports only plural.js (and its i18n.js, which imports nothing), for the countdown's words,
+// so it runs once the page is parsed with little more to fetch first (its idle timer with it).
+// base.html loads it by its plain address, without ?v=, because submit.js
 // imports startReturnCountdown from "./kiosk.js": one address is one copy of the module, where
 // two would run every timer and listener below twice. The service worker keeps it to the page's
 // release (moduleImport in templates/sw.js), as it does the other modules.
+
+import { tn } from "./plural.js";
 
 const body = document.body;
 const homeUrl = body.dataset.homeUrl || "/";
@@ -77,7 +80,8 @@ export function startReturnCountdown(seconds) {
       return;
     }
     if (countdown) {
-      countdown.textContent = `This screen goes back to the start in ${left} second${left === 1 ? "" : "s"}.`;
+      countdown.textContent = tn("This screen goes back to the start in %(num)d second.",
+        "This screen goes back to the start in %(num)d seconds.", left);
     }
     window.setTimeout(tick, 1000);
   };

@@ -12,6 +12,9 @@
   const META = "meta";
   const PARALLEL = 4;
   const SEND_TIMEOUT_MS = 10000;
+  // Marks a message for translation. It is kept in English: this also runs in the service
+  // worker, which has no page to take a language from; status.js shows it in the page's.
+  const t = (message) => message;
 
   function open() {
     return new Promise((resolve, reject) => {
@@ -135,7 +138,7 @@
         const fields = answer.fields ? Object.values(answer.fields) : [];
         await Outbox.update(entry.id, {
           state: "attention",
-          message: [answer.message, ...fields].filter(Boolean).join(" ") || "The server did not accept this record.",
+          message: [answer.message, ...fields].filter(Boolean).join(" ") || t("The server did not accept this record."),
           fields: answer.fields || {},
         });
         return "attention";

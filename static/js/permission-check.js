@@ -2,6 +2,9 @@
 // permissions the head gave someone of that name, asked of the server as the name is typed or
 // one of today's visitors is chosen. When it cannot ask (no network, signed out) it says so, and
 // the breach can still be saved (the breach's page shows the same check once it is sent).
+
+import { t } from "./i18n.js";
+
 const box = document.getElementById("permission-check");
 const form = box && box.closest("form");
 if (form) {
@@ -36,8 +39,8 @@ if (form) {
       const said = document.createElement("p");
       said.className = "callout";
       said.setAttribute("role", "status");
-      said.textContent = "The headteacher's permissions could not be checked just now. " +
-        "You can still save this.";
+      said.textContent = t("The headteacher's permissions could not be checked just now. "
+        + "You can still save this.");
       box.replaceChildren(said);
     }
   };

@@ -4,6 +4,8 @@
 // it is parsed into an inert document here, never run. Everything else is put in as text.
 // Without JavaScript the same form works as a plain Markdown box.
 
+import { t } from "./i18n.js";
+
 const form = document.querySelector("[data-policy-editor]");
 const preview = document.querySelector("[data-preview]");
 const changes = document.querySelector("[data-changes]");
@@ -49,7 +51,7 @@ async function refresh() {
   if (!items.length) {
     const none = document.createElement("li");
     none.className = "diff-none";
-    none.textContent = "No changes yet.";
+    none.textContent = t("No changes yet.");
     items.push(none);
   }
   changes.replaceChildren(...items);
@@ -133,12 +135,14 @@ const FORMATS = {
   heading: (area) => markLines(area, "## ", /^#{1,6}\s/),
   bulleted: (area) => markLines(area, "- ", /^\s*[-*+]\s/),
   numbered: (area) => markLines(area, (n) => `${n}. `, /^\s*\d+[.)]\s/),
-  bold: (area) => wrap(area, "**", "**", "bold words"),
+  // Translators: put in the policy's text in bold, selected, for the head to type over.
+  bold: (area) => wrap(area, "**", "**", t("bold words")),
   // A link's words are the selection; its address is selected next, to type over.
   link: (area) => {
     const selected = area.value.slice(area.selectionStart, area.selectionEnd).trim();
     if (selected) wrap(area, "[", "](https://)", selected, false);
-    else wrap(area, "[", "](https://)", "words to show");
+    // Translators: put in the policy's text as a link's words, for the head to type over.
+    else wrap(area, "[", "](https://)", t("words to show"));
   },
 };
 
@@ -194,8 +198,8 @@ async function pasteHtml(area, event) {
   if (text) replaceRange(area, start, end, asBlocks(area.value, start, end, text));
   if (!pasteStatus) return;
   pasteStatus.textContent = markdown !== null
-    ? "Pasted with its headings, lists, bold and links kept; everything else was left out."
-    : "Pasted as plain text: its formatting could not be kept.";
+    ? t("Pasted with its headings, lists, bold and links kept; everything else was left out.")
+    : t("Pasted as plain text: its formatting could not be kept.");
 }
 
 if (form && preview && changes) {

@@ -1,7 +1,12 @@
 // What each form sent through the outbox becomes: the API it goes to, its fields as the API
-// takes them, and a label the staff's status line shows if the server refuses it.
+// takes them, and a label the staff's status line shows if the server refuses it (in the
+// language of the page the record was made on, with its time as that language writes it).
+
+import { language, t } from "./i18n.js";
 
 const body = document.body;
+
+const now = () => new Date().toLocaleString(language());
 
 function formBody(form, submitter) {
   const data = new FormData(form);
@@ -22,7 +27,7 @@ export const builders = {
     const fields = formBody(form);
     return {
       url: "/api/v1/acceptances",
-      label: "An acceptance",
+      label: t("An acceptance"),
       body: {
         full_name: fields.full_name || "", role: fields.role || "", organisation: fields.organisation || "",
         reason: fields.reason || "", accept: Boolean(fields.accept), policy_version: fields.policy_version,
@@ -37,7 +42,7 @@ export const builders = {
     const fields = formBody(form, submitter);
     return {
       url: "/api/v1/breaches",
-      label: `Breach logged ${new Date().toLocaleString("en-GB")}`,
+      label: t("Breach logged %(when)s", { when: now() }),
       body: Object.assign(fields, { actions: [].concat(fields.actions || []),
         staff_id: body.dataset.staffId || form.dataset.staffId }),
     };
@@ -47,7 +52,7 @@ export const builders = {
     const fields = formBody(form);
     return {
       url: "/api/v1/disclosures",
-      label: `What a child told you, ${new Date().toLocaleString("en-GB")}`,
+      label: t("What a child told you, %(when)s", { when: now() }),
       body: Object.assign(fields, { staff_id: body.dataset.staffId || form.dataset.staffId }),
     };
   },
@@ -55,7 +60,7 @@ export const builders = {
     const fields = formBody(form);
     return {
       url: "/api/v1/deletion-requests",
-      label: `Deletion request ${new Date().toLocaleString("en-GB")}`,
+      label: t("Deletion request %(when)s", { when: now() }),
       body: Object.assign(fields, { staff_id: body.dataset.staffId || form.dataset.staffId }),
     };
   },

@@ -1,6 +1,7 @@
 // The offline staff shell (/staff/offline, the cached page a member of staff gets without a
 // connection): who is working, and the time now.
 
+import { t } from "./i18n.js";
 import { Outbox } from "./outbox-module.js";
 
 // The shell is cached without cookies, so it cannot know who is signed in: the outbox remembers
@@ -13,9 +14,9 @@ export async function prepareShell() {
   note.className = "callout";
   if (staff && staff.id) {
     for (const shell of shells) shell.dataset.staffId = staff.id;
-    note.textContent = `Working offline as ${staff.name}.`;
+    note.textContent = t("Working offline as %(name)s.", { name: staff.name });
   } else {
-    note.textContent = "Sign in when the connection is back: this iPad does not know who you are yet.";
+    note.textContent = t("Sign in when the connection is back: this iPad does not know who you are yet.");
   }
   document.querySelector("h1").after(note);
 }

@@ -1,7 +1,7 @@
 // Signing out with records still waiting warns first: they can only be sent under this name.
 
 import { Outbox } from "./outbox-module.js";
-import { plural } from "./plural.js";
+import { tn } from "./plural.js";
 
 const body = document.body;
 
@@ -22,7 +22,12 @@ export function warnAtSignOut() {
       return;
     }
     const warning = document.querySelector("[data-sign-out-warning]");
-    warning.querySelector("[data-sign-out-count]").textContent = plural(mine.length, "record is", "records are");
+    warning.querySelector("[data-sign-out-count]").textContent = tn(
+      "%(num)d record is still waiting to send from this iPad. If you sign out now they stay here "
+        + "and are sent when you next sign in.",
+      "%(num)d records are still waiting to send from this iPad. If you sign out now they stay "
+        + "here and are sent when you next sign in.",
+      mine.length);
     warning.hidden = false;
     warning.querySelector("h2").focus();
     warning.querySelector("[data-sign-out-anyway]").onclick = signOut;

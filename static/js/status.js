@@ -1,8 +1,9 @@
 // The status line at the top of every page: "N records waiting to send", the records that need
 // attention (with "Try again"), and the warning that the browser wiped records not yet sent.
 
+import { t, translated } from "./i18n.js";
 import { Outbox } from "./outbox-module.js";
-import { plural } from "./plural.js";
+import { tn } from "./plural.js";
 import { countWaiting, forgetWipe, noticeWipe } from "./storage.js";
 
 const statusBox = document.querySelector("[data-outbox-status]");
@@ -29,17 +30,23 @@ export async function showStatus(lastResult) {
   delete statusBox.dataset.state;
   if (waiting.length || attention.length) {
     const line = document.createElement("span");
-    const parts = [];
-    if (waiting.length) parts.push(`${plural(waiting.length, "record", "records")} waiting to send`);
-    if (attention.length) parts.push(`${attention.length} need${attention.length === 1 ? "s" : ""} attention`);
-    line.textContent = parts.join(", ");
+    const waitingWords = tn("%(num)d record waiting to send", "%(num)d records waiting to send",
+      waiting.length);
+    // Translators: how many records need attention (of those that could not be sent).
+    const attentionWords = tn("%(num)d needs attention", "%(num)d need attention", attention.length);
+    if (waiting.length && attention.length) {
+      // Translators: both at once, as "2 records waiting to send, 1 needs attention".
+      line.textContent = t("%(waiting)s, %(attention)s", { waiting: waitingWords, attention: attentionWords });
+    } else {
+      line.textContent = waiting.length ? waitingWords : attentionWords;
+    }
     statusBox.dataset.state = attention.length ? "attention" : "waiting";
     statusBox.append(line);
   }
   if (waiting.some((entry) => entry.message === "sign-in") || (lastResult && lastResult.signIn)) {
     const link = document.createElement("a");
     link.href = `/signin?next=${encodeURIComponent(window.location.pathname)}`;
-    link.textContent = "Sign in to send";
+    link.textContent = t("Sign in to send");
     statusBox.append(" ", link);
   }
   if (attention.length) {
@@ -47,13 +54,15 @@ export async function showStatus(lastResult) {
     for (const entry of attention) {
       const item = document.createElement("li");
       // On public screens, only what went wrong: never someone's name.
-      item.textContent = isStaffPage && entry.label ? `${entry.label}: ${entry.message}` : entry.message;
+      const message = translated(entry.message);
+      // Translators: a record that was not sent ("Breach logged …"), then the server's reason.
+      item.textContent = isStaffPage && entry.label ? t("%(label)s: %(message)s", { label: entry.label, message }) : message;
       list.append(item);
     }
     const retry = document.createElement("button");
     retry.type = "button";
     retry.className = "link-button";
-    retry.textContent = "Try again";
+    retry.textContent = t("Try again");
     retry.addEventListener("click", async () => {
       for (const entry of attention) await Outbox.update(entry.id, { state: "waiting", message: "" });
       flush();
@@ -64,9 +73,9 @@ export async function showStatus(lastResult) {
       const discard = document.createElement("button");
       discard.type = "button";
       discard.className = "link-button";
-      discard.textContent = "Remove from this iPad";
+      discard.textContent = t("Remove from this iPad");
       discard.addEventListener("click", async () => {
-        if (!window.confirm("Remove the records that need attention from this iPad? They were never saved on the server.")) return;
+        if (!window.confirm(t("Remove the records that need attention from this iPad? They were never saved on the server."))) return;
         for (const entry of attention) await Outbox.remove(entry.id);
         showStatus();
       });
@@ -76,14 +85,19 @@ export async function showStatus(lastResult) {
   if (wipedCount) {
     const warning = document.createElement("p");
     warning.className = "wiped-warning";
-    const them = wipedCount === 1 ? "it" : "them";
     warning.textContent = isStaffPage
-      ? `${plural(wipedCount, "record", "records")} saved on this iPad ${wipedCount === 1 ? "was" : "were"} cleared by the browser before ${wipedCount === 1 ? "it" : "they"} could be sent. Please enter ${them} again.`
-      : `${plural(wipedCount, "record", "records")} not yet sent from this device ${wipedCount === 1 ? "was" : "were"} lost when the browser cleared its saved data. Please tell the office.`;
+      ? tn("%(num)d record saved on this iPad was cleared by the browser before it could be sent. "
+          + "Please enter it again.",
+        "%(num)d records saved on this iPad were cleared by the browser before they could be sent. "
+          + "Please enter them again.", wipedCount)
+      : tn("%(num)d record not yet sent from this device was lost when the browser cleared its saved "
+          + "data. Please tell the office.",
+        "%(num)d records not yet sent from this device were lost when the browser cleared its saved "
+          + "data. Please tell the office.", wipedCount);
     const understood = document.createElement("button");
     understood.type = "button";
     understood.className = "link-button";
-    understood.textContent = "OK, I understand";
+    understood.textContent = t("OK, I understand");
     understood.addEventListener("click", async () => {
       await forgetWipe();
       showStatus();

@@ -3,6 +3,7 @@
 // what happened: the thank-you, "saved on this iPad", or the server's reasons beside the fields.
 
 import { showFieldErrors } from "./field-errors.js";
+import { language, t } from "./i18n.js";
 import { startReturnCountdown } from "./kiosk.js";
 import { Outbox } from "./outbox-module.js";
 import { builders } from "./records.js";
@@ -38,7 +39,7 @@ async function submitThroughOutbox(event) {
   }
   const staffId = body.dataset.staffId || form.dataset.staffId;
   if (kind !== "acceptance" && !staffId) {
-    showNote(form, "Sign in first: this iPad does not know who you are.");
+    showNote(form, t("Sign in first: this iPad does not know who you are."));
     return;
   }
   form.dataset.sending = "yes";
@@ -49,7 +50,7 @@ async function submitThroughOutbox(event) {
     // No outbox here (no IndexedDB, or it failed): the form still works as an ordinary post.
     form.dataset.sending = "";
     if (form.getAttribute("action")) sendNatively(form, submitter);
-    else showNote(form, "This iPad could not save the record. Please try again.");
+    else showNote(form, t("This iPad could not save the record. Please try again."));
     return;
   }
   const outcome = await Outbox.send(entry);
@@ -89,7 +90,7 @@ function showNote(form, text) {
 
 function done(form, kind, entry, outcome) {
   if (outcome === "attention" && kind !== "acceptance") {
-    showNote(form, "The server refused this record; the reason is shown at the top of the screen.");
+    showNote(form, t("The server refused this record; the reason is shown at the top of the screen."));
     return;
   }
   if (kind === "acceptance") {
@@ -110,11 +111,11 @@ function done(form, kind, entry, outcome) {
     form.hidden = true;
     saved.hidden = false;
     saved.querySelector("[data-saved-message]").textContent = outcome === "sign-in"
-      ? "Saved on this iPad. Sign in again to send it."
-      : "Saved on this iPad. It will be sent when the connection is back.";
+      ? t("Saved on this iPad. Sign in again to send it.")
+      : t("Saved on this iPad. It will be sent when the connection is back.");
     saved.focus();
   } else {
-    showNote(form, "Saved on this iPad. It will be sent when the connection is back.");
+    showNote(form, t("Saved on this iPad. It will be sent when the connection is back."));
     form.reset();
   }
 }
@@ -126,12 +127,18 @@ function showThanks(entry) {
   thanks.hidden = false;
   thanks.querySelector("[data-thanks-name]").textContent = entry.body.full_name;
   const when = new Date(entry.body.accepted_at);
-  // As the server writes it: "2:05pm on 24 November 2026".
-  const clock = `${when.getHours() % 12 || 12}:${String(when.getMinutes()).padStart(2, "0")}${when.getHours() < 12 ? "am" : "pm"}`;
-  thanks.querySelector("[data-thanks-time]").textContent = `${clock} on `
-    + when.toLocaleDateString("en-GB", { day: "numeric", month: "long", year: "numeric" });
+  // As the server writes it in English: "2:05pm on 24 November 2026"; in another language, the
+  // time as that language writes it.
+  const english = language().startsWith("en");
+  const clock = english
+    ? `${when.getHours() % 12 || 12}:${String(when.getMinutes()).padStart(2, "0")}${when.getHours() < 12 ? "am" : "pm"}`
+    : when.toLocaleTimeString(language(), { hour: "numeric", minute: "2-digit" });
+  const date = when.toLocaleDateString(language(), { day: "numeric", month: "long", year: "numeric" });
+  // Translators: when a visitor accepted, as "2:05pm on 24 November 2026".
+  thanks.querySelector("[data-thanks-time]").textContent = t("%(time)s on %(date)s", { time: clock, date });
   thanks.querySelector("[data-thanks-time]").setAttribute("datetime", when.toISOString());
-  document.title = `Thank you – ${document.title.split("–").pop().trim()}`;
+  // Translators: the browser tab's title on the thank-you screen; the name is the school's.
+  document.title = t("Thank you – %(name)s", { name: document.title.split("–").pop().trim() });
   thanks.querySelector("h1").focus();
   if (body.dataset.channel === "kiosk") {
     startReturnCountdown(Number(thanks.dataset.returnSeconds) || 20);
