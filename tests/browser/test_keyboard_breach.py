@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-import pytest
 from playwright.sync_api import expect
 
 from kiosk.models import Breach, as_local
@@ -202,11 +201,6 @@ def test_a_teacher_logs_a_breach_by_keyboard_alone_seeing_the_focus_at_every_ste
         assert breach.safeguarding
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "issue 16: on the date-and-time field's calendar button (a Tab stop of its own after the "
-    "minutes) the input is neither :focus nor :focus-visible, so kiosk.css draws no ring; only "
-    "Chromium's own 1px square round the icon shows. Remove this mark once kiosk.css rings "
-    "input[type=datetime-local]:focus-within."))
 def test_the_calendar_button_of_when_shows_the_focus_ring(live_server, new_context):
     with live_server.database():
         teacher = make_user("staff", email="teacher@westacre.sch.uk")
