@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Callable
 
 from flask import Flask, abort, current_app, flash, jsonify, redirect, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 from . import audit, refusals
@@ -39,8 +40,8 @@ def unauthorized():
     if not refusals.refuse_anonymous():
         return refusals.too_many()
     if wants_json():
-        return jsonify(error="sign_in_required", message="Please sign in again."), 401
-    flash(login_manager.login_message)
+        return jsonify(error="sign_in_required", message=_("Please sign in again.")), 401
+    flash(str(login_manager.login_message))  # a lazy string, which the session cannot hold
     return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
 
 
@@ -60,9 +61,9 @@ def enforce_session_limits():
         logout_user()
         session.clear()
         if wants_json():
-            return jsonify(error="sign_in_required", message="Your session has ended. "
-                                                             "Please sign in again."), 401
-        flash("You were signed out because the session ended. Please sign in again.")
+            return jsonify(error="sign_in_required",
+                           message=_("Your session has ended. Please sign in again.")), 401
+        flash(_("You were signed out because the session ended. Please sign in again."))
         return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
     session["last_seen"] = now
     return None
@@ -86,13 +87,13 @@ def role_required(*roles: str) -> Callable:
             if current_user.must_change_password and request.endpoint != "auth.change_password":
                 if wants_json():  # the outbox keeps the record until the password is changed
                     return jsonify(error="password_change_required",
-                                   message="Choose a new password, then this will be sent."), 401
+                                   message=_("Choose a new password, then this will be sent.")), 401
                 return redirect(url_for("auth.change_password"))
             if current_user.role not in roles:
                 audit.record("access.refused", kind="page", record_id=refused_page(),
                              role=current_user.role)
                 if wants_json():
-                    return jsonify(error="forbidden", message="You cannot do that."), 403
+                    return jsonify(error="forbidden", message=_("You cannot do that.")), 403
                 from .errors import render_error
                 return render_error(403)
             return view(*args, **kwargs)

@@ -10,6 +10,8 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from . import audit
 from .models import StaffUser, db
@@ -43,13 +45,16 @@ class AccountError(ValueError):
 
 
 def password_problem(password: str) -> str | None:
-    """The reason a new password is refused, or None. Length only, and not a common password."""
+    """The reason a new password is refused, or None. Length only, and not a common password.
+    In the page's language (English outside a request: the create-user command)."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        return f"Use at least {MIN_PASSWORD_LENGTH} characters."
+        return ngettext("Use at least %(num)d character.", "Use at least %(num)d characters.",
+                        MIN_PASSWORD_LENGTH)
     if len(password) > MAX_PASSWORD_LENGTH:
-        return f"Use at most {MAX_PASSWORD_LENGTH} characters."
+        return ngettext("Use at most %(num)d character.", "Use at most %(num)d characters.",
+                        MAX_PASSWORD_LENGTH)
     if password.lower() in common_passwords():
-        return "That password is too common and easy to guess. Please choose another."
+        return _("That password is too common and easy to guess. Please choose another.")
     return None
 
 
@@ -57,14 +62,14 @@ def create_user(email: str, display_name: str, role: str, password: str, *,
                 must_change_password: bool = False) -> StaffUser:
     """Add an account; refuses a used email, an unknown role and a weak password."""
     if role not in STAFF_ROLES:
-        raise AccountError(f"The role must be one of: {', '.join(STAFF_ROLES)}.")
+        raise AccountError(_("The role must be one of: %(roles)s.", roles=", ".join(STAFF_ROLES)))
     problem = password_problem(password)
     if problem:
         raise AccountError(problem)
     email = normalise_email(email)
     with db.atomic():
         if StaffUser.select().where(StaffUser.email == email).exists():
-            raise AccountError("There is already an account with that email address.")
+            raise AccountError(_("There is already an account with that email address."))
         user = StaffUser.create(email=email, display_name=display_name.strip(), role=role,
                                 password_hash=hasher.hash(password),
                                 must_change_password=must_change_password)

@@ -6,6 +6,7 @@ import hmac
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from . import accounts, audit, second_factor, sign_in_limits
@@ -36,7 +37,8 @@ def sign_in():
         if user is None:
             audit.record("signin.failed", kind="staff_user", actor_label="",
                          email=normalise_email(form.email.data)[:254])
-            form.form_errors.append("That email address and password do not match an active account.")
+            form.form_errors.append(
+                _("That email address and password do not match an active account."))
         else:
             attempt.succeeded(user)
             if second_factor.required(user):  # the code from their app next (second_step.py)
@@ -82,7 +84,7 @@ def sign_out():
     accounts.end_sessions(user)
     audit.record("signout", kind="staff_user", record_id=user.id)
     logout_user()
-    flash("You have signed out.")
+    flash(_("You have signed out."))
     return redirect(url_for("auth.sign_in"), code=303)
 
 
@@ -95,13 +97,13 @@ def change_password():
     if form.validate_on_submit():
         if not user.must_change_password and accounts.authenticate(
                 user.email, form.current_password.data) is None:
-            form.current_password.errors.append("That is not your current password.")
+            form.current_password.errors.append(_("That is not your current password."))
             return render_template("auth/change_password.html", form=form), 422
         accounts.set_password(user, form.password.data)
         sign_in_limits.remember_device(user)  # the cookie of the old password no longer counts
         start_session(user)
         login_user(user, remember=False)  # the new session version
-        flash("Your password has been changed.")
+        flash(_("Your password has been changed."))
         return redirect(home_for(user), code=303)
     status = 200 if request.method == "GET" else 422
     return render_template("auth/change_password.html", form=form), status
@@ -126,8 +128,8 @@ def setup():
             form.form_errors.append(str(error))
         else:  # not signed in until two-step sign-in is set up too
             second_factor.begin(user, url_for("admin.setup"))
-            flash("Your account is ready. Now set up two-step sign-in; then tell the kiosk "
-                  "about your school.")
+            flash(_("Your account is ready. Now set up two-step sign-in; then tell the kiosk "
+                    "about your school."))
             return redirect(url_for("second_step.setup"), code=303)
     status = 200 if request.method == "GET" else 422
     return render_template("auth/setup.html", form=form), status

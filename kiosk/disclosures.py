@@ -14,6 +14,8 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+
 from . import alerts, audit
 from .breaches import BreachDetails, store_breach
 from .idempotency import create_once
@@ -69,6 +71,7 @@ def _create(user: StaffUser, details: DisclosureDetails, request_hash: str) -> W
 
 
 def _for_the_case_manager(user: StaffUser, details: DisclosureDetails) -> str:
+    # Stored in the concern's record, so in English whatever the page's language (i18n.py).
     words = details.child_words or "(The member of staff did not write down the child's words.)"
     return (f"{details.child_name} told {user.display_name} something about this adult.\n\n"
             f"The child's words, as written down:\n{words}")
@@ -85,10 +88,10 @@ def thanks_for(user: StaffUser, client_uuid: str) -> str | None:
     if task is None:
         return None
     if task.breach_id is None:
-        return THANKS
-    about_head = Breach.get_by_id(task.breach_id).concerns_head
-    return THANKS_PASSED_ON.format("the chair of governors" if about_head else "the headteacher")
+        return _("Saved. The DSL has been told.")
+    if Breach.get_by_id(task.breach_id).concerns_head:
+        return _("Saved. The DSL has been told, and what the child said was passed on to the "
+                 "chair of governors.")
+    return _("Saved. The DSL has been told, and what the child said was passed on to the "
+             "headteacher.")
 
-
-THANKS = "Saved. The DSL has been told."
-THANKS_PASSED_ON = "Saved. The DSL has been told, and what the child said was passed on to {}."

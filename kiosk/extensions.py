@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -31,7 +32,7 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enable
 
 login_manager = LoginManager()
 login_manager.login_view = "auth.sign_in"
-login_manager.login_message = "Please sign in to continue."
+login_manager.login_message = _l("Please sign in to continue.")  # flashed with str() (access.py)
 login_manager.session_protection = None  # we renew the session at sign-in and check versions
 
 

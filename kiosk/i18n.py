@@ -40,6 +40,8 @@ def chosen_language() -> str | None:
 
 
 def select_language() -> str:
+    if not has_request_context():  # a command (create-user) with the app but no request
+        return DEFAULT
     chosen = chosen_language()
     if chosen:
         return chosen

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 import pyotp
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import session
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from . import accounts, audit
 from .access import load_user
@@ -35,11 +37,12 @@ UNSET = ""  # the stored secret of someone who has not set two-step sign-in up (
 _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 _CODE_LENGTH = 10
 
-NO_CODE = "Enter the 6-digit code from your authenticator app."
-WRONG_CODE = ("That code is not right. Enter the newest code the app shows; if it is still "
-              "refused, check the time on your phone is set automatically.")
-USED_CODE = "That code has just been used. Wait for the app to show a new code, then enter that."
-WRONG_RECOVERY = "That recovery code is not right, or it has been used already."
+NO_CODE = _l("Enter the 6-digit code from your authenticator app.")
+WRONG_CODE = _l("That code is not right. Enter the newest code the app shows; if it is still "
+                "refused, check the time on your phone is set automatically.")
+USED_CODE = _l("That code has just been used. Wait for the app to show a new code, then enter "
+               "that.")
+WRONG_RECOVERY = _l("That recovery code is not right, or it has been used already.")
 
 
 class CodeRefused(ValueError):
@@ -63,9 +66,11 @@ def is_set_up(user: StaffUser) -> bool:
     return bool(user.totp_secret) and user.totp_confirmed_at is not None
 
 
-def who_resets(user: StaffUser) -> str:
-    """Whom this person asks when their phone and recovery codes are lost, in the school's words."""
-    return "the headteacher" if user.role == "dsl" else "your IT support"
+def reset_by_the_head(user: StaffUser) -> bool:
+    """Whether this person asks the headteacher (a DSL) or their IT support (the head, the
+    chair) when their phone and recovery codes are lost: the sentences that say so are whole
+    ones, one for each, for translating."""
+    return user.role == "dsl"
 
 
 # Half-way through signing in --------------------------------------------------------------------
@@ -139,9 +144,9 @@ def confirm(user: StaffUser, code: str) -> list[str]:
     """The first code proves the app holds the secret: the second step is set up, and the ten
     recovery codes are returned (the only time they exist unhashed)."""
     if is_set_up(user):
-        raise CodeRefused("Two-step sign-in is already set up for this account.")
+        raise CodeRefused(_("Two-step sign-in is already set up for this account."))
     _spend_totp(user, code, stage="setup")
-    codes = [_new_recovery_code() for _ in range(RECOVERY_CODES)]
+    codes = [_new_recovery_code() for _n in range(RECOVERY_CODES)]
     with db.atomic():
         RecoveryCode.delete().where(RecoveryCode.user == user).execute()
         RecoveryCode.insert_many([{"user": user.id, "code_hash": accounts.hasher.hash(_plain(c))}
@@ -186,7 +191,7 @@ def check(user: StaffUser, code: str) -> Accepted:
                          actor=user, left=left)
             return Accepted(recovery=True, recovery_left=left)
     _refused(user, "sign_in", "recovery")
-    raise CodeRefused(WRONG_RECOVERY)
+    raise CodeRefused(str(WRONG_RECOVERY))
 
 
 def _spend_totp(user: StaffUser, code: str, *, stage: str) -> None:
@@ -200,12 +205,12 @@ def _spend_totp(user: StaffUser, code: str, *, stage: str) -> None:
                if len(typed) == 6 and hmac.compare_digest(totp.generate_otp(step), typed)]
     if not matched:
         _refused(user, stage, "wrong")
-        raise CodeRefused(WRONG_CODE)
+        raise CodeRefused(str(WRONG_CODE))
     step = matched[-1]
     if StaffUser.update(totp_last_step=step).where(
             StaffUser.id == user.id, StaffUser.totp_last_step < step).execute() != 1:
         _refused(user, stage, "reused")
-        raise CodeRefused(USED_CODE)
+        raise CodeRefused(str(USED_CODE))
     user.totp_last_step = step
 
 

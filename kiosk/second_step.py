@@ -7,6 +7,8 @@ from __future__ import annotations
 import functools
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_user
 
 from . import audit, second_factor, sign_in_limits
@@ -27,7 +29,8 @@ def _start_again(had_pending: bool):
     if current_user.is_authenticated:
         return redirect(home_for(current_user), code=303)
     if had_pending:
-        flash("Please sign in again: the code must be entered within 5 minutes of the password.")
+        flash(_("Please sign in again: the code must be entered within 5 minutes of the "
+                "password."))
     return redirect(url_for("auth.sign_in"), code=303)
 
 
@@ -88,12 +91,15 @@ def _counted(check, user: StaffUser, form):
 
 
 def _recovery_left(user: StaffUser, left: int) -> None:
-    codes = "recovery code" if left == 1 else "recovery codes"
-    flash(f"You signed in with a recovery code, which cannot be used again. You have {left} "
-          f"{codes} left.")
+    flash(ngettext("You signed in with a recovery code, which cannot be used again. You have "
+                   "%(num)d recovery code left.",
+                   "You signed in with a recovery code, which cannot be used again. You have "
+                   "%(num)d recovery codes left.", left))
     if left <= second_factor.FEW_LEFT:
-        flash(f"Ask {second_factor.who_resets(user)} to reset your two-step sign-in soon, then "
-              "set it up again to get ten new recovery codes.")
+        flash(_("Ask the headteacher to reset your two-step sign-in soon, then set it up again "
+                "to get ten new recovery codes.") if second_factor.reset_by_the_head(user)
+              else _("Ask your IT support to reset your two-step sign-in soon, then set it up "
+                     "again to get ten new recovery codes."))
 
 
 @bp.route("/set-up", methods=["GET", "POST"])

@@ -26,9 +26,12 @@ import math
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask import after_this_request, current_app, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from limits import RateLimitItem, parse
 from limits.errors import StorageError
@@ -55,26 +58,39 @@ _SALT = "policy-kiosk known device"
 _memory_lock = threading.Lock()
 
 
-LOCKED_OUT_ADVICE = "ask the headteacher to reset your password"
+def _password_advice(when: str) -> str:
+    """When a password may be tried again, and what else to do (one whole sentence each, so each
+    translates as one: `when` is the time, from `_when`)."""
+    return _("Try again after %(time)s, or ask the headteacher to reset your password.", time=when)
+
+
+def _code_advice_head(when: str) -> str:
+    return _("Try again after %(time)s, or if your phone is lost, ask the headteacher to reset "
+             "your two-step sign-in.", time=when)
+
+
+def _code_advice_it(when: str) -> str:
+    return _("Try again after %(time)s, or if your phone is lost, ask your IT support to reset "
+             "your two-step sign-in.", time=when)
 
 
 class TooManyAttempts(TooManyRequests):
     """Refused before the password was checked; `description` says when to try again."""
 
-    heading = "Too many attempts"
+    heading = _l("Too many attempts")
 
-    def __init__(self, retry_at: float, advice: str = LOCKED_OUT_ADVICE):
-        super().__init__(f"Try again after {_when(retry_at)}, or {advice}.",
+    def __init__(self, retry_at: float, advice: Callable[[str], str] = _password_advice):
+        super().__init__(advice(_when(retry_at)),
                          retry_after=max(1, math.ceil(retry_at - time.time())))
 
 
 class LimitsUnavailable(ServiceUnavailable):
     """The attempt counts could not be read: sign-in is refused rather than left unlimited."""
 
-    heading = "Signing in is paused"
-    description = ("We cannot check sign-in limits just now, so nobody can sign in. Please try "
-                   "again in a few minutes. If it goes on, ask IT support to check that the "
-                   "kiosk's Redis server is running.")
+    heading = _l("Signing in is paused")
+    description = _l("We cannot check sign-in limits just now, so nobody can sign in. Please try "
+                     "again in a few minutes. If it goes on, ask IT support to check that the "
+                     "kiosk's Redis server is running.")
 
 
 @dataclass
@@ -112,15 +128,14 @@ def take_code_attempt(user: StaffUser) -> Attempt:
     """Count a code given at the second step of signing in (`second_step`), before it is
     checked: per account, with the same numbers as passwords, whichever device or session it
     comes from, and as atomically; give it back with `refund` when it was right."""
-    from .second_factor import who_resets  # which imports the sign-in modules this one serves
+    from .second_factor import reset_by_the_head  # which imports the modules this one serves
 
     return Attempt(_take([(PER_ACCOUNT, "second-step", str(user.id))], user.email,
-                         f"if your phone is lost, ask {who_resets(user)} to reset your two-step "
-                         "sign-in"))
+                         _code_advice_head if reset_by_the_head(user) else _code_advice_it))
 
 
 def _take(limits: list[tuple[RateLimitItem, str, str]], email: str,
-          advice: str = LOCKED_OUT_ADVICE) -> list[str]:
+          advice: Callable[[str], str] = _password_advice) -> list[str]:
     """Take one from each limit, or none and raise TooManyAttempts when one is used up."""
     taken: list[str] = []
     for item, scope, identifier in limits:
@@ -206,4 +221,7 @@ def _when(moment: float) -> str:
     date when that is another day."""
     stored = dt.datetime.fromtimestamp(math.ceil(moment / 60) * 60, dt.UTC).replace(tzinfo=None)
     day = to_local(stored).date()
-    return short_time(stored) if day == today() else f"{short_time(stored)} on {long_date(day)}"
+    if day == today():
+        return short_time(stored)
+    # Translators: a time on another day, as in "Try again after 10:45am on Tuesday 3 March".
+    return _("%(time)s on %(date)s", time=short_time(stored), date=long_date(day))

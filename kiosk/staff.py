@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from . import (
@@ -167,8 +168,8 @@ def create_breach():
             breach, _created = breaches.log_breach(current_user, form.details(),
                                                   form_fingerprint(request.form))
         except Conflict:
-            form.form_errors.append("This form was already sent with other details. "
-                                    "Please start again.")
+            form.form_errors.append(_("This form was already sent with other details. "
+                                      "Please start again."))
         else:
             flash(breaches.thanks_for(breach))
             return redirect(url_for("staff.my_reports"), code=303)
@@ -181,7 +182,7 @@ def my_reports():
     """What I reported. A restricted one shows only that it was received."""
     if request.args.get("saved"):  # the page's script sends the record's UUID
         saved = breaches.own_saved(current_user, request.args["saved"])
-        flash(breaches.thanks_for(saved) if saved else breaches.THANKS)
+        flash(breaches.thanks_for(saved) if saved else str(breaches.THANKS))  # str: if it is lazy
     page = breaches.own_reports(current_user, request.args.get("older"),
                                 request.args.get("newer"))
     audit.record("breach.list_viewed", kind="breach", list="own",
@@ -212,13 +213,13 @@ def new_deletion():
             form.material.data = linked.category.material or None
     elif form.validate_on_submit():
         try:
-            created, _ = deletions.request_deletion(current_user, form.details(linked),
+            created, _created = deletions.request_deletion(current_user, form.details(linked),
                                                     form_fingerprint(request.form))
         except Conflict:
-            form.form_errors.append("This form was already sent with other details. "
-                                    "Please start again.")
+            form.form_errors.append(_("This form was already sent with other details. "
+                                      "Please start again."))
         else:
-            flash("Saved. Record what happened when you know.")
+            flash(_("Saved. Record what happened when you know."))
             return redirect(url_for("records.deletion", public_id=created.public_id), code=303)
     return render_template("staff/deletion_new.html", form=form, breach=linked,
                            today=None if linked else _offer(form.acceptance.data or ""),
@@ -241,8 +242,8 @@ def new_disclosure():
             task, _created = disclosures.record_disclosure(current_user, form.details(),
                                                           form_fingerprint(request.form))
         except Conflict:
-            form.form_errors.append("This form was already sent with other details. "
-                                    "Please start again.")
+            form.form_errors.append(_("This form was already sent with other details. "
+                                      "Please start again."))
         else:
             flash(disclosures.thanks_for(current_user, str(task.client_uuid)))
             return redirect(url_for("staff.home"), code=303)
@@ -282,10 +283,10 @@ def new_family_link():
         try:
             declarations.declare(current_user, form.details(), form_fingerprint(request.form))
         except Conflict:
-            form.form_errors.append("This form was already sent with other details. "
-                                    "Please start again.")
+            form.form_errors.append(_("This form was already sent with other details. "
+                                      "Please start again."))
         else:
-            flash("Thank you. Your declaration is with the headteacher.")
+            flash(_("Thank you. Your declaration is with the headteacher."))
             return redirect(url_for("staff.family_links"), code=303)
     return render_template("staff/family_link_new.html", form=form), \
         200 if request.method == "GET" else 422
@@ -303,7 +304,7 @@ def end_family_link(public_id: str):
     except declarations.DeclarationError as error:
         flash(str(error))
     else:
-        flash(f"Your link with {declaration.who} is marked as ended.")
+        flash(_("Your link with %(name)s is marked as ended.", name=declaration.who))
     return redirect(url_for("staff.family_links"), code=303)
 
 
@@ -312,6 +313,6 @@ def end_family_link(public_id: str):
 def confirm_family_links():
     """My declarations are all still correct (the yearly confirmation)."""
     confirmed = declarations.confirm_all(current_user)
-    flash("Thank you. Your declarations are confirmed as still correct." if confirmed
-          else "You have no declarations in force to confirm.")
+    flash(_("Thank you. Your declarations are confirmed as still correct.") if confirmed
+          else _("You have no declarations in force to confirm."))
     return redirect(url_for("staff.family_links"), code=303)

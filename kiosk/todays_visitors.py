@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import format_number, ngettext
+from flask_babel import gettext as _
+
 from .models import Acceptance
 from .text import search_key
 
@@ -18,16 +21,31 @@ TILES = 12
 LIST_PAGE = 50
 
 
-def people(count: int) -> str:
-    """"1 person", "2,000 people"."""
-    return f"{count:,} {'person' if count == 1 else 'people'}"
-
+# Each sentence below is one whole message for translating ("2,000 people who signed in today
+# match “fair”"), its count written in the page's own language's way (`format_number`).
 
 def _matched(count: int, search: str) -> str:
+    """What a search found, as a heading (no full stop)."""
     if count == 0:
-        return f"No one who signed in today has “{search}” in their name"
-    verb = "matches" if count == 1 else "match"
-    return f"{people(count)} who signed in today {verb} “{search}”"
+        return _("No one who signed in today has “%(search)s” in their name", search=search)
+    return ngettext("%(count)s person who signed in today matches “%(search)s”",
+                    "%(count)s people who signed in today match “%(search)s”",
+                    count, count=format_number(count), search=search)
+
+
+def _matched_sentence(count: int, search: str) -> str:
+    """What a search found, as a sentence above the tiles."""
+    if count == 0:
+        return _("No one who signed in today has “%(search)s” in their name.", search=search)
+    if count > TILES:
+        return ngettext("%(count)s person who signed in today matches “%(search)s”: the %(tiles)d "
+                        "most recent are shown. Type more of the name to find someone else.",
+                        "%(count)s people who signed in today match “%(search)s”: the %(tiles)d "
+                        "most recent are shown. Type more of the name to find someone else.",
+                        count, count=format_number(count), search=search, tiles=TILES)
+    return ngettext("%(count)s person who signed in today matches “%(search)s”.",
+                    "%(count)s people who signed in today match “%(search)s”.",
+                    count, count=format_number(count), search=search)
 
 
 @dataclass(frozen=True)
@@ -48,12 +66,13 @@ class Offer:
     def heading(self) -> str:
         """What the tiles are, in words: the newest of how many, or what the search found."""
         if self.search:
-            shown = (f": the {TILES} most recent are shown. Type more of the name to find "
-                     "someone else." if self.matched > TILES else ".")
-            return _matched(self.matched, self.search) + shown
+            return _matched_sentence(self.matched, self.search)
         if self.total > TILES:
-            return (f"The {TILES} most recent of the {people(self.total)} who signed in today. "
-                    "Search for anyone else.")
+            return ngettext("The %(tiles)d most recent of the %(count)s person who signed in "
+                            "today. Search for anyone else.",
+                            "The %(tiles)d most recent of the %(count)s people who signed in "
+                            "today. Search for anyone else.",
+                            self.total, count=format_number(self.total), tiles=TILES)
         return ""
 
 
@@ -87,17 +106,20 @@ class Listing:
     @property
     def summary(self) -> str:
         if not self.total:
-            return "Nobody has accepted the policy yet today."
-        verb = "has" if self.total == 1 else "have"
-        return f"{people(self.total)} {verb} signed in today."
+            return _("Nobody has accepted the policy yet today.")
+        return ngettext("%(count)s person has signed in today.",
+                        "%(count)s people have signed in today.",
+                        self.total, count=format_number(self.total))
 
     @property
     def heading(self) -> str:
         if self.search:
             return _matched(self.matched, self.search)
         if self.earlier:
-            return "Earlier today"
-        return f"The {LIST_PAGE} most recent" if self.next_before else "Most recent first"
+            return _("Earlier today")
+        if self.next_before:
+            return ngettext("The %(num)d most recent", "The %(num)d most recent", LIST_PAGE)
+        return _("Most recent first")
 
 
 def listing(timezone: str, search: str = "", before: str = "") -> Listing:
