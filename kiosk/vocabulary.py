@@ -12,13 +12,23 @@ English whatever the page's language (`english_label`, `english`).
 from __future__ import annotations
 
 from flask import has_request_context
-from flask_babel import force_locale
-from flask_babel import lazy_gettext as _l
+from flask_babel import force_locale, gettext
 from flask_babel.speaklater import LazyString
 
 from .i18n import DEFAULT
 
 Words = LazyString  # a label, read in the request's language when made a str
+
+
+def _in_language(words: str) -> str:
+    # Outside a request (a command, a sentence made for the audit log's export) there is no
+    # page language to ask for: English.
+    return gettext(words) if has_request_context() else words
+
+
+def _l(words: str) -> Words:
+    """`lazy_gettext`, but English outside a request (`make translations` reads `_l`)."""
+    return LazyString(_in_language, words)
 
 # Who accepted the policy (an acceptance's role).
 VISITOR_ROLES: dict[str, Words] = {
@@ -217,9 +227,7 @@ def label(code: str | None, vocabulary: str) -> str:
     """The words for a stored code, in the request's language (in English outside a request);
     a code no longer in the list is shown as it was stored."""
     words = VOCABULARIES[vocabulary].get(code)
-    if words is None:
-        return code or ""
-    return str(words) if has_request_context() else english(words)
+    return str(words) if words is not None else code or ""
 
 
 def english_label(code: str | None, vocabulary: str) -> str:
