@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, jsonify, make_response, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
@@ -50,22 +51,24 @@ def refuse_cross_site_and_malformed():
         return None
     site = request.headers.get("Sec-Fetch-Site")
     if site is not None and site not in ("same-origin", "none"):
-        return error(403, "cross_site", "Requests from other sites are refused.")
+        return error(403, "cross_site", _("Requests from other sites are refused."))
     origin = request.headers.get("Origin")
     if origin is not None and _origin(origin) != _origin(request.host_url):
-        return error(403, "cross_site", "Requests from other sites are refused.")
+        return error(403, "cross_site", _("Requests from other sites are refused."))
     if request.headers.get(CLIENT_HEADER) != "outbox":
-        return error(400, "missing_client_header", f"Send the {CLIENT_HEADER}: outbox header.")
+        return error(400, "missing_client_header",
+                     _("Send the %(header)s: outbox header.", header=CLIENT_HEADER))
     if not request.is_json:
-        return error(415, "not_json", "Send the record as JSON (Content-Type: application/json).")
+        return error(415, "not_json",
+                     _("Send the record as JSON (Content-Type: application/json)."))
     key = request.headers.get("Idempotency-Key")
     if not key:
-        return error(400, "missing_idempotency_key", "Send an Idempotency-Key header with the "
-                                                     "record's UUID.")
+        return error(400, "missing_idempotency_key",
+                     _("Send an Idempotency-Key header with the record's UUID."))
     try:
         uuid.UUID(key)
     except ValueError:
-        return error(400, "bad_idempotency_key", "The Idempotency-Key must be a UUID.")
+        return error(400, "bad_idempotency_key", _("The Idempotency-Key must be a UUID."))
     return None
 
 
@@ -99,10 +102,11 @@ def json_fields() -> MultiDict | None:
 
 
 def invalid(form) -> tuple:
-    fields = {name: messages[0] for name, messages in form.errors.items() if name and messages}
+    # A form's messages may be lazy (its validators were made at import): words, for JSON.
+    fields = {name: str(messages[0]) for name, messages in form.errors.items() if name and messages}
     if form.form_errors:
-        fields["form"] = form.form_errors[0]
-    return error(422, "invalid", "Please correct the details and send again.", fields=fields)
+        fields["form"] = str(form.form_errors[0])
+    return error(422, "invalid", _("Please correct the details and send again."), fields=fields)
 
 
 def answer(body: dict, created: bool):
@@ -127,7 +131,7 @@ def earlier_answer(model, request_hash: str, describe):
 
 def conflict():
     return error(422, "idempotency_key_reused",
-                 "This key was already used for a record with other details.")
+                 _("This key was already used for a record with other details."))
 
 
 @bp.get("/openapi.json")
@@ -145,7 +149,7 @@ def create_acceptance():
     """An acceptance made on the kiosk or a phone, perhaps while offline."""
     fields = json_fields()
     if fields is None:
-        return error(400, "not_an_object", "Send a JSON object.")
+        return error(400, "not_an_object", _("Send a JSON object."))
     fields["client_uuid"] = str(idempotency_key())
     request_hash = fingerprint(fields.to_dict(flat=False))
     replay = earlier_answer(Acceptance, request_hash, acceptance_answer)
@@ -156,9 +160,10 @@ def create_acceptance():
         return invalid(form)
     accepted_at = _device_time(fields.get("accepted_at"))
     if accepted_at is None:  # a 422: the outbox keeps it as "needs attention", never retrying
-        return error(422, "invalid", "Please correct the details and send again.",
-                     fields={"accepted_at": "Give the time of acceptance as an ISO 8601 date "
-                                            "and time, with its time zone, between 2000 and 2100."})
+        return error(422, "invalid", _("Please correct the details and send again."),
+                     fields={"accepted_at": _("Give the time of acceptance as an ISO 8601 date "
+                                              "and time, with its time zone, between 2000 and "
+                                              "2100.")})
     details = AcceptanceDetails(
         client_uuid=form.client_uuid.data, policy_version=form.version,
         full_name=form.full_name.data, role=form.role.data, organisation=form.organisation.data,
@@ -200,10 +205,11 @@ def staff_submission(model, form_class, describe):
     Returns (form, request_hash); anything else ends the request with its answer."""
     fields = json_fields()
     if fields is None:
-        abort(make_response(error(400, "not_an_object", "Send a JSON object.")))
+        abort(make_response(error(400, "not_an_object", _("Send a JSON object."))))
     if fields.get("staff_id") != str(current_user.id):
-        abort(make_response(error(409, "other_user", "This was written by another member of "
-                                                     "staff; it will be sent when they sign in.")))
+        abort(make_response(error(409, "other_user", _("This was written by another member of "
+                                                       "staff; it will be sent when they sign "
+                                                       "in."))))
     fields["client_uuid"] = str(idempotency_key())
     request_hash = fingerprint(fields.to_dict(flat=False))
     replay = earlier_answer(model, request_hash, describe)
@@ -243,8 +249,8 @@ def create_deletion_request():
     if form.breach.data:
         linked = find_visible(Breach, current_user, form.breach.data)
         if linked is None:
-            return error(422, "invalid", "Please correct the details and send again.",
-                         fields={"breach": "That breach was not found."})
+            return error(422, "invalid", _("Please correct the details and send again."),
+                         fields={"breach": _("That breach was not found.")})
     try:
         row, created = deletions.request_deletion(current_user, form.details(linked), request_hash)
     except Conflict:

@@ -23,6 +23,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from flask import current_app, g, request
+from flask_babel import gettext as _
 
 from . import audit, school
 from .models import KioskDevice, db, utcnow
@@ -37,7 +38,7 @@ SILENT_HOURS_LIMITS = (1, 24 * 14)
 
 
 class DeviceError(ValueError):
-    """The change cannot be made; the message says why."""
+    """The change cannot be made; the message says why (in the language of the page)."""
 
 
 def _keyed(secret: str) -> str:
@@ -83,7 +84,7 @@ def new_code(device: KioskDevice) -> str:
     """A fresh pairing code for a device (to pair it again, on the same tablet or another: the
     credential it had stops working once the new one is used)."""
     if device.revoked_at is not None:
-        raise DeviceError("This device was removed. Add it again to pair a tablet.")
+        raise DeviceError(_("This device was removed. Add it again to pair a tablet."))
     code = _new_code()
     with db.atomic():
         KioskDevice.update(pairing_code_hash=_keyed(code), pairing_expires_at=utcnow()
@@ -100,7 +101,7 @@ def revoke(device: KioskDevice) -> None:
                                      pairing_code_hash="", pairing_expires_at=None).where(
             KioskDevice.id == device.id, KioskDevice.revoked_at.is_null()).execute()
         if not changed:
-            raise DeviceError("This device was already removed.")
+            raise DeviceError(_("This device was already removed."))
         audit.record("device.revoked", kind="kiosk_device", record_id=device.public_id)
 
 
@@ -110,7 +111,7 @@ def silent_hours() -> int:
 
 def set_silent_hours(hours: int) -> None:
     if not SILENT_HOURS_LIMITS[0] <= hours <= SILENT_HOURS_LIMITS[1]:
-        raise DeviceError("Please give a number of hours from 1 to 336 (two weeks).")
+        raise DeviceError(_("Please give a number of hours from 1 to 336 (two weeks)."))
     school.save_one("device_silent_hours", hours, "device.silent_hours_changed", hours=hours)
 
 

@@ -15,6 +15,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import logout_user
 
 from . import devices, i18n, retention, school
@@ -106,8 +107,8 @@ def accept():
         try:
             acceptance, _created = record_acceptance(details, form_fingerprint(request.form))
         except Conflict:
-            form.form_errors.append("This form was already sent with other details. "
-                                    "Please start again.")
+            form.form_errors.append(_("This form was already sent with other details. "
+                                      "Please start again."))
         else:
             session["thanks"] = str(acceptance.client_uuid)
             return redirect(url_for("public.thanks", channel=acceptance.channel), code=303)
@@ -178,14 +179,14 @@ def pair_device():
     if form.validate_on_submit():
         paired = devices.pair(form.code.data)
         if paired is None:
-            form.code.errors.append("That code is not right, or its ten minutes are over. Check "
-                                    "it, or ask the headteacher for a new one.")
+            form.code.errors.append(_("That code is not right, or its ten minutes are over. "
+                                      "Check it, or ask the headteacher for a new one."))
         else:
             device, token = paired
             # A head who added the device on this tablet is signed out: visitors use it now.
             logout_user()
             session.clear()
-            flash(f"This tablet is now the kiosk “{device.name}”.")
+            flash(_("This tablet is now the kiosk “%(name)s”.", name=device.name))
             response = redirect(url_for("public.home"), code=303)
             devices.set_cookie(response, token)
             return response

@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, send_from_directory, url_for
+from flask_babel import gettext as _
 
 from . import retention, school
 from .forms.records import DeletionRequestForm, OfflineBreachForm
@@ -72,18 +73,25 @@ def service_worker():
 
 @bp.get("/manifest.webmanifest")
 def manifest():
-    """Name, colours and icons, so 'Add to Home Screen' and 'Install' work."""
-    return _manifest(name=f"{school.school_name()} – Policy Kiosk", short_name="Policy Kiosk",
-                     description="Read and accept the school's Social Media and Mobile Phone "
-                                 "Policy.", start_url="/")
+    """Name, colours and icons, so 'Add to Home Screen' and 'Install' work; the words shown when
+    installing are in the request's language."""
+    # Translators: the installed app's name; "Policy Kiosk" is the app's own name
+    return _manifest(name=_("%(school)s – Policy Kiosk", school=school.school_name()),
+                     # Translators: the app's own name, under its icon on a home screen
+                     short_name=_("Policy Kiosk"),
+                     description=_("Read and accept the school's Social Media and Mobile Phone "
+                                   "Policy."), start_url="/")
 
 
 @bp.get("/staff.webmanifest")
 def staff_manifest():
     """The staff pages' manifest: a classroom iPad's home-screen icon opens sign-in (or the staff
     home when still signed in), not the visitors' kiosk."""
-    return _manifest(name=f"{school.school_name()} – Staff", short_name="Staff",
-                     description="Log a breach of the policy, or a request to delete material.",
+    # Translators: the staff pages' app, as installed on a classroom iPad
+    return _manifest(name=_("%(school)s – Staff", school=school.school_name()),
+                     # Translators: under the staff app's icon on a home screen
+                     short_name=_("Staff"),
+                     description=_("Log a breach of the policy, or a request to delete material."),
                      start_url=url_for("auth.staff_start"))
 
 

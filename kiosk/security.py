@@ -10,8 +10,12 @@ from typing import Any
 
 from flask import Flask, Response, abort, current_app, jsonify, request
 from flask.json.provider import DefaultJSONProvider
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import escape
 from werkzeug.exceptions import BadRequest, SecurityError
+
+from . import i18n
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -68,7 +72,7 @@ class NestedTooDeeply(BadRequest):
     """A JSON body nested deeper than any record: a 400, even where the reader asked to be
     silent about bodies it cannot read (silence only covers a ValueError)."""
 
-    description = "It was nested too deeply to read. Nothing was saved."
+    description = _l("It was nested too deeply to read. Nothing was saved.")
 
 
 class BoundedJSON(DefaultJSONProvider):
@@ -126,23 +130,28 @@ def refuse_untrusted_host() -> None:
 
 
 UNTRUSTED_HOST_PAGE = """<!doctype html>
-<html lang="en-GB">
+<html lang="{lang}" dir="{direction}">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{heading}</title></head>
 <body><main><h1>{heading}</h1><p>{message}</p></main></body>
 </html>
 """
-UNTRUSTED_HOST = ("This is not the kiosk's address",
-                  "Please open Policy Kiosk at the address the school gave you.")
+UNTRUSTED_HOST = (_l("This is not the kiosk's address"),
+                  _l("Please open Policy Kiosk at the address the school gave you."))
 
 
 def untrusted_host(error: SecurityError):
     """A plain page (or JSON for the API), with no link: no address can be trusted for this
     request, and it is refused before the templates, which build addresses, could run."""
-    heading, message = UNTRUSTED_HOST
+    heading, message = map(str, UNTRUSTED_HOST)  # in the language of the request
     if request.path.startswith("/api/") or request.is_json:
-        return jsonify(error="bad_request", message=f"{heading}. {message}"), 400
-    page = UNTRUSTED_HOST_PAGE.format(heading=escape(heading), message=escape(message))
+        # Translators: an error's heading then its message, as one text; keep or change the full stop
+        return jsonify(error="bad_request", message=_("%(heading)s. %(message)s", heading=heading,
+                                                      message=message)), 400
+    lang = i18n.language()
+    page = UNTRUSTED_HOST_PAGE.format(heading=escape(heading), message=escape(message),
+                                      lang="en-GB" if lang == i18n.DEFAULT else lang,
+                                      direction=i18n.direction())
     return Response(page, status=400, mimetype="text/html")
 
 

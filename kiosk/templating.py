@@ -4,8 +4,8 @@
 - The school's details: `school_name()`, `school`, `school_image(kind)`, `next_step`, and
   `review_overdue()` for the leads' banner.
 - Filters: `long_date`, `local_date`, `local_time`, `short_time`, `weekday_date`,
-  `weekday_time` (UK dates and times, `display.py`) and `label` (a stored code in words,
-  `vocabulary.py`); the global `vocabulary(name)` for lists.
+  `weekday_time` (UK dates and times, `display.py`, in the page's language) and `label` (a
+  stored code in words, `vocabulary.py`); the global `vocabulary(name)` for lists.
 - `audience`: "public" (the kiosk and phones), "sign-in" or "staff". Each blueprint names its
   own with `serves`; `base.html` picks the manifest, the header and the outbox's wording from it.
 """
@@ -61,10 +61,6 @@ def _shared() -> dict:
 
 def init_app(app: Flask) -> None:
     app.context_processor(_shared)
-    app.add_template_filter(display.long_date)
-    app.add_template_filter(display.local_date)
-    app.add_template_filter(display.local_time)
-    app.add_template_filter(display.short_time)
-    app.add_template_filter(display.weekday_date)
-    app.add_template_filter(display.weekday_time)
+    for name, shown in display.FILTERS.items():  # dates in the words of the page's language
+        app.add_template_filter(shown, name)
     app.add_template_filter(label)

@@ -13,6 +13,9 @@ from functools import cache
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
 from .models import as_local, as_stored
 
 if TYPE_CHECKING:
@@ -51,16 +54,21 @@ def after_one_working_day(stored: dt.datetime, zone: ZoneInfo) -> dt.datetime:
 
 def after_working_days(stored: dt.datetime, zone: ZoneInfo, days: int) -> dt.datetime:
     """The stored moment `days` working days after `stored` (one working day, `days` times)."""
-    for _ in range(days):
+    for _day in range(days):
         stored = after_one_working_day(stored, zone)
     return stored
 
 
 def time_left_in_words(deadline: dt.datetime, now: dt.datetime) -> str:
-    """"5 hours left", "1 day 3 hours left", "overdue by 2 hours" (both stored naive UTC)."""
+    """"5 hours left", "1 day 3 hours left", "overdue by 2 hours" (both stored naive UTC), in
+    the page's language."""
     seconds = (deadline - now).total_seconds()
     words = _span(abs(seconds))
-    return f"{words} left" if seconds >= 0 else f"overdue by {words}"
+    if seconds >= 0:
+        # Translators: the time left before a deadline, e.g. "1 day 3 hours left"
+        return _("%(span)s left", span=words)
+    # Translators: how long ago a deadline passed, e.g. "overdue by 2 hours"
+    return _("overdue by %(span)s", span=words)
 
 
 def _span(seconds: float) -> str:
@@ -69,9 +77,9 @@ def _span(seconds: float) -> str:
     hours, minutes = divmod(minutes, 60)
     parts = []
     if days:
-        parts.append(f"{days} day{'s' if days != 1 else ''}")
+        parts.append(ngettext("%(num)d day", "%(num)d days", days))
     if hours:
-        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
+        parts.append(ngettext("%(num)d hour", "%(num)d hours", hours))
     if not days and (minutes or not hours):
-        parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
+        parts.append(ngettext("%(num)d minute", "%(num)d minutes", minutes))
     return " ".join(parts)

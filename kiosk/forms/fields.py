@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Mapping
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms import DateTimeLocalField, HiddenField, SelectMultipleField, widgets
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
@@ -21,10 +24,10 @@ def refuse_control_characters(form, field) -> None:
     """Refuse control characters, line and paragraph separators and direction overrides in
     one-line text."""
     if has_control_characters(field.data or ""):
-        raise ValidationError("Please use letters, numbers and punctuation only.")
+        raise ValidationError(_("Please use letters, numbers and punctuation only."))
 
 
-DAMAGED = "This form was damaged; please start again."
+DAMAGED = _l("This form was damaged; please start again.")
 
 
 def staff_email(value: str | None) -> str:
@@ -35,7 +38,7 @@ def staff_email(value: str | None) -> str:
 def refuse_controls_in_block(form, field) -> None:
     """Refuse control characters (other than new lines and tabs) in multi-line text."""
     if has_block_controls(field.data or ""):
-        raise ValidationError("Please use letters, numbers and punctuation only.")
+        raise ValidationError(_("Please use letters, numbers and punctuation only."))
 
 
 class ClientUUIDField(HiddenField):
@@ -49,7 +52,8 @@ class ClientUUIDField(HiddenField):
             raise ValidationError(DAMAGED) from None
 
 
-def choices(mapping: dict[str, str]) -> list[SelectChoice]:
+def choices(mapping: Mapping[str, object]) -> list[SelectChoice]:
+    """A fixed list's codes and words (lazy, from vocabulary.py) as a field's choices."""
     return [SelectChoice(value, label) for value, label in mapping.items()]
 
 
@@ -61,14 +65,14 @@ class MultiCheckboxField(SelectMultipleField):
 class LocalDateTimeField(DateTimeLocalField):
     """A date and time typed in the school's time zone, stored in UTC; not in the future."""
 
-    def __init__(self, label: str, **kwargs):
+    def __init__(self, label: object, **kwargs):
         super().__init__(label, format="%Y-%m-%dT%H:%M", **kwargs)
 
     def process_formdata(self, valuelist):
         super().process_formdata(valuelist)
         if self.data is not None and not EARLIEST <= self.data <= LATEST:
             self.data = None
-            raise ValueError("Please give a date between 2000 and 2100.")
+            raise ValueError(_("Please give a date between 2000 and 2100."))
         if self.data is not None:
             self.data = as_stored(self.data.replace(tzinfo=school_zone()))
 
@@ -82,4 +86,4 @@ class LocalDateTimeField(DateTimeLocalField):
 
 def not_in_the_future(form, field) -> None:
     if field.data and field.data > utcnow() + dt.timedelta(minutes=5):
-        raise ValidationError("That time is in the future.")
+        raise ValidationError(_("That time is in the future."))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -19,36 +21,37 @@ class AcceptForm(FlaskForm):
     """The visitor's acceptance: who they are and that they accept the version they read."""
 
     full_name = StringField(
-        "Full name",
+        _l("Full name"),
         filters=[clean_text],
         validators=[
-            DataRequired("Please enter your full name."),
-            Length(min=2, max=100, message="Your name must be between 2 and 100 characters."),
+            DataRequired(_l("Please enter your full name.")),
+            Length(min=2, max=100, message=_l("Your name must be between 2 and 100 characters.")),
             refuse_control_characters,
         ],
     )
     role = RadioField(
-        "I am a",
+        # Translators: the question before the list of roles ("I am a" visitor, parent or carer...)
+        _l("I am a"),
         choices=[SelectChoice(value, label) for value, label in VISITOR_ROLES.items()],
-        validators=[InputRequired("Please choose what best describes you."),
-                    AnyOf(VISITOR_ROLES, message="Please choose one of the listed options.")],
+        validators=[InputRequired(_l("Please choose what best describes you.")),
+                    AnyOf(VISITOR_ROLES, message=_l("Please choose one of the listed options."))],
         validate_choice=False,  # AnyOf's message is plainer than wtforms' own
     )
     organisation = StringField(
-        "Organisation or company (optional)",
+        _l("Organisation or company (optional)"),
         filters=[clean_text],
-        validators=[Optional(), Length(max=100, message="Please keep this under 100 characters."),
+        validators=[Optional(), Length(max=100, message=_l("Please keep this under 100 characters.")),
                     refuse_control_characters],
     )
     reason = StringField(
-        "Reason for your visit (optional)",
+        _l("Reason for your visit (optional)"),
         filters=[clean_text],
-        validators=[Optional(), Length(max=200, message="Please keep this under 200 characters."),
+        validators=[Optional(), Length(max=200, message=_l("Please keep this under 200 characters.")),
                     refuse_control_characters],
     )
     accept = BooleanField(
-        "I have read and accept the policy",
-        validators=[InputRequired("Please tick to show you have read and accept the policy.")],
+        _l("I have read and accept the policy"),
+        validators=[InputRequired(_l("Please tick to show you have read and accept the policy."))],
     )
     client_uuid = ClientUUIDField()
     policy_version = HiddenField()
@@ -65,12 +68,12 @@ class AcceptForm(FlaskForm):
             return
         self.roster_person = RosterPerson.with_link(field.data)
         if self.roster_person is None:
-            raise ValidationError("This personal link is no longer in use. Please ask the school "
-                                  "for a new one, or use the kiosk.")
+            raise ValidationError(_("This personal link is no longer in use. Please ask the school "
+                                    "for a new one, or use the kiosk."))
 
     def validate_accept(self, field) -> None:
         if not field.data:
-            raise ValidationError("Please tick to show you have read and accept the policy.")
+            raise ValidationError(_("Please tick to show you have read and accept the policy."))
 
     def validate_policy_version(self, field) -> None:
         version = None
