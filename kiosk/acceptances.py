@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from . import audit
 from .idempotency import create_once
-from .models import Acceptance, KioskDevice, PolicyVersion, RosterPerson, utcnow
+from .models import Acceptance, KioskDevice, PolicyTranslation, PolicyVersion, RosterPerson, utcnow
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,7 @@ class AcceptanceDetails:
     accepted_at: dt.datetime
     roster_person: RosterPerson | None = None
     device: KioskDevice | None = None  # the paired kiosk it was taken on (devices.current)
+    translation: PolicyTranslation | None = None  # the translation of it they read, if not English
 
 
 def record_acceptance(details: AcceptanceDetails, request_hash: str, *,
@@ -40,11 +41,13 @@ def record_acceptance(details: AcceptanceDetails, request_hash: str, *,
             role=details.role, organisation=details.organisation, reason=details.reason,
             channel=details.channel, accepted_at=details.accepted_at, received_at=utcnow(),
             roster_person=details.roster_person, device=details.device,
+            translation=details.translation,
+            language=details.translation.language if details.translation else "en",
         )
         # No name in the audit detail: the record itself holds it, and is purged with it.
         audit.record("acceptance.created", kind="acceptance", record_id=row.client_uuid,
                      visitor=True, channel=row.channel,
-                     policy_version=details.policy_version.number)
+                     policy_version=details.policy_version.number, language=row.language)
         return row
 
     return create_once(Acceptance, details.client_uuid, request_hash, create, looked=looked)

@@ -168,7 +168,7 @@ def create_acceptance():
         client_uuid=form.client_uuid.data, policy_version=form.version,
         full_name=form.full_name.data, role=form.role.data, organisation=form.organisation.data,
         reason=form.reason.data, channel=form.channel.data, accepted_at=accepted_at,
-        roster_person=form.roster_person, device=devices.current())
+        roster_person=form.roster_person, device=devices.current(), translation=form.shown)
     try:
         row, created = record_acceptance(details, request_hash, looked=True)
     except Conflict:

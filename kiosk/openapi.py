@@ -52,6 +52,10 @@ HIDDEN_FIELDS: dict[str, dict[str, Any]] = {
                        "description": "The number of the policy version the person read (the "
                                       "acceptance keeps it, even if a newer one was published "
                                       "since). An unknown number is a 422."},
+    "translation": {"type": "string",
+                    "description": "The id of the translation of that version the person was "
+                                   "shown (the kiosk's picker or their phone's language), or empty "
+                                   "for the English. One that is not that version's is a 422."},
     "roster_token": {"type": "string",
                      "description": "The personal link's token, for an acceptance through a "
                                     "personal link (channel `link`); a link no longer in use is "

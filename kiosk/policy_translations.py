@@ -40,6 +40,10 @@ class Reading:
     untranslated: bool
 
     @property
+    def direction(self) -> str:
+        return direction_of(self.language)
+
+    @property
     def english_applies(self) -> bool:
         return self.translation is not None and self.translation.english_applies
 

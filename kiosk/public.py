@@ -18,14 +18,13 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import logout_user
 
-from . import devices, i18n, retention, school
+from . import devices, i18n, policy_translations, retention, school
 from .acceptances import AcceptanceDetails, record_acceptance
 from .extensions import limiter
 from .forms.devices import PairForm, ReportForm
 from .forms.public import AcceptForm
 from .idempotency import Conflict, form_fingerprint
 from .models import Acceptance, PolicyVersion, RosterPerson, utcnow
-from .policies import render_markdown
 from .qr import qr_svg
 from .templating import serves
 from .vocabulary import CHANNELS
@@ -71,8 +70,8 @@ def phone():
 def policy():
     """The current policy, rendered from Markdown and sanitised."""
     version = current_policy()
-    return render_template("policy.html", policy=version, body=render_markdown(version.body),
-                           channel=requested_channel())
+    return render_template("policy.html", policy=version, channel=requested_channel(),
+                           reading=policy_translations.reading(version, i18n.language()))
 
 
 @bp.get("/p/<token>")
@@ -84,7 +83,7 @@ def personal(token: str):
     version = current_policy()
     return render_template("personal.html", person=person, latest=person.latest_acceptance(),
                            accepted=person.current_acceptance(), policy=version,
-                           body=render_markdown(version.body))
+                           reading=policy_translations.reading(version, i18n.language()))
 
 
 @bp.route("/accept", methods=["GET", "POST"])
@@ -103,6 +102,7 @@ def accept():
             accepted_at=utcnow(),
             roster_person=form.roster_person,
             device=devices.current(),
+            translation=form.shown,
         )
         try:
             acceptance, _created = record_acceptance(details, form_fingerprint(request.form))
@@ -115,6 +115,8 @@ def accept():
     elif request.method == "GET":
         form.client_uuid.data = str(uuid.uuid4())
         form.policy_version.data = str(current_policy().number)
+        form.shown = policy_translations.reading(current_policy(), i18n.language()).translation
+        form.translation.data = str(form.shown.id) if form.shown else ""
         form.channel.data = requested_channel()
         person = RosterPerson.with_link(request.args.get("token"))
         if person is not None:

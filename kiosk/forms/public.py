@@ -11,7 +11,8 @@ from wtforms import BooleanField, HiddenField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, ValidationError
 
-from ..models import PolicyVersion, RosterPerson
+from .. import policy_translations
+from ..models import PolicyTranslation, PolicyVersion, RosterPerson
 from ..text import clean_text
 from ..vocabulary import CHANNELS, VISITOR_ROLES
 from .fields import DAMAGED, ClientUUIDField, refuse_control_characters
@@ -57,9 +58,20 @@ class AcceptForm(FlaskForm):
     policy_version = HiddenField()
     channel = HiddenField(validators=[AnyOf(CHANNELS, message=DAMAGED)])
     roster_token = HiddenField()  # from a personal link
+    translation = HiddenField()  # the translation of the version they were shown, if any
 
     version: PolicyVersion | None = None  # set from policy_version once validated
     roster_person: RosterPerson | None = None  # set from roster_token once validated
+    shown: PolicyTranslation | None = None  # set from translation once validated
+
+    def validate_translation(self, field) -> None:
+        """Checked after policy_version (fields validate in order): a translation of that
+        version, replaced or withdrawn since or not, is what they read."""
+        if not field.data or self.version is None:
+            return
+        self.shown = policy_translations.shown_to_reader(field.data, self.version)
+        if self.shown is None:
+            raise ValidationError(DAMAGED)
 
     def validate_roster_token(self, field) -> None:
         if not field.data:
