@@ -18,6 +18,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from . import (
@@ -140,11 +141,14 @@ def staff_active(user_id: int):
     """Deactivate (signed out everywhere at once) or reactivate an account."""
     user = _account(user_id)
     if user.id == current_user.id:
-        flash("You cannot deactivate your own account.")
+        flash(_("You cannot deactivate your own account."))
         return redirect(url_for("admin.staff_accounts"), code=303)
     active = request.form.get("active") == "yes"
     accounts.set_active(user, active)
-    flash(f"{user.display_name} {'can sign in again' if active else 'is deactivated and signed out'}.")
+    if active:
+        flash(_("%(name)s can sign in again.", name=user.display_name))
+    else:
+        flash(_("%(name)s is deactivated and signed out.", name=user.display_name))
     return redirect(url_for("admin.staff_accounts"), code=303)
 
 
@@ -177,8 +181,8 @@ def staff_second_factor(user_id: int):
     if request.method == "GET":
         return render_template("admin/second_factor_reset.html", user=user)
     second_factor.reset(user, by=current_user._get_current_object())
-    flash(f"{user.display_name}'s two-step sign-in is reset, and they are signed out. They will "
-          "set it up again the next time they sign in.")
+    flash(_("%(name)s's two-step sign-in is reset, and they are signed out. They will set it up "
+            "again the next time they sign in.", name=user.display_name))
     return redirect(url_for("admin.staff_accounts"), code=303)
 
 
@@ -201,7 +205,7 @@ def category(category_id: int | None):
     form = CategoryForm(obj=row) if request.method == "GET" else CategoryForm()
     if form.validate_on_submit():
         breaches.save_category(row, form.populate_obj)
-        flash("Category saved.")
+        flash(_("Category saved."))
         return redirect(url_for("admin.categories"), code=303)
     return render_template("admin/category.html", form=form, category=row), (
         422 if request.method == "POST" else 200)
@@ -294,8 +298,8 @@ def setup():
             privacy_contact=form.privacy_contact.data, review_due=form.review_due.data,
             logo=form.logo_image, dsl_photo=form.dsl_photo_image,
             remove_logo=form.remove_logo.data, remove_dsl_photo=form.remove_dsl_photo.data))
-        flash("Set-up saved. Next, add your staff and print the poster for the entrance."
-              if first_time else "Set-up saved.")
+        flash(_("Set-up saved. Next, add your staff and print the poster for the entrance.")
+              if first_time else _("Set-up saved."))
         return redirect(url_for("admin.setup"), code=303)
     return render_template("admin/setup.html", form=form, current=current,
                            address_problem=school.public_url_problem(),
@@ -315,7 +319,7 @@ def policy():
         draft = policies.save_draft(form.title.data, form.body.data, form.key_points.data,
                                     form.review_due.data)
         if request.form.get("action") != "publish":
-            flash("Draft saved.")
+            flash(_("Draft saved."))
             return redirect(url_for("admin.policy"), code=303)
         problem = policies.publish_problem(draft)
         if problem is None:
@@ -359,18 +363,18 @@ def policy_publish():
 
 def _published_message(version: PolicyVersion, plan: policies.PublishPlan) -> str:
     if version.minor_change:
-        return (f"Published as version {version.number}, a minor change to version "
-                f"{version.number - 1}. Nobody is asked to accept it again.")
-    asked = ("Nobody on the roster had accepted the version before, so nobody more is asked to "
-             "accept again." if not plan.accepted else
-             f"{_people(plan.accepted)} on the roster who had accepted the version before "
-             f"{'is' if plan.accepted == 1 else 'are'} now asked to accept it.")
-    return (f"Published as version {version.number}. {asked} Visitors accept it at their next "
-            "visit.")
-
-
-def _people(count: int) -> str:
-    return f"{count} {'person' if count == 1 else 'people'}"
+        return _("Published as version %(number)d, a minor change to version %(before)d. Nobody "
+                 "is asked to accept it again.", number=version.number, before=version.number - 1)
+    if not plan.accepted:
+        return _("Published as version %(number)d. Nobody on the roster had accepted the version "
+                 "before, so nobody more is asked to accept again. Visitors accept it at their "
+                 "next visit.", number=version.number)
+    return ngettext("Published as version %(number)d. %(num)d person on the roster who had "
+                    "accepted the version before is now asked to accept it. Visitors accept it at "
+                    "their next visit.",
+                    "Published as version %(number)d. %(num)d people on the roster who had "
+                    "accepted the version before are now asked to accept it. Visitors accept it "
+                    "at their next visit.", plan.accepted, number=version.number)
 
 
 @bp.post("/policy/preview")
@@ -392,13 +396,13 @@ def policy_paste():
     data = request.get_json(silent=True)
     html = data.get("html") if isinstance(data, dict) else None
     if not isinstance(html, str) or not html.strip():
-        return jsonify(error="Nothing was pasted."), 400
+        return jsonify(error=_("Nothing was pasted.")), 400
     try:
         markdown = pasted.pasted_markdown(html)
     except RecursionError:  # formatting nested thousands deep: no document a school writes
-        return jsonify(error="What was pasted is nested too deeply to keep its formatting."), 422
+        return jsonify(error=_("What was pasted is nested too deeply to keep its formatting.")), 422
     if not markdown:
-        return jsonify(error="Nothing in what was pasted could be kept."), 422
+        return jsonify(error=_("Nothing in what was pasted could be kept.")), 422
     return jsonify(markdown=markdown)
 
 
@@ -415,7 +419,7 @@ def roster_people():
         except roster.RosterError as error:
             form.email.errors.append(str(error))
         else:
-            flash(f"{person.full_name} was added.")
+            flash(_("%(name)s was added.", name=person.full_name))
             return redirect(url_for("admin.roster_people"), code=303)
     listed = roster.listed_with_status(_id_arg("after"), _id_arg("before"))
     return render_template("admin/roster.html", form=form, people=listed.people, listed=listed,
@@ -444,8 +448,9 @@ def roster_import():
                 if request.form.get("action") == "confirm":
                     counts = roster.apply_import(rows)
                     if not counts["skipped"]:
-                        flash(f"Imported: {counts['add']} added, {counts['update']} updated, "
-                              f"{counts['unchanged']} unchanged.")
+                        flash(_("Imported: %(added)s added, %(updated)s updated, "
+                                "%(unchanged)s unchanged.", added=counts["add"],
+                                updated=counts["update"], unchanged=counts["unchanged"]))
                         return redirect(url_for("admin.roster_people"), code=303)
                 else:
                     form.csv_text.data = text
@@ -490,7 +495,10 @@ def roster_active(person_id: int):
     person = get_or_404(RosterPerson, person_id)
     active = request.form.get("active") == "yes"
     roster.set_active(person, active)
-    flash(f"{person.full_name} is {'back on' if active else 'off'} the roster.")
+    if active:
+        flash(_("%(name)s is back on the roster.", name=person.full_name))
+    else:
+        flash(_("%(name)s is off the roster.", name=person.full_name))
     return redirect(url_for("admin.roster_people"), code=303)
 
 
@@ -499,7 +507,8 @@ def roster_active(person_id: int):
 def roster_new_link(person_id: int):
     """Give someone a new personal link; the old one stops working at once."""
     person = roster.new_link(get_or_404(RosterPerson, person_id))
-    flash(f"{person.full_name} has a new personal link. The old one no longer works.")
+    flash(_("%(name)s has a new personal link. The old one no longer works.",
+            name=person.full_name))
     return redirect(url_for("admin.roster_person", person_id=person.id), code=303)
 
 
@@ -546,8 +555,12 @@ def roster_remind():
     except roster.RosterError as error:
         flash(str(error))
     else:
-        flash(f"Reminders sent: {sent}. Not sent because reminded recently: {skipped}."
-              + (f" Could not be sent: {failed}." if failed else ""))
+        if failed:
+            flash(_("Reminders sent: %(sent)d. Not sent because reminded recently: %(skipped)d. "
+                    "Could not be sent: %(failed)d.", sent=sent, skipped=skipped, failed=failed))
+        else:
+            flash(_("Reminders sent: %(sent)d. Not sent because reminded recently: %(skipped)d.",
+                    sent=sent, skipped=skipped))
     return redirect(url_for("admin.roster_outstanding", role=role or None), code=303)
 
 
@@ -569,13 +582,13 @@ def retention_settings():
     form.saved = saved
     if form.validate_on_submit():
         retention.set_periods(form.chosen_days())
-        flash("Retention settings saved.")
+        flash(_("Retention settings saved."))
         return redirect(url_for("admin.retention_settings"), code=303)
     last_purged = retention.last_purged_at()
-    return render_template("admin/retention.html", form=form, kinds=retention.KINDS,
+    return render_template("admin/retention.html", form=form, kinds=retention.LABELS,
                            review=retention.due_for_review(current_user),
                            default_words={kind: retention.in_words(days)
-                                          for kind, (_, days) in retention.KINDS.items()},
+                                          for kind, (_label, days) in retention.KINDS.items()},
                            last_purged=last_purged,
                            purge_overdue=retention.purge_overdue(last_purged),
                            due_to_go=(retention.plan_purge().counts(up_to=DUE_COUNTED_UP_TO)
@@ -594,10 +607,11 @@ def retention_decision(public_id: str):
     decision = request.form.get("decision")
     if decision == "delete":
         retention.delete_reviewed(record)
-        flash("The record was deleted.")
+        flash(_("The record was deleted."))
     elif decision in ("1", "3", "6"):
         retention.keep(record, int(decision))
-        flash(f"The record will be kept for {decision} more year{'s' if decision != '1' else ''}.")
+        flash(ngettext("The record will be kept for %(num)d more year.",
+                       "The record will be kept for %(num)d more years.", int(decision)))
     else:
         abort(400)
     return redirect(url_for("admin.retention_settings"), code=303)
@@ -614,7 +628,7 @@ def low_level_settings():
             if request.method == "GET" else LowLevelSettingsForm())
     if form.validate_on_submit():
         low_level.save_settings(form.lead.data, int(form.threshold.data))
-        flash("Saved.")
+        flash(_("Saved."))
         return redirect(url_for("admin.low_level_settings"), code=303)
     return render_template("admin/low_level.html", form=form), (
         422 if request.method == "POST" else 200)
@@ -651,8 +665,8 @@ def roster_left_on(person_id: int):
 
 def _left_on_message(name: str, day) -> str:
     if day is None:
-        return f"{name} is recorded as still working at the school."
-    return f"{name} is recorded as leaving on {display.long_date(day)}."
+        return _("%(name)s is recorded as still working at the school.", name=name)
+    return _("%(name)s is recorded as leaving on %(day)s.", name=name, day=display.long_date(day))
 
 
 # Declarations of family links (head) ----------------------------------------------------------------
@@ -680,7 +694,8 @@ def acknowledge_family_link(public_id: str):
     except declarations.DeclarationError as error:
         flash(str(error))
     else:
-        flash(f"Acknowledged {declaration.declarer.display_name}'s link with {declaration.who}.")
+        flash(_("Acknowledged %(name)s's link with %(who)s.",
+                name=declaration.declarer.display_name, who=declaration.who))
     return redirect(url_for("admin.family_links"), code=303)
 
 
@@ -743,8 +758,9 @@ def device_revoke(public_id: str):
     except devices.DeviceError as error:
         flash(str(error))
     else:
-        flash(f"“{device.name}” is no longer a kiosk. The tablet stops being one the next time "
-              "it is used or checks in (within five minutes, if it is switched on).")
+        flash(_("“%(name)s” is no longer a kiosk. The tablet stops being one the next time it "
+                "is used or checks in (within five minutes, if it is switched on).",
+                name=device.name))
     return redirect(url_for("admin.kiosk_devices"), code=303)
 
 
@@ -754,7 +770,7 @@ def devices_silent():
     form = SilentHoursForm()
     if form.validate_on_submit():
         devices.set_silent_hours(form.hours.data)
-        flash("Saved.")
+        flash(_("Saved."))
         return redirect(url_for("admin.kiosk_devices"), code=303)
     return _devices_page(silent_form=form, status=422)
 

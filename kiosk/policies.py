@@ -12,6 +12,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import nh3
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from markdown_it import MarkdownIt
 
 from . import audit, display, roster, school
@@ -32,7 +34,7 @@ _markdown = MarkdownIt("commonmark").enable("table")
 
 
 class PolicyFileError(ValueError):
-    """The policy file cannot be used as it is."""
+    """The policy file cannot be used as it is (said in English: it is the server's)."""
 
 
 @dataclass(frozen=True)
@@ -72,10 +74,11 @@ def key_points_problem(text: str) -> str | None:
     """Why these key points cannot be published, in a sentence; None when they can."""
     points = [line for line in text.split("\n") if line]
     if not KEY_POINTS_MIN <= len(points) <= KEY_POINTS_MAX:
-        return (f"Please write between {KEY_POINTS_MIN} and {KEY_POINTS_MAX} key points, one per "
-                f"line (there are {len(points)}).")
+        return _("Please write between %(fewest)d and %(most)d key points, one per line (there "
+                 "are %(count)d).", fewest=KEY_POINTS_MIN, most=KEY_POINTS_MAX, count=len(points))
     if any(len(point) > KEY_POINT_LENGTH for point in points):
-        return f"Please keep each key point under {KEY_POINT_LENGTH} characters."
+        return _("Please keep each key point under %(length)d characters.",
+                 length=KEY_POINT_LENGTH)
     return None
 
 
@@ -211,13 +214,44 @@ def _sections(body: str) -> list[tuple[str, list[str]]]:
 def _counted(blocks: list[str]) -> str:
     """'2 paragraphs', '1 list', '1 paragraph and 1 list'."""
     lists = sum(bool(_LIST_ITEM.match(block)) for block in blocks)
-    parts = [(len(blocks) - lists, "paragraph"), (lists, "list")]
-    return " and ".join(f"{n} {word}{'' if n == 1 else 's'}" for n, word in parts if n)
+    paragraphs = len(blocks) - lists
+    paragraphs_words = ngettext("%(num)d paragraph", "%(num)d paragraphs", paragraphs)
+    lists_words = ngettext("%(num)d list", "%(num)d lists", lists)
+    if paragraphs and lists:
+        # Translators: what changed in a section of the policy, e.g. "2 paragraphs and 1 list"
+        return _("%(paragraphs)s and %(lists)s", paragraphs=paragraphs_words, lists=lists_words)
+    return paragraphs_words if paragraphs else lists_words
 
 
-def _where(heading: str, preposition: str) -> str:
-    return "at the start, before the first heading" if heading == _START else (
-        f"{preposition} '{heading}'")
+def _changed_in(heading: str, blocks: list[str]) -> Change:
+    what = _counted(blocks)
+    if heading == _START:
+        # Translators: %(what)s is e.g. "2 paragraphs and 1 list"
+        return Change("changed", _("Changed: %(what)s at the start, before the first heading",
+                                   what=what))
+    # Translators: %(what)s is e.g. "2 paragraphs and 1 list", %(heading)s a section's heading
+    return Change("changed", _("Changed: %(what)s in '%(heading)s'", what=what, heading=heading))
+
+
+def _added_to(heading: str, blocks: list[str]) -> Change:
+    what = _counted(blocks)
+    if heading == _START:
+        # Translators: %(what)s is e.g. "2 paragraphs and 1 list"
+        return Change("added", _("Added: %(what)s at the start, before the first heading",
+                                 what=what))
+    # Translators: %(what)s is e.g. "2 paragraphs and 1 list", %(heading)s a section's heading
+    return Change("added", _("Added: %(what)s to '%(heading)s'", what=what, heading=heading))
+
+
+def _taken_from(heading: str, blocks: list[str]) -> Change:
+    what = _counted(blocks)
+    if heading == _START:
+        # Translators: %(what)s is e.g. "2 paragraphs and 1 list"
+        return Change("removed", _("Taken out: %(what)s at the start, before the first heading",
+                                   what=what))
+    # Translators: %(what)s is e.g. "2 paragraphs and 1 list", %(heading)s a section's heading
+    return Change("removed", _("Taken out: %(what)s from '%(heading)s'", what=what,
+                               heading=heading))
 
 
 def _section_changes(heading: str, old: list[str], new: list[str]) -> list[Change]:
@@ -235,12 +269,11 @@ def _section_changes(heading: str, old: list[str], new: list[str]) -> list[Chang
             removed += old[i1:i2]
     changes = []
     if changed:
-        changes.append(Change("changed", f"Changed: {_counted(changed)} {_where(heading, 'in')}"))
+        changes.append(_changed_in(heading, changed))
     if added:
-        changes.append(Change("added", f"Added: {_counted(added)} {_where(heading, 'to')}"))
+        changes.append(_added_to(heading, added))
     if removed:
-        changes.append(Change("removed", f"Taken out: {_counted(removed)} "
-                                         f"{_where(heading, 'from')}"))
+        changes.append(_taken_from(heading, removed))
     return changes
 
 
@@ -257,9 +290,9 @@ def changes_between(current: PolicyVersion | None, title: str, body: str,
     the title and the key points."""
     result = []
     if current is not None and title.strip() and title.strip() != current.title:
-        result.append(Change("changed", f"New title: '{title.strip()}'"))
+        result.append(Change("changed", _("New title: '%(title)s'", title=title.strip())))
     if current is not None and clean_key_points(key_points) != current.key_points:
-        result.append(Change("changed", "Key points changed"))
+        result.append(Change("changed", _("Key points changed")))
     old_sections = _sections(current.body if current else "")
     new_sections = _sections(body)
     # Sections are matched by heading; a heading used twice is told apart by its place.
@@ -286,19 +319,20 @@ def changes_between(current: PolicyVersion | None, title: str, body: str,
     for key, blocks in new.items():
         heading = key[0]
         if key in renamed:
-            result.append(Change("changed", f"Heading changed: '{renamed[key][0]}' is now "
-                                            f"'{heading}'"))
+            result.append(Change("changed", _("Heading changed: '%(old)s' is now '%(new)s'",
+                                              old=renamed[key][0], new=heading)))
             was = old[renamed[key]]
         elif key in old:
             was = old[key]
         else:
-            result.append(Change("added", f"New section: {heading or '(no heading)'}"))
+            result.append(Change("added", _("New section: %(heading)s",
+                                            heading=heading or _("(no heading)"))))
             continue
         if key != (_START, 1) and renamed.get(key, key) not in in_place:
-            result.append(Change("moved", f"Moved: '{heading}'"))
+            result.append(Change("moved", _("Moved: '%(heading)s'", heading=heading)))
         result += _section_changes(heading, was, blocks)
     for key in gone:  # never the start: every text has one, if only empty
-        result.append(Change("removed", f"Section taken out: {key[0]}"))
+        result.append(Change("removed", _("Section taken out: %(heading)s", heading=key[0])))
     return result
 
 
@@ -306,19 +340,19 @@ _PUBLISH_LOCK = 730_503
 
 
 class PublishError(ValueError):
-    """The draft cannot be published as it is; the message says why."""
+    """The draft cannot be published as it is; the message says why, in the page's language."""
 
 
 def publish_problem(draft: PolicyDraft) -> str | None:
     """Why the draft cannot be published, in a sentence; None when it can."""
     if not draft.title.strip() or not draft.body.strip():
-        return "The new version needs a title and some text."
+        return _("The new version needs a title and some text.")
     problem = key_points_problem(draft.key_points)
     if problem:
         return problem
     current = PolicyVersion.current()
     if current is not None and current.content_hash == draft_hash(draft):
-        return "The text is the same as the current version: nothing to publish."
+        return _("The text is the same as the current version: nothing to publish.")
     return None
 
 
@@ -352,7 +386,7 @@ def _publishable_draft() -> PolicyDraft:
     """The saved draft, if it can be published; PublishError says why not."""
     draft = PolicyDraft.select().order_by(PolicyDraft.id.desc()).first()
     if draft is None:
-        raise PublishError("There is no draft to publish: write the changes first.")
+        raise PublishError(_("There is no draft to publish: write the changes first."))
     problem = publish_problem(draft)
     if problem:
         raise PublishError(problem)
@@ -382,10 +416,10 @@ def publish(confirms: str, minor: bool = False) -> PolicyVersion:
         draft = _publishable_draft()
         current = PolicyVersion.current()
         if confirms != _confirms(draft, current):
-            raise PublishError("The draft or the current version changed since you were asked "
-                               "to confirm. Please check it and publish again.")
+            raise PublishError(_("The draft or the current version changed since you were asked "
+                                 "to confirm. Please check it and publish again."))
         if minor and current is None:
-            raise PublishError("The first version cannot be a minor change.")
+            raise PublishError(_("The first version cannot be a minor change."))
         version = PolicyVersion.create(
             number=(current.number + 1) if current else 1, title=draft.title,
             school=current.school if current else school.school_name(), body=draft.body,

@@ -15,11 +15,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import has_app_context
+from flask import has_app_context, has_request_context
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from peewee import ModelSelect, SqliteDatabase
 
 from . import audit, low_level
 from .display import school_zone
+from .i18n import DEFAULT
 from .models import (
     Acceptance,
     AuditEvent,
@@ -39,7 +43,7 @@ from .models import (
     utcnow,
 )
 
-# kind: (label, default days)
+# kind: (label, default days). The labels here stay English: the server's commands print them.
 KINDS: dict[str, tuple[str, int]] = {
     "visitor_acceptances": ("Acceptances by one-off visitors", 365),
     "roster_acceptances": ("Acceptances by people on the roster", 6 * 365),
@@ -49,6 +53,16 @@ KINDS: dict[str, tuple[str, int]] = {
                            "left", 365),
     "permission_requests": ("Requests to post about the school, once declined or ended",
                             2 * 365),
+}
+# The same labels as a page shows them, in the reader's language.
+LABELS = {
+    "visitor_acceptances": _l("Acceptances by one-off visitors"),
+    "roster_acceptances": _l("Acceptances by people on the roster"),
+    "breaches": _l("Breaches that are not a safeguarding matter"),
+    "deletion_requests": _l("Deletion requests not part of a breach"),
+    "ended_declarations": _l("Declarations of family links that have ended, or of staff who have "
+                             "left"),
+    "permission_requests": _l("Requests to post about the school, once declined or ended"),
 }
 MIN_DAYS, MAX_DAYS = 30, 50 * 365
 
@@ -78,34 +92,47 @@ def in_months(days: int) -> bool:
     return months_in(days) > 0 and days_in(months_in(days)) == days
 
 
-def _count(n: int, unit: str) -> str:
-    return f"{n} {unit}{'' if n == 1 else 's'}"
+def _years(n: int) -> str:
+    return ngettext("%(num)d year", "%(num)d years", n)
+
+
+def _months(n: int) -> str:
+    return ngettext("%(num)d month", "%(num)d months", n)
 
 
 def months_in_words(months: int) -> str:
-    """"1 year", "18 months", "2 years and 6 months"."""
+    """"1 year", "18 months", "2 years and 6 months" (in the page's language)."""
     years, rest = divmod(months, 12)
     if rest == 0:
-        return _count(years, "year")
+        return _years(years)
     if years < 2:
-        return _count(months, "month")
-    return f"{_count(years, 'year')} and {_count(rest, 'month')}"
+        return _months(months)
+    # Translators: a period of time, e.g. "2 years and 6 months"
+    return _("%(years)s and %(months)s", years=_years(years), months=_months(rest))
 
 
 def in_words(days: int) -> str:
-    """A retention period as a person says it: "1 year", "18 months", "6 weeks", "45 days"."""
+    """A retention period as a person says it: "1 year", "18 months", "6 weeks", "45 days", in
+    the page's language (in English outside a request)."""
+    if not has_request_context():  # the language is the request's: there is none to ask
+        with force_locale(DEFAULT):
+            return _in_words(days)
+    return _in_words(days)
+
+
+def _in_words(days: int) -> str:
     if in_months(days):
         return months_in_words(months_in(days))
     if days % 365 == 0:
-        return _count(days // 365, "year")
+        return _years(days // 365)
     # A period set in days before periods were chosen in months: near enough a number of months
     # is said in months; otherwise in weeks or days, never rounded into something untrue.
     months = round(days / 30.44)
     if months >= 2 and abs(months * 30.44 - days) <= 3:
         return months_in_words(months)
     if days % 7 == 0:
-        return _count(days // 7, "week")
-    return _count(days, "day")
+        return ngettext("%(num)d week", "%(num)d weeks", days // 7)
+    return ngettext("%(num)d day", "%(num)d days", days)
 
 
 def all_periods_in_words() -> dict[str, str]:

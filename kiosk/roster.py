@@ -11,9 +11,12 @@ import smtplib
 from dataclasses import dataclass, field
 
 from flask import current_app, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from peewee import Tuple, fn
 
 from . import audit, mail, school
+from .i18n import DEFAULT
 from .models import (
     Acceptance,
     PolicyVersion,
@@ -40,7 +43,7 @@ _REMINDER_LOCK = 730_502  # any number, the same in every process
 
 
 class RosterError(ValueError):
-    """The change cannot be made; the message says why."""
+    """The change cannot be made; the message says why, in the page's language."""
 
 
 def new_token() -> str:
@@ -63,7 +66,7 @@ def clean_email(raw: str) -> str:
     try:
         return normalise_email(validate_email(raw.strip(), check_deliverability=False).normalized)
     except EmailNotValidError:
-        raise RosterError("That is not an email address.") from None
+        raise RosterError(_("That is not an email address.")) from None
 
 
 def shown_link(person: RosterPerson) -> str:
@@ -84,11 +87,11 @@ def new_link(person: RosterPerson) -> RosterPerson:
 def add_person(full_name: str, email: str, role: str) -> RosterPerson:
     """Add one person by hand; the email must not be on the roster already."""
     if role not in ROSTER_ROLES:
-        raise RosterError("Please choose a role.")
+        raise RosterError(_("Please choose a role."))
     email = clean_email(email)
     with db.atomic():
         if RosterPerson.select().where(RosterPerson.email == email).exists():
-            raise RosterError("Someone with that email address is already on the roster.")
+            raise RosterError(_("Someone with that email address is already on the roster."))
         person = RosterPerson.create(full_name=full_name, email=email, role=role, token=new_token())
         audit.record("roster.added", kind="roster_person", record_id=person.id, role=role)
     return person
@@ -141,19 +144,22 @@ def parse_import(text: str) -> list[ImportRow]:
     try:
         rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     except csv.Error:
-        raise RosterError("The file could not be read as CSV. Please save it as CSV UTF-8.") from None
+        raise RosterError(_("The file could not be read as CSV. Please save it as CSV UTF-8.")
+                          ) from None
     if not rows:
-        raise RosterError("The file is empty.")
+        raise RosterError(_("The file is empty."))
     header = [cell.strip().lower() for cell in rows[0]]
     try:
         columns = {name: header.index(name) for name in ("name", "email", "role")}
     except ValueError:
-        raise RosterError("The first row must name the columns: name, email, role.") from None
+        # Translators: name, email and role are the column names, as written in the file
+        raise RosterError(_("The first row must name the columns: name, email, role.")) from None
     if len(rows) - 1 > MAX_IMPORT_ROWS:
-        raise RosterError(f"Please import at most {MAX_IMPORT_ROWS} people at a time.")
+        raise RosterError(_("Please import at most %(most)d people at a time.",
+                            most=MAX_IMPORT_ROWS))
     if not any(cell.strip() for cells in rows[1:] for cell in cells):
-        raise RosterError("There is nobody in the file: add a line for each person under the "
-                          "first row.")
+        raise RosterError(_("There is nobody in the file: add a line for each person under the "
+                            "first row."))
     parsed: list[ImportRow] = []
     seen: dict[str, int] = {}
     for line, cells in enumerate(rows[1:], start=2):
@@ -164,22 +170,23 @@ def parse_import(text: str) -> list[ImportRow]:
         row = ImportRow(line=line, full_name=clean_text(value["name"]), email=value["email"],
                         role=ROLE_WORDS.get(value["role"].lower(), ""))
         if (value["name"], value["email"].lower(), value["role"].lower()) == EXAMPLE_ROW:
-            row.errors.append("This is the template's example: replace it with a real person.")
+            row.errors.append(_("This is the template's example: replace it with a real person."))
             parsed.append(row)
             continue
         if not 2 <= len(row.full_name) <= 100:
-            row.errors.append("The name must be between 2 and 100 characters.")
+            row.errors.append(_("The name must be between 2 and 100 characters."))
         if has_control_characters(value["name"]):
-            row.errors.append("The name has characters that cannot be used.")
+            row.errors.append(_("The name has characters that cannot be used."))
         try:
             row.email = clean_email(row.email)
         except RosterError as error:
             row.errors.append(str(error))
         if not row.role:
-            row.errors.append(f"The role '{value['role']}' is not one of: PTA member, volunteer, "
-                              "governor, staff.")
+            # Translators: the roles as a spreadsheet may name them
+            row.errors.append(_("The role '%(role)s' is not one of: PTA member, volunteer, "
+                                "governor, staff.", role=value["role"]))
         if row.email in seen:
-            row.errors.append(f"The same email is on line {seen[row.email]}.")
+            row.errors.append(_("The same email is on line %(line)d.", line=seen[row.email]))
         seen.setdefault(row.email, line)
         if not row.errors:
             row.existing = RosterPerson.get_or_none(RosterPerson.email == row.email)
@@ -192,8 +199,8 @@ def apply_import(rows: list[ImportRow]) -> dict[str, int]:
     rows with a problem. Returns how many were added, updated, unchanged and skipped."""
     good = [row for row in rows if not row.errors]
     if not good:
-        raise RosterError("No row in the file can be imported: correct the problems listed and "
-                          "choose the file again.")
+        raise RosterError(_("No row in the file can be imported: correct the problems listed "
+                            "and choose the file again."))
     counts = {"add": 0, "update": 0, "unchanged": 0, "skipped": len(rows) - len(good)}
     with db.atomic():
         for row in good:
@@ -366,8 +373,8 @@ def can_remind(entry: Outstanding, now: dt.datetime | None = None) -> bool:
 def send_reminders(sender: StaffUser, role: str | None = None) -> tuple[int, int, int]:
     """Email everyone outstanding who may be reminded now; return (sent, skipped, failed)."""
     if not mail.configured():
-        raise RosterError("The kiosk cannot send email yet, so no reminders were sent. Ask your "
-                          "IT support to connect the kiosk to the school's email server.")
+        raise RosterError(_("The kiosk cannot send email yet, so no reminders were sent. Ask "
+                            "your IT support to connect the kiosk to the school's email server."))
     current = PolicyVersion.current()
     # Claim the reminders first, in one transaction (SQLite's is IMMEDIATE): a second request at
     # the same moment waits, then finds them claimed, so nobody gets two emails.
@@ -463,7 +470,9 @@ def hand_out(way: str, role: str | None = None, page: int | None = None) -> Hand
 
 
 def _reminder_message(person: RosterPerson, version: PolicyVersion):
-    role = ROSTER_ROLES.get(person.role, "member of our school community").lower()
+    """The reminder's email, in English whatever the language of the page that sent it."""
+    with force_locale(DEFAULT):
+        role = str(ROSTER_ROLES.get(person.role, "member of our school community")).lower()
     # The link only ever from the configured address, never the request's Host, which anyone
     # can write; without one (development) the email says where to go in words.
     base = school.configured_public_url()

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from flask import current_app, g, request, url_for
+from flask_babel import gettext as _
 from peewee import DatabaseError
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -26,6 +27,8 @@ from .models import (
     utcnow,
 )
 
+# Stored as the head leaves it on the set-up screen: in English, and shown to visitors in their
+# own language while it is unchanged (thanks_next_step).
 DEFAULT_NEXT_STEP = "Please show this screen at the office."
 _SETUP_LOCK = 730_507
 
@@ -72,7 +75,11 @@ def _school_from_policy() -> str:
 
 
 def thanks_next_step() -> str:
-    return settings().thanks_next_step or DEFAULT_NEXT_STEP
+    """What visitors do next, after they accept: the school's words, or ours in their language."""
+    step = settings().thanks_next_step
+    if step and step != DEFAULT_NEXT_STEP:
+        return step
+    return _("Please show this screen at the office.")
 
 
 def configured_public_url() -> str | None:
@@ -100,12 +107,13 @@ def public_url_problem() -> str | None:
     address = public_url()
     host = urlsplit(address).hostname or ""
     if host == "localhost" or host.endswith(".localhost") or _is_loopback(host):
-        return (f"The QR code points at {address}, which only works on the server itself: "
-                "phones cannot open it. Set the kiosk's public address on the set-up screen.")
+        return _("The QR code points at %(address)s, which only works on the server itself: "
+                 "phones cannot open it. Set the kiosk's public address on the set-up screen.",
+                 address=address)
     if not configured_public_url():
-        return (f"No public address is set, so the QR code uses {address}, the address this page "
-                "was opened on. Check that a phone on the school's Wi-Fi or mobile data can open "
-                "it, or set the public address on the set-up screen.")
+        return _("No public address is set, so the QR code uses %(address)s, the address this "
+                 "page was opened on. Check that a phone on the school's Wi-Fi or mobile data can "
+                 "open it, or set the public address on the set-up screen.", address=address)
     return None
 
 
@@ -132,17 +140,19 @@ def process_image(raw: bytes, kind: str) -> ProcessedImage:
     """Check an upload is a picture, turn it the right way up, shrink it, and save it afresh so
     nothing of the original's metadata (camera, place, date) is kept."""
     if len(raw) > MAX_UPLOAD_BYTES:
-        raise ImageProblem("That picture is too large: please choose one under 5 MB.")
+        raise ImageProblem(_("That picture is too large: please choose one under 5 MB."))
     if not raw:
-        raise ImageProblem("That file is empty: please choose a picture.")
+        raise ImageProblem(_("That file is empty: please choose a picture."))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(raw)) as opened:
                 if opened.format not in IMAGE_FORMATS:
-                    raise ImageProblem("Please choose a picture: a JPEG, PNG, GIF or WebP file.")
+                    raise ImageProblem(_("Please choose a picture: a JPEG, PNG, GIF or WebP "
+                                         "file."))
                 if opened.width * opened.height > MAX_UPLOAD_PIXELS:
-                    raise ImageProblem("That picture is too large: please choose a smaller one.")
+                    raise ImageProblem(_("That picture is too large: please choose a smaller "
+                                         "one."))
                 opened.seek(0)  # the first frame of an animation
                 side = LARGEST_SIDE[kind]
                 # Shrink first (a JPEG decodes at a fraction of its size), then turn it the
@@ -152,12 +162,12 @@ def process_image(raw: bytes, kind: str) -> ProcessedImage:
                 picture = ImageOps.exif_transpose(opened)
                 picture.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageProblem("That picture is too large: please choose a smaller one.") from None
+        raise ImageProblem(_("That picture is too large: please choose a smaller one.")) from None
     except ImageProblem:
         raise
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
         # Not a picture, or a broken one: Pillow says which in many ways.
-        raise ImageProblem("Please choose a picture: a JPEG, PNG, GIF or WebP file.") from None
+        raise ImageProblem(_("Please choose a picture: a JPEG, PNG, GIF or WebP file.")) from None
     out = io.BytesIO()
     # Logos often have a transparent background: keep it.
     clean = picture.convert("RGBA" if kind == "logo" else "RGB")

@@ -8,6 +8,8 @@ import uuid
 from urllib.parse import urlsplit
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -37,34 +39,39 @@ MAX_CSV_BYTES = 1024 * 1024
 
 
 class StaffAccountForm(FlaskForm):
-    display_name = StringField("Name", filters=[clean_text], validators=[
-        DataRequired("Please enter their name."),
-        Length(min=2, max=100, message="The name must be between 2 and 100 characters."),
+    display_name = StringField(_l("Name"), filters=[clean_text], validators=[
+        DataRequired(_l("Please enter their name.")),
+        Length(min=2, max=100, message=_l("The name must be between 2 and 100 characters.")),
         refuse_control_characters])
-    email = StringField("Email address", filters=[staff_email], validators=[
-        DataRequired("Please enter their email address."),
-        Length(max=254, message="That email address is too long."),
-        Email("Please enter an email address like name@school.org.")])
+    email = StringField(_l("Email address"), filters=[staff_email], validators=[
+        DataRequired(_l("Please enter their email address.")),
+        Length(max=254, message=_l("That email address is too long.")),
+        Email(_l("Please enter an email address like name@school.org."))])
     # The chair's account is made on the server (create-user): it guards concerns about the
     # head, so the head cannot create, reset or deactivate it here.
-    role = RadioField("Role", choices=choices(HEAD_MANAGED_ROLES), default="staff",
+    role = RadioField(_l("Role"), choices=choices(HEAD_MANAGED_ROLES), default="staff",
                       validate_choice=False, validators=[
-                          InputRequired("Please choose a role."),
-                          AnyOf(HEAD_MANAGED_ROLES, message="Please choose a role.")])
+                          InputRequired(_l("Please choose a role.")),
+                          AnyOf(HEAD_MANAGED_ROLES, message=_l("Please choose a role."))])
 
 
 class CategoryForm(FlaskForm):
-    label = StringField("Name", filters=[clean_text], validators=[
-        DataRequired("Please enter a name."),
-        Length(min=3, max=200, message="The name must be between 3 and 200 characters."),
+    label = StringField(_l("Name"), filters=[clean_text], validators=[
+        DataRequired(_l("Please enter a name.")),
+        Length(min=3, max=200, message=_l("The name must be between 3 and 200 characters.")),
         refuse_control_characters])
-    safeguarding = BooleanField("A safeguarding matter: tell the DSL")
-    restricted = BooleanField("A concern about a member of staff: headteacher only")
-    material = RadioField("Material they may be asked to delete",
-                          choices=[SelectChoice("", "None"), *choices(MATERIALS)], default="",
+    safeguarding = BooleanField(_l("A safeguarding matter: tell the DSL"))
+    restricted = BooleanField(_l("A concern about a member of staff: headteacher only"))
+    material = RadioField(_l("Material they may be asked to delete"),
+                          choices=[
+                              # Translators: no material, the first choice of "Material they
+                              # may be asked to delete"
+                              SelectChoice("", _l("None")), *choices(MATERIALS)], default="",
                           validate_choice=False,
-                          validators=[AnyOf(["", *MATERIALS], message="Please choose from the list.")])
-    active = BooleanField("In use", default=True)
+                          validators=[AnyOf(["", *MATERIALS],
+                                            message=_l("Please choose from the list."))])
+    # Translators: a breach category staff can still choose
+    active = BooleanField(_l("In use"), default=True)
 
 
 
@@ -72,21 +79,21 @@ class CategoryForm(FlaskForm):
 class PolicyDraftForm(FlaskForm):
     """The head's next version of the policy."""
 
-    title = StringField("Title", filters=[clean_text], validators=[
-        DataRequired("Please give the policy a title."),
-        Length(max=200, message="Please keep the title under 200 characters."),
+    title = StringField(_l("Title"), filters=[clean_text], validators=[
+        DataRequired(_l("Please give the policy a title.")),
+        Length(max=200, message=_l("Please keep the title under 200 characters.")),
         refuse_control_characters])
-    body = TextAreaField("Text of the policy", filters=[clean_block], validators=[
-        DataRequired("Please write the policy."),
-        Length(max=100_000, message="Please keep the policy under 100,000 characters."),
+    body = TextAreaField(_l("Text of the policy"), filters=[clean_block], validators=[
+        DataRequired(_l("Please write the policy.")),
+        Length(max=100_000, message=_l("Please keep the policy under 100,000 characters.")),
         refuse_controls_in_block])
     key_points = TextAreaField(
-        "Key points for visitors: what this means for them today (3 to 6, one per line)",
+        _l("Key points for visitors: what this means for them today (3 to 6, one per line)"),
         filters=[clean_block], validators=[
-            DataRequired("Please write the key points visitors read first, one per line."),
-            Length(max=2000, message="Please keep the key points under 2,000 characters."),
+            DataRequired(_l("Please write the key points visitors read first, one per line.")),
+            Length(max=2000, message=_l("Please keep the key points under 2,000 characters.")),
             refuse_controls_in_block])
-    review_due = DateField("Review due", validators=[Optional()])
+    review_due = DateField(_l("Review due"), validators=[Optional()])
 
     def validate_key_points(self, field) -> None:
         problem = policies.key_points_problem(policies.clean_key_points(field.data or ""))
@@ -95,52 +102,52 @@ class PolicyDraftForm(FlaskForm):
 
     def validate_review_due(self, field) -> None:
         if field.data and not dt.date(2000, 1, 1) <= field.data <= dt.date(2100, 1, 1):
-            raise ValidationError("Please give a date between 2000 and 2100.")
+            raise ValidationError(_("Please give a date between 2000 and 2100."))
 
 
 class PolicyPublishForm(FlaskForm):
     """The head confirms publishing the draft, and says whether it is a minor change."""
 
-    change = RadioField("What kind of change is this?", choices=choices(POLICY_CHANGES),
+    change = RadioField(_l("What kind of change is this?"), choices=choices(POLICY_CHANGES),
                         validate_choice=False, validators=[
-                            InputRequired("Please choose what kind of change this is."),
-                            AnyOf(POLICY_CHANGES, message="Please choose what kind of change "
-                                                          "this is.")])
+                            InputRequired(_l("Please choose what kind of change this is.")),
+                            AnyOf(POLICY_CHANGES,
+                                  message=_l("Please choose what kind of change this is."))])
     # What the head was shown: the draft and the version it follows (PublishPlan.confirms).
-    confirms = HiddenField(validators=[InputRequired("Please confirm again: the page was "
-                                                     "incomplete."), Length(max=200)])
+    confirms = HiddenField(validators=[InputRequired(_l("Please confirm again: the page was "
+                                                        "incomplete.")), Length(max=200)])
 
 
 class SchoolSetupForm(FlaskForm):
     """The school's first day: what visitors see, and where phones find the kiosk."""
 
-    school_name = StringField("School name", filters=[clean_text], validators=[
-        DataRequired("Please enter the school's name."),
-        Length(max=200, message="Please keep the name under 200 characters."),
+    school_name = StringField(_l("School name"), filters=[clean_text], validators=[
+        DataRequired(_l("Please enter the school's name.")),
+        Length(max=200, message=_l("Please keep the name under 200 characters.")),
         refuse_control_characters])
-    logo = FileField("School logo (optional: a picture under 5 MB)",
+    logo = FileField(_l("School logo (optional: a picture under 5 MB)"),
                      render_kw={"accept": "image/jpeg,image/png,image/gif,image/webp"})
-    remove_logo = BooleanField("Remove the logo")
-    dsl_name = StringField("Designated Safeguarding Lead's name", filters=[clean_text], validators=[
-        DataRequired("Please enter the name of your Designated Safeguarding Lead."),
-        Length(max=100, message="Please keep the name under 100 characters."),
+    remove_logo = BooleanField(_l("Remove the logo"))
+    dsl_name = StringField(_l("Designated Safeguarding Lead's name"), filters=[clean_text], validators=[
+        DataRequired(_l("Please enter the name of your Designated Safeguarding Lead.")),
+        Length(max=100, message=_l("Please keep the name under 100 characters.")),
         refuse_control_characters])
-    dsl_photo = FileField("Their photo (optional: a picture under 5 MB)",
+    dsl_photo = FileField(_l("Their photo (optional: a picture under 5 MB)"),
                           render_kw={"accept": "image/jpeg,image/png,image/gif,image/webp"})
-    remove_dsl_photo = BooleanField("Remove the photo")
-    public_url = URLField("The kiosk's public address", filters=[lambda v: (v or "").strip()],
-                          validators=[Length(max=300, message="That address is too long.")])
-    review_due = DateField("When the policy is next due for review", validators=[
-        InputRequired("Please give the date the policy is next due for review.")])
-    thanks_next_step = StringField("What visitors do next (shown after they accept)",
+    remove_dsl_photo = BooleanField(_l("Remove the photo"))
+    public_url = URLField(_l("The kiosk's public address"), filters=[lambda v: (v or "").strip()],
+                          validators=[Length(max=300, message=_l("That address is too long."))])
+    review_due = DateField(_l("When the policy is next due for review"), validators=[
+        InputRequired(_l("Please give the date the policy is next due for review."))])
+    thanks_next_step = StringField(_l("What visitors do next (shown after they accept)"),
                                    filters=[clean_text], validators=[
-                                       Length(max=200, message="Please keep this under 200 "
-                                                               "characters."),
+                                       Length(max=200, message=_l("Please keep this under 200 "
+                                                                  "characters.")),
                                        refuse_control_characters])
     privacy_contact = TextAreaField(
-        "Who to contact about personal information (shown in the privacy notice)",
+        _l("Who to contact about personal information (shown in the privacy notice)"),
         filters=[clean_block], validators=[
-            Length(max=1000, message="Please keep this under 1,000 characters."),
+            Length(max=1000, message=_l("Please keep this under 1,000 characters.")),
             refuse_controls_in_block])
 
     logo_image: school.ProcessedImage | None = None  # set once the upload is checked
@@ -152,13 +159,13 @@ class SchoolSetupForm(FlaskForm):
         try:
             field.data = parse_public_url("address", field.data)
         except ConfigError:
-            raise ValidationError("Please enter the full address phones open, starting https:// "
-                                  "(for example https://kiosk.westacre.sch.uk).") from None
+            raise ValidationError(_("Please enter the full address phones open, starting https:// "
+                                    "(for example https://kiosk.westacre.sch.uk).")) from None
         if not host_trusted(current_app.config, urlsplit(field.data).hostname or ""):
             # The server refuses requests for hosts it was not told of (TRUSTED_HOSTS).
-            raise ValidationError("The kiosk's server does not answer at that address, so phones "
-                                  "could not open it. Ask your IT support to add it to the "
-                                  "server first.")
+            raise ValidationError(_("The kiosk's server does not answer at that address, so phones "
+                                    "could not open it. Ask your IT support to add it to the "
+                                    "server first."))
 
     saved_review_due: dt.date | None = None  # the date set now: saving it again is no change
 
@@ -166,8 +173,8 @@ class SchoolSetupForm(FlaskForm):
         if field.data and field.data == self.saved_review_due:
             return  # changing the logo must not mean moving a review that is overdue
         if field.data and not utcnow().date() <= field.data <= dt.date(2100, 1, 1):
-            raise ValidationError("Please give a date from today onwards: a date already past "
-                                  "shows the policy as overdue for review.")
+            raise ValidationError(_("Please give a date from today onwards: a date already past "
+                                    "shows the policy as overdue for review."))
 
     def validate_logo(self, field) -> None:
         self.logo_image = self._picture(field, "logo")
@@ -187,23 +194,24 @@ class SchoolSetupForm(FlaskForm):
 
 
 class RosterPersonForm(FlaskForm):
-    full_name = StringField("Full name", filters=[clean_text], validators=[
-        DataRequired("Please enter their name."),
-        Length(min=2, max=100, message="The name must be between 2 and 100 characters."),
+    full_name = StringField(_l("Full name"), filters=[clean_text], validators=[
+        DataRequired(_l("Please enter their name.")),
+        Length(min=2, max=100, message=_l("The name must be between 2 and 100 characters.")),
         refuse_control_characters])
-    email = StringField("Email address", filters=[lambda v: (v or "").strip()], validators=[
-        DataRequired("Please enter their email address."),
-        Length(max=254, message="That email address is too long."),
-        Email("Please enter an email address like name@example.org.")])
-    role = RadioField("Role", choices=choices(ROSTER_ROLES), validate_choice=False,
-                      validators=[InputRequired("Please choose a role."),
-                                  AnyOf(ROSTER_ROLES, message="Please choose a role.")])
+    email = StringField(_l("Email address"), filters=[lambda v: (v or "").strip()], validators=[
+        DataRequired(_l("Please enter their email address.")),
+        Length(max=254, message=_l("That email address is too long.")),
+        Email(_l("Please enter an email address like name@example.org."))])
+    role = RadioField(_l("Role"), choices=choices(ROSTER_ROLES), validate_choice=False,
+                      validators=[InputRequired(_l("Please choose a role.")),
+                                  AnyOf(ROSTER_ROLES, message=_l("Please choose a role."))])
 
 
 class RosterImportForm(FlaskForm):
     """A CSV file with the columns name, email, role; shown as a preview before it is applied."""
 
-    file = FileField("CSV file (columns: name, email, role)")
+    # Translators: name, email and role are the column names, as written in the file
+    file = FileField(_l("CSV file (columns: name, email, role)"))
     csv_text = HiddenField()  # carried from the preview to the confirmation
 
     def csv_content(self) -> str | None:
@@ -212,25 +220,25 @@ class RosterImportForm(FlaskForm):
         if upload and getattr(upload, "filename", ""):
             raw = upload.read(MAX_CSV_BYTES + 1)
             if len(raw) > MAX_CSV_BYTES:
-                self.file.errors.append("The file is too large (at most 1 MB).")
+                self.file.errors.append(_("The file is too large (at most 1 MB)."))
                 return None
             try:
                 return raw.decode("utf-8-sig")
             except UnicodeDecodeError:
-                self.file.errors.append("Please save the file as CSV UTF-8.")
+                self.file.errors.append(_("Please save the file as CSV UTF-8."))
                 return None
         if self.csv_text.data:
             return self.csv_text.data
-        self.file.errors.append("Please choose a CSV file.")
+        self.file.errors.append(_("Please choose a CSV file."))
         return None
 
 
 class PeriodPartField(IntegerField):
     """The years or the months of a period: a whole number, and blank for none."""
 
-    def __init__(self, label: str, example: str, **kwargs) -> None:
+    def __init__(self, label: str, not_whole: str, **kwargs) -> None:
         super().__init__(label, **kwargs)
-        self.example = example
+        self.not_whole = not_whole  # what to say when it is not a whole number
 
     def process_formdata(self, valuelist) -> None:
         raw = valuelist[0].strip() if valuelist else ""
@@ -240,16 +248,15 @@ class PeriodPartField(IntegerField):
             self.data = int(raw)
         else:
             self.data = None
-            raise ValueError(f"Please give the {self.label.text.lower()} as a whole number, "
-                             f"like {self.example}.")
+            raise ValueError(str(self.not_whole))
 
 
 def _years() -> PeriodPartField:
-    return PeriodPartField("Years", "2")
+    return PeriodPartField(_l("Years"), _l("Please give the years as a whole number, like 2."))
 
 
 def _months() -> PeriodPartField:
-    return PeriodPartField("Months", "6")
+    return PeriodPartField(_l("Months"), _l("Please give the months as a whole number, like 6."))
 
 
 class RetentionForm(FlaskForm):
@@ -296,8 +303,9 @@ class RetentionForm(FlaskForm):
                 continue
             if not retention.MIN_DAYS <= retention.days_in(self._months_for(kind)) <= retention.MAX_DAYS:
                 years.errors.append(
-                    f"Please give a period between {retention.in_words(retention.MIN_DAYS)} and "
-                    f"{retention.in_words(retention.MAX_DAYS)}.")
+                    _("Please give a period between %(shortest)s and %(longest)s.",
+                      shortest=retention.in_words(retention.MIN_DAYS),
+                      longest=retention.in_words(retention.MAX_DAYS)))
                 valid = False
         return valid
 
@@ -325,14 +333,14 @@ class DayField(DateField):
 
     def __init__(self, label: str, **kwargs):
         super().__init__(label, format=["%Y-%m-%d", "%d/%m/%Y"],
-                         invalid_value_message="Please enter a date, for example 3/3/2026.",
+                         invalid_value_message=_l("Please enter a date, for example 3/3/2026."),
                          **kwargs)
 
     def process_formdata(self, valuelist):
         super().process_formdata(valuelist)
         if self.data is not None and not 2000 <= self.data.year <= 2100:
             self.data = None
-            raise ValueError("Please give a date between 2000 and 2100.")
+            raise ValueError(_("Please give a date between 2000 and 2100."))
 
 
 class RecordField(HiddenField):
@@ -345,8 +353,8 @@ class RecordField(HiddenField):
             try:
                 self.data = uuid.UUID(raw)
             except ValueError:
-                raise ValueError("That record could not be found. Show the whole log instead, "
-                                 "or open the log from the record's own page.") from None
+                raise ValueError(_("That record could not be found. Show the whole log "
+                                   "instead, or open the log from the record's own page.")) from None
 
 
 class AuditFilterForm(FlaskForm):
@@ -356,27 +364,30 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    who = SelectField("Who did it", validate_choice=False, default="")
-    start = DayField("From", validators=[Optional()])
-    end = DayField("To", validators=[Optional()])
+    who = SelectField(_l("Who did it"), validate_choice=False, default="")
+    # Translators: the first day of the days the audit log shows
+    start = DayField(_l("From"), validators=[Optional()])
+    # Translators: the last day of the days the audit log shows
+    end = DayField(_l("To"), validators=[Optional()])
     breach = RecordField()
     deletion = RecordField()
 
     def __init__(self, formdata, people: list[StaffUser]):
         super().__init__(formdata)
         self.who.choices = [
-            SelectChoice("", "Anyone"),
-            SelectChoice(NOBODY, "No one signed in (visitors, sign-in attempts, the server)"),
-            *(SelectChoice(str(p.id), p.display_name if p.active else f"{p.display_name} "
-                           "(no longer active)") for p in people)]
+            SelectChoice("", _("Anyone")),
+            SelectChoice(NOBODY, _("No one signed in (visitors, sign-in attempts, the server)")),
+            *(SelectChoice(str(p.id), p.display_name if p.active else
+                           _("%(name)s (no longer active)", name=p.display_name))
+              for p in people)]
 
     def validate_who(self, field) -> None:
         if (field.data or "") not in {choice.value for choice in field.choices}:
-            raise ValidationError("Please choose someone from the list.")
+            raise ValidationError(_("Please choose someone from the list."))
 
     def validate_end(self, field) -> None:
         if field.data and self.start.data and field.data < self.start.data:
-            raise ValidationError("The ‘To’ date must be on or after the ‘From’ date.")
+            raise ValidationError(_("The ‘To’ date must be on or after the ‘From’ date."))
 
     def filters(self) -> LogFilters:
         return LogFilters(who=self.who.data or "", breach=self.breach.data,
@@ -390,20 +401,20 @@ class LowLevelSettingsForm(FlaskForm):
     """Who leads on low-level concerns about staff, and how many in twelve months flag a
     pattern."""
 
-    lead = RadioField("Who leads on low-level concerns with you", choices=choices(LOW_LEVEL_LEADS),
-                      validate_choice=False, validators=[
-                          InputRequired("Please choose who leads on low-level concerns."),
-                          AnyOf(LOW_LEVEL_LEADS, message="Please choose who leads on low-level "
-                                                         "concerns.")])
-    threshold = StringField("How many low-level concerns about one person in 12 months should "
-                            "be flagged as a pattern", filters=[clean_text])
+    lead = RadioField(_l("Who leads on low-level concerns with you"),
+                      choices=choices(LOW_LEVEL_LEADS), validate_choice=False, validators=[
+                          InputRequired(_l("Please choose who leads on low-level concerns.")),
+                          AnyOf(LOW_LEVEL_LEADS,
+                                message=_l("Please choose who leads on low-level concerns."))])
+    threshold = StringField(_l("How many low-level concerns about one person in 12 months should "
+                               "be flagged as a pattern"), filters=[clean_text])
 
     def validate_threshold(self, field) -> None:
         text = (field.data or "").strip()
         if not text:
-            raise ValidationError("Please give a number from 1 to 20.")
+            raise ValidationError(_("Please give a number from 1 to 20."))
         if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 20:  # not "²"
-            raise ValidationError("Please give a whole number from 1 to 20, for example 3.")
+            raise ValidationError(_("Please give a whole number from 1 to 20, for example 3."))
         field.data = str(int(text))
 
 
@@ -411,5 +422,5 @@ class LeftOnForm(FlaskForm):
     """The day someone left the school's employment (empty: they have not left). Each row of a
     list has its own, told apart by its prefix."""
 
-    left_on = DayField("Left the school on", validators=[Optional()])
+    left_on = DayField(_l("Left the school on"), validators=[Optional()])
 
