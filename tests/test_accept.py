@@ -282,5 +282,5 @@ def test_an_acceptance_is_audited_without_a_name_or_an_actor(app, client, teache
         row = rows(app)[0]
         assert (event.record_kind, event.record_id, event.actor_id, event.actor_label) == (
             "acceptance", str(row.client_uuid), None, "")
-        assert json.loads(event.detail) == {"channel": "phone", "policy_version": 1}
+        assert json.loads(event.detail) == {"channel": "phone", "policy_version": 1, "language": "en"}
         assert "Ann Visitor" not in event.detail
