@@ -14,7 +14,7 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, jsonify, render_template, send_from_directory, url_for
 from flask_babel import gettext as _
 
-from . import retention, school
+from . import i18n, policy_translations, retention, school
 from .forms.records import DeletionRequestForm, OfflineBreachForm
 from .forms.welfare import DisclosureForm
 from .models import BreachCategory, PolicyVersion
@@ -29,6 +29,15 @@ PUBLIC_PAGES = ("/", "/policy?channel=kiosk", "/policy?channel=phone", "/accept?
                 "/accept?channel=phone", "/privacy?channel=kiosk", "/privacy?channel=phone",
                 "/offline", "/staff/offline", "/qr.svg", "/manifest.webmanifest",
                 "/staff.webmanifest")
+# The same pages in each other language, as the picker links to them ("&lang=" after the
+# channel, as url_for adds it): a visitor who chose Polish on the kiosk reads Polish offline too.
+# Those without a language are in the browser's own (the service worker's requests carry it).
+OTHER_LANGUAGES = tuple(code for code in i18n.LANGUAGES if code != i18n.DEFAULT)
+TRANSLATED_PAGES = tuple(
+    f"{page}{'&' if '?' in page else '?'}lang={code}" for code in OTHER_LANGUAGES
+    for page in ("/policy?channel=kiosk", "/policy?channel=phone", "/accept?channel=kiosk",
+                 "/accept?channel=phone", "/privacy?channel=kiosk", "/privacy?channel=phone",
+                 "/offline"))
 
 
 @lru_cache(maxsize=4)
@@ -57,8 +66,10 @@ def cache_version() -> str:
     categories = "|".join(f"{c.slug}:{c.label}:{c.restricted}" for c in BreachCategory.in_use())
     files = shipped_files_hash(current_app.static_folder, current_app.template_folder)
     kept = retention.all_settings()  # shown in the privacy notice
-    return hashlib.sha256(f"{files}|{policy_part}|{categories}|{school.cache_part()}|{kept}"
-                          .encode()).hexdigest()[:16]
+    translated = ",".join(str(t.id) for t in policy_translations.current_translations(policy).values()
+                          ) if policy else ""
+    return hashlib.sha256(f"{files}|{policy_part}|{translated}|{categories}|{school.cache_part()}|"
+                          f"{kept}".encode()).hexdigest()[:16]
 
 
 @bp.get("/sw.js")
@@ -66,7 +77,8 @@ def service_worker():
     """The service worker, at the root so its scope is the whole site."""
     pictures = [url for url in map(school.image_url, ("logo", "dsl_photo")) if url]
     body = render_template("sw.js", version=cache_version(),
-                           precache=[*PUBLIC_PAGES, *pictures, *static_files()])
+                           precache=[*PUBLIC_PAGES, *TRANSLATED_PAGES, *pictures, *static_files()],
+                           languages=OTHER_LANGUAGES)
     return Response(body, mimetype="text/javascript", headers={
         "Cache-Control": "no-cache", "Service-Worker-Allowed": "/"})
 

@@ -7,6 +7,8 @@ const VERSION = {{ version | tojson }};
 const PREFIX = "policy-kiosk-";
 const CACHE = PREFIX + VERSION;
 const PRECACHE = {{ precache | tojson }};
+// The languages other than English a public page may be asked for (?lang=), each precached.
+const LANGUAGES = {{ languages | tojson }};
 const NETWORK_TIMEOUT_MS = 3000;
 
 importScripts({{ asset('js/outbox.js') | tojson }});
@@ -87,14 +89,16 @@ async function navigate(event) {
     const url = new URL(request.url);
     const exact = await fromCache(url.pathname + url.search);
     if (exact) return exact;
+    const lang = LANGUAGES.includes(url.searchParams.get("lang")) ? url.searchParams.get("lang") : "";
     if (["/policy", "/accept", "/privacy"].includes(url.pathname)) {
       const channel = url.searchParams.get("channel") === "kiosk" ? "kiosk" : "phone";
-      return fromCache(`${url.pathname}?channel=${channel}`);
+      const page = `${url.pathname}?channel=${channel}`;
+      return (lang && await fromCache(`${page}&lang=${lang}`)) || fromCache(page);
     }
     if (url.pathname === "/phone") return fromCache("/policy?channel=phone");
     // A member of staff's page (the iPad's actions, or a record): the offline staff screen.
     if (/^\/(staff|records)(\/|$)/.test(url.pathname)) return fromCache("/staff/offline");
-    return fromCache("/offline");
+    return (lang && await fromCache(`/offline?lang=${lang}`)) || fromCache("/offline");
   }
 }
 

@@ -153,3 +153,33 @@ def test_the_offline_staff_screen_asks_for_what_the_online_forms_ask(client, app
                 assert f">{escape(form[name].label.text)}</" in part, name
         in_use = {c.slug for c in BreachCategory.in_use()}
     assert set(re.findall(r'name="category"[^>]*value="([^"]+)"', breach_html)) == in_use
+
+
+def test_it_precaches_the_public_pages_in_each_language_as_the_picker_links_to_them(client):
+    precache = precache_of(sw_script(client))
+    for code in ("pl", "ur"):
+        for url in (f"/policy?channel=kiosk&lang={code}", f"/accept?channel=kiosk&lang={code}",
+                    f"/privacy?channel=phone&lang={code}", f"/offline?lang={code}"):
+            assert url in precache
+            page = client.get(url).get_data(as_text=True)
+            assert f'lang="{code}"' in re.search(r"<html[^>]*>", page).group(0)
+        # The page in a language links onward to exactly what was cached.
+        policy = client.get(f"/policy?channel=kiosk&lang={code}").get_data(as_text=True)
+        assert f'href="/accept?channel=kiosk&amp;lang={code}"' in policy
+    assert "/policy?channel=kiosk&lang=en" not in precache  # English is the page without
+
+
+def test_its_version_changes_when_a_translation_of_the_policy_is_added_or_withdrawn(app, client):
+    from kiosk import policy_translations
+    from kiosk.models import PolicyVersion
+
+    first = version_of(sw_script(client))
+    with app.app_context():
+        added = policy_translations.save(PolicyVersion.current(), "pl", title="Polityka",
+                                         body="Tekst.", key_points="", english_applies=True,
+                                         by="The Head")
+    second = version_of(sw_script(client))
+    assert second != first
+    with app.app_context():
+        policy_translations.withdraw(added)
+    assert version_of(sw_script(client)) == first  # offered again as before: the English
