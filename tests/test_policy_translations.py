@@ -9,7 +9,8 @@ import uuid
 
 import pytest
 
-from kiosk.models import AuditEvent, PolicyTranslation, PolicyVersion
+from kiosk import policy_translations
+from kiosk.models import Acceptance, AuditEvent, PolicyTranslation, PolicyVersion
 
 from .helpers import KEY_POINTS, field_error, form_page, make_policy, nothing_written, sign_in_as
 
@@ -155,3 +156,122 @@ def _accept(client, url: str, **extra) -> uuid.UUID:
     response = client.post("/accept", data=data)
     assert response.status_code == 303, response.get_data(as_text=True)[:400]
     return uuid.UUID(data["client_uuid"])
+
+
+@pytest.fixture
+def polish(app, version):
+    with app.app_context():
+        return policy_translations.save(version, "pl", english_applies=True, by="The Head", **POLISH)
+
+
+def test_a_version_with_a_translation_is_shown_in_it_and_the_acceptance_records_it(
+        app, client, polish):
+    page = client.get("/policy?channel=kiosk&lang=pl").get_data(as_text=True)
+    assert POLISH["title"] in page and "Tekst polityki po polsku." in page
+    assert "Żadnych zdjęć uczniów." in page  # the key points, translated
+    assert "Telefony z dala od dzieci." in page
+    assert "The English version is the one that applies." in _english_of(page, "pl")
+    assert 'href="/policy?channel=kiosk&amp;lang=en"' in page  # "Read it in English"
+    accepted = _accept(client, "/accept?channel=kiosk&lang=pl")
+    with app.app_context():
+        row = Acceptance.get(Acceptance.client_uuid == accepted)
+        assert (row.language, row.translation_id) == ("pl", polish.id)
+    # In English the same version is the English text, and its acceptance says so.
+    english = client.get("/policy?channel=kiosk").get_data(as_text=True)
+    assert POLISH["title"] not in english and "translation-note" not in english
+    accepted = _accept(client, "/accept?channel=kiosk")
+    with app.app_context():
+        row = Acceptance.get(Acceptance.client_uuid == accepted)
+        assert (row.language, row.translation_id) == ("en", None)
+
+
+def test_a_version_without_a_translation_is_shown_in_english_with_a_note(app, client, version):
+    page = client.get("/policy?channel=phone", headers={"Accept-Language": "pl"}).get_data(as_text=True)
+    assert "Version 2 of the text." in page  # the English body
+    assert "Tekst polityki po polsku." not in page
+    assert "has not been translated into this language yet" in _english_of(page, "pl")
+    accepted = _accept(client, "/accept?channel=phone&lang=pl")
+    with app.app_context():
+        row = Acceptance.get(Acceptance.client_uuid == accepted)
+        assert (row.language, row.translation_id) == ("en", None)
+
+
+def test_a_translation_the_head_said_applies_too_is_not_marked_english_applies(app, client, version):
+    with app.app_context():
+        policy_translations.save(version, "ur", english_applies=False, by="The Head", **URDU)
+    page = client.get("/policy?channel=kiosk&lang=ur").get_data(as_text=True)
+    english = _english_of(page, "ur")
+    assert "The English version is the one that applies." not in english
+    assert "This is a translation provided by the school." in english
+    assert URDU["title"] in page and 'dir="rtl"' in page
+
+
+def test_the_personal_link_shows_the_translation_too(app, client, polish):
+    with app.app_context():
+        from kiosk.roster import add_person
+        person = add_person("Paula Roster", "paula@example.org", "volunteer")
+    page = client.get(f"/p/{person.token}?lang=pl").get_data(as_text=True)
+    assert POLISH["title"] in page and "Tekst polityki po polsku." in page
+    assert f"/accept?token={person.token}&amp;lang=pl" in page
+
+
+def test_an_acceptance_sent_later_through_the_api_records_the_translation(app, client, polish):
+    data = form_page(client, "/accept?channel=kiosk&lang=pl")
+    assert data["translation"] == str(polish.id)
+    body = {k: v for k, v in data.items() if k != "csrf_token"}
+    body.update(full_name="Paulina Nowak", role="parent", accept="y",
+                accepted_at="2026-11-27T08:00:00Z")
+    response = client.post("/api/v1/acceptances", json=body, headers={
+        "X-Kiosk-Client": "outbox", "Idempotency-Key": body["client_uuid"]})
+    assert response.status_code == 201, response.get_json()
+    with app.app_context():
+        row = Acceptance.get(Acceptance.client_uuid == uuid.UUID(body["client_uuid"]))
+        assert (row.language, row.translation_id) == ("pl", polish.id)
+
+
+def test_a_translation_replaced_or_withdrawn_after_it_was_shown_is_still_what_they_accepted(
+        app, client, polish, version):
+    data = form_page(client, "/accept?channel=kiosk&lang=pl")
+    with app.app_context():
+        policy_translations.withdraw(polish)
+    data.update(full_name="Paulina Nowak", role="parent", accept="y")
+    assert client.post("/accept?lang=pl", data=data).status_code == 303
+    with app.app_context():
+        row = Acceptance.get(Acceptance.client_uuid == uuid.UUID(data["client_uuid"]))
+        assert row.translation_id == polish.id
+
+
+@pytest.mark.parametrize("bad", ["999999", "abc", "1" * 12, "-1"])
+def test_a_translation_that_is_not_one_of_the_versions_is_refused_and_nothing_recorded(
+        app, client, polish, bad):
+    data = form_page(client, "/accept?channel=kiosk&lang=pl")
+    data.update(full_name="Paulina Nowak", role="parent", accept="y", translation=bad)
+    with nothing_written(app):
+        response = client.post("/accept", data=data)
+    assert response.status_code == 422
+
+
+def test_a_translation_of_another_version_is_refused(app, client, polish):
+    with app.app_context():
+        newer = make_policy(key_points=KEY_POINTS)
+    data = form_page(client, "/accept?channel=kiosk")
+    assert data["policy_version"] == str(newer.number) and not data.get("translation")
+    data.update(full_name="Paulina Nowak", role="parent", accept="y", translation=str(polish.id))
+    with nothing_written(app):
+        assert client.post("/accept", data=data).status_code == 422
+
+
+def _english_of(page: str, language: str) -> str:
+    """The page's words put back into English through the catalogue (whatever the translation
+    says, the test reads the message it came from)."""
+    from babel.support import Translations
+
+    from .test_i18n import TRANSLATIONS
+
+    catalogue = Translations.load(str(TRANSLATIONS), [language])
+    back = {v: k for k, v in catalogue._catalog.items() if isinstance(k, str) and v}
+    text = page
+    for translated, english in sorted(back.items(), key=lambda kv: -len(kv[0])):
+        if len(translated) > 20 and translated in text:
+            text = text.replace(translated, english)
+    return text
