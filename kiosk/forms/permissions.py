@@ -35,9 +35,10 @@ from .fields import (
 def block(label: LazyString, required: LazyString | None, longest: int = 2000,
           **kwargs) -> TextAreaField:
     first = [DataRequired(required)] if required else [Optional()]
+    limit = f"{longest:,}"
     return TextAreaField(label, filters=[clean_block], validators=[
         *first, Length(max=longest, message=_l("Please keep this under %(longest)s characters.",
-                                               longest=f"{longest:,}")),
+                                               longest=limit)),
         refuse_controls_in_block], **kwargs)
 
 

@@ -40,8 +40,13 @@ def last_weeks(today: dt.date, count: int = WEEKS) -> list[Period]:
     monday = today - dt.timedelta(days=today.weekday())
     starts = [monday - dt.timedelta(weeks=n) for n in range(count - 1, -1, -1)]
     return [Period(d, d + dt.timedelta(weeks=1), (f"{d.day} {d:%b}",),
-                   _("Week beginning %(day)s", day=f"{d.day} {d:%B %Y}"),
-                   _("the week beginning %(day)s", day=f"{d.day} {d:%B %Y}")) for d in starts]
+                   _("Week beginning %(day)s", day=_in_full(d)),
+                   _("the week beginning %(day)s", day=_in_full(d))) for d in starts]
+
+
+def _in_full(day: dt.date) -> str:
+    """"3 March 2025"."""
+    return f"{day.day} {day:%B %Y}"
 
 
 def last_months(today: dt.date, count: int = MONTHS) -> list[Period]:

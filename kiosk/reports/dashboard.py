@@ -36,7 +36,7 @@ def acceptances_chart(zone: ZoneInfo, today: dt.date) -> Chart:
             + sorted(str(k) for k in counts if k not in VISITOR_ROLES))
     return Chart("acceptances", _("Acceptances per week, by role"),
                  _("the last %(weeks)s weeks", weeks=WEEKS), periods,
-                 [Series(k, str(label(k, "visitor_role")), tuple(counts[k])) for k in keys])
+                 [Series(k, label(k, "visitor_role"), tuple(counts[k])) for k in keys])
 
 
 def breaches_chart(user: StaffUser, zone: ZoneInfo, today: dt.date) -> Chart:
