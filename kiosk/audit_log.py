@@ -16,6 +16,9 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from flask import has_request_context
+from flask_babel import get_translations, gettext
+
 from . import audit, refusals
 from .display import long_date, school_zone, short_time, to_local, weekday_date
 from .models import (
@@ -60,22 +63,50 @@ def _number(value: object) -> int | None:
     return int(text) if text.isdigit() and len(text) < 10 else None
 
 
+def N_(message: str) -> str:
+    """A message to translate where it is shown: the tables below are made at import, the
+    sentences while answering a request (`_`)."""
+    return message
+
+
+def _(message: str, **values: object) -> str:
+    """gettext while answering a request. The log is also read in commands and tests, outside
+    any request, where the language (chosen from the request) cannot be asked: English there.
+    What is stored stays English: only the sentences read from it are translated."""
+    if has_request_context():
+        return gettext(message, **values)
+    return message % values if values else message
+
+
+def ngettext(one: str, many: str, number: object, **values: object) -> str:
+    """ngettext for a count from an event's detail (anything else, from a damaged entry, reads
+    as 0), shown as `%(num)s` with thousands separators: "1,052 entries". English outside a
+    request, as `_`."""
+    n = number if isinstance(number, int) else 0
+    values["num"] = f"{n:,}"
+    if has_request_context():
+        return get_translations().ungettext(one, many, n) % values
+    return (one if n == 1 else many) % values
+
+
 # Whom a breach was about, when no name was given.
-SOMEONE = {"visitor": "a visitor", "parent": "a parent or carer",
-           "pta_volunteer": "a PTA member or volunteer", "contractor": "a contractor",
-           "staff": "a member of staff", "pupil": "a pupil", "governor": "a governor"}
+SOMEONE = {"visitor": N_("a visitor"), "parent": N_("a parent or carer"),
+           "pta_volunteer": N_("a PTA member or volunteer"), "contractor": N_("a contractor"),
+           "staff": N_("a member of staff"), "pupil": N_("a pupil"), "governor": N_("a governor")}
 
 
 def breach_name(breach: Breach) -> str:
     """‘Photographing or recording pupils or staff on a phone: Pat Visitor’."""
-    who = breach.subject_name or SOMEONE.get(breach.subject_kind, "someone")
-    return f"the breach ‘{breach.category.label}: {who}’"
+    who = breach.subject_name or _(SOMEONE.get(breach.subject_kind, N_("someone")))
+    return _("the breach ‘%(category)s: %(who)s’", category=breach.category.label, who=who)
 
 
 def deletion_name(request: DeletionRequest) -> str:
     """‘Photo: Pat Visitor’."""
-    return (f"the deletion request ‘{MATERIALS.get(request.material, 'Material')}: "
-            f"{request.person_name or 'someone'}’")
+    material = MATERIALS.get(request.material)
+    return _("the deletion request ‘%(material)s: %(who)s’",
+             material=material if material is not None else _("Material"),
+             who=request.person_name or _("someone"))
 
 
 class _Names:
@@ -143,56 +174,57 @@ class _Names:
 
     def breach(self, event: AuditEvent, key: object = None) -> str:
         found = self.breaches.get(str(key or event.record_id))
-        return breach_name(found) if found else "a breach"
+        return breach_name(found) if found else _("a breach")
 
     def request(self, event: AuditEvent, key: object = None) -> str:
         found = self.requests.get(str(key or event.record_id))
-        return deletion_name(found) if found else "a deletion request"
+        return deletion_name(found) if found else _("a deletion request")
 
     def permission(self, event: AuditEvent, by_requester: bool = False) -> str:
         """"Gina Governor's request to post on …"; "their request …" for what its requester
         may have done (`by_requester`) when they did."""
         found = self.permissions.get(str(event.record_id))
         if found is None:
-            return "a request to post about the school"
+            return _("a request to post about the school")
         theirs = by_requester and (
             event.actor_id == found.requester_staff_id if event.actor_id is not None
             else found.requester_person_id is not None)
-        whose = "their" if theirs else f"{found.requester_name}'s"
-        return f"{whose} request to post on {found.where}"
+        if theirs:
+            return _("their request to post on %(where)s", where=found.where)
+        return _("%(name)s's request to post on %(where)s", name=found.requester_name,
+                 where=found.where)
 
     def device(self, event: AuditEvent) -> str:
         found = self.devices.get(str(event.record_id))
-        return f"the kiosk device “{found.name}”" if found else "a kiosk device"
+        return (_("the kiosk device “%(name)s”", name=found.name) if found
+                else _("a kiosk device"))
 
     def requester(self, event: AuditEvent, who: str) -> str:
         """Who asked or answered: a person on the roster is no member of staff."""
         if event.actor_id is not None:
             return who
         found = self.permissions.get(str(event.record_id))
-        return found.requester_name if found else "Someone whose request has since been removed"
+        return found.requester_name if found else _("Someone whose request has since been removed")
 
     def person(self, event: AuditEvent) -> str:
         found = self.people.get(_number(event.record_id))
-        return found.full_name if found else "someone on the roster"
+        return found.full_name if found else _("someone on the roster")
 
 
 # Sentences --------------------------------------------------------------------------------------
+# Each sentence is one message with named placeholders. Records are named by phrases that are
+# messages of their own ("the breach ‘…’"), put into the sentence whole.
 
 def _figure(number: object) -> str:
     """A count from an event's detail; anything else (a damaged entry) reads as 0."""
     return f"{number if isinstance(number, int) else 0:,}"
 
 
-def _count(number: object, one: str, many: str | None = None) -> str:
-    n = number if isinstance(number, int) else 0
-    return f"{_figure(n)} {one if n == 1 else (many or one + 's')}"
-
-
 def _shown(listed: object) -> str:
     """How many records a list showed: "none shown", "3 shown"."""
     n = len(listed) if isinstance(listed, list) else 0
-    return f"{n:,} shown" if n else "none shown"
+    # Translators: how many records a list showed, in brackets after a sentence
+    return ngettext("%(num)s shown", "%(num)s shown", n) if n else _("none shown")
 
 
 def _listed(value: object) -> list:
@@ -202,65 +234,76 @@ def _listed(value: object) -> list:
 
 def _listing(items: list[str]) -> str:
     """"a, b and c"."""
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+    if len(items) == 1:
+        return items[0]
+    # Translators: the end of a list: "a, b and c"
+    return _("%(items)s and %(last)s", items=", ".join(items[:-1]), last=items[-1])
 
 
 def _first_lower(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
-STAFF_ROLE_WORDS = {"staff": "a member of staff", "dsl": "the Designated Safeguarding Lead",
-                    "head": "the headteacher", "chair": "the chair of governors"}
-ROSTER_ROLE_WORDS = {"pta": "a PTA member", "volunteer": "a volunteer", "governor": "a governor",
-                     "staff": "a member of staff"}
-CHANNEL_WORDS = {"kiosk": "on the entrance tablet", "phone": "on their own phone",
-                 "link": "through their personal link"}
-CONCERN_LISTS = {"open": "open concerns", "in_review": "concerns in review",
-                 "closed": "closed concerns", "all": "all concerns"}
-SCHOOL_DETAILS = {"school_name": "the school's name", "dsl_name": "the DSL's name",
-                  "public_url": "the address phones open", "thanks_next_step": "the thank-you message",
-                  "privacy_contact": "the privacy contact", "logo": "the logo",
-                  "dsl_photo": "the DSL's photo", "review_due": "the policy's review date"}
-PURGED = {"visitor_acceptances": ("acceptance by a one-off visitor", "acceptances by one-off visitors"),
-          "roster_acceptances": ("acceptance by someone on the roster",
-                                 "acceptances by people on the roster"),
-          "breaches": ("breach", "breaches"),
-          "deletion_requests": ("deletion request", "deletion requests"),
-          "ended_declarations": ("ended declaration of a family link",
-                                 "ended declarations of family links"),
-          "permission_requests": ("request to post about the school",
-                                  "requests to post about the school")}
-CHECK_FOUND = {"changed": "an entry had been changed after it was written",
-               "out_of_order": "an entry was missing or out of order",
-               "unsealed": "the entries were not sealed with the school's own key",
-               "removed": "entries had been removed from the end of the log",
-               "rewritten": "the log had been rewritten since it was last written down outside "
-                            "the database",
-               "checkpoint_damaged": "the record of the log kept outside the database had been "
-                                     "altered"}
+STAFF_ROLE_WORDS = {"staff": N_("a member of staff"),
+                    "dsl": N_("the Designated Safeguarding Lead"),
+                    "head": N_("the headteacher"), "chair": N_("the chair of governors")}
+ROSTER_ROLE_WORDS = {"pta": N_("a PTA member"), "volunteer": N_("a volunteer"),
+                     "governor": N_("a governor"), "staff": N_("a member of staff")}
+CONCERN_LISTS = {"open": N_("the list of open concerns"),
+                 "in_review": N_("the list of concerns in review"),
+                 "closed": N_("the list of closed concerns"), "all": N_("the list of all concerns")}
+SCHOOL_DETAILS = {"school_name": N_("the school's name"), "dsl_name": N_("the DSL's name"),
+                  "public_url": N_("the address phones open"),
+                  "thanks_next_step": N_("the thank-you message"),
+                  "privacy_contact": N_("the privacy contact"), "logo": N_("the logo"),
+                  "dsl_photo": N_("the DSL's photo"), "review_due": N_("the policy's review date")}
+PURGED = {"visitor_acceptances": (N_("%(num)s acceptance by a one-off visitor"),
+                                  N_("%(num)s acceptances by one-off visitors")),
+          "roster_acceptances": (N_("%(num)s acceptance by someone on the roster"),
+                                 N_("%(num)s acceptances by people on the roster")),
+          "breaches": (N_("%(num)s breach"), N_("%(num)s breaches")),
+          "deletion_requests": (N_("%(num)s deletion request"), N_("%(num)s deletion requests")),
+          "ended_declarations": (N_("%(num)s ended declaration of a family link"),
+                                 N_("%(num)s ended declarations of family links")),
+          "permission_requests": (N_("%(num)s request to post about the school"),
+                                  N_("%(num)s requests to post about the school"))}
+CHECK_FOUND = {"changed": N_("an entry had been changed after it was written"),
+               "out_of_order": N_("an entry was missing or out of order"),
+               "unsealed": N_("the entries were not sealed with the school's own key"),
+               "removed": N_("entries had been removed from the end of the log"),
+               "rewritten": N_("the log had been rewritten since it was last written down "
+                               "outside the database"),
+               "checkpoint_damaged": N_("the record of the log kept outside the database had "
+                                        "been altered")}
 
 # The pages a refused visit may have been to, by the start of their address.
 PAGES = [
-    ("/admin/audit", "the audit log"), ("/admin/staff", "the staff accounts"),
-    ("/admin/categories", "the breach categories"), ("/admin/roster", "the roster"),
-    ("/admin/policy", "the policy versions"), ("/admin/retention", "how long records are kept"),
-    ("/admin/setup", "the school's set-up"), ("/admin/chair", "the chair of governors' page"),
-    ("/admin/family-links", "the declarations of family links"),
-    ("/admin", "the headteacher's pages"),
-    ("/reports/subject-access", "a subject access request"),
-    ("/reports/chronology", "a person's chronology"),
-    ("/reports/evidence", "a person's evidence of acceptance"), ("/reports", "the reports"),
-    ("/records/concerns", "the list of concerns"), ("/records/breaches", "a breach"),
-    ("/records/welfare", "the welfare tasks"), ("/staff/disclosures", "what a child told them"),
-    ("/records/deletions", "the deletion requests"), ("/staff/breaches", "logging a breach"),
-    ("/staff/deletions", "recording a deletion request"),
-    ("/staff/family-links", "their declarations of family links"), ("/staff", "the staff pages"),
-    ("/api", "sending a record saved on an iPad"), ("/account", "changing a password"),
+    ("/admin/audit", N_("the audit log")), ("/admin/staff", N_("the staff accounts")),
+    ("/admin/categories", N_("the breach categories")), ("/admin/roster", N_("the roster")),
+    ("/admin/policy", N_("the policy versions")),
+    ("/admin/retention", N_("how long records are kept")),
+    ("/admin/setup", N_("the school's set-up")),
+    ("/admin/chair", N_("the chair of governors' page")),
+    ("/admin/family-links", N_("the declarations of family links")),
+    ("/admin", N_("the headteacher's pages")),
+    ("/reports/subject-access", N_("a subject access request")),
+    ("/reports/chronology", N_("a person's chronology")),
+    ("/reports/evidence", N_("a person's evidence of acceptance")),
+    ("/reports", N_("the reports")),
+    ("/records/concerns", N_("the list of concerns")), ("/records/breaches", N_("a breach")),
+    ("/records/welfare", N_("the welfare tasks")),
+    ("/staff/disclosures", N_("what a child told them")),
+    ("/records/deletions", N_("the deletion requests")),
+    ("/staff/breaches", N_("logging a breach")),
+    ("/staff/deletions", N_("recording a deletion request")),
+    ("/staff/family-links", N_("their declarations of family links")),
+    ("/staff", N_("the staff pages")),
+    ("/api", N_("sending a record saved on an iPad")), ("/account", N_("changing a password")),
 ]
 
 
 def _page(path: str) -> str:
-    return next((words for start, words in PAGES if path.startswith(start)), "a page")
+    return _(next((words for start, words in PAGES if path.startswith(start)), N_("a page")))
 
 
 Sentence = Callable[[AuditEvent, dict, _Names, str], str]
@@ -277,12 +320,12 @@ def _says(*actions: str) -> Callable[[Sentence], Sentence]:
 
 @_says("signin")
 def _signed_in(e, d, n, who):
-    return f"{who} signed in."
+    return _("%(who)s signed in.", who=who)
 
 
 @_says("signout")
 def _signed_out(e, d, n, who):
-    return f"{who} signed out."
+    return _("%(who)s signed out.", who=who)
 
 
 @_says("signin.failed")
@@ -290,15 +333,16 @@ def _sign_in_failed(e, d, n, who):
     email = str(d.get("email", ""))
     account = n.by_email.get(email)
     if account:
-        return f"Someone tried and failed to sign in as {account.display_name}."
+        return _("Someone tried and failed to sign in as %(name)s.", name=account.display_name)
     if email:
-        return f"Someone tried and failed to sign in as ‘{email}’, which is not a staff account."
-    return "Someone tried and failed to sign in."
+        return _("Someone tried and failed to sign in as ‘%(email)s’, which is not a staff "
+                 "account.", email=email)
+    return _("Someone tried and failed to sign in.")
 
 
 @_says("signin.rate_limited")
 def _rate_limited(e, d, n, who):
-    return "Signing in was paused for a while after too many tries in a short time."
+    return _("Signing in was paused for a while after too many tries in a short time.")
 
 
 @_says("access.refused")
@@ -306,15 +350,19 @@ def _refused(e, d, n, who):
     if e.record_kind == "page":
         page = _page(e.record_id)
         if e.actor_id is None:
-            return f"Someone who was not signed in tried to open {page}."
-        return f"{who} tried to open {page}, which their role does not allow."
+            return _("Someone who was not signed in tried to open %(page)s.", page=page)
+        return _("%(who)s tried to open %(page)s, which their role does not allow.", who=who,
+                 page=page)
     if e.record_kind == "staff_user":
-        return f"{who} tried to change the chair of governors' account, which only IT support can do."
+        return _("%(who)s tried to change the chair of governors' account, which only IT "
+                 "support can do.", who=who)
     if e.record_kind == "breach":
-        return f"{who} tried to open {n.breach(e)}, which they may not see."
+        return _("%(who)s tried to open %(record)s, which they may not see.", who=who,
+                 record=n.breach(e))
     if e.record_kind == "deletion_request":
-        return f"{who} tried to open {n.request(e)}, which they may not see."
-    return f"{who} tried to open something they may not see."
+        return _("%(who)s tried to open %(record)s, which they may not see.", who=who,
+                 record=n.request(e))
+    return _("%(who)s tried to open something they may not see.", who=who)
 
 
 def _stored(value: object) -> dt.datetime | None:
@@ -328,94 +376,146 @@ def _stored(value: object) -> dt.datetime | None:
 @_says("access.refused_anonymous")
 def _refused_anonymous(e, d, n, who):
     start, end = _stored(d.get("start")), _stored(d.get("end"))
-    when = (f" between {short_time(start)} and {short_time(end)} on "
-            f"{weekday_date(to_local(start).date())}" if start and end else "")
     refused = d.get("refused") if isinstance(d.get("refused"), int) else 0
     limited = d.get("limited") if isinstance(d.get("limited"), int) else 0
-    waited = f" {_figure(limited)} of them came too fast and were told to wait." if limited else ""
-    return (f"{_count(refused, 'request')} for staff pages from people who were not signed in "
-            f"{'was' if refused == 1 else 'were'} refused{when}.{waited}")
+    if start and end:
+        said = ngettext("%(num)s request for staff pages from people who were not signed in was "
+                        "refused between %(start)s and %(end)s on %(day)s.",
+                        "%(num)s requests for staff pages from people who were not signed in were "
+                        "refused between %(start)s and %(end)s on %(day)s.", refused,
+                        start=short_time(start), end=short_time(end),
+                        day=weekday_date(to_local(start).date()))
+    else:
+        said = ngettext("%(num)s request for staff pages from people who were not signed in was "
+                        "refused.",
+                        "%(num)s requests for staff pages from people who were not signed in were "
+                        "refused.", refused)
+    if not limited:
+        return said
+    return said + " " + ngettext("%(num)s of them came too fast and were told to wait.",
+                                 "%(num)s of them came too fast and were told to wait.", limited)
 
 
 @_says("account.created")
 def _account_created(e, d, n, who):
-    whom = n.account(e) or str(d.get("email") or "someone")
-    role = STAFF_ROLE_WORDS.get(d.get("role"), "a member of staff")
+    whom = n.account(e) or str(d.get("email") or _("someone"))
+    role = _(STAFF_ROLE_WORDS.get(d.get("role"), N_("a member of staff")))
     if e.actor_id is None:
-        return f"An account was made for {whom} as {role}."
-    return f"{who} added an account for {whom} as {role}."
+        return _("An account was made for %(whom)s as %(role)s.", whom=whom, role=role)
+    return _("%(who)s added an account for %(whom)s as %(role)s.", who=who, whom=whom, role=role)
 
 
 @_says("account.password_changed")
 def _password_changed(e, d, n, who):
-    whom = n.account(e) or "someone"
+    whom = n.account(e) or _("someone")
     if d.get("by_reset"):
-        return f"{who} gave {whom} a new temporary password."
+        return _("%(who)s gave %(whom)s a new temporary password.", who=who, whom=whom)
     if e.actor_id is not None and str(e.actor_id) == e.record_id:
-        return f"{who} changed their password."
-    return f"{whom}'s password was changed."
+        return _("%(who)s changed their password.", who=who)
+    return _("%(whom)s's password was changed.", whom=whom)
 
 
 @_says("account.activated")
 def _account_activated(e, d, n, who):
-    return f"{who} let {n.account(e) or 'someone'} sign in again."
+    return _("%(who)s let %(whom)s sign in again.", who=who, whom=n.account(e) or _("someone"))
 
 
 @_says("account.deactivated")
 def _account_deactivated(e, d, n, who):
-    return f"{who} deactivated {n.account(e) or 'someone'}'s account and signed them out."
+    return _("%(who)s deactivated %(whom)s's account and signed them out.", who=who,
+             whom=n.account(e) or _("someone"))
 
 
 @_says("second_factor.set_up")
 def _second_factor_set_up(e, d, n, who):
-    return f"{who} set up two-step sign-in."
+    return _("%(who)s set up two-step sign-in.", who=who)
 
 
-_CODE_REFUSED = {"wrong": "a wrong code", "reused": "a code that had already been used",
-                 "recovery": "a recovery code that was wrong or already used"}
+_CODE_REFUSED = {"wrong": N_("a wrong code"), "reused": N_("a code that had already been used"),
+                 "recovery": N_("a recovery code that was wrong or already used")}
 
 
 @_says("second_factor.failed")
 def _second_factor_failed(e, d, n, who):
-    whom = n.account(e) or "someone"
-    code = _CODE_REFUSED.get(d.get("reason"), "a wrong code")
+    whom = n.account(e) or _("someone")
+    code = _(_CODE_REFUSED.get(d.get("reason"), N_("a wrong code")))
     if d.get("stage") == "setup":
-        return f"Someone setting up two-step sign-in for {whom} gave {code}."
-    return f"Someone signed in with {whom}'s password but gave {code}."
+        return _("Someone setting up two-step sign-in for %(whom)s gave %(code)s.", whom=whom,
+                 code=code)
+    return _("Someone signed in with %(whom)s's password but gave %(code)s.", whom=whom,
+             code=code)
 
 
 @_says("second_factor.recovery_used")
 def _second_factor_recovery_used(e, d, n, who):
     left = _number(d.get("left"))
-    codes = f"{left} left" if left is not None else "some left"
-    return f"{who} signed in with a recovery code ({codes})."
+    if left is None:
+        return _("%(who)s signed in with a recovery code (some left).", who=who)
+    return _("%(who)s signed in with a recovery code (%(left)s left).", who=who, left=left)
 
 
 @_says("second_factor.reset")
 def _second_factor_reset(e, d, n, who):
-    whom = n.account(e) or "someone"
+    whom = n.account(e) or _("someone")
     if e.actor_id is None:
-        return f"{whom}'s two-step sign-in was reset by IT support."
-    return f"{who} reset {whom}'s two-step sign-in."
+        return _("%(whom)s's two-step sign-in was reset by IT support.", whom=whom)
+    return _("%(who)s reset %(whom)s's two-step sign-in.", who=who, whom=whom)
+
+
+_ACCEPTED = {
+    # (with a version, without), for each way of reaching the policy
+    "kiosk": (N_("%(name)s accepted the policy (version %(version)s) on the entrance tablet."),
+              N_("%(name)s accepted the policy on the entrance tablet.")),
+    "phone": (N_("%(name)s accepted the policy (version %(version)s) on their own phone."),
+              N_("%(name)s accepted the policy on their own phone.")),
+    "link": (N_("%(name)s accepted the policy (version %(version)s) through their personal "
+                "link."),
+             N_("%(name)s accepted the policy through their personal link.")),
+    "": (N_("%(name)s accepted the policy (version %(version)s)."),
+         N_("%(name)s accepted the policy.")),
+}
+_ACCEPTED_REMOVED = {
+    "kiosk": (N_("Someone whose record has since been removed accepted the policy (version "
+                 "%(version)s) on the entrance tablet."),
+              N_("Someone whose record has since been removed accepted the policy on the "
+                 "entrance tablet.")),
+    "phone": (N_("Someone whose record has since been removed accepted the policy (version "
+                 "%(version)s) on their own phone."),
+              N_("Someone whose record has since been removed accepted the policy on their own "
+                 "phone.")),
+    "link": (N_("Someone whose record has since been removed accepted the policy (version "
+                "%(version)s) through their personal link."),
+             N_("Someone whose record has since been removed accepted the policy through their "
+                "personal link.")),
+    "": (N_("Someone whose record has since been removed accepted the policy (version "
+            "%(version)s)."),
+         N_("Someone whose record has since been removed accepted the policy.")),
+}
 
 
 @_says("acceptance.created")
 def _accepted(e, d, n, who):
     version = d.get("policy_version")
-    what = f"the policy (version {version})" if version else "the policy"
-    where = CHANNEL_WORDS.get(d.get("channel"), "")
+    channel = d.get("channel") if d.get("channel") in ("kiosk", "phone", "link") else ""
     acceptance = n.acceptances.get(e.record_id)
-    if acceptance is None:
-        return f"Someone whose record has since been removed accepted {what} {where}.".replace(" .", ".")
-    return f"{acceptance.full_name} accepted {what} {where}.".replace(" .", ".")
+    with_version, without = (_ACCEPTED if acceptance else _ACCEPTED_REMOVED)[channel]
+    name = acceptance.full_name if acceptance else ""
+    return _(with_version, name=name, version=version) if version else _(without, name=name)
 
 
 @_says("breach.created")
 def _breach_logged(e, d, n, who):
-    kinds = [words for flag, words in (("safeguarding", "a safeguarding matter"),
-                                       ("restricted", "a concern about a member of staff"))
-             if d.get(flag)]
-    return f"{who} logged {n.breach(e)}{' as ' + _listing(kinds) if kinds else ''}."
+    safeguarding, restricted = bool(d.get("safeguarding")), bool(d.get("restricted"))
+    record = n.breach(e)
+    if safeguarding and restricted:
+        return _("%(who)s logged %(record)s as a safeguarding matter and a concern about a "
+                 "member of staff.", who=who, record=record)
+    if safeguarding:
+        return _("%(who)s logged %(record)s as a safeguarding matter.", who=who, record=record)
+    if restricted:
+        return _("%(who)s logged %(record)s as a concern about a member of staff.", who=who,
+                 record=record)
+    return _("%(who)s logged %(record)s.", who=who, record=record)
 
 
 @_says("breach.list_viewed")
@@ -423,44 +523,46 @@ def _breach_list(e, d, n, who):
     shown = _shown(d.get("shown"))
     listed = str(d.get("list", ""))
     if listed == "own":
-        return f"{who} looked at their own reports ({shown})."
-    which = CONCERN_LISTS.get(listed.partition(":")[2], "concerns")
-    return f"{who} looked at the list of {which} ({shown})."
+        return _("%(who)s looked at their own reports (%(shown)s).", who=who, shown=shown)
+    which = _(CONCERN_LISTS.get(listed.partition(":")[2], N_("the list of concerns")))
+    return _("%(who)s looked at %(list)s (%(shown)s).", who=who, list=which, shown=shown)
 
 
 @_says("breach.viewed")
 def _breach_viewed(e, d, n, who):
     if d.get("page") == "deletion form":
-        return f"{who} opened {n.breach(e)} to record a deletion request."
-    return f"{who} viewed {n.breach(e)}."
+        return _("%(who)s opened %(record)s to record a deletion request.", who=who,
+                 record=n.breach(e))
+    return _("%(who)s viewed %(record)s.", who=who, record=n.breach(e))
 
 
 @_says("breach.status_changed")
 def _status(e, d, n, who):
-    old = BREACH_STATUSES.get(d.get("old"), "").lower()
-    new = BREACH_STATUSES.get(d.get("new"), "").lower()
+    old = str(BREACH_STATUSES.get(d.get("old"), "")).lower()
+    new = str(BREACH_STATUSES.get(d.get("new"), "")).lower()
     if old and new:
-        return f"{who} changed {n.breach(e)} from {old} to {new}."
-    return f"{who} changed the status of {n.breach(e)}."
+        return _("%(who)s changed %(record)s from %(old)s to %(new)s.", who=who,
+                 record=n.breach(e), old=old, new=new)
+    return _("%(who)s changed the status of %(record)s.", who=who, record=n.breach(e))
 
 
 @_says("breach.note_added")
 def _note(e, d, n, who):
-    return f"{who} added a note to {n.breach(e)}."
+    return _("%(who)s added a note to %(record)s.", who=who, record=n.breach(e))
 
 
 @_says("breach.action_added")
 def _action(e, d, n, who):
-    return f"{who} recorded an action taken on {n.breach(e)}."
+    return _("%(who)s recorded an action taken on %(record)s.", who=who, record=n.breach(e))
 
 
 @_says("lado.recorded")
 def _lado(e, d, n, who):
-    return f"{who} recorded the LADO referral for {n.breach(e)}."
+    return _("%(who)s recorded the LADO referral for %(record)s.", who=who, record=n.breach(e))
 
 
 def _classification_words(code: object) -> str:
-    words = CLASSIFICATIONS.get(str(code), "")
+    words = str(CLASSIFICATIONS.get(str(code), ""))
     return words[:1].lower() + words[1:]
 
 
@@ -468,133 +570,179 @@ def _classification_words(code: object) -> str:
 def _classified(e, d, n, who):
     new, old = _classification_words(d.get("new")), _classification_words(d.get("old"))
     if old and new:
-        return f"{who} reclassified {n.breach(e)} from {old} to {new}."
+        return _("%(who)s reclassified %(record)s from %(old)s to %(new)s.", who=who,
+                 record=n.breach(e), old=old, new=new)
     if new:
-        return f"{who} classified {n.breach(e)} as {new}."
-    return f"{who} classified {n.breach(e)}."
+        return _("%(who)s classified %(record)s as %(new)s.", who=who, record=n.breach(e),
+                 new=new)
+    return _("%(who)s classified %(record)s.", who=who, record=n.breach(e))
 
 
 @_says("breach.suspension_decided")
 def _suspension(e, d, n, who):
-    return f"{who} recorded the decision on suspension or alternatives for {n.breach(e)}."
+    return _("%(who)s recorded the decision on suspension or alternatives for %(record)s.",
+             who=who, record=n.breach(e))
 
 
 @_says("breach.allegation_closed")
 def _allegation_closed(e, d, n, who):
-    outcome = ALLEGATION_OUTCOMES.get(str(d.get("outcome")), "").lower()
-    kept = ", kept because the person asked in writing" if d.get("kept_on_request") else ""
-    return (f"{who} closed {n.breach(e)} as {outcome}{kept}." if outcome
-            else f"{who} closed {n.breach(e)}.")
+    outcome = str(ALLEGATION_OUTCOMES.get(str(d.get("outcome")), "")).lower()
+    if not outcome:
+        return _("%(who)s closed %(record)s.", who=who, record=n.breach(e))
+    if d.get("kept_on_request"):
+        return _("%(who)s closed %(record)s as %(outcome)s, kept because the person asked in "
+                 "writing.", who=who, record=n.breach(e), outcome=outcome)
+    return _("%(who)s closed %(record)s as %(outcome)s.", who=who, record=n.breach(e),
+             outcome=outcome)
 
 
 @_says("allegation.removed")
 def _allegation_removed(e, d, n, who):
-    outcome = ALLEGATION_OUTCOMES.get(str(d.get("outcome")), "").lower()
-    with_requests = (f", with its {_count(d.get('deletion_requests'), 'deletion request')}"
-                     if d.get("deletion_requests") else "")
-    closed = f"closed an allegation as {outcome}" if outcome else "closed an allegation"
-    return f"{who} {closed} and removed it, as Keeping Children Safe in Education asks{with_requests}."
+    outcome = str(ALLEGATION_OUTCOMES.get(str(d.get("outcome")), "")).lower()
+    requests = d.get("deletion_requests")
+    if outcome and requests:
+        return ngettext("%(who)s closed an allegation as %(outcome)s and removed it, as Keeping "
+                        "Children Safe in Education asks, with its %(num)s deletion request.",
+                        "%(who)s closed an allegation as %(outcome)s and removed it, as Keeping "
+                        "Children Safe in Education asks, with its %(num)s deletion requests.",
+                        requests, who=who, outcome=outcome)
+    if outcome:
+        return _("%(who)s closed an allegation as %(outcome)s and removed it, as Keeping "
+                 "Children Safe in Education asks.", who=who, outcome=outcome)
+    if requests:
+        return ngettext("%(who)s closed an allegation and removed it, as Keeping Children Safe in "
+                        "Education asks, with its %(num)s deletion request.",
+                        "%(who)s closed an allegation and removed it, as Keeping Children Safe in "
+                        "Education asks, with its %(num)s deletion requests.", requests, who=who)
+    return _("%(who)s closed an allegation and removed it, as Keeping Children Safe in "
+             "Education asks.", who=who)
 
 
 @_says("alert.sent")
 def _alert_sent(e, d, n, who):
-    people = _count(d.get("recipients"), "person", "people")
-    return f"An email alert about {n.breach(e)} was sent to {people}."
+    return ngettext("An email alert about %(record)s was sent to %(num)s person.",
+                    "An email alert about %(record)s was sent to %(num)s people.",
+                    d.get("recipients"), record=n.breach(e))
 
 
 @_says("alert.failed")
 def _alert_failed(e, d, n, who):
-    return (f"The email alert about {n.breach(e)} could not be sent. Ask your IT support to "
-            "check the school's email settings.")
+    return _("The email alert about %(record)s could not be sent. Ask your IT support to check "
+             "the school's email settings.", record=n.breach(e))
 
 
 @_says("deletion_request.created")
 def _request_made(e, d, n, who):
-    return f"{who} recorded {n.request(e)}."
+    return _("%(who)s recorded %(record)s.", who=who, record=n.request(e))
 
 
 @_says("deletion_request.list_viewed")
 def _request_list(e, d, n, who):
-    return f"{who} looked at the list of deletion requests ({_shown(d.get('shown'))})."
+    return _("%(who)s looked at the list of deletion requests (%(shown)s).", who=who,
+             shown=_shown(d.get("shown")))
 
 
 @_says("deletion_request.viewed")
 def _request_viewed(e, d, n, who):
-    return f"{who} viewed {n.request(e)}."
+    return _("%(who)s viewed %(record)s.", who=who, record=n.request(e))
 
 
 @_says("deletion_request.outcome")
 def _outcome(e, d, n, who):
-    new = OUTCOMES.get(d.get("new"), "")
-    old = OUTCOMES.get(d.get("old"), "")
+    new = str(OUTCOMES.get(d.get("new"), ""))
+    old = str(OUTCOMES.get(d.get("old"), ""))
     if not new:
-        return f"{who} recorded the outcome of {n.request(e)}."
-    was = f" (it was {old.lower()})" if old else ""
-    return f"{who} recorded the outcome of {n.request(e)}: {new.lower()}{was}."
+        return _("%(who)s recorded the outcome of %(record)s.", who=who, record=n.request(e))
+    if old:
+        return _("%(who)s recorded the outcome of %(record)s: %(new)s (it was %(old)s).",
+                 who=who, record=n.request(e), new=new.lower(), old=old.lower())
+    return _("%(who)s recorded the outcome of %(record)s: %(new)s.", who=who,
+             record=n.request(e), new=new.lower())
 
 
 @_says("category.saved")
 def _category(e, d, n, who):
-    retired = "" if d.get("active", True) else ", and stopped offering it"
-    return f"{who} saved the breach category ‘{d.get('label') or 'without a name'}’{retired}."
+    name = d.get("label") or _("without a name")
+    if d.get("active", True):
+        return _("%(who)s saved the breach category ‘%(name)s’.", who=who, name=name)
+    return _("%(who)s saved the breach category ‘%(name)s’, and stopped offering it.", who=who,
+             name=name)
 
 
 @_says("policy.published")
 def _published(e, d, n, who):
     version = e.record_id
     if e.actor_id is None and e.actor_label == "seed":
-        return f"The school's policy was published as version {version} when the kiosk was set up."
+        return _("The school's policy was published as version %(version)s when the kiosk was "
+                 "set up.", version=version)
     review = ""
     try:
-        review = f" Its review is due on {long_date(dt.date.fromisoformat(str(d['review_due'])))}."
+        review = " " + _("Its review is due on %(day)s.", day=long_date(
+            dt.date.fromisoformat(str(d["review_due"]))))
     except (KeyError, ValueError):
         pass
-    minor = (", as a minor change (nobody was asked to accept it again)"
-             if d.get("change") == "minor" else "")
-    return f"{who} published version {version} of the policy{minor}.{review}"
+    if d.get("change") == "minor":
+        said = _("%(who)s published version %(version)s of the policy, as a minor change "
+                 "(nobody was asked to accept it again).", who=who, version=version)
+    else:
+        said = _("%(who)s published version %(version)s of the policy.", who=who,
+                 version=version)
+    return said + review
 
 
 @_says("school.setup_saved")
 def _setup(e, d, n, who):
-    changed = [SCHOOL_DETAILS[name] for name in d.get("changed") or [] if name in SCHOOL_DETAILS]
+    changed = [_(SCHOOL_DETAILS[name]) for name in d.get("changed") or []
+               if name in SCHOOL_DETAILS]
     if not changed:
-        return f"{who} saved the school's details without changing them."
-    return f"{who} saved the school's details, changing {_listing(changed)}."
+        return _("%(who)s saved the school's details without changing them.", who=who)
+    return _("%(who)s saved the school's details, changing %(changed)s.", who=who,
+             changed=_listing(changed))
 
 
 @_says("roster.added")
 def _roster_added(e, d, n, who):
-    role = ROSTER_ROLE_WORDS.get(d.get("role"), "someone in scope")
-    return f"{who} added {n.person(e)} to the roster as {role}."
+    role = _(ROSTER_ROLE_WORDS.get(d.get("role"), N_("someone in scope")))
+    return _("%(who)s added %(person)s to the roster as %(role)s.", who=who, person=n.person(e),
+             role=role)
 
 
 @_says("roster.activated")
 def _roster_back(e, d, n, who):
-    return f"{who} put {n.person(e)} back on the roster."
+    return _("%(who)s put %(person)s back on the roster.", who=who, person=n.person(e))
 
 
 @_says("roster.deactivated")
 def _roster_off(e, d, n, who):
-    return f"{who} took {n.person(e)} off the roster."
+    return _("%(who)s took %(person)s off the roster.", who=who, person=n.person(e))
 
 
 @_says("roster.link_shown")
 def _link_shown(e, d, n, who):
-    return f"{who} opened the personal link of {n.person(e)}, to print or send."
+    return _("%(who)s opened the personal link of %(person)s, to print or send.", who=who,
+             person=n.person(e))
 
 
 @_says("roster.new_link")
 def _new_link(e, d, n, who):
-    return f"{who} made a new personal link for {n.person(e)}; the old one no longer works."
+    return _("%(who)s made a new personal link for %(person)s; the old one no longer works.",
+             who=who, person=n.person(e))
 
 
 @_says("roster.imported")
 def _imported(e, d, n, who):
-    skipped = (f"; {_count(d.get('skipped'), 'row')} skipped for a problem"
-               if d.get("skipped") else "")
-    return (f"{who} imported the roster from a spreadsheet: {_count(d.get('add'), 'person', 'people')} "
-            f"added, {_figure(d.get('update'))} updated and {_figure(d.get('unchanged'))} "
-            f"unchanged{skipped}.")
+    # Translators: part of "…imported the roster from a spreadsheet: 3 people added, …"
+    added = ngettext("%(num)s person", "%(num)s people", d.get("add"))
+    if d.get("skipped"):
+        return ngettext("%(who)s imported the roster from a spreadsheet: %(added)s added, %(updated)s "
+                        "updated and %(unchanged)s unchanged; %(num)s row skipped for a problem.",
+                        "%(who)s imported the roster from a spreadsheet: %(added)s added, %(updated)s "
+                        "updated and %(unchanged)s unchanged; %(num)s rows skipped for a problem.",
+                        d.get("skipped"), who=who, added=added, updated=_figure(d.get("update")),
+                        unchanged=_figure(d.get("unchanged")))
+    return _("%(who)s imported the roster from a spreadsheet: %(added)s added, %(updated)s "
+             "updated and %(unchanged)s unchanged.", who=who, added=added,
+             updated=_figure(d.get("update")), unchanged=_figure(d.get("unchanged")))
 
 
 @_says("roster.letters_shown")
@@ -602,384 +750,469 @@ def _letters(e, d, n, who):
     if d.get("of"):  # one printout of several
         first, count = (value if isinstance(value, int) else 0
                         for value in (d.get("first"), d.get("count")))
-        return (f"{who} opened letters {_figure(first)} to {_figure(first + count - 1)} of the "
-                f"{_figure(d.get('of'))} people still to accept the policy, to print.")
-    return (f"{who} opened the letters to print for {_count(d.get('count'), 'person', 'people')} "
-            "still to accept the policy.")
+        return _("%(who)s opened letters %(first)s to %(last)s of the %(of)s people still to "
+                 "accept the policy, to print.", who=who, first=_figure(first),
+                 last=_figure(first + count - 1), of=_figure(d.get("of")))
+    return ngettext("%(who)s opened the letters to print for %(num)s person still to accept the "
+                    "policy.",
+                    "%(who)s opened the letters to print for %(num)s people still to accept the "
+                    "policy.", d.get("count"), who=who)
 
 
 @_says("roster.links_shown")
 def _links(e, d, n, who):
-    return (f"{who} opened the personal links to copy for "
-            f"{_count(d.get('count'), 'person', 'people')} still to accept the policy.")
+    return ngettext("%(who)s opened the personal links to copy for %(num)s person still to accept "
+                    "the policy.",
+                    "%(who)s opened the personal links to copy for %(num)s people still to accept "
+                    "the policy.", d.get("count"), who=who)
 
 
 @_says("roster.reminded")
 def _reminded(e, d, n, who):
-    parts = [f"{_count(d.get('sent'), 'reminder')} sent"]
+    # Translators: the parts of "…sent reminders to accept the policy: 3 reminders sent, …"
+    parts = [ngettext("%(num)s reminder sent", "%(num)s reminders sent", d.get("sent"))]
     if d.get("skipped"):
-        parts.append(f"{_count(d.get('skipped'), 'person', 'people')} skipped as reminded recently")
+        parts.append(ngettext("%(num)s person skipped as reminded recently",
+                              "%(num)s people skipped as reminded recently", d.get("skipped")))
     if d.get("failed"):
-        parts.append(f"{_count(d.get('failed'), 'reminder')} could not be sent")
-    return f"{who} sent reminders to accept the policy: {_listing(parts)}."
+        parts.append(ngettext("%(num)s reminder could not be sent", "%(num)s reminders could not be sent",
+                              d.get("failed")))
+    return _("%(who)s sent reminders to accept the policy: %(parts)s.", who=who,
+             parts=_listing(parts))
 
 
 @_says("export.acceptances")
 def _export_acceptances(e, d, n, who):
-    return f"{who} downloaded every acceptance as a spreadsheet ({_count(d.get('rows'), 'row')})."
+    return ngettext("%(who)s downloaded every acceptance as a spreadsheet (%(num)s row).",
+                    "%(who)s downloaded every acceptance as a spreadsheet (%(num)s rows).",
+                    d.get("rows"), who=who)
 
 
 @_says("export.breaches")
 def _export_breaches(e, d, n, who):
-    return f"{who} downloaded the breaches as a spreadsheet ({_count(d.get('rows'), 'row')})."
+    return ngettext("%(who)s downloaded the breaches as a spreadsheet (%(num)s row).",
+                    "%(who)s downloaded the breaches as a spreadsheet (%(num)s rows).",
+                    d.get("rows"), who=who)
 
 
-def _records_held(d: dict) -> str:
-    total = sum(value for key, value in d.items() if key != "format" and isinstance(value, int))
-    return _count(total, "record")
+def _records_held(d: dict) -> int:
+    return sum(value for key, value in d.items() if key != "format" and isinstance(value, int))
 
 
 @_says("subject_access.previewed")
 def _subject_access_looked(e, d, n, who):
-    return (f"{who} looked up everything held about one person for a subject access request "
-            f"({_records_held(d)}).")
+    return ngettext("%(who)s looked up everything held about one person for a subject access request "
+                    "(%(num)s record).",
+                    "%(who)s looked up everything held about one person for a subject access request "
+                    "(%(num)s records).", _records_held(d), who=who)
 
 
 @_says("subject_access.downloaded")
 def _subject_access_downloaded(e, d, n, who):
-    as_what = "a spreadsheet" if d.get("format") == "csv" else "a data file"
-    return (f"{who} downloaded everything held about one person for a subject access request "
-            f"({_records_held(d)}), as {as_what}.")
+    if d.get("format") == "csv":
+        return ngettext("%(who)s downloaded everything held about one person for a subject access "
+                        "request (%(num)s record), as a spreadsheet.",
+                        "%(who)s downloaded everything held about one person for a subject access "
+                        "request (%(num)s records), as a spreadsheet.", _records_held(d), who=who)
+    return ngettext("%(who)s downloaded everything held about one person for a subject access "
+                    "request (%(num)s record), as a data file.",
+                    "%(who)s downloaded everything held about one person for a subject access "
+                    "request (%(num)s records), as a data file.", _records_held(d), who=who)
 
 
 @_says("reports.dashboard_viewed")
 def _dashboard(e, d, n, who):
-    return f"{who} looked at the reports."
+    return _("%(who)s looked at the reports.", who=who)
 
 
 @_says("reports.governors_viewed")
 def _governors(e, d, n, who):
-    return f"{who} looked at the governors' termly summary."
+    return _("%(who)s looked at the governors' termly summary.", who=who)
 
 
 @_says("chronology.viewed")
 def _chronology(e, d, n, who):
-    return f"{who} looked at one person's chronology ({_count(d.get('records'), 'record')})."
+    return ngettext("%(who)s looked at one person's chronology (%(num)s record).",
+                    "%(who)s looked at one person's chronology (%(num)s records).",
+                    d.get("records"), who=who)
 
 
 @_says("evidence.viewed")
 def _evidence(e, d, n, who):
     if e.record_kind == "roster_person":
-        return f"{who} looked at {n.person(e)}'s evidence of accepting the policy."
-    return (f"{who} looked at one person's evidence of accepting the policy "
-            f"({_count(d.get('records'), 'acceptance')}).")
+        return _("%(who)s looked at %(person)s's evidence of accepting the policy.", who=who,
+                 person=n.person(e))
+    return ngettext("%(who)s looked at one person's evidence of accepting the policy (%(num)s "
+                    "acceptance).",
+                    "%(who)s looked at one person's evidence of accepting the policy (%(num)s "
+                    "acceptances).", d.get("records"), who=who)
 
 
 @_says("retention.changed")
 def _retention(e, d, n, who):
-    what = _first_lower(RETENTION_KINDS.get(e.record_id, ("records",))[0])
+    kind = RETENTION_KINDS.get(e.record_id)
+    what = _first_lower(str(kind[0])) if kind else _("records")
     try:
-        change = f" from {period_in_words(int(d['old']))} to {period_in_words(int(d['new']))}"
+        old, new = period_in_words(int(d["old"])), period_in_words(int(d["new"]))
     except (KeyError, TypeError, ValueError):
-        change = ""
-    return f"{who} changed how long {what} are kept{change}."
+        return _("%(who)s changed how long %(what)s are kept.", who=who, what=what)
+    return _("%(who)s changed how long %(what)s are kept from %(old)s to %(new)s.", who=who,
+             what=what, old=old, new=new)
 
 
 @_says("retention.purged")
 def _purged(e, d, n, who):
-    removed = [_count(d.get(key), one, many) for key, (one, many) in PURGED.items() if d.get(key)]
+    removed = [ngettext(one, many, d.get(key)) for key, (one, many) in PURGED.items() if d.get(key)]
     if not removed:
-        return "The regular clear-out of old records found nothing to remove."
+        return _("The regular clear-out of old records found nothing to remove.")
     if d.get("stopped"):  # the next clear-out carries on with what is left
-        return (f"The regular clear-out of old records removed {_listing(removed)}, then "
-                "stopped before it had finished.")
-    return f"The regular clear-out of old records removed {_listing(removed)}."
+        return _("The regular clear-out of old records removed %(removed)s, then stopped before "
+                 "it had finished.", removed=_listing(removed))
+    return _("The regular clear-out of old records removed %(removed)s.",
+             removed=_listing(removed))
 
 
 @_says("retention.kept")
 def _kept(e, d, n, who):
-    return f"{who} decided to keep {n.breach(e)} for {_count(d.get('years'), 'more year')}."
+    return ngettext("%(who)s decided to keep %(record)s for %(num)s more year.",
+                    "%(who)s decided to keep %(record)s for %(num)s more years.", d.get("years"),
+                    who=who, record=n.breach(e))
 
 
 @_says("retention.deleted_after_review")
 def _deleted_after_review(e, d, n, who):
-    with_requests = (f", with its {_count(d.get('deletion_requests'), 'deletion request')}"
-                     if d.get("deletion_requests") else "")
-    return f"{who} deleted a breach after reviewing it{with_requests}."
+    if d.get("deletion_requests"):
+        return ngettext("%(who)s deleted a breach after reviewing it, with its %(num)s deletion "
+                        "request.",
+                        "%(who)s deleted a breach after reviewing it, with its %(num)s deletion "
+                        "requests.", d.get("deletion_requests"), who=who)
+    return _("%(who)s deleted a breach after reviewing it.", who=who)
 
 
 @_says("backup.made")
 def _backup(e, d, n, who):
-    return "A backup of the records was made."
+    return _("A backup of the records was made.")
 
 
 # Welfare tasks: named only as "a welfare task" (a pupil's name does not belong in the log).
-WELFARE_CHANGES = {"welfare_note": "added what the DSL needs to know to",
-                   "note": "added a note to", "safeguarding_ref":
-                   "recorded the safeguarding system reference of", "status": "changed the status of"}
+WELFARE_CHANGES = {"welfare_note": N_("%(who)s added what the DSL needs to know to a welfare task."),
+                   "note": N_("%(who)s added a note to a welfare task."),
+                   "safeguarding_ref": N_("%(who)s recorded the safeguarding system reference of "
+                                          "a welfare task."),
+                   "status": N_("%(who)s changed the status of a welfare task.")}
 
 
 @_says("welfare_task.created")
 def _welfare_created(e, d, n, who):
     if d.get("from_kind") == "disclosure":
-        return f"{who} recorded what a child told them, as a welfare task for the DSL."
-    return f"{who} opened a welfare task for the DSL about pupils involved in a concern."
+        return _("%(who)s recorded what a child told them, as a welfare task for the DSL.",
+                 who=who)
+    return _("%(who)s opened a welfare task for the DSL about pupils involved in a concern.",
+             who=who)
 
 
 @_says("welfare_task.list_viewed")
 def _welfare_list(e, d, n, who):
     shown = [key for key in _listed(d.get("shown")) if str(key) not in n.hidden_tasks]
-    return f"{who} looked at the list of welfare tasks ({_shown(shown)})."
+    return _("%(who)s looked at the list of welfare tasks (%(shown)s).", who=who,
+             shown=_shown(shown))
 
 
 @_says("welfare_task.viewed")
 def _welfare_viewed(e, d, n, who):
-    return f"{who} viewed a welfare task."
+    return _("%(who)s viewed a welfare task.", who=who)
 
 
 @_says("welfare_task.updated")
 def _welfare_updated(e, d, n, who):
-    return f"{who} {WELFARE_CHANGES.get(d.get('change'), 'changed')} a welfare task."
+    return _(WELFARE_CHANGES.get(d.get("change"), N_("%(who)s changed a welfare task.")), who=who)
 
 
 @_says("welfare_task.name_shared")
 def _welfare_name_shared(e, d, n, who):
-    return f"{who} shared the name of the member of staff a concern is about with the DSL."
+    return _("%(who)s shared the name of the member of staff a concern is about with the DSL.",
+             who=who)
 
 
 # Declarations of family links (declarations.py) ---------------------------------------------------
 
-DECLARATION_LISTS = {"own": "their own declarations of family links",
-                     "all": "the declarations of family links",
-                     "breach": "the declarations of family links beside a concern about a member "
-                               "of staff"}
+DECLARATION_LISTS = {"own": N_("their own declarations of family links"),
+                     "all": N_("the declarations of family links"),
+                     "breach": N_("the declarations of family links beside a concern about a "
+                                  "member of staff")}
 
 
 @_says("declaration.made")
 def _declaration_made(e, d, n, who):
-    return f"{who} declared a family link with a pupil's family."
+    return _("%(who)s declared a family link with a pupil's family.", who=who)
 
 
 @_says("declaration.ended")
 def _declaration_ended(e, d, n, who):
-    return f"{who} said a family link they had declared no longer applies."
+    return _("%(who)s said a family link they had declared no longer applies.", who=who)
 
 
 @_says("declaration.confirmed")
 def _declaration_confirmed(e, d, n, who):
-    confirmed = _count(len(_listed(d.get("confirmed"))), "declaration")
-    return f"{who} confirmed their declared family links are still correct ({confirmed})."
+    return ngettext("%(who)s confirmed their declared family links are still correct (%(num)s "
+                    "declaration).",
+                    "%(who)s confirmed their declared family links are still correct (%(num)s "
+                    "declarations).", len(_listed(d.get("confirmed"))), who=who)
 
 
 @_says("declaration.acknowledged")
 def _declaration_acknowledged(e, d, n, who):
-    return f"{who} acknowledged a declaration of a family link."
+    return _("%(who)s acknowledged a declaration of a family link.", who=who)
 
 
 @_says("declaration.list_viewed")
 def _declaration_list(e, d, n, who):
-    listed = DECLARATION_LISTS.get(d.get("list"), "declarations of family links")
-    return f"{who} looked at {listed} ({_shown(d.get('shown'))})."
+    listed = _(DECLARATION_LISTS.get(d.get("list"), N_("declarations of family links")))
+    return _("%(who)s looked at %(list)s (%(shown)s).", who=who, list=listed,
+             shown=_shown(d.get("shown")))
 
 
 @_says("welfare_alert.sent")
 def _welfare_alert_sent(e, d, n, who):
-    people = _count(d.get("recipients"), "person", "people")
-    return f"An email alert that a welfare task is waiting was sent to {people}."
+    return ngettext("An email alert that a welfare task is waiting was sent to %(num)s person.",
+                    "An email alert that a welfare task is waiting was sent to %(num)s people.",
+                    d.get("recipients"))
 
 
 @_says("welfare_alert.failed")
 def _welfare_alert_failed(e, d, n, who):
-    return ("The email alert that a welfare task is waiting could not be sent. Ask your IT "
-            "support to check the school's email settings.")
+    return _("The email alert that a welfare task is waiting could not be sent. Ask your IT "
+             "support to check the school's email settings.")
 
 
 @_says("audit.viewed")
 def _audit_viewed(e, d, n, who):
     if d.get("breach"):
-        return f"{who} looked at the audit log for {n.breach(e, d['breach'])}."
+        return _("%(who)s looked at the audit log for %(record)s.", who=who,
+                 record=n.breach(e, d["breach"]))
     if d.get("deletion"):
-        return f"{who} looked at the audit log for {n.request(e, d['deletion'])}."
-    return f"{who} looked at the audit log."
+        return _("%(who)s looked at the audit log for %(record)s.", who=who,
+                 record=n.request(e, d["deletion"]))
+    return _("%(who)s looked at the audit log.", who=who)
 
 
 @_says(audit.CHECKED)
 def _checked(e, d, n, who):
     full = d.get("full") is True  # (checks from before there were incremental ones: neither)
     if d.get("problem") in CHECK_FOUND:
-        found = f"found that {CHECK_FOUND[d['problem']]}"
+        # Translators: what a check of the audit log found, after "…checked the audit log: "
+        found = _("found that %(problem)s", problem=_(CHECK_FOUND[d["problem"]]))
     elif d.get("full") is False:
         found = LastCheck(at=e.at, by=None, checked=_whole(d.get("checked")), fault=None,
                           full=False, start=d.get("start", "check")).intact_words
     elif full:
-        found = f"all {_figure(d.get('checked'))} were intact"
+        found = ngettext("all %(num)s were intact", "all %(num)s were intact", d.get("checked"))
     else:
-        found = f"all {_count(d.get('checked'), 'entry', 'entries')} were intact"
-    what = "every entry of the audit log" if full else "the audit log"
+        found = ngettext("all %(num)s entry were intact", "all %(num)s entries were intact",
+                         d.get("checked"))
     if e.actor_id is None:
-        return f"{what[:1].upper()}{what[1:]} was checked on the server: {found}."
-    return f"{who} checked {what}: {found}."
+        if full:
+            return _("Every entry of the audit log was checked on the server: %(found)s.",
+                     found=found)
+        return _("The audit log was checked on the server: %(found)s.", found=found)
+    if full:
+        return _("%(who)s checked every entry of the audit log: %(found)s.", who=who,
+                 found=found)
+    return _("%(who)s checked the audit log: %(found)s.", who=who, found=found)
 
 
 @_says(audit.KEYED)
 def _keyed(e, d, n, who):
-    before = d.get("before") if isinstance(d.get("before"), int) else 0
-    return ("The audit log was sealed with the school's own key, which is kept outside the "
-            f"database: this entry and the {_count(before, 'entry', 'entries')} before it cannot "
-            "now be changed without a check noticing.")
+    return ngettext("The audit log was sealed with the school's own key, which is kept outside the "
+                    "database: this entry and the %(num)s entry before it cannot now be changed "
+                    "without a check noticing.",
+                    "The audit log was sealed with the school's own key, which is kept outside the "
+                    "database: this entry and the %(num)s entries before it cannot now be changed "
+                    "without a check noticing.", d.get("before"))
 
 
 @_says(audit.CHECKPOINT_FAILED)
 def _checkpoint_failed(e, d, n, who):
-    return ("The server could not write down how far the audit log had reached in its file "
-            "outside the database. Ask your IT support to check the server's disk and where that "
-            "file is kept.")
+    return _("The server could not write down how far the audit log had reached in its file "
+             "outside the database. Ask your IT support to check the server's disk and where "
+             "that file is kept.")
 
 
 # Low-level concerns and who a concern is about (issue 12) ----------------------------------------
 
 @_says("low_level.settings_saved")
 def _low_level_settings(e, d, n, who):
-    lead = {"dsl": "the DSL", "head": "the headteacher alone"}.get(d.get("lead"), "someone")
-    return (f"{who} chose {lead} to lead on low-level concerns about staff, and a pattern at "
-            f"{_count(d.get('threshold'), 'concern')} in 12 months.")
+    lead = {"dsl": N_("the DSL"), "head": N_("the headteacher alone")}.get(d.get("lead"),
+                                                                          N_("someone"))
+    return ngettext("%(who)s chose %(lead)s to lead on low-level concerns about staff, and a pattern "
+                    "at %(num)s concern in 12 months.",
+                    "%(who)s chose %(lead)s to lead on low-level concerns about staff, and a pattern "
+                    "at %(num)s concerns in 12 months.", d.get("threshold"), who=who, lead=_(lead))
 
 
 @_says("breach.conversation_added")
 def _conversation(e, d, n, who):
-    return f"{who} recorded the conversation held about {n.breach(e)}."
+    return _("%(who)s recorded the conversation held about %(record)s.", who=who,
+             record=n.breach(e))
 
 
 @_says("breach.subject_linked")
 def _subject_linked(e, d, n, who):
-    to = {"staff": "a staff account", "roster": "a person on the roster"}.get(d.get("linked"))
-    if to is None:
-        return f"{who} removed the link between {n.breach(e)} and who it is about."
-    return f"{who} linked {n.breach(e)} to {to}, as who it is about."
+    if d.get("linked") == "staff":
+        return _("%(who)s linked %(record)s to a staff account, as who it is about.", who=who,
+                 record=n.breach(e))
+    if d.get("linked") == "roster":
+        return _("%(who)s linked %(record)s to a person on the roster, as who it is about.",
+                 who=who, record=n.breach(e))
+    return _("%(who)s removed the link between %(record)s and who it is about.", who=who,
+             record=n.breach(e))
 
 
 @_says("breach.passed_to_chair")
 def _passed_to_chair(e, d, n, who):
-    return (f"{who} found that {n.breach(e)} is about the headteacher, so it passed to the "
-            f"chair of governors.")
+    return _("%(who)s found that %(record)s is about the headteacher, so it passed to the chair "
+             "of governors.", who=who, record=n.breach(e))
 
 
 @_says("low_level.log_viewed")
 def _low_level_log(e, d, n, who):
-    return f"{who} looked at the low-level concerns log ({_shown(d.get('shown'))})."
+    return _("%(who)s looked at the low-level concerns log (%(shown)s).", who=who,
+             shown=_shown(d.get("shown")))
 
 
 @_says("low_level.person_viewed")
 def _low_level_person(e, d, n, who):
-    return (f"{who} looked at one person's low-level concerns "
-            f"({_count(len(d['shown']) if isinstance(d.get('shown'), list) else 0, 'concern')}).")
+    return ngettext("%(who)s looked at one person's low-level concerns (%(num)s concern).",
+                    "%(who)s looked at one person's low-level concerns (%(num)s concerns).",
+                    len(d["shown"]) if isinstance(d.get("shown"), list) else 0, who=who)
 
 
 @_says("account.left_on_set")
 def _account_left_on(e, d, n, who):
-    whom = n.account(e) or "someone"
+    whom = n.account(e) or _("someone")
     if not d.get("left_on"):
-        return f"{who} recorded that {whom} still works at the school."
-    return f"{who} recorded the day {whom} left the school."
+        return _("%(who)s recorded that %(whom)s still works at the school.", who=who, whom=whom)
+    return _("%(who)s recorded the day %(whom)s left the school.", who=who, whom=whom)
 
 
 @_says("roster.left_on_set")
 def _roster_left_on(e, d, n, who):
     if not d.get("left_on"):
-        return f"{who} recorded that {n.person(e)} is still at the school."
-    return f"{who} recorded the day {n.person(e)} left the school."
+        return _("%(who)s recorded that %(person)s is still at the school.", who=who,
+                 person=n.person(e))
+    return _("%(who)s recorded the day %(person)s left the school.", who=who, person=n.person(e))
 
 
 # Kiosk devices ---------------------------------------------------------------------------------
 
 @_says("device.added")
 def _device_added(e, d, n, who):
-    return f"{who} added {n.device(e)} and was shown its pairing code."
+    return _("%(who)s added %(device)s and was shown its pairing code.", who=who,
+             device=n.device(e))
 
 
 @_says("device.code_made")
 def _device_code(e, d, n, who):
-    return f"{who} made a new pairing code for {n.device(e)}."
+    return _("%(who)s made a new pairing code for %(device)s.", who=who, device=n.device(e))
 
 
 @_says("device.paired")
 def _device_paired(e, d, n, who):
-    return f"A tablet was paired as {n.device(e)}."
+    return _("A tablet was paired as %(device)s.", device=n.device(e))
 
 
 @_says("device.revoked")
 def _device_revoked(e, d, n, who):
-    return f"{who} removed {n.device(e)}: it is no longer a kiosk."
+    return _("%(who)s removed %(device)s: it is no longer a kiosk.", who=who, device=n.device(e))
 
 
 @_says("device.silent_hours_changed")
 def _device_silent(e, d, n, who):
-    return (f"{who} set kiosk devices to be flagged after {_count(d.get('hours'), 'hour')} "
-            "without being seen.")
+    return ngettext("%(who)s set kiosk devices to be flagged after %(num)s hour without being seen.",
+                    "%(who)s set kiosk devices to be flagged after %(num)s hours without being seen.",
+                    d.get("hours"), who=who)
 
 
 # Permission to post about the school ------------------------------------------------------------
 
-DECISION_WORDS = {"approved": "approved", "declined": "declined",
-                  "question": "asked a question about"}
+DECISION_WORDS = {"approved": N_("%(who)s approved %(request)s."),
+                  "declined": N_("%(who)s declined %(request)s."),
+                  "question": N_("%(who)s asked a question about %(request)s.")}
 
 
 @_says("permission.requested")
 def _permission_requested(e, d, n, who):
     found = n.permissions.get(str(e.record_id))
-    what = f"to post on {found.where}" if found else "to post about the school"
-    return f"{n.requester(e, who)} asked the headteacher's permission {what}."
+    if found:
+        return _("%(who)s asked the headteacher's permission to post on %(where)s.",
+                 who=n.requester(e, who), where=found.where)
+    return _("%(who)s asked the headteacher's permission to post about the school.",
+             who=n.requester(e, who))
 
 
 @_says("permission.answered")
 def _permission_answered(e, d, n, who):
-    return f"{n.requester(e, who)} answered the headteacher's question about {n.permission(e, True)}."
+    return _("%(who)s answered the headteacher's question about %(request)s.",
+             who=n.requester(e, who), request=n.permission(e, True))
 
 
 @_says("permission.decided")
 def _permission_decided(e, d, n, who):
-    return f"{who} {DECISION_WORDS.get(d.get('decision'), 'decided on')} {n.permission(e)}."
+    return _(DECISION_WORDS.get(d.get("decision"), N_("%(who)s decided on %(request)s.")),
+             who=who, request=n.permission(e))
 
 
 @_says("permission_request.viewed")
 def _permission_viewed(e, d, n, who):
-    return f"{n.requester(e, who)} viewed {n.permission(e, True)}."
+    return _("%(who)s viewed %(request)s.", who=n.requester(e, who),
+             request=n.permission(e, True))
 
 
-PERMISSION_CHECKS = {"breach_form": "on the breach form", "breach": "on a breach's page"}
+PERMISSION_CHECKS = {
+    "breach_form": N_("%(who)s checked a name against the headteacher's permissions to post on "
+                      "the breach form (%(shown)s)."),
+    "breach": N_("%(who)s checked a name against the headteacher's permissions to post on a "
+                 "breach's page (%(shown)s)."),
+}
 
 
 @_says("permission_request.list_viewed")
 def _permission_checked(e, d, n, who):
-    where = PERMISSION_CHECKS.get(d.get("list"), "")
-    return (f"{who} checked a name against the headteacher's permissions to post {where} "
-            f"({_shown(d.get('shown'))}).").replace("  ", " ")
+    said = PERMISSION_CHECKS.get(d.get("list"), N_(
+        "%(who)s checked a name against the headteacher's permissions to post (%(shown)s)."))
+    return _(said, who=who, shown=_shown(d.get("shown")))
 
 
 @_says("permission.wait_changed")
 def _permission_wait(e, d, n, who):
-    return (f"{who} set requests to post about the school to be flagged after "
-            f"{_count(d.get('days'), 'working day')} waiting.")
+    return ngettext("%(who)s set requests to post about the school to be flagged after %(num)s "
+                    "working day waiting.",
+                    "%(who)s set requests to post about the school to be flagged after %(num)s "
+                    "working days waiting.", d.get("days"), who=who)
 
 
 @_says("permission_email.sent")
 def _permission_email_sent(e, d, n, who):
-    return f"The headteacher's answer to {n.permission(e)} was emailed to them."
+    return _("The headteacher's answer to %(request)s was emailed to them.",
+             request=n.permission(e))
 
 
 @_says("permission_email.failed")
 def _permission_email_failed(e, d, n, who):
-    return (f"The headteacher's answer to {n.permission(e)} could not be emailed. Ask your IT "
-            "support to check the school's email settings.")
+    return _("The headteacher's answer to %(request)s could not be emailed. Ask your IT support "
+             "to check the school's email settings.", request=n.permission(e))
 
 
 def _unknown(e, d, n, who):
     about = {"breach": n.breach, "deletion_request": n.request}.get(e.record_kind)
-    return f"{who} did something{' about ' + about(e) if about else ''} that this page has no words for yet."
+    if about:
+        return _("%(who)s did something about %(record)s that this page has no words for yet.",
+                 who=who, record=about(e))
+    return _("%(who)s did something that this page has no words for yet.", who=who)
 
 
 def _sentence(event: AuditEvent, names: _Names) -> str:
-    who = names.actor(event) or "Someone"
+    who = names.actor(event) or _("Someone")
     return SENTENCES.get(event.action, _unknown)(event, names.details[event.id], names, who)
 
 
@@ -1056,17 +1289,24 @@ class LastCheck:
     def removed_words(self) -> str:
         """"the log had reached 1,052 entries, but only 1,040 of them are still there: 12
         entries have been removed"."""
-        left = (f"only {_figure(self.has)} of them {'is' if self.has == 1 else 'are'} still there"
-                if self.has else "none of them is still there")
-        gone = "entry has" if self.removed == 1 else "entries have"
-        return (f"the log had reached {_count(self.had, 'entry', 'entries')}, but {left}: "
-                f"{_figure(self.removed)} {gone} been removed")
+        had = ngettext("the log had reached %(num)s entry", "the log had reached %(num)s entries",
+                       self.had)
+        if self.has:
+            left = ngettext("only %(num)s of them is still there", "only %(num)s of them are still "
+                            "there", self.has)
+        else:
+            left = _("none of them is still there")
+        gone = ngettext("%(num)s entry has been removed", "%(num)s entries have been removed",
+                        self.removed)
+        # Translators: "the log had reached 1,052 entries, but only 1,040 of them are still
+        # there: 12 entries have been removed"
+        return _("%(had)s, but %(left)s: %(gone)s", had=had, left=left, gone=gone)
 
     @property
     def since_words(self) -> str:
         """Since when an incremental check read the entries."""
-        return ("since the log was last written down outside the database"
-                if self.start == "checkpoint" else "since the check before")
+        return (_("since the log was last written down outside the database")
+                if self.start == "checkpoint" else _("since the check before"))
 
     @property
     def intact_words(self) -> str:
@@ -1074,13 +1314,16 @@ class LastCheck:
         were intact"."""
         if not self.full:
             if self.checked == 0:
-                return f"no entries had been added {self.since_words}"
-            added = ("one entry" if self.checked == 1
-                     else f"{_count(self.checked, 'entry', 'entries')}")
-            return f"the {added} added {self.since_words} {'was' if self.checked == 1 else 'were'} intact"
+                return _("no entries had been added %(since)s", since=self.since_words)
+            if self.checked == 1:
+                return _("the one entry added %(since)s was intact", since=self.since_words)
+            return ngettext("the %(num)s entry added %(since)s were intact",
+                            "the %(num)s entries added %(since)s were intact", self.checked,
+                            since=self.since_words)
         if self.checked == 1:
-            return "the one entry was intact"
-        return f"all {_count(self.checked, 'entry', 'entries')} were intact"
+            return _("the one entry was intact")
+        return ngettext("all %(num)s entry were intact", "all %(num)s entries were intact",
+                        self.checked)
 
     @property
     def before_words(self) -> str:
@@ -1088,14 +1331,18 @@ class LastCheck:
         if not self.full:
             if self.checked == 0:  # the point the check started from, or the first after it
                 return ""
-            return (f"The {_count(self.checked, 'entry', 'entries')} before it, added "
-                    f"{self.since_words}, are intact." if self.checked > 1 else
-                    f"The one entry before it, added {self.since_words}, is intact.")
+            if self.checked == 1:
+                return _("The one entry before it, added %(since)s, is intact.",
+                         since=self.since_words)
+            return ngettext("The %(num)s entry before it, added %(since)s, are intact.",
+                            "The %(num)s entries before it, added %(since)s, are intact.",
+                            self.checked, since=self.since_words)
         if self.checked == 0:
-            return "It is the first entry in the log."
+            return _("It is the first entry in the log.")
         if self.checked == 1:
-            return "The one entry before it is intact."
-        return f"The {_count(self.checked, 'entry', 'entries')} before it are intact."
+            return _("The one entry before it is intact.")
+        return ngettext("The %(num)s entry before it are intact.",
+                        "The %(num)s entries before it are intact.", self.checked)
 
 
 @dataclass(frozen=True)

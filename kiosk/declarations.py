@@ -16,6 +16,9 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
+from flask import has_request_context
+from flask_babel import gettext
+
 from . import audit
 from .idempotency import create_once
 from .models import Breach, Declaration, StaffUser, db, utcnow
@@ -24,6 +27,12 @@ from .models import Breach, Declaration, StaffUser, db, utcnow
 CONFIRM_EVERY = dt.timedelta(days=365)
 # The breach category of a family link not declared to the head.
 FAMILY_LINK = "family_link"
+
+
+def _(message: str) -> str:
+    """gettext while answering a request. These rules also run in commands and tests, outside
+    any request, where the language (chosen from the request) cannot be asked: English there."""
+    return gettext(message) if has_request_context() else message
 
 
 class DeclarationError(ValueError):
@@ -60,16 +69,16 @@ def declare(user: StaffUser, details: DeclarationDetails, request_hash: str
 def end(declaration: Declaration, user: StaffUser) -> None:
     """The declarer says a link no longer applies; it is kept until its retention period ends."""
     if declaration.declarer_id != user.id:
-        raise DeclarationError("Only the member of staff who declared it can end it.")
+        raise DeclarationError(_("Only the member of staff who declared it can end it."))
     if declaration.ended_at is not None:
-        raise DeclarationError("This declaration has already ended.")
+        raise DeclarationError(_("This declaration has already ended."))
     now = utcnow()
     with db.atomic():
         changed = (Declaration.update(ended_at=now)
                    .where(Declaration.id == declaration.id, Declaration.ended_at.is_null())
                    .execute())
         if not changed:
-            raise DeclarationError("This declaration has already ended.")
+            raise DeclarationError(_("This declaration has already ended."))
         audit.record("declaration.ended", kind="declaration", record_id=declaration.public_id,
                      actor=user)
     declaration.ended_at = now
@@ -93,16 +102,16 @@ def confirm_all(user: StaffUser) -> int:
 def acknowledge(declaration: Declaration, user: StaffUser) -> None:
     """The head acknowledges a declaration, once."""
     if user.role != "head":
-        raise DeclarationError("Only the headteacher acknowledges declarations.")
+        raise DeclarationError(_("Only the headteacher acknowledges declarations."))
     if declaration.acknowledged_at is not None:
-        raise DeclarationError("This declaration was already acknowledged.")
+        raise DeclarationError(_("This declaration was already acknowledged."))
     now = utcnow()
     with db.atomic():
         changed = (Declaration.update(acknowledged_by=user, acknowledged_at=now)
                    .where(Declaration.id == declaration.id,
                           Declaration.acknowledged_at.is_null()).execute())
         if not changed:  # acknowledged in another tab a moment ago
-            raise DeclarationError("This declaration was already acknowledged.")
+            raise DeclarationError(_("This declaration was already acknowledged."))
         audit.record("declaration.acknowledged", kind="declaration",
                      record_id=declaration.public_id, actor=user)
     declaration.acknowledged_by, declaration.acknowledged_at = user, now

@@ -11,6 +11,8 @@ from __future__ import annotations
 import uuid
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from . import permissions
@@ -25,10 +27,11 @@ from .staff import bp as staff_bp
 
 # Who asks on the iPad: everyone but the head, who decides (and the chair, who has no iPad page).
 REQUESTERS = ("staff", "dsl")
-EMAILED = {"sent": "They have been emailed.",
-           "failed": "The email to them could not be sent: they will see it when they next look.",
-           "no_mail": "Email is not set up, so they will see it when they next look."}
-ALREADY_SENT = "This form was already sent with other details. Please start again."
+EMAILED = {"sent": _l("They have been emailed."),
+           "failed": _l("The email to them could not be sent: they will see it when they next "
+                        "look."),
+           "no_mail": _l("Email is not set up, so they will see it when they next look.")}
+ALREADY_SENT = _l("This form was already sent with other details. Please start again.")
 
 
 # Asking: a member of staff ---------------------------------------------------------------------
@@ -143,11 +146,11 @@ def _ask(form: PermissionRequestForm, action: str, shown_at, **requester):
             row, _created = permissions.ask(form.asked(), form_fingerprint(request.form),
                                             **requester)
         except Conflict:
-            form.form_errors.append(ALREADY_SENT)
+            form.form_errors.append(str(ALREADY_SENT))
         except permissions.RequestError as error:
             _field(form, error.field, form.consent_answer).errors.append(str(error))
         else:
-            flash("Your request was sent to the headteacher. You will be emailed the decision.")
+            flash(_("Your request was sent to the headteacher. You will be emailed the decision."))
             return redirect(shown_at(row), code=303)
     return render_template("permissions/ask.html", form=form, action=action,
                            person=requester.get("person")), \
@@ -168,7 +171,7 @@ def _answer(row, shown_at: str, answer_url: str, back_url: str, **requester):
         except permissions.RequestError as error:
             _field(form, error.field, form.answer).errors.append(str(error))
         else:
-            flash("Your answer was sent to the headteacher.")
+            flash(_("Your answer was sent to the headteacher."))
             return redirect(shown_at, code=303)
     return _requester_page(row, form, answer_url, back_url, code=422,
                            person=requester.get("person"))
@@ -193,7 +196,7 @@ def permissions_wait():
     form = WaitDaysForm()
     if form.validate_on_submit():
         permissions.set_wait_days(form.days.data)
-        flash("Saved.")
+        flash(_("Saved."))
         return redirect(url_for("admin.permissions_list"), code=303)
     return render_template("permissions/head_list.html", lists=permissions.head_lists(),
                            wait_form=form, past_shown=permissions.PAST_SHOWN), 422
@@ -224,8 +227,8 @@ def permission_decision(public_id: str):
             _field(form, error.field, form.decision).errors.append(str(error))
         else:
             told = EMAILED[permissions.email_requester(decided)]
-            done = {"approved": "Approved.", "declined": "Declined.",
-                    "question": "Your question was sent."}[decided.status]
-            flash(f"{done} {told}")
+            done = {"approved": _("Approved."), "declined": _("Declined."),
+                    "question": _("Your question was sent.")}[decided.status]
+            flash(f"{done} {told}")  # two whole sentences, each translated
             return redirect(url_for("admin.permission_request", public_id=public_id), code=303)
     return _head_page(row, form, 422)

@@ -19,7 +19,8 @@ import textwrap
 import uuid
 from dataclasses import dataclass
 
-from flask import current_app, url_for
+from flask import current_app, has_request_context, url_for
+from flask_babel import gettext
 
 from . import audit, mail, retention, school
 from .display import long_date, school_zone, today
@@ -40,6 +41,12 @@ from .working_days import after_working_days
 OPEN = ("waiting", "question")  # not decided yet
 PAST_SHOWN = 50  # declined or ended requests on the head's list, the most recent
 WAIT_DAYS_LIMITS = (1, 30)
+
+
+def _(message: str) -> str:
+    """gettext while answering a request. These rules also run in commands and tests, outside
+    any request, where the language (chosen from the request) cannot be asked: English there."""
+    return gettext(message) if has_request_context() else message
 
 
 class RequestError(ValueError):
@@ -88,7 +95,7 @@ def ask(asked: Asked, request_hash: str, *, staff: StaffUser | None = None,
     shows = [code for code in PERMISSION_SHOWS if code in asked.shows]
     consent = asked.consent_answer if "pupils" in shows else ""
     if consent not in ("", *CONSENT_ANSWERS):
-        raise RequestError("Please say whether the pupils' photo consent has been checked.",
+        raise RequestError(_("Please say whether the pupils' photo consent has been checked."),
                            "consent_answer")
 
     def make() -> PermissionRequest:
@@ -112,7 +119,7 @@ def answer(row: PermissionRequest, text: str, *, staff: StaffUser | None = None,
     """The requester answers the head's question: it waits for the head again. Only while the
     question is open, checked as the row changes: an answer sent just as the head decides does
     not undo the decision."""
-    refused = RequestError("The headteacher has not asked a question about this request.",
+    refused = RequestError(_("The headteacher has not asked a question about this request."),
                            "answer")
     if row.status != "question":
         raise refused
@@ -175,7 +182,7 @@ def wait_days() -> int:
 def set_wait_days(days: int) -> None:
     """How many working days a request may wait before it is flagged (audited)."""
     if not WAIT_DAYS_LIMITS[0] <= days <= WAIT_DAYS_LIMITS[1]:
-        raise RequestError("Please choose between 1 and 30 working days.", "days")
+        raise RequestError(_("Please choose between 1 and 30 working days."), "days")
     school.save_one("permission_wait_days", days, "permission.wait_changed", days=days)
 
 
@@ -232,14 +239,14 @@ def decide(row: PermissionRequest, head: StaffUser, decision: Decision) -> Permi
     Decided once: the row changes only while it is still undecided, so a second tab or a
     double tap is refused, not a second decision."""
     if head.role != "head":
-        raise RequestError("Only the headteacher decides.")
-    decided = RequestError("This request has already been decided.")
+        raise RequestError(_("Only the headteacher decides."))
+    decided = RequestError(_("This request has already been decided."))
     if row.status not in OPEN:
         raise decided
     now = utcnow()
     if decision.decision == "question":
         if not decision.question.strip():
-            raise RequestError("Please write your question.", "question")
+            raise RequestError(_("Please write your question."), "question")
         # The question's clock (retention counts an unanswered one from here).
         values = {"status": "question", "waiting_since": now}
     elif decision.decision == "approved":
@@ -252,11 +259,11 @@ def decide(row: PermissionRequest, head: StaffUser, decision: Decision) -> Permi
                           consent_checked_on=decision.consent_checked_on)
     elif decision.decision == "declined":
         if not decision.reason.strip():
-            raise RequestError("Please give the reason, so they know what to change.", "reason")
+            raise RequestError(_("Please give the reason, so they know what to change."), "reason")
         values = {"status": "declined", "decided_by": head, "decided_at": now,
                   "reason": decision.reason.strip()}
     else:
-        raise RequestError("Please choose to approve, decline or ask a question.")
+        raise RequestError(_("Please choose to approve, decline or ask a question."))
     with db.atomic():
         changed = PermissionRequest.update(**values).where(
             PermissionRequest.id == row.id, PermissionRequest.status.in_(OPEN)).execute()
@@ -272,21 +279,21 @@ def decide(row: PermissionRequest, head: StaffUser, decision: Decision) -> Permi
 
 def _check_approval(row: PermissionRequest, decision: Decision) -> None:
     if decision.ends_on is None:
-        raise RequestError("Please give the last day the permission holds.", "ends_on")
+        raise RequestError(_("Please give the last day the permission holds."), "ends_on")
     if decision.ends_on < today():
-        raise RequestError("The last day cannot be in the past.", "ends_on")
+        raise RequestError(_("The last day cannot be in the past."), "ends_on")
     if decision.ends_on < row.post_on:
-        raise RequestError("The last day cannot be before the day they mean to post it.",
+        raise RequestError(_("The last day cannot be before the day they mean to post it."),
                                "ends_on")
     if "pupils" in row.shows_codes:
         if not decision.consent_checked:
-            raise RequestError("It shows pupils: please check their photo consent in the "
-                               "school's information system before approving.", "consent_checked")
+            raise RequestError(_("It shows pupils: please check their photo consent in the "
+                               "school's information system before approving."), "consent_checked")
         if not decision.consent_checked_by.strip() or decision.consent_checked_on is None:
-            raise RequestError("Please say who checked the photo consent, and when.",
+            raise RequestError(_("Please say who checked the photo consent, and when."),
                                "consent_checked_by")
         if decision.consent_checked_on > today():
-            raise RequestError("The day the consent was checked cannot be in the future.",
+            raise RequestError(_("The day the consent was checked cannot be in the future."),
                                "consent_checked_on")
 
 

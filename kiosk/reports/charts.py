@@ -13,6 +13,7 @@ from markupsafe import Markup, escape
 from peewee import Case, Field, ModelSelect, fn
 
 from ..models import as_stored
+from . import _
 
 WEEKS = 12
 MONTHS = 12
@@ -38,8 +39,14 @@ def last_weeks(today: dt.date, count: int = WEEKS) -> list[Period]:
     """The last `count` weeks, Monday to Sunday, ending with this one."""
     monday = today - dt.timedelta(days=today.weekday())
     starts = [monday - dt.timedelta(weeks=n) for n in range(count - 1, -1, -1)]
-    return [Period(d, d + dt.timedelta(weeks=1), (f"{d.day} {d:%b}",), f"Week beginning {d.day} {d:%B %Y}",
-                   f"the week beginning {d.day} {d:%B %Y}") for d in starts]
+    return [Period(d, d + dt.timedelta(weeks=1), (f"{d.day} {d:%b}",),
+                   _("Week beginning %(day)s", day=_in_full(d)),
+                   _("the week beginning %(day)s", day=_in_full(d))) for d in starts]
+
+
+def _in_full(day: dt.date) -> str:
+    """"3 March 2025"."""
+    return f"{day.day} {day:%B %Y}"
 
 
 def last_months(today: dt.date, count: int = MONTHS) -> list[Period]:
@@ -84,10 +91,13 @@ class Chart:
     def summary(self) -> str:
         """One sentence a screen reader hears before the table."""
         if not self.total:
-            return f"None in {self.span}."
+            # Translators: %(span)s is "the last 12 weeks" or "the last 12 months"
+            return _("None in %(span)s.", span=self.span)
         busiest = max(range(len(self.periods)), key=lambda i: self.totals[i])
-        return (f"{self.total} in {self.span}; the most, {self.totals[busiest]}, in "
-                f"{self.periods[busiest].during}. The table after the chart gives every number.")
+        # Translators: %(during)s is "the week beginning 3 March 2025" or "March 2025"
+        return _("%(total)s in %(span)s; the most, %(most)s, in %(during)s. The table after the "
+                 "chart gives every number.", total=self.total, span=self.span,
+                 most=self.totals[busiest], during=self.periods[busiest].during)
 
     @property
     def svg(self) -> Markup:
@@ -142,7 +152,7 @@ def chart_svg(chart: Chart) -> Markup:
         f'role="img" aria-labelledby="{ident}-title" aria-describedby="{ident}-desc" '
         f'font-size="12" fill="#0b0c0c">',
         f'<title id="{ident}-title">{escape(chart.title)}</title>',
-        f'<desc id="{ident}-desc">Stacked bar chart. {escape(chart.summary)}</desc>',
+        f'<desc id="{ident}-desc">{escape(_("Stacked bar chart."))} {escape(chart.summary)}</desc>',
     ]
     for value in range(0, top + 1, step):
         y = bottom - value * scale
@@ -171,7 +181,7 @@ def chart_svg(chart: Chart) -> Markup:
         parts.append(f'<text x="{_LEFT + 22}" y="{y + 12}">{escape(series.label)} '
                      f'({sum(series.counts)})</text>')
     if not chart.series:
-        parts.append(f'<text x="{_LEFT}" y="{legend_top + 12}">None recorded.</text>')
+        parts.append(f'<text x="{_LEFT}" y="{legend_top + 12}">{escape(_("None recorded."))}</text>')
     parts.append("</svg>")
     # Markup is safe here (ruff S704, bandit B704): every piece of text above is escaped, the
     # rest is numbers, colours and fixed names.

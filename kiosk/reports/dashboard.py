@@ -19,6 +19,7 @@ from ..models import (
     utcnow,
 )
 from ..vocabulary import VISITOR_ROLES, label
+from . import _
 from .charts import MONTHS, WEEKS, Chart, Series, count_by_period, last_months, last_weeks
 
 # How many refused or overdue deletion requests the dashboard names; the list has them all.
@@ -33,7 +34,8 @@ def acceptances_chart(zone: ZoneInfo, today: dt.date) -> Chart:
     # Known roles in the form's order, then anything older or unexpected.
     keys = ([k for k in VISITOR_ROLES if k in counts]
             + sorted(str(k) for k in counts if k not in VISITOR_ROLES))
-    return Chart("acceptances", "Acceptances per week, by role", f"the last {WEEKS} weeks", periods,
+    return Chart("acceptances", _("Acceptances per week, by role"),
+                 _("the last %(weeks)s weeks", weeks=WEEKS), periods,
                  [Series(k, label(k, "visitor_role"), tuple(counts[k])) for k in keys])
 
 
@@ -44,7 +46,8 @@ def breaches_chart(user: StaffUser, zone: ZoneInfo, today: dt.date) -> Chart:
                              periods, zone)
     categories = BreachCategory.select().where(BreachCategory.id.in_(list(counts))) if counts else []
     ordered = sorted(categories, key=lambda c: (c.position, c.id))
-    return Chart("breaches", "Breaches per month, by category", f"the last {MONTHS} months", periods,
+    return Chart("breaches", _("Breaches per month, by category"),
+                 _("the last %(months)s months", months=MONTHS), periods,
                  [Series(c.slug, c.label, tuple(counts[c.id])) for c in ordered])
 
 
@@ -64,7 +67,7 @@ class Dashboard:
     def shown(self) -> list[str]:
         """The records named on the page, for the audit log."""
         return ([str(r.public_id) for r in self.deletions_needing_attention]
-                + [str(b.public_id) for b, _ in self.lado_overdue or []])
+                + [str(b.public_id) for b, _referral in self.lado_overdue or []])
 
 
 def dashboard(user: StaffUser, zone: ZoneInfo, now: dt.datetime | None = None) -> Dashboard:

@@ -1,8 +1,10 @@
 """Spreadsheets: every acceptance, and the breaches a lead may see, safe to open in Excel.
 
-An export is streamed: the rows are read from the database a batch at a time, by keyset (the
-sort key of the last row sent), and sent as they are written, so a download of two million
-acceptances takes the memory of one batch and its first bytes leave at once."""
+A download is a record handed to others, so it is in English whatever the page's language
+(`english`, `in_english`). An export is streamed: the rows are read from the database a batch at
+a time, by keyset (the sort key of the last row sent), and sent as they are written, so a
+download of two million acceptances takes the memory of one batch and its first bytes leave at
+once."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask_babel import force_locale
 from peewee import SQL, Field, Model, ModelSelect, Select, fn
 
 from .. import audit
@@ -31,6 +34,19 @@ BATCH_ROWS = 1000
 BYTE_ORDER_MARK = "\ufeff"
 
 
+def english(code: str | None, vocabulary: str) -> str:
+    """The words for a stored code, as a download gives them: always English (call it inside
+    `in_english`: the vocabulary's words are translated as they are read)."""
+    return str(label(code, vocabulary))
+
+
+def in_english(pieces: Iterable[str]) -> Iterator[str]:
+    """The pieces of a download made in English whatever language the page was read in: a
+    streamed download is written after the view returns, so the language is set as it is."""
+    with force_locale("en"):
+        yield from pieces
+
+
 def safe_cell(value: object) -> object:
     """A value a spreadsheet shows as text: one that could start a formula gets an apostrophe."""
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
@@ -41,7 +57,12 @@ def safe_cell(value: object) -> object:
 def csv_pieces(header: Sequence[str], rows: Iterable[Sequence[object]],
                rows_per_piece: int | None = None) -> Iterator[str]:
     """A CSV document in pieces to send as they come: the byte-order mark and the header first,
-    then the rows, `rows_per_piece` at a time, each cell safe for a spreadsheet."""
+    then the rows, `rows_per_piece` at a time, each cell safe for a spreadsheet; in English."""
+    return in_english(_csv_pieces(header, rows, rows_per_piece))
+
+
+def _csv_pieces(header: Sequence[str], rows: Iterable[Sequence[object]],
+                rows_per_piece: int | None = None) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write(BYTE_ORDER_MARK)
@@ -144,8 +165,8 @@ def export_acceptances(zone: ZoneInfo) -> Download:
         Acceptance.organisation, Acceptance.reason, Acceptance.channel, Acceptance.client_uuid,
         PolicyVersion.number, PolicyVersion.title).join(PolicyVersion).where(Acceptance.id <= newest)
     audit.record("export.acceptances", kind="export", rows=count)
-    rows = ((_sheet_time(a["accepted_at"], zone), a["full_name"], label(a["role"], "visitor_role"),
-             a["organisation"], a["reason"], label(a["channel"], "channel"), a["number"], a["title"],
+    rows = ((_sheet_time(a["accepted_at"], zone), a["full_name"], english(a["role"], "visitor_role"),
+             a["organisation"], a["reason"], english(a["channel"], "channel"), a["number"], a["title"],
              str(a["client_uuid"]))
             for a in in_batches(query, Acceptance.accepted_at, Acceptance.id))
     return Download(download_name("acceptances", zone, "csv"), csv_pieces(ACCEPTANCE_COLUMNS, rows),
@@ -169,10 +190,10 @@ def export_breaches(user: StaffUser, zone: ZoneInfo) -> Download:
         BreachCategory).switch(Breach).join(StaffUser, on=Breach.reporter)
     audit.record("export.breaches", kind="export", rows=count)
     rows = ((_sheet_time(b["occurred_at"], zone), _sheet_time(b["created_at"], zone), b["label"],
-             label(b["subject_kind"], "subject_kind"), b["subject_name"], b["location"],
+             english(b["subject_kind"], "subject_kind"), b["subject_name"], b["location"],
              b["description"],
-             "; ".join(label(c, "breach_action") for c in b["actions"].split(",") if c),
-             yes_no(b["safeguarding"]), yes_no(b["restricted"]), label(b["status"], "breach_status"),
+             "; ".join(english(c, "breach_action") for c in b["actions"].split(",") if c),
+             yes_no(b["safeguarding"]), yes_no(b["restricted"]), english(b["status"], "breach_status"),
              b["display_name"], str(b["public_id"]))
             for b in in_batches(query, Breach.occurred_at, Breach.id))
     return Download(download_name("breaches", zone, "csv"), csv_pieces(BREACH_COLUMNS, rows),

@@ -30,13 +30,14 @@ from ..models import (
     StaffUser,
 )
 from ..vocabulary import ALLEGATION_OUTCOMES, CLASSIFICATIONS, OUTCOMES
+from . import _
 from .charts import day_start
 
 # The school year's three terms as the summary counts them: whole months, so every day of the
 # year falls in exactly one (the holidays with the term before them).
-TERMS = (("autumn", "Autumn term", (9, 1), (1, 1)),
-         ("spring", "Spring term", (1, 1), (4, 1)),
-         ("summer", "Summer term", (4, 1), (9, 1)))
+TERMS = (("autumn", (9, 1), (1, 1)),
+         ("spring", (1, 1), (4, 1)),
+         ("summer", (4, 1), (9, 1)))
 TERM_CODE = re.compile(r"(?P<year>20[0-9]{2})-(?P<name>autumn|spring|summer)")
 # Audit actions that mean an allegation was closed as malicious or false and its record removed:
 # the record is gone, so its outcome is counted from the log (which keeps no names).
@@ -52,15 +53,25 @@ class Term:
 
     @property
     def dates(self) -> str:
-        return f"{long_date(self.start)} to {long_date(self.end - dt.timedelta(days=1))}"
+        return _("%(start)s to %(end)s", start=long_date(self.start),
+                 end=long_date(self.end - dt.timedelta(days=1)))
+
+
+def _term_label(code: str, year: int) -> str:
+    """"Autumn term 2026": each term's name a whole message (its year's place differs)."""
+    if code == "autumn":
+        return _("Autumn term %(year)s", year=year)
+    if code == "spring":
+        return _("Spring term %(year)s", year=year)
+    return _("Summer term %(year)s", year=year)
 
 
 def _term(year: int, name: str) -> Term:
-    for code, label, (start_month, start_day), (end_month, end_day) in TERMS:
+    for code, (start_month, start_day), (end_month, end_day) in TERMS:
         if code == name:
             end_year = year + 1 if end_month < start_month else year
-            return Term(f"{year}-{code}", f"{label} {year}", dt.date(year, start_month, start_day),
-                        dt.date(end_year, end_month, end_day))
+            return Term(f"{year}-{code}", _term_label(code, year),
+                        dt.date(year, start_month, start_day), dt.date(end_year, end_month, end_day))
     raise ValueError(name)
 
 
@@ -96,6 +107,9 @@ class Summary:
     deletion_outcomes: list[tuple[str, int]] = field(default_factory=list)
     deletions_refused: int = 0
     about_the_head: int | None = None  # shown to the chair only, never printed
+    # Which row of `deletion_outcomes` is the refused requests' (called out when there are any):
+    # found by its place, since its words are in the page's language.
+    refused_row: int = list(OUTCOMES).index("refused")
 
 
 def summary(term: Term, reader: StaffUser, zone: ZoneInfo) -> Summary:
@@ -118,7 +132,7 @@ def summary(term: Term, reader: StaffUser, zone: ZoneInfo) -> Summary:
     result.about_staff = len(staff)
     classified = Counter(b.classification for b in staff)
     result.by_classification = [(CLASSIFICATIONS[code], classified[code]) for code in CLASSIFICATIONS]
-    result.by_classification.append(("Not classified yet", classified[""]))
+    result.by_classification.append((_("Not classified yet"), classified[""]))
 
     # Allegations closed this term (whenever they were logged): each one's last outcome in it.
     closed = {u.breach_id: u.new_value for u in RecordUpdate.select(

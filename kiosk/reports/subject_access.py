@@ -7,6 +7,8 @@ import json
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from flask_babel import force_locale
+
 from .. import audit, low_level
 from ..models import (
     Acceptance,
@@ -22,8 +24,7 @@ from ..models import (
     as_local,
     utcnow,
 )
-from ..vocabulary import label
-from .exports import Download, csv_pieces, download_name, yes_no
+from .exports import Download, csv_pieces, download_name, english, yes_no
 
 
 @dataclass(frozen=True)
@@ -100,16 +101,22 @@ def _iso(value: dt.datetime | None, zone: ZoneInfo) -> str:
 
 
 def subject_entries(records: SubjectRecords, zone: ZoneInfo) -> list[tuple[str, str, dict[str, object]]]:
-    """(kind of record, reference, fields) for each record, in the words a reader would use.
+    """(kind of record, reference, fields) for each record, in the words a reader would use, in
+    English (a record handed to the person, whatever language the head's page is in).
 
     Left out on purpose: the roster's link secret, the staff who logged or handled a record
     (third parties), and the triage notes, which the head reviews for others' data by hand."""
+    with force_locale("en"):
+        return _entries(records, zone)
+
+
+def _entries(records: SubjectRecords, zone: ZoneInfo) -> list[tuple[str, str, dict[str, object]]]:
     entries: list[tuple[str, str, dict[str, object]]] = []
     for a in records.acceptances:
         entries.append(("acceptance", str(a.client_uuid), {
             "accepted_at": _iso(a.accepted_at, zone), "received_at": _iso(a.received_at, zone),
-            "full_name": a.full_name, "role": label(a.role, "visitor_role"), "organisation": a.organisation,
-            "reason": a.reason, "channel": label(a.channel, "channel"),
+            "full_name": a.full_name, "role": english(a.role, "visitor_role"), "organisation": a.organisation,
+            "reason": a.reason, "channel": english(a.channel, "channel"),
             "language": a.language, "policy_version": a.policy_version.number,
             "policy_title": a.policy_version.title,
             "roster_entry": str(a.roster_person_id) if a.roster_person_id else "",
@@ -118,20 +125,20 @@ def subject_entries(records: SubjectRecords, zone: ZoneInfo) -> list[tuple[str, 
         entries.append(("breach", str(b.public_id), {
             "occurred_at": _iso(b.occurred_at, zone), "logged_at": _iso(b.created_at, zone),
             "category": b.category.label,
-            "about": label(b.subject_kind, "subject_kind"),
+            "about": english(b.subject_kind, "subject_kind"),
             "name": b.subject_name, "location": b.location, "description": b.description,
-            "actions": [label(c, "breach_action") for c in b.action_codes],
+            "actions": [english(c, "breach_action") for c in b.action_codes],
             "safeguarding": b.safeguarding, "restricted": b.restricted,
-            "status": label(b.status, "breach_status"),
+            "status": english(b.status, "breach_status"),
             "acceptance": str(b.acceptance.client_uuid) if b.acceptance_id else "",
         }))
     for r in records.deletion_requests:
         entries.append(("deletion_request", str(r.public_id), {
             "asked_at": _iso(r.asked_at, zone), "due_by": _iso(r.due_by, zone),
-            "material": label(r.material, "material"),
-            "where": label(r.material_location, "location"),
+            "material": english(r.material, "material"),
+            "where": english(r.material_location, "location"),
             "link": r.link, "name": r.person_name,
-            "outcome": label(r.outcome, "outcome"), "outcome_note": r.outcome_note,
+            "outcome": english(r.outcome, "outcome"), "outcome_note": r.outcome_note,
             "checked_at": _iso(r.checked_at, zone),
             "breach": str(r.breach.public_id) if r.breach_id else "",
             "acceptance": str(r.acceptance.client_uuid) if r.acceptance_id else "",
@@ -140,9 +147,9 @@ def subject_entries(records: SubjectRecords, zone: ZoneInfo) -> list[tuple[str, 
         entries.append(("permission_request", str(q.public_id), {
             "asked_at": _iso(q.asked_at, zone), "name": q.requester_name, "what": q.what,
             "where": q.where, "to_be_posted_on": q.post_on.isoformat(),
-            "shows": [label(c, "permission_shows") for c in q.shows_codes],
-            "photo_consent_checked_when_asked": label(q.consent_answer, "consent_answer"),
-            "status": label(q.status, "permission_status"),
+            "shows": [english(c, "permission_shows") for c in q.shows_codes],
+            "photo_consent_checked_when_asked": english(q.consent_answer, "consent_answer"),
+            "status": english(q.status, "permission_status"),
             "decided_at": _iso(q.decided_at, zone), "conditions": q.conditions,
             "reason": q.reason, "holds_until": q.ends_on.isoformat() if q.ends_on else "",
             "questions_and_answers": [f"{'Question' if n.kind == 'question' else 'Answer'}: "
@@ -157,7 +164,7 @@ def subject_entries(records: SubjectRecords, zone: ZoneInfo) -> list[tuple[str, 
         }))
     for p in records.roster:
         entries.append(("roster_entry", str(p.id), {
-            "full_name": p.full_name, "email": p.email, "role": label(p.role, "roster_role"),
+            "full_name": p.full_name, "email": p.email, "role": english(p.role, "roster_role"),
             "active": p.active, "added_at": _iso(p.created_at, zone),
         }))
     for m in records.reminders:

@@ -16,6 +16,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import audit
@@ -126,7 +127,7 @@ def subject_access():
 def _subject_download(build) -> Response:
     records = _subject()
     if records is None:
-        flash("Please enter the person's full name.")
+        flash(_("Please enter the person's full name."))
         return redirect(url_for("reports.subject_access"))
     return _download(build(records))
 
@@ -155,7 +156,7 @@ def governors():
     term = termly.parse_term(code)
     if term is None:
         return render_template("reports/governors.html", terms=terms, chosen=terms[0].code,
-                               error="Please choose a term from the list.", summary=None), 400
+                               error=_("Please choose a term from the list."), summary=None), 400
     shown = termly.summary(term, current_user, school_zone())
     audit.record("reports.governors_viewed", kind="report", term=term.code)
     return render_template("reports/governors.html", terms=terms, chosen=term.code, error="",
