@@ -35,6 +35,8 @@ def chosen_language() -> str | None:
 
 
 def select_language() -> str:
+    if not has_request_context():  # a command, or a rule checked outside a request: English
+        return DEFAULT
     chosen = chosen_language()
     if chosen:
         return chosen
