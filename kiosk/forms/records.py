@@ -105,9 +105,10 @@ class BreachForm(FlaskForm):
         # A concern about an adult in school is offered only for a member of staff: with anyone
         # else it would be sent to the head alone without the person logging it knowing.
         if not category_fits(self.subject_kind.data, category):
+            # Translators: %(option)s is the answer "Member of staff", as the form says it
             raise ValidationError(_("That is a concern about a member of staff: please choose "
-                                    "Member of staff as who it was, or choose what else "
-                                    "happened."))
+                                    "%(option)s as who it was, or choose what else happened.",
+                                    option=str(SUBJECT_KINDS["staff"])))
         self.category_row = category
 
     def validate_acceptance(self, field) -> None:
