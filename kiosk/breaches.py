@@ -7,6 +7,8 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from peewee import fn
 
 from . import alerts, audit, paging, welfare
@@ -34,10 +36,10 @@ SUBJECT_FOR_ROLE = {"visitor": "visitor", "parent": "parent", "pta": "pta_volunt
 
 
 # Who will see a breach, in the words the details step shows as the record is filled in.
-ONLY_THE_HEAD = "Only the headteacher will see this."
-ONLY_THE_CHAIR = "Only the chair of governors will see this."
-DSL_AT_ONCE = "The DSL will be told at once."
-DSL_AND_HEAD = "The DSL and the headteacher will see this."
+ONLY_THE_HEAD = _l("Only the headteacher will see this.")
+ONLY_THE_CHAIR = _l("Only the chair of governors will see this.")
+DSL_AT_ONCE = _l("The DSL will be told at once.")
+DSL_AND_HEAD = _l("The DSL and the headteacher will see this.")
 
 
 def is_restricted(subject_kind: str, category: BreachCategory) -> bool:
@@ -66,10 +68,10 @@ def who_will_see(subject_kind: str, category: BreachCategory, *, safeguarding: b
     Breach.visible_to and the alerts follow. `safeguarding` and `concerns_head` are the two
     ticks on the details step."""
     if is_restricted(subject_kind, category):
-        return ONLY_THE_CHAIR if concerns_head else ONLY_THE_HEAD
+        return str(ONLY_THE_CHAIR if concerns_head else ONLY_THE_HEAD)
     if category.safeguarding or safeguarding:
-        return DSL_AT_ONCE
-    return DSL_AND_HEAD
+        return str(DSL_AT_ONCE)
+    return str(DSL_AND_HEAD)
 
 
 @dataclass(frozen=True)
@@ -122,19 +124,19 @@ def log_breach(reporter: StaffUser, details: BreachDetails, request_hash: str) -
     return breach, created
 
 
-THANKS = "Saved. Thank you."
-THANKS_PASSED_ON = "Saved. Received and passed on to {}."
-THANKS_WITH_WELFARE = " The DSL has been told about the pupils involved."
+THANKS = _l("Saved. Thank you.")
 
 
 def thanks_for(breach: Breach) -> str:
     """What the thank-you says after saving, the same with or without the page's script: a
     concern about staff was received and passed on to its case manager."""
     if not breach.restricted:
-        return THANKS
-    thanks = THANKS_PASSED_ON.format("the chair of governors" if breach.concerns_head
-                                     else "the headteacher")
-    return thanks + (THANKS_WITH_WELFARE if welfare.new_tasks_of(breach) else "")
+        return str(THANKS)
+    thanks = (_("Saved. Received and passed on to the chair of governors.") if breach.concerns_head
+              else _("Saved. Received and passed on to the headteacher."))
+    if welfare.new_tasks_of(breach):
+        thanks += " " + _("The DSL has been told about the pupils involved.")
+    return thanks
 
 
 def store_breach(reporter: StaffUser, details: BreachDetails, request_hash: str) -> Breach:
@@ -230,17 +232,19 @@ class TriageError(ValueError):
 def change_status(breach: Breach, user: StaffUser, status: str, note: str) -> None:
     """Move a breach between open, in review and closed; closing needs an outcome note."""
     if status not in BREACH_STATUSES:
-        raise TriageError("Please choose open, in review or closed.")
+        raise TriageError(_("Please choose open, in review or closed."))
     if status == "closed" and breach.restricted and not breach.classification:
-        raise TriageError("Classify it first: a concern about a member of staff is closed once "
-                          "its case manager has said what it is.")
+        raise TriageError(_("Classify it first: a concern about a member of staff is closed once "
+                            "its case manager has said what it is."))
     if status == "closed" and breach.classification == "allegation" and breach.status != "closed":
-        raise TriageError("An allegation is closed with one of its five outcomes: use "
-                          "“Close the allegation” on this page.")
+        raise TriageError(_("An allegation is closed with one of its five outcomes: use "
+                            "“Close the allegation” on this page."))
     if status == "closed" and not note.strip():
-        raise TriageError("Please write the outcome before closing.", field="note")
+        raise TriageError(_("Please write the outcome before closing."), field="note")
     if status == breach.status:
-        raise TriageError(f"It is already {BREACH_STATUSES[status].lower()}.")
+        # Translators: the status is "open", "in review" or "closed", in lower case
+        raise TriageError(_("It is already %(status)s.",
+                            status=str(BREACH_STATUSES[status]).lower()))
     with db.atomic():
         RecordUpdate.create(breach=breach, author=user, kind="status", old_value=breach.status,
                             new_value=status, text=note.strip())
@@ -253,7 +257,7 @@ def change_status(breach: Breach, user: StaffUser, status: str, note: str) -> No
 def add_note(breach: Breach, user: StaffUser, kind: str, text: str) -> RecordUpdate:
     """Add a note or an action taken; nothing earlier is changed."""
     if kind not in ("note", "action"):
-        raise TriageError("Please choose a note or an action.")
+        raise TriageError(_("Please choose a note or an action."))
     with db.atomic():
         update = RecordUpdate.create(breach=breach, author=user, kind=kind, text=text.strip())
         audit.record(f"breach.{kind}_added", kind="breach", record_id=breach.public_id)
@@ -328,9 +332,9 @@ class LadoDetails:
 def record_lado(breach: Breach, user: StaffUser, details: LadoDetails) -> LadoReferral:
     """Create or update the breach's LADO referral; each change is kept in the history."""
     if not breach.restricted:
-        raise TriageError("Only a concern about a member of staff is referred to the LADO.")
+        raise TriageError(_("Only a concern about a member of staff is referred to the LADO."))
     if breach.classification != "allegation":
-        raise TriageError("Only an allegation is referred to the LADO: classify it first.")
+        raise TriageError(_("Only an allegation is referred to the LADO: classify it first."))
     with db.atomic():
         referral = LadoReferral.get_or_none(LadoReferral.breach == breach) or LadoReferral(breach=breach)
         referral.referred_at = details.referred_at
@@ -346,7 +350,8 @@ def record_lado(breach: Breach, user: StaffUser, details: LadoDetails) -> LadoRe
 
 
 def _lado_summary(details: LadoDetails) -> str:
-    # Kept as written in the history, so in the school's time and words (never UTC).
+    # Kept as written in the history, so in the school's time and words (never UTC), and in
+    # English: it is stored, not translated.
     parts = [f"Referred at {local_time(details.referred_at)}" if details.referred_at
              else "Not referred yet"]
     if details.reference:

@@ -6,13 +6,17 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from . import audit, paging
 from .idempotency import create_once
 from .models import Acceptance, Breach, DeletionRequest, RecordUpdate, StaffUser, db, utcnow
 from .vocabulary import OUTCOMES
 
 # What the policy says happens next when material is not deleted.
-NEXT_STEPS = ("Ask them to leave the school premises.", "Refer the matter to the headteacher.")
+NEXT_STEPS = (_l("Ask them to leave the school premises."),
+              _l("Refer the matter to the headteacher."))
 
 # How long a deletion request waits before it is overdue, unless the member of staff gives a
 # deadline. The policy asks for material to be deleted "at once", and a visitor in breach "will be
@@ -23,8 +27,8 @@ NEXT_STEPS = ("Ask them to leave the school premises.", "Refer the matter to the
 DEVICE_GRACE = dt.timedelta(hours=2)
 ONLINE_GRACE = dt.timedelta(hours=24)
 # The same rule in words, beside the deadline on the deletion form.
-DEADLINE_RULE = ("If you leave it empty: two hours after they were asked for something on their "
-                 "device (before they leave school), 24 hours for something online.")
+DEADLINE_RULE = _l("If you leave it empty: two hours after they were asked for something on "
+                   "their device (before they leave school), 24 hours for something online.")
 
 
 class OutcomeError(ValueError):
@@ -72,12 +76,15 @@ def record_outcome(request: DeletionRequest, user: StaffUser, outcome: str, note
                    checked_at: dt.datetime | None = None) -> None:
     """Record what happened; the earlier outcome stays in the history."""
     if outcome not in OUTCOMES or outcome == "pending":
-        raise OutcomeError("Please choose what happened.")
+        raise OutcomeError(_("Please choose what happened."))
     if outcome == "confirmed_removed" and request.material_location != "online":
-        raise OutcomeError("Only material online can be confirmed removed; "
-                           "choose 'Deleted in front of staff' for a device.")
+        # Translators: %(option)s is the answer "Deleted in front of staff", as the form says it
+        raise OutcomeError(_("Only material online can be confirmed removed; "
+                             "choose '%(option)s' for a device.",
+                             option=str(OUTCOMES["deleted_in_front"])))
     if outcome == request.outcome:
-        raise OutcomeError(f"It is already recorded as '{OUTCOMES[outcome].lower()}'.")
+        raise OutcomeError(_("It is already recorded as '%(outcome)s'.",
+                             outcome=str(OUTCOMES[outcome]).lower()))
     checked_at = checked_at or utcnow()
     with db.atomic():
         RecordUpdate.create(deletion_request=request, author=user, kind="outcome",

@@ -16,6 +16,9 @@ import operator
 from dataclasses import dataclass, field
 from functools import reduce
 
+from flask_babel import format_number, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from peewee import JOIN, Expression
 
 from . import alerts, audit
@@ -37,7 +40,7 @@ from .text import SEARCH_KEY_LENGTH, search_key
 from .vocabulary import LOW_LEVEL_LEADS
 
 THRESHOLD_RANGE = (1, 20)
-ENTRY_KINDS = {"conversation": "The conversation held", "action": "An action taken"}
+ENTRY_KINDS = {"conversation": _l("The conversation held"), "action": _l("An action taken")}
 
 
 class LowLevelError(TriageError):
@@ -66,9 +69,9 @@ def settings() -> Settings:
 def save_settings(lead: str, threshold: int) -> None:
     """Keep the head's choice of lead and threshold (audited with what changed)."""
     if lead not in LOW_LEVEL_LEADS:
-        raise LowLevelError("Please choose who leads on low-level concerns.")
+        raise LowLevelError(_("Please choose who leads on low-level concerns."))
     if not THRESHOLD_RANGE[0] <= threshold <= THRESHOLD_RANGE[1]:
-        raise LowLevelError("Please give a whole number from 1 to 20.")
+        raise LowLevelError(_("Please give a whole number from 1 to 20."))
     with db.atomic():
         row = SchoolSettings.select().order_by(SchoolSettings.id).first() or SchoolSettings()
         old = Settings(row.low_level_lead, row.low_level_threshold)
@@ -109,11 +112,11 @@ def seen_by_dsl(breach: Breach) -> bool:
 def add_entry(breach: Breach, user: StaffUser, kind: str, text: str) -> RecordUpdate:
     """Add "the conversation held" or "an action taken" to a low-level concern's history."""
     if not may_record(user, breach):
-        raise LowLevelError("Only a low-level concern's case manager and lead can add this.")
+        raise LowLevelError(_("Only a low-level concern's case manager and lead can add this."))
     if kind not in ENTRY_KINDS:
-        raise LowLevelError("Please choose the conversation held or an action taken.")
+        raise LowLevelError(_("Please choose the conversation held or an action taken."))
     if not text.strip():
-        raise LowLevelError("Please write what was said or done.")
+        raise LowLevelError(_("Please write what was said or done."))
     with db.atomic():
         update = RecordUpdate.create(breach=breach, author=user, kind=kind, text=text.strip())
         if kind == "conversation":
@@ -149,13 +152,20 @@ class SubjectOffer:
         if not self.searchable:
             return ""
         if not self.search:
-            return "Find the person by name to choose them."
+            return _("Find the person by name to choose them.")
         if not self.matched:
-            return f"No staff account or roster entry has “{self.search}” in its name."
-        found = "1 person matches" if self.matched == 1 else f"{self.matched:,} people match"
-        shown = (f": the first {SUBJECT_MATCHES} are offered. Type more of the name to find "
-                 "someone else." if self.matched > SUBJECT_MATCHES else ".")
-        return f"{found} “{self.search}”{shown}"
+            return _("No staff account or roster entry has “%(search)s” in its name.",
+                     search=self.search)
+        if self.matched > SUBJECT_MATCHES:
+            return ngettext("%(count)s person matches “%(search)s”: the first %(shown)d are "
+                            "offered. Type more of the name to find someone else.",
+                            "%(count)s people match “%(search)s”: the first %(shown)d are "
+                            "offered. Type more of the name to find someone else.",
+                            self.matched, count=format_number(self.matched), search=self.search,
+                            shown=SUBJECT_MATCHES)
+        return ngettext("%(count)s person matches “%(search)s”.",
+                        "%(count)s people match “%(search)s”.", self.matched,
+                        count=format_number(self.matched), search=self.search)
 
 
 def _linkable_accounts():
@@ -205,20 +215,20 @@ def subject_key(breach: Breach) -> str:
 
 
 def _parse_link(choice: str) -> tuple[StaffUser | None, RosterPerson | None]:
-    kind, _, number = (choice or "").partition("-")
+    kind, _dash, number = (choice or "").partition("-")
     if not choice:
         return None, None
     if not (number.isascii() and number.isdigit()) or len(number) > 9 or kind not in (
             "staff", "roster"):  # "²" is a digit to Python, but not a number int() reads
-        raise LowLevelError("Please choose someone from the list.")
+        raise LowLevelError(_("Please choose someone from the list."))
     if kind == "staff":
         user = StaffUser.get_or_none(StaffUser.id == int(number), StaffUser.role != "chair")
         if user is None:
-            raise LowLevelError("Please choose someone from the list.")
+            raise LowLevelError(_("Please choose someone from the list."))
         return user, None
     person = RosterPerson.get_or_none(RosterPerson.id == int(number))
     if person is None:
-        raise LowLevelError("Please choose someone from the list.")
+        raise LowLevelError(_("Please choose someone from the list."))
     return None, person
 
 
@@ -239,12 +249,12 @@ def link_subject(breach: Breach, user: StaffUser, choice: str) -> bool:
     saying so: it passes to the chair of governors, its case manager (KCSIE Part 4), with its
     welfare tasks, and the head can no longer open it. Returns True when it passed."""
     if not breach.managed_by(user):
-        raise LowLevelError("Only the case manager can link who a concern is about.")
+        raise LowLevelError(_("Only the case manager can link who a concern is about."))
     staff, person = _parse_link(choice)
     if (staff.id if staff else None, person.id if person else None) == (
             breach.subject_staff_id, breach.subject_person_id):
-        raise LowLevelError("It is already linked to them." if choice
-                            else "It is not linked to anyone.")
+        raise LowLevelError(_("It is already linked to them.") if choice
+                            else _("It is not linked to anyone."))
     name = staff.display_name if staff else person.full_name if person else ""
     to_the_chair = staff is not None and staff.role == "head" and not breach.concerns_head
     with db.atomic():
@@ -361,7 +371,7 @@ def pattern(viewer: StaffUser, now: dt.datetime | None = None) -> list[Person]:
         person = people.get(key)
         if person is None:
             person = people[key] = Person(
-                key=key, name=linked_name(breach) or breach.subject_name or "Name not given",
+                key=key, name=linked_name(breach) or breach.subject_name or _("Name not given"),
                 linked=bool(subject_key(breach)), left_on=left_on(breach))
         person.concerns.append(breach)
         if as_local(breach.occurred_at, zone).date() >= since:

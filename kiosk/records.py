@@ -13,6 +13,7 @@ from __future__ import annotations
 import uuid
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from . import (
@@ -118,8 +119,9 @@ def _permission_check(record: Breach) -> dict:
     name = (record.subject_person.full_name if record.subject_person_id
             else record.acceptance.full_name if record.acceptance_id else record.subject_name)
     day = as_local(record.occurred_at, school_zone()).date()
-    return {"permission_check": permissions.check_for(name, day, "on the day it happened",
-                                                      "breach")}
+    # Translators: ends "In force ..." or "Not in force ..." about the head's permission
+    on_the_day = _("on the day it happened")
+    return {"permission_check": permissions.check_for(name, day, on_the_day, "breach")}
 
 
 def _act(record: Breach, form, slot: str, action, saved: str, refused_field=None):
@@ -143,7 +145,7 @@ def breach_status(public_id: str):
     record = visible_or_404(Breach, current_user, public_id)
     form = StatusForm()
     return _act(record, form, "status_form", lambda: breaches.change_status(
-        record, current_user, form.status.data, form.note.data), "Status saved.", form.status)
+        record, current_user, form.status.data, form.note.data), _("Status saved."), form.status)
 
 
 @bp.post("/breaches/<public_id>/notes")
@@ -153,7 +155,7 @@ def breach_note(public_id: str):
     record = visible_or_404(Breach, current_user, public_id)
     form = NoteForm()
     return _act(record, form, "note_form", lambda: breaches.add_note(
-        record, current_user, form.kind.data, form.text.data), "Added.", form.kind)
+        record, current_user, form.kind.data, form.text.data), _("Added."), form.kind)
 
 
 @bp.post("/breaches/<public_id>/lado")
@@ -165,7 +167,7 @@ def breach_lado(public_id: str):
         abort(404)
     form = LadoForm()
     return _act(record, form, "lado_form", lambda: breaches.record_lado(
-        record, current_user, form.details()), "LADO referral saved.", form.referred_at)
+        record, current_user, form.details()), _("LADO referral saved."), form.referred_at)
 
 
 # Deletion requests -------------------------------------------------------------------------------
@@ -175,7 +177,7 @@ def breach_lado(public_id: str):
 def deletions_list():
     """Deletion requests this user may see; refused and overdue ones first, with next steps."""
     if request.args.get("saved"):
-        flash("Saved. Record what happened when you know.")
+        flash(_("Saved. Record what happened when you know."))
     listed = deletions.for_list(current_user, request.args.get("older"),
                                 request.args.get("newer"),
                                 attention_only=request.args.get("show") == "attention")
@@ -214,7 +216,7 @@ def deletion_outcome(public_id: str):
         except deletions.OutcomeError as error:
             form.outcome.errors.append(str(error))
         else:
-            flash("Outcome saved.")
+            flash(_("Outcome saved."))
             return redirect(url_for("records.deletion", public_id=record.public_id), code=303)
     return _render_deletion(record, form, 422)
 
@@ -257,7 +259,7 @@ def breach_classify(public_id: str):
     form = ClassifyForm()
     return _act(record, form, "classify_form", lambda: staff_concerns.classify(
         record, current_user, form.classification.data, form.harm_tests.data or [],
-        form.reason.data), "Classification saved.", form.classification)
+        form.reason.data), _("Classification saved."), form.classification)
 
 
 @bp.post("/breaches/<public_id>/suspension")
@@ -267,7 +269,7 @@ def breach_suspension(public_id: str):
     record = _case_manager_or_404(public_id, allegation=True)
     form = SuspensionForm()
     return _act(record, form, "suspension_form", lambda: staff_concerns.decide_suspension(
-        record, current_user, form.decision.data, form.reason.data), "Decision saved.",
+        record, current_user, form.decision.data, form.reason.data), _("Decision saved."),
         form.decision)
 
 
@@ -284,12 +286,13 @@ def breach_close_allegation(public_id: str):
             form[error.field or "outcome"].errors.append(str(error))
         else:
             if removed:
-                outcome = ALLEGATION_OUTCOMES[form.outcome.data].lower()
-                flash(f"The allegation was closed as {outcome} and removed, as Keeping Children "
-                      f"Safe in Education asks for a {outcome} allegation. Its history, LADO "
-                      "referral and deletion requests have gone.")
+                # Translators: the outcome is "malicious" or "false", in lower case
+                flash(_("The allegation was closed as %(outcome)s and removed, as Keeping "
+                        "Children Safe in Education asks for a %(outcome)s allegation. Its "
+                        "history, LADO referral and deletion requests have gone.",
+                        outcome=str(ALLEGATION_OUTCOMES[form.outcome.data]).lower()))
                 return redirect(url_for("records.concerns"), code=303)
-            flash("The allegation was closed.")
+            flash(_("The allegation was closed."))
             return redirect(url_for("records.breach", public_id=record.public_id), code=303)
     return _render_breach(record, code=422, close_form=form)
 
@@ -320,7 +323,7 @@ def breach_low_level(public_id: str):
         abort(404)
     form = LowLevelEntryForm()
     return _act(record, form, "low_level_form", lambda: low_level.add_entry(
-        record, current_user, form.entry_kind.data, form.entry_text.data), "Added.",
+        record, current_user, form.entry_kind.data, form.entry_text.data), _("Added."),
         form.entry_kind)
 
 
@@ -339,11 +342,11 @@ def breach_subject(public_id: str):
             form.subject.errors.append(str(error))
         else:
             if passed_to_chair:
-                flash("This concern is about the headteacher, so it has passed to the chair of "
-                      "governors, its case manager. The chair has been told; you can no longer "
-                      "open it.")
+                flash(_("This concern is about the headteacher, so it has passed to the chair of "
+                        "governors, its case manager. The chair has been told; you can no longer "
+                        "open it."))
                 return redirect(url_for("records.concerns"), code=303)
-            flash("Saved who it is about.")
+            flash(_("Saved who it is about."))
             return redirect(url_for("records.breach", public_id=record.public_id), code=303)
     return _render_breach(record, code=422, subject_form=form)
 
@@ -425,8 +428,8 @@ def _welfare_act(record: Breach, task_id, form, field, action, saved: str):
         except welfare.WelfareError as error:
             field.errors.append(str(error))
         except Conflict:
-            form.form_errors.append("This form was already sent with other details. "
-                                    "Please start again.")
+            form.form_errors.append(_("This form was already sent with other details. "
+                                      "Please start again."))
         else:
             flash(saved)
             return redirect(url_for("records.breach", public_id=record.public_id), code=303)
@@ -443,7 +446,7 @@ def breach_welfare_task(public_id: str):
     form = WelfareTaskForm()
     return _welfare_act(record, None, form, form.pupils, lambda: welfare.add_task(
         record, current_user, form.pupils.data, form.client_uuid.data,
-        form_fingerprint(request.form)), "Welfare task added. The DSL can see it now.")
+        form_fingerprint(request.form)), _("Welfare task added. The DSL can see it now."))
 
 
 @bp.post("/welfare/<public_id>/case-note")
@@ -453,7 +456,7 @@ def welfare_case_note(public_id: str):
     task = _case_managed(public_id)
     form = WelfareNoteForm(prefix=_prefix(WelfareNoteForm, task.id))
     return _welfare_act(task.breach, task.id, form, form.text, lambda: welfare.add_welfare_note(
-        task, current_user, form.text.data), "Added to the DSL's welfare task.")
+        task, current_user, form.text.data), _("Added to the DSL's welfare task."))
 
 
 @bp.post("/welfare/<public_id>/share-name")
@@ -464,7 +467,7 @@ def welfare_share_name(public_id: str):
     form = ShareNameForm(prefix=_prefix(ShareNameForm, task.id))
     return _welfare_act(task.breach, task.id, form, form.confirm,
                         lambda: welfare.share_name(task, current_user),
-                        "The name is shared with the DSL.")
+                        _("The name is shared with the DSL."))
 
 
 WELFARE_ROLES = ("dsl", "head", "chair")
@@ -524,7 +527,7 @@ def welfare_task_note(public_id: str):
     task = visible_or_404(WelfareTask, current_user, public_id)
     form = TaskNoteForm()
     return _task_act(task, form, "note_form", form.text, lambda: welfare.add_note(
-        task, current_user, form.text.data), "Note added.")
+        task, current_user, form.text.data), _("Note added."))
 
 
 @bp.post("/welfare/<public_id>/reference")
@@ -534,7 +537,7 @@ def welfare_task_reference(public_id: str):
     task = visible_or_404(WelfareTask, current_user, public_id)
     form = ReferenceForm()
     return _task_act(task, form, "reference_form", form.safeguarding_ref, lambda: welfare.record_reference(
-        task, current_user, form.safeguarding_ref.data), "Reference saved.")
+        task, current_user, form.safeguarding_ref.data), _("Reference saved."))
 
 
 @bp.post("/welfare/<public_id>/status")
@@ -544,7 +547,7 @@ def welfare_task_status(public_id: str):
     task = visible_or_404(WelfareTask, current_user, public_id)
     form = TaskStatusForm()
     return _task_act(task, form, "status_form", form.status, lambda: welfare.change_status(
-        task, current_user, form.status.data, form.note.data), "Saved.")
+        task, current_user, form.status.data, form.note.data), _("Saved."))
 
 
 # A concern that a family link was not declared: the declarations, for its case manager -----------

@@ -20,6 +20,7 @@ import threading
 import time
 
 from flask import Response, current_app, make_response
+from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from limits import RateLimitItemPerMinute
 from limits.errors import StorageError
@@ -62,7 +63,7 @@ def refuse_anonymous() -> bool:
 def _count_refusal() -> bool:
     hour = int(_now() // PERIOD)
     storage = limiter.storage
-    counted, limited, _ = _keys(hour)
+    counted, limited, _written = _keys(hour)
     storage.incr(counted, KEPT)
     with _lock:
         _pending.add(hour)
@@ -102,7 +103,7 @@ def _write_summaries(hours: list[int] | None) -> None:
 
 def too_many() -> Response:
     """The answer to an address refused too often: a plain page, or JSON for the API."""
-    response = make_response(render_error(429, "Too many requests",
-                                          "Please wait a minute, then sign in and try again."))
+    response = make_response(render_error(429, _("Too many requests"),
+                                          _("Please wait a minute, then sign in and try again.")))
     response.headers["Retry-After"] = "60"
     return response

@@ -16,6 +16,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+
 from . import audit, breaches, low_level
 from .breaches import TriageError
 from .display import long_date, school_zone
@@ -62,6 +64,7 @@ def history(breach: Breach, seen_by: StaffUser):
 def _refuse_unless_case_manager(user: StaffUser, breach: Breach) -> None:
     # The views answer 404 first; this keeps the rule true for any other caller.
     if not breach.managed_by(user):
+        # Not shown to anyone (the views answer 404 first), so not translated.
         raise PermissionError("Only the case manager handles a concern about a member of staff.")
 
 
@@ -73,22 +76,22 @@ def classify(breach: Breach, user: StaffUser, classification: str, harm_tests: l
     harm tests it may meet. A new history entry each time; the breach holds the latest."""
     _refuse_unless_case_manager(user, breach)
     if classification not in CLASSIFICATIONS:
-        raise TriageError("Please choose what this is.", field="classification")
+        raise TriageError(_("Please choose what this is."), field="classification")
     if classification == "allegation":
         tests = [code for code in HARM_TESTS if code in set(harm_tests)]
         if not tests or len(tests) != len(set(harm_tests)):
-            raise TriageError("Please tick at least one of the tests an allegation may meet.",
+            raise TriageError(_("Please tick at least one of the tests an allegation may meet."),
                               field="harm_tests")
     else:
         tests = []  # only an allegation meets the harm threshold: nothing to keep otherwise
     if not reason.strip():
-        raise TriageError("Please give the reason for this decision.", field="reason")
+        raise TriageError(_("Please give the reason for this decision."), field="reason")
     if breach.status == "closed":
-        raise TriageError("It is closed. Reopen it first to classify it again.",
+        raise TriageError(_("It is closed. Reopen it first to classify it again."),
                           field="classification")
     detail = ",".join(tests)
     if classification == breach.classification and detail == _current_tests(breach):
-        raise TriageError("It is already classified as that.", field="classification")
+        raise TriageError(_("It is already classified as that."), field="classification")
     now = utcnow()
     with db.atomic():
         since = breach.allegation_since
@@ -123,9 +126,9 @@ def classification_entry(breach: Breach) -> RecordUpdate | None:
 
 def _refuse_unless_open_allegation(breach: Breach) -> None:
     if breach.classification != "allegation":
-        raise TriageError("Only an allegation has this decision. Classify it first.")
+        raise TriageError(_("Only an allegation has this decision. Classify it first."))
     if breach.status == "closed":
-        raise TriageError("It is closed.")
+        raise TriageError(_("It is closed."))
 
 
 def decide_suspension(breach: Breach, user: StaffUser, decision: str, reason: str
@@ -135,9 +138,9 @@ def decide_suspension(breach: Breach, user: StaffUser, decision: str, reason: st
     _refuse_unless_case_manager(user, breach)
     _refuse_unless_open_allegation(breach)
     if decision not in SUSPENSION_DECISIONS:
-        raise TriageError("Please choose a decision.", field="decision")
+        raise TriageError(_("Please choose a decision."), field="decision")
     if not reason.strip():
-        raise TriageError("Please give the reason for this decision.", field="reason")
+        raise TriageError(_("Please give the reason for this decision."), field="reason")
     with db.atomic():
         update = RecordUpdate.create(breach=breach, author=user, kind="suspension",
                                      new_value=decision, text=reason.strip())
@@ -187,31 +190,32 @@ def close_allegation(breach: Breach, user: StaffUser, closing: AllegationClosing
     _refuse_unless_case_manager(user, breach)
     _refuse_unless_open_allegation(breach)
     if closing.outcome not in ALLEGATION_OUTCOMES:
-        raise TriageError("Please choose the outcome.", field="outcome")
+        raise TriageError(_("Please choose the outcome."), field="outcome")
     if not closing.note.strip():
-        raise TriageError("Please write the outcome before closing.", field="note")
+        raise TriageError(_("Please write the outcome before closing."), field="note")
     if closing.removed:
         if not closing.removal_confirmed:
-            raise TriageError("Please tick to confirm that this record will be removed, or "
-                              "record that they asked in writing for it to be kept.",
+            raise TriageError(_("Please tick to confirm that this record will be removed, or "
+                                "record that they asked in writing for it to be kept."),
                               field="removal_confirmed")
         _remove(breach, closing.outcome)
         return True
     kept_on_request = closing.outcome in REMOVED_OUTCOMES
     if kept_on_request and closing.requested_on is None:
-        raise TriageError("Please give the date of their written request.", field="requested_on")
+        raise TriageError(_("Please give the date of their written request."), field="requested_on")
     if kept_on_request and closing.requested_on > utcnow().date():
-        raise TriageError("That date is in the future.", field="requested_on")
+        raise TriageError(_("That date is in the future."), field="requested_on")
     if closing.pension_age_on is None:
         # The hint beside the field says why: it is kept until then, or ten years if later.
-        raise TriageError("Please give the date they reach their normal pension age, from "
-                          "their HR record.", field="pension_age_on")
+        raise TriageError(_("Please give the date they reach their normal pension age, from "
+                            "their HR record."), field="pension_age_on")
     until = keep_until(breach.allegation_since or breach.created_at, closing.pension_age_on)
     with db.atomic():
         RecordUpdate.create(breach=breach, author=user, kind="allegation_outcome",
                             new_value=closing.outcome)
         if kept_on_request:
             RecordUpdate.create(breach=breach, author=user, kind="kept_on_request",
+                                # Stored in the history: in English, not translated.
                                 text=f"They asked in writing on {long_date(closing.requested_on)} "
                                      "for this record to be kept.")
         RecordUpdate.create(breach=breach, author=user, kind="status", old_value=breach.status,

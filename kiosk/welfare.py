@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import uuid
 
+from flask_babel import gettext as _
+
 from . import alerts, audit, paging
 from .idempotency import create_once
 from .models import Breach, RecordUpdate, StaffUser, WelfareTask, db, utcnow
@@ -100,7 +102,7 @@ def add_task(breach: Breach, user: StaffUser, pupils: str, client_uuid: uuid.UUI
     """The case manager names pupil(s) the reporter did not: a new task for the DSL, made once
     per client UUID, and the DSL emailed once it is stored. Returns (task, created)."""
     if not breach.managed_by(user):
-        raise WelfareError("Only the case manager can add a welfare task to this concern.")
+        raise WelfareError(_("Only the case manager can add a welfare task to this concern."))
     task, created = create_once(WelfareTask, client_uuid, request_hash,
                                 lambda: open_for_concern(breach, user, pupils, client_uuid,
                                                          request_hash))
@@ -112,7 +114,7 @@ def add_task(breach: Breach, user: StaffUser, pupils: str, client_uuid: uuid.UUI
 def add_welfare_note(task: WelfareTask, user: StaffUser, text: str) -> RecordUpdate:
     """What the DSL needs to know for the child's welfare, in the case manager's words."""
     if task.breach is None or not task.breach.managed_by(user):
-        raise WelfareError("Only the case manager can add this.")
+        raise WelfareError(_("Only the case manager can add this."))
     with db.atomic():
         return _add(task, user, "welfare_note", text.strip())
 
@@ -121,13 +123,13 @@ def share_name(task: WelfareTask, user: StaffUser) -> RecordUpdate:
     """The case manager's decision that the DSL should know who the concern is about: the name
     is added to the task's history (audited). Once shared it stays shared."""
     if task.breach is None or not task.breach.managed_by(user):
-        raise WelfareError("Only the case manager can share the name.")
+        raise WelfareError(_("Only the case manager can share the name."))
     name = _subject_name(task.breach)
     if not name:
-        raise WelfareError("No name was given for the member of staff, so there is none to "
-                           "share.")
+        raise WelfareError(_("No name was given for the member of staff, so there is none to "
+                             "share."))
     if shared_name(task):
-        raise WelfareError("The name is already shared with the DSL.")
+        raise WelfareError(_("The name is already shared with the DSL."))
     with db.atomic():
         entry = RecordUpdate.create(welfare_task=task, author=user, kind="name_shared", text=name)
         audit.record("welfare_task.name_shared", kind="welfare_task", record_id=task.public_id)
@@ -147,7 +149,7 @@ def record_reference(task: WelfareTask, user: StaffUser, reference: str) -> Reco
     history with the one before."""
     reference = reference.strip()
     if reference == task.safeguarding_ref:
-        raise WelfareError("That is already the reference.")
+        raise WelfareError(_("That is already the reference."))
     with db.atomic():
         entry = _add(task, user, "safeguarding_ref", reference, old_value=task.safeguarding_ref[:40],
                      new_value=reference[:40])
@@ -159,9 +161,11 @@ def record_reference(task: WelfareTask, user: StaffUser, reference: str) -> Reco
 def change_status(task: WelfareTask, user: StaffUser, status: str, note: str = "") -> RecordUpdate:
     """Done, or open again."""
     if status not in WELFARE_STATUSES:
-        raise WelfareError("Please choose to do or done.")
+        raise WelfareError(_("Please choose to do or done."))
     if status == task.status:
-        raise WelfareError(f"It is already marked {WELFARE_STATUSES[status].lower()}.")
+        # Translators: the status is "to do" or "done", in lower case
+        raise WelfareError(_("It is already marked %(status)s.",
+                             status=str(WELFARE_STATUSES[status]).lower()))
     with db.atomic():
         entry = _add(task, user, "status", note.strip(), old_value=task.status, new_value=status)
         WelfareTask.update(status=status).where(WelfareTask.id == task.id).execute()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, Form, HiddenField, RadioField, StringField, TextAreaField, URLField
 from wtforms.fields.choices import SelectChoice
@@ -57,7 +59,7 @@ class TodaysVisitorSearch(Form):
     details steps, the deletion form, today's visitors). A GET that changes nothing, so no
     CSRF token; whatever is typed is only looked for (todays_visitors), never refused."""
 
-    search = StringField("Search today's visitors by name",
+    search = StringField(_l("Search today's visitors by name"),
                          filters=[lambda value: search_name(value or "")])
 
 
@@ -70,25 +72,26 @@ class BreachForm(FlaskForm):
     acceptance = HiddenField()
     # "Were they asked to delete it?": the value of the save button pressed ("yes" or "no").
     asked_to_delete = HiddenField()
-    subject_name = StringField("Their name, if known (optional)", filters=[clean_text], validators=[
-        Optional(), Length(max=100, message="Please keep the name under 100 characters."),
+    subject_name = StringField(_l("Their name, if known (optional)"), filters=[clean_text], validators=[
+        Optional(), Length(max=100, message=_l("Please keep the name under 100 characters.")),
         refuse_control_characters])
-    location = StringField("Where (optional)", filters=[clean_text], validators=[
-        Optional(), Length(max=200, message="Please keep this under 200 characters."),
+    location = StringField(_l("Where (optional)"), filters=[clean_text], validators=[
+        Optional(), Length(max=200, message=_l("Please keep this under 200 characters.")),
         refuse_control_characters])
-    occurred_at = LocalDateTimeField("When", validators=[
-        InputRequired("Please give the date and time."), not_in_the_future])
-    description = TextAreaField("What happened (optional)", filters=[clean_block], validators=[
-        Optional(), Length(max=5000, message="Please keep this under 5,000 characters."),
+    # Translators: the label of the date and time a breach happened
+    occurred_at = LocalDateTimeField(_l("When"), validators=[
+        InputRequired(_l("Please give the date and time.")), not_in_the_future])
+    description = TextAreaField(_l("What happened (optional)"), filters=[clean_block], validators=[
+        Optional(), Length(max=5000, message=_l("Please keep this under 5,000 characters.")),
         refuse_controls_in_block])
-    actions = MultiCheckboxField("Actions already taken (optional)", choices=choices(BREACH_ACTIONS),
+    actions = MultiCheckboxField(_l("Actions already taken (optional)"), choices=choices(BREACH_ACTIONS),
                                  validate_choice=False)
-    safeguarding = BooleanField("This is a safeguarding matter: tell the DSL")
+    safeguarding = BooleanField(_l("This is a safeguarding matter: tell the DSL"))
     # What ticking it does is said beside it (breaches.who_will_see): the chair, not the head.
-    concerns_head = BooleanField("This concern is about the headteacher")
+    concerns_head = BooleanField(_l("This concern is about the headteacher"))
     # Asked only about a member of staff: the DSL gets a welfare task naming them.
-    pupils = StringField("Pupils involved (optional)", filters=[clean_text], validators=[
-        Optional(), Length(max=300, message="Please keep the names under 300 characters."),
+    pupils = StringField(_l("Pupils involved (optional)"), filters=[clean_text], validators=[
+        Optional(), Length(max=300, message=_l("Please keep the names under 300 characters.")),
         refuse_control_characters])
 
     category_row: BreachCategory | None = None
@@ -97,13 +100,15 @@ class BreachForm(FlaskForm):
     def validate_category(self, field) -> None:
         category = BreachCategory.in_use_by_slug(field.data or "")
         if category is None:
-            raise ValidationError("That kind of breach is not in use any more; please log it "
-                                  "again and choose another.")
+            raise ValidationError(_("That kind of breach is not in use any more; please log it "
+                                    "again and choose another."))
         # A concern about an adult in school is offered only for a member of staff: with anyone
         # else it would be sent to the head alone without the person logging it knowing.
         if not category_fits(self.subject_kind.data, category):
-            raise ValidationError("That is a concern about a member of staff: please choose "
-                                  "Member of staff as who it was, or choose what else happened.")
+            # Translators: %(option)s is the answer "Member of staff", as the form says it
+            raise ValidationError(_("That is a concern about a member of staff: please choose "
+                                    "%(option)s as who it was, or choose what else happened.",
+                                    option=str(SUBJECT_KINDS["staff"])))
         self.category_row = category
 
     def validate_acceptance(self, field) -> None:
@@ -111,7 +116,7 @@ class BreachForm(FlaskForm):
 
     def validate_actions(self, field) -> None:
         if any(code not in BREACH_ACTIONS for code in field.data or []):
-            raise ValidationError("Please choose from the listed actions.")
+            raise ValidationError(_("Please choose from the listed actions."))
 
     def offer_actions_for(self, category: BreachCategory | None) -> None:
         """A category with material to delete asks "Were they asked to delete it?" with its save
@@ -139,10 +144,10 @@ class OfflineBreachForm(BreachForm):
     """The same form on the offline staff screen, where who and what are tiles (online they are
     the two taps before it). Only shown: what it saves goes to the API's BreachForm."""
 
-    subject_kind = RadioField("Who was it?", choices=choices(SUBJECT_KINDS), validate_choice=False,
-                              validators=[InputRequired("Please choose who it was.")])
-    category = RadioField("What happened?", validate_choice=False,
-                          validators=[InputRequired("Please choose what happened.")])
+    subject_kind = RadioField(_l("Who was it?"), choices=choices(SUBJECT_KINDS), validate_choice=False,
+                              validators=[InputRequired(_l("Please choose who it was."))])
+    category = RadioField(_l("What happened?"), validate_choice=False,
+                          validators=[InputRequired(_l("Please choose what happened."))])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -159,36 +164,36 @@ class DeletionRequestForm(FlaskForm):
 
     client_uuid = ClientUUIDField()
     breach = HiddenField()
-    material = RadioField("What material", choices=choices(MATERIALS), validate_choice=False,
-                          validators=[InputRequired("Please choose what material."),
-                                      AnyOf(MATERIALS, message="Please choose what material.")])
-    material_location = RadioField("Where is it", choices=choices(LOCATIONS), validate_choice=False,
-                                   validators=[InputRequired("Please choose where it is."),
-                                               AnyOf(LOCATIONS, message="Please choose where it is.")])
+    material = RadioField(_l("What material"), choices=choices(MATERIALS), validate_choice=False,
+                          validators=[InputRequired(_l("Please choose what material.")),
+                                      AnyOf(MATERIALS, message=_l("Please choose what material."))])
+    material_location = RadioField(_l("Where is it"), choices=choices(LOCATIONS), validate_choice=False,
+                                   validators=[InputRequired(_l("Please choose where it is.")),
+                                               AnyOf(LOCATIONS, message=_l("Please choose where it is."))])
     # No Optional() on these two: their checks below depend on the other fields.
-    link = URLField("Link to it online", filters=[lambda v: (v or "").strip()], validators=[
-        Length(max=500, message="Please keep the link under 500 characters.")])
-    person_name = StringField("Who was asked", filters=[clean_text], validators=[
-        Length(max=100, message="Please keep the name under 100 characters."),
+    link = URLField(_l("Link to it online"), filters=[lambda v: (v or "").strip()], validators=[
+        Length(max=500, message=_l("Please keep the link under 500 characters."))])
+    person_name = StringField(_l("Who was asked"), filters=[clean_text], validators=[
+        Length(max=100, message=_l("Please keep the name under 100 characters.")),
         refuse_control_characters])
     acceptance = HiddenField()
-    asked_at = LocalDateTimeField("When were they asked", validators=[
-        InputRequired("Please give the date and time."), not_in_the_future])
+    asked_at = LocalDateTimeField(_l("When were they asked"), validators=[
+        InputRequired(_l("Please give the date and time.")), not_in_the_future])
     # Left empty, the deadline is deletions' default, and the hint says which.
-    due_by = LocalDateTimeField("Due by (optional)", description=DEADLINE_RULE,
+    due_by = LocalDateTimeField(_l("Due by (optional)"), description=DEADLINE_RULE,
                                 validators=[Optional()])
 
     acceptance_row: Acceptance | None = None
 
     def validate_link(self, field) -> None:
         if self.material_location.data == "online" and not field.data:
-            raise ValidationError("Please give the link, so someone can check it has gone.")
+            raise ValidationError(_("Please give the link, so someone can check it has gone."))
         if field.data and not field.data.startswith(("https://", "http://")):
-            raise ValidationError("Please give a link starting https://")
+            raise ValidationError(_("Please give a link starting https://"))
 
     def validate_person_name(self, field) -> None:
         if not field.data and not self.acceptance.data:
-            raise ValidationError("Please give the name of the person asked.")
+            raise ValidationError(_("Please give the name of the person asked."))
 
     def validate_acceptance(self, field) -> None:
         self.acceptance_row = acceptance_from(field)
@@ -203,55 +208,58 @@ class DeletionRequestForm(FlaskForm):
 
     def validate_due_by(self, field) -> None:
         if field.data and self.asked_at.data and field.data <= self.asked_at.data:
-            raise ValidationError("The deadline must be after the time they were asked.")
+            raise ValidationError(_("The deadline must be after the time they were asked."))
         if field.data and self.asked_at.data and field.data > self.asked_at.data + LONGEST_DEADLINE:
-            raise ValidationError("The deadline must be within 30 days of asking.")
+            raise ValidationError(_("The deadline must be within 30 days of asking."))
 
 
 class OutcomeForm(FlaskForm):
-    outcome = RadioField("What happened", validate_choice=False,
+    outcome = RadioField(_l("What happened"), validate_choice=False,
                          choices=[SelectChoice(k, v) for k, v in OUTCOMES.items() if k != "pending"],
-                         validators=[InputRequired("Please choose what happened.")])
-    note = TextAreaField("Notes (optional)", filters=[clean_block], validators=[
-        Optional(), Length(max=2000, message="Please keep this under 2,000 characters."),
+                         validators=[InputRequired(_l("Please choose what happened."))])
+    note = TextAreaField(_l("Notes (optional)"), filters=[clean_block], validators=[
+        Optional(), Length(max=2000, message=_l("Please keep this under 2,000 characters.")),
         refuse_controls_in_block])
     # Which outcomes can be recorded, and when, is deletions.record_outcome's rule; the view shows
     # its OutcomeError beside this field.
 
 
 class StatusForm(FlaskForm):
-    status = RadioField("Status", choices=choices(BREACH_STATUSES), validate_choice=False,
-                        validators=[InputRequired("Please choose a status."),
-                                    AnyOf(BREACH_STATUSES, message="Please choose a status.")])
-    note = TextAreaField("Outcome or reason (needed to close)", filters=[clean_block], validators=[
-        Optional(), Length(max=5000, message="Please keep this under 5,000 characters."),
+    # Translators: a breach's status: open, in review or closed
+    status = RadioField(_l("Status"), choices=choices(BREACH_STATUSES), validate_choice=False,
+                        validators=[InputRequired(_l("Please choose a status.")),
+                                    AnyOf(BREACH_STATUSES, message=_l("Please choose a status."))])
+    note = TextAreaField(_l("Outcome or reason (needed to close)"), filters=[clean_block], validators=[
+        Optional(), Length(max=5000, message=_l("Please keep this under 5,000 characters.")),
         refuse_controls_in_block])
     # Closing needs an outcome: breaches.change_status's rule; its error is shown beside `note`.
 
 
 class NoteForm(FlaskForm):
-    kind = RadioField("This is", choices=choices({"note": "A note", "action": "An action taken"}),
+    # Translators: a label before the choice "A note" or "An action taken"
+    kind = RadioField(_l("This is"), choices=choices({"note": _l("A note"), "action": _l("An action taken")}),
                       default="note", validate_choice=False,
-                      validators=[InputRequired("Please choose a note or an action.")])
-    text = TextAreaField("Text", filters=[clean_block], validators=[
-        DataRequired("Please write the note."),
-        Length(max=5000, message="Please keep this under 5,000 characters."),
+                      validators=[InputRequired(_l("Please choose a note or an action."))])
+    # Translators: the label of the box where a note or an action is written
+    text = TextAreaField(_l("Text"), filters=[clean_block], validators=[
+        DataRequired(_l("Please write the note.")),
+        Length(max=5000, message=_l("Please keep this under 5,000 characters.")),
         refuse_controls_in_block])
     # Which kinds there are is breaches.add_note's rule; the view shows its TriageError here.
 
 
 class LadoForm(FlaskForm):
-    referred_at = LocalDateTimeField("Referred to the LADO on (leave empty if not yet)",
+    referred_at = LocalDateTimeField(_l("Referred to the LADO on (leave empty if not yet)"),
                                      validators=[Optional(), not_in_the_future])
-    reference = StringField("LADO reference (optional)", filters=[clean_text], validators=[
-        Optional(), Length(max=100, message="Please keep this under 100 characters."),
+    reference = StringField(_l("LADO reference (optional)"), filters=[clean_text], validators=[
+        Optional(), Length(max=100, message=_l("Please keep this under 100 characters.")),
         refuse_control_characters])
-    advice = TextAreaField("Advice given (optional)", filters=[clean_block], validators=[
-        Optional(), Length(max=5000, message="Please keep this under 5,000 characters."),
+    advice = TextAreaField(_l("Advice given (optional)"), filters=[clean_block], validators=[
+        Optional(), Length(max=5000, message=_l("Please keep this under 5,000 characters.")),
         refuse_controls_in_block])
-    police_involved = BooleanField("The police are involved")
-    outcome = TextAreaField("Outcome (optional)", filters=[clean_block], validators=[
-        Optional(), Length(max=5000, message="Please keep this under 5,000 characters."),
+    police_involved = BooleanField(_l("The police are involved"))
+    outcome = TextAreaField(_l("Outcome (optional)"), filters=[clean_block], validators=[
+        Optional(), Length(max=5000, message=_l("Please keep this under 5,000 characters.")),
         refuse_controls_in_block])
 
     def details(self) -> LadoDetails:
@@ -263,34 +271,34 @@ class LadoForm(FlaskForm):
 # A concern about a member of staff, for its case manager (staff_concerns) ---------------------------
 
 class ClassifyForm(FlaskForm):
-    classification = RadioField("What is this?", choices=choices(CLASSIFICATIONS),
+    classification = RadioField(_l("What is this?"), choices=choices(CLASSIFICATIONS),
                                 validate_choice=False, validators=[
-                                    InputRequired("Please choose what this is."),
-                                    AnyOf(CLASSIFICATIONS, message="Please choose what this is.")])
+                                    InputRequired(_l("Please choose what this is.")),
+                                    AnyOf(CLASSIFICATIONS, message=_l("Please choose what this is."))])
     # Needed, and kept, only for an allegation: staff_concerns.classify's rule.
-    harm_tests = MultiCheckboxField("For an allegation: which of these may it meet? Tick each "
-                                    "that applies", choices=choices(HARM_TESTS),
+    harm_tests = MultiCheckboxField(_l("For an allegation: which of these may it meet? Tick "
+                                       "each that applies"), choices=choices(HARM_TESTS),
                                     validate_choice=False)
-    reason = TextAreaField("The reason for this decision", id="classify_reason",
+    reason = TextAreaField(_l("The reason for this decision"), id="classify_reason",
                            filters=[clean_block], validators=[
-        DataRequired("Please give the reason for this decision."),
-        Length(max=5000, message="Please keep this under 5,000 characters."),
+        DataRequired(_l("Please give the reason for this decision.")),
+        Length(max=5000, message=_l("Please keep this under 5,000 characters.")),
         refuse_controls_in_block])
 
     def validate_harm_tests(self, field) -> None:
         if any(code not in HARM_TESTS for code in field.data or []):
-            raise ValidationError("Please tick from the listed tests.")
+            raise ValidationError(_("Please tick from the listed tests."))
 
 
 class SuspensionForm(FlaskForm):
-    decision = RadioField("While it is looked into", choices=choices(SUSPENSION_DECISIONS),
+    decision = RadioField(_l("While it is looked into"), choices=choices(SUSPENSION_DECISIONS),
                           validate_choice=False, validators=[
-                              InputRequired("Please choose a decision."),
-                              AnyOf(SUSPENSION_DECISIONS, message="Please choose a decision.")])
-    reason = TextAreaField("The reason for this decision", id="suspension_reason",
+                              InputRequired(_l("Please choose a decision.")),
+                              AnyOf(SUSPENSION_DECISIONS, message=_l("Please choose a decision."))])
+    reason = TextAreaField(_l("The reason for this decision"), id="suspension_reason",
                            filters=[clean_block], validators=[
-        DataRequired("Please give the reason for this decision."),
-        Length(max=5000, message="Please keep this under 5,000 characters."),
+        DataRequired(_l("Please give the reason for this decision.")),
+        Length(max=5000, message=_l("Please keep this under 5,000 characters.")),
         refuse_controls_in_block])
 
 
@@ -299,20 +307,20 @@ class CloseAllegationForm(FlaskForm):
     staff_concerns.close_allegation's rule; the view shows its error beside the field."""
 
     # Their own ids: the LADO form's and the status form's fields are on the same page.
-    outcome = RadioField("The outcome", id="allegation_outcome", choices=choices(ALLEGATION_OUTCOMES),
+    outcome = RadioField(_l("The outcome"), id="allegation_outcome", choices=choices(ALLEGATION_OUTCOMES),
                          validate_choice=False,
-                         validators=[InputRequired("Please choose the outcome."),
-                                     AnyOf(ALLEGATION_OUTCOMES, message="Please choose the outcome.")])
-    note = TextAreaField("What was found, and what happens now", id="allegation_note",
+                         validators=[InputRequired(_l("Please choose the outcome.")),
+                                     AnyOf(ALLEGATION_OUTCOMES, message=_l("Please choose the outcome."))])
+    note = TextAreaField(_l("What was found, and what happens now"), id="allegation_note",
                          filters=[clean_block], validators=[
-        DataRequired("Please write the outcome before closing."),
-        Length(max=5000, message="Please keep this under 5,000 characters."),
+        DataRequired(_l("Please write the outcome before closing.")),
+        Length(max=5000, message=_l("Please keep this under 5,000 characters.")),
         refuse_controls_in_block])
-    pension_age_on = DayField("The date they reach their normal pension age, from their HR record",
+    pension_age_on = DayField(_l("The date they reach their normal pension age, from their HR record"),
                               validators=[Optional()])
-    kept_on_request = BooleanField("They asked in writing for this record to be kept")
-    requested_on = DayField("The date of their written request", validators=[Optional()])
-    removal_confirmed = BooleanField("I understand this record will be removed")
+    kept_on_request = BooleanField(_l("They asked in writing for this record to be kept"))
+    requested_on = DayField(_l("The date of their written request"), validators=[Optional()])
+    removal_confirmed = BooleanField(_l("I understand this record will be removed"))
 
     def closing(self) -> AllegationClosing:
         return AllegationClosing(
@@ -327,15 +335,16 @@ class LowLevelEntryForm(FlaskForm):
     """The conversation held with the member of staff, or an action taken, on a low-level
     concern."""
 
-    entry_kind = RadioField("This is", choices=choices(LOW_LEVEL_ENTRY_KINDS), default="conversation",
+    # Translators: a label before the choice "The conversation held" or "An action taken"
+    entry_kind = RadioField(_l("This is"), choices=choices(LOW_LEVEL_ENTRY_KINDS), default="conversation",
                             validate_choice=False, validators=[
-                                InputRequired("Please choose the conversation held or an action "
-                                              "taken."),
-                                AnyOf(LOW_LEVEL_ENTRY_KINDS, message="Please choose the "
-                                      "conversation held or an action taken.")])
-    entry_text = TextAreaField("What was said or done", filters=[clean_block], validators=[
-        DataRequired("Please write what was said or done."),
-        Length(max=5000, message="Please keep this under 5,000 characters."),
+                                InputRequired(_l("Please choose the conversation held or an "
+                                                 "action taken.")),
+                                AnyOf(LOW_LEVEL_ENTRY_KINDS, message=_l(
+                                    "Please choose the conversation held or an action taken."))])
+    entry_text = TextAreaField(_l("What was said or done"), filters=[clean_block], validators=[
+        DataRequired(_l("Please write what was said or done.")),
+        Length(max=5000, message=_l("Please keep this under 5,000 characters.")),
         refuse_controls_in_block])
 
 
@@ -343,5 +352,5 @@ class SubjectLinkForm(FlaskForm):
     """Whom a concern about staff is about: a staff account, a person on the roster, or no one
     (the value is "staff-3", "roster-5" or ""; low_level.link_subject checks it)."""
 
-    subject = StringField("Their staff account or roster entry", filters=[clean_text], validators=[
+    subject = StringField(_l("Their staff account or roster entry"), filters=[clean_text], validators=[
         Optional(), Length(max=20, message=DAMAGED)])
