@@ -9,6 +9,7 @@ import smtplib
 from collections.abc import Callable
 
 from flask import current_app, url_for
+from flask_babel import force_locale
 
 from . import audit, mail, school
 from .display import local_time
@@ -42,7 +43,8 @@ def _send(people: list[StaffUser], subject: str, body: Callable[[], str], *,
     failed); a failure is logged, never raised."""
     if not people or not mail.configured():
         return 0
-    message = mail.new_message(subject, [person.email for person in people], body())
+    with force_locale("en"):  # read later by the DSL or head, whatever the page's language
+        message = mail.new_message(subject, [person.email for person in people], body())
     try:
         with mail.connection() as smtp:
             smtp.send_message(message)

@@ -690,6 +690,29 @@ def _published(e, d, n, who):
     return said + review
 
 
+def _language_name(d) -> str:
+    from .i18n import LANGUAGES  # the language's own name, as the head's list shows it
+
+    return LANGUAGES.get(str(d.get("language")), str(d.get("language") or "?"))
+
+
+@_says("policy.translation_saved")
+def _translation_saved(e, d, n, who):
+    if d.get("english_applies", True):
+        return _("%(who)s added a translation of version %(version)s of the policy into "
+                 "%(language)s, marked: the English version is the one that applies.",
+                 who=who, version=d.get("version"), language=_language_name(d))
+    return _("%(who)s added a translation of version %(version)s of the policy into "
+             "%(language)s, applying as well as the English.", who=who,
+             version=d.get("version"), language=_language_name(d))
+
+
+@_says("policy.translation_withdrawn")
+def _translation_withdrawn(e, d, n, who):
+    return _("%(who)s stopped offering the %(language)s translation of version %(version)s of "
+             "the policy.", who=who, version=d.get("version"), language=_language_name(d))
+
+
 @_says("school.setup_saved")
 def _setup(e, d, n, who):
     changed = [_(SCHOOL_DETAILS[name]) for name in d.get("changed") or []

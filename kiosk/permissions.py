@@ -20,7 +20,7 @@ import uuid
 from dataclasses import dataclass
 
 from flask import current_app, has_request_context, url_for
-from flask_babel import gettext
+from flask_babel import force_locale, gettext
 
 from . import audit, mail, retention, school
 from .display import long_date, school_zone, today
@@ -353,7 +353,8 @@ def email_requester(row: PermissionRequest) -> str:
     to = requester_email(row)
     if not to or not mail.configured():
         return "no_mail"
-    message = mail.new_message(SUBJECTS[row.status], to, email_body(row))
+    with force_locale("en"):  # emails stay English (docs/TRANSLATING.md)
+        message = mail.new_message(SUBJECTS[row.status], to, email_body(row))
     try:
         with mail.connection() as smtp:
             smtp.send_message(message)
