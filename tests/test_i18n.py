@@ -1,0 +1,144 @@
+"""The languages (issue 16): which one a page is in, and that each is complete.
+
+English, Polish and Urdu (right to left). The kiosk's picker puts `lang` in the address and
+every public link carries it on; a phone gets its browser's language; the start screen is the
+next person's, in English. Every message in the catalogue is translated in each language."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+
+import pytest
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+
+from kiosk.i18n import LANGUAGES, RIGHT_TO_LEFT
+
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "kiosk" / "translations"
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|%%")
+
+
+def html_tag(html: str) -> str:
+    return re.search(r"<html[^>]*>", html).group(0)
+
+
+def test_a_phone_gets_the_browsers_language(client):
+    assert 'lang="pl" dir="ltr"' in html_tag(client.get(
+        "/policy?channel=phone", headers={"Accept-Language": "pl-PL,pl;q=0.9,en;q=0.5"}).text)
+    assert 'lang="ur" dir="rtl"' in html_tag(client.get(
+        "/policy?channel=phone", headers={"Accept-Language": "ur"}).text)
+    # A language the app does not speak, or none: English.
+    assert 'lang="en-GB" dir="ltr"' in html_tag(client.get(
+        "/policy?channel=phone", headers={"Accept-Language": "fr-FR"}).text)
+    assert 'lang="en-GB"' in html_tag(client.get("/policy?channel=phone").text)
+
+
+def test_the_picker_choice_wins_over_the_browser_and_is_carried_to_the_next_page(client):
+    page = client.get("/policy?channel=kiosk&lang=ur", headers={"Accept-Language": "pl"}).text
+    assert 'lang="ur" dir="rtl"' in html_tag(page)
+    # Onward links keep the choice...
+    assert re.search(r'href="/accept\?channel=kiosk&amp;lang=ur"', page)
+    # ...but going back to the start is for the next person: in English.
+    assert 'data-home-url="/"' in page
+    assert 'lang="en-GB"' in html_tag(client.get("/").text)
+    # An unknown code is ignored, and not carried.
+    page = client.get("/policy?channel=kiosk&lang=xx").text
+    assert 'lang="en-GB"' in html_tag(page) and "lang=xx" not in page
+
+
+def test_the_picker_offers_each_language_in_its_own_name_and_marks_the_current(client):
+    page = client.get("/policy?channel=kiosk&lang=pl").text
+    picker = re.search(r'<nav class="language-picker".*?</nav>', page, re.S).group(0)
+    for code, name in LANGUAGES.items():
+        assert f'lang="{code}"' in picker and name in picker
+    assert re.search(r'<a href="/policy\?channel=kiosk&amp;lang=pl" lang="pl" hreflang="pl" '
+                     r'aria-current="true">Polski</a>', picker)
+    assert picker.count("aria-current") == 1
+
+
+def test_staff_pages_have_no_language_picker(client, teacher):
+    from .helpers import sign_in_as
+
+    sign_in_as(client, teacher)
+    assert "language-picker" not in client.get("/staff/").text
+
+
+def test_a_second_request_is_not_answered_in_the_first_ones_language(app):
+    """Nothing about the language is remembered between requests, on one browser."""
+    client = app.test_client()
+    client.get("/policy?channel=phone&lang=ur")
+    assert 'lang="en-GB"' in html_tag(client.get("/policy?channel=phone").text)
+
+
+# The catalogues --------------------------------------------------------------------------------
+
+
+def _catalogue(language: str):
+    with open(TRANSLATIONS / language / "LC_MESSAGES" / "messages.po", "rb") as f:
+        return read_po(f, locale=language)
+
+
+def _template():
+    with open(TRANSLATIONS / "messages.pot", "rb") as f:
+        return read_po(f)
+
+
+@pytest.mark.parametrize("language", [code for code in LANGUAGES if code != "en"])
+def test_every_message_is_translated_with_the_same_placeholders(language):
+    catalogue = _catalogue(language)
+    ids = {m.id for m in _template() if m.id}
+    missing, wrong = [], []
+    for message in catalogue:
+        if not message.id or message.id not in ids:
+            continue
+        ids.discard(message.id)
+        singular = message.id[0] if isinstance(message.id, tuple) else message.id
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if not all(strings) or message.fuzzy:
+            missing.append(singular)
+            continue
+        ids_text = " ".join(message.id) if isinstance(message.id, tuple) else message.id
+        wanted = set(PLACEHOLDER.findall(ids_text)) - {"num"}
+        for string in strings:
+            # A plural form may say its number in words: only %(num)d may be left out.
+            if set(PLACEHOLDER.findall(string)) - {"num"} != wanted:
+                wrong.append((singular, string))
+    assert sorted(ids) == [], f"not in the {language} catalogue (make translations)"
+    assert missing == [], f"{len(missing)} messages not translated into {language}"
+    assert wrong == [], f"placeholders differ in {language}"
+
+
+@pytest.mark.parametrize("language", [code for code in LANGUAGES if code != "en"])
+def test_the_compiled_catalogue_is_the_translated_one(language):
+    """The .mo the app reads was compiled from the .po as it is (make translations)."""
+    with open(TRANSLATIONS / language / "LC_MESSAGES" / "messages.mo", "rb") as f:
+        compiled = {m.id: m.string for m in read_mo(f) if m.id}
+    written = {m.id: m.string for m in _catalogue(language) if m.id and not m.fuzzy}
+    assert compiled == written
+
+
+def test_urdu_is_the_right_to_left_one():
+    assert RIGHT_TO_LEFT == {"ur"}
+
+
+def test_the_catalogue_template_holds_every_message_in_the_code():
+    """A string marked since the last `make translations` is not in the catalogues yet: the
+    Polish and Urdu pages would show it in English."""
+    from babel.messages.frontend import CommandLineInterface
+
+    root = TRANSLATIONS.parent.parent
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "now.pot"
+        _extract(CommandLineInterface, root, out)
+        with open(out, "rb") as f:
+            now = {m.id for m in read_po(f) if m.id}
+    assert now - {m.id for m in _template() if m.id} == set(), "run make translations"
+
+
+def _extract(cli, root: Path, out: Path) -> None:
+    cli().run([
+        "pybabel", "-q", "extract", "-F", str(root / "babel.cfg"), "-k", "_l", "-k", "lazy_gettext",
+        "-k", "lazy_ngettext:1,2", "-k", "t", "-k", "tn:1,2", "--no-location", "-o", str(out),
+        str(root)])
