@@ -808,11 +808,17 @@ class LadoReferral(BaseModel):
     updated_at = DateTimeField(default=utcnow)
 
 
+def N_(message: str) -> str:
+    """Marks a message for the catalogues without translating it here: kept as it is, and
+    translated where it is shown (`WelfareTask.named_as`)."""
+    return message
+
+
 # How the head or the chair is named on a welfare task from a concern about staff.
-CASE_MANAGER = "The case manager"
+CASE_MANAGER = N_("The case manager")
 # Who logged a concern about staff, as its welfare task names them: members of staff report
 # themselves too (the policy asks them to), so their name could tell the DSL who it is about.
-RAISED_IT = "The member of staff who raised it"
+RAISED_IT = N_("The member of staff who raised it")
 
 
 class WelfareTask(BaseModel):
@@ -846,9 +852,9 @@ class WelfareTask(BaseModel):
         the adult it is about."""
         case_managed = self.kind == "staff_concern" or self.breach_id is not None or self.concerns_head
         if person.role == "chair" or (person.role == "head" and case_managed):
-            return CASE_MANAGER
+            return gettext(CASE_MANAGER)  # in the page's language (the email's is English)
         if self.kind == "staff_concern" and person.id == self.created_by_id:
-            return RAISED_IT
+            return gettext(RAISED_IT)
         return person.display_name
 
     @classmethod
