@@ -146,3 +146,20 @@ def _extract(cli, root: Path, out: Path) -> None:
         "pybabel", "-q", "extract", "-F", str(root / "babel.cfg"), "-k", "_l", "-k", "lazy_gettext",
         "-k", "lazy_ngettext:1,2", "-k", "t", "-k", "tn:1,2", "--no-location", "-o", str(out),
         str(root)])
+
+
+def test_a_refusal_from_the_api_is_in_the_language_the_page_asked_for(client):
+    """The kiosk's outbox sends an acceptance with the page's ?lang=: a reason beside a field
+    reads as the page does."""
+    import uuid as uuid_module
+
+    headers = {"X-Kiosk-Client": "outbox", "Idempotency-Key": str(uuid_module.uuid4())}
+    body = {"full_name": "", "role": "parent", "accept": True, "policy_version": "1",
+            "channel": "kiosk", "accepted_at": "2026-11-27T08:00:00Z"}
+    urdu = client.post("/api/v1/acceptances?lang=ur", json=body, headers=headers)
+    english = client.post("/api/v1/acceptances", json=body, headers={
+        **headers, "Idempotency-Key": str(uuid_module.uuid4())})
+    assert urdu.status_code == english.status_code == 422
+    assert english.get_json()["fields"]["full_name"] == "Please enter your full name."
+    said = urdu.get_json()["fields"]["full_name"]
+    assert said != "Please enter your full name." and re.search(r"[\u0600-\u06FF]", said)

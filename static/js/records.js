@@ -26,12 +26,15 @@ export const builders = {
   acceptance(form) {
     const fields = formBody(form);
     return {
-      url: "/api/v1/acceptances",
+      // In the page's language, so a reason the server refuses it reads as the page does (the
+      // picker's choice is in the page's address, not in the browser's languages).
+      url: `/api/v1/acceptances${["pl", "ur"].includes(language()) ? `?lang=${language()}` : ""}`,
       label: t("An acceptance"),
       body: {
         full_name: fields.full_name || "", role: fields.role || "", organisation: fields.organisation || "",
         reason: fields.reason || "", accept: Boolean(fields.accept), policy_version: fields.policy_version,
         channel: fields.channel, roster_token: fields.roster_token || "",
+        translation: fields.translation || "",
         accepted_at: new Date().toISOString(),
       },
     };
