@@ -1,13 +1,14 @@
 #!/bin/sh
 # Installs what the test suite needs from Debian when it is missing: Chromium for the browser
-# tests, PostgreSQL for the database tests,
-# redis-server for the shared sign-in limits. Fails with a clear message when it cannot.
+# tests, with Noto's fonts (Urdu's script, so right-to-left pages are measured in real letters),
+# PostgreSQL for the database tests, redis-server for the shared sign-in limits. Fails with a clear message when it cannot.
 set -eu
 
 missing=""
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || missing="$missing chromium"
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$missing postgresql"
 [ -x /usr/bin/redis-server ] || missing="$missing redis-server"
+[ -f /usr/share/fonts/truetype/noto/NotoNastaliqUrdu-Regular.ttf ] || missing="$missing fonts-noto-core"
 [ -z "$missing" ] && exit 0
 
 echo "Installing for the tests:$missing"
