@@ -342,40 +342,45 @@ def classified(reporter, classification: str, **kw):
 
 @pytest.fixture
 def world(app):
-    """One user of each role, and records that belong to none of them."""
     with app.app_context():
-        users = {role: make_user("staff" if role == "reporter" else role)
-                 for role in ROLES if role != "anonymous"}
-        author = users["reporter"]
-        restricted = make_breach(author, subject_kind="staff", category="pupil_contact",
-                                 pupils="Polly Pupil")
-        about_head = make_breach(author, subject_kind="staff", category="pupil_contact",
-                                 concerns_head=True, pupils="Peter Pupil")
-        person = add_person("Rita Roster", "rita@example.org", "volunteer")
-        return {
-            "users": users,
-            "breach": make_breach(author).public_id,
-            "restricted": restricted.public_id,
-            "about_head": about_head.public_id,
-            "allegation": classified(author, "allegation").public_id,
-            "low_level": classified(author, "low_level").public_id,
-            "conduct": classified(author, "conduct").public_id,
-            "about_head_allegation": classified(author, "allegation", concerns_head=True).public_id,
-            "task": WelfareTask.get(WelfareTask.breach == restricted).public_id,
-            "head_task": WelfareTask.get(WelfareTask.breach == about_head).public_id,
-            "deletion": make_deletion_request(author).public_id,
-            "restricted_deletion": make_deletion_request(author, breach=restricted).public_id,
-            "user": make_user("staff").id,
-            "lead": users["dsl"].id,
-            "person": person.id,
-            "token": person.token,
-            "permission": make_permission_request(staff=author).public_id,
-            "device": devices.add("Entrance tablet")[0].public_id,
-            # Their own person: the head's rows above take Rita off the roster.
-            "asker": (asker := add_person("Pam Parent", "pam@example.org", "pta")).token,
-            "person_permission": make_permission_request(person=asker).public_id,
-            "declaration": make_declaration(author).public_id,
-        }
+        return make_world()
+
+
+def make_world() -> dict:
+    """One user of each role, and records that belong to none of them (in an app context):
+    the ids MATRIX's paths are filled with. The browser's walk of every page uses it too."""
+    users = {role: make_user("staff" if role == "reporter" else role)
+             for role in ROLES if role != "anonymous"}
+    author = users["reporter"]
+    restricted = make_breach(author, subject_kind="staff", category="pupil_contact",
+                             pupils="Polly Pupil")
+    about_head = make_breach(author, subject_kind="staff", category="pupil_contact",
+                             concerns_head=True, pupils="Peter Pupil")
+    person = add_person("Rita Roster", "rita@example.org", "volunteer")
+    return {
+        "users": users,
+        "breach": make_breach(author).public_id,
+        "restricted": restricted.public_id,
+        "about_head": about_head.public_id,
+        "allegation": classified(author, "allegation").public_id,
+        "low_level": classified(author, "low_level").public_id,
+        "conduct": classified(author, "conduct").public_id,
+        "about_head_allegation": classified(author, "allegation", concerns_head=True).public_id,
+        "task": WelfareTask.get(WelfareTask.breach == restricted).public_id,
+        "head_task": WelfareTask.get(WelfareTask.breach == about_head).public_id,
+        "deletion": make_deletion_request(author).public_id,
+        "restricted_deletion": make_deletion_request(author, breach=restricted).public_id,
+        "user": make_user("staff").id,
+        "lead": users["dsl"].id,
+        "person": person.id,
+        "token": person.token,
+        "permission": make_permission_request(staff=author).public_id,
+        "device": devices.add("Entrance tablet")[0].public_id,
+        # Their own person: the head's rows above take Rita off the roster.
+        "asker": (asker := add_person("Pam Parent", "pam@example.org", "pta")).token,
+        "person_permission": make_permission_request(person=asker).public_id,
+        "declaration": make_declaration(author).public_id,
+    }
 
 
 def test_every_route_is_in_the_matrix(app):
