@@ -4,7 +4,9 @@ Every test that builds an app (it uses `app`, or `tmp_path` for an instance fold
 twice: `[sqlite]`, on a new SQLite file in its instance folder, and `[postgresql]`, on a new
 database of its own on a throwaway PostgreSQL server (tests/postgres.py). `--database sqlite` (or
 `postgresql`) runs one of them only. A test about SQLite itself is marked `sqlite_only` with the
-reason, and its PostgreSQL run is skipped saying so. Tests that pick their database themselves
+reason, and its PostgreSQL run is skipped saying so. A test of a form's messages, which does not
+depend on what a database does, is marked `one_database` with the reason, and runs once (on
+SQLite, or on the one database --database names). Tests that pick their database themselves
 (`postgres_url`, or a `database` or `backend` parameter of their own) run once, as written."""
 
 from __future__ import annotations
@@ -50,8 +52,12 @@ def pytest_generate_tests(metafunc):
             or names & OWN_DATABASE):
         return
     chosen = metafunc.config.getoption("database")
-    metafunc.parametrize("on_database", DATABASES if chosen == "both" else (chosen,),
-                         indirect=True)
+    databases = DATABASES if chosen == "both" else (chosen,)
+    # A test of a form's messages, not of what a database does: one run is enough (SQLite's,
+    # or with --database postgresql, PostgreSQL's).
+    if metafunc.definition.get_closest_marker("one_database"):
+        databases = databases[:1]
+    metafunc.parametrize("on_database", databases, indirect=True)
 
 
 def pytest_xdist_make_scheduler(config, log):

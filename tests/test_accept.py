@@ -90,6 +90,7 @@ def test_a_phone_fills_in_its_owners_name_with_capitals(client, path):
     assert 'autocomplete="name"' in name and 'autocapitalize="words"' in name
 
 
+@pytest.mark.one_database("a form's messages; nothing a database does")
 @pytest.mark.parametrize(("changes", "field", "message"), [
     ({"full_name": ""}, "full_name", "Please enter your full name."),
     ({"full_name": "   "}, "full_name", "Please enter your full name."),

@@ -69,6 +69,7 @@ def test_the_same_key_with_another_body_is_a_422(app, client):
         assert [a.full_name for a in Acceptance.select()] == ["Offline Visitor"]
 
 
+@pytest.mark.one_database("the headers, refused before any view")
 @pytest.mark.parametrize(("headers", "status", "code"), [
     ({"Idempotency-Key": ""}, 400, "missing_idempotency_key"),
     ({"Idempotency-Key": "not-a-uuid"}, 400, "bad_idempotency_key"),
@@ -112,6 +113,7 @@ def test_no_csrf_token_is_needed_so_a_replay_a_day_later_succeeds(app):
     assert response.status_code == 201
 
 
+@pytest.mark.one_database("a form's messages; nothing a database does")
 @pytest.mark.parametrize(("changes", "field"), [
     ({"full_name": "A"}, "full_name"),
     ({"role": "wizard"}, "role"),
@@ -301,6 +303,7 @@ def test_a_device_time_at_the_start_of_2000_is_still_taken(app, client, accepted
     assert response.status_code == 201 and response.json["accepted_at"] == "2000-01-01T00:00:00Z"
 
 
+@pytest.mark.one_database("a form's messages; nothing a database does")
 @pytest.mark.parametrize(("path", "field"), [
     ("/api/v1/breaches", "occurred_at"), ("/api/v1/deletion-requests", "asked_at"),
     ("/api/v1/deletion-requests", "due_by"), ("/api/v1/disclosures", "told_at"),
@@ -319,6 +322,7 @@ def nested(depth: int) -> str:
     return '{"full_name": ' + "[" * (depth - 1) + '"Ann"' + "]" * (depth - 1) + "}"
 
 
+@pytest.mark.one_database("a body too deep to read, refused before any view")
 @pytest.mark.parametrize("path", ["/api/v1/acceptances", "/api/v1/breaches",
                                   "/api/v1/deletion-requests", "/api/v1/disclosures"])
 @pytest.mark.parametrize("body", [nested(1500), '{"a":' * 1500 + "1" + "}" * 1500, nested(100)],

@@ -13,6 +13,7 @@ GOOD_CATEGORY = {"label": "Filming on school trips", "active": "y"}
 GOOD_DELETION = {"material": "photo", "person_name": "Sam Parent"}
 
 
+@pytest.mark.one_database("a form's messages; nothing a database does")
 @pytest.mark.parametrize(("url", "good", "field", "value", "message"), [
     ("/admin/staff", GOOD_ACCOUNT, "role", "chair", "Please choose a role."),
     ("/admin/staff", GOOD_ACCOUNT, "role", "superuser", "Please choose a role."),

@@ -20,6 +20,7 @@ def start(monkeypatch, tmp_path, **env):
     return create_app({"KIOSK_INSTANCE_PATH": str(tmp_path)})
 
 
+@pytest.mark.one_database("a setting refused before any database is opened")
 @pytest.mark.parametrize(("name", "value", "message"), [
     ("KIOSK_THANKS_SECONDS", "soon", "KIOSK_THANKS_SECONDS must be a whole number"),
     ("KIOSK_THANKS_SECONDS", "1", "KIOSK_THANKS_SECONDS must be between 5 and 300"),

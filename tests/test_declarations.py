@@ -83,6 +83,7 @@ def test_the_same_form_with_other_details_is_refused_and_writes_nothing(app, cli
     assert "already sent with other details" in response.get_data(as_text=True)
 
 
+@pytest.mark.one_database("a form's messages; nothing a database does")
 @pytest.mark.parametrize(("typed", "field", "message"), [
     ({"who": "  ", "relationship": "", "since": ""}, "who",
      "Please say which pupil and family the link is with."),

@@ -47,6 +47,7 @@ def on_host(client, host: str) -> None:
     client.set_cookie("kiosk_session", client.get_cookie("kiosk_session").value, domain=host)
 
 
+@pytest.mark.one_database("another Host, refused before any view")
 @pytest.mark.parametrize("path", ["/", "/signin", "/p/some-token", "/static/css/kiosk.css",
                                   "/admin/roster"])
 def test_a_request_for_another_host_is_a_plain_400_page_with_no_link(hosted, path):

@@ -360,6 +360,7 @@ def test_the_head_chooses_the_lead_and_the_threshold(app, client, head):
     assert actions(app, "low_level.settings_saved") == 1
 
 
+@pytest.mark.one_database("a form's messages; nothing a database does")
 @pytest.mark.parametrize(("lead", "threshold", "field", "message"), [
     ("dsl", "", "threshold", "Please give a number from 1 to 20."),
     ("dsl", "0", "threshold", "Please give a whole number from 1 to 20, for example 3."),

@@ -107,6 +107,7 @@ def test_sent_twice_it_is_asked_once(app, client, teacher):
     assert actions(app).count("permission.requested") == 1
 
 
+@pytest.mark.one_database("a form's messages; nothing a database does")
 @pytest.mark.parametrize(("changes", "field", "message"), [
     ({"what": ""}, "what", "Please say what you want to post or publish."),
     ({"where": "  "}, "where", "Please say where it will appear."),

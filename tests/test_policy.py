@@ -553,6 +553,7 @@ def test_the_paste_endpoint_answers_with_markdown_for_the_head(app, client, head
     assert "onclick" not in response.json["markdown"] and "alert" not in response.json["markdown"]
 
 
+@pytest.mark.one_database("a form's messages; nothing a database does")
 @pytest.mark.parametrize(("body", "status"), [
     ({"html": ""}, 400), ({"text": "<p>x</p>"}, 400), (["<p>x</p>"], 400), ({"html": 3}, 400),
     ({"html": "<script>only()</script><img src=x>"}, 422),

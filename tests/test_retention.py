@@ -171,6 +171,7 @@ def test_the_longest_period_is_allowed_and_one_month_more_is_refused(app, client
         "Please give a period between 1 month and 50 years.")
 
 
+@pytest.mark.one_database("a form's messages; nothing a database does")
 @pytest.mark.parametrize(("years", "months", "kind", "message"), [
     ("0", "0", "breaches", "Please give a period between 1 month and 50 years."),
     ("", "", "breaches", "Please give a period between 1 month and 50 years."),

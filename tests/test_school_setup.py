@@ -124,6 +124,7 @@ def test_before_set_up_the_thank_you_asks_for_the_office(client):
     assert "Worried about a child?" not in html  # no DSL named yet: no empty card
 
 
+@pytest.mark.one_database("a form's messages; nothing a database does")
 @pytest.mark.parametrize(("changes", "field", "message"), [
     ({"school_name": ""}, "school_name", "Please enter the school's name."),
     ({"dsl_name": "  "}, "dsl_name", "Please enter the name of your Designated Safeguarding Lead."),
@@ -203,6 +204,7 @@ def test_removing_the_logo_and_saving_without_a_new_one_keeps_or_drops_it(app, c
     assert "/school/logo" not in client.get("/").get_data(as_text=True)
 
 
+@pytest.mark.one_database("a form's messages; nothing a database does")
 @pytest.mark.parametrize(("upload", "message"), [
     (b"name,email\nAnn,ann@example.org\n", "Please choose a picture: a JPEG, PNG, GIF or WebP file."),
     (b"", "That file is empty: please choose a picture."),

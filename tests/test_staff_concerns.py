@@ -510,6 +510,7 @@ PENSION_AGE_LATE = dt.date(2049, 5, 1)  # later than ten years from now
 PENSION_AGE_SOON = dt.date(2028, 7, 1)  # earlier than ten years from now
 
 
+@pytest.mark.one_database("a form's messages; nothing a database does")
 @pytest.mark.parametrize(("data", "field", "message"), [
     ({"note": "Investigated."}, "allegation_outcome", "Please choose the outcome."),
     ({"outcome": "dismissed", "note": "Investigated."}, "allegation_outcome",

@@ -414,6 +414,7 @@ def test_about_the_headteacher_it_goes_to_the_chair_and_the_head_sees_nothing(ma
     assert client.get(f"/records/breaches/{breach.public_id}").status_code == 404
 
 
+@pytest.mark.one_database("a form's messages; nothing a database does")
 @pytest.mark.parametrize(("change", "field", "message"), [
     ({"child_name": ""}, "child_name", "Please give the child's name."),
     ({"about_adult": "maybe"}, "about_adult",
