@@ -69,7 +69,7 @@ def test_one_more_than_the_tiles_brings_the_search(app, client, teacher):
     sign_in_as(client, teacher)
     for url in PAGES:
         html = client.get(url).get_data(as_text=True)
-        assert '<label for="search">Search today&#39;s visitors by name</label>' in html, url
+        assert "<label for=\"search\">Search today's visitors by name</label>" in html, url
     assert len(person_tiles(client.get(DETAILS).get_data(as_text=True))) == TILES
 
 

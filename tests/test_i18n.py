@@ -99,11 +99,14 @@ def test_every_message_is_translated_with_the_same_placeholders(language):
         if not all(strings) or message.fuzzy:
             missing.append(singular)
             continue
-        ids_text = " ".join(message.id) if isinstance(message.id, tuple) else message.id
-        wanted = set(PLACEHOLDER.findall(ids_text)) - {"num"}
-        for string in strings:
-            # A plural form may say its number in words: only %(num)d may be left out.
-            if set(PLACEHOLDER.findall(string)) - {"num"} != wanted:
+        # Each form against its own English: the first form (for one) against the singular,
+        # the others against the plural. Only the number itself may be said in words instead.
+        forms = message.id if isinstance(message.id, tuple) else (message.id,)
+        for index, string in enumerate(strings):
+            english = forms[min(index, len(forms) - 1)]
+            wanted = set(PLACEHOLDER.findall(english)) - {"num", "count"}
+            if not wanted <= set(PLACEHOLDER.findall(string)) <= wanted | {"num", "count"} or (
+                    set(PLACEHOLDER.findall(string)) - set(PLACEHOLDER.findall(english))):
                 wrong.append((singular, string))
     assert sorted(ids) == [], f"not in the {language} catalogue (make translations)"
     assert missing == [], f"{len(missing)} messages not translated into {language}"

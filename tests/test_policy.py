@@ -84,7 +84,7 @@ def test_the_policy_page_shows_key_points_then_the_full_text_with_its_version(cl
     response = client.get("/policy")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "<h1>Social Media and Mobile Phone Policy</h1>" in html
+    assert '<h1 lang="en">Social Media and Mobile Phone Policy</h1>' in html
     assert html.index("What this means for you today") < html.index("Continue to accept") \
         < html.index("<h2>Terms of use</h2>")
     assert "Version 1" in html

@@ -99,6 +99,17 @@ def with_live_values(data, case, known: dict) -> None:
     if path.endswith("/acceptances"):
         case.body["policy_version"] = 1
         case.body["accepted_at"] = YESTERDAY.isoformat() + "Z"
+        # Nothing (the English; no personal link), or whatever was generated (most likely a 422).
+        for name in ("translation", "roster_token"):
+            if name in case.body:
+                case.body[name] = data.draw(st.sampled_from(["", case.body[name]]), label=name)
+        if case.body.get("channel") == "link" and not case.body.get("roster_token"):
+            case.body["channel"] = data.draw(st.sampled_from(["kiosk", "phone"]),
+                                             label="channel")
+        # Some as a visitor would fill it in, so an acceptance is recorded among the refusals.
+        if data.draw(st.booleans(), label="a visitor's own words"):
+            case.body.update(full_name="Ann Visitor", organisation="", reason="", role="visitor",
+                             accept=True, roster_token="", translation="", channel="kiosk")
     if path.endswith("/breaches"):
         case.body["category"] = data.draw(st.sampled_from(known["categories"]), label="category")
     if "acceptance" in case.body:

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from flask_babel import format_date
 from markupsafe import Markup, escape
 from peewee import Case, Field, ModelSelect, fn
 
@@ -39,21 +40,22 @@ def last_weeks(today: dt.date, count: int = WEEKS) -> list[Period]:
     """The last `count` weeks, Monday to Sunday, ending with this one."""
     monday = today - dt.timedelta(days=today.weekday())
     starts = [monday - dt.timedelta(weeks=n) for n in range(count - 1, -1, -1)]
-    return [Period(d, d + dt.timedelta(weeks=1), (f"{d.day} {d:%b}",),
+    return [Period(d, d + dt.timedelta(weeks=1), (format_date(d, "d MMM"),),
                    _("Week beginning %(day)s", day=_in_full(d)),
                    _("the week beginning %(day)s", day=_in_full(d))) for d in starts]
 
 
 def _in_full(day: dt.date) -> str:
-    """"3 March 2025"."""
-    return f"{day.day} {day:%B %Y}"
+    """"3 March 2025", in the page's language (English outside a request)."""
+    return format_date(day, "d MMMM y")
 
 
 def last_months(today: dt.date, count: int = MONTHS) -> list[Period]:
     """The last `count` calendar months, ending with this one."""
     index = today.year * 12 + today.month - 1
     starts = [dt.date(i // 12, i % 12 + 1, 1) for i in range(index - count + 1, index + 2)]
-    return [Period(d, after, (f"{d:%b}", f"{d:%Y}"), f"{d:%B %Y}", f"{d:%B %Y}")
+    return [Period(d, after, (format_date(d, "LLL"), f"{d:%Y}"), format_date(d, "LLLL y"),
+                   format_date(d, "LLLL y"))
             for d, after in itertools.pairwise(starts)]
 
 
@@ -147,12 +149,13 @@ def chart_svg(chart: Chart) -> Markup:
     slot = plot_width / n
     ident = f"{chart.slug}-chart"
 
+    kind = _("Stacked bar chart.")  # outside the f-strings, where extraction finds it
     parts = [
         f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_WIDTH} {height}" '
         f'role="img" aria-labelledby="{ident}-title" aria-describedby="{ident}-desc" '
         f'font-size="12" fill="#0b0c0c">',
         f'<title id="{ident}-title">{escape(chart.title)}</title>',
-        f'<desc id="{ident}-desc">{escape(_("Stacked bar chart."))} {escape(chart.summary)}</desc>',
+        f'<desc id="{ident}-desc">{escape(kind)} {escape(chart.summary)}</desc>',
     ]
     for value in range(0, top + 1, step):
         y = bottom - value * scale
@@ -181,7 +184,8 @@ def chart_svg(chart: Chart) -> Markup:
         parts.append(f'<text x="{_LEFT + 22}" y="{y + 12}">{escape(series.label)} '
                      f'({sum(series.counts)})</text>')
     if not chart.series:
-        parts.append(f'<text x="{_LEFT}" y="{legend_top + 12}">{escape(_("None recorded."))}</text>')
+        none = _("None recorded.")  # outside the f-string, where extraction finds it
+        parts.append(f'<text x="{_LEFT}" y="{legend_top + 12}">{escape(none)}</text>')
     parts.append("</svg>")
     # Markup is safe here (ruff S704, bandit B704): every piece of text above is escaped, the
     # rest is numbers, colours and fixed names.
