@@ -47,7 +47,8 @@ def record_acceptance(details: AcceptanceDetails, request_hash: str, *,
         # No name in the audit detail: the record itself holds it, and is purged with it.
         audit.record("acceptance.created", kind="acceptance", record_id=row.client_uuid,
                      visitor=True, channel=row.channel,
-                     policy_version=details.policy_version.number, language=row.language)
+                     policy_version=details.policy_version.number, language=row.language,
+                     **({"translation": details.translation.id} if details.translation else {}))
         return row
 
     return create_once(Acceptance, details.client_uuid, request_hash, create, looked=looked)

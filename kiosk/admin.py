@@ -808,8 +808,10 @@ def policy_translation(language: str):
     start = policy_translations.starting_text(version, language)
     form = PolicyTranslationForm(obj=start) if request.method == "GET" else PolicyTranslationForm()
     form.version = version
-    if request.method == "GET" and start is None:
-        form.english_applies.data = True
+    if request.method == "GET":
+        form.of_version.data = str(version.number)
+        if start is None:
+            form.english_applies.data = True
     if form.validate_on_submit():
         policy_translations.save(version, language, title=form.title.data, body=form.body.data,
                                  key_points=form.key_points.data,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+import re
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -60,7 +61,7 @@ def _uuid(value: object) -> uuid.UUID | None:
 
 def _number(value: object) -> int | None:
     text = str(value)
-    return int(text) if text.isdigit() and len(text) < 10 else None
+    return int(text) if re.fullmatch(r"[0-9]{1,9}", text) else None
 
 
 def N_(message: str) -> str:

@@ -21,7 +21,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from babel.core import Locale
-from flask import Flask, g, has_request_context, request
+from flask import Flask, has_request_context, request
 from flask_babel import Babel, get_locale, get_translations
 
 # The interface is complete in each (tests/test_i18n.py checks every message is translated).
@@ -49,21 +49,28 @@ def select_language() -> str:
 
 
 def language() -> str:
-    """The code of the language this request is answered in ("en", "pl", "ur")."""
-    if "language" not in g:
-        g.language = str(get_locale() or DEFAULT)
-    return g.language
+    """The code of the language this request is answered in ("en", "pl", "ur"); inside
+    `force_locale` (an email), that one. Flask-Babel keeps the choice for the request."""
+    return str(get_locale() or DEFAULT)
 
 
 def direction() -> str:
     return "rtl" if language() in RIGHT_TO_LEFT else "ltr"
 
 
+# The public pages one person reads in turn: a link to one of them from a page in a chosen
+# language stays in it. Not the start screen (the next person's), pictures, the QR code, the
+# poster or a tablet's report; and an address made for someone else (a QR code, an email) is
+# made with lang=None.
+CARRIED = frozenset({"public.policy", "public.accept", "public.privacy", "public.thanks",
+                     "public.personal", "public.phone", "public.pair_device"})
+
+
 def carry_language(endpoint: str, values: dict) -> None:
     """A public page opened in a chosen language links onward in it (the picker's choice lasts
     for one person's visit, not in a cookie the next person inherits). Registered on the public
     blueprint (`public.py`); `url_for(..., lang=None)` leaves it out (the kiosk's start screen)."""
-    if endpoint == "public.home":  # the start screen is the next person's: in English
+    if endpoint not in CARRIED and not endpoint.startswith("public.person_"):
         return
     if "lang" not in values and has_request_context() and chosen_language():
         values["lang"] = chosen_language()

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from . import audit
@@ -75,7 +76,8 @@ def starting_text(version: PolicyVersion, language: str) -> PolicyTranslation | 
     earlier version in that language (most of a new version's text is usually unchanged)."""
     return PolicyTranslation.offered(version, language) or (
         PolicyTranslation.select().join(PolicyVersion)
-        .where(PolicyTranslation.language == language, PolicyVersion.number < version.number)
+        .where(PolicyTranslation.language == language, PolicyVersion.number < version.number,
+               PolicyTranslation.withdrawn_at.is_null())  # not one withdrawn as wrong
         .order_by(PolicyVersion.number.desc(), PolicyTranslation.created_at.desc(),
                   PolicyTranslation.id.desc()).first())
 
@@ -113,7 +115,7 @@ def withdraw(translation: PolicyTranslation) -> None:
 def shown_to_reader(value: object, version: PolicyVersion | None) -> PolicyTranslation | None:
     """The translation a form says its reader was shown, if it is one of that version's (a
     replaced or withdrawn one still is: it is what they read). None for none or a bad value."""
-    if version is None or not str(value or "").isdigit() or len(str(value)) > 9:
+    if version is None or not re.fullmatch(r"[0-9]{1,9}", str(value or "")):
         return None
     return PolicyTranslation.get_or_none(PolicyTranslation.id == int(value),
                                          PolicyTranslation.policy_version == version)

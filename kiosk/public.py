@@ -115,7 +115,12 @@ def accept():
     elif request.method == "GET":
         form.client_uuid.data = str(uuid.uuid4())
         form.policy_version.data = str(current_policy().number)
-        form.shown = policy_translations.reading(current_policy(), i18n.language()).translation
+        # The translation the policy page showed, if it is still this version's and in this
+        # language (the head may have replaced it meanwhile); else the one offered now.
+        shown = policy_translations.shown_to_reader(request.args.get("translation"),
+                                                    current_policy())
+        form.shown = shown if shown is not None and shown.language == i18n.language() else (
+            policy_translations.reading(current_policy(), i18n.language()).translation)
         form.translation.data = str(form.shown.id) if form.shown else ""
         form.channel.data = requested_channel()
         person = RosterPerson.with_link(request.args.get("token"))

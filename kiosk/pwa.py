@@ -29,15 +29,17 @@ PUBLIC_PAGES = ("/", "/policy?channel=kiosk", "/policy?channel=phone", "/accept?
                 "/accept?channel=phone", "/privacy?channel=kiosk", "/privacy?channel=phone",
                 "/offline", "/staff/offline", "/qr.svg", "/manifest.webmanifest",
                 "/staff.webmanifest")
-# The same pages in each other language, as the picker links to them ("&lang=" after the
-# channel, as url_for adds it): a visitor who chose Polish on the kiosk reads Polish offline too.
-# Those without a language are in the browser's own (the service worker's requests carry it).
-OTHER_LANGUAGES = tuple(code for code in i18n.LANGUAGES if code != i18n.DEFAULT)
+# The same pages in each language, as the picker links to them ("&lang=" after the channel, as
+# url_for adds it): a visitor who chose Polish on the kiosk reads Polish offline too, and
+# "English" on a Polish phone is English. Those without a language are in the browser's own
+# (the service worker's requests carry it). The start screen in each language but English.
+PICKED_LANGUAGES = tuple(i18n.LANGUAGES)
 TRANSLATED_PAGES = tuple(
-    f"{page}{'&' if '?' in page else '?'}lang={code}" for code in OTHER_LANGUAGES
+    f"{page}{'&' if '?' in page else '?'}lang={code}" for code in PICKED_LANGUAGES
     for page in ("/policy?channel=kiosk", "/policy?channel=phone", "/accept?channel=kiosk",
                  "/accept?channel=phone", "/privacy?channel=kiosk", "/privacy?channel=phone",
-                 "/offline"))
+                 "/offline")) + tuple(f"/?lang={code}" for code in PICKED_LANGUAGES
+                                      if code != i18n.DEFAULT)
 
 
 @lru_cache(maxsize=4)
@@ -78,7 +80,7 @@ def service_worker():
     pictures = [url for url in map(school.image_url, ("logo", "dsl_photo")) if url]
     body = render_template("sw.js", version=cache_version(),
                            precache=[*PUBLIC_PAGES, *TRANSLATED_PAGES, *pictures, *static_files()],
-                           languages=OTHER_LANGUAGES)
+                           languages=PICKED_LANGUAGES)
     return Response(body, mimetype="text/javascript", headers={
         "Cache-Control": "no-cache", "Service-Worker-Allowed": "/"})
 

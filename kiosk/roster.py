@@ -55,7 +55,7 @@ def personal_link(person: RosterPerson, base: str | None = None) -> str:
     """The address that ties an acceptance to this person (for emails, letters and QR codes),
     at the address phones reach the kiosk on: the same as the poster's (`base`, else
     school.public_url())."""
-    return (base or school.public_url()) + url_for("public.personal", token=person.token)
+    return (base or school.public_url()) + url_for("public.personal", token=person.token, lang=None)
 
 
 def clean_email(raw: str) -> str:

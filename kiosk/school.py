@@ -98,7 +98,8 @@ def public_url() -> str:
 
 
 def phone_start_url() -> str:
-    return public_url() + url_for("public.phone")
+    # Never in the language of the page that shows the QR code: each phone gets its own.
+    return public_url() + url_for("public.phone", lang=None)
 
 
 def public_url_problem() -> str | None:

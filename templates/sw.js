@@ -7,7 +7,7 @@ const VERSION = {{ version | tojson }};
 const PREFIX = "policy-kiosk-";
 const CACHE = PREFIX + VERSION;
 const PRECACHE = {{ precache | tojson }};
-// The languages other than English a public page may be asked for (?lang=), each precached.
+// The languages a public page may be asked for (?lang=), each precached.
 const LANGUAGES = {{ languages | tojson }};
 const NETWORK_TIMEOUT_MS = 3000;
 
@@ -95,7 +95,10 @@ async function navigate(event) {
       const page = `${url.pathname}?channel=${channel}`;
       return (lang && await fromCache(`${page}&lang=${lang}`)) || fromCache(page);
     }
-    if (url.pathname === "/phone") return fromCache("/policy?channel=phone");
+    if (url.pathname === "/phone") {
+      return (lang && await fromCache(`/policy?channel=phone&lang=${lang}`)) || fromCache("/policy?channel=phone");
+    }
+    if (url.pathname === "/" && lang) return (await fromCache(`/?lang=${lang}`)) || fromCache("/");
     // A member of staff's page (the iPad's actions, or a record): the offline staff screen.
     if (/^\/(staff|records)(\/|$)/.test(url.pathname)) return fromCache("/staff/offline");
     return (lang && await fromCache(`/offline?lang=${lang}`)) || fromCache("/offline");

@@ -166,3 +166,32 @@ def test_a_refusal_from_the_api_is_in_the_language_the_page_asked_for(client):
     assert english.get_json()["fields"]["full_name"] == "Please enter your full name."
     said = urdu.get_json()["fields"]["full_name"]
     assert said != "Please enter your full name." and re.search(r"[\u0600-\u06FF]", said)
+
+
+def test_the_language_stays_only_on_the_pages_one_person_reads_in_turn(client):
+    home = client.get("/?lang=pl").text
+    # The QR code and the poster send each phone to its own language, not the tablet's choice.
+    assert 'src="/qr.svg"' in home and "/phone?lang" not in home
+    assert "/phone?lang" not in client.get("/poster?lang=pl").text
+    # A start screen in a chosen language goes back to the English one when left.
+    assert 'data-idle-seconds' in home and 'data-home-url="/"' in home
+    assert 'data-idle-seconds' not in client.get("/").text
+
+
+def test_choosing_a_language_after_a_refused_form_keeps_the_kiosk_and_the_personal_link(app, client):
+    from kiosk.roster import add_person
+
+    from .helpers import form_page
+
+    with app.app_context():
+        person = add_person("Paula Roster", "paula@example.org", "volunteer")
+    for url, kept in (("/accept?channel=kiosk&lang=pl", "channel=kiosk"),
+                      (f"/accept?token={person.token}&lang=pl", f"token={person.token}")):
+        page = client.get(url).text
+        action = re.search(r'<form method="post" action="([^"]+)"', page).group(1).replace("&amp;", "&")
+        data = form_page(client, url)
+        data["full_name"] = ""
+        refused = client.post(action, data=data)
+        assert refused.status_code == 422
+        picker = re.search(r'<nav class="language-picker".*?</nav>', refused.text, re.S).group(0)
+        assert picker.count(kept) == len(LANGUAGES), (url, picker)

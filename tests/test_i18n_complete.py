@@ -88,7 +88,8 @@ def _is_data(piece: str, keep: set[str]) -> bool:
     """The piece is a kept text, or one with a name before it ("Ann: ...") or a count after
     it ("... (4)"), as lists and charts show them."""
     bare = re.sub(r"^[^:]{1,40}: |\s*\(\d+\)$", "", piece)
-    return piece in keep or piece.strip(" :·,") in keep or bare in keep
+    return (piece in keep or piece.strip(" :·,") in keep or bare in keep
+            or re.fullmatch(r"https?://\S+", piece) is not None)  # an address
 
 
 def _page(client, path: str) -> str | None:

@@ -241,7 +241,7 @@ def test_a_translation_replaced_or_withdrawn_after_it_was_shown_is_still_what_th
         assert row.translation_id == polish.id
 
 
-@pytest.mark.parametrize("bad", ["999999", "abc", "1" * 12, "-1"])
+@pytest.mark.parametrize("bad", ["999999", "abc", "1" * 12, "-1", "²", "１"])
 def test_a_translation_that_is_not_one_of_the_versions_is_refused_and_nothing_recorded(
         app, client, polish, bad):
     data = form_page(client, "/accept?channel=kiosk&lang=pl")
@@ -259,6 +259,44 @@ def test_a_translation_of_another_version_is_refused(app, client, polish):
     data.update(full_name="Paulina Nowak", role="parent", accept="y", translation=str(polish.id))
     with nothing_written(app):
         assert client.post("/accept", data=data).status_code == 422
+
+
+def test_the_policy_page_hands_the_translation_read_to_the_form_even_if_replaced_meanwhile(
+        app, client, polish, version):
+    page = client.get("/policy?channel=kiosk&lang=pl").get_data(as_text=True)
+    link = re.search(r'id="accept" href="([^"]+)"', page).group(1).replace("&amp;", "&")
+    assert f"translation={polish.id}" in link and "lang=pl" in link
+    with app.app_context():
+        newer = policy_translations.save(version, "pl", english_applies=True, by="The Head",
+                                         **{**POLISH, "title": "Polityka (nowa)"})
+    assert form_page(client, link)["translation"] == str(polish.id)  # what they read
+    assert form_page(client, "/accept?channel=kiosk&lang=pl")["translation"] == str(newer.id)
+    # Not a translation into another language than the page's.
+    assert not form_page(client, link.replace("lang=pl", "lang=en")).get("translation")
+
+
+def test_the_head_is_told_when_a_new_version_was_published_while_translating(
+        app, client, head, version):
+    sign_in_as(client, head)
+    data = form_page(client, "/admin/policy/translations/pl")
+    assert data["of_version"] == str(version.number)
+    with app.app_context():
+        make_policy(key_points=KEY_POINTS)
+    data.update(POLISH, english_applies="y")
+    with nothing_written(app):
+        response = client.post("/admin/policy/translations/pl", data=data)
+    assert response.status_code == 422
+    assert "A new version of the policy was published since you opened this form" in (
+        response.get_data(as_text=True))
+
+
+def test_the_form_does_not_start_from_a_translation_withdrawn_as_wrong(app, client, head, polish):
+    with app.app_context():
+        policy_translations.withdraw(polish)
+        make_policy(key_points=KEY_POINTS)
+    sign_in_as(client, head)
+    page = client.get("/admin/policy/translations/pl").get_data(as_text=True)
+    assert "Tekst polityki po polsku." not in page and "This starts from" not in page
 
 
 def _english_of(page: str, language: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from .. import policies
@@ -31,8 +31,17 @@ class PolicyTranslationForm(FlaskForm):
         Length(max=100_000, message=_l("Please keep the text under 100,000 characters.")),
         refuse_controls_in_block])
     english_applies = BooleanField(_l("The English version is the one that applies"), default=True)
+    # The version the head was shown: one published since is not translated unseen.
+    of_version = HiddenField()
 
     version: PolicyVersion | None = None  # set by the view: the version being translated
+
+    def validate_of_version(self, field) -> None:
+        if self.version is not None and field.data != str(self.version.number):
+            field.data = str(self.version.number)  # shown again with the new version's English
+            raise ValidationError(_l(
+                "A new version of the policy was published since you opened this form. Check "
+                "your translation against its English (below), then save again."))
 
     def validate_key_points(self, field) -> None:
         points = policies.clean_key_points(field.data or "")

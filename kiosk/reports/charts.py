@@ -9,7 +9,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from flask_babel import format_date
+from babel.dates import format_date as babel_date
+from flask import has_app_context
+from flask_babel import format_date as page_date
 from markupsafe import Markup, escape
 from peewee import Case, Field, ModelSelect, fn
 
@@ -34,6 +36,11 @@ class Period:
     axis: tuple[str, ...]  # one or two short lines under its bar
     label: str  # in full, for the table
     during: str  # in a sentence: "in the week beginning 3 March 2025"
+
+
+def format_date(day: dt.date, pattern: str) -> str:
+    """A date in the page's language; in English outside the app (a test of the calendar)."""
+    return page_date(day, pattern) if has_app_context() else babel_date(day, pattern, locale="en")
 
 
 def last_weeks(today: dt.date, count: int = WEEKS) -> list[Period]:

@@ -119,6 +119,8 @@ def _entries(records: SubjectRecords, zone: ZoneInfo) -> list[tuple[str, str, di
             "reason": a.reason, "channel": english(a.channel, "channel"),
             "language": a.language, "policy_version": a.policy_version.number,
             "policy_title": a.policy_version.title,
+            # The translation they read, if not the English: its title as they read it.
+            "translation_title": a.translation.title if a.translation_id else "",
             "roster_entry": str(a.roster_person_id) if a.roster_person_id else "",
         }))
     for b in records.breaches:

@@ -28,7 +28,7 @@ export const builders = {
     return {
       // In the page's language, so a reason the server refuses it reads as the page does (the
       // picker's choice is in the page's address, not in the browser's languages).
-      url: `/api/v1/acceptances${["pl", "ur"].includes(language()) ? `?lang=${language()}` : ""}`,
+      url: `/api/v1/acceptances${language().startsWith("en") ? "" : `?lang=${encodeURIComponent(language())}`}`,
       label: t("An acceptance"),
       body: {
         full_name: fields.full_name || "", role: fields.role || "", organisation: fields.organisation || "",
