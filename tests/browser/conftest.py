@@ -110,6 +110,15 @@ def enter_code(page, server, email: str) -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
+def until(condition, timeout: float = 10) -> None:
+    """Poll `condition` (a function of no arguments) until it is true, or give up quietly after
+    `timeout` seconds for the assertion after it to say what is wrong. Page.wait_for_function
+    evaluates a string in the page, which the app's Content-Security-Policy forbids."""
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 def scripts_started(page, timeout: float = 10) -> None:
     """Wait until the page's modules have run (kiosk.js, then offline.js, in document order), so
     their timers exist before a test moves the clock (wait_for_function would need eval, which

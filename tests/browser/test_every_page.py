@@ -7,6 +7,9 @@ GET route that no role opens as a page must be named below, saying why."""
 
 from __future__ import annotations
 
+import hashlib
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -43,6 +46,17 @@ ELSEWHERE = {
     "auth.setup": "the first accounts, with the set-up link: test_first_minute.py",
     "admin.policy_publish": "the confirmation, with a draft waiting: test_desk.py",
 }
+
+
+CHECKED: set[str] = set()
+
+
+def _as_any_role(html: str) -> str:
+    """The page without what differs from one signed-in person to the next."""
+    html = re.sub(r'<span class="signed-in-as">[^<]*</span>', "", html)
+    html = re.sub(r' data-staff-(?:id|name)="[^"]*"', "", html)
+    return hashlib.sha256(re.sub(r'(?:value|data-report-token)="[A-Za-z0-9._-]{40,}"', "", html)
+                          .encode()).hexdigest()
 
 
 def pages_for(role: str, world: dict) -> list[tuple[str, str]]:
@@ -107,6 +121,12 @@ def test_every_page_the_role_opens_passes_axe(walk, new_context, assert_accessib
     for endpoint, path in pages:
         response = page.goto(server.url + path)
         assert response.status == 200, (endpoint, path, response.status)
+        # A page exactly as another role was shown it (a form every member of staff opens),
+        # but for who is signed in and the form's token, was read by axe already.
+        seen = _as_any_role(page.content())
+        if seen in CHECKED:
+            continue
+        CHECKED.add(seen)
         # Every page's violations at once, not only the first page's.
         for violation in axe.run(page).response["violations"]:
             found.extend(f"{path} ({endpoint}): {violation['id']} on "

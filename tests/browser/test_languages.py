@@ -70,8 +70,16 @@ def test_the_kiosk_in_urdu_reads_right_to_left_and_records_the_language(
     assert page.eval_on_selector(".key-points ul", "(el) => getComputedStyle(el).direction") == "rtl"
     assert page.evaluate(CUT_OFF) == []
     assert_accessible(page)
-    each_size(page, "urdu-policy", {"narrow": (320, 640), "phone": (390, 844),
+    # 320 px is a small phone, or 400% zoom; 512 px is the tablet at 200% zoom.
+    each_size(page, "urdu-policy", {"narrow": (320, 640), "phone": (390, 844), "zoom-200": (512, 683),
                                     "tablet": (1024, 1366)}, back_to=TABLET["viewport"])
+    # Every control a person taps is at least 48 px high: the picker, the buttons, the summary.
+    small = page.evaluate("""() => [...document.querySelectorAll(
+        '.language-picker a, .button, button, details > summary')].filter((el) => {
+          const r = el.getBoundingClientRect();
+          return r.width > 0 && r.height < 48;
+        }).map((el) => el.outerHTML.slice(0, 80))""")
+    assert small == []
     page.set_viewport_size({"width": 320, "height": 640})
     assert page.evaluate(CUT_OFF) == []
     page.set_viewport_size(TABLET["viewport"])

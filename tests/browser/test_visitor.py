@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from kiosk.models import Acceptance
 
-from .conftest import PHONE, TABLET, scripts_started
+from .conftest import PHONE, TABLET, scripts_started, until
 
 
 def fill_and_accept(page, name="Ann Visitor", role="Contractor"):
@@ -161,11 +161,11 @@ def test_the_kiosk_offers_larger_text_until_the_screen_goes_back_to_the_start(
     page.get_by_role("link", name="Continue to accept").click()
     expect(page.get_by_role("heading", name="Accept the policy")).to_be_visible()
     # Kept for this person, page to page (once the page's stylesheet and script have run).
-    page.wait_for_function(f"getComputedStyle(document.documentElement).fontSize === '{larger}'")
+    until(lambda: page.evaluate(size) == larger)
     scripts_started(page)
     page.clock.run_for(121_000)  # left alone: back to the start, for the next person
     expect(page.get_by_role("heading", name="Welcome to Westacre Infant School")).to_be_visible()
-    page.wait_for_function(f"getComputedStyle(document.documentElement).fontSize === '{usual}'")
+    until(lambda: page.evaluate(size) == usual)
     expect(page.get_by_role("button", name="Larger text")).to_have_attribute("aria-pressed",
                                                                              "false")
     # Someone's own phone zooms by itself: no button.
