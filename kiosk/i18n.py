@@ -5,9 +5,10 @@
   (`make translations` extracts and updates them; docs/TRANSLATING.md).
 - Which language: a `lang` in the address when it names one of `LANGUAGES` (the kiosk's picker
   puts it there), else the best match for the browser's own languages (a phone), else English.
-  Nothing is remembered between requests: the public pages carry `lang` in every link they make
-  (`_carry_language`), so a page the service worker cached is the page in that language, and the
-  kiosk is back in English when it returns to the start screen for the next person.
+  Nothing is remembered between requests: links to the pages one person reads in turn carry
+  `lang` on (`carry_language`, `CARRIED`), so a page the service worker cached is the page in
+  that language, and the kiosk is back in English when it returns to the start screen for the
+  next person (a start screen in a chosen language returns to the English one when left).
 - What stays English whatever the page's language: what is stored (audit entries, records) and
   what is emailed to staff, which is read later by someone else.
 - The scripts in static/js write their messages in English, inside `t("...")` or
