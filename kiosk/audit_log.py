@@ -17,8 +17,8 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from flask import has_request_context
-from flask_babel import get_translations, gettext
+from flask_babel import get_translations
+from flask_babel import gettext as _
 
 from . import audit, refusals
 from .display import long_date, school_zone, short_time, to_local, weekday_date
@@ -70,24 +70,13 @@ def N_(message: str) -> str:
     return message
 
 
-def _(message: str, **values: object) -> str:
-    """gettext while answering a request. The log is also read in commands and tests, outside
-    any request, where the language (chosen from the request) cannot be asked: English there.
-    What is stored stays English: only the sentences read from it are translated."""
-    if has_request_context():
-        return gettext(message, **values)
-    return message % values if values else message
-
-
 def ngettext(one: str, many: str, number: object, **values: object) -> str:
     """ngettext for a count from an event's detail (anything else, from a damaged entry, reads
     as 0), shown as `%(num)s` with thousands separators: "1,052 entries". English outside a
-    request, as `_`."""
+    request (kiosk/i18n.py), as gettext."""
     n = number if isinstance(number, int) else 0
     values["num"] = f"{n:,}"
-    if has_request_context():
-        return get_translations().ungettext(one, many, n) % values
-    return (one if n == 1 else many) % values
+    return get_translations().ungettext(one, many, n) % values
 
 
 # Whom a breach was about, when no name was given.

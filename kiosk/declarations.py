@@ -16,8 +16,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from flask import has_request_context
-from flask_babel import gettext
+from flask_babel import gettext as _
 
 from . import audit
 from .idempotency import create_once
@@ -27,12 +26,6 @@ from .models import Breach, Declaration, StaffUser, db, utcnow
 CONFIRM_EVERY = dt.timedelta(days=365)
 # The breach category of a family link not declared to the head.
 FAMILY_LINK = "family_link"
-
-
-def _(message: str) -> str:
-    """gettext while answering a request. These rules also run in commands and tests, outside
-    any request, where the language (chosen from the request) cannot be asked: English there."""
-    return gettext(message) if has_request_context() else message
 
 
 class DeclarationError(ValueError):

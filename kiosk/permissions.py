@@ -19,8 +19,9 @@ import textwrap
 import uuid
 from dataclasses import dataclass
 
-from flask import current_app, has_request_context, url_for
-from flask_babel import force_locale, gettext
+from flask import current_app, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from . import audit, mail, retention, school
 from .display import long_date, school_zone, today
@@ -41,12 +42,6 @@ from .working_days import after_working_days
 OPEN = ("waiting", "question")  # not decided yet
 PAST_SHOWN = 50  # declined or ended requests on the head's list, the most recent
 WAIT_DAYS_LIMITS = (1, 30)
-
-
-def _(message: str) -> str:
-    """gettext while answering a request. These rules also run in commands and tests, outside
-    any request, where the language (chosen from the request) cannot be asked: English there."""
-    return gettext(message) if has_request_context() else message
 
 
 class RequestError(ValueError):

@@ -11,8 +11,7 @@ English whatever the page's language (`english_label`, `english`).
 
 from __future__ import annotations
 
-from flask import has_request_context
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, lazy_gettext
 from flask_babel.speaklater import LazyString
 
 from .i18n import DEFAULT
@@ -20,15 +19,9 @@ from .i18n import DEFAULT
 Words = LazyString  # a label, read in the request's language when made a str
 
 
-def _in_language(words: str) -> str:
-    # Outside a request (a command, a sentence made for the audit log's export) there is no
-    # page language to ask for: English.
-    return gettext(words) if has_request_context() else words
-
-
-def _l(words: str) -> Words:
-    """`lazy_gettext`, but English outside a request (`make translations` reads `_l`)."""
-    return LazyString(_in_language, words)
+# `lazy_gettext`: English outside a request (kiosk/i18n.py), where a command or the audit
+# log's export reads these. `make translations` reads `_l`.
+_l = lazy_gettext
 
 # Who accepted the policy (an acceptance's role).
 VISITOR_ROLES: dict[str, Words] = {

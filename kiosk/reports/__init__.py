@@ -4,14 +4,8 @@ renders templates/reports/."""
 
 from __future__ import annotations
 
-from flask import has_request_context
-from flask_babel import gettext
+# The package's modules take gettext from here. Outside a request (a command, a test) it
+# answers in English: the language is chosen from the request (kiosk/i18n.py).
+from flask_babel import gettext as _
 
-
-def _(message: str, **values: object) -> str:
-    """gettext while answering a request. The reports are also drawn in commands and tests,
-    outside any request, where the language (chosen from the request) cannot be asked: English
-    there."""
-    if has_request_context():
-        return gettext(message, **values)
-    return message % values if values else message
+__all__ = ["_"]
