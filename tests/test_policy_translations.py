@@ -313,3 +313,9 @@ def _english_of(page: str, language: str) -> str:
         if len(translated) > 20 and translated in text:
             text = text.replace(translated, english)
     return text
+
+
+def test_the_heads_policy_page_leads_to_the_translations(client, head, version):
+    sign_in_as(client, head)
+    page = client.get("/admin/policy").get_data(as_text=True)
+    assert 'href="/admin/policy/translations"' in page
