@@ -10,7 +10,6 @@ import re
 import secrets
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.parse
@@ -62,8 +61,7 @@ class AppServer:
         output = read_until(self.process, r"Listening at: http://127\.0\.0\.1:\d+")
         port = re.search(r"Listening at: http://127\.0\.0\.1:(\d+)", output).group(1)
         self.url = f"http://127.0.0.1:{port}"
-        # Everything else it prints must be read too, or a full pipe would stop it.
-        threading.Thread(target=self.process.stdout.read, daemon=True).start()
+        # Everything else it prints is read too, by read_until's thread: no full pipe stops it.
         deadline = time.monotonic() + 20
         while True:
             try:

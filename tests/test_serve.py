@@ -3,10 +3,12 @@ it really listens on."""
 
 from __future__ import annotations
 
+import queue
 import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 import types
 import urllib.request
@@ -29,7 +31,8 @@ def gunicorn(instance: Path, bind: str) -> subprocess.Popen:
 
 def stop(process: subprocess.Popen) -> None:
     """SIGINT is gunicorn's quick shutdown (SIGTERM waits up to 30 s for its workers, which a
-    loaded machine can take); a server that still lingers is killed, never left running."""
+    loaded machine can take); a server that still lingers is killed, never left running. Its
+    output pipe is closed by the thread reading it (read_until), once nothing writes to it."""
     try:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=15)
@@ -37,15 +40,36 @@ def stop(process: subprocess.Popen) -> None:
         process.kill()
         process.wait()
     finally:
-        process.stdout.close()
+        if getattr(process, "kiosk_lines", None) is None:
+            process.stdout.close()
+
+
+def _lines(process: subprocess.Popen) -> queue.Queue:
+    """The server's output, a line at a time (None once it ends), read by a thread of its own for
+    as long as the server runs: so a full pipe never stops the server, and a server that goes
+    quiet makes read_until time out rather than wait on the pipe for ever."""
+    lines = getattr(process, "kiosk_lines", None)
+    if lines is None:
+        lines = process.kiosk_lines = queue.Queue()
+
+        def pump() -> None:
+            with process.stdout:
+                for line in process.stdout:
+                    lines.put(line)
+            lines.put(None)
+        threading.Thread(target=pump, daemon=True).start()
+    return lines
 
 
 def read_until(process: subprocess.Popen, pattern: str, seconds: float = 20) -> str:
     """Lines of the server's output until one matches (or it ends, or time runs out)."""
-    seen, deadline = [], time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
+    lines, seen, deadline = _lines(process), [], time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            line = lines.get(timeout=left)
+        except queue.Empty:
+            break
+        if line is None:
             break
         seen.append(line)
         if re.search(pattern, line):
