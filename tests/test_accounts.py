@@ -385,3 +385,16 @@ def test_the_heads_own_account_page_offers_no_deactivation_or_password_reset(app
 def test_an_account_page_for_no_account_is_a_404(client, head):
     sign_in_as(client, head)
     assert client.get("/admin/staff/999999").status_code == 404
+
+
+def test_an_unknown_email_is_checked_against_a_hash_as_costly_as_a_real_one(monkeypatch):
+    """The stand-in hash verified when no account has the email is a genuine argon2id hash with
+    the parameters real passwords are hashed with (argon2-cffi's defaults): a new version that
+    raised them would make it cheaper than a real check, and this fails until it is made anew."""
+    from argon2.exceptions import VerifyMismatchError
+
+    monkeypatch.undo()  # the module's own stand-in, not the quick one the tests use elsewhere
+    real = PasswordHasher()
+    assert not real.check_needs_rehash(accounts._DUMMY_HASH)
+    with pytest.raises(VerifyMismatchError):  # a well-formed hash that no password given matches
+        real.verify(accounts._DUMMY_HASH, PASSWORD)
