@@ -1,11 +1,14 @@
-"""The app served in its own process on 127.0.0.1, as `flask run` serves it."""
+"""The app served in its own process on 127.0.0.1, as `flask run` serves it (Werkzeug's threaded
+server), each server a new process with its own settings, database and instance folder."""
 
 from __future__ import annotations
 
 import atexit
+import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -43,6 +46,84 @@ def _prepared_instance() -> Path:
     return _template
 
 
+# A server process is forked from a process that has already imported the app's modules: starting
+# `python -m flask run` afresh took a second of CPU for the imports alone, paid by each of the
+# ~150 browser tests, in the process `make test` waits for last. Each server is still a process of
+# its own that builds its app (create_app) from its own environment, as `flask run` does; only the
+# imports are shared. The forking process imports, never builds an app, opens no database and
+# starts no thread, so a child starts as clean as a new interpreter would.
+_FORKER = r'''
+import importlib, json, os, pkgutil, signal, sys
+import kiosk, werkzeug.serving
+for module in pkgutil.walk_packages(kiosk.__path__, "kiosk."):
+    if module.name != "kiosk.serve":  # gunicorn's settings, read from the environment
+        importlib.import_module(module.name)
+signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the system
+for line in sys.stdin:
+    order = json.loads(line)
+    pid = os.fork()
+    if pid == 0:
+        os.setsid()  # not in the test's process group: its Ctrl-C is the test's to handle
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        log = os.open(order["log"], os.O_WRONLY | os.O_APPEND)
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0); os.dup2(log, 1); os.dup2(log, 2)
+        os.close(null); os.close(log)
+        sys.stdin = open(os.devnull)
+        sys.stdout = os.fdopen(1, "w", buffering=1); sys.stderr = os.fdopen(2, "w", buffering=1)
+        os.environ.clear(); os.environ.update(order["env"])
+        try:
+            app = kiosk.create_app()
+            server = werkzeug.serving.make_server("127.0.0.1", 0, app, threaded=True)
+            print(f" * Running on http://127.0.0.1:{server.port}", flush=True)
+            server.serve_forever()
+        except BaseException:
+            import traceback
+            traceback.print_exc()
+        finally:
+            os._exit(1)
+    print(pid, flush=True)
+'''
+_forker: subprocess.Popen | None = None
+
+
+class _Server:
+    """One app server forked for a LiveServer; stopped as `flask run` is, by SIGTERM."""
+
+    def __init__(self, env: dict[str, str], log: Path):
+        global _forker
+        if _forker is None or _forker.poll() is not None:
+            machine = {name: value for name, value in os.environ.items()
+                       if not name.startswith("KIOSK_") and name != "DATABASE_URL"}
+            _forker = subprocess.Popen([sys.executable, "-c", _FORKER], cwd=ROOT, env=machine,
+                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            atexit.register(_forker.kill)
+        log.write_bytes(b"")  # there to read from now; the server writes to it from its start
+        _forker.stdin.write(json.dumps({"env": env, "log": str(log)}) + "\n")
+        _forker.stdin.flush()
+        self.pid = int(_forker.stdout.readline())
+
+    def running(self) -> bool:
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+    def stop(self) -> None:
+        """SIGTERM, and SIGKILL if it is still there 15 seconds later: never left running."""
+        for sent, wait in ((signal.SIGTERM, 15), (signal.SIGKILL, 15)):
+            try:
+                os.kill(self.pid, sent)
+            except ProcessLookupError:
+                return
+            deadline = time.monotonic() + wait
+            while self.running() and time.monotonic() < deadline:
+                time.sleep(0.02)
+            if not self.running():
+                return
+
+
 class LiveServer:
     """The app running in a child process, as `flask run` would serve it."""
 
@@ -55,7 +136,7 @@ class LiveServer:
         if database_url:
             env = {**env, "KIOSK_DATABASE_URL": database_url}
         self.env = {**os.environ, "KIOSK_INSTANCE_PATH": str(instance), **env}
-        self.process: subprocess.Popen | None = None
+        self.process: _Server | None = None
         self._app = None  # made on first use of database()
 
     def flask(self, *args: str) -> None:
@@ -70,16 +151,10 @@ class LiveServer:
             self.flask("migrate")
             self.flask("seed-policy")
         self.log = self.instance / "server.log"
-        # Port 0: the system picks a free port as the server binds it, so no other process can
-        # take it in between; the server says which in its first lines.
-        with open(self.log, "wb") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "flask", "--app", "kiosk", "run", "--host", "127.0.0.1",
-                 "--port", "0", "--with-threads"],
-                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        self.process = _Server(self.env, self.log)
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
-            if self.process.poll() is not None:
+            if not self.process.running():
                 raise RuntimeError(self.log.read_text())
             if self.port is None:
                 found = re.search(r"Running on http://127\.0\.0\.1:(\d+)", self.log.read_text())
@@ -96,13 +171,8 @@ class LiveServer:
         raise RuntimeError("the app did not start within 15 seconds")
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:  # a loaded machine: never leave it running
-                self.process.kill()
-                self.process.wait()
+        if self.process:
+            self.process.stop()
 
     @contextmanager
     def database(self):

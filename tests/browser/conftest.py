@@ -134,6 +134,7 @@ def each_size(page, stage: str, sizes: dict[str, tuple[int, int]], back_to: dict
     """At each size: the page never scrolls sideways; with SHOTS_DIR set, a full-page screenshot
     of it there (to look at). Then back to the viewport `back_to`."""
     shots = os.environ.get("SHOTS_DIR")
+    page.wait_for_load_state("load")  # measured with the stylesheet, not before it
     for name, (width, height) in sizes.items():
         page.set_viewport_size({"width": width, "height": height})
         assert page.evaluate("document.documentElement.scrollWidth") <= width, (stage, name)

@@ -33,6 +33,7 @@ def busy_teacher(live, count: int = 30):
 
 def assert_big_enough(*controls) -> None:
     for control in controls:
+        control.page.wait_for_load_state("load")  # measured with the stylesheet, not before it
         box = control.bounding_box()
         assert box["height"] >= 48 and box["width"] >= 48, box
 

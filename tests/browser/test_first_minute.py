@@ -32,6 +32,7 @@ def start_of(size: str) -> str:
 
 
 def box(locator) -> dict:
+    locator.page.wait_for_load_state("load")  # measured with the stylesheet, not before it
     found = locator.bounding_box()
     assert found is not None, f"{locator} is not on the page"
     return found

@@ -138,6 +138,7 @@ IPAD_PORTRAIT = {"viewport": {"width": 768, "height": 1024}, "is_mobile": True, 
 def assert_inside_its_tile(page) -> None:
     """Every radio and tick sits in the middle of the tile it belongs to (its label), however
     tall the tile beside it."""
+    page.wait_for_load_state("load")  # measured with the stylesheet, not before it
     boxes = [box for box in page.get_by_role("radio").all() + page.get_by_role("checkbox").all()
              if box.is_visible()]
     assert boxes
