@@ -102,17 +102,24 @@ class _Server:
         _forker.stdin.write(json.dumps({"env": env, "log": str(log)}) + "\n")
         _forker.stdin.flush()
         self.pid = int(_forker.stdout.readline())
+        self.started = self._start_time()
+
+    def _start_time(self) -> str | None:
+        """When the process with this id started (/proc's field 22), or None if there is none:
+        ids are used again once a process has gone, so it tells ours from a newcomer."""
+        try:
+            return Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+        except (OSError, IndexError):
+            return None
 
     def running(self) -> bool:
-        try:
-            os.kill(self.pid, 0)
-        except ProcessLookupError:
-            return False
-        return True
+        return self.started is not None and self._start_time() == self.started
 
     def stop(self) -> None:
         """SIGTERM, and SIGKILL if it is still there 15 seconds later: never left running."""
         for sent, wait in ((signal.SIGTERM, 15), (signal.SIGKILL, 15)):
+            if not self.running():
+                return
             try:
                 os.kill(self.pid, sent)
             except ProcessLookupError:
