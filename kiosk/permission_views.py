@@ -76,7 +76,7 @@ def permissions_matching():
     """For the breach form's "referenced without permission": the approvals given to someone of
     this name, as a piece of the page (the form's script puts it under the name)."""
     return render_template("permissions/_matching.html", **permissions.check_for(
-        request.args.get("name", "")[:100], today(), "today", "breach_form"))
+        request.args.get("name", "")[:100], today(), "breach_form"))
 
 
 # Asking: a person on the roster, through their personal link -----------------------------------

@@ -383,14 +383,14 @@ def held_on(row: PermissionRequest, day: dt.date) -> bool:
             and as_local(row.decided_at, school_zone()).date() <= day <= row.ends_on)
 
 
-def check_for(name: str, day: dt.date, day_words: str, where: str) -> dict:
+def check_for(name: str, day: dt.date, where: str) -> dict:
     """What a breach of posting without permission is checked against: the approvals given to
     this name, each said to hold on `day` or not; audited when it shows any (`where`: the breach
-    form or the breach's page)."""
+    form, where `day` is today, or the breach's page, where it is the day it happened)."""
     rows = approvals_for(name)
     if rows:
         audit.record("permission_request.list_viewed", kind="permission_request", list=where,
                      shown=[str(row.public_id) for row in rows])
     return {"name": name, "rows": rows, "held": {row.id: held_on(row, day) for row in rows},
-            "day_words": day_words,
+            "on_the_day": where == "breach",
             "kept_for": retention.in_words(retention.days_for("permission_requests"))}

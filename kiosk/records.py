@@ -119,9 +119,7 @@ def _permission_check(record: Breach) -> dict:
     name = (record.subject_person.full_name if record.subject_person_id
             else record.acceptance.full_name if record.acceptance_id else record.subject_name)
     day = as_local(record.occurred_at, school_zone()).date()
-    # Translators: ends "In force ..." or "Not in force ..." about the head's permission
-    on_the_day = _("on the day it happened")
-    return {"permission_check": permissions.check_for(name, day, on_the_day, "breach")}
+    return {"permission_check": permissions.check_for(name, day, "breach")}
 
 
 def _act(record: Breach, form, slot: str, action, saved: str, refused_field=None):

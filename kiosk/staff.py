@@ -134,7 +134,7 @@ def _permission_check(form: BreachForm, category: BreachCategory | None, accepta
     if category is None or category.slug != "reference_without_permission":
         return None
     name = acceptance.full_name if acceptance else (form.subject_name.data or "")
-    return permissions.check_for(name, today(), "today", "breach_form")
+    return permissions.check_for(name, today(), "breach_form")
 
 
 def _who_will_see(form: BreachForm, category: BreachCategory | None) -> dict | None:

@@ -479,6 +479,23 @@ def test_the_breach_shows_the_approvals_given_to_the_person_it_is_about(app, cli
     assert "Permission from the headteacher" not in page
 
 
+def test_whether_it_is_in_force_is_one_whole_sentence_in_the_readers_language(
+        app, client, teacher, head, person):
+    """"In force today" on the form and "in force on the day it happened" on the breach are each
+    a whole sentence to translate: "today" was English in every language when it was a piece."""
+    with app.app_context():
+        approve(make_permission_request(person=person, where="The PTA's Facebook page"), head)
+        breach = make_breach(teacher, category="reference_without_permission",
+                             subject_kind="pta_volunteer", subject_name="Pam Parent")
+    sign_in_as(client, teacher)
+    polish = {"Accept-Language": "pl"}
+    found = client.get("/staff/permissions/matching?name=Pam+Parent",
+                       headers=polish).get_data(as_text=True)
+    assert "Obowiązuje dziś." in found and "today" not in found
+    page = client.get(f"/records/breaches/{breach.public_id}", headers=polish).get_data(as_text=True)
+    assert "Obowiązywała w dniu zdarzenia." in page and "Obowiązuje dziś." not in page
+
+
 def test_the_breach_form_asks_as_the_name_is_typed(app, client, teacher, head, person):
     with app.app_context():
         approve(make_permission_request(person=person, where="The PTA's Facebook page"), head)
