@@ -53,17 +53,23 @@ def _prepared_instance() -> Path:
 # imports are shared. The forking process imports, never builds an app, opens no database and
 # starts no thread, so a child starts as clean as a new interpreter would.
 _FORKER = r'''
-import importlib, json, os, pkgutil, signal, sys
+import ctypes, importlib, json, os, pkgutil, signal, sys, time
 import kiosk, werkzeug.serving
 for module in pkgutil.walk_packages(kiosk.__path__, "kiosk."):
     if module.name != "kiosk.serve":  # gunicorn's settings, read from the environment
         importlib.import_module(module.name)
 signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the system
+forker = os.getpid()
 for line in sys.stdin:
     order = json.loads(line)
     pid = os.fork()
     if pid == 0:
         os.setsid()  # not in the test's process group: its Ctrl-C is the test's to handle
+        # Ended with the forker, which ends with the test process (its input closes), however
+        # that ends: no server is left running after the tests.
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        if os.getppid() != forker:  # it ended before the line above
+            os._exit(1)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         log = os.open(order["log"], os.O_WRONLY | os.O_APPEND)
         null = os.open(os.devnull, os.O_RDONLY)
@@ -71,7 +77,7 @@ for line in sys.stdin:
         os.close(null); os.close(log)
         sys.stdin = open(os.devnull)
         sys.stdout = os.fdopen(1, "w", buffering=1); sys.stderr = os.fdopen(2, "w", buffering=1)
-        os.environ.clear(); os.environ.update(order["env"])
+        os.environ.clear(); os.environ.update(order["env"]); time.tzset()
         try:
             app = kiosk.create_app()
             server = werkzeug.serving.make_server("127.0.0.1", 0, app, threaded=True)
@@ -83,6 +89,8 @@ for line in sys.stdin:
         finally:
             os._exit(1)
     print(pid, flush=True)
+# The test process has gone (this input has closed): the servers still running are sent SIGTERM
+# by the system as this process ends (PR_SET_PDEATHSIG).
 '''
 _forker: subprocess.Popen | None = None
 
@@ -97,20 +105,25 @@ class _Server:
                        if not name.startswith("KIOSK_") and name != "DATABASE_URL"}
             _forker = subprocess.Popen([sys.executable, "-c", _FORKER], cwd=ROOT, env=machine,
                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-            atexit.register(_forker.kill)
+            atexit.register(_forker.stdin.close)  # it ends its servers, then itself
         log.write_bytes(b"")  # there to read from now; the server writes to it from its start
         _forker.stdin.write(json.dumps({"env": env, "log": str(log)}) + "\n")
         _forker.stdin.flush()
-        self.pid = int(_forker.stdout.readline())
+        answer = _forker.stdout.readline()
+        if not answer.strip().isdigit():
+            raise RuntimeError(f"the process that starts test servers has stopped ({answer!r})")
+        self.pid = int(answer)
         self.started = self._start_time()
 
     def _start_time(self) -> str | None:
-        """When the process with this id started (/proc's field 22), or None if there is none:
-        ids are used again once a process has gone, so it tells ours from a newcomer."""
+        """When the process with this id started (/proc's field 22), or None if there is none or
+        it has ended (a zombie): ids are used again once a process has gone, so it tells ours
+        from a newcomer."""
         try:
-            return Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
-        except (OSError, IndexError):
+            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
             return None
+        return None if len(fields) < 20 or fields[0] == "Z" else fields[19]
 
     def running(self) -> bool:
         return self.started is not None and self._start_time() == self.started
@@ -175,7 +188,8 @@ class LiveServer:
                 except OSError:
                     pass
             time.sleep(0.05)
-        raise RuntimeError("the app did not start within 15 seconds")
+        self.process.stop()
+        raise RuntimeError("the app did not start within 15 seconds:\n" + self.log.read_text())
 
     def stop(self) -> None:
         if self.process:

@@ -26,7 +26,7 @@ def gunicorn(instance: Path, bind: str) -> subprocess.Popen:
         [str(Path(sys.executable).parent / "gunicorn"), "--config", "python:kiosk.serve",
          "--bind", bind, "--workers", "1", "wsgi:app"],
         cwd=ROOT, env={**LiveServer(instance, {}).env, "PYTHONUNBUFFERED": "1"},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace")
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -53,10 +53,12 @@ def _lines(process: subprocess.Popen) -> queue.Queue:
         lines = process.kiosk_lines = queue.Queue()
 
         def pump() -> None:
-            with process.stdout:
-                for line in process.stdout:
-                    lines.put(line)
-            lines.put(None)
+            try:
+                with process.stdout:
+                    for line in process.stdout:
+                        lines.put(line)
+            finally:  # however the reading ends, read_until hears of it at once
+                lines.put(None)
         threading.Thread(target=pump, daemon=True).start()
     return lines
 
