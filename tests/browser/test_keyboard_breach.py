@@ -5,6 +5,7 @@ keys and typing, never a click or a fill, and every control reached showing its 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 
 from playwright.sync_api import expect
@@ -58,9 +59,10 @@ def ring_of(style: dict) -> str | None:
 
 
 def assert_ringed(style: dict) -> None:
-    assert ring_of(style), style
+    said = json.dumps(style)  # whole: pytest would shorten a dict, hiding the window's focus
+    assert ring_of(style), said
     if style["label"]:
-        assert ring_of(style["label"]), style
+        assert ring_of(style["label"]), said
 
 
 def assert_focus_ring(expected) -> None:
