@@ -59,7 +59,7 @@ def ring_of(style: dict) -> str | None:
 
 
 def assert_ringed(style: dict) -> None:
-    said = json.dumps(style)  # whole: pytest would shorten a dict, hiding the window's focus
+    said = json.dumps(style)  # whole: pytest would shorten a dict, hiding :focus-visible
     assert ring_of(style), said
     if style["label"]:
         assert ring_of(style["label"]), said
@@ -68,19 +68,14 @@ def assert_ringed(style: dict) -> None:
 def assert_focus_ring(expected) -> None:
     """`expected` (found by role and name) has the focus, and shows it."""
     expect(expected).to_be_focused()
-    assert_shown(expected.page, lambda: expected.evaluate(FOCUS_STYLE))
+    assert_shown(lambda: expected.evaluate(FOCUS_STYLE))
 
 
-def assert_shown(page, read) -> None:
+def assert_shown(read) -> None:
     """The focused element's style, as `read` returns it, draws the ring (once the browser has
     drawn the focus: on a busy machine the style is read a moment after the key)."""
     def drawn() -> bool:
         style = read()
-        if not style["windowFocused"]:
-            # Headless Chromium can take the focus from the window for a moment after a key
-            # (nothing else is open), and :focus-visible matches only in a focused window. The
-            # element keeps the focus; the window is given it back.
-            page.bring_to_front()
         return ring_of(style) is not None and (not style["label"] or ring_of(style["label"]))
     until(drawn, timeout=5)
     assert_ringed(read())
@@ -97,7 +92,7 @@ def tab_to(page, expected, most: int = 15) -> int:
     presses it took."""
     for presses in range(1, most + 1):
         page.keyboard.press("Tab")
-        assert_shown(page, lambda: page.evaluate(f"() => ({FOCUS_STYLE})(document.activeElement)"))
+        assert_shown(lambda: page.evaluate(f"() => ({FOCUS_STYLE})(document.activeElement)"))
         if expected.evaluate("element => element === document.activeElement"):
             return presses
     raise AssertionError(f"{expected} not reached in {most} presses of Tab")
